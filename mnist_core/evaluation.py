@@ -1,0 +1,86 @@
+"""Test-set evaluation: loss, accuracy, confusion matrix, per-class figures, mistakes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+
+from .model import predict_proba
+from .preprocess import flatten_and_scale
+
+EPSILON = 1e-7  # Keras' clip for the cross-entropy
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the Predictions page shows about one model on one labelled set.
+
+    ``probabilities`` float32 (N, 10); ``predicted``, ``labels`` int64 (N,);
+    ``confusion`` int64 (10, 10), rows = true digit, columns = predicted digit;
+    ``precision``, ``recall`` float64 (10,) per digit.
+    """
+
+    loss: float
+    accuracy: float
+    probabilities: np.ndarray
+    predicted: np.ndarray
+    labels: np.ndarray
+    confusion: np.ndarray
+    precision: np.ndarray
+    recall: np.ndarray
+
+    @property
+    def confidence(self) -> np.ndarray:
+        """float32 (N,): probability of the predicted class."""
+        return self.probabilities.max(axis=1)
+
+    @property
+    def mistakes(self) -> np.ndarray:
+        """int64 indices of wrong predictions, most confident first."""
+        return rank_mistakes(self.labels, self.probabilities)
+
+
+def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """Evaluate on uint8 images (N, 28, 28) and labels (N,) in one prediction pass."""
+    probabilities = predict_proba(model, flatten_and_scale(images))
+    return evaluate_probabilities(probabilities, labels)
+
+
+def evaluate_probabilities(probabilities: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """The same figures from precomputed probabilities (N, 10) and labels (N,)."""
+    labels = np.asarray(labels).astype(np.int64)
+    probabilities = np.asarray(probabilities, dtype="float32")
+    if probabilities.shape != (len(labels), 10):
+        raise ValueError(f"Expected probabilities of shape ({len(labels)}, 10), got {probabilities.shape}.")
+    predicted = probabilities.argmax(axis=1)
+    picked = probabilities[np.arange(len(labels)), labels]
+    loss = float(-np.log(np.clip(picked, EPSILON, 1.0 - EPSILON)).mean()) if len(labels) else float("nan")
+    matrix = confusion_matrix(labels, predicted)
+    diagonal = np.diag(matrix).astype("float64")
+    precision = diagonal / np.maximum(matrix.sum(axis=0), 1)
+    recall = diagonal / np.maximum(matrix.sum(axis=1), 1)
+    return Evaluation(
+        loss=loss,
+        accuracy=float((predicted == labels).mean()) if len(labels) else float("nan"),
+        probabilities=probabilities,
+        predicted=predicted,
+        labels=labels,
+        confusion=matrix,
+        precision=precision,
+        recall=recall,
+    )
+
+
+def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
+    """int64 (classes, classes): entry [t, p] counts images of digit t predicted as p."""
+    return np.bincount(labels * classes + predicted, minlength=classes * classes).reshape(classes, classes)
+
+
+def rank_mistakes(labels: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Indices where the prediction is wrong, sorted by the model's confidence, highest first."""
+    predicted = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predicted != labels)
+    confidence = probabilities[wrong, predicted[wrong]]
+    return wrong[np.argsort(-confidence, kind="stable")]

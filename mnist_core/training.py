@@ -1,0 +1,244 @@
+"""Training with Keras ``fit``, reporting progress through plain callables.
+
+No UI object enters here: a caller passes ``on_batch``, ``on_epoch`` and
+``should_stop`` functions, and gets back the model and everything that was measured,
+whether the run completed, was stopped, or diverged.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import keras
+import numpy as np
+
+from .config import ModelConfig
+from .errors import DatasetError
+from .model import build_model
+from .preprocess import flatten_and_scale
+
+COMPLETED, STOPPED, DIVERGED = "completed", "stopped", "diverged"
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """What ``on_batch`` receives, a few times a second at most."""
+
+    epoch: int  # 1-based epoch number
+    epochs: int  # epochs planned
+    batch: int  # 1-based batch number within the epoch
+    batches: int  # batches per epoch
+    step: int  # batches done since the start of the run
+    loss: float  # running mean training loss of this epoch
+    accuracy: float  # running mean training accuracy of this epoch
+    samples_per_second: float  # training throughput so far
+    eta_seconds: float  # estimated time left for the whole run
+
+    @property
+    def fraction(self) -> float:
+        """Share of the run done, 0-1."""
+        return self.step / max(1, self.epochs * self.batches)
+
+
+@dataclass
+class TrainingHistory:
+    """Curves of one run, as plain lists (JSON-able).
+
+    ``batch_*``: one entry per training batch (``batch_step`` counts from 1 over the run,
+    loss and accuracy are Keras' running means within the epoch). ``epoch_*``: one entry
+    per finished epoch, with validation figures.
+    """
+
+    batch_step: list[int] = field(default_factory=list)
+    batch_loss: list[float] = field(default_factory=list)
+    batch_accuracy: list[float] = field(default_factory=list)
+    epoch: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)
+    val_accuracy: list[float] = field(default_factory=list)
+    epoch_end_step: list[int] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TrainingHistory:
+        return cls(**{key: list(values.get(key, [])) for key in cls().__dict__})
+
+
+@dataclass
+class TrainResult:
+    """Outcome of ``train``: the model is usable whatever the status, unless it diverged."""
+
+    model: keras.Model
+    config: ModelConfig
+    history: TrainingHistory
+    status: str  # COMPLETED, STOPPED or DIVERGED
+    message: str  # what happened, in words a user can act on
+    seconds: float  # wall time of fit
+    steps_per_epoch: int
+
+
+class ProgressCallback(keras.callbacks.Callback):
+    """Records every batch, forwards throttled progress, polls ``should_stop``, catches NaN."""
+
+    def __init__(
+        self,
+        history: TrainingHistory,
+        epochs: int,
+        steps_per_epoch: int,
+        batch_size: int,
+        on_batch: Callable[[BatchProgress], None] | None = None,
+        on_epoch: Callable[[int, dict], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+        min_interval: float = 0.25,
+    ):
+        super().__init__()
+        self.history = history
+        self.epochs, self.steps_per_epoch, self.batch_size = epochs, steps_per_epoch, batch_size
+        self.on_batch, self.on_epoch, self.should_stop = on_batch, on_epoch, should_stop
+        self.min_interval = min_interval
+        self.stopped = self.diverged = False
+        self.current_epoch = 0
+        self._started = self._last_report = 0.0
+
+    def on_train_begin(self, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.current_epoch = epoch + 1
+
+    def on_train_batch_end(self, batch, logs=None):
+        logs = logs or {}
+        loss, accuracy = float(logs.get("loss", math.nan)), float(logs.get("accuracy", math.nan))
+        step = (self.current_epoch - 1) * self.steps_per_epoch + batch + 1
+        self.history.batch_step.append(step)
+        self.history.batch_loss.append(loss)
+        self.history.batch_accuracy.append(accuracy)
+        if not math.isfinite(loss):
+            self.diverged = True
+            self.model.stop_training = True
+            return
+        if self.should_stop is not None and self.should_stop():
+            self.stopped = True
+            self.model.stop_training = True
+        now = time.perf_counter()
+        last_batch = batch + 1 == self.steps_per_epoch
+        if self.on_batch is not None and (now - self._last_report >= self.min_interval or last_batch):
+            self._last_report = now
+            self.on_batch(self._progress(batch + 1, step, loss, accuracy, now))
+
+    def _progress(self, batch, step, loss, accuracy, now) -> BatchProgress:
+        elapsed = max(now - self._started, 1e-9)
+        total = self.epochs * self.steps_per_epoch
+        return BatchProgress(
+            epoch=self.current_epoch,
+            epochs=self.epochs,
+            batch=batch,
+            batches=self.steps_per_epoch,
+            step=step,
+            loss=loss,
+            accuracy=accuracy,
+            samples_per_second=step * self.batch_size / elapsed,
+            eta_seconds=elapsed / step * (total - step),
+        )
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self.diverged:
+            return
+        logs = {key: float(value) for key, value in (logs or {}).items()}
+        record = self.history
+        record.epoch.append(epoch + 1)
+        record.epoch_end_step.append(record.batch_step[-1] if record.batch_step else 0)
+        for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+            getattr(record, key).append(logs.get(key, math.nan))
+        if self.on_epoch is not None:
+            self.on_epoch(epoch + 1, logs)
+
+
+def training_subset(
+    images: np.ndarray, labels: np.ndarray, size: int | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded random subset of ``size`` images (all of them when ``size`` is None)."""
+    if len(images) != len(labels):
+        raise DatasetError(f"{len(images)} images but {len(labels)} labels.")
+    if size is None or size >= len(images):
+        return images, labels
+    order = np.random.default_rng(seed).permutation(len(images))[:size]
+    return images[order], labels[order]
+
+
+def train(
+    config: ModelConfig,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    *,
+    on_batch: Callable[[BatchProgress], None] | None = None,
+    on_epoch: Callable[[int, dict], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    on_model: Callable[[keras.Model, TrainingHistory], None] | None = None,
+    min_interval: float = 0.25,
+) -> TrainResult:
+    """Train a fresh model on uint8 images (N, 28, 28) and labels (N,) with ``fit``.
+
+    - ``on_batch(BatchProgress)``: at most every ``min_interval`` seconds, and at each
+      epoch's last batch.
+    - ``on_epoch(epoch, logs)``: after each epoch, with loss, accuracy, val_loss and
+      val_accuracy.
+    - ``should_stop()``: polled after every batch; True ends training after that batch
+      and keeps the model as trained so far.
+    - ``on_model(model, history)``: called once before training starts, so a caller can
+      keep hold of the partial model and growing history even if training is interrupted
+      by an exception from one of its own callbacks.
+
+    The run is seeded by ``config.seed`` (same seed, same result). A NaN or infinite loss
+    stops the run with status DIVERGED and a message saying what to change.
+    """
+    images, labels = training_subset(x_train, y_train, config.train_size, config.seed)
+    inputs = flatten_and_scale(images)
+    train_count = len(inputs) - int(len(inputs) * config.validation_split)
+    steps_per_epoch = math.ceil(train_count / config.batch_size)
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, steps_per_epoch)
+    history = TrainingHistory()
+    if on_model is not None:
+        on_model(model, history)
+    progress = ProgressCallback(
+        history, config.epochs, steps_per_epoch, config.batch_size,
+        on_batch, on_epoch, should_stop, min_interval,
+    )
+    started = time.perf_counter()
+    model.fit(
+        inputs,
+        labels,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        validation_split=config.validation_split,
+        callbacks=[progress],
+        verbose=0,
+    )
+    seconds = time.perf_counter() - started
+    status, message = _outcome(progress, history, config)
+    return TrainResult(model, config, history, status, message, seconds, steps_per_epoch)
+
+
+def _outcome(progress: ProgressCallback, history: TrainingHistory, config: ModelConfig):
+    if progress.diverged:
+        step = history.batch_step[-1] if history.batch_step else 0
+        return DIVERGED, (
+            f"Training diverged: the loss became NaN or infinite at step {step} (epoch "
+            f"{progress.current_epoch}). The weights are unusable. Lower the learning rate "
+            f"(now {config.learning_rate:g}; try 0.001) and train again."
+        )
+    if progress.stopped:
+        done = len(history.epoch)
+        return STOPPED, (
+            f"Stopped during epoch {progress.current_epoch} of {config.epochs} after "
+            f"{history.batch_step[-1] if history.batch_step else 0} batches; the model "
+            f"trained so far ({done} full epoch{'s' if done != 1 else ''}) is kept and usable."
+        )
+    return COMPLETED, f"Trained {config.epochs} epochs."

@@ -1,0 +1,34 @@
+"""Shared fixtures. MNIST comes from MNIST_PATH (CI points it at ../shared/data/mnist.npz)."""
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
+    os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
+
+
+@pytest.fixture(scope="session")
+def mnist():
+    """The real MNIST from MNIST_PATH: ((x_train, y_train), (x_test, y_test)), uint8."""
+    from mnist_core import load_mnist
+
+    if not os.environ.get("MNIST_PATH"):
+        pytest.fail("MNIST_PATH is not set: point it at a Keras-layout mnist.npz.")
+    return load_mnist()
+
+
+@pytest.fixture(scope="session")
+def small_mnist(mnist):
+    """A 3,000-image training slice and 1,000 test images, for quick training tests."""
+    (x_train, y_train), (x_test, y_test) = mnist
+    return (x_train[:3000], y_train[:3000]), (x_test[:1000], y_test[:1000])
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
