@@ -1,0 +1,1 @@
+"""Plotly figure builders (plain functions, no Streamlit), one module per page topic."""
