@@ -21,6 +21,9 @@ from .model import build_model
 from .preprocess import flatten_and_scale
 
 COMPLETED, STOPPED, DIVERGED = "completed", "stopped", "diverged"
+# A cross-entropy this high means the weights blew up: chance level is ln(10) = 2.3, and with a
+# too-large learning rate Keras reports losses in the millions long before any NaN appears.
+DIVERGED_LOSS = 1e3
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ class ProgressCallback(keras.callbacks.Callback):
         self.history.batch_step.append(step)
         self.history.batch_loss.append(loss)
         self.history.batch_accuracy.append(accuracy)
-        if not math.isfinite(loss):
+        if not math.isfinite(loss) or loss > DIVERGED_LOSS:
             self.diverged = True
             self.model.stop_training = True
             return
@@ -230,7 +233,7 @@ def _outcome(progress: ProgressCallback, history: TrainingHistory, config: Model
     if progress.diverged:
         step = history.batch_step[-1] if history.batch_step else 0
         return DIVERGED, (
-            f"Training diverged: the loss became NaN or infinite at step {step} (epoch "
+            f"Training diverged: the loss blew up to {history.batch_loss[-1]:.3g} at step {step} (epoch "
             f"{progress.current_epoch}). The weights are unusable. Lower the learning rate "
             f"(now {config.learning_rate:g}; try 0.001) and train again."
         )
