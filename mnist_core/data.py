@@ -14,6 +14,7 @@ from __future__ import annotations
 import gzip
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,11 @@ def _load_with_keras() -> Splits:
 
 
 def _load_npz(path: Path) -> Splits:
+    if not zipfile.is_zipfile(path):
+        raise DatasetError(
+            f"{path} is not an .npz archive (not a zip file; it may be truncated or another "
+            f"format). {HOW_TO_FIX}"
+        )
     try:
         with np.load(path, allow_pickle=False) as archive:
             missing = [key for key in NPZ_KEYS if key not in archive.files]
@@ -96,8 +102,10 @@ def _load_npz(path: Path) -> Splits:
             arrays = {key: archive[key] for key in NPZ_KEYS}
     except DatasetError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
-        raise DatasetError(f"Could not read {path} as an .npz archive ({error}). {HOW_TO_FIX}") from error
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error) as error:
+        raise DatasetError(
+            f"Could not read {path} as an .npz archive ({error}); it may be corrupt. {HOW_TO_FIX}"
+        ) from error
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 
@@ -134,8 +142,10 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rb") as handle:
             raw = handle.read()
-    except (OSError, EOFError) as error:
-        raise DatasetError(f"Could not read {path} ({error}); the file may be corrupt.") from error
+    except (OSError, EOFError, zlib.error) as error:  # zlib.error: damaged gzip data
+        raise DatasetError(
+            f"Could not read {path} ({error}); the file is corrupt or truncated: download it again."
+        ) from error
     return parse_idx(raw, name=str(path), expected_magic=expected_magic)
 
 
