@@ -1,0 +1,174 @@
+"""Plotly figures for the Predictions page: the confusion matrix and one image's probabilities.
+
+Plain functions returning ``go.Figure`` (no Streamlit). ``cell_from_selection`` turns the
+selection Streamlit reports for a click on the confusion matrix into a (true, predicted) pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+
+DIGITS = list(range(10))
+RIGHT_COLOUR = "#16A34A"  # green-600, as the grid's frames
+WRONG_COLOUR = "#DC2626"  # red-600
+TRUE_COLOUR = "#4F46E5"  # the app's primary colour, for the true digit when it was missed
+OTHER_COLOUR = "#CBD5E1"  # slate-300
+HIGHLIGHT_COLOUR = "#111827"
+RIGHT_SCALE = [[0.0, "#F0FDF4"], [1.0, "#86EFAC"]]  # green-50 -> green-300, light so text reads
+WRONG_SCALE = [[0.0, "#FFFFFF"], [0.15, "#FEE2E2"], [1.0, "#DC2626"]]
+CELL_HOVER = (
+    "True <b>%{y}</b>, predicted <b>%{x}</b>: %{customdata[2]:,} images<br>Click to show them<extra></extra>"
+)
+
+
+def confusion_figure(confusion: np.ndarray, highlight: tuple[int, int] | None = None) -> go.Figure:
+    """Heat-map of int (10, 10) counts, rows = true digit (top to bottom), columns = predicted.
+
+    The diagonal (right answers) is shaded green and the mistakes red on their own scale,
+    so that a handful of confusions are visible next to ~1,000 right answers. Every cell
+    shows its count. A transparent square marker per cell is the clickable layer (Plotly
+    heat-maps report no selection); its ``customdata`` is [true, predicted, count].
+    ``highlight`` = (true, predicted) outlines that cell.
+    """
+    matrix = _check_confusion(confusion)
+    diagonal = np.eye(10, dtype=bool)
+    right = np.where(diagonal, matrix, np.nan)
+    wrong = np.where(diagonal, np.nan, matrix)
+    wrong_max = max(1.0, float(np.nanmax(wrong)))
+    figure = go.Figure(
+        [
+            _heatmap(right, "Right", RIGHT_SCALE, 0.0, max(1.0, float(np.nanmax(right))), showscale=False),
+            _heatmap(wrong, "Wrong", WRONG_SCALE, 0.0, wrong_max, showscale=True),
+            _click_layer(matrix),
+        ]
+    )
+    figure.update_layout(
+        xaxis=dict(
+            title="Predicted digit", tickmode="array", tickvals=DIGITS, side="top", constrain="domain"
+        ),
+        yaxis=dict(
+            title="True digit",
+            tickmode="array",
+            tickvals=DIGITS,
+            autorange="reversed",
+            scaleanchor="x",
+            constrain="domain",
+        ),
+        clickmode="event+select",
+        dragmode=False,
+        margin=dict(l=10, r=10, t=10, b=10),
+        height=460,
+        plot_bgcolor="#FFFFFF",
+        showlegend=False,
+    )
+    if highlight is not None:
+        true_digit, predicted_digit = highlight
+        figure.add_shape(
+            type="rect",
+            x0=predicted_digit - 0.5,
+            x1=predicted_digit + 0.5,
+            y0=true_digit - 0.5,
+            y1=true_digit + 0.5,
+            line=dict(color=HIGHLIGHT_COLOUR, width=3),
+            layer="above",
+        )
+    return figure
+
+
+def _check_confusion(confusion: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(confusion)
+    if matrix.shape != (10, 10):
+        raise ValueError(f"Expected a (10, 10) confusion matrix, got shape {matrix.shape}.")
+    return matrix.astype(np.float64)
+
+
+def _heatmap(z: np.ndarray, name: str, scale: list, low: float, high: float, showscale: bool) -> go.Heatmap:
+    return go.Heatmap(
+        z=z,
+        x=DIGITS,
+        y=DIGITS,
+        name=name,
+        colorscale=scale,
+        zmin=low,
+        zmax=high,
+        showscale=showscale,
+        texttemplate="%{z:.0f}",
+        textfont=dict(size=12),
+        hoverinfo="skip",
+        xgap=1,
+        ygap=1,
+        colorbar=dict(title=dict(text="Mistakes"), thickness=12, len=0.8) if showscale else None,
+    )
+
+
+def _click_layer(matrix: np.ndarray) -> go.Scatter:
+    true_digits, predicted_digits = np.divmod(np.arange(100), 10)
+    counts = matrix[true_digits, predicted_digits].astype(np.int64)
+    return go.Scatter(
+        x=predicted_digits,
+        y=true_digits,
+        mode="markers",
+        name="cells",
+        customdata=np.column_stack([true_digits, predicted_digits, counts]),
+        marker=dict(symbol="square", size=34, color="rgba(0,0,0,0)", opacity=0.01),
+        selected=dict(marker=dict(opacity=0.01)),
+        unselected=dict(marker=dict(opacity=0.01)),
+        hovertemplate=CELL_HOVER,
+    )
+
+
+def cell_from_selection(selection: Mapping | None) -> tuple[int, int] | None:
+    """(true, predicted) of the clicked confusion-matrix cell, or None when nothing is selected.
+
+    ``selection`` is ``st.plotly_chart(..., on_select=...)``'s ``selection``: a mapping with
+    ``points``, each a dict with ``x`` (predicted digit), ``y`` (true digit) and, from the
+    click layer, ``customdata`` [true, predicted, count]. The last point wins.
+    """
+    points = (selection or {}).get("points") or []
+    for point in reversed(points):
+        customdata = point.get("customdata")
+        if customdata is not None and len(customdata) >= 2:
+            return int(customdata[0]), int(customdata[1])
+        if point.get("x") is not None and point.get("y") is not None:
+            return int(round(float(point["y"]))), int(round(float(point["x"])))
+    return None
+
+
+def probability_figure(probabilities: np.ndarray, label: int | None = None) -> go.Figure:
+    """Bars of one image's 10-class probabilities, float (10,), with a 0-100 % axis.
+
+    The predicted digit's bar is green when it equals ``label`` and red otherwise; a
+    missed true digit is drawn in the app's indigo. Each bar is labelled with its percentage.
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if probabilities.shape != (10,):
+        raise ValueError(f"Expected 10 probabilities, got shape {probabilities.shape}.")
+    predicted = int(probabilities.argmax())
+    colours = [OTHER_COLOUR] * 10
+    if label is not None and label != predicted:
+        colours[int(label)] = TRUE_COLOUR
+    colours[predicted] = RIGHT_COLOUR if label is None or label == predicted else WRONG_COLOUR
+    figure = go.Figure(
+        go.Bar(
+            x=DIGITS,
+            y=probabilities,
+            marker_color=colours,
+            name="probability",
+            text=[f"{value:.1%}" if value >= 0.001 else "" for value in probabilities],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="Digit %{x}: %{y:.2%}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        xaxis=dict(title="Digit", tickmode="array", tickvals=DIGITS),
+        yaxis=dict(title="Probability", range=[0, 1.12], tickformat=".0%"),
+        margin=dict(l=10, r=10, t=30, b=10),
+        height=300,
+        showlegend=False,
+        bargap=0.25,
+    )
+    return figure

@@ -1,0 +1,211 @@
+"""Pictures of MNIST digits for the Predictions page: framed tiles and one composed grid.
+
+Pure Pillow and NumPy (no Streamlit): a page of 100 digits becomes ONE RGB image, so a
+page turn costs one small PNG instead of 100 figures. Green frames mark right
+predictions, red frames wrong ones.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+CORRECT_RGB = (22, 163, 74)  # green-600
+WRONG_RGB = (220, 38, 38)  # red-600
+CORRECT_STRIP_RGB = (220, 252, 231)  # green-100, behind the caption
+WRONG_STRIP_RGB = (254, 226, 226)  # red-100
+TEXT_RGB = (17, 24, 39)
+WRONG_TEXT_RGB = (153, 27, 27)  # red-800
+INDEX_RGB = (160, 160, 160)  # the index number drawn on the black digit
+BACKGROUND_RGB = (255, 255, 255)
+
+SCALE = 3  # 28 px -> 84 px
+BORDER = 4  # frame width in pixels
+STRIP = 18  # caption height in pixels under the digit
+GAP = 4  # white space between tiles
+
+
+def _check_images(images: np.ndarray) -> np.ndarray:
+    images = np.asarray(images)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise ValueError(f"Expected uint8 images shaped (N, 28, 28), got {images.shape}.")
+    if images.dtype != np.uint8:
+        raise ValueError(f"Expected uint8 images, got {images.dtype}.")
+    return images
+
+
+@lru_cache(maxsize=4)
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    """Pillow's bundled font: no system font needed on a bare deployment."""
+    return ImageFont.load_default(size=size)
+
+
+def enlarge(image: np.ndarray, size: int = 280) -> np.ndarray:
+    """A uint8 (28, 28) digit as uint8 (size, size), blown up with visible pixels (nearest)."""
+    image = _check_images(np.asarray(image)[np.newaxis])[0]
+    return np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.NEAREST))
+
+
+def framed_tiles(
+    images: np.ndarray, correct: np.ndarray, scale: int = SCALE, border: int = BORDER
+) -> np.ndarray:
+    """uint8 (N, 28·scale + 2·border, same, 3): each digit upscaled, framed green or red.
+
+    ``images`` uint8 (N, 28, 28), ink high; ``correct`` bool (N,).
+    """
+    images = _check_images(images)
+    correct = np.asarray(correct, dtype=bool)
+    if correct.shape != (len(images),):
+        raise ValueError(f"Expected {len(images)} correctness flags, got shape {correct.shape}.")
+    digits = images.repeat(scale, axis=1).repeat(scale, axis=2)
+    side = 28 * scale + 2 * border
+    tiles = np.empty((len(images), side, side, 3), dtype=np.uint8)
+    tiles[correct] = CORRECT_RGB
+    tiles[~correct] = WRONG_RGB
+    tiles[:, border : side - border, border : side - border, :] = digits[..., np.newaxis]
+    return tiles
+
+
+def compose_grid(
+    images: np.ndarray,
+    predicted: np.ndarray,
+    labels: np.ndarray,
+    indices: np.ndarray,
+    columns: int = 10,
+) -> np.ndarray:
+    """One uint8 (H, W, 3) picture of N framed digits, ``columns`` per row, row-major.
+
+    ``images`` uint8 (N, 28, 28); ``predicted``, ``labels``, ``indices`` ints (N,). Each tile
+    shows its test-set index on the digit and "pred P · true T" on a tinted strip under it;
+    its frame is green when P == T, red otherwise. N == 0 gives one blank row. Built in
+    NumPy from cached text bitmaps: a few milliseconds for 100 tiles.
+    """
+    images = _check_images(images)
+    predicted, labels, indices = (
+        np.asarray(values).astype(np.int64) for values in (predicted, labels, indices)
+    )
+    if not len(predicted) == len(labels) == len(indices) == len(images):
+        raise ValueError("images, predicted, labels and indices must have the same length.")
+    if columns < 1:
+        raise ValueError(f"columns must be at least 1, got {columns}.")
+    correct = predicted == labels
+    tiles = framed_tiles(images, correct)
+    side = 28 * SCALE + 2 * BORDER
+    height, width = grid_shape(len(images), columns)
+    canvas = np.empty((height, width, 3), dtype=np.uint8)
+    canvas[:] = BACKGROUND_RGB
+    for position, tile in enumerate(tiles):
+        top = (position // columns) * (side + STRIP + GAP)
+        left = (position % columns) * (side + GAP)
+        canvas[top : top + side, left : left + side] = tile
+        strip = canvas[top + side : top + side + STRIP, left : left + side]
+        strip[:] = CORRECT_STRIP_RGB if correct[position] else WRONG_STRIP_RGB
+        frame = CORRECT_RGB if correct[position] else WRONG_RGB
+        strip[-1, :], strip[:, 0], strip[:, -1] = frame, frame, frame
+        caption = _text_mask(f"pred {predicted[position]} · true {labels[position]}", 12)
+        _blend(strip, caption, TEXT_RGB if correct[position] else WRONG_TEXT_RGB, centre=True)
+        digit = canvas[top + BORDER + 2 : top + side - BORDER, left + BORDER + 2 : left + side - BORDER]
+        _blend(digit, _number_mask(int(indices[position])), INDEX_RGB, centre=False)
+    return canvas
+
+
+@lru_cache(maxsize=256)
+def _text_mask(text: str, size: int) -> np.ndarray:
+    """uint8 (h, w) coverage of ``text`` in Pillow's bundled font, tightly cropped."""
+    font = _font(size)
+    left, top, right, bottom = font.getbbox(text)
+    image = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(image).text((-left, -top), text, fill=255, font=font)
+    mask = np.asarray(image)
+    mask.flags.writeable = False
+    return mask
+
+
+@lru_cache(maxsize=4096)
+def _number_mask(number: int) -> np.ndarray:
+    """uint8 (h, w) coverage of "#<number>" at size 10, glued from cached character bitmaps."""
+    characters = [_text_mask(character, 10) for character in f"#{number}"]
+    height = max(mask.shape[0] for mask in characters)
+    mask = np.zeros((height, sum(glyph.shape[1] + 1 for glyph in characters)), dtype=np.uint8)
+    left = 0
+    for glyph in characters:
+        mask[height - glyph.shape[0] :, left : left + glyph.shape[1]] = glyph
+        left += glyph.shape[1] + 1
+    mask.flags.writeable = False
+    return mask
+
+
+def _blend(region: np.ndarray, mask: np.ndarray, colour: tuple[int, int, int], centre: bool) -> None:
+    """Paint ``colour`` into the uint8 (h, w, 3) ``region`` through a uint8 coverage mask, in place."""
+    height, width = min(mask.shape[0], region.shape[0]), min(mask.shape[1], region.shape[1])
+    top = (region.shape[0] - height) // 2 if centre else 0
+    left = (region.shape[1] - width) // 2 if centre else 0
+    target = region[top : top + height, left : left + width]
+    alpha = mask[:height, :width, np.newaxis].astype(np.float32) / 255.0
+    target[:] = (target * (1.0 - alpha) + np.asarray(colour, np.float32) * alpha + 0.5).astype(np.uint8)
+
+
+def grid_shape(count: int, columns: int = 10) -> tuple[int, int]:
+    """(height, width) in pixels of ``compose_grid`` for ``count`` tiles."""
+    side = 28 * SCALE + 2 * BORDER
+    rows = max(1, -(-count // columns))
+    return rows * (side + STRIP + GAP) - GAP, columns * (side + GAP) - GAP
+
+
+SORT_ORDERS = {
+    "index": "By index",
+    "uncertain": "Least confident first",
+    "confident_mistakes": "Most confident mistakes first",
+}
+
+
+def select_indices(
+    labels: np.ndarray,
+    predicted: np.ndarray,
+    confidence: np.ndarray,
+    true_digit: int | None = None,
+    predicted_digit: int | None = None,
+    mistakes_only: bool = False,
+    order: str = "index",
+) -> np.ndarray:
+    """int64 test-set indices that pass the filters, in the chosen order.
+
+    ``labels``, ``predicted`` ints (N,); ``confidence`` float (N,), the probability of the
+    predicted class. ``order``: "index"; "uncertain" (lowest confidence first); or
+    "confident_mistakes" (wrong predictions by confidence, highest first, then the right
+    ones by index). Ties keep index order.
+    """
+    labels, predicted = np.asarray(labels), np.asarray(predicted)
+    confidence = np.asarray(confidence)
+    if order not in SORT_ORDERS:
+        raise ValueError(f"Unknown order {order!r}; use one of {', '.join(SORT_ORDERS)}.")
+    keep = np.ones(len(labels), dtype=bool)
+    if true_digit is not None:
+        keep &= labels == true_digit
+    if predicted_digit is not None:
+        keep &= predicted == predicted_digit
+    if mistakes_only:
+        keep &= predicted != labels
+    indices = np.flatnonzero(keep)
+    if order == "uncertain":
+        return indices[np.argsort(confidence[indices], kind="stable")]
+    if order == "confident_mistakes":
+        wrong = predicted[indices] != labels[indices]
+        ranked = indices[wrong][np.argsort(-confidence[indices[wrong]], kind="stable")]
+        return np.concatenate([ranked, indices[~wrong]])
+    return indices
+
+
+def page_of(indices: np.ndarray, page: int, page_size: int) -> np.ndarray:
+    """The ``page``-th (from 0) slice of ``page_size`` indices; the last page if ``page`` is past it."""
+    if page_size < 1:
+        raise ValueError(f"page_size must be at least 1, got {page_size}.")
+    page = min(max(0, page), page_count(len(indices), page_size) - 1)
+    return np.asarray(indices)[page * page_size : (page + 1) * page_size]
+
+
+def page_count(count: int, page_size: int) -> int:
+    """How many pages ``count`` items fill (at least 1, so an empty result has a page)."""
+    return max(1, -(-count // page_size))
