@@ -1,0 +1,136 @@
+"""What the Draw page shows, without Streamlit: a reading of one drawing or photo.
+
+- ``read_canvas`` / ``read_upload``: the MNIST-faithful steps and the network's 10-class
+  probabilities for a canvas (RGBA array) or an uploaded file (bytes).
+- ``step_tiles``: the steps as square uint8 images, upscaled with nearest neighbour so
+  the pixels the network sees stay visible.
+- ``probability_bars``: the Plotly bar chart of the 10 probabilities.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from ..model import predict_proba
+from ..preprocess import PreprocessSteps, canvas_to_mnist_steps, image_to_mnist_steps, load_image_bytes
+
+TOP_COLOUR = "#4F46E5"  # the theme's primary colour: the predicted digit
+OTHER_COLOUR = "#C7CBD6"  # every other digit
+
+
+def probability_bars(probabilities: np.ndarray, height: int = 260) -> go.Figure:
+    """A bar per digit 0-9 of ``probabilities`` (float (10,), summing to about 1).
+
+    The most likely digit is highlighted and every bar is labelled with its percentage;
+    the y axis is fixed to 0-100 % so bars of successive drawings compare at a glance.
+    Raises ``ValueError`` when ``probabilities`` is not 10 finite values.
+    """
+    values = np.asarray(probabilities, dtype="float64").reshape(-1)
+    if values.shape != (10,) or not np.all(np.isfinite(values)):
+        raise ValueError(f"Expected 10 finite class probabilities, got shape {np.shape(probabilities)}.")
+    top = int(np.argmax(values))
+    colours = [TOP_COLOUR if digit == top else OTHER_COLOUR for digit in range(10)]
+    figure = go.Figure(
+        go.Bar(
+            x=list(range(10)),
+            y=values * 100.0,
+            marker_color=colours,
+            text=[f"{value:.0%}" if value >= 0.005 else "" for value in values],
+            textposition="outside",
+            cliponaxis=False,
+            hovertemplate="digit %{x}: %{y:.2f} %<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 30, "b": 10},
+        title={"text": "Probability per digit", "font": {"size": 14}},
+        showlegend=False,
+        bargap=0.25,
+    )
+    figure.update_xaxes(tickmode="array", tickvals=list(range(10)), title=None, fixedrange=True)
+    figure.update_yaxes(range=[0, 110], ticksuffix=" %", tickvals=[0, 25, 50, 75, 100], fixedrange=True)
+    return figure
+
+
+TILE_SIZE = 140  # display side of each step image: 28 x 5, 20 x 7, 280 / 2
+STEP_CAPTIONS = (
+    "1 · your drawing",
+    "2 · cropped to the ink",
+    "3 · scaled into the 20×20 box",
+    "4 · centred by mass in 28×28: the input",
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One classified image: its preprocessing ``steps`` and ``probabilities`` float32 (10,)."""
+
+    steps: PreprocessSteps
+    probabilities: np.ndarray
+
+    @property
+    def digit(self) -> int:
+        """The most likely digit."""
+        return int(np.argmax(self.probabilities))
+
+    @property
+    def confidence(self) -> float:
+        """The probability of the most likely digit, in [0, 1]."""
+        return float(self.probabilities[self.digit])
+
+    @property
+    def runner_up(self) -> int:
+        """The second most likely digit."""
+        return int(np.argsort(self.probabilities)[-2])
+
+
+def read_canvas(rgba: np.ndarray, model) -> Reading:
+    """Classify a (H, W, 4) uint8 RGBA canvas. Raises ``BlankImageError`` when nothing is drawn."""
+    steps = canvas_to_mnist_steps(rgba)
+    return Reading(steps, predict_proba(model, steps.centred)[0])
+
+
+def read_upload(data: bytes, model) -> Reading:
+    """Classify an uploaded photo or scan of one digit, given as the file's bytes.
+
+    Raises ``ImageFileError`` (empty, not an image, truncated, too large) or
+    ``BlankImageError`` (no digit found), both ``ValueError`` with a message to show.
+    """
+    steps = image_to_mnist_steps(load_image_bytes(data))
+    return Reading(steps, predict_proba(model, steps.centred)[0])
+
+
+def step_tiles(steps: PreprocessSteps, size: int = TILE_SIZE) -> list[np.ndarray]:
+    """The four steps as (size, size) uint8 images, white ink on black.
+
+    The crop is padded to a square, the boxed digit to its 20x20 box; images smaller than
+    ``size`` are enlarged with nearest neighbour (each network pixel a visible square),
+    larger ones shrunk by area averaging.
+    """
+    boxed = _pad_to(steps.boxed, max(20, *steps.boxed.shape))
+    cropped = _pad_to(steps.cropped, max(steps.cropped.shape))
+    return [_tile(image, size) for image in (steps.ink, cropped, boxed, steps.centred)]
+
+
+def _pad_to(image: np.ndarray, side: int) -> np.ndarray:
+    """Centre a (h, w) image on a (side, side) black square of the same dtype."""
+    height, width = image.shape
+    square = np.zeros((side, side), dtype=image.dtype)
+    top, left = (side - height) // 2, (side - width) // 2
+    square[top : top + height, left : left + width] = image
+    return square
+
+
+def _tile(image: np.ndarray, size: int) -> np.ndarray:
+    """(h, w) float in [0, 1] -> (size, size) uint8, nearest-neighbour up or area down."""
+    picture = Image.fromarray(np.clip(image * 255.0 + 0.5, 0, 255).astype(np.uint8))
+    height, width = image.shape
+    resample = Image.Resampling.NEAREST if max(height, width) <= size else Image.Resampling.BOX
+    scale = size / max(height, width)
+    resized = picture.resize((max(1, round(width * scale)), max(1, round(height * scale))), resample)
+    return _pad_to(np.asarray(resized), size)

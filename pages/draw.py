@@ -1,0 +1,164 @@
+"""Draw: classify a digit drawn on a canvas, or a photo of one, with the active model.
+
+Each finished stroke goes through the MNIST steps (crop, 20x20 box, centre of mass) and
+the network; the page shows the prediction, the 10 probabilities and every step.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+from mnist_core import BlankImageError, ImageFileError
+from mnist_core.charts.drawing import (
+    STEP_CAPTIONS,
+    Reading,
+    probability_bars,
+    read_canvas,
+    read_upload,
+    step_tiles,
+)
+from pages.common import ActiveModel, active_model
+
+CANVAS_SIZE = 280  # pixels; 10x MNIST's 28
+CANVAS_GENERATION_KEY = "draw_canvas_generation"  # bumped by Clear: a new key is a new canvas
+PEN_WIDTH_KEY = "draw_pen_width"
+UPLOAD_KEY = "draw_upload"
+UPLOAD_READING_KEY = "draw_upload_reading"  # (file id, model key, Reading or error message)
+UNSURE_BELOW = 0.7  # top probability under this gets the "network is unsure" hint
+INSTRUCTION = (
+    "Draw one digit, 0 to 9, in the black square with the mouse or a finger. "
+    "It is classified each time you lift the pen."
+)
+
+
+def canvas_key() -> str:
+    """The canvas widget key of this session; Clear moves it to the next generation."""
+    return f"draw_canvas_{st.session_state.get(CANVAS_GENERATION_KEY, 0)}"
+
+
+def clear_canvas() -> None:
+    """on_click of Clear: the canvas comes back empty under a new key."""
+    st.session_state[CANVAS_GENERATION_KEY] = st.session_state.get(CANVAS_GENERATION_KEY, 0) + 1
+
+
+def show_reading(reading: Reading, chart_key: str) -> None:
+    """The prediction with its confidence, the unsure hint, and the 10 probability bars."""
+    st.metric(
+        "Prediction",
+        reading.digit,
+        delta=f"{reading.confidence:.0%} confident",
+        delta_color="off",
+        delta_arrow="off",
+    )
+    if reading.confidence < UNSURE_BELOW:
+        st.warning(
+            f"The network is unsure: {reading.confidence:.0%} for {reading.digit}, "
+            f"{reading.probabilities[reading.runner_up]:.0%} for {reading.runner_up}. "
+            "Draw the digit large, in the middle, with connected strokes.",
+            icon=":material/help:",
+        )
+    st.plotly_chart(probability_bars(reading.probabilities), key=chart_key, config={"displayModeBar": False})
+
+
+def show_steps(reading: Reading, first_caption: str = STEP_CAPTIONS[0]) -> None:
+    """The four preprocessing steps side by side, each pixel of the small ones visible."""
+    columns = st.columns(4)
+    captions = (first_caption, *STEP_CAPTIONS[1:])
+    shapes = (reading.steps.ink, reading.steps.cropped, reading.steps.boxed, reading.steps.centred)
+    for column, tile, caption, image in zip(
+        columns, step_tiles(reading.steps), captions, shapes, strict=True
+    ):
+        column.image(tile, caption=f"{caption} ({image.shape[1]}×{image.shape[0]})")
+    st.caption(
+        "MNIST's digits were scaled to fit a 20×20 box and centred by their centre of mass "
+        "in 28×28 (LeCun). Your drawing goes through the same steps, so the network sees "
+        "what it was trained on."
+    )
+
+
+def draw_tab(active: ActiveModel) -> None:
+    """Canvas on the left, prediction on the right, steps below."""
+    canvas_column, result_column = st.columns([3, 4], gap="large")
+    with canvas_column:
+        pen_width = st.slider("Pen width", 8, 40, 20, step=2, key=PEN_WIDTH_KEY)
+        canvas = st_canvas(
+            stroke_width=pen_width,
+            stroke_color="#FFFFFF",
+            background_color="#000000",
+            update_streamlit=True,
+            height=CANVAS_SIZE,
+            width=CANVAS_SIZE,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key=canvas_key(),
+        )
+        st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas, key="draw_clear")
+    rgba = canvas.image_data
+    try:
+        reading = None if rgba is None else read_canvas(rgba, active.model)
+    except BlankImageError:
+        reading = None
+    with result_column:
+        if reading is None:
+            st.info(INSTRUCTION, icon=":material/draw:")
+            return
+        show_reading(reading, chart_key="draw_canvas_chart")
+    show_steps(reading)
+
+
+def upload_reading(uploaded, active: ActiveModel) -> Reading | str:
+    """The upload's Reading, or the error message to show; computed once per file and model."""
+    cached = st.session_state.get(UPLOAD_READING_KEY)
+    if cached is not None and cached[:2] == (uploaded.file_id, active.key):
+        return cached[2]
+    try:
+        outcome: Reading | str = read_upload(uploaded.getvalue(), active.model)
+    except (ImageFileError, BlankImageError) as error:
+        outcome = str(error)
+    st.session_state[UPLOAD_READING_KEY] = (uploaded.file_id, active.key, outcome)
+    return outcome
+
+
+def upload_tab(active: ActiveModel) -> None:
+    """A photo or scan of one handwritten digit, through the same steps."""
+    upload_column, result_column = st.columns([3, 4], gap="large")
+    with upload_column:
+        uploaded = st.file_uploader(
+            "Photo or scan of one handwritten digit",
+            key=UPLOAD_KEY,
+            help="PNG, JPEG, WebP, BMP, GIF or TIFF, up to 24 megapixels; dark ink on light "
+            "paper or light on dark. Crop close around the digit for the best result.",
+        )
+    with result_column:
+        if uploaded is None:
+            st.info("Upload a photo of a single handwritten digit to classify it.", icon=":material/upload:")
+            return
+        outcome = upload_reading(uploaded, active)
+        if isinstance(outcome, str):
+            st.error(f"**{uploaded.name} cannot be classified.** {outcome}", icon=":material/broken_image:")
+            return
+        show_reading(outcome, chart_key="draw_upload_chart")
+    show_steps(outcome, first_caption="1 · the photo as ink")
+
+
+def main() -> None:
+    st.title("Draw a digit")
+    active = active_model()
+    if active is None:
+        st.info(
+            "Train a model on the **Train** page (it becomes the active model), or restore the "
+            "shipped one: `git checkout models/default.keras` or "
+            "`python -m mnist_core.train --preset best`.",
+            icon=":material/model_training:",
+        )
+        st.stop()
+    st.caption(f"Classified by **{active.name}**.")
+    drawing, upload = st.tabs(["Draw", "Upload"])
+    with drawing:
+        draw_tab(active)
+    with upload:
+        upload_tab(active)
+
+
+main()
