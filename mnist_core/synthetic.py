@@ -57,7 +57,7 @@ def _fit_canvas(ink: np.ndarray, canvas_size: int) -> np.ndarray:
     if max(ink.shape) <= canvas_size:
         return ink
     scale = canvas_size / max(ink.shape)
-    size = (max(1, min(canvas_size, round(ink.shape[1] * scale))), max(1, min(canvas_size, round(ink.shape[0] * scale))))
+    size = tuple(max(1, min(canvas_size, round(side * scale))) for side in (ink.shape[1], ink.shape[0]))
     picture = Image.fromarray(np.rint(ink * 255).astype(np.uint8)).resize(size, Image.Resampling.BILINEAR)
     return np.asarray(picture, dtype="float32") / 255.0
 
