@@ -1,0 +1,356 @@
+"""Driving the real app in headless Chromium: the server, the browser, strokes on the canvas.
+
+Shared by the browser tests (tests/browser) and the load test (benchmarks/load_test.py).
+Only PyPI ``playwright`` driving Debian's ``/usr/bin/chromium``; never ``playwright install``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+SCREENSHOTS = ARTIFACTS / "screenshots"
+DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+HOST = "127.0.0.1"
+
+# Seconds. The first run of a page imports TensorFlow and loads MNIST: slow on 2 shared cores.
+SERVER_START_TIMEOUT = 120
+PAGE_TIMEOUT = 90
+
+APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+APP_RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
+NAV_LINK = '[data-testid="stSidebarNavLink"]'
+EXCEPTION = '[data-testid="stException"]'
+CANVAS = "canvas.upper-canvas"  # Fabric.js' input layer; in the page DOM (Components v2, open shadow root)
+
+
+class BrowserSetupError(RuntimeError):
+    """Chromium or the app server is not usable: the message says what to do."""
+
+
+def require_chromium() -> Path:
+    """The Chromium binary the tests drive; raises BrowserSetupError (a failure, not a skip) if absent."""
+    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
+        raise BrowserSetupError(
+            f"{CHROMIUM} not found: the browser tests drive Debian's Chromium. "
+            "Install it with `apt-get install -y chromium` (.ci/run does); never `playwright install`."
+        )
+    return CHROMIUM
+
+
+def launch_chromium(playwright):
+    """A headless Chromium (playwright Browser) with the project's flags."""
+    executable = require_chromium()
+    return playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+class StreamlitServer:
+    """``streamlit run app.py`` on a free 127.0.0.1 port, from the repo root, stopped on exit.
+
+    Use as a context manager; ``url`` is the app's base URL once started. The server's output
+    goes to ``artifacts/<name>.log`` (read it when a test fails).
+    """
+
+    def __init__(self, name: str = "streamlit-server", extra_env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.log_path = ARTIFACTS / f"{name}.log"
+        self.extra_env = extra_env or {}
+        self.process: subprocess.Popen | None = None
+        self.started_seconds: float | None = None
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable, "-m", "streamlit", "run", "app.py",
+            "--server.port", str(self.port),
+            "--server.address", HOST,
+            "--server.headless", "true",
+            "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false",
+        ]  # fmt: skip
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        if "MNIST_PATH" not in env and DEFAULT_MNIST.is_file():
+            env["MNIST_PATH"] = str(DEFAULT_MNIST)
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        env.update(self.extra_env)
+        return env
+
+    def start(self) -> StreamlitServer:
+        ARTIFACTS.mkdir(exist_ok=True)
+        begin = time.perf_counter()
+        log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            self.command(), cwd=ROOT, env=self.environment(), stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+        try:
+            self._wait_healthy()
+        except BaseException:
+            self.stop()
+            raise
+        self.started_seconds = time.perf_counter() - begin
+        return self
+
+    def _wait_healthy(self) -> None:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        health = f"{self.url}/_stcore/health"
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise BrowserSetupError(
+                    f"streamlit exited with code {self.process.returncode} before answering {health}; "
+                    f"log: {self.log_path}\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(health, timeout=2) as response:
+                    if response.status == 200 and response.read().strip() == b"ok":
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.25)
+        raise BrowserSetupError(
+            f"{health} did not answer within {SERVER_START_TIMEOUT} s; log: {self.log_path}"
+        )
+
+    def stop(self) -> None:
+        """Terminate, then kill if it does not exit within 10 s. Safe to call twice."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def __enter__(self) -> StreamlitServer:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+@dataclass
+class ConsoleLog:
+    """Errors a page reported: console.error messages and uncaught exceptions."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def attach(self, page) -> ConsoleLog:
+        page.on("console", self._on_console)
+        page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
+        return self
+
+    def _on_console(self, message) -> None:
+        if message.type == "error":
+            self.errors.append(f"console.error: {message.text} ({message.location.get('url', '')})")
+
+    def take(self) -> list[str]:
+        """The errors so far, and forget them (for per-page checks)."""
+        taken, self.errors = self.errors, []
+        return taken
+
+
+def new_page(browser):
+    """A fresh browser context (= a fresh Streamlit session) and page, with its console log."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(PAGE_TIMEOUT * 1000)
+    page = context.new_page()
+    return page, ConsoleLog().attach(page)
+
+
+def wait_idle(page, timeout: float = PAGE_TIMEOUT, settle: float = 0.3) -> None:
+    """Wait until the script run that an action triggered has finished.
+
+    The run state flips to "running" a few ms after a click; wait briefly for that, then for
+    "notRunning", then a short settle for the last deltas to paint.
+    """
+    try:
+        page.wait_for_selector(APP_RUNNING, timeout=1500, state="attached")
+    except Exception:  # noqa: BLE001 - a fast run may be over before we look
+        pass
+    page.wait_for_selector(APP_IDLE, timeout=timeout * 1000, state="attached")
+    page.wait_for_timeout(settle * 1000)
+
+
+def open_app(page, url: str, path: str = "") -> None:
+    """Load the app (optionally a page by its URL path) and wait for its first run to finish."""
+    page.goto(f"{url}/{path}")
+    page.wait_for_selector(APP_IDLE, timeout=PAGE_TIMEOUT * 1000, state="attached")
+    page.wait_for_timeout(300)
+
+
+def nav_titles(page) -> list[str]:
+    """Titles of the sidebar navigation links, in order."""
+    page.locator(NAV_LINK).first.wait_for()
+    return [text.strip() for text in page.locator(NAV_LINK).all_inner_texts()]
+
+
+def go_to(page, title: str) -> None:
+    """Click a page's link in the sidebar navigation and wait for the page to finish running."""
+    link = page.locator(NAV_LINK).filter(has_text=re.compile(rf"^\s*{re.escape(title)}\s*$"))
+    link.first.click()
+    wait_idle(page)
+
+
+def exceptions(page) -> list[str]:
+    """Texts of any exception boxes (stException) on the page."""
+    return page.locator(EXCEPTION).all_inner_texts()
+
+
+def metric_value(page, label: str):
+    """Locator of the value of the st.metric whose label is exactly ``label``."""
+    labels = page.locator('[data-testid="stMetricLabel"]').filter(has_text=re.compile(rf"^\s*{label}\s*$"))
+    metric = page.locator('[data-testid="stMetric"]').filter(has=labels)
+    return metric.locator('[data-testid="stMetricValue"]')
+
+
+def screenshot(page, name: str, full_page: bool = False) -> Path:
+    """Save a PNG under artifacts/screenshots/ and return its path."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def wait_until_gone(locator, timeout: float = PAGE_TIMEOUT) -> None:
+    """Wait until no element matches ``locator``."""
+    locator.first.wait_for(state="detached", timeout=timeout * 1000)
+
+
+def click_and_wait(page, locator, until_gone=None) -> None:
+    """Click, wait for what must disappear (if given), then for the run to finish."""
+    locator.click()
+    if until_gone is not None:
+        wait_until_gone(until_gone)
+    wait_idle(page)
+
+
+# Digits as strokes in canvas fractions (0..1 from the top-left), each a list of points
+# drawn with the mouse button held. Shapes a person would draw, not centred or full-size.
+DIGIT_STROKES: dict[int, list[list[tuple[float, float]]]] = {
+    1: [[(0.42, 0.30), (0.50, 0.18), (0.50, 0.35), (0.50, 0.55), (0.50, 0.72), (0.50, 0.85)]],
+    0: [
+        [
+            (0.50, 0.15), (0.36, 0.20), (0.28, 0.35), (0.26, 0.50), (0.29, 0.66), (0.37, 0.80),
+            (0.50, 0.85), (0.63, 0.80), (0.71, 0.66), (0.74, 0.50), (0.72, 0.35), (0.64, 0.20),
+            (0.50, 0.15), (0.45, 0.17),
+        ]
+    ],
+    7: [[(0.28, 0.18), (0.50, 0.18), (0.72, 0.18), (0.64, 0.35), (0.56, 0.52), (0.49, 0.68), (0.44, 0.85)]],
+}  # fmt: skip
+
+
+def draw_strokes(page, canvas, strokes: list[list[tuple[float, float]]], steps: int = 4) -> None:
+    """Draw with the mouse on ``canvas`` (a locator): press, move through the points, release.
+
+    ``steps`` intermediate mouse moves are sent between consecutive points, as a hand would.
+    """
+    box = canvas.bounding_box()
+    if box is None:
+        raise BrowserSetupError("The canvas is not visible: cannot draw on it.")
+
+    def at(point):
+        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+
+    for stroke in strokes:
+        page.mouse.move(*at(stroke[0]))
+        page.mouse.down()
+        for point in stroke[1:]:
+            page.mouse.move(*at(point), steps=steps)
+        page.mouse.up()
+
+
+# Runs in the page: resolves with milliseconds from the next mouse/pointer release to the
+# moment a "Prediction" metric with a value is in the DOM (MutationObserver, then the next
+# animation frame, i.e. when it can be painted). Install it before releasing the mouse.
+STROKE_TIMER_JS = """
+() => {
+  window.__strokeTimer = new Promise((resolve) => {
+    let released = null;
+    const shown = () => {
+      const metrics = document.querySelectorAll('[data-testid="stMetric"]');
+      for (const metric of metrics) {
+        const label = metric.querySelector('[data-testid="stMetricLabel"]');
+        const value = metric.querySelector('[data-testid="stMetricValue"]');
+        if (label && value && label.innerText.trim() === 'Prediction' && value.innerText.trim() !== '') {
+          return value.innerText.trim();
+        }
+      }
+      return null;
+    };
+    const finish = (text) => {
+      observer.disconnect();
+      requestAnimationFrame(() => resolve({ms: performance.now() - released, value: text}));
+    };
+    const observer = new MutationObserver(() => {
+      if (released === null) return;
+      const text = shown();
+      if (text !== null) finish(text);
+    });
+    window.addEventListener('pointerup', () => {
+      released = performance.now();
+      observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+      const text = shown();
+      if (text !== null) finish(text);
+    }, {capture: true, once: true});
+  });
+}
+"""
+
+
+def draw_and_time(page, canvas, digit: int, timeout: float = 60) -> tuple[str, float]:
+    """Draw ``digit`` on a cleared canvas; return (shown prediction text, ms from mouse up to it shown).
+
+    The canvas must be blank (no Prediction metric shown) so the metric's appearance marks
+    this drawing's result. Multi-stroke digits are timed from their last stroke.
+    """
+    strokes = DIGIT_STROKES[digit]
+    if len(strokes) > 1:
+        draw_strokes(page, canvas, strokes[:-1])
+        wait_idle(page)
+    page.evaluate(STROKE_TIMER_JS)
+    draw_strokes(page, canvas, strokes[-1:])
+    outcome = page.evaluate(
+        """(timeout) => Promise.race([window.__strokeTimer, new Promise((_, reject) =>
+             setTimeout(() => reject(new Error('no Prediction within ' + timeout + ' ms')), timeout))])""",
+        timeout * 1000,
+    )
+    return outcome["value"], float(outcome["ms"])
