@@ -56,7 +56,8 @@ def canvas_ink(rgba: np.ndarray) -> np.ndarray:
 
     A canvas with any transparency (streamlit-drawable-canvas' default background) keeps
     its ink in the alpha channel; an opaque canvas keeps it in brightness, light on dark
-    or, when the border is light, dark on light.
+    or, when the border is light, dark on light, measured from the background's level
+    (so a uniform grey canvas is blank, and black or white ones are unchanged).
     """
     rgba = np.asarray(rgba)
     if rgba.ndim != 3 or rgba.shape[2] not in (3, 4) or rgba.dtype != np.uint8:
@@ -64,7 +65,9 @@ def canvas_ink(rgba: np.ndarray) -> np.ndarray:
     if rgba.shape[2] == 4 and rgba[..., 3].min() < 255:
         return rgba[..., 3].astype("float32") / 255.0
     luma = rgba[..., :3].astype("float32") @ np.array([0.299, 0.587, 0.114], "float32")
-    return _ink_from_gray(luma / 255.0)
+    ink = _ink_from_gray(luma / 255.0)
+    background = float(np.median(np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])))
+    return np.clip((ink - background) / (1.0 - background), 0.0, 1.0) if background > 0 else ink
 
 
 def is_blank(rgba: np.ndarray) -> bool:
@@ -110,7 +113,7 @@ def fit_in_box(image: np.ndarray, box: int = BOX_SIZE) -> np.ndarray:
     height, width = image.shape
     scale = box / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    picture = Image.fromarray(np.clip(image * 255.0, 0, 255).astype(np.uint8))
+    picture = Image.fromarray(np.rint(np.clip(image * 255.0, 0, 255)).astype(np.uint8))
     resized = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     return np.asarray(resized, dtype="float32") / 255.0
 
