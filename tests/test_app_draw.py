@@ -1,0 +1,295 @@
+"""AppTest of the Draw page: canvas drawings (injected through session state) and uploads.
+
+The canvas of streamlit-drawable-canvas 0.13 keeps its value in session state under its
+key as ``{'drawing': {'raw': fabric JSON, 'data': PNG data URL}, 'backgroundFit': None}``;
+``CanvasResult.image_data`` is that PNG decoded, so injecting the dict is what the
+browser sends after a stroke.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+import mnist_core
+from mnist_core import ModelConfig, TrainingHistory, build_model
+
+CANVAS = 280
+FIRST_CANVAS_KEY = "draw_canvas_0"
+INSTRUCTION_START = "Draw one digit"
+
+# (digit, side of the digit's longer edge in canvas pixels, top, left): off-centre, varied sizes.
+PLACEMENTS = [
+    (0, 120, 10, 150),
+    (1, 200, 70, 20),
+    (2, 90, 180, 180),
+    (3, 250, 15, 15),
+    (4, 150, 120, 5),
+    (5, 110, 5, 40),
+    (6, 170, 100, 100),
+    (7, 230, 40, 40),
+    (8, 140, 130, 130),
+    (9, 100, 60, 170),
+]
+
+
+def new_app() -> AppTest:
+    """A fresh session on the Draw page, run once."""
+    at = AppTest.from_file("app.py", default_timeout=120)
+    at.switch_page("pages/draw.py")
+    at.run(timeout=120)
+    return at
+
+
+def first_test_image(mnist, digit: int) -> np.ndarray:
+    """The first test image labelled ``digit``, (28, 28) uint8."""
+    (_, _), (x_test, y_test) = mnist
+    return x_test[int(np.flatnonzero(y_test == digit)[0])]
+
+
+def render_on_canvas(
+    image: np.ndarray, side: int, top: int, left: int, transparent: bool = False
+) -> np.ndarray:
+    """An MNIST (28, 28) uint8 digit, cropped to its ink and scaled so its longer edge is
+    ``side`` pixels, painted white at (top, left) of a 280x280 black canvas.
+
+    Returns (280, 280, 4) uint8 RGBA: opaque black background, or with ``transparent`` the
+    canvas' default transparent background with the ink in alpha.
+    """
+    rows = np.flatnonzero(image.any(axis=1))
+    cols = np.flatnonzero(image.any(axis=0))
+    crop = image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    scale = side / max(crop.shape)
+    size = (max(1, round(crop.shape[1] * scale)), max(1, round(crop.shape[0] * scale)))
+    ink = np.asarray(Image.fromarray(crop).resize(size, Image.Resampling.BILINEAR))
+    plane = np.zeros((CANVAS, CANVAS), np.uint8)
+    plane[top : top + ink.shape[0], left : left + ink.shape[1]] = ink
+    if transparent:
+        return np.dstack([np.full_like(plane, 255)] * 3 + [plane])
+    return np.dstack([plane, plane, plane, np.full_like(plane, 255)])
+
+
+def png_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def canvas_value(rgba: np.ndarray) -> dict:
+    """What the canvas component stores under its key after a stroke."""
+    url = "data:image/png;base64," + base64.b64encode(png_bytes(rgba)).decode("ascii")
+    raw = {"version": "6.7.1", "objects": [{"type": "Path"}], "background": "#000000"}
+    return {"drawing": {"raw": raw, "data": url}, "backgroundFit": None}
+
+
+def drawn(mnist, digit: int, side: int, top: int, left: int) -> dict:
+    """The canvas value for the first test ``digit`` drawn at (top, left), ``side`` pixels tall."""
+    return canvas_value(render_on_canvas(first_test_image(mnist, digit), side, top, left))
+
+
+def predictions(at: AppTest) -> list[str]:
+    return [metric.value for metric in at.metric if metric.label == "Prediction"]
+
+
+def instructions(at: AppTest) -> list[str]:
+    return [info.value for info in at.info if info.value.startswith(INSTRUCTION_START)]
+
+
+def errors(at: AppTest) -> list[str]:
+    return [error.value for error in at.error]
+
+
+def test_fresh_session_shows_instructions_and_no_prediction():
+    at = new_app()
+    assert not at.exception
+    assert at.title[0].value == "Draw a digit"
+    assert len(instructions(at)) == 1
+    assert predictions(at) == []
+    assert [tab.label for tab in at.tabs] == ["Draw", "Upload"]
+    assert at.slider(key="draw_pen_width").value == 20
+
+
+@pytest.mark.parametrize(("digit", "side", "top", "left"), PLACEMENTS)
+def test_drawn_digit_off_centre_is_recognised(mnist, digit, side, top, left):
+    at = new_app()
+    at.session_state[FIRST_CANVAS_KEY] = canvas_value(
+        render_on_canvas(first_test_image(mnist, digit), side, top, left)
+    )
+    at.run()
+    assert not at.exception
+    assert predictions(at) == [str(digit)]
+    assert instructions(at) == []
+    prediction = next(metric for metric in at.metric if metric.label == "Prediction")
+    assert prediction.delta.endswith("% confident")
+    captions = [image.captions[0] for image in at.image]
+    assert len(captions) == 4 and captions[-1].endswith("(28×28)") and "20×20" in captions[2]
+
+
+def test_transparent_canvas_background_is_read_from_alpha(mnist):
+    at = new_app()
+    drawing = render_on_canvas(first_test_image(mnist, 3), 180, 60, 70, transparent=True)
+    at.session_state[FIRST_CANVAS_KEY] = canvas_value(drawing)
+    at.run()
+    assert predictions(at) == ["3"]
+
+
+def test_blank_and_speck_drawings_show_the_instruction():
+    at = new_app()
+    at.session_state[FIRST_CANVAS_KEY] = canvas_value(render_blank())
+    at.run()
+    assert not at.exception
+    assert predictions(at) == []
+    assert len(instructions(at)) == 1
+    speck = render_blank()
+    speck[100, 100:102, :3] = 255  # two pixels: below the blank-canvas threshold
+    at.session_state[FIRST_CANVAS_KEY] = canvas_value(speck)
+    at.run()
+    assert predictions(at) == [] and len(instructions(at)) == 1
+
+
+def render_blank() -> np.ndarray:
+    blank = np.zeros((CANVAS, CANVAS, 4), np.uint8)
+    blank[..., 3] = 255
+    return blank
+
+
+def test_clear_button_gives_a_new_empty_canvas(mnist):
+    at = new_app()
+    at.session_state[FIRST_CANVAS_KEY] = canvas_value(
+        render_on_canvas(first_test_image(mnist, 7), 200, 40, 40)
+    )
+    at.run()
+    assert predictions(at) == ["7"]
+    at.button(key="draw_clear").click().run()
+    assert not at.exception
+    assert at.session_state["draw_canvas_generation"] == 1
+    assert predictions(at) == []
+    assert len(instructions(at)) == 1
+
+
+def test_unsure_network_gets_a_hint_and_the_active_run_is_used(mnist):
+    """A session run whose weights are all zero outputs 10 % for every digit."""
+    from pages.common import Run
+
+    model = build_model(ModelConfig())
+    model.set_weights([np.zeros_like(weights) for weights in model.get_weights()])
+    run = Run(id="run-zero", name="Zero run", config=ModelConfig(), history=TrainingHistory(batch_step=[1]))
+    run.model, run.status = model, mnist_core.COMPLETED
+    at = new_app()
+    at.session_state["runs"] = {run.id: run}
+    at.session_state["active_run"] = run.id
+    at.session_state[FIRST_CANVAS_KEY] = canvas_value(
+        render_on_canvas(first_test_image(mnist, 4), 200, 30, 30)
+    )
+    at.run()
+    assert not at.exception
+    assert "Zero run" in at.caption[0].value
+    assert len(predictions(at)) == 1
+    assert any(warning.value.startswith("The network is unsure: 10%") for warning in at.warning)
+
+
+def test_sure_prediction_has_no_unsure_hint(mnist):
+    at = new_app()
+    at.session_state[FIRST_CANVAS_KEY] = canvas_value(
+        render_on_canvas(first_test_image(mnist, 0), 200, 40, 40)
+    )
+    at.run()
+    assert predictions(at) == ["0"]
+    assert not [warning for warning in at.warning if "unsure" in warning.value]
+
+
+def test_missing_default_model_explains_what_to_do(monkeypatch):
+    import pages.common
+
+    def unusable():
+        raise mnist_core.ModelFileError("No model file at models/default.keras.")
+
+    monkeypatch.setattr(pages.common, "load_default_model", unusable)
+    pages.common.load_default.clear()
+    try:
+        at = new_app()
+        assert not at.exception
+        assert any("default model could not be loaded" in error for error in errors(at))
+        assert any("Train" in info.value and "git checkout" in info.value for info in at.info)
+        assert predictions(at) == [] and not at.tabs
+    finally:
+        pages.common.load_default.clear()
+
+
+# --- Upload tab -------------------------------------------------------------------------
+
+
+def scanned_digit(image: np.ndarray) -> bytes:
+    """An MNIST digit as a grey-paper 'scan': dark ink, 8x larger, off-centre, as PNG."""
+    ink = np.asarray(Image.fromarray(image).resize((224, 224), Image.Resampling.BILINEAR), np.float32)
+    paper = np.full((300, 260), 235.0, np.float32)
+    paper[30:254, 10:234] -= ink * (200.0 / 255.0)
+    return png_bytes(np.clip(paper, 0, 255).astype(np.uint8))
+
+
+def upload(at: AppTest, name: str, content: bytes, mime: str) -> AppTest:
+    at.file_uploader(key="draw_upload").upload(name, content, mime)
+    return at.run()
+
+
+@pytest.mark.parametrize("digit", [2, 5, 9])
+def test_uploaded_scan_is_recognised(mnist, digit):
+    at = upload(new_app(), f"digit{digit}.png", scanned_digit(first_test_image(mnist, digit)), "image/png")
+    assert not at.exception
+    assert errors(at) == []
+    assert predictions(at) == [str(digit)]
+
+
+def test_uploaded_text_file_gets_a_clear_error():
+    at = upload(new_app(), "notes.txt", b"this is not a picture\n", "text/plain")
+    assert not at.exception
+    assert predictions(at) == []
+    assert len(errors(at)) == 1 and "notes.txt cannot be classified" in errors(at)[0]
+    assert "not an image" in errors(at)[0]
+
+
+def test_uploaded_empty_file_gets_a_clear_error():
+    at = upload(new_app(), "empty.png", b"", "image/png")
+    assert not at.exception
+    assert predictions(at) == []
+    assert len(errors(at)) == 1 and "The file is empty" in errors(at)[0]
+
+
+def test_uploaded_truncated_png_gets_a_clear_error(mnist):
+    whole = scanned_digit(first_test_image(mnist, 4))
+    at = upload(new_app(), "cut.png", whole[: len(whole) // 2], "image/png")
+    assert not at.exception
+    assert predictions(at) == []
+    assert len(errors(at)) == 1 and "truncated" in errors(at)[0]
+
+
+def test_uploaded_oversized_image_gets_a_clear_error():
+    huge = io.BytesIO()
+    Image.new("L", (6000, 4500), 255).save(huge, format="PNG")  # 27 MP, a small file
+    at = upload(new_app(), "huge.png", huge.getvalue(), "image/png")
+    assert not at.exception
+    assert predictions(at) == []
+    assert len(errors(at)) == 1 and "megapixels" in errors(at)[0]
+
+
+def test_uploaded_blank_photo_gets_a_clear_error():
+    at = upload(new_app(), "paper.png", png_bytes(np.full((200, 200), 240, np.uint8)), "image/png")
+    assert predictions(at) == []
+    assert len(errors(at)) == 1 and "No digit found" in errors(at)[0]
+
+
+def test_drawing_and_upload_are_independent(mnist):
+    """A stroke on the canvas does not redo the upload, and each tab shows its own digit."""
+    at = upload(new_app(), "digit2.png", scanned_digit(first_test_image(mnist, 2)), "image/png")
+    cached = at.session_state["draw_upload_reading"]
+    at.session_state[FIRST_CANVAS_KEY] = canvas_value(
+        render_on_canvas(first_test_image(mnist, 7), 200, 40, 40)
+    )
+    at.run()
+    assert sorted(predictions(at)) == ["2", "7"]
+    assert at.session_state["draw_upload_reading"] is cached
