@@ -1,0 +1,137 @@
+"""The training chart builders, called as plain functions on TrainingHistory objects."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from mnist_core import TrainingHistory
+from mnist_core.charts.training import (
+    COMPARISONS,
+    MAX_CURVE_POINTS,
+    RunCurves,
+    batch_curve,
+    comparison_figure,
+    curve_figure,
+    finite_or_none,
+    thin,
+    update_curve_figure,
+)
+
+
+def history_of(epochs: int, steps_per_epoch: int, val_offset: float = 0.01) -> TrainingHistory:
+    """A run of ``epochs`` epochs of ``steps_per_epoch`` batches with falling loss."""
+    history = TrainingHistory()
+    for step in range(1, epochs * steps_per_epoch + 1):
+        history.batch_step.append(step)
+        history.batch_loss.append(2.3 / step)
+        history.batch_accuracy.append(1 - 0.9 / step)
+    for epoch in range(1, epochs + 1):
+        history.epoch.append(epoch)
+        history.epoch_end_step.append(epoch * steps_per_epoch)
+        history.loss.append(2.3 / (epoch * steps_per_epoch))
+        history.accuracy.append(1 - 0.9 / (epoch * steps_per_epoch))
+        history.val_loss.append(2.3 / (epoch * steps_per_epoch) + val_offset)
+        history.val_accuracy.append(1 - 0.9 / (epoch * steps_per_epoch) - val_offset)
+    return history
+
+
+def test_loss_figure_has_batch_curve_and_epoch_points_on_an_epoch_axis():
+    history = history_of(epochs=3, steps_per_epoch=10)
+    figure = curve_figure(history, "loss", steps_per_epoch=10)
+    assert [trace.name for trace in figure.data] == ["Train, per batch", "Train, epoch", "Validation, epoch"]
+    batch, train, validation = figure.data
+    assert batch.mode == "lines" and "markers" in train.mode and "markers" in validation.mode
+    assert batch.x[0] == pytest.approx(0.1) and batch.x[-1] == pytest.approx(3.0)
+    assert list(batch.y) == pytest.approx(history.batch_loss)
+    assert list(train.x) == [1, 2, 3] and list(train.y) == pytest.approx(history.loss)
+    assert list(validation.y) == pytest.approx(history.val_loss)
+    assert figure.layout.xaxis.title.text == "Epoch"
+    assert figure.layout.yaxis.title.text == "Loss (cross-entropy)"
+
+
+def test_accuracy_figure_uses_percent_axis_and_validation_values():
+    history = history_of(epochs=2, steps_per_epoch=5)
+    figure = curve_figure(history, "accuracy", steps_per_epoch=5, planned_epochs=8)
+    assert figure.layout.yaxis.title.text == "Accuracy"
+    assert figure.layout.yaxis.tickformat == ".0%"
+    assert list(figure.data[0].y) == pytest.approx(history.batch_accuracy)
+    assert list(figure.data[2].y) == pytest.approx(history.val_accuracy)
+    # The planned run fixes the x range, so a live chart fills in instead of rescaling.
+    assert figure.layout.xaxis.range[0] == 0 and figure.layout.xaxis.range[1] >= 8
+
+
+def test_empty_history_gives_empty_traces_that_update_in_place():
+    history = TrainingHistory()
+    figure = curve_figure(history, "loss", steps_per_epoch=4, planned_epochs=2)
+    assert all(len(trace.x or ()) == 0 for trace in figure.data)
+    grown = history_of(epochs=2, steps_per_epoch=4)
+    same = update_curve_figure(figure, grown, "loss", steps_per_epoch=4)
+    assert same is figure
+    fresh = curve_figure(grown, "loss", steps_per_epoch=4, planned_epochs=2)
+    assert figure.to_plotly_json() == fresh.to_plotly_json()
+
+
+def test_non_finite_values_become_gaps():
+    history = history_of(epochs=2, steps_per_epoch=3)
+    history.batch_loss[4] = math.nan
+    history.val_loss[1] = math.inf
+    figure = curve_figure(history, "loss", steps_per_epoch=3)
+    assert figure.data[0].y[4] is None
+    assert figure.data[2].y[1] is None
+    assert finite_or_none([1.0, math.nan, -math.inf, None]) == [1.0, None, None, None]
+
+
+def test_long_runs_are_thinned_but_keep_both_ends():
+    history = history_of(epochs=20, steps_per_epoch=469)
+    xs, ys = batch_curve(history, "batch_loss", steps_per_epoch=469)
+    assert len(xs) <= MAX_CURVE_POINTS + 1
+    assert xs[0] == pytest.approx(1 / 469) and xs[-1] == pytest.approx(20.0)
+    assert ys[-1] == pytest.approx(history.batch_loss[-1])
+    figure = curve_figure(history, "loss", steps_per_epoch=469)
+    assert len(figure.data[0].x) == len(xs)
+    assert list(figure.data[1].x) == list(range(1, 21))  # epoch points are never thinned
+
+
+def test_thin_and_its_errors():
+    xs, ys = thin(list(range(10)), list(range(10)), max_points=20)
+    assert xs == list(range(10))
+    xs, ys = thin(list(range(1000)), [2 * value for value in range(1000)], max_points=100)
+    assert len(xs) <= 101 and xs[0] == 0 and xs[-1] == 999 and ys == [2 * value for value in xs]
+    with pytest.raises(ValueError):
+        thin([1, 2], [1], max_points=10)
+    with pytest.raises(ValueError):
+        thin([1, 2], [1, 2], max_points=1)
+    with pytest.raises(ValueError):
+        curve_figure(TrainingHistory(), "precision", steps_per_epoch=3)
+    with pytest.raises(ValueError):
+        curve_figure(history_of(1, 3), "loss", steps_per_epoch=0)
+
+
+@pytest.mark.parametrize("comparison", list(COMPARISONS))
+def test_comparison_draws_one_named_trace_per_run(comparison):
+    runs = [
+        RunCurves("Run 1", history_of(epochs=3, steps_per_epoch=10), 10),
+        RunCurves("Run 2", history_of(epochs=5, steps_per_epoch=4, val_offset=0.02), 4),
+    ]
+    figure = comparison_figure(runs, comparison)
+    assert [trace.name for trace in figure.data] == ["Run 1", "Run 2"]
+    assert figure.layout.xaxis.title.text == "Epoch"
+    metric, curve = COMPARISONS[comparison]
+    if curve == "validation":
+        assert figure.layout.yaxis.title.text == comparison
+        assert list(figure.data[1].x) == [1, 2, 3, 4, 5]
+        expected = runs[1].history.val_accuracy if metric == "accuracy" else runs[1].history.val_loss
+        assert list(figure.data[1].y) == pytest.approx(expected)
+    else:
+        # Runs with different batch counts line up on the epoch axis.
+        assert figure.data[0].x[-1] == pytest.approx(3.0) and figure.data[1].x[-1] == pytest.approx(5.0)
+        assert figure.data[1].x[0] == pytest.approx(0.25)
+    if metric == "accuracy":
+        assert figure.layout.yaxis.tickformat == ".0%"
+
+
+def test_comparison_rejects_unknown_curve():
+    with pytest.raises(ValueError, match="Unknown comparison"):
+        comparison_figure([], "Test accuracy")
