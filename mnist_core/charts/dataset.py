@@ -1,8 +1,8 @@
 """Figures and small array helpers for the Dataset page and the Home lesson. No Streamlit here.
 
 Every figure builder is a plain function of NumPy arrays returning a ``go.Figure`` whose
-axes say what they measure. Images are drawn as ink: 0 (background) white, 255 (full
-ink) near-black, as the lesson's ``plt.imshow(digit, cmap=plt.cm.binary)`` shows them.
+axes say what they measure. Images are drawn as they are stored, like on the other pages:
+ink high (255, white) on a background of 0 (black).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 
 DIGITS = tuple(range(10))
 SIDE = 28  # MNIST images are 28 x 28 pixels
-INK_COLORSCALE = "Greys"  # low values white, high values black: ink on paper
+INK_COLORSCALE = "gray"  # 0 black, 255 white: the digit as stored
 TRAIN_COLOR = "#4F46E5"  # the theme's primary colour
 TEST_COLOR = "#F59E0B"
 FONT = {"family": "sans-serif", "size": 13}
@@ -215,13 +215,7 @@ def pixel_histogram_figure(counts: np.ndarray, log_scale: bool = True) -> go.Fig
             x=np.arange(256),
             y=counts,
             customdata=share,
-            marker={
-                "color": np.arange(256),
-                "colorscale": INK_COLORSCALE,
-                "cmin": -40,
-                "cmax": 255,
-                "line": {"width": 0},
-            },
+            marker={"color": TRAIN_COLOR, "line": {"width": 0}},
             name="pixels",
             hovertemplate="value %{x}: %{y:,} pixels (%{customdata:.2%})<extra></extra>",
         )
@@ -328,16 +322,36 @@ def sample_indices(labels: np.ndarray, digit: int | None, count: int, seed: int 
     return matching[np.sort(picked)].astype(np.int64)
 
 
-def ink_tiles(images: np.ndarray, scale: int = 3) -> list[np.ndarray]:
-    """uint8 images (N, 28, 28) -> N uint8 (28*scale, 28*scale) tiles, dark ink on white.
+def digit_tiles(images: np.ndarray, scale: int = 3) -> list[np.ndarray]:
+    """uint8 images (N, 28, 28) -> N uint8 (28*scale, 28*scale) tiles, as stored.
 
     Upscaled by repeating pixels, so they stay sharp instead of being blurred by a browser.
     """
     images = _check_images(images)
     if scale < 1:
         raise ValueError(f"scale must be 1 or more, got {scale}.")
-    inverted = 255 - images.astype(np.uint8)
-    return [tile.repeat(scale, axis=0).repeat(scale, axis=1) for tile in inverted]
+    return [tile.repeat(scale, axis=0).repeat(scale, axis=1) for tile in images.astype(np.uint8)]
+
+
+def tile_strip(images: np.ndarray, columns: int = 10, scale: int = 2, gap: int = 3) -> np.ndarray:
+    """One uint8 (H, W) picture of the images (N, 28, 28), ``columns`` per row, white gaps.
+
+    Each digit is upscaled ``scale`` times by repeating pixels; rows are filled left to
+    right. N == 0 gives an empty (0, 0) array.
+    """
+    images = _check_images(images)
+    if columns < 1 or scale < 1 or gap < 0:
+        raise ValueError("columns and scale must be 1 or more and gap 0 or more.")
+    if len(images) == 0:
+        return np.zeros((0, 0), dtype=np.uint8)
+    side = SIDE * scale
+    rows = -(-len(images) // columns)
+    used_columns = min(columns, len(images))
+    picture = np.full((rows * (side + gap) - gap, used_columns * (side + gap) - gap), 255, dtype=np.uint8)
+    for position, tile in enumerate(digit_tiles(images, scale)):
+        top, left = (position // columns) * (side + gap), (position % columns) * (side + gap)
+        picture[top : top + side, left : left + side] = tile
+    return picture
 
 
 # --- the lesson's printout ------------------------------------------------------------------
