@@ -1,0 +1,207 @@
+"""AppTest of the Train page: training through its own widgets, runs, the sidebar, failures, Stop.
+
+Each test trains on a 1,000-image subset for 1 epoch (8 batches) unless it needs a longer run.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetStates
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+from streamlit.testing.v1.local_script_runner import LocalScriptRunner
+
+import mnist_core
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+TIMEOUT = 300  # importing TensorFlow and training on 2 shared cores
+
+
+@pytest.fixture(autouse=True)
+def navigation_app(monkeypatch):
+    """Make AppTest run app.py (st.navigation) on every run, as the real server does.
+
+    The repo has a pages/ folder, so Streamlit starts in its old "pages directory" mode; the
+    real server leaves it for good the first time app.py calls st.navigation. AppTest resets
+    that class flag before every run, so from the second run on it would run the page file
+    alone, without app.py's sidebar. Setting the flag as the real server ends up is enough.
+    """
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            PagesManager.uses_pages_directory = False
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
+
+
+def open_train_page() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.switch_page("pages/train.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def start_training(at: AppTest, **settings) -> AppTest:
+    """Fill the form through its widgets and press Start."""
+    values = {"train_size": 1000, "train_epochs": 1, **settings}
+    for key, value in values.items():
+        at.number_input(key=key).set_value(value)
+    at.button(key="train_start").click()
+    return at.run()
+
+
+def session_runs(at: AppTest) -> list:
+    return list(at.session_state["runs"].values()) if "runs" in at.session_state else []
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " ".join(element.value for element in at.sidebar.markdown)
+
+
+def test_training_adds_a_run_to_the_session_table_and_can_become_active():
+    at = open_train_page()
+    assert "Default model" in sidebar_text(at)
+    assert not session_runs(at)
+
+    start_training(at)
+    assert not at.exception, at.exception
+    [run] = session_runs(at)
+    assert run.status == mnist_core.COMPLETED and run.usable
+    assert run.config.train_size == 1000 and run.config.epochs == 1
+    assert run.history.epoch == [1] and len(run.history.batch_step) == 8  # 900 images / 128
+    assert 0.3 < run.evaluation.accuracy <= 1.0  # scored on the 10,000 test images
+    assert any("Trained 1 epochs" in element.value for element in at.success)
+    metrics = {metric.label: metric.value for metric in at.main.metric}
+    assert metrics["Test accuracy"] == f"{run.evaluation.accuracy:.2%}"
+
+    table = at.dataframe[0].value
+    assert list(table["Run"]) == [run.name]
+    assert table["Status"][0] == "completed" and table["Epochs"][0] == "1 / 1"
+    assert table["Test accuracy"][0] == pytest.approx(run.evaluation.accuracy)
+    assert "512 relu" in table["Settings"][0] and "1,000 images" in table["Settings"][0]
+
+    at.button(key="train_make_active").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["active_run"] == run.id
+    assert run.name in sidebar_text(at) and "Default model" not in sidebar_text(at)
+    assert at.sidebar.metric[0].value == f"{run.evaluation.accuracy:.2%}"
+    assert at.dataframe[0].value["Active"][0] == "★"
+
+    # A rerun, a widget change and a page switch never train again.
+    at.run()
+    at.radio(key="train_preset").set_value("best").run()
+    at.switch_page("pages/dataset.py").run()
+    at.switch_page("pages/train.py").run()
+    assert not at.exception, at.exception
+    assert len(session_runs(at)) == 1
+    assert list(at.dataframe[0].value["Run"]) == [run.name]
+
+    # Another browser session sees none of it.
+    other = open_train_page()
+    assert not session_runs(other)
+    assert not other.dataframe
+    assert "Default model" in sidebar_text(other)
+    assert any("No runs yet" in element.value for element in other.caption)
+
+
+def test_diverging_learning_rate_shows_an_error_not_an_exception():
+    at = open_train_page()
+    start_training(at, train_learning_rate=10.0)
+    assert not at.exception, at.exception
+    [run] = session_runs(at)
+    assert run.status == mnist_core.DIVERGED and not run.usable
+    errors = " ".join(element.value for element in at.error)
+    assert "diverged" in errors and "Lower the learning rate" in errors
+    assert at.button(key="train_make_active").disabled
+    assert at.dataframe[0].value["Status"][0] == "diverged"
+
+
+def test_invalid_setting_is_explained_and_trains_nothing():
+    at = open_train_page()
+    start_training(at, train_learning_rate=0.0)
+    assert not at.exception, at.exception
+    assert not session_runs(at)
+    assert any("learning rate must be positive" in element.value for element in at.error)
+
+
+def test_preset_fills_the_form_and_survives_a_page_switch():
+    at = open_train_page()
+    at.radio(key="train_preset").set_value("best").run()
+    best = mnist_core.preset("best")
+    assert at.slider(key="train_layers").value == len(best.hidden_units)
+    assert at.select_slider(key="train_units").value == best.hidden_units[0]
+    assert at.selectbox(key="train_optimizer").value == best.optimizer
+    assert at.selectbox(key="train_schedule").value == "cosine"
+    assert at.number_input(key="train_epochs").value == best.epochs
+    assert at.slider(key="train_dropout").value == pytest.approx(best.dropout)
+    assert at.toggle(key="train_augment").value is True
+    at.switch_page("pages/dataset.py").run()
+    at.switch_page("pages/train.py").run()
+    assert at.radio(key="train_preset").value == "best"
+    assert at.number_input(key="train_epochs").value == best.epochs
+
+
+def test_interrupting_the_script_mid_training_keeps_a_usable_partial_run(monkeypatch):
+    """What a Stop click or a page switch does: a rerun request arrives while fit runs.
+
+    Streamlit raises its rerun exception at the page's next st.* call (in the progress
+    callback). The run must end within about a second, be marked stopped with where it
+    stopped, keep its partial model, and the rerun must not start training again.
+    """
+    runners: list[LocalScriptRunner] = []
+
+    class RecordingScriptRunner(LocalScriptRunner):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            runners.append(self)
+
+    monkeypatch.setattr(app_test_module, "LocalScriptRunner", RecordingScriptRunner)
+    at = open_train_page()
+    for key, value in {"train_size": 60000, "train_epochs": 20}.items():
+        at.number_input(key=key).set_value(value)
+    at.button(key="train_start").click()
+    script = threading.Thread(target=at.run)
+    script.start()
+    run = wait_for(lambda: next(iter(at.session_state["runs"].values()), None), timeout=TIMEOUT)
+    wait_for(lambda: len(run.history.batch_step) >= 50, timeout=TIMEOUT)
+
+    runner = runners[-1]
+    page = runner._pages_manager.current_page_script_hash  # rerun the Train page, as Stop does
+    requested = time.perf_counter()
+    assert runner.request_rerun(RerunData(widget_states=WidgetStates(), page_script_hash=page))
+    wait_for(lambda: run.status != "running", timeout=30)
+    latency = time.perf_counter() - requested
+    script.join(TIMEOUT)
+    assert not script.is_alive()
+
+    assert latency < 2.0, f"training went on for {latency:.1f} s after the rerun request"
+    assert run.status == mnist_core.STOPPED and run.usable
+    assert run.message.startswith("Stopped at epoch ")
+    assert "the partial model is kept and usable" in run.message
+    assert 50 <= len(run.history.batch_step) < 20 * 422
+    assert len(session_runs(at)) == 1  # the rerun did not train again
+    assert any(element.value.startswith("Stopped at epoch") for element in at.warning)
+    assert run.evaluation is not None and run.evaluation.accuracy > 0.5  # the partial model classifies
+    assert at.dataframe[0].value["Status"][0] == "stopped"
+
+
+def wait_for(condition, timeout: float, interval: float = 0.05):
+    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            value = condition()
+        except KeyError:  # session_state not filled yet
+            value = None
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
