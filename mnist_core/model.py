@@ -49,7 +49,7 @@ def _augmentation(inputs, seed: int):
 
 def make_optimizer(config: ModelConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
     """The configured optimizer, with a cosine-decay schedule over the run if asked."""
-    rate = config.learning_rate
+    rate = float(config.learning_rate)  # Keras refuses an int (e.g. 10 from a JSON sidecar)
     if config.schedule == "cosine":
         rate = keras.optimizers.schedules.CosineDecay(
             rate, decay_steps=max(1, steps_per_epoch * config.epochs)
