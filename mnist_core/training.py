@@ -52,7 +52,8 @@ class TrainingHistory:
 
     ``batch_*``: one entry per training batch (``batch_step`` counts from 1 over the run,
     loss and accuracy are Keras' running means within the epoch). ``epoch_*``: one entry
-    per finished epoch, with validation figures.
+    per finished epoch, with validation figures; when a run is stopped mid-epoch the last
+    entry is that partial epoch (its ``epoch_end_step`` is the step where it stopped).
     """
 
     batch_step: list[int] = field(default_factory=list)
@@ -238,10 +239,14 @@ def _outcome(progress: ProgressCallback, history: TrainingHistory, config: Model
             f"(now {config.learning_rate:g}; try 0.001) and train again."
         )
     if progress.stopped:
-        done = len(history.epoch)
+        # Keras still ends (and validates) the epoch it was stopped in, so history.epoch
+        # may end with a partial epoch: count full ones from the steps done.
+        steps = history.batch_step[-1] if history.batch_step else 0
+        done = steps // progress.steps_per_epoch
+        where = "after" if steps % progress.steps_per_epoch == 0 else "during"
         return STOPPED, (
-            f"Stopped during epoch {progress.current_epoch} of {config.epochs} after "
-            f"{history.batch_step[-1] if history.batch_step else 0} batches; the model "
-            f"trained so far ({done} full epoch{'s' if done != 1 else ''}) is kept and usable."
+            f"Stopped {where} epoch {progress.current_epoch} of {config.epochs} after {steps} "
+            f"batches ({done} full epoch{'s' if done != 1 else ''}); the model trained so far "
+            "is kept and usable."
         )
     return COMPLETED, f"Trained {config.epochs} epochs."
