@@ -23,7 +23,7 @@ BACKGROUND_RGB = (255, 255, 255)
 
 SCALE = 3  # 28 px -> 84 px
 BORDER = 4  # frame width in pixels
-STRIP = 18  # caption height in pixels under the digit
+STRIP = 20  # caption height in pixels under the digit
 GAP = 4  # white space between tiles
 
 
@@ -104,7 +104,7 @@ def compose_grid(
         strip[:] = CORRECT_STRIP_RGB if correct[position] else WRONG_STRIP_RGB
         frame = CORRECT_RGB if correct[position] else WRONG_RGB
         strip[-1, :], strip[:, 0], strip[:, -1] = frame, frame, frame
-        caption = _text_mask(f"pred {predicted[position]} · true {labels[position]}", 12)
+        caption = _text_mask(f"pred {predicted[position]} · true {labels[position]}", 13)
         _blend(strip, caption, TEXT_RGB if correct[position] else WRONG_TEXT_RGB, centre=True)
         digit = canvas[top + BORDER + 2 : top + side - BORDER, left + BORDER + 2 : left + side - BORDER]
         _blend(digit, _number_mask(int(indices[position])), INDEX_RGB, centre=False)

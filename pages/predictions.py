@@ -26,15 +26,16 @@ from pages.common import ActiveModel, Dataset, active_model, dataset_or_stop, ev
 
 PAGE_SIZE = 100  # images per grid page: 10 rows of 10
 FIRST = 10  # the lesson's step predicts the first ten test images
-TRUE_KEY = "predictions_true"  # filter: true digit, None = any
-PREDICTED_KEY = "predictions_predicted"  # filter: predicted digit, None = any
+TRUE_KEY = "predictions_true"  # filter: true digit 0-9, or ANY
+PREDICTED_KEY = "predictions_predicted"  # filter: predicted digit 0-9, or ANY
 MISTAKES_KEY = "predictions_mistakes_only"
 ORDER_KEY = "predictions_order"  # a key of mnist_core.gallery.SORT_ORDERS
 PAGE_KEY = "predictions_page"  # 1-based grid page
 INSPECT_KEY = "predictions_inspect"  # test index shown large
 SHOWN_KEY = "predictions_shown"  # list of the test indices on the current grid page
 MATRIX_VERSION_KEY = "predictions_matrix_version"  # bumped to clear the chart's own selection
-DIGIT_OPTIONS = [None, *range(10)]
+ANY = "Any"  # filter value meaning "any digit" (None would show as an empty selectbox)
+DIGIT_OPTIONS = [ANY, *range(10)]
 
 
 def main() -> None:
@@ -66,8 +67,8 @@ def _explain_missing_model() -> None:
 
 def _init_state() -> None:
     for key, default in (
-        (TRUE_KEY, None),
-        (PREDICTED_KEY, None),
+        (TRUE_KEY, ANY),
+        (PREDICTED_KEY, ANY),
         (MISTAKES_KEY, False),
         (ORDER_KEY, "index"),
         (PAGE_KEY, 1),
@@ -135,7 +136,7 @@ def render_first_ten(dataset: Dataset, evaluation: Evaluation) -> None:
 
 def render_confusion_and_classes(evaluation: Evaluation) -> None:
     st.subheader("Where it goes wrong", anchor=False)
-    matrix_column, table_column = st.columns([3, 2], gap="large")
+    matrix_column, table_column = st.columns([5, 4], gap="large")
     with matrix_column:
         _render_confusion(evaluation)
     with table_column:
@@ -144,7 +145,7 @@ def render_confusion_and_classes(evaluation: Evaluation) -> None:
 
 def _pair_filter() -> tuple[int, int] | None:
     true_digit, predicted_digit = st.session_state[TRUE_KEY], st.session_state[PREDICTED_KEY]
-    return None if true_digit is None or predicted_digit is None else (true_digit, predicted_digit)
+    return None if ANY in (true_digit, predicted_digit) else (true_digit, predicted_digit)
 
 
 def _matrix_key() -> str:
@@ -187,8 +188,14 @@ def _render_per_class(evaluation: Evaluation) -> None:
         hide_index=True,
         key="predictions_per_class",
         column_config={
-            "Precision": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
-            "Recall": st.column_config.ProgressColumn(min_value=0.0, max_value=1.0, format="percent"),
+            "Digit": st.column_config.NumberColumn(width="small"),
+            "Test images": st.column_config.NumberColumn(width="small"),
+            "Precision": st.column_config.ProgressColumn(
+                min_value=0.0, max_value=1.0, format="percent", width="small"
+            ),
+            "Recall": st.column_config.ProgressColumn(
+                min_value=0.0, max_value=1.0, format="percent", width="small"
+            ),
         },
     )
 
@@ -221,12 +228,8 @@ def render_browser(dataset: Dataset, evaluation: Evaluation) -> None:
     true_column, predicted_column, order_column, mistakes_column, clear_column = st.columns(
         [2, 2, 3, 2, 2], vertical_alignment="bottom"
     )
-    true_column.selectbox(
-        "True digit", DIGIT_OPTIONS, format_func=_digit_label, key=TRUE_KEY, on_change=_reset_paging
-    )
-    predicted_column.selectbox(
-        "Predicted digit", DIGIT_OPTIONS, format_func=_digit_label, key=PREDICTED_KEY, on_change=_reset_paging
-    )
+    true_column.selectbox("True digit", DIGIT_OPTIONS, key=TRUE_KEY, on_change=_reset_paging)
+    predicted_column.selectbox("Predicted digit", DIGIT_OPTIONS, key=PREDICTED_KEY, on_change=_reset_paging)
     order_column.selectbox(
         "Sort", list(SORT_ORDERS), format_func=SORT_ORDERS.get, key=ORDER_KEY, on_change=_reset_paging
     )
@@ -244,22 +247,22 @@ def render_browser(dataset: Dataset, evaluation: Evaluation) -> None:
         evaluation.labels,
         evaluation.predicted,
         evaluation.confidence,
-        true_digit=st.session_state[TRUE_KEY],
-        predicted_digit=st.session_state[PREDICTED_KEY],
+        true_digit=_digit_or_none(st.session_state[TRUE_KEY]),
+        predicted_digit=_digit_or_none(st.session_state[PREDICTED_KEY]),
         mistakes_only=st.session_state[MISTAKES_KEY],
         order=st.session_state[ORDER_KEY],
     )
     render_grid_pages(dataset, evaluation, indices)
 
 
-def _digit_label(digit: int | None) -> str:
-    return "Any" if digit is None else str(digit)
+def _digit_or_none(value: int | str) -> int | None:
+    return None if value == ANY else int(value)
 
 
 def _filters_active() -> bool:
     return (
-        st.session_state[TRUE_KEY] is not None
-        or st.session_state[PREDICTED_KEY] is not None
+        st.session_state[TRUE_KEY] != ANY
+        or st.session_state[PREDICTED_KEY] != ANY
         or bool(st.session_state[MISTAKES_KEY])
     )
 
@@ -270,8 +273,8 @@ def _reset_paging() -> None:
 
 
 def _clear_filters() -> None:
-    st.session_state[TRUE_KEY] = None
-    st.session_state[PREDICTED_KEY] = None
+    st.session_state[TRUE_KEY] = ANY
+    st.session_state[PREDICTED_KEY] = ANY
     st.session_state[MISTAKES_KEY] = False
     st.session_state[MATRIX_VERSION_KEY] += 1  # a fresh chart key drops the chart's selection
     _reset_paging()
@@ -297,7 +300,7 @@ def render_grid_pages(dataset: Dataset, evaluation: Evaluation, indices: np.ndar
             icon=":material/search_off:",
         )
         return
-    grid_column, inspect_column = st.columns([3, 2], gap="large")
+    grid_column, inspect_column = st.columns([7, 3], gap="medium")
     with grid_column:
         st.image(
             compose_grid(dataset.x_test[shown], evaluation.predicted[shown], evaluation.labels[shown], shown),

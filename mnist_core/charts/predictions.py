@@ -28,8 +28,8 @@ def confusion_figure(confusion: np.ndarray, highlight: tuple[int, int] | None = 
     """Heat-map of int (10, 10) counts, rows = true digit (top to bottom), columns = predicted.
 
     The diagonal (right answers) is shaded green and the mistakes red on their own scale,
-    so that a handful of confusions are visible next to ~1,000 right answers. Every cell
-    shows its count. A transparent square marker per cell is the clickable layer (Plotly
+    so that a handful of confusions are visible next to ~1,000 right answers. Every non-zero
+    cell shows its count. A transparent square marker per cell is the clickable layer (Plotly
     heat-maps report no selection); its ``customdata`` is [true, predicted, count].
     ``highlight`` = (true, predicted) outlines that cell.
     """
@@ -47,20 +47,28 @@ def confusion_figure(confusion: np.ndarray, highlight: tuple[int, int] | None = 
     )
     figure.update_layout(
         xaxis=dict(
-            title="Predicted digit", tickmode="array", tickvals=DIGITS, side="top", constrain="domain"
+            title="Predicted digit",
+            tickmode="array",
+            tickvals=DIGITS,
+            side="top",
+            showgrid=False,
+            zeroline=False,
+            constrain="domain",
         ),
         yaxis=dict(
             title="True digit",
             tickmode="array",
             tickvals=DIGITS,
             autorange="reversed",
+            showgrid=False,
+            zeroline=False,
             scaleanchor="x",
             constrain="domain",
         ),
         clickmode="event+select",
         dragmode=False,
         margin=dict(l=10, r=10, t=10, b=10),
-        height=460,
+        height=480,
         plot_bgcolor="#FFFFFF",
         showlegend=False,
     )
@@ -95,7 +103,8 @@ def _heatmap(z: np.ndarray, name: str, scale: list, low: float, high: float, sho
         zmin=low,
         zmax=high,
         showscale=showscale,
-        texttemplate="%{z:.0f}",
+        text=[["" if np.isnan(value) or value == 0 else f"{value:.0f}" for value in row] for row in z],
+        texttemplate="%{text}",
         textfont=dict(size=12),
         hoverinfo="skip",
         xgap=1,
@@ -112,7 +121,7 @@ def _click_layer(matrix: np.ndarray) -> go.Scatter:
         y=true_digits,
         mode="markers",
         name="cells",
-        customdata=np.column_stack([true_digits, predicted_digits, counts]),
+        customdata=np.column_stack([true_digits, predicted_digits, counts]).tolist(),
         marker=dict(symbol="square", size=34, color="rgba(0,0,0,0)", opacity=0.01),
         selected=dict(marker=dict(opacity=0.01)),
         unselected=dict(marker=dict(opacity=0.01)),
@@ -124,16 +133,26 @@ def cell_from_selection(selection: Mapping | None) -> tuple[int, int] | None:
     """(true, predicted) of the clicked confusion-matrix cell, or None when nothing is selected.
 
     ``selection`` is ``st.plotly_chart(..., on_select=...)``'s ``selection``: a mapping with
-    ``points``, each a dict with ``x`` (predicted digit), ``y`` (true digit) and, from the
-    click layer, ``customdata`` [true, predicted, count]. The last point wins.
+    ``points``, each a dict with ``x`` (predicted digit) and ``y`` (true digit), and from the
+    click layer ``customdata`` [true, predicted, count] (a list, or a dict keyed "0", "1", …
+    when Plotly sent it as a typed array). The last point wins; out-of-range points are ignored.
     """
     points = (selection or {}).get("points") or []
     for point in reversed(points):
-        customdata = point.get("customdata")
-        if customdata is not None and len(customdata) >= 2:
-            return int(customdata[0]), int(customdata[1])
-        if point.get("x") is not None and point.get("y") is not None:
-            return int(round(float(point["y"]))), int(round(float(point["x"])))
+        cell = _cell_of(point)
+        if cell is not None and all(0 <= digit <= 9 for digit in cell):
+            return cell
+    return None
+
+
+def _cell_of(point: Mapping) -> tuple[int, int] | None:
+    customdata = point.get("customdata")
+    if isinstance(customdata, Mapping):
+        customdata = [customdata[key] for key in sorted(customdata, key=int)]
+    if customdata is not None and len(customdata) >= 2:
+        return int(customdata[0]), int(customdata[1])
+    if point.get("x") is not None and point.get("y") is not None:
+        return int(round(float(point["y"]))), int(round(float(point["x"])))
     return None
 
 
@@ -166,8 +185,8 @@ def probability_figure(probabilities: np.ndarray, label: int | None = None) -> g
     figure.update_layout(
         xaxis=dict(title="Digit", tickmode="array", tickvals=DIGITS),
         yaxis=dict(title="Probability", range=[0, 1.12], tickformat=".0%"),
-        margin=dict(l=10, r=10, t=30, b=10),
-        height=300,
+        margin=dict(l=10, r=10, t=20, b=10),
+        height=280,
         showlegend=False,
         bargap=0.25,
     )
