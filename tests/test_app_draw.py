@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,8 +18,9 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import mnist_core
-from mnist_core import ModelConfig, TrainingHistory, build_model
+from mnist_core import ModelConfig, TrainingHistory, build_model, load_default_model, predict_proba
 
+APP = Path(__file__).resolve().parent.parent / "app.py"  # run pytest from the repo root (config.toml)
 CANVAS = 280
 FIRST_CANVAS_KEY = "draw_canvas_0"
 INSTRUCTION_START = "Draw one digit"
@@ -40,16 +42,26 @@ PLACEMENTS = [
 
 def new_app() -> AppTest:
     """A fresh session on the Draw page, run once."""
-    at = AppTest.from_file("app.py", default_timeout=120)
+    at = AppTest.from_file(str(APP), default_timeout=120)
     at.switch_page("pages/draw.py")
     at.run(timeout=120)
     return at
 
 
-def first_test_image(mnist, digit: int) -> np.ndarray:
-    """The first test image labelled ``digit``, (28, 28) uint8."""
+@pytest.fixture(scope="module")
+def clear_examples(mnist) -> dict[int, np.ndarray]:
+    """Per digit, the first test image the shipped model classifies right with >= 90 % as is.
+
+    The tests are about the page and its preprocessing, not about MNIST's hardest digits
+    (test image 8, a '5', looks like a '6'), so each digit's example is one the model reads
+    unambiguously at 28x28; the page must give the same answer for it drawn big and off-centre.
+    """
     (_, _), (x_test, y_test) = mnist
-    return x_test[int(np.flatnonzero(y_test == digit)[0])]
+    probabilities = predict_proba(load_default_model()[0], x_test[:2000] / 255.0)
+    confident = (probabilities.argmax(axis=1) == y_test[:2000]) & (probabilities.max(axis=1) >= 0.9)
+    return {
+        digit: x_test[int(np.flatnonzero(confident & (y_test[:2000] == digit))[0])] for digit in range(10)
+    }
 
 
 def render_on_canvas(
@@ -87,9 +99,9 @@ def canvas_value(rgba: np.ndarray) -> dict:
     return {"drawing": {"raw": raw, "data": url}, "backgroundFit": None}
 
 
-def drawn(mnist, digit: int, side: int, top: int, left: int) -> dict:
-    """The canvas value for the first test ``digit`` drawn at (top, left), ``side`` pixels tall."""
-    return canvas_value(render_on_canvas(first_test_image(mnist, digit), side, top, left))
+def drawn(clear_examples, digit: int, side: int, top: int, left: int) -> dict:
+    """The canvas value for the example ``digit`` drawn at (top, left), ``side`` pixels tall."""
+    return canvas_value(render_on_canvas(clear_examples[digit], side, top, left))
 
 
 def predictions(at: AppTest) -> list[str]:
@@ -115,10 +127,10 @@ def test_fresh_session_shows_instructions_and_no_prediction():
 
 
 @pytest.mark.parametrize(("digit", "side", "top", "left"), PLACEMENTS)
-def test_drawn_digit_off_centre_is_recognised(mnist, digit, side, top, left):
+def test_drawn_digit_off_centre_is_recognised(clear_examples, digit, side, top, left):
     at = new_app()
     at.session_state[FIRST_CANVAS_KEY] = canvas_value(
-        render_on_canvas(first_test_image(mnist, digit), side, top, left)
+        render_on_canvas(clear_examples[digit], side, top, left)
     )
     at.run()
     assert not at.exception
@@ -130,9 +142,9 @@ def test_drawn_digit_off_centre_is_recognised(mnist, digit, side, top, left):
     assert len(captions) == 4 and captions[-1].endswith("(28×28)") and "20×20" in captions[2]
 
 
-def test_transparent_canvas_background_is_read_from_alpha(mnist):
+def test_transparent_canvas_background_is_read_from_alpha(clear_examples):
     at = new_app()
-    drawing = render_on_canvas(first_test_image(mnist, 3), 180, 60, 70, transparent=True)
+    drawing = render_on_canvas(clear_examples[3], 180, 60, 70, transparent=True)
     at.session_state[FIRST_CANVAS_KEY] = canvas_value(drawing)
     at.run()
     assert predictions(at) == ["3"]
@@ -158,11 +170,9 @@ def render_blank() -> np.ndarray:
     return blank
 
 
-def test_clear_button_gives_a_new_empty_canvas(mnist):
+def test_clear_button_gives_a_new_empty_canvas(clear_examples):
     at = new_app()
-    at.session_state[FIRST_CANVAS_KEY] = canvas_value(
-        render_on_canvas(first_test_image(mnist, 7), 200, 40, 40)
-    )
+    at.session_state[FIRST_CANVAS_KEY] = drawn(clear_examples, 7, 200, 40, 40)
     at.run()
     assert predictions(at) == ["7"]
     at.button(key="draw_clear").click().run()
@@ -172,7 +182,7 @@ def test_clear_button_gives_a_new_empty_canvas(mnist):
     assert len(instructions(at)) == 1
 
 
-def test_unsure_network_gets_a_hint_and_the_active_run_is_used(mnist):
+def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
     """A session run whose weights are all zero outputs 10 % for every digit."""
     from pages.common import Run
 
@@ -183,9 +193,7 @@ def test_unsure_network_gets_a_hint_and_the_active_run_is_used(mnist):
     at = new_app()
     at.session_state["runs"] = {run.id: run}
     at.session_state["active_run"] = run.id
-    at.session_state[FIRST_CANVAS_KEY] = canvas_value(
-        render_on_canvas(first_test_image(mnist, 4), 200, 30, 30)
-    )
+    at.session_state[FIRST_CANVAS_KEY] = drawn(clear_examples, 4, 200, 30, 30)
     at.run()
     assert not at.exception
     assert "Zero run" in at.caption[0].value
@@ -193,11 +201,9 @@ def test_unsure_network_gets_a_hint_and_the_active_run_is_used(mnist):
     assert any(warning.value.startswith("The network is unsure: 10%") for warning in at.warning)
 
 
-def test_sure_prediction_has_no_unsure_hint(mnist):
+def test_sure_prediction_has_no_unsure_hint(clear_examples):
     at = new_app()
-    at.session_state[FIRST_CANVAS_KEY] = canvas_value(
-        render_on_canvas(first_test_image(mnist, 0), 200, 40, 40)
-    )
+    at.session_state[FIRST_CANVAS_KEY] = drawn(clear_examples, 0, 200, 40, 40)
     at.run()
     assert predictions(at) == ["0"]
     assert not [warning for warning in at.warning if "unsure" in warning.value]
@@ -238,8 +244,8 @@ def upload(at: AppTest, name: str, content: bytes, mime: str) -> AppTest:
 
 
 @pytest.mark.parametrize("digit", [2, 5, 9])
-def test_uploaded_scan_is_recognised(mnist, digit):
-    at = upload(new_app(), f"digit{digit}.png", scanned_digit(first_test_image(mnist, digit)), "image/png")
+def test_uploaded_scan_is_recognised(clear_examples, digit):
+    at = upload(new_app(), f"digit{digit}.png", scanned_digit(clear_examples[digit]), "image/png")
     assert not at.exception
     assert errors(at) == []
     assert predictions(at) == [str(digit)]
@@ -260,8 +266,8 @@ def test_uploaded_empty_file_gets_a_clear_error():
     assert len(errors(at)) == 1 and "The file is empty" in errors(at)[0]
 
 
-def test_uploaded_truncated_png_gets_a_clear_error(mnist):
-    whole = scanned_digit(first_test_image(mnist, 4))
+def test_uploaded_truncated_png_gets_a_clear_error(clear_examples):
+    whole = scanned_digit(clear_examples[4])
     at = upload(new_app(), "cut.png", whole[: len(whole) // 2], "image/png")
     assert not at.exception
     assert predictions(at) == []
@@ -283,13 +289,11 @@ def test_uploaded_blank_photo_gets_a_clear_error():
     assert len(errors(at)) == 1 and "No digit found" in errors(at)[0]
 
 
-def test_drawing_and_upload_are_independent(mnist):
+def test_drawing_and_upload_are_independent(clear_examples):
     """A stroke on the canvas does not redo the upload, and each tab shows its own digit."""
-    at = upload(new_app(), "digit2.png", scanned_digit(first_test_image(mnist, 2)), "image/png")
+    at = upload(new_app(), "digit2.png", scanned_digit(clear_examples[2]), "image/png")
     cached = at.session_state["draw_upload_reading"]
-    at.session_state[FIRST_CANVAS_KEY] = canvas_value(
-        render_on_canvas(first_test_image(mnist, 7), 200, 40, 40)
-    )
+    at.session_state[FIRST_CANVAS_KEY] = drawn(clear_examples, 7, 200, 40, 40)
     at.run()
     assert sorted(predictions(at)) == ["2", "7"]
     assert at.session_state["draw_upload_reading"] is cached
