@@ -167,6 +167,7 @@ def render_one_image(dataset: Dataset, split: str, shown: list[int]) -> tuple[np
         shown,
         format_func=lambda i: f"#{i} · labelled {labels[i]}",
         help="Shuffle or filter the grid to get other images.",
+        key="dataset_image",
     )
     show_values = values.toggle("Print every value in its cell", value=False, key="dataset_values")
     image = images[index]
@@ -243,14 +244,14 @@ def render_reshape(image: np.ndarray, index: int, label: int) -> None:
         st.dataframe(
             [
                 {
-                    "": "before",
+                    "step": "before",
                     "shape": str(image.shape),
                     "dtype": str(image.dtype),
                     "min": f"{image.min()}",
                     "max": f"{image.max()}",
                 },
                 {
-                    "": "after",
+                    "step": "after",
                     "shape": str(vector.shape),
                     "dtype": str(vector.dtype),
                     "min": f"{vector.min():.3f}",

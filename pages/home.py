@@ -392,14 +392,14 @@ def step_prepare(dataset: Dataset) -> None:
         st.dataframe(
             [
                 {
-                    "": "test_images before",
+                    "step": "test_images before",
                     "shape": str(dataset.x_test.shape),
                     "dtype": str(dataset.x_test.dtype),
                     "min": f"{dataset.x_test.min()}",
                     "max": f"{dataset.x_test.max()}",
                 },
                 {
-                    "": "after flatten_and_scale",
+                    "step": "after flatten_and_scale",
                     "shape": str(prepared.shape),
                     "dtype": str(prepared.dtype),
                     "min": f"{prepared.min():.1f}",

@@ -1,0 +1,251 @@
+"""AppTest of the Home lesson and the Dataset explorer, through their own widgets.
+
+Home: the lesson's shapes, the first ten test predictions and the test score appear without
+any training; the Fit button trains the seed preset once and later steps switch to it; a
+missing dataset or an unusable default model is explained, never a traceback.
+Dataset: the digit filter and the shuffle change the sample grid.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+import mnist_core
+import mnist_core.storage
+import pages.common
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+TIMEOUT = 120  # importing TensorFlow and loading MNIST on 2 shared cores
+FIRST_TEST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+
+
+@pytest.fixture(autouse=True)
+def navigation_app(monkeypatch):
+    """Run app.py (st.navigation, the sidebar) around the page on every run, as the server does.
+
+    With a pages/ folder AppTest starts in Streamlit's old "pages directory" mode and, from
+    the second run on, runs the page file alone. The real server leaves that mode for good
+    once app.py calls st.navigation; setting the class flag the same way gives the real app.
+    """
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            PagesManager.uses_pages_directory = False
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
+    monkeypatch.chdir(APP.parent)  # .streamlit/config.toml is read from the working folder
+
+
+def open_page(page: str) -> AppTest:
+    """A fresh session (nothing trained, default model active) on ``page``, run once."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, [exception.message for exception in at.exception]
+    return at
+
+
+def dataframe_with(at: AppTest, column: str):
+    """The first dataframe on the page that has ``column``."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no dataframe with a {column!r} column")
+
+
+def metric_value(at: AppTest, label: str) -> str:
+    values = [metric.value for metric in at.main.metric if metric.label == label]
+    assert values, f"no metric labelled {label!r}; have {[metric.label for metric in at.main.metric]}"
+    return values[0]
+
+
+def all_text(at: AppTest) -> str:
+    """Every markdown, caption, info, warning and error text of the main area, joined."""
+    parts = [
+        element.value
+        for kind in ("markdown", "caption", "info", "warning", "error", "success")
+        for element in getattr(at.main, kind)
+    ]
+    return "\n".join(parts)
+
+
+# --- Home ---------------------------------------------------------------------------------
+
+
+def test_home_shows_the_lessons_shapes_predictions_and_score_without_training():
+    at = open_page("pages/home.py")
+
+    shapes = dataframe_with(at, "shape").set_index("array")["shape"].to_dict()
+    assert shapes == {
+        "train_images": "(60000, 28, 28)",
+        "train_labels": "(60000,)",
+        "test_images": "(10000, 28, 28)",
+        "test_labels": "(10000,)",
+    }
+    printout = next(code.value for code in at.code if code.value.startswith(">>> train_images.shape"))
+    assert (
+        ">>> train_images.shape\n(60000, 28, 28)" in printout and ">>> len(train_labels)\n60000" in printout
+    )
+    assert metric_value(at, "Training images") == "60,000"
+    assert metric_value(at, "Test images") == "10,000"
+    assert "**5** **0** **4** **1** **9** **2** **1** **3** **1** **4**" in all_text(at)
+
+    layers = dataframe_with(at, "parameters").set_index("layer")["parameters"].to_dict()
+    assert layers["hidden_1"] == 784 * 512 + 512 and layers["digit"] == 512 * 10 + 10
+    prepared = dataframe_with(at, "step").iloc[-1]  # the reshape-and-scale step, after
+    assert (prepared["shape"], prepared["dtype"], prepared["max"]) == ("(10000, 784)", "float32", "1.0")
+
+    predictions = dataframe_with(at, "predicted")
+    assert predictions["test image"].tolist() == list(range(10))
+    assert predictions["true label"].tolist() == FIRST_TEST_LABELS
+    right = predictions["predicted"] == predictions["true label"]
+    assert predictions["right"].tolist() == ["✓" if ok else "✗" for ok in right]
+    assert right.sum() >= 8, "a trained model gets nearly all of the first ten test digits"
+    assert f"{int(right.sum())} of the first 10 right." in all_text(at)
+    console = next(code.value for code in at.code if code.value.startswith(">>> predictions[0]"))
+    assert f">>> predictions[0].argmax()\n{predictions['predicted'][0]}" in console
+    assert console.endswith(">>> test_labels[0]\n7")
+
+    accuracy = float(metric_value(at, "Test accuracy").rstrip("%")) / 100
+    assert 0.95 < accuracy <= 1.0
+    assert "shipped default model" in all_text(at)  # the note says which model produced it
+
+    at.run()  # a rerun never trains
+    assert not at.exception
+    assert pages.common.RUNS_KEY not in at.session_state or not at.session_state[pages.common.RUNS_KEY]
+    assert "home_run" not in at.session_state
+
+
+@pytest.mark.slow
+def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it():
+    at = open_page("pages/home.py")
+    at.button(key="home_fit").click()
+    at.run(timeout=900)
+    assert not at.exception, [exception.message for exception in at.exception]
+
+    runs = at.session_state[pages.common.RUNS_KEY]
+    assert len(runs) == 1
+    (run,) = runs.values()
+    assert at.session_state["home_run"] == run.id
+    assert run.config == mnist_core.preset("seed")
+    assert run.status == mnist_core.COMPLETED and run.usable and run.seconds > 0
+    assert run.history.epoch == [1, 2, 3, 4, 5]
+    epochs = dataframe_with(at, "val_accuracy")
+    assert epochs["epoch"].tolist() == [1, 2, 3, 4, 5]
+    assert np.allclose(epochs["accuracy"], run.history.accuracy)
+
+    assert f"{run.name} (trained in step 6)" in all_text(at)
+    assert run.evaluation is not None, "step 8 scored the new run"
+    assert metric_value(at, "Test accuracy") == f"{run.evaluation.accuracy:.2%}"
+    assert run.evaluation.accuracy > 0.96
+    predictions = dataframe_with(at, "predicted")
+    expected = run.evaluation.predicted[:10].tolist()
+    assert predictions["predicted"].tolist() == expected, "step 7 predicts with the new run"
+
+    at.run()  # a rerun shows the run again and does not train another
+    assert len(at.session_state[pages.common.RUNS_KEY]) == 1
+    assert dataframe_with(at, "val_accuracy")["epoch"].tolist() == [1, 2, 3, 4, 5]
+
+    at.button(key="home_activate").click().run()
+    assert at.session_state[pages.common.ACTIVE_KEY] == run.id
+    assert any(run.name in markdown.value for markdown in at.sidebar.markdown)
+
+
+@pytest.fixture
+def fresh_caches():
+    """Clear the shared dataset and default-model caches before and after the test."""
+    pages.common.load_dataset.clear()
+    pages.common.load_default.clear()
+    yield
+    pages.common.load_dataset.clear()
+    pages.common.load_default.clear()
+
+
+def test_home_explains_an_unusable_default_model_and_still_offers_training(
+    fresh_caches, monkeypatch, tmp_path
+):
+    broken = tmp_path / "default.keras"
+    broken.write_bytes(b"not a zip archive")
+    monkeypatch.setattr(mnist_core.storage, "DEFAULT_MODEL_PATH", broken)
+    at = open_page("pages/home.py")
+    assert any("default model could not be loaded" in error.value for error in at.error)
+    assert any("No model to predict with" in info.value for info in at.info)
+    assert any("No model to evaluate" in info.value for info in at.info)
+    assert at.button(key="home_fit").label == "Train the lesson's network"
+    assert dataframe_with(at, "shape")["shape"].tolist()[0] == "(60000, 28, 28)"  # the rest still works
+
+
+def test_home_explains_missing_data_with_how_to_set_mnist_path(fresh_caches, monkeypatch, tmp_path):
+    monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
+    at = open_page("pages/home.py")
+    assert any("MNIST could not be loaded" in error.value for error in at.error)
+    assert any("MNIST_PATH" in info.value for info in at.info)
+    assert not at.dataframe, "the page stops after explaining"
+
+
+# --- Dataset ------------------------------------------------------------------------------
+
+
+def grid(at: AppTest) -> dict:
+    """What the sample grid shows, from session state, checked against the image captions."""
+    shown = at.session_state["dataset_grid"]
+    (images,) = [image for image in at.image if len(image.captions) > 1]
+    assert images.captions == [
+        f"{label} · #{index}" for label, index in zip(shown["labels"], shown["indices"], strict=True)
+    ]
+    return shown
+
+
+def test_dataset_shows_the_four_arrays_as_the_lesson_prints_them():
+    at = open_page("pages/dataset.py")
+    summary = dataframe_with(at, "dtype").set_index("array")
+    assert summary.loc["train_images", "shape"] == "(60000, 28, 28)"
+    assert summary.loc["test_labels", "shape"] == "(10000,)"
+    assert set(summary["dtype"]) == {"uint8"}
+    assert summary.loc["train_labels", "max"] == 9 and summary.loc["train_images", "max"] == 255
+    assert any("(60000, 28, 28)" in code.value and "dtype('uint8')" in code.value for code in at.code)
+    assert len(at.get("plotly_chart")) == 5  # counts, pixel heat-map, 784 strip, means, histogram
+
+
+def test_dataset_digit_filter_and_shuffle_change_the_grid(mnist):
+    (_, y_train), (_, y_test) = mnist
+    at = open_page("pages/dataset.py")
+    first = grid(at)
+    assert first["digit"] is None and first["indices"] == list(range(40))
+    assert first["labels"][:10] == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+
+    at.segmented_control(key="dataset_digit").set_value(3).run()
+    threes = grid(at)
+    assert threes["digit"] == 3 and set(threes["labels"]) == {3}
+    assert threes["indices"] == np.flatnonzero(y_train == 3)[:40].tolist()
+
+    at.button(key="dataset_shuffle").click().run()
+    shuffled = grid(at)
+    assert set(shuffled["labels"]) == {3} and len(shuffled["indices"]) == 40
+    assert shuffled["indices"] != threes["indices"]
+    assert all(y_train[index] == 3 for index in shuffled["indices"])
+
+    at.segmented_control(key="dataset_split").set_value("test").run()
+    at.select_slider(key="dataset_count").set_value(20).run()
+    test_threes = grid(at)
+    assert test_threes["split"] == "test" and len(test_threes["indices"]) == 20
+    assert all(y_test[index] == 3 for index in test_threes["indices"])
+    assert not at.exception
+
+
+def test_dataset_picked_image_drives_the_pixel_view(mnist):
+    (x_train, y_train), _ = mnist
+    at = open_page("pages/dataset.py")
+    at.segmented_control(key="dataset_digit").set_value(8).run()
+    picked = grid(at)["indices"][5]
+    at.selectbox(key="dataset_image").set_value(picked).run()
+    assert metric_value(at, "Label") == "8"
+    assert metric_value(at, "Pixels with ink") == f"{int((x_train[picked] > 0).sum())} of 784"
+    assert any(f"image #{picked}" in text.value for text in at.markdown)  # the reshape step follows
