@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 import keras
 
 from .config import PRESETS
 from .data import load_mnist, mnist_source
-from .errors import MnistLabError
+from .errors import MnistLabError, ModelFileError
 from .evaluation import evaluate
 from .storage import build_metadata, save_model
 from .training import COMPLETED, DIVERGED, train
@@ -35,7 +36,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
     parser.add_argument("--seed", type=int)
     parser.add_argument("--data", help="MNIST .npz or IDX folder (default: $MNIST_PATH, then Keras)")
-    parser.add_argument("--out", default="model.keras", help="where to save the .keras file")
+    parser.add_argument("--out", default="model.keras",
+                        help="where to save the .keras file (a folder: <folder>/model.keras)")
     return parser.parse_args(argv)
 
 
@@ -51,9 +53,20 @@ def config_from_args(args: argparse.Namespace):
     return PRESETS[args.preset].replace(**changes)
 
 
+def output_path(out: str) -> Path:
+    """The .keras file to write: ``out`` itself, or ``out/model.keras`` for a folder."""
+    path = Path(out)
+    if path.is_dir():
+        path = path / "model.keras"
+    if path.suffix != ".keras":
+        raise ModelFileError(f"--out must name a .keras file (or a folder), got {out!r}.")
+    return path
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     try:
+        out = output_path(args.out)  # checked before minutes of training, not after
         config = config_from_args(args)
         print(f"Data: {mnist_source(args.data)}", flush=True)
         (x_train, y_train), (x_test, y_test) = load_mnist(args.data)
@@ -82,7 +95,7 @@ def main(argv=None) -> int:
     test = {"loss": scores.loss, "accuracy": scores.accuracy}
     metadata = build_metadata(config, result.history, test, status=result.status,
                               train_seconds=result.seconds, data=mnist_source(args.data))
-    path = save_model(result.model, args.out, metadata)
+    path = save_model(result.model, out, metadata)
     print(f"Saved {path} (+ {path.with_suffix('.json').name})", flush=True)
     return 0 if result.status == COMPLETED else 1
 

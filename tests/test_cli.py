@@ -1,0 +1,72 @@
+"""The command-line trainer, `python -m mnist_core.train`, as a user runs it."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mnist_core import load_model
+from mnist_core.train import main
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(*arguments: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_core.train", *arguments],
+        cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def test_cli_trains_reports_and_saves(tmp_path):
+    out = tmp_path / "cli.keras"
+    done = run_cli("--epochs", "1", "--train-size", "1000", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "Epoch 1/1" in done.stdout and "val_accuracy" in done.stdout  # per-epoch progress
+    printed = re.search(r"Test accuracy: (0\.\d{4})", done.stdout)
+    assert printed and float(printed.group(1)) > 0.5
+    assert out.is_file() and out.with_suffix(".json").is_file()
+    model, metadata = load_model(out)
+    assert metadata["config"]["epochs"] == 1 and metadata["config"]["train_size"] == 1000
+    assert metadata["status"] == "completed"
+    assert f"{metadata['test']['accuracy']:.4f}" == printed.group(1)
+    assert len(metadata["history"]["epoch"]) == 1
+
+
+def test_cli_bad_data_path_exits_with_a_clear_message(tmp_path):
+    done = run_cli("--data", str(tmp_path / "nowhere.npz"), "--out", str(tmp_path / "m.keras"), timeout=120)
+    assert done.returncode == 2
+    assert "error:" in done.stderr and "does not exist" in done.stderr and "MNIST_PATH" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not list(tmp_path.iterdir())
+
+
+def test_cli_out_folder_gets_model_keras(tmp_path, capsys):
+    assert main(["--epochs", "1", "--train-size", "500", "--hidden", "32", "--out", str(tmp_path)]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model.json", "model.keras"]
+    assert json.loads((tmp_path / "model.json").read_text())["config"]["hidden_units"] == [32]
+    assert "Saved" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("arguments, words", [
+    (["--out", "model.h5"], "--out must name a .keras file"),
+    (["--dropout", "1.5"], "dropout must be in [0, 1)"),
+    (["--hidden", "512,abc"], "invalid literal"),
+    (["--train-size", "10"], "training-subset size must be 100 to 60000"),
+], ids=["bad out", "bad dropout", "bad hidden", "tiny subset"])
+def test_cli_bad_settings_exit_before_training(capsys, arguments, words):
+    assert main(["--epochs", "1", *arguments]) == 2
+    captured = capsys.readouterr()
+    assert words in captured.err and "Model:" not in captured.out  # nothing trained
+
+
+def test_cli_diverging_run_exits_1_and_saves_nothing(tmp_path, capsys):
+    out = tmp_path / "bad.keras"
+    arguments = ["--optimizer", "sgd", "--learning-rate", "1000", "--train-size", "1000", "--out", str(out)]
+    assert main(arguments) == 1
+    assert "diverged" in capsys.readouterr().out
+    assert not out.exists()
