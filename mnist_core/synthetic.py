@@ -23,11 +23,13 @@ STROKE_RANGE = (-0.45, 0.6)  # stroke growth (+) or thinning (-), in MNIST pixel
 
 
 def draw_ink(
-    digit: np.ndarray, rng: np.random.Generator, canvas_size: int = CANVAS_SIZE
+    digit: np.ndarray, rng: np.random.Generator, canvas_size: int = CANVAS_SIZE,
+    fraction: float | None = None, stroke: float | None = None,
 ) -> np.ndarray:
     """One MNIST digit, uint8 (28, 28), redrawn as float32 ink (canvas_size, canvas_size) in [0, 1].
 
-    Random size, position and stroke width come from ``rng``.
+    ``fraction``: the digit's longer side as a share of the canvas; ``stroke``: pen growth
+    (+) or thinning (-) in MNIST pixels. Either, when None, and the position come from ``rng``.
     """
     digit = np.asarray(digit, dtype="float32") / 255.0
     rows = np.flatnonzero((digit > 0).any(axis=1))
@@ -35,12 +37,14 @@ def draw_ink(
     if rows.size == 0:
         raise ValueError("The digit image is blank.")
     cut = digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    target = rng.uniform(MIN_FRACTION, MAX_FRACTION) * canvas_size
+    fraction = rng.uniform(MIN_FRACTION, MAX_FRACTION) if fraction is None else fraction
+    stroke = rng.uniform(*STROKE_RANGE) if stroke is None else stroke
+    target = fraction * canvas_size
     scale = target / max(cut.shape)
     size = (max(1, round(cut.shape[1] * scale)), max(1, round(cut.shape[0] * scale)))
     picture = Image.fromarray(np.rint(cut * 255).astype(np.uint8)).resize(size, Image.Resampling.BICUBIC)
     grey = np.asarray(picture, dtype="float32") / 255.0
-    grey = _change_stroke(grey, rng.uniform(*STROKE_RANGE) * scale)
+    grey = _change_stroke(grey, stroke * scale)
     ink = _fit_canvas(np.clip((grey - 0.3) / 0.3, 0.0, 1.0), canvas_size)  # solid pen, soft edges
     canvas = np.zeros((canvas_size, canvas_size), dtype="float32")
     top = int(rng.integers(0, canvas_size - ink.shape[0] + 1))

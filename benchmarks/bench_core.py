@@ -1,0 +1,335 @@
+"""Benchmarks of mnist_core (issue 2). Every figure and its baseline are measured in this run.
+
+    MNIST_PATH=/work/shared/data/mnist.npz python benchmarks/bench_core.py
+
+1. Test accuracy of models/default.keras, and of the seed preset trained fresh.
+2. Wall time of train() with progress callbacks against a plain model.fit (same data,
+   settings and seed), interleaved repeats, medians: the ratio of the two.
+3. Latency of canvas_to_mnist + predict_proba for one 280x280 drawing: median and p95.
+4. Accuracy on synthetic drawings (MNIST test digits redrawn on a 280x280 canvas at a
+   random spot and size, varied stroke width) in both canvas encodings, against the same
+   model's plain test accuracy; and the naive whole-canvas resize most demos use.
+
+Prints a table and writes the figures into benchmarks/README.md (the "core" section).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import math
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+
+from mnist_core import (  # noqa: E402
+    PRESETS,
+    build_model,
+    canvas_to_mnist,
+    evaluate,
+    flatten_and_scale,
+    load_default_model,
+    load_mnist,
+    predict_proba,
+    train,
+)
+from mnist_core.synthetic import (  # noqa: E402
+    ENCODINGS,
+    MAX_FRACTION,
+    MIN_FRACTION,
+    STROKE_RANGE,
+    draw_ink,
+    encode_canvas,
+    naive_resize,
+)
+
+README = ROOT / "benchmarks" / "README.md"
+BEGIN, END = "<!-- bench_core:begin -->", "<!-- bench_core:end -->"
+COMMAND = "MNIST_PATH=/work/shared/data/mnist.npz python benchmarks/bench_core.py"
+
+
+# ---------------------------------------------------------------- 2. training overhead
+
+
+def plain_fit(config, x_train, y_train) -> float:
+    """Seconds for the same work train() does, with model.fit and no callbacks."""
+    started = time.perf_counter()
+    inputs = flatten_and_scale(x_train)
+    train_count = len(inputs) - int(len(inputs) * config.validation_split)
+    keras.utils.set_random_seed(config.seed)
+    model = build_model(config, math.ceil(train_count / config.batch_size))
+    model.fit(inputs, y_train, epochs=config.epochs, batch_size=config.batch_size,
+              validation_split=config.validation_split, verbose=0)
+    return time.perf_counter() - started
+
+
+def train_with_callbacks(config, x_train, y_train):
+    """Seconds for train() with on_batch, on_epoch and should_stop doing trivial recording."""
+    batches, epochs, polls = [], [], [0]
+
+    def should_stop():
+        polls[0] += 1
+        return False
+
+    started = time.perf_counter()
+    result = train(config, x_train, y_train, on_batch=batches.append,
+                   on_epoch=lambda epoch, logs: epochs.append(logs), should_stop=should_stop)
+    seconds = time.perf_counter() - started
+    if len(epochs) != config.epochs or not batches or polls[0] != config.epochs * result.steps_per_epoch:
+        raise RuntimeError("the progress callbacks were not all called")
+    return seconds, result, len(batches)
+
+
+def measure_overhead(config, x_train, y_train, repeats: int) -> dict:
+    """Interleaved (ABBA) repeats of train() and plain fit; medians and their ratio."""
+    with_callbacks, plain, ratios, on_batch_calls, first = [], [], [], [], None
+    for repeat in range(repeats):
+        order = ("train", "fit") if repeat % 2 == 0 else ("fit", "train")
+        pair = {}
+        for kind in order:
+            if kind == "train":
+                seconds, result, calls = train_with_callbacks(config, x_train, y_train)
+                first = first or result
+                on_batch_calls.append(calls)
+            else:
+                seconds = plain_fit(config, x_train, y_train)
+            pair[kind] = seconds
+            print(f"  repeat {repeat + 1}: {kind:5s} {seconds:6.2f} s", flush=True)
+        with_callbacks.append(pair["train"])
+        plain.append(pair["fit"])
+        ratios.append(pair["train"] / pair["fit"])
+    return {
+        "train_median": statistics.median(with_callbacks),
+        "fit_median": statistics.median(plain),
+        "ratio": statistics.median(with_callbacks) / statistics.median(plain),
+        "pair_ratio_median": statistics.median(ratios),
+        "pair_ratios": ratios,
+        "on_batch_calls": statistics.median(on_batch_calls),
+        "first_result": first,
+    }
+
+
+# ---------------------------------------------------------------- 3. latency
+
+
+def measure_latency(model, canvases: list[np.ndarray], calls: int) -> dict:
+    """Per-call milliseconds of canvas_to_mnist + predict_proba on one drawing at a time."""
+    for canvas in canvases[:10]:  # warm-up: first calls trace the Keras function
+        predict_proba(model, canvas_to_mnist(canvas))
+    total, preprocess_only, predict_only = [], [], []
+    for index in range(calls):
+        canvas = canvases[index % len(canvases)]
+        started = time.perf_counter()
+        digit = canvas_to_mnist(canvas)
+        middle = time.perf_counter()
+        predict_proba(model, digit)
+        ended = time.perf_counter()
+        total.append(ended - started)
+        preprocess_only.append(middle - started)
+        predict_only.append(ended - middle)
+
+    def summary(values):
+        return 1000 * float(np.median(values)), 1000 * float(np.percentile(values, 95))
+
+    return {"total": summary(total), "preprocess": summary(preprocess_only), "predict": summary(predict_only)}
+
+
+# ---------------------------------------------------------------- 4. drawn digits
+
+
+def draw_test_set(x_test: np.ndarray, indices: np.ndarray, seed: int):
+    """Canvas ink (float32, 280x280) for each chosen test digit, with its size and stroke."""
+    rng = np.random.default_rng(seed)
+    fractions = rng.uniform(MIN_FRACTION, MAX_FRACTION, len(indices))
+    strokes = rng.uniform(*STROKE_RANGE, len(indices))
+    inks = [draw_ink(x_test[index], rng, fraction=fraction, stroke=stroke)
+            for index, fraction, stroke in zip(indices, fractions, strokes, strict=True)]
+    return inks, fractions, strokes
+
+
+def prepare_inputs(inks) -> dict[str, np.ndarray]:
+    """(N, 28, 28) model inputs per method: MNIST steps in each encoding, and naive resizing."""
+    inputs = {}
+    for encoding in ENCODINGS:
+        inputs[encoding] = np.stack([canvas_to_mnist(encode_canvas(ink, encoding)) for ink in inks])
+    inputs["naive"] = np.stack([naive_resize(encode_canvas(ink, "transparent")) for ink in inks])
+    return inputs
+
+
+def drawn_accuracies(model, inputs: dict, x_plain: np.ndarray, labels: np.ndarray) -> dict:
+    scores = {"plain": float((predict_proba(model, flatten_and_scale(x_plain)).argmax(1) == labels).mean())}
+    for method, batch in inputs.items():
+        scores[method] = float((predict_proba(model, batch).argmax(1) == labels).mean())
+    return scores
+
+
+def breakdown(model, batch, labels, values, name: str, edges) -> list[str]:
+    """Accuracy of ``batch`` per bin of ``values`` (e.g. stroke or size)."""
+    correct = predict_proba(model, batch).argmax(1) == labels
+    lines = []
+    for low, high in zip(edges, edges[1:], strict=False):
+        chosen = (values >= low) & (values < high)
+        if chosen.any():
+            accuracy = correct[chosen].mean()
+            lines.append(f"{name} {low:+.2f}..{high:+.2f}: {accuracy:.4f} ({chosen.sum()} digits)")
+    return lines
+
+
+# ---------------------------------------------------------------- report
+
+
+def machine() -> str:
+    model_name = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model_name = line.split(":", 1)[1].strip()
+            break
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{os.cpu_count()} CPUs (nproc), {model_name}, Python {platform.python_version()}, "
+            f"Keras {keras.__version__}; 1-minute load average at start {load:.1f}")
+
+
+def write_readme(section: str) -> None:
+    text = README.read_text() if README.is_file() else "# Benchmarks\n"
+    block = f"{BEGIN}\n{section.rstrip()}\n{END}"
+    if BEGIN in text and END in text:
+        text = re.sub(re.escape(BEGIN) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
+    else:
+        text = text.rstrip() + "\n\n" + block + "\n"
+    README.write_text(text)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--drawn", type=int, default=10000, help="test digits to draw (default all 10,000)")
+    parser.add_argument("--repeats", type=int, default=3, help="interleaved train/fit pairs")
+    parser.add_argument("--latency-calls", type=int, default=500)
+    parser.add_argument("--seed", type=int, default=0, help="seed of the drawn test set")
+    parser.add_argument("--no-readme", action="store_true", help="print only; leave README.md alone")
+    args = parser.parse_args(argv)
+
+    started = time.perf_counter()
+    host = machine()
+    date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print(f"{date}; {host}", flush=True)
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    default_model, default_meta = load_default_model()
+    default_config = default_meta.get("config", {})
+
+    print("1. default model on the test set", flush=True)
+    default_accuracy = evaluate(default_model, x_test, y_test).accuracy
+
+    seed = PRESETS["seed"]
+    print(f"2. train() vs plain fit, seed preset ({seed.describe()}), {args.repeats} interleaved pairs",
+          flush=True)
+    overhead = measure_overhead(seed, x_train, y_train, args.repeats)
+    seed_model = overhead["first_result"].model
+    seed_accuracy = evaluate(seed_model, x_test, y_test).accuracy
+
+    print(f"4. drawing {args.drawn} test digits on 280x280 canvases", flush=True)
+    if args.drawn >= len(x_test):
+        indices = np.arange(len(x_test))
+    else:
+        indices = np.sort(np.random.default_rng(args.seed).permutation(len(x_test))[: args.drawn])
+    clock = time.perf_counter()
+    inks, fractions, strokes = draw_test_set(x_test, indices, args.seed)
+    inputs = prepare_inputs(inks)
+    drawing_seconds = time.perf_counter() - clock
+    labels = y_test[indices].astype(np.int64)
+    drawn = {name: drawn_accuracies(model, inputs, x_test[indices], labels)
+             for name, model in (("default", default_model), ("seed", seed_model))}
+    stroke_lines = breakdown(default_model, inputs["transparent"], labels, strokes, "stroke",
+                             np.linspace(*STROKE_RANGE, 4).tolist()[:-1] + [STROKE_RANGE[1] + 1e-9])
+    size_lines = breakdown(default_model, inputs["transparent"], labels, fractions, "size",
+                           [MIN_FRACTION, 0.5, 0.75, MAX_FRACTION + 1e-9])
+
+    print("3. latency of canvas_to_mnist + predict_proba, one drawing", flush=True)
+    latency_canvases = [encode_canvas(ink, encoding) for ink in inks[:20] for encoding in ENCODINGS]
+    latency = measure_latency(default_model, latency_canvases, args.latency_calls)
+
+    rows = [
+        ("models/default.keras test accuracy", f"{default_accuracy:.4f}", ">= 0.986"),
+        ("seed preset trained fresh, test accuracy", f"{seed_accuracy:.4f}", ">= 0.975"),
+        ("train() with callbacks / plain fit (medians)",
+         f"{overhead['ratio']:.3f} ({overhead['train_median']:.1f} s / {overhead['fit_median']:.1f} s)",
+         "<= 1.05"),
+        ("  median of per-pair ratios", f"{overhead['pair_ratio_median']:.3f} "
+         f"({', '.join(f'{ratio:.3f}' for ratio in overhead['pair_ratios'])})", ""),
+        ("canvas_to_mnist + predict_proba, median / p95",
+         f"{latency['total'][0]:.2f} / {latency['total'][1]:.2f} ms", "<= 3 ms median"),
+        ("  canvas_to_mnist alone, median / p95",
+         f"{latency['preprocess'][0]:.2f} / {latency['preprocess'][1]:.2f} ms", ""),
+        ("  predict_proba alone, median / p95",
+         f"{latency['predict'][0]:.2f} / {latency['predict'][1]:.2f} ms", ""),
+    ]
+    for name in ("default", "seed"):
+        scores = drawn[name]
+        rows += [
+            (f"{name} model: plain test accuracy (same {len(indices)} digits)", f"{scores['plain']:.4f}", ""),
+            (f"{name} model: drawn, transparent canvas", f"{scores['transparent']:.4f}",
+             f">= {scores['plain'] - 0.01:.4f}"),
+            (f"{name} model: drawn, opaque black canvas", f"{scores['opaque']:.4f}",
+             f">= {scores['plain'] - 0.01:.4f}"),
+            (f"{name} model: drawn, naive whole-canvas resize", f"{scores['naive']:.4f}", "(what demos do)"),
+        ]
+    width = max(len(row[0]) for row in rows)
+    table = "\n".join(f"| {name:<{width}} | {value} | {target} |" for name, value, target in rows)
+    header = f"| {'figure':<{width}} | measured | target |\n|{'-' * (width + 2)}|---|---|"
+    total_seconds = time.perf_counter() - started
+    print("\n" + header + "\n" + table)
+    print("\nDefault model on drawn digits (transparent), by stroke change (MNIST px) and size:")
+    print("\n".join("  " + line for line in stroke_lines + size_lines))
+
+    batches_per_run = overhead["first_result"].steps_per_epoch * seed.epochs
+    sample = "all 10,000" if len(indices) == len(x_test) else f"a seeded sample of {len(indices)}"
+    section = f"""## Core (mnist_core) — `benchmarks/bench_core.py`
+
+Command: `{COMMAND}`
+
+Measured {date} on {host}. The machine was shared with other jobs, so times are
+noisy; the ratio comes from interleaved repeats (train, fit / fit, train, ...) and medians.
+Whole run: {total_seconds / 60:.1f} min.
+
+{header}
+{table}
+
+- Default model: `models/default.keras` as found at the time of the run
+  (config: {default_config.get('hidden_units')} hidden, {default_config.get('optimizer')},
+  {default_config.get('epochs')} epochs, augment={default_config.get('augment')}).
+- Seed preset: {seed.describe()}, seed {seed.seed}; its accuracy is that of the first train() run.
+- Overhead: both sides do the same work (flatten and scale, build, fit with a 10 % validation
+  split, seed 0); train() adds on_batch (throttled to 4 calls a second:
+  {overhead['on_batch_calls']:.0f} calls a run), on_epoch, and a should_stop poll after each of
+  the {batches_per_run} batches.
+- Latency: {args.latency_calls} calls on 40 synthetic 280x280 drawings (both encodings), after
+  10 warm-up calls, default model, one drawing per call.
+- Drawn set: {sample} MNIST test digits (seed {args.seed}) redrawn by
+  `mnist_core.synthetic.draw_ink`: cut to the digit, enlarged so its longer side is
+  {MIN_FRACTION:.2f}-{MAX_FRACTION:.2f} of the 280 px canvas, stroke grown or thinned by grey
+  dilation/erosion with a disc of {STROKE_RANGE[0]:+.2f}..{STROKE_RANGE[1]:+.2f} MNIST pixels
+  (scaled with the size), made a solid pen stroke with soft edges, placed at a random spot;
+  then encoded as the canvas returns it (transparent: ink in alpha; opaque: white on black).
+  Drawing and preprocessing took {drawing_seconds:.0f} s. "Naive" shrinks the whole canvas to
+  28x28 (bilinear) without cropping or centring.
+- Default model on drawn digits (transparent) by stroke change and by size:
+{chr(10).join('  - ' + line for line in stroke_lines + size_lines)}
+"""
+    if not args.no_readme:
+        write_readme(section)
+        print(f"\nWrote the figures into {README.relative_to(ROOT)}.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
