@@ -54,6 +54,8 @@ def evaluate_probabilities(probabilities: np.ndarray, labels: np.ndarray) -> Eva
     probabilities = np.asarray(probabilities, dtype="float32")
     if probabilities.shape != (len(labels), 10):
         raise ValueError(f"Expected probabilities of shape ({len(labels)}, 10), got {probabilities.shape}.")
+    if labels.size and (labels.min() < 0 or labels.max() > 9):
+        raise ValueError(f"Labels must be digits 0-9, got {labels.min()}-{labels.max()}.")
     predicted = probabilities.argmax(axis=1)
     picked = probabilities[np.arange(len(labels)), labels]
     loss = float(-np.log(np.clip(picked, EPSILON, 1.0 - EPSILON)).mean()) if len(labels) else float("nan")
@@ -75,6 +77,12 @@ def evaluate_probabilities(probabilities: np.ndarray, labels: np.ndarray) -> Eva
 
 def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int = 10) -> np.ndarray:
     """int64 (classes, classes): entry [t, p] counts images of digit t predicted as p."""
+    labels, predicted = np.asarray(labels, dtype=np.int64), np.asarray(predicted, dtype=np.int64)
+    if labels.shape != predicted.shape:
+        raise ValueError(f"{labels.shape} labels but {predicted.shape} predictions.")
+    for name, values in (("labels", labels), ("predictions", predicted)):
+        if values.size and (values.min() < 0 or values.max() >= classes):
+            raise ValueError(f"The {name} must be 0-{classes - 1}, got {values.min()}-{values.max()}.")
     return np.bincount(labels * classes + predicted, minlength=classes * classes).reshape(classes, classes)
 
 

@@ -167,9 +167,25 @@ class ProgressCallback(keras.callbacks.Callback):
 def training_subset(
     images: np.ndarray, labels: np.ndarray, size: int | None, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A seeded random subset of ``size`` images (all of them when ``size`` is None)."""
+    """A seeded random subset of ``size`` images (all of them when ``size`` is None).
+
+    Raises ``DatasetError`` unless ``images`` are uint8 (N, 28, 28) and ``labels`` (N,)
+    integers 0-9 (Keras would fail mid-fit, or silently learn nothing from floats).
+    """
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DatasetError(
+            f"Training images must be uint8 (N, 28, 28) as MNIST stores them, got {images.dtype} "
+            f"{images.shape}."
+        )
     if len(images) != len(labels):
         raise DatasetError(f"{len(images)} images but {len(labels)} labels.")
+    if labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer) or (
+        labels.size and (labels.min() < 0 or labels.max() > 9)
+    ):
+        span = f" in [{labels.min()}, {labels.max()}]" if labels.size else ""
+        raise DatasetError(f"Training labels must be integers 0-9 shaped (N,), got {labels.dtype} "
+                           f"{labels.shape}{span}.")
     if size is None or size >= len(images):
         return images, labels
     order = np.random.default_rng(seed).permutation(len(images))[:size]

@@ -157,6 +157,22 @@ def test_evaluate_probabilities_rejects_mismatched_shapes():
         evaluate_probabilities(np.zeros((4, 10)), np.zeros(3, int))
 
 
+@pytest.mark.parametrize("labels, predicted, words", [
+    ([0, 10], [0, 1], "labels must be 0-9"),
+    ([0, -1], [0, 1], "labels must be 0-9"),
+    ([0, 1], [0, 12], "predictions must be 0-9"),
+    ([0, 1, 2], [0, 1], "labels but"),
+], ids=["label 10", "negative label", "prediction 12", "lengths"])
+def test_confusion_matrix_rejects_bad_input(labels, predicted, words):
+    with pytest.raises(ValueError, match=words):
+        confusion_matrix(np.array(labels), np.array(predicted))
+
+
+def test_evaluate_probabilities_rejects_labels_out_of_range():
+    with pytest.raises(ValueError, match="digits 0-9"):
+        evaluate_probabilities(np.full((2, 10), 0.1), np.array([3, 10]))
+
+
 # ---------------------------------------------------------------- evaluation against Keras
 
 

@@ -168,10 +168,18 @@ def test_train_size_takes_a_subset(small_mnist):
     assert result.steps_per_epoch == 9  # 450 training images after the 10 % validation split
 
 
-def test_mismatched_labels_are_refused(small_mnist):
+@pytest.mark.parametrize("change, words", [
+    (lambda x, y: (x, y[:-1]), "3000 images but 2999 labels"),
+    (lambda x, y: (x / 255.0, y), "must be uint8 \\(N, 28, 28\\)"),  # scaled floats would learn nothing
+    (lambda x, y: (x.reshape(-1, 784), y), "must be uint8 \\(N, 28, 28\\)"),
+    (lambda x, y: (x, np.where(y == 3, 10, y)), "integers 0-9"),  # Keras would fail mid-fit
+    (lambda x, y: (x, y.astype(np.float32)), "integers 0-9"),
+], ids=["label count", "float images", "flat images", "label 10", "float labels"])
+def test_bad_training_data_is_refused_before_fit(small_mnist, change, words):
     (x_train, y_train), _ = small_mnist
-    with pytest.raises(DatasetError, match="3000 images but 2999 labels"):
-        train(ModelConfig(epochs=1), x_train, y_train[:-1])
+    images, labels = change(x_train, y_train)
+    with pytest.raises(DatasetError, match=words):
+        train(ModelConfig(epochs=1), images, labels)
 
 
 # ---------------------------------------------------------------- stopping
