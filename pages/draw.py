@@ -69,7 +69,7 @@ def show_steps(reading: Reading, first_caption: str = STEP_CAPTIONS[0]) -> None:
     for column, tile, caption, image in zip(
         columns, step_tiles(reading.steps), captions, shapes, strict=True
     ):
-        column.image(tile, caption=f"{caption} ({image.shape[1]}×{image.shape[0]})")
+        column.image(tile, caption=f"{caption} ({image.shape[1]}×{image.shape[0]})", output_format="PNG")
     st.caption(
         "MNIST's digits were scaled to fit a 20×20 box and centred by their centre of mass "
         "in 28×28 (LeCun). Your drawing goes through the same steps, so the network sees "

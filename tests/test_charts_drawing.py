@@ -54,6 +54,18 @@ def test_probability_bars_highlight_the_top_digit_in_percent():
     assert [colour for digit, colour in enumerate(bars.marker.color) if digit != 3] == [OTHER_COLOUR] * 9
     assert bars.text[3] == "60%" and bars.text[5] == "20%"
     assert tuple(figure.layout.yaxis.range) == (0, 110)
+    assert figure.layout.height == 260
+
+
+def test_probability_bars_pass_plotly_validation():
+    """The figure is assembled unvalidated for speed: Plotly must accept it as valid."""
+    figure = probability_bars(np.full(10, 0.1, "float32"), height=300)
+    validated = go.Figure(figure.to_dict())
+    assert validated.layout.height == 300 and validated.data[0].type == "bar"
+    assert validated.layout.title.text == "Probability per digit"
+    first, second = probability_bars(np.eye(10)[2]), probability_bars(np.eye(10)[8])
+    assert first.layout.to_plotly_json() == second.layout.to_plotly_json()  # no shared state mutated
+    assert list(first.data[0].marker.color).index(TOP_COLOUR) == 2
 
 
 @pytest.mark.parametrize(

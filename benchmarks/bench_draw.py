@@ -1,0 +1,187 @@
+"""Draw page latency: from a finished stroke to the shown prediction, server side.
+
+Prints median and p95 (milliseconds) of:
+  1. canvas_to_mnist + predict_proba for one 280x280 drawing (target: <= 3 ms median);
+  2. the same with model.predict, the usual Keras call, as the baseline;
+  3. the page's whole handling of a stroke outside Streamlit: decode the canvas PNG
+     (what CanvasResult.image_data does), read_canvas, the probability chart serialised
+     as st.plotly_chart does, and the four step tiles PNG-encoded as st.image does;
+  4. the Draw page script rerun after a new stroke, in AppTest, timed in the script
+     thread (every st.* call of the page); and the whole AppTest.run for reference, which
+     adds app.py, the sidebar and AppTest's own polling.
+
+Run from the repo root:  MNIST_PATH=/path/to/mnist.npz python benchmarks/bench_draw.py
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
+    os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
+
+import plotly.io  # noqa: E402
+from PIL import Image  # noqa: E402
+from streamlit.elements.lib.image_utils import _np_array_to_bytes  # noqa: E402
+
+from mnist_core import canvas_to_mnist, load_default_model, load_mnist, predict_proba  # noqa: E402
+from mnist_core.charts.drawing import probability_bars, read_canvas, step_tiles  # noqa: E402
+
+REPEATS = 300
+BASELINE_REPEATS = 60
+APP_RERUNS = 20
+
+
+def drawing(image: np.ndarray, side: int = 200, top: int = 50, left: int = 30) -> np.ndarray:
+    """A (28, 28) uint8 digit scaled to ``side`` pixels on a black 280x280 RGBA canvas."""
+    ink = np.asarray(Image.fromarray(image).resize((side, side), Image.Resampling.BILINEAR))
+    plane = np.zeros((280, 280), np.uint8)
+    plane[top : top + side, left : left + side] = ink
+    return np.dstack([plane, plane, plane, np.full_like(plane, 255)])
+
+
+def data_url(rgba: np.ndarray) -> str:
+    """The canvas' PNG data URL, as the component sends it after a stroke."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgba).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def decode(url: str) -> np.ndarray:
+    """What CanvasResult.image_data does with the data URL."""
+    _, encoded = url.split(";base64,", 1)
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(encoded))))
+
+
+def page_handling(url: str, model) -> int:
+    """Everything the page computes for one stroke, short of Streamlit's messaging."""
+    reading = read_canvas(decode(url), model)
+    plotly.io.to_json(probability_bars(reading.probabilities), validate=False)
+    for tile in step_tiles(reading.steps):
+        _np_array_to_bytes(tile, "PNG")
+    return reading.digit
+
+
+def timed(function, repeats: int) -> list[float]:
+    """Milliseconds per call, after three warm-up calls."""
+    for _ in range(3):
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000.0)
+    return times
+
+
+def summary(name: str, times: list[float], baseline: float | None = None) -> float:
+    median = statistics.median(times)
+    p95 = float(np.percentile(times, 95))
+    ratio = f"   {baseline / median:6.1f}x faster than model.predict" if baseline else ""
+    print(f"{name:<58} median {median:8.2f} ms   p95 {p95:8.2f} ms   (n={len(times)}){ratio}")
+    return median
+
+
+def app_reruns(urls: list[str]) -> tuple[list[float], list[float]]:
+    """Whole Draw-page reruns in AppTest, each after a new injected stroke.
+
+    Returns two lists of milliseconds: the page script itself (StreamlitPage.run, timed in
+    the script thread: every st.* call of the page, with its messages and media), and the
+    whole AppTest.run (which adds app.py, the sidebar and AppTest's polling sleeps).
+    """
+    from streamlit.navigation.page import StreamlitPage
+    from streamlit.testing.v1 import AppTest
+
+    page_times: list[float] = []
+    original_run = StreamlitPage.run
+
+    def timed_run(page) -> None:
+        start = time.perf_counter()
+        try:
+            original_run(page)
+        finally:
+            page_times.append((time.perf_counter() - start) * 1000.0)
+
+    os.chdir(ROOT)  # .streamlit/config.toml
+    StreamlitPage.run = timed_run
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.switch_page("pages/draw.py")
+        at.run()
+        run_times = []
+        for index in range(APP_RERUNS + 3):
+            at.session_state["draw_canvas_0"] = {
+                "drawing": {"raw": {"objects": [{"type": "Path"}]}, "data": urls[index % len(urls)]},
+                "backgroundFit": None,
+            }
+            start = time.perf_counter()
+            at.run()
+            run_times.append((time.perf_counter() - start) * 1000.0)
+            if at.exception or not [metric for metric in at.metric if metric.label == "Prediction"]:
+                raise RuntimeError("the Draw page did not show a prediction in AppTest")
+    finally:
+        StreamlitPage.run = original_run
+    return page_times[-APP_RERUNS:], run_times[-APP_RERUNS:]  # the first reruns warm caches
+
+
+def main() -> None:
+    (_, _), (x_test, y_test) = load_mnist()
+    model, _ = load_default_model()
+    rgba = drawing(x_test[0])
+    url = data_url(rgba)
+    digit = int(predict_proba(model, canvas_to_mnist(rgba)).argmax())
+    print(f"One 280x280 drawing of test image 0 (label {y_test[0]}), classified as {digit}.")
+    print(f"CPU cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}\n")
+
+    baseline = summary(
+        "canvas_to_mnist + model.predict (baseline)",
+        timed(
+            lambda: model.predict(canvas_to_mnist(rgba)[np.newaxis].reshape(1, 784), verbose=0),
+            BASELINE_REPEATS,
+        ),
+    )
+    summary(
+        "canvas_to_mnist + predict_proba",
+        timed(lambda: predict_proba(model, canvas_to_mnist(rgba)), REPEATS),
+        baseline,
+    )
+    summary("  of which canvas_to_mnist", timed(lambda: canvas_to_mnist(rgba), REPEATS))
+    centred = canvas_to_mnist(rgba)
+    summary("  of which predict_proba", timed(lambda: predict_proba(model, centred), REPEATS))
+    summary(
+        "page handling of a stroke (decode, read, chart, 4 tiles)",
+        timed(lambda: page_handling(url, model), REPEATS),
+        baseline,
+    )
+    summary("  of which decoding the canvas PNG", timed(lambda: decode(url), REPEATS))
+    reading = read_canvas(rgba, model)
+    summary(
+        "  of which the probability chart, serialised",
+        timed(lambda: plotly.io.to_json(probability_bars(reading.probabilities), validate=False), REPEATS),
+    )
+    summary(
+        "  of which the four step tiles as PNG",
+        timed(lambda: [_np_array_to_bytes(t, "PNG") for t in step_tiles(reading.steps)], REPEATS),
+    )
+    urls = [
+        data_url(drawing(x_test[index], 150 + 10 * index, 20 + 5 * index, 60 - 5 * index))
+        for index in range(5)
+    ]
+    page_times, run_times = app_reruns(urls)
+    summary("Draw page script rerun after a stroke (AppTest)", page_times, baseline)
+    summary("whole AppTest.run after a stroke (app.py, sidebar, polling)", run_times)
+
+
+if __name__ == "__main__":
+    main()
