@@ -67,22 +67,21 @@ def render_arrays(dataset: Dataset) -> None:
             strict=True,
         )
     )
-    holds = [
-        "60,000 handwritten digits, 28 × 28 pixels",
-        "the digit (0–9) each training image shows",
-        "10,000 other digits, by other writers",
-        "the digit each test image shows",
-    ]
+    holds = ["training images", "their digits", "test images", "their digits"]
     rows = [dict(row, holds=text) for row, text in zip(charts.array_summary(arrays), holds, strict=True)]
-    left, right = st.columns([3, 2], gap="medium")
+    left, right = st.columns([1, 1], gap="large")
     with left:
         st.dataframe(rows, hide_index=True, width="stretch")
-        st.caption(f"Loaded from `{dataset.source}`.")
+        st.caption(
+            f"Loaded from `{dataset.source}`. The test images come from different writers than "
+            "the training images, so a good test score means the network learned digits, not people."
+        )
     with right:
+        st.caption("The lesson's interactive session, run on these arrays:")
         st.code(
             charts.lesson_printout(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test),
             language="python",
-            height=260,
+            wrap_lines=True,
         )
 
 
@@ -92,8 +91,12 @@ def render_class_counts(dataset: Dataset) -> None:
     test_counts = charts.class_counts(dataset.y_test)
     most, least = int(train_counts.argmax()), int(train_counts.argmin())
     chart, notes = st.columns([3, 1], gap="medium")
+    with notes:
+        as_share = st.toggle("Share of each set (%)", key="dataset_share")
     with chart:
-        st.plotly_chart(charts.class_counts_figure(dataset.y_train, dataset.y_test), width="stretch")
+        st.plotly_chart(
+            charts.class_counts_figure(dataset.y_train, dataset.y_test, as_share), width="stretch"
+        )
     with notes:
         st.metric(f"Most common digit: {most}", f"{train_counts[most]:,}", border=True)
         st.metric(f"Rarest digit: {least}", f"{train_counts[least]:,}", border=True)
@@ -116,20 +119,18 @@ def _in_order() -> None:
 def render_grid(dataset: Dataset) -> tuple[str, list[int]]:
     """The filterable sample grid; returns the split and the indices shown."""
     st.subheader("Browse the images", anchor="samples")
-    controls = st.columns([1.2, 3.2, 1.2, 1.4], gap="medium", vertical_alignment="bottom")
-    split = controls[0].segmented_control(
-        "Split", list(SPLITS), format_func=SPLITS.get, default="train", required=True, key="dataset_split"
-    )
-    digit = controls[1].segmented_control(
+    controls = st.container(horizontal=True, gap="large", vertical_alignment="bottom")
+    digit = controls.segmented_control(
         "Digit", DIGIT_CHOICES, default="All", required=True, key="dataset_digit"
     )
-    count = controls[2].select_slider("How many", GRID_SIZES, value=40, key="dataset_count")
-    with controls[3]:
-        buttons = st.container(horizontal=True, gap="small")
-        buttons.button("Shuffle", icon=":material/shuffle:", on_click=_shuffle, key="dataset_shuffle")
-        buttons.button(
-            "In order", icon=":material/sort:", on_click=_in_order, key="dataset_in_order", type="tertiary"
-        )
+    split = controls.segmented_control(
+        "Split", list(SPLITS), format_func=SPLITS.get, default="train", required=True, key="dataset_split"
+    )
+    count = controls.select_slider("How many", GRID_SIZES, value=40, key="dataset_count", width=180)
+    controls.button("Shuffle", icon=":material/shuffle:", on_click=_shuffle, key="dataset_shuffle")
+    controls.button(
+        "In order", icon=":material/sort:", on_click=_in_order, key="dataset_in_order", type="tertiary"
+    )
     seed = st.session_state.get(SEED_KEY)
     images, labels = split_arrays(dataset, split)
     chosen = None if digit == "All" else int(digit)
@@ -187,7 +188,7 @@ def render_one_image(dataset: Dataset, split: str, shown: list[int]) -> tuple[np
         )
         first, second = st.columns(2)
         first.metric("Label", label, border=True)
-        second.metric("Pixels with ink", f"{ink} of 784", border=True)
+        second.metric("Pixels with ink (of 784)", f"{ink}", border=True)
         first.metric("Brightest value", int(image.max()), border=True)
         second.metric("Mean value", f"{image.mean():.1f}", border=True)
         st.caption(
@@ -239,7 +240,7 @@ def render_reshape(image: np.ndarray, index: int, label: int) -> None:
     )
     code, table = st.columns([3, 2], gap="medium")
     with code:
-        st.code(inspect.getsource(flatten_and_scale), language="python")
+        st.code(inspect.getsource(flatten_and_scale), language="python", wrap_lines=True)
     with table:
         st.dataframe(
             [

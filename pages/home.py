@@ -24,6 +24,7 @@ from mnist_core import (
     STOPPED,
     BatchProgress,
     MnistLabError,
+    ModelConfig,
     TrainingHistory,
     build_model,
     flatten_and_scale,
@@ -35,6 +36,7 @@ from mnist_core.charts import dataset as dataset_charts
 from mnist_core.gallery import compose_grid
 from mnist_core.model import make_optimizer
 from pages.common import (
+    ACTIVE_KEY,
     ActiveModel,
     Dataset,
     Run,
@@ -443,12 +445,15 @@ def step_fit(dataset: Dataset) -> None:
             key="home_fit",
             help=f"{config.describe()}; about 10–30 seconds on a laptop CPU.",
         )
+        slot = st.empty()  # training progress, then the outcome, replace what was shown before
         if clicked:
-            run = train_lesson_run(dataset, config)
-        if run is None:
-            show_untrained_note()
-        else:
-            show_lesson_run(run)
+            with slot.container():
+                run = train_lesson_run(dataset, config)
+        with slot.container():
+            if run is None:
+                show_untrained_note()
+            else:
+                show_lesson_run(run)
         page_link(
             "pages/train.py",
             "Change the network and compare runs on live charts",
@@ -531,14 +536,16 @@ def show_lesson_run(run: Run) -> None:
     if not run.history.batch_step:
         return
     show_epoch_table(run.history)
-    first, second, third = st.columns(3)
     if run.history.accuracy:
+        first, second = st.columns(2)
         first.metric("Training accuracy", f"{run.history.accuracy[-1]:.2%}", border=True)
         second.metric("Validation accuracy", f"{run.history.val_accuracy[-1]:.2%}", border=True)
-    third.metric("Time", f"{run.seconds:.1f} s", border=True)
     if run.status == COMPLETED:
-        st.success(f"**{run.name}** trained {run.config.epochs} epochs. It is listed on the Train page.")
-    is_active = st.session_state.get("active_run") == run.id
+        st.success(
+            f"**{run.name}** trained {run.config.epochs} epochs in {run.seconds:.1f} s. It is "
+            "listed on the Train page, and steps 7 and 8 below now use it."
+        )
+    is_active = st.session_state.get(ACTIVE_KEY) == run.id
     st.button(
         "This run is the active model" if is_active else "Use this run on Predictions and Draw",
         icon=":material/check_circle:" if is_active else ":material/swap_horiz:",
@@ -637,7 +644,8 @@ def step_evaluate(model: ActiveModel | None) -> None:
     with code:
         show_output(f'>>> print(f"test_acc: {{test_acc}}")\ntest_acc: {evaluation.accuracy:.4f}')
     mistakes = int((evaluation.predicted != evaluation.labels).sum())
-    train_accuracy = training_accuracy(model)
+    history, config = training_record(model)
+    train_accuracy = history.accuracy[-1] if history.accuracy else None
     with result:
         which_model_note(model)
         first, second = st.columns(2)
@@ -652,25 +660,54 @@ def step_evaluate(model: ActiveModel | None) -> None:
                 delta_color="off",
                 border=True,
             )
-        st.caption(
-            f"The book reports {BOOK_ACCURACY:.1%} for this network; a different random start "
-            "gives a few tenths of a point more or less."
-        )
+            st.markdown(overfitting_note(train_accuracy, evaluation.accuracy, config))
+        if config is not None and config == preset("seed").replace(seed=config.seed):
+            st.caption(
+                f"The book reports {BOOK_ACCURACY:.1%} for this network; another random start "
+                "(seed) gives a few tenths of a point more or less."
+            )
         page_link("pages/predictions.py", "Confusion matrix and mistakes", ":material/fact_check:")
         page_link("pages/draw.py", "Draw a digit and test it yourself", ":material/draw:")
 
 
-def training_accuracy(model: ActiveModel) -> float | None:
-    """Last-epoch training accuracy of the model, from its run or the default's sidecar."""
+def training_record(model: ActiveModel) -> tuple[TrainingHistory, ModelConfig | None]:
+    """The model's training curves and settings: from its run, or the default's sidecar."""
     if model.run is not None:
-        history = model.run.history
-    else:
-        try:
-            _, metadata = load_default()
-        except MnistLabError:
-            return None
-        history = TrainingHistory.from_dict(metadata.get("history") or {})
-    return history.accuracy[-1] if history.accuracy else None
+        return model.run.history, model.run.config
+    try:
+        _, metadata = load_default()
+        config = ModelConfig.from_dict(metadata["config"]) if metadata.get("config") else None
+    except (MnistLabError, TypeError):
+        return TrainingHistory(), None
+    return TrainingHistory.from_dict(metadata.get("history") or {}), config
+
+
+def overfitting_note(train_accuracy: float, test_accuracy: float, config: ModelConfig | None) -> str:
+    """A sentence on the gap between training and test accuracy, for this model."""
+    gap = (train_accuracy - test_accuracy) * 100
+    if gap > 0:
+        return (
+            f"Training accuracy is {gap:.2f} points above test accuracy: that gap is the "
+            "overfitting the lesson warns about."
+        )
+    handicaps = [
+        name
+        for name, used in (
+            ("dropout", config and config.dropout),
+            ("augmentation", config and config.augment),
+        )
+        if used
+    ]
+    if handicaps:
+        return (
+            f"Here the test score is higher. This model trains with {' and '.join(handicaps)}, "
+            "which handicap it during training only, and Keras measures training accuracy "
+            "with them switched on: the usual overfitting gap is hidden."
+        )
+    return (
+        "Here the test score is as high or higher: Keras' training accuracy is an average over "
+        "the last epoch, measured while the weights were still improving."
+    )
 
 
 def render_intro() -> None:

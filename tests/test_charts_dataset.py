@@ -53,6 +53,10 @@ def test_class_counts_figure_has_one_bar_trace_per_split_with_axis_titles():
     assert _axis_title(figure.layout.xaxis) == "digit (label)"
     assert _axis_title(figure.layout.yaxis) == "number of images"
     assert figure.layout.barmode == "group"
+    shares = charts.class_counts_figure(np.array([1, 1, 2, 2]), np.array([0, 9]), as_share=True)
+    assert list(shares.data[0].y) == [0, 50, 50, 0, 0, 0, 0, 0, 0, 0]
+    assert list(shares.data[1].y) == [50, 0, 0, 0, 0, 0, 0, 0, 0, 50]
+    assert _axis_title(shares.layout.yaxis) == "share of its set (%)"
 
 
 def test_image_heatmap_shows_the_pixels_with_values_and_vector_position_on_hover(images_and_labels):

@@ -59,8 +59,14 @@ def class_counts(labels: np.ndarray) -> np.ndarray:
     return np.bincount(labels.astype(np.int64), minlength=10)
 
 
-def class_counts_figure(train_labels: np.ndarray, test_labels: np.ndarray) -> go.Figure:
-    """Grouped bars: images per digit in the training (N,) and test (M,) labels."""
+def class_counts_figure(
+    train_labels: np.ndarray, test_labels: np.ndarray, as_share: bool = False
+) -> go.Figure:
+    """Grouped bars: images per digit in the training (N,) and test (M,) labels.
+
+    ``as_share`` plots each digit's percentage of its own set instead of counts, which puts
+    the 60,000 training and 10,000 test images on one scale.
+    """
     figure = go.Figure()
     for name, labels, color in (
         ("training set", train_labels, TRAIN_COLOR),
@@ -68,24 +74,31 @@ def class_counts_figure(train_labels: np.ndarray, test_labels: np.ndarray) -> go
     ):
         counts = class_counts(labels)
         share = counts / max(1, counts.sum())
+        heights = share * 100 if as_share else counts
         figure.add_bar(
             x=list(DIGITS),
-            y=counts,
+            y=heights,
             name=name,
             marker_color=color,
-            customdata=share,
-            text=counts,
+            customdata=np.stack([counts, share], axis=1),
+            text=[f"{value:.1f}" for value in heights] if as_share else counts,
             textposition="outside",
             textfont={"size": 10},
-            hovertemplate="digit %{x}: %{y:,} images (%{customdata:.1%} of the " + name + ")<extra></extra>",
+            hovertemplate="digit %{x}: %{customdata[0]:,} images (%{customdata[1]:.1%} of the "
+            + name
+            + ")<extra></extra>",
         )
     figure.update_xaxes(title_text="digit (label)", tickmode="array", tickvals=list(DIGITS))
-    figure.update_yaxes(title_text="number of images", gridcolor="#E5E7EB", rangemode="tozero")
+    figure.update_yaxes(
+        title_text="share of its set (%)" if as_share else "number of images",
+        gridcolor="#E5E7EB",
+        rangemode="tozero",
+    )
     return _base_layout(
         figure,
         360,
         barmode="group",
-        title={"text": "Images per digit", "x": 0},
+        title={"text": "Share of each digit" if as_share else "Images per digit", "x": 0},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
     )
 
