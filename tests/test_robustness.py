@@ -1,0 +1,209 @@
+"""Robustness: what a user sees when the shipped files, the data or the network are missing.
+
+Each case runs every page of the real app (AppTest) and checks for a clear message
+instead of an exception, and that the rest of the app stays usable. The real
+``models/default.keras`` is never touched: a damaged copy is written under pytest's
+tmp_path and ``mnist_core.storage.DEFAULT_MODEL_PATH`` points at it for the test, with
+``st.cache_resource`` cleared before and after so no other test sees the broken model.
+The cases that need a real browser and server (rapid reruns, two users training at once)
+are at the end of this file, marked ``browser``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+import mnist_core.storage
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "app.py"  # run pytest from the repo root so .streamlit/config.toml is read
+PAGES = ["pages/home.py", "pages/dataset.py", "pages/train.py", "pages/predictions.py", "pages/draw.py"]
+NEEDS_MODEL = {"pages/home.py", "pages/predictions.py", "pages/draw.py"}  # they classify with it
+NEEDS_DATA = {"pages/home.py", "pages/dataset.py", "pages/train.py", "pages/predictions.py"}
+MODEL_ERROR = "The default model could not be loaded."
+DATA_ERROR = "MNIST could not be loaded."
+
+
+@pytest.fixture
+def clean_caches():
+    """Empty st.cache_resource before and after: the broken model or data must not leak."""
+    st.cache_resource.clear()
+    yield
+    st.cache_resource.clear()
+
+
+def run_page(page: str) -> AppTest:
+    """A fresh session opened on ``page``, run once."""
+    at = AppTest.from_file(str(APP), default_timeout=180)
+    at.switch_page(page)
+    return at.run(timeout=180)
+
+
+def texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def plain(markdown: str) -> str:
+    """Markdown without the bold markers, for matching sentences."""
+    return markdown.replace("**", "")
+
+
+# --- a corrupt models/default.keras --------------------------------------------------------
+
+
+def truncated_copy(target: Path) -> None:
+    """The real default model cut in half: the zip's central directory is gone."""
+    real = mnist_core.storage.MODELS_DIR / "default.keras"
+    target.write_bytes(real.read_bytes()[: real.stat().st_size // 2])
+
+
+def garbage(target: Path) -> None:
+    target.write_bytes(b"this is not a Keras model\n" * 100)
+
+
+def wrong_network(target: Path) -> None:
+    """A valid .keras file, but of a network that does not map 784 pixels to 10 classes."""
+    model = keras.Sequential([keras.Input((100,)), keras.layers.Dense(3, activation="softmax")])
+    model.save(target)
+
+
+CORRUPTIONS = {"truncated": truncated_copy, "garbage": garbage, "wrong-network": wrong_network}
+
+
+@pytest.fixture(params=sorted(CORRUPTIONS))
+def corrupt_default_model(request, tmp_path, monkeypatch, clean_caches):
+    """DEFAULT_MODEL_PATH -> a damaged copy (with the real sidecar beside it)."""
+    target = tmp_path / "default.keras"
+    CORRUPTIONS[request.param](target)
+    real_sidecar = mnist_core.storage.MODELS_DIR / "default.json"
+    (tmp_path / "default.json").write_text(real_sidecar.read_text())
+    monkeypatch.setattr(mnist_core.storage, "DEFAULT_MODEL_PATH", target)
+    return target
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_corrupt_default_model_gives_a_clear_error_on_every_page(corrupt_default_model, page):
+    at = run_page(page)
+    assert not at.exception, f"{page} raised: {[e.value for e in at.exception]}"
+    model_errors = [plain(text) for text in texts(at.error) if MODEL_ERROR in plain(text)]
+    if page in NEEDS_MODEL:
+        assert model_errors, f"{page} does not say the default model is unusable: {texts(at.error)}"
+        assert "default.keras" in model_errors[0]
+        assert "restore it" in model_errors[0] or "maps" in model_errors[0]  # says what to do / why
+    else:
+        assert not at.error, f"{page} shows errors although it needs no model: {texts(at.error)}"
+
+
+def test_corrupt_default_model_leaves_training_usable(corrupt_default_model):
+    """With the shipped model broken, a model trained on Train makes Draw usable again."""
+    at = run_page("pages/train.py")
+    at.number_input(key="train_size").set_value(1000)
+    at.number_input(key="train_epochs").set_value(1)
+    at.button(key="train_start").click()
+    at.run(timeout=300)
+    assert not at.exception
+    assert any("Trained 1 epochs" in text for text in texts(at.success)), texts(at.success)
+    at.button(key="train_activate_latest").click()
+    at.run(timeout=180)
+    at.switch_page("pages/draw.py")
+    at.run(timeout=180)
+    assert not at.exception
+    assert not [text for text in texts(at.error) if MODEL_ERROR in plain(text)]
+    assert any("Run 1 (this session)" in text for text in texts(at.caption))
+
+
+# --- no dataset and no network -------------------------------------------------------------
+
+
+@pytest.fixture
+def missing_dataset(tmp_path, monkeypatch, clean_caches):
+    """MNIST_PATH points at a file that does not exist."""
+    missing = tmp_path / "nowhere" / "mnist.npz"
+    monkeypatch.setenv("MNIST_PATH", str(missing))
+    return missing
+
+
+@pytest.fixture
+def no_network(monkeypatch, clean_caches):
+    """No MNIST_PATH, and Keras' download fails as it does offline (a bare Exception)."""
+    calls = []
+
+    def offline_download():
+        calls.append(1)
+        raise Exception(  # noqa: TRY002 - what keras.utils.get_file raises offline
+            "URL fetch failure on https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+            "mnist.npz: None -- [Errno -3] Temporary failure in name resolution"
+        )
+
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline_download)
+    return calls
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_missing_dataset_gives_a_clear_error_on_every_page(missing_dataset, page):
+    at = run_page(page)
+    assert not at.exception, f"{page} raised: {[e.value for e in at.exception]}"
+    data_errors = [plain(text) for text in texts(at.error) if DATA_ERROR in plain(text)]
+    if page in NEEDS_DATA:
+        assert data_errors, f"{page} does not say MNIST is missing: {texts(at.error)}"
+        assert str(missing_dataset) in data_errors[0]
+        assert "MNIST_PATH" in data_errors[0]  # says how to fix it
+    else:
+        assert not data_errors
+
+
+def test_draw_page_works_without_the_dataset(missing_dataset):
+    """Draw needs only a model: it still shows the canvas instructions and no error."""
+    at = run_page("pages/draw.py")
+    assert not at.exception and not at.error
+    assert any(text.startswith("Draw one digit") for text in texts(at.info))
+    assert any("Default model" in text for text in texts(at.caption))
+
+
+@pytest.mark.parametrize("page", sorted(NEEDS_DATA))
+def test_no_network_gives_a_clear_error(no_network, page):
+    at = run_page(page)
+    assert not at.exception, f"{page} raised: {[e.value for e in at.exception]}"
+    assert no_network, "the page did not try Keras' download"
+    data_errors = [plain(text) for text in texts(at.error) if DATA_ERROR in plain(text)]
+    assert data_errors, texts(at.error)
+    assert "Keras could not download it" in data_errors[0]
+    assert "MNIST_PATH" in data_errors[0]
+
+
+def test_dataset_error_is_not_cached_so_fixing_the_path_recovers(missing_dataset, monkeypatch, mnist):
+    """After the user fixes MNIST_PATH, the next rerun loads the data: the failure was not cached."""
+    at = run_page("pages/dataset.py")
+    assert any(DATA_ERROR in plain(text) for text in texts(at.error))
+    monkeypatch.setenv("MNIST_PATH", str(ROOT.parent / "shared" / "data" / "mnist.npz"))
+    at.run(timeout=180)
+    assert not at.exception
+    assert not [text for text in texts(at.error) if DATA_ERROR in plain(text)]
+
+
+# --- a diverging run -----------------------------------------------------------------------
+
+
+def test_nan_diverging_run_is_reported_and_not_made_active(clean_caches):
+    """RMSprop at learning rate 100: the loss becomes NaN; the page says what to change."""
+    at = run_page("pages/train.py")
+    at.number_input(key="train_size").set_value(1000)
+    at.number_input(key="train_epochs").set_value(2)
+    at.number_input(key="train_learning_rate").set_value(100.0)
+    at.button(key="train_start").click()
+    at.run(timeout=300)
+    assert not at.exception
+    diverged = [text for text in texts(at.error) if "diverged" in text]
+    assert diverged, texts(at.error)
+    assert "Lower the learning rate" in diverged[0]
+    assert not [button for button in at.button if button.key == "train_activate_latest"]
+    at.switch_page("pages/draw.py")
+    at.run(timeout=180)
+    assert not at.exception
+    assert any("Default model" in text for text in texts(at.caption))  # Draw still works
