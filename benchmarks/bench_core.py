@@ -53,6 +53,7 @@ from mnist_core.synthetic import (  # noqa: E402
     encode_canvas,
     naive_resize,
 )
+from mnist_core.training import ProgressCallback  # noqa: E402
 
 README = ROOT / "benchmarks" / "README.md"
 BEGIN, END = "<!-- bench_core:begin -->", "<!-- bench_core:end -->"
@@ -63,60 +64,81 @@ COMMAND = "MNIST_PATH=/work/shared/data/mnist.npz python benchmarks/bench_core.p
 
 
 def plain_fit(config, x_train, y_train) -> float:
-    """Seconds for the same work train() does, with model.fit and no callbacks."""
-    started = time.perf_counter()
+    """(wall, CPU) seconds for the same work train() does, with model.fit and no callbacks."""
+    started, cpu = time.perf_counter(), time.process_time()
     inputs = flatten_and_scale(x_train)
     train_count = len(inputs) - int(len(inputs) * config.validation_split)
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, math.ceil(train_count / config.batch_size))
     model.fit(inputs, y_train, epochs=config.epochs, batch_size=config.batch_size,
               validation_split=config.validation_split, verbose=0)
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 def train_with_callbacks(config, x_train, y_train):
-    """Seconds for train() with on_batch, on_epoch and should_stop doing trivial recording."""
+    """(wall, CPU) seconds, result, on_batch calls: train() with callbacks doing trivial recording."""
     batches, epochs, polls = [], [], [0]
 
     def should_stop():
         polls[0] += 1
         return False
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = train(config, x_train, y_train, on_batch=batches.append,
                    on_epoch=lambda epoch, logs: epochs.append(logs), should_stop=should_stop)
-    seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started, time.process_time() - cpu
     if len(epochs) != config.epochs or not batches or polls[0] != config.epochs * result.steps_per_epoch:
         raise RuntimeError("the progress callbacks were not all called")
     return seconds, result, len(batches)
 
 
+def callback_self_time(config, x_train, y_train):
+    """train() once with the batch hook timed: (result, seconds spent in it, batches)."""
+    original = ProgressCallback.on_train_batch_end
+    spent = []
+
+    def timed(self, batch, logs=None):
+        clock = time.perf_counter()
+        original(self, batch, logs)
+        spent.append(time.perf_counter() - clock)
+
+    ProgressCallback.on_train_batch_end = timed
+    try:
+        _, result, _ = train_with_callbacks(config, x_train, y_train)
+    finally:
+        ProgressCallback.on_train_batch_end = original
+    return result, sum(spent), len(spent)
+
+
 def measure_overhead(config, x_train, y_train, repeats: int) -> dict:
     """Interleaved (ABBA) repeats of train() and plain fit; medians and their ratio."""
-    with_callbacks, plain, ratios, on_batch_calls, first = [], [], [], [], None
+    wall = {"train": [], "fit": []}
+    cpu = {"train": [], "fit": []}
+    ratios, on_batch_calls = [], []
     for repeat in range(repeats):
         order = ("train", "fit") if repeat % 2 == 0 else ("fit", "train")
-        pair = {}
         for kind in order:
             if kind == "train":
-                seconds, result, calls = train_with_callbacks(config, x_train, y_train)
-                first = first or result
+                seconds, _, calls = train_with_callbacks(config, x_train, y_train)
                 on_batch_calls.append(calls)
             else:
                 seconds = plain_fit(config, x_train, y_train)
-            pair[kind] = seconds
-            print(f"  repeat {repeat + 1}: {kind:5s} {seconds:6.2f} s", flush=True)
-        with_callbacks.append(pair["train"])
-        plain.append(pair["fit"])
-        ratios.append(pair["train"] / pair["fit"])
+            wall[kind].append(seconds[0])
+            cpu[kind].append(seconds[1])
+            print(f"  repeat {repeat + 1}: {kind:5s} {seconds[0]:6.2f} s wall, {seconds[1]:6.2f} s CPU",
+                  flush=True)
+        ratios.append(wall["train"][-1] / wall["fit"][-1])
+    median = statistics.median
     return {
-        "train_median": statistics.median(with_callbacks),
-        "fit_median": statistics.median(plain),
-        "ratio": statistics.median(with_callbacks) / statistics.median(plain),
-        "pair_ratio_median": statistics.median(ratios),
+        "train_median": median(wall["train"]),
+        "fit_median": median(wall["fit"]),
+        "ratio": median(wall["train"]) / median(wall["fit"]),
+        "pair_ratio_median": median(ratios),
         "pair_ratios": ratios,
-        "on_batch_calls": statistics.median(on_batch_calls),
-        "first_result": first,
+        "cpu_ratio": median(cpu["train"]) / median(cpu["fit"]),
+        "cpu_train_median": median(cpu["train"]),
+        "cpu_fit_median": median(cpu["fit"]),
+        "on_batch_calls": median(on_batch_calls),
     }
 
 
@@ -213,7 +235,8 @@ def write_readme(section: str) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--drawn", type=int, default=10000, help="test digits to draw (default all 10,000)")
-    parser.add_argument("--repeats", type=int, default=3, help="interleaved train/fit pairs")
+    parser.add_argument("--repeats", type=int, default=6, help="interleaved train/fit pairs")
+    parser.add_argument("--overhead-epochs", type=int, default=2, help="epochs of each overhead run")
     parser.add_argument("--latency-calls", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0, help="seed of the drawn test set")
     parser.add_argument("--no-readme", action="store_true", help="print only; leave README.md alone")
@@ -231,11 +254,14 @@ def main(argv=None) -> int:
     default_accuracy = evaluate(default_model, x_test, y_test).accuracy
 
     seed = PRESETS["seed"]
-    print(f"2. train() vs plain fit, seed preset ({seed.describe()}), {args.repeats} interleaved pairs",
-          flush=True)
-    overhead = measure_overhead(seed, x_train, y_train, args.repeats)
-    seed_model = overhead["first_result"].model
+    print(f"1. seed preset trained fresh ({seed.describe()}), batch hook timed", flush=True)
+    seed_result, hook_seconds, hook_calls = callback_self_time(seed, x_train, y_train)
+    seed_model = seed_result.model
     seed_accuracy = evaluate(seed_model, x_test, y_test).accuracy
+    overhead_config = seed.replace(epochs=args.overhead_epochs)
+    print(f"2. train() vs plain fit, {overhead_config.describe()}, {args.repeats} interleaved pairs",
+          flush=True)
+    overhead = measure_overhead(overhead_config, x_train, y_train, args.repeats)
 
     print(f"4. drawing {args.drawn} test digits on 280x280 canvases", flush=True)
     if args.drawn >= len(x_test):
@@ -265,7 +291,14 @@ def main(argv=None) -> int:
          f"{overhead['ratio']:.3f} ({overhead['train_median']:.1f} s / {overhead['fit_median']:.1f} s)",
          "<= 1.05"),
         ("  median of per-pair ratios", f"{overhead['pair_ratio_median']:.3f} "
-         f"({', '.join(f'{ratio:.3f}' for ratio in overhead['pair_ratios'])})", ""),
+         f"({', '.join(f'{ratio:.2f}' for ratio in overhead['pair_ratios'])})", ""),
+        ("  same, process CPU time (medians)",
+         f"{overhead['cpu_ratio']:.3f} ({overhead['cpu_train_median']:.1f} s / "
+         f"{overhead['cpu_fit_median']:.1f} s)",
+         ""),
+        ("  time inside the batch hook, share of a seed run",
+         f"{hook_seconds * 1000 / hook_calls:.3f} ms x {hook_calls} = {hook_seconds:.2f} s of "
+         f"{seed_result.seconds:.1f} s ({100 * hook_seconds / seed_result.seconds:.2f} %)", ""),
         ("canvas_to_mnist + predict_proba, median / p95",
          f"{latency['total'][0]:.2f} / {latency['total'][1]:.2f} ms", "<= 3 ms median"),
         ("  canvas_to_mnist alone, median / p95",
@@ -291,7 +324,7 @@ def main(argv=None) -> int:
     print("\nDefault model on drawn digits (transparent), by stroke change (MNIST px) and size:")
     print("\n".join("  " + line for line in stroke_lines + size_lines))
 
-    batches_per_run = overhead["first_result"].steps_per_epoch * seed.epochs
+    batches_per_run = seed_result.steps_per_epoch * overhead_config.epochs
     sample = "all 10,000" if len(indices) == len(x_test) else f"a seeded sample of {len(indices)}"
     section = f"""## Core (mnist_core) — `benchmarks/bench_core.py`
 
@@ -307,11 +340,13 @@ Whole run: {total_seconds / 60:.1f} min.
 - Default model: `models/default.keras` as found at the time of the run
   (config: {default_config.get('hidden_units')} hidden, {default_config.get('optimizer')},
   {default_config.get('epochs')} epochs, augment={default_config.get('augment')}).
-- Seed preset: {seed.describe()}, seed {seed.seed}; its accuracy is that of the first train() run.
-- Overhead: both sides do the same work (flatten and scale, build, fit with a 10 % validation
-  split, seed 0); train() adds on_batch (throttled to 4 calls a second:
-  {overhead['on_batch_calls']:.0f} calls a run), on_epoch, and a should_stop poll after each of
-  the {batches_per_run} batches.
+- Seed preset: {seed.describe()}, seed {seed.seed}, trained once by train() with callbacks.
+- Overhead: {args.repeats} interleaved pairs of {overhead_config.describe()} (the seed preset
+  with {args.overhead_epochs} epochs, so more pairs fit in the run). Both sides do the same work
+  (flatten and scale, build, fit on all 60,000 with a 10 % validation split, seed 0); train() adds
+  on_batch (throttled to 4 calls a second: {overhead['on_batch_calls']:.0f} calls a run), on_epoch,
+  and a should_stop poll after each of the {batches_per_run} batches. The batch hook's own time
+  (recording, should_stop, throttled on_batch) was timed separately in the full seed run.
 - Latency: {args.latency_calls} calls on 40 synthetic 280x280 drawings (both encodings), after
   10 warm-up calls, default model, one drawing per call.
 - Drawn set: {sample} MNIST test digits (seed {args.seed}) redrawn by
