@@ -9,6 +9,7 @@ progress callback) keeps everything trained so far.
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import streamlit as st
@@ -46,6 +47,7 @@ from pages.common import (
 )
 
 RUNNING = "running"  # Run.status while fit is in progress
+STOP_WAIT_SECONDS = 5.0  # how long a new script run waits for an interrupted one to let go
 CHART_INTERVAL = 1.0  # seconds between live chart redraws; there is one more at every epoch end
 FULL_TRAINING_SET = 60_000
 UNITS = (16, 32, 64, 128, 256, 512, 1024, 2048)
@@ -182,8 +184,9 @@ def details_of(run: Run) -> dict:
     )
 
 
-def steps_per_epoch_of(run: Run) -> int | None:
-    known = details_of(run)["steps_per_epoch"]
+def steps_per_epoch_of(run: Run, details: dict | None = None) -> int | None:
+    """Batches per epoch of a run (``details`` avoids touching session_state, see train_live)."""
+    known = (details if details is not None else details_of(run))["steps_per_epoch"]
     if known:
         return known
     return run.history.epoch_end_step[0] if run.history.epoch_end_step else None
@@ -203,22 +206,22 @@ def ensure_evaluated(run: Run) -> None:
             evaluation_of(ActiveModel(run.id, run.name, run.model, run))
 
 
-def position_of(run: Run) -> tuple[int, int, int] | None:
+def position_of(run: Run, details: dict) -> tuple[int, int, int] | None:
     """(epoch, batch, batches per epoch) of the last trained batch, or None if none finished."""
-    batches = steps_per_epoch_of(run)
+    batches = steps_per_epoch_of(run, details)
     if not run.history.batch_step or not batches:
         return None
     step = run.history.batch_step[-1]
     return (step - 1) // batches + 1, (step - 1) % batches + 1, batches
 
 
-def interrupted_message(run: Run) -> str:
-    """What to tell the user about a run whose script run was interrupted."""
-    position = position_of(run)
+def interrupted_message(run: Run, details: dict) -> str:
+    """What to tell the user about a run that stopped part-way. No st.* call, no session_state."""
+    position = position_of(run, details)
     if position is None:
         return "Stopped before the first batch finished: nothing was trained. Press Start to try again."
     epoch, batch, batches = position
-    done = len(run.history.epoch)
+    done = run.history.batch_step[-1] // batches
     return (
         f"Stopped at epoch {epoch} of {run.config.epochs}, batch {batch} of {batches}; the partial "
         f"model is kept and usable ({done} full epoch{'' if done == 1 else 's'} done). It can be "
@@ -265,7 +268,7 @@ class LiveView:
         self.ui_seconds, self.updates, self.last_chart = 0.0, 0, -math.inf
         st.markdown(f"#### {run.name} · training")
         st.caption(summary_of(run.config))
-        bar_column, stop_column = st.columns([6, 1], vertical_alignment="bottom")
+        bar_column, stop_column = st.columns([4, 1], vertical_alignment="bottom")
         self.bar = bar_column.progress(0.0, text="Preparing the data and compiling the model…")
         self.stop_slot = stop_column.empty()
         self.stop_slot.button(
@@ -313,7 +316,8 @@ def train_live(config: ModelConfig, dataset: Dataset) -> Run:
     """Train ``config`` in this script run, drawing live progress; returns the Run.
 
     Whatever ends the run (completion, divergence, an error, or Streamlit interrupting the
-    script for a Stop click or a page switch), the Run keeps the model and history.
+    script for a Stop click or a page switch), the Run keeps the model and history, and
+    ``details["finished"]`` is set so a newer script run can wait for this one to let go.
     """
     run = new_run(config)
     st.session_state[LATEST_KEY] = run.id
@@ -321,6 +325,7 @@ def train_live(config: ModelConfig, dataset: Dataset) -> Run:
     if COMPARE_KEY in st.session_state:
         st.session_state[COMPARE_KEY] = [*st.session_state[COMPARE_KEY], run.id]
     details = details_of(run)
+    details["finished"], details["stop_requested"] = threading.Event(), False
     view = LiveView(run, details)
 
     def hold(model, history) -> None:
@@ -331,17 +336,38 @@ def train_live(config: ModelConfig, dataset: Dataset) -> Run:
         result = train(
             config, dataset.x_train, dataset.y_train,
             on_batch=view.on_batch, on_epoch=view.on_epoch, on_model=hold,
+            should_stop=lambda: details["stop_requested"],
         )
-        run.status, run.message, run.seconds = result.status, result.message, result.seconds
         details["steps_per_epoch"] = result.steps_per_epoch
+        run.seconds, run.status = result.seconds, result.status
+        run.message = interrupted_message(run, details) if result.status == STOPPED else result.message
     except MnistLabError as error:
         run.status, run.message = STOPPED, f"Training failed: {error}"
     finally:
+        # Interrupted (Stop, a page switch, another rerun): Streamlit's stop request stays
+        # pending, so any st.* call or session_state access here would raise again.
         view.finish()
-        if run.status == RUNNING:  # interrupted: Stop, a page switch, or another rerun
-            run.status, run.message = STOPPED, interrupted_message(run)
+        if run.status == RUNNING:
             run.seconds = time.perf_counter() - started
+            run.status, run.message = STOPPED, interrupted_message(run, details)
+        details["finished"].set()
     return run
+
+
+def settle_running_runs() -> None:
+    """Let a run that an older script run is still training finish stopping (about 0.3 s).
+
+    With Streamlit's fast reruns, a Stop click or a page switch starts a new script run at
+    once, in a new thread, while the old one is still inside ``fit`` until its next st.* call
+    raises. Without this wait the new run would draw that run as still running.
+    """
+    for run in runs().values():
+        if run.status == RUNNING:
+            details = details_of(run)
+            details["stop_requested"] = True  # should_stop: ends fit after the current batch
+            finished = details.get("finished")
+            if finished is not None and not finished.wait(STOP_WAIT_SECONDS):
+                st.info(f"{run.name} is still stopping; its final state appears on the next rerun.")
 
 
 # --- the latest run ------------------------------------------------------------------------
@@ -393,6 +419,8 @@ def render_metrics(run: Run) -> None:
     validation = last_finite(run.history.val_accuracy)
     columns[2].metric("Validation accuracy", f"{validation:.2%}" if validation is not None else "–")
     columns[3].metric("Training time", f"{run.seconds:.1f} s")
+    if run.status == RUNNING:
+        return
     if run.usable and st.session_state.get(ACTIVE_KEY) != run.id:
         st.button(
             f"Use {run.name} for Predictions and Draw", key="train_activate_latest",
@@ -421,13 +449,13 @@ def runs_table(session_runs: list[Run]) -> list[dict]:
             {
                 "Run": run.name,
                 "Active": "★" if run.id == active and run.usable else "",
-                "Settings": summary_of(run.config),
                 "Status": STATUS_LABELS.get(run.status, run.status),
                 "Epochs": f"{done:.3g} / {run.config.epochs}",
                 "Val accuracy": last_finite(run.history.val_accuracy),
                 "Test accuracy": run.evaluation.accuracy if run.evaluation else None,
                 "Test loss": run.evaluation.loss if run.evaluation else None,
                 "Time (s)": round(run.seconds, 1),
+                "Settings": summary_of(run.config),
             }
         )
     return rows
@@ -462,10 +490,11 @@ def render_run_actions(session_runs: list[Run]) -> None:
         st.session_state[PICK_KEY] = list(by_id)[-1]
     picked = pick_column.selectbox("Run", list(by_id), key=PICK_KEY, format_func=lambda key: by_id[key].name)
     run = by_id[picked]
+    ready = run.usable and run.status != RUNNING
     active = st.session_state.get(ACTIVE_KEY)
     active_column.button(
         "Make active", key="train_make_active", icon=":material/star:", on_click=set_active, args=(run.id,),
-        disabled=not run.usable or active == run.id, width="stretch",
+        disabled=not ready or active == run.id, width="stretch",
         help="Predictions and Draw then use this run's model.",
     )
     default_column.button(
@@ -477,7 +506,7 @@ def render_run_actions(session_runs: list[Run]) -> None:
         "Download .keras", data=lambda: keras_bytes(run, details),
         file_name=f"mnist-{run.name.lower().replace(' ', '-')}.keras",
         mime="application/octet-stream", key="train_download", icon=":material/download:",
-        disabled=not run.usable, on_click="ignore", width="stretch",
+        disabled=not ready, on_click="ignore", width="stretch",
     )
     if run.id == st.session_state.get(LATEST_KEY):
         return  # its outcome is shown above
@@ -517,13 +546,16 @@ st.caption(
     "compare your runs. Runs live in this browser session only."
 )
 restore_settings()
+settle_running_runs()
 dataset = dataset_or_stop()
 settings_column, live_column = st.columns([1, 2], gap="large")
 with settings_column:
     start = render_settings()
     save_settings()
 with live_column:
-    slot = st.empty()  # one slot, so the live view replaces the previous panel as a whole
+    # Two slots: training draws into the first and blanks the second, so no element of the
+    # previous panel lingers under the live view; the finished run is drawn after a rerun.
+    live_slot, panel_slot = st.empty(), st.empty()
     latest = runs().get(st.session_state.get(LATEST_KEY) or "")
     if start:
         try:
@@ -531,11 +563,11 @@ with live_column:
         except ConfigError as error:
             st.error(f"{error} Change the setting and press Start again.", icon=":material/tune:")
         else:
-            slot.empty()
-            with slot.container():
+            panel_slot.empty()
+            with live_slot.container():
                 train_live(settings, dataset)
-            st.rerun()  # draw the finished run and the runs table from a clean slate
-    with slot.container():
+            st.rerun()
+    with panel_slot.container():
         if latest is not None:
             render_latest(latest)
         else:

@@ -149,12 +149,16 @@ def test_preset_fills_the_form_and_survives_a_page_switch():
     assert at.number_input(key="train_epochs").value == best.epochs
 
 
-def test_interrupting_the_script_mid_training_keeps_a_usable_partial_run(monkeypatch):
-    """What a Stop click or a page switch does: a rerun request arrives while fit runs.
+@pytest.mark.parametrize("interruption", ["rerun", "stop"])
+def test_interrupting_the_script_mid_training_keeps_a_usable_partial_run(monkeypatch, interruption):
+    """What a Stop click or a page switch does while fit runs, both ways Streamlit does it.
 
-    Streamlit raises its rerun exception at the page's next st.* call (in the progress
-    callback). The run must end within about a second, be marked stopped with where it
-    stopped, keep its partial model, and the rerun must not start training again.
+    "rerun": the running script gets a rerun request (runner.fastReruns off) and raises its
+    rerun exception at the page's next st.* call, inside the progress callback. "stop": what
+    the server does by default (fast reruns): it stops the old script run, which raises at
+    its next st.* call, and starts a new one. Either way the run must end within about a
+    second, be marked stopped with where it stopped, keep its partial model, and the next
+    run of the page must show it as stopped without training again.
     """
     runners: list[LocalScriptRunner] = []
 
@@ -174,15 +178,21 @@ def test_interrupting_the_script_mid_training_keeps_a_usable_partial_run(monkeyp
     wait_for(lambda: len(run.history.batch_step) >= 50, timeout=TIMEOUT)
 
     runner = runners[-1]
-    page = runner._pages_manager.current_page_script_hash  # rerun the Train page, as Stop does
     requested = time.perf_counter()
-    assert runner.request_rerun(RerunData(widget_states=WidgetStates(), page_script_hash=page))
+    if interruption == "rerun":
+        page = runner._pages_manager.current_page_script_hash  # rerun the Train page, as Stop does
+        assert runner.request_rerun(RerunData(widget_states=WidgetStates(), page_script_hash=page))
+    else:
+        runner.request_stop()
     wait_for(lambda: run.status != "running", timeout=30)
     latency = time.perf_counter() - requested
     script.join(TIMEOUT)
     assert not script.is_alive()
+    if interruption == "stop":
+        at.run()  # the new script run that the server starts at once
 
-    assert latency < 2.0, f"training went on for {latency:.1f} s after the rerun request"
+    assert not at.exception, at.exception
+    assert latency < 2.0, f"training went on for {latency:.1f} s after the interruption"
     assert run.status == mnist_core.STOPPED and run.usable
     assert run.message.startswith("Stopped at epoch ")
     assert "the partial model is kept and usable" in run.message
@@ -191,6 +201,7 @@ def test_interrupting_the_script_mid_training_keeps_a_usable_partial_run(monkeyp
     assert any(element.value.startswith("Stopped at epoch") for element in at.warning)
     assert run.evaluation is not None and run.evaluation.accuracy > 0.5  # the partial model classifies
     assert at.dataframe[0].value["Status"][0] == "stopped"
+    assert not at.button(key="train_make_active").disabled
 
 
 def wait_for(condition, timeout: float, interval: float = 0.05):

@@ -55,7 +55,7 @@ def test_accuracy_figure_uses_percent_axis_and_validation_values():
     history = history_of(epochs=2, steps_per_epoch=5)
     figure = curve_figure(history, "accuracy", steps_per_epoch=5, planned_epochs=8)
     assert figure.layout.yaxis.title.text == "Accuracy"
-    assert figure.layout.yaxis.tickformat == ".0%"
+    assert figure.layout.yaxis.tickformat == ".1~%"
     assert list(figure.data[0].y) == pytest.approx(history.batch_accuracy)
     assert list(figure.data[2].y) == pytest.approx(history.val_accuracy)
     # The planned run fixes the x range, so a live chart fills in instead of rescaling.
@@ -71,6 +71,19 @@ def test_empty_history_gives_empty_traces_that_update_in_place():
     assert same is figure
     fresh = curve_figure(grown, "loss", steps_per_epoch=4, planned_epochs=2)
     assert figure.to_plotly_json() == fresh.to_plotly_json()
+
+
+def test_an_epoch_cut_short_sits_where_it_ended():
+    history = history_of(epochs=2, steps_per_epoch=10)
+    history.epoch.append(3)  # stopped after 4 batches of epoch 3: Keras still ends the epoch
+    history.epoch_end_step.append(24)
+    for field in ("loss", "accuracy", "val_loss", "val_accuracy"):
+        getattr(history, field).append(0.5)
+    figure = curve_figure(history, "accuracy", steps_per_epoch=10)
+    assert list(figure.data[1].x) == pytest.approx([1.0, 2.0, 2.4])
+    assert list(figure.data[2].x) == pytest.approx([1.0, 2.0, 2.4])
+    comparison = comparison_figure([RunCurves("Run 1", history, 10)], "Validation accuracy")
+    assert list(comparison.data[0].x) == pytest.approx([1.0, 2.0, 2.4])
 
 
 def test_non_finite_values_become_gaps():
@@ -129,7 +142,7 @@ def test_comparison_draws_one_named_trace_per_run(comparison):
         assert figure.data[0].x[-1] == pytest.approx(3.0) and figure.data[1].x[-1] == pytest.approx(5.0)
         assert figure.data[1].x[0] == pytest.approx(0.25)
     if metric == "accuracy":
-        assert figure.layout.yaxis.tickformat == ".0%"
+        assert figure.layout.yaxis.tickformat == ".1~%"
 
 
 def test_comparison_rejects_unknown_curve():

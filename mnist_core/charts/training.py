@@ -89,6 +89,13 @@ def in_epochs(steps: Sequence[int], steps_per_epoch: int) -> list[float]:
     return [step / steps_per_epoch for step in steps]
 
 
+def epoch_positions(history: TrainingHistory, steps_per_epoch: int) -> list[float]:
+    """Where each recorded epoch ended, in epochs: 1, 2, 3… or e.g. 2.4 for an epoch cut short."""
+    if len(history.epoch_end_step) == len(history.epoch):
+        return in_epochs(history.epoch_end_step, steps_per_epoch)
+    return [float(epoch) for epoch in history.epoch]
+
+
 def batch_curve(history: TrainingHistory, field: str, steps_per_epoch: int) -> tuple[list, list]:
     """A per-batch curve as (fractional epochs, values), thinned to ``MAX_CURVE_POINTS``.
 
@@ -140,7 +147,7 @@ def update_curve_figure(
     """Put ``history``'s current values into a figure made by ``curve_figure`` (in place)."""
     spec = _metric(metric)
     batch_x, batch_y = batch_curve(history, spec.batch_field, steps_per_epoch)
-    epochs = list(history.epoch)
+    epochs = epoch_positions(history, steps_per_epoch)
     with figure.batch_update():
         figure.data[0].update(x=batch_x, y=batch_y)
         figure.data[1].update(x=epochs, y=finite_or_none(getattr(history, spec.epoch_field)))
@@ -162,7 +169,8 @@ def comparison_figure(runs: Sequence[RunCurves], comparison: str, height: int = 
             trace = go.Scatter(x=xs, y=ys, mode="lines", line={"color": color, "width": 1.5})
         else:
             trace = go.Scatter(
-                x=list(run.history.epoch), y=finite_or_none(getattr(run.history, spec.validation_field)),
+                x=epoch_positions(run.history, run.steps_per_epoch),
+                y=finite_or_none(getattr(run.history, spec.validation_field)),
                 mode="lines+markers", line={"color": color, "width": 2}, marker={"size": 7},
             )
         trace.update(
@@ -189,7 +197,7 @@ def _epoch_trace(name: str, color: str, number: str) -> go.Scatter:
     return go.Scatter(
         mode="lines+markers", name=name, line={"color": color, "width": 2},
         marker={"size": 8, "color": color, "line": {"width": 1, "color": "white"}},
-        hovertemplate="epoch %{x}: %{y" + number + "}<extra>" + name + "</extra>",
+        hovertemplate="epoch %{x:.2~f}: %{y" + number + "}<extra>" + name + "</extra>",
     )
 
 
@@ -204,6 +212,6 @@ def _style(figure: go.Figure, spec: Metric, height: int) -> None:
     )
     figure.update_xaxes(title_text="Epoch", rangemode="tozero", zeroline=False)
     figure.update_yaxes(
-        title_text=spec.title, tickformat=".0%" if spec.percent else None,
+        title_text=spec.title, tickformat=".1~%" if spec.percent else None,
         rangemode="normal" if spec.percent else "tozero",
     )
