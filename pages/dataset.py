@@ -119,16 +119,17 @@ def _in_order() -> None:
 def render_grid(dataset: Dataset) -> tuple[str, list[int]]:
     """The filterable sample grid; returns the split and the indices shown."""
     st.subheader("Browse the images", anchor="samples")
-    controls = st.container(horizontal=True, gap="large", vertical_alignment="bottom")
-    digit = controls.segmented_control(
+    which = st.container(horizontal=True, gap="large", vertical_alignment="bottom")
+    digit = which.segmented_control(
         "Digit", DIGIT_CHOICES, default="All", required=True, key="dataset_digit"
     )
-    split = controls.segmented_control(
+    split = which.segmented_control(
         "Split", list(SPLITS), format_func=SPLITS.get, default="train", required=True, key="dataset_split"
     )
-    count = controls.select_slider("How many", GRID_SIZES, value=40, key="dataset_count", width=180)
-    controls.button("Shuffle", icon=":material/shuffle:", on_click=_shuffle, key="dataset_shuffle")
-    controls.button(
+    how = st.container(horizontal=True, gap="medium", vertical_alignment="bottom")
+    count = how.select_slider("How many", GRID_SIZES, value=40, key="dataset_count", width=220)
+    how.button("Shuffle", icon=":material/shuffle:", on_click=_shuffle, key="dataset_shuffle")
+    how.button(
         "In order", icon=":material/sort:", on_click=_in_order, key="dataset_in_order", type="tertiary"
     )
     seed = st.session_state.get(SEED_KEY)

@@ -51,6 +51,9 @@ from pages.common import (
 
 HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
 FIRST = 10  # step 7 predicts the first ten test images, as the lesson does
+LONG_SOURCE_LINES = 24  # sources longer than this scroll in a box ...
+LONG_SOURCE_HEIGHT = 440  # ... this many pixels high
+RESULT_SLOT_SIZE = 6  # at most this many elements in the Fit step's result slot
 REPO_ROOT = Path(mnist_core.__file__).resolve().parent.parent
 BOOK_ACCURACY = 0.978  # Chollet's test accuracy for this network
 
@@ -126,15 +129,21 @@ def step_header(number: int, title: str, explanation: str) -> tuple:
     return st.columns([1, 1], gap="large")
 
 
-def show_code(lesson: str, real: list[str], note: str, height: int | str = "content") -> None:
-    """Two tabs: the lesson's snippet, and the mnist_core source the app runs for this step."""
+def show_code(lesson: str, real: list[str], note: str) -> None:
+    """Two tabs: the lesson's snippet, and the mnist_core source the app runs for this step.
+
+    Long sources scroll inside a box of ``LONG_SOURCE_HEIGHT`` pixels.
+    """
     lesson_tab, real_tab = st.tabs(["The lesson's code", "What MNIST Lab runs"])
     with lesson_tab:
         st.code(lesson, language="python", wrap_lines=True)
     with real_tab:
         st.caption(note)
         for text in real:
-            st.code(text, language="python", height=height, wrap_lines=True)
+            long = text.count("\n") > LONG_SOURCE_LINES
+            st.code(
+                text, language="python", height=LONG_SOURCE_HEIGHT if long else "content", wrap_lines=True
+            )
 
 
 def show_output(text: str) -> None:
@@ -275,7 +284,6 @@ def step_shapes(dataset: Dataset) -> None:
             LESSON["shapes"],
             [source_of(mnist_core.validate_mnist)],
             "MNIST Lab refuses data that does not have these shapes, this dtype and labels 0–9:",
-            height=300,
         )
         show_output(
             dataset_charts.lesson_printout(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
@@ -310,7 +318,6 @@ def step_build() -> None:
             "The same network with Keras' Functional API. The lesson's preset has one hidden "
             "layer of 512, no dropout and no augmentation, so only the Input, `hidden_1` and "
             "`digit` layers are built:",
-            height=360,
         )
     with result:
         st.dataframe(
@@ -346,7 +353,6 @@ def step_compile() -> None:
                 source_of(make_optimizer),
             ],
             "`build_model` compiles the network it builds; the optimizer comes from the config:",
-            height=260,
         )
     with result:
         st.dataframe(
@@ -433,7 +439,6 @@ def step_fit(dataset: Dataset) -> None:
             [source_of(train)],
             "`train` builds the network, calls Keras' `fit` and reports progress through "
             "callbacks (the progress bar here, the live charts on the Train page):",
-            height=420,
         )
     with result:
         run = lesson_run()
@@ -467,6 +472,8 @@ def train_lesson_run(dataset: Dataset, config) -> Run:
     st.session_state[HOME_RUN_KEY] = run.id
     progress = st.progress(0.0, text="Preparing 60,000 images…")
     log = st.empty()
+    for _ in range(RESULT_SLOT_SIZE - 2):  # blank what the slot showed before, else it stays greyed
+        st.empty()
     started = time.perf_counter()
 
     def keep_model(model, history) -> None:
@@ -569,7 +576,6 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
             LESSON["predict"],
             [source_of(predict_proba)],
             "MNIST Lab calls `predict_on_batch`, which is much faster than `predict` for a few images:",
-            height=360,
         )
     if model is None:
         result.info("No model to predict with: train one in step 6.", icon=":material/info:")
@@ -634,7 +640,6 @@ def step_evaluate(model: ActiveModel | None) -> None:
             [source_of(mnist_core.evaluate), source_of(mnist_core.evaluate_probabilities)],
             "One prediction pass gives loss, accuracy and the confusion matrix; it runs once "
             "per model and is reused by every page:",
-            height=300,
         )
     if model is None:
         result.info("No model to evaluate: train one in step 6.", icon=":material/info:")
