@@ -1,0 +1,275 @@
+"""AppTest of the Predictions page, checked against predictions made here with Keras directly.
+
+The page gets its evaluation from pages.common.evaluation_of (cached per model). The tests
+compute their own reference: the same model file, ``model.predict`` on the test images
+scaled here, no mnist_core preprocessing and no cache. The grid exposes the test indices it
+shows in ``st.session_state['predictions_shown']``; the inspector's options are the same list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1 import app_test as app_test_module
+
+import mnist_core
+import pages.common
+from mnist_core import ModelConfig, train
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+PAGE = "pages/predictions.py"
+SHOWN = "predictions_shown"
+PAGE_SIZE = 100
+
+
+@pytest.fixture(autouse=True)
+def navigation_app(monkeypatch):
+    """Run app.py (st.navigation, the sidebar) around the page, as the server does.
+
+    AppTest starts in Streamlit's old pages-directory mode because of the pages/ folder and
+    would run the page file alone after ``switch_page``; the server leaves that mode once
+    app.py calls st.navigation. Setting the class flag the same way gives the real app.
+    """
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs):
+            PagesManager.uses_pages_directory = False
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
+    monkeypatch.chdir(APP.parent)  # .streamlit/config.toml is read from the working folder
+
+
+def open_page(at: AppTest | None = None) -> AppTest:
+    """A fresh session (or ``at``) on the Predictions page, run once, without an exception."""
+    if at is None:  # not `at or ...`: an AppTest that has not run yet is falsy (empty tree)
+        at = AppTest.from_file(str(APP), default_timeout=120)
+    at.switch_page(PAGE)
+    at.run(timeout=120)
+    assert not at.exception, [exception.message for exception in at.exception]
+    return at
+
+
+def shown(at: AppTest) -> list[int]:
+    """The test indices on the grid's current page, checked against the inspector's options."""
+    indices = [int(index) for index in at.session_state[SHOWN]]
+    options = at.selectbox(key="predictions_inspect").options  # formatted "#i · pred P · true T"
+    assert [option.split(" ")[0] for option in options] == [f"#{index}" for index in indices]
+    return indices
+
+
+def metric(at: AppTest, label: str) -> str:
+    (found,) = [element for element in at.main.metric if element.label == label]
+    return found.value
+
+
+@pytest.fixture(scope="module")
+def reference(mnist) -> dict:
+    """The shipped model's probabilities (10000, 10) on the test set, from Keras directly."""
+    (_, _), (x_test, y_test) = mnist
+    model = keras.saving.load_model(mnist_core.DEFAULT_MODEL_PATH)
+    probabilities = model.predict(x_test.reshape(len(x_test), 784).astype("float32") / 255.0, verbose=0)
+    return reference_of(probabilities, y_test)
+
+
+def reference_of(probabilities: np.ndarray, labels: np.ndarray) -> dict:
+    predicted = probabilities.argmax(axis=1)
+    return {
+        "probabilities": probabilities,
+        "predicted": predicted,
+        "labels": labels.astype(np.int64),
+        "confidence": probabilities.max(axis=1),
+        "mistakes": np.flatnonzero(predicted != labels),
+        "accuracy": float((predicted == labels).mean()),
+    }
+
+
+@pytest.fixture
+def fresh_default_evaluation():
+    """No cached evaluation of the default model, so this test's session computes it."""
+    pages.common._default_evaluation.clear()
+    yield
+    pages.common._default_evaluation.clear()
+
+
+def test_fresh_session_shows_the_default_models_test_figures(reference):
+    at = open_page()
+    assert not at.error, [error.value for error in at.error]
+    assert metric(at, "Test accuracy") == f"{reference['accuracy']:.2%}"
+    assert metric(at, "Mistakes") == f"{len(reference['mistakes']):,} of 10,000"
+    assert any("Default model (shipped)" in markdown.value for markdown in at.markdown)
+    assert shown(at) == list(range(PAGE_SIZE)), "unfiltered, by index: test images 0-99"
+
+
+def test_first_ten_block_shows_ten_predictions_with_their_true_labels(reference):
+    at = open_page()
+    first_ten = [element for element in at.main.metric if element.label.startswith("#")]
+    assert len(first_ten) == 10
+    for index, element in enumerate(first_ten):
+        assert element.label == f"#{index} · true {reference['labels'][index]}"
+        assert element.value == str(reference["predicted"][index])
+    code = at.code[0].value
+    assert f"predictions[0].argmax()   # {reference['predicted'][0]}" in code
+
+
+def test_mistakes_filter_shows_only_mistakes_on_every_page(reference):
+    at = open_page()
+    at.toggle(key="predictions_mistakes_only").set_value(True).run()
+    mistakes = reference["mistakes"]
+    seen = []
+    for page in range(-(-len(mistakes) // PAGE_SIZE)):
+        indices = shown(at)
+        assert indices == mistakes[page * PAGE_SIZE : (page + 1) * PAGE_SIZE].tolist()
+        assert all(reference["predicted"][i] != reference["labels"][i] for i in indices)
+        seen += indices
+        if page < len(mistakes) // PAGE_SIZE:
+            at.button(key="predictions_next").click().run()
+    assert seen == mistakes.tolist(), "paging walks through every mistake once"
+    assert at.button(key="predictions_next").disabled, "no page after the last"
+    assert any(f"of {len(mistakes):,} matching" in caption.value for caption in at.caption)
+
+
+def test_most_confident_mistakes_come_first_and_inspector_shows_one(reference):
+    at = open_page()
+    at.selectbox(key="predictions_order").set_value("confident_mistakes").run()
+    wrong = reference["mistakes"]
+    ranked = wrong[np.argsort(-reference["confidence"][wrong], kind="stable")]
+    assert shown(at) == ranked[:PAGE_SIZE].tolist()
+    worst = int(ranked[0])
+    assert metric(at, "Prediction") == str(reference["predicted"][worst]), "the inspector opens on the first"
+    assert metric(at, "True digit") == str(reference["labels"][worst])
+
+    other = int(ranked[5])
+    at.selectbox(key="predictions_inspect").set_value(other).run()
+    assert metric(at, "Prediction") == str(reference["predicted"][other])
+    assert any(f"Test image #{other}" in image.captions for image in at.image)
+
+
+def test_selecting_a_confusion_matrix_cell_filters_the_grid_to_that_pair(reference):
+    """The matrix's click callback writes the cell into the filter keys; do the same here."""
+    labels, predicted = reference["labels"], reference["predicted"]
+    confusion = np.bincount(labels * 10 + predicted, minlength=100).reshape(10, 10)
+    np.fill_diagonal(confusion, 0)
+    true_digit, predicted_digit = divmod(int(confusion.argmax()), 10)
+    expected = np.flatnonzero((labels == true_digit) & (predicted == predicted_digit)).tolist()
+    assert expected, "the model makes at least one mistake"
+
+    at = open_page()
+    at.session_state["predictions_true"] = true_digit
+    at.session_state["predictions_predicted"] = predicted_digit
+    at.run()
+    assert not at.exception
+    assert shown(at) == expected
+    assert at.selectbox(key="predictions_true").value == true_digit
+    assert at.selectbox(key="predictions_predicted").value == predicted_digit
+
+    at.button(key="predictions_clear").click().run()
+    assert shown(at) == list(range(PAGE_SIZE)), "Show all clears the cell filter"
+    assert at.button(key="predictions_clear").disabled
+
+
+def test_true_digit_filter_and_page_turn(reference):
+    at = open_page()
+    at.selectbox(key="predictions_true").set_value(3).run()
+    threes = np.flatnonzero(reference["labels"] == 3)
+    assert shown(at) == threes[:PAGE_SIZE].tolist()
+    at.button(key="predictions_next").click().run()
+    assert shown(at) == threes[PAGE_SIZE : 2 * PAGE_SIZE].tolist()
+    at.selectbox(key="predictions_true").set_value(7).run()
+    assert shown(at) == np.flatnonzero(reference["labels"] == 7)[:PAGE_SIZE].tolist(), (
+        "a filter goes to page 1"
+    )
+
+
+def test_per_class_table_matches_precision_and_recall(reference):
+    at = open_page()
+    table = at.dataframe[0].value
+    labels, predicted = reference["labels"], reference["predicted"]
+    for digit in range(10):
+        row = table[table["Digit"] == digit].iloc[0]
+        assert row["Test images"] == int((labels == digit).sum())
+        right = int(((labels == digit) & (predicted == digit)).sum())
+        assert row["Precision"] == pytest.approx(right / (predicted == digit).sum())
+        assert row["Recall"] == pytest.approx(right / (labels == digit).sum())
+
+
+def test_predictions_are_computed_once_per_model_not_per_run(fresh_default_evaluation):
+    at = open_page()
+    assert at.session_state["evaluations_computed"] == 1, "the cleared cache made this session score"
+    at.run()
+    at.toggle(key="predictions_mistakes_only").set_value(True).run()
+    at.switch_page("pages/home.py")
+    at.run()
+    open_page(at)
+    assert at.session_state["evaluations_computed"] == 1, "reruns and page switches reuse it"
+
+    second_session = open_page()
+    assert "evaluations_computed" not in second_session.session_state, "another session reuses the cache"
+
+
+def test_switching_between_a_session_run_and_the_default_does_not_recompute(mnist, fresh_default_evaluation):
+    (x_train, y_train), (x_test, y_test) = mnist
+    config = ModelConfig(hidden_units=(32,), epochs=1, train_size=3000, seed=1)
+    result = train(config, x_train, y_train)
+    run = pages.common.Run(
+        id="run-test",
+        name="Run 1",
+        config=config,
+        history=result.history,
+        status=result.status,
+        model=result.model,
+    )
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    at.session_state[pages.common.RUNS_KEY] = {run.id: run}
+    at.session_state[pages.common.ACTIVE_KEY] = run.id
+    open_page(at)
+    probabilities = result.model.predict(x_test.reshape(-1, 784).astype("float32") / 255.0, verbose=0)
+    run_reference = reference_of(probabilities, y_test)
+    assert metric(at, "Test accuracy") == f"{run_reference['accuracy']:.2%}"
+    assert any("Run 1 (this session)" in markdown.value for markdown in at.markdown)
+    assert at.session_state["evaluations_computed"] == 1
+
+    at.session_state[pages.common.ACTIVE_KEY] = None
+    at.run()
+    assert any("Default model (shipped)" in markdown.value for markdown in at.markdown)
+    assert at.session_state["evaluations_computed"] == 2, "the default model is scored once"
+
+    for active in (run.id, None, run.id):
+        at.session_state[pages.common.ACTIVE_KEY] = active
+        at.run()
+        assert not at.exception
+    assert metric(at, "Test accuracy") == f"{run_reference['accuracy']:.2%}"
+    assert at.session_state["evaluations_computed"] == 2, "switching back and forth scores nothing"
+
+
+@pytest.fixture
+def fresh_caches():
+    """Clear the shared dataset, default-model and evaluation caches before and after."""
+    for cached in (pages.common.load_dataset, pages.common.load_default, pages.common._default_evaluation):
+        cached.clear()
+    yield
+    for cached in (pages.common.load_dataset, pages.common.load_default, pages.common._default_evaluation):
+        cached.clear()
+
+
+def test_unusable_default_model_explains_what_to_do(fresh_caches, monkeypatch, tmp_path):
+    broken = tmp_path / "default.keras"
+    broken.write_bytes(b"not a zip archive")
+    monkeypatch.setattr(mnist_core.storage, "DEFAULT_MODEL_PATH", broken)
+    at = open_page()
+    assert any("default model could not be loaded" in error.value for error in at.error)
+    assert any("What to do" in info.value and "Train page" in info.value for info in at.info)
+    assert not at.main.metric, "no figures without a model"
+
+
+def test_missing_data_stops_with_how_to_set_mnist_path(fresh_caches, monkeypatch, tmp_path):
+    monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
+    at = open_page()
+    assert any("MNIST could not be loaded" in error.value for error in at.error)
+    assert any("MNIST_PATH" in info.value for info in at.info)
+    assert not [element for element in at.main.metric if element.label == "Test accuracy"]
