@@ -67,8 +67,7 @@ def render_arrays(dataset: Dataset) -> None:
             strict=True,
         )
     )
-    holds = ["training images", "their digits", "test images", "their digits"]
-    rows = [dict(row, holds=text) for row, text in zip(charts.array_summary(arrays), holds, strict=True)]
+    rows = charts.array_summary(arrays)
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.dataframe(rows, hide_index=True, width="stretch")

@@ -62,9 +62,13 @@ LESSON = {  # the lesson's own code, step by step (Keras 3 spelling)
 
 (train_images, train_labels), (test_images, test_labels) = mnist.load_data()""",
     "shapes": """train_images.shape
+train_images.dtype
+train_labels.shape
 len(train_labels)
 train_labels
 test_images.shape
+test_images.dtype
+test_labels.shape
 len(test_labels)
 test_labels""",
     "build": """from tensorflow import keras

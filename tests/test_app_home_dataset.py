@@ -157,6 +157,10 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it():
     assert at.session_state[pages.common.ACTIVE_KEY] == run.id
     assert any(run.name in markdown.value for markdown in at.sidebar.markdown)
 
+    at.switch_page("pages/train.py").run()  # the lesson run is one of the session's runs
+    assert not at.exception
+    assert run.name in dataframe_with(at, "Run")["Run"].tolist()
+
 
 @pytest.fixture
 def fresh_caches():
