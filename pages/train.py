@@ -58,6 +58,7 @@ SETTINGS_KEY = "train_settings"  # session_state: the form's values, kept across
 COMPARE_KEY = "train_compare"  # multiselect of runs to compare
 PRESET_KEY = "train_preset"
 PICK_KEY = "train_pick"  # selectbox: the run the action buttons apply to
+NEW_RUN_KEY = "train_new_run"  # session_state: a run started since the last page run, to select
 PRESET_LABELS = {
     "seed": "seed: the lesson's network",
     "best": "best: 2×1024, dropout, Adam, augmented",
@@ -321,9 +322,7 @@ def train_live(config: ModelConfig, dataset: Dataset) -> Run:
     """
     run = new_run(config)
     st.session_state[LATEST_KEY] = run.id
-    st.session_state[PICK_KEY] = run.id
-    if COMPARE_KEY in st.session_state:
-        st.session_state[COMPARE_KEY] = [*st.session_state[COMPARE_KEY], run.id]
+    st.session_state[NEW_RUN_KEY] = run.id
     details = details_of(run)
     details["finished"], details["stop_requested"] = threading.Event(), False
     view = LiveView(run, details)
@@ -352,6 +351,20 @@ def train_live(config: ModelConfig, dataset: Dataset) -> Run:
             run.status, run.message = STOPPED, interrupted_message(run, details)
         details["finished"].set()
     return run
+
+
+def select_new_run() -> None:
+    """Pick a newly started run in the runs widgets.
+
+    Done at the top of the next page run rather than when training starts: the rerun that a
+    Stop click triggers carries the browser's widget values, which would override it.
+    """
+    run_id = st.session_state.pop(NEW_RUN_KEY, None)
+    if run_id is None:
+        return
+    st.session_state[PICK_KEY] = run_id
+    if COMPARE_KEY in st.session_state:
+        st.session_state[COMPARE_KEY] = [*st.session_state[COMPARE_KEY], run_id]
 
 
 def settle_running_runs() -> None:
@@ -547,6 +560,7 @@ st.caption(
 )
 restore_settings()
 settle_running_runs()
+select_new_run()
 dataset = dataset_or_stop()
 settings_column, live_column = st.columns([1, 2], gap="large")
 with settings_column:

@@ -95,14 +95,24 @@ def test_training_adds_a_run_to_the_session_table_and_can_become_active():
     assert at.sidebar.metric[0].value == f"{run.evaluation.accuracy:.2%}"
     assert at.dataframe[0].value["Active"][0] == "★"
 
+    # A second run is picked for the actions and added to the comparison next to the first.
+    start_training(at, train_seed=1)
+    assert not at.exception, at.exception
+    first, second = session_runs(at)
+    assert first is run and second.status == mnist_core.COMPLETED and second.config.seed == 1
+    assert list(at.dataframe[0].value["Run"]) == [first.name, second.name]
+    assert at.selectbox(key="train_pick").value == second.id
+    assert at.multiselect(key="train_compare").value == [first.id, second.id]
+    assert at.session_state["active_run"] == first.id  # training does not change the active model
+
     # A rerun, a widget change and a page switch never train again.
     at.run()
     at.radio(key="train_preset").set_value("best").run()
     at.switch_page("pages/dataset.py").run()
     at.switch_page("pages/train.py").run()
     assert not at.exception, at.exception
-    assert len(session_runs(at)) == 1
-    assert list(at.dataframe[0].value["Run"]) == [run.name]
+    assert len(session_runs(at)) == 2
+    assert list(at.dataframe[0].value["Run"]) == [first.name, second.name]
 
     # Another browser session sees none of it.
     other = open_train_page()
