@@ -119,9 +119,7 @@ def render_grid(dataset: Dataset) -> tuple[str, list[int]]:
     """The filterable sample grid; returns the split and the indices shown."""
     st.subheader("Browse the images", anchor="samples")
     which = st.container(horizontal=True, gap="large", vertical_alignment="bottom")
-    digit = which.segmented_control(
-        "Digit", DIGIT_CHOICES, default="All", required=True, key="dataset_digit"
-    )
+    digit = which.segmented_control("Digit", DIGIT_CHOICES, default="All", required=True, key="dataset_digit")
     split = which.segmented_control(
         "Split", list(SPLITS), format_func=SPLITS.get, default="train", required=True, key="dataset_split"
     )
@@ -154,6 +152,7 @@ def render_grid(dataset: Dataset) -> tuple[str, list[int]]:
             charts.digit_tiles(images[indices], TILE_SCALE),
             caption=[f"{labels[index]} · #{index}" for index in shown],
             width=28 * TILE_SCALE,
+            alt=[f"a handwritten {labels[index]}" for index in shown],
         )
     return split, shown
 

@@ -62,13 +62,9 @@ LESSON = {  # the lesson's own code, step by step (Keras 3 spelling)
 
 (train_images, train_labels), (test_images, test_labels) = mnist.load_data()""",
     "shapes": """train_images.shape
-train_images.dtype
-train_labels.shape
 len(train_labels)
 train_labels
 test_images.shape
-test_images.dtype
-test_labels.shape
 len(test_labels)
 test_labels""",
     "build": """from tensorflow import keras
@@ -78,9 +74,11 @@ model = keras.Sequential([
     layers.Dense(512, activation="relu"),
     layers.Dense(10, activation="softmax"),
 ])""",
-    "compile": """model.compile(optimizer="rmsprop",
-              loss="sparse_categorical_crossentropy",
-              metrics=["accuracy"])""",
+    "compile": """model.compile(
+    optimizer="rmsprop",
+    loss="sparse_categorical_crossentropy",
+    metrics=["accuracy"],
+)""",
     "prepare": """train_images = train_images.reshape((60000, 28 * 28))
 train_images = train_images.astype("float32") / 255
 test_images = test_images.reshape((10000, 28 * 28))
@@ -213,6 +211,32 @@ def show_epoch_table(history: TrainingHistory, target=None) -> None:
     )
 
 
+def network_diagram(layers: list[dict]) -> str:
+    """Graphviz DOT of the built layers, top to bottom, ending in the ten probabilities."""
+    nodes = []
+    for layer in layers:
+        width = layer["output shape"].strip("()").split(",")[-1].strip()
+        if layer["type"] == "InputLayer":
+            text = f"{layer['layer']}\\n{width} pixel values"
+        else:
+            text = (
+                f"{layer['layer']}\\nDense · {width} units · {layer['activation']}"
+                f"\\n{layer['parameters']:,} weights"
+            )
+        nodes.append(text)
+    nodes.append("10 probabilities\\none per digit 0–9")
+    lines = [
+        "digraph {",
+        '  rankdir=TB; bgcolor="transparent"; ranksep=0.25;',
+        '  node [shape=box, style="rounded,filled", fillcolor="#EEF2FF", color="#4F46E5", '
+        'fontname="sans-serif", fontsize=11];',
+        '  edge [color="#6B7280", arrowsize=0.7];',
+    ]
+    lines += [f'  n{index} [label="{text}"];' for index, text in enumerate(nodes)]
+    lines += [f"  n{index} -> n{index + 1};" for index in range(len(nodes) - 1)]
+    return "\n".join([*lines, "}"])
+
+
 @st.cache_resource(show_spinner="Building the lesson's network…")
 def lesson_model_facts() -> dict:
     """Layers and compile settings of a freshly built lesson network (built once per process)."""
@@ -260,7 +284,12 @@ def step_load(dataset: Dataset) -> None:
         first.metric("Images loaded", f"{len(dataset.x_train) + len(dataset.x_test):,}", border=True)
         second.metric("Labels", "digits 0–9", border=True)
         st.caption(f"Read from `{dataset.source}`. The first ten training images:")
-        st.image(dataset_charts.tile_strip(dataset.x_train[:FIRST], columns=5, scale=2), width="stretch")
+        st.image(
+            dataset_charts.tile_strip(dataset.x_train[:FIRST], columns=5, scale=2),
+            width="stretch",
+            alt="The first ten training images, handwritten digits "
+            + " ".join(str(label) for label in dataset.y_train[:FIRST]),
+        )
         st.markdown(
             "Their labels, `train_labels[:10]`: "
             + " ".join(f"**{label}**" for label in dataset.y_train[:FIRST])
@@ -290,7 +319,9 @@ def step_shapes(dataset: Dataset) -> None:
             "MNIST Lab refuses data that does not have these shapes, this dtype and labels 0–9:",
         )
         show_output(
-            dataset_charts.lesson_printout(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
+            dataset_charts.lesson_printout(
+                dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test, every_array=False
+            )
         )
     with result:
         st.dataframe(dataset_charts.array_summary(arrays), hide_index=True, width="stretch")
@@ -324,6 +355,11 @@ def step_build() -> None:
             "`digit` layers are built:",
         )
     with result:
+        st.graphviz_chart(
+            network_diagram(facts["layers"]),
+            width="content",
+            alt="The lesson's network: 784 pixels, a dense layer of 512 units, a dense layer of 10.",
+        )
         st.dataframe(
             facts["layers"],
             hide_index=True,
@@ -595,6 +631,7 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
             compose_grid(dataset.x_test[:FIRST], predicted, truth, np.arange(FIRST), columns=5),
             caption="Green frame: right. Red: wrong. The small number is the image's index in test_images.",
             width="stretch",
+            alt="The first ten test images, each framed green if predicted right, red if wrong.",
         )
         st.dataframe(
             [

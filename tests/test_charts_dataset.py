@@ -180,6 +180,15 @@ def test_lesson_printout_prints_shapes_dtypes_and_labels(mnist):
     assert ">>> len(train_labels)\n60000" in text
     assert ">>> test_images.shape\n(10000, 28, 28)" in text
     assert "dtype('uint8')" in text and "array([7, 2, 1, ..., 4, 5, 6]" in text
+    book = charts.lesson_printout(x_train, y_train, x_test, y_test, every_array=False)
+    assert book.splitlines()[::2] == [
+        ">>> train_images.shape",
+        ">>> len(train_labels)",
+        ">>> train_labels",
+        ">>> test_images.shape",
+        ">>> len(test_labels)",
+        ">>> test_labels",
+    ]
 
 
 def test_array_summary_rows():

@@ -391,13 +391,25 @@ def array_summary(arrays: dict[str, np.ndarray]) -> list[dict]:
     ]
 
 
-def lesson_printout(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray) -> str:
-    """What the lesson's interactive session prints about the four arrays, computed from them."""
+def lesson_printout(
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_test: np.ndarray,
+    y_test: np.ndarray,
+    every_array: bool = True,
+) -> str:
+    """What the lesson's interactive session prints about the four arrays, computed from them.
+
+    ``every_array`` adds each array's dtype and the labels' shapes to the book's own lines
+    (images' shape, number of labels, the labels).
+    """
     lines = []
     for name, array in zip(LESSON_NAMES, (x_train, y_train, x_test, y_test), strict=True):
-        lines += [f">>> {name}.shape", repr(tuple(array.shape))]
-        if name.endswith("labels"):
-            lines += [f">>> len({name})", str(len(array)), f">>> {name}", repr(array)]
-        else:
+        is_labels = name.endswith("labels")
+        if not is_labels or every_array:
+            lines += [f">>> {name}.shape", repr(tuple(array.shape))]
+        if every_array and not is_labels:
             lines += [f">>> {name}.dtype", repr(array.dtype)]
+        if is_labels:
+            lines += [f">>> len({name})", str(len(array)), f">>> {name}", repr(array)]
     return "\n".join(lines)
