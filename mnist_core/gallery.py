@@ -154,6 +154,23 @@ def grid_shape(count: int, columns: int = 10) -> tuple[int, int]:
     return rows * (side + STRIP + GAP) - GAP, columns * (side + GAP) - GAP
 
 
+def tile_centres(count: int, columns: int = 10) -> tuple[np.ndarray, np.ndarray]:
+    """float64 (count,) x and y pixel centres of ``compose_grid``'s tiles (digit and caption)."""
+    side = 28 * SCALE + 2 * BORDER
+    positions = np.arange(count)
+    x = (positions % columns) * (side + GAP) + side / 2
+    y = (positions // columns) * (side + STRIP + GAP) + (side + STRIP) / 2
+    return x.astype(np.float64), y.astype(np.float64)
+
+
+def tile_box(position: int, columns: int = 10) -> tuple[int, int, int, int]:
+    """(left, top, right, bottom) pixel edges of tile ``position`` in ``compose_grid``'s picture."""
+    side = 28 * SCALE + 2 * BORDER
+    left = (position % columns) * (side + GAP)
+    top = (position // columns) * (side + STRIP + GAP)
+    return left, top, left + side, top + side + STRIP
+
+
 SORT_ORDERS = {
     "index": "By index",
     "uncertain": "Least confident first",

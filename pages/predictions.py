@@ -12,7 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from mnist_core import Evaluation, ModelConfig
-from mnist_core.charts.predictions import cell_from_selection, confusion_figure, probability_figure
+from mnist_core.charts.predictions import (
+    cell_from_selection,
+    confusion_figure,
+    grid_figure,
+    index_from_selection,
+    probability_figure,
+)
 from mnist_core.gallery import (
     SORT_ORDERS,
     compose_grid,
@@ -21,6 +27,8 @@ from mnist_core.gallery import (
     page_count,
     page_of,
     select_indices,
+    tile_box,
+    tile_centres,
 )
 from pages.common import ActiveModel, Dataset, active_model, dataset_or_stop, evaluation_of, load_default
 
@@ -34,6 +42,8 @@ PAGE_KEY = "predictions_page"  # 1-based grid page
 INSPECT_KEY = "predictions_inspect"  # test index shown large
 SHOWN_KEY = "predictions_shown"  # list of the test indices on the current grid page
 MATRIX_VERSION_KEY = "predictions_matrix_version"  # bumped to clear the chart's own selection
+GRID_VERSION_KEY = "predictions_grid_version"  # bumped when the filters change
+GRID_DISPLAY_SCALE = 0.72  # the grid column shows the 956-px picture at about 690 px
 ANY = "Any"  # filter value meaning "any digit" (None would show as an empty selectbox)
 DIGIT_OPTIONS = [ANY, *range(10)]
 
@@ -72,6 +82,7 @@ def _init_state() -> None:
         (MISTAKES_KEY, False),
         (ORDER_KEY, "index"),
         (PAGE_KEY, 1),
+        (GRID_VERSION_KEY, 0),
         (MATRIX_VERSION_KEY, 0),
     ):
         st.session_state.setdefault(key, default)
@@ -269,6 +280,7 @@ def _filters_active() -> bool:
 
 def _reset_paging() -> None:
     st.session_state[PAGE_KEY] = 1
+    st.session_state[GRID_VERSION_KEY] += 1
     st.session_state.pop(INSPECT_KEY, None)
 
 
@@ -287,7 +299,7 @@ def _turn_page(step: int) -> None:
 
 @st.fragment
 def render_grid_pages(dataset: Dataset, evaluation: Evaluation, indices: np.ndarray) -> None:
-    """One page of the grid as ONE composed image, the pager and the inspector (a fragment)."""
+    """One page of the grid as ONE composed picture, the pager and the inspector (a fragment)."""
     pages = page_count(len(indices), PAGE_SIZE)
     st.session_state[PAGE_KEY] = min(max(1, int(st.session_state[PAGE_KEY])), pages)
     page = st.session_state[PAGE_KEY]
@@ -300,15 +312,55 @@ def render_grid_pages(dataset: Dataset, evaluation: Evaluation, indices: np.ndar
             icon=":material/search_off:",
         )
         return
+    options = [int(index) for index in shown]
+    if st.session_state.get(INSPECT_KEY) not in options:
+        st.session_state[INSPECT_KEY] = options[0]
     grid_column, inspect_column = st.columns([7, 3], gap="medium")
     with grid_column:
-        st.image(
-            compose_grid(dataset.x_test[shown], evaluation.predicted[shown], evaluation.labels[shown], shown),
-            width="stretch",
-            output_format="PNG",
-        )
+        _render_grid(dataset, evaluation, shown, options.index(st.session_state[INSPECT_KEY]), page)
     with inspect_column:
-        _render_inspector(dataset, evaluation, shown)
+        _render_inspector(dataset, evaluation, options)
+
+
+def _render_grid(
+    dataset: Dataset, evaluation: Evaluation, shown: np.ndarray, inspected: int, page: int
+) -> None:
+    """The page's digits as one picture; clicking a tile opens it in the inspector."""
+    grid = compose_grid(dataset.x_test[shown], evaluation.predicted[shown], evaluation.labels[shown], shown)
+    hover = [
+        f"#{index} · predicted {evaluation.predicted[index]} · true {evaluation.labels[index]}"
+        f" · {evaluation.confidence[index]:.1%} sure"
+        for index in shown
+    ]
+    figure = grid_figure(
+        grid,
+        tile_centres(len(shown)),
+        shown.tolist(),
+        hover,
+        highlight=tile_box(inspected),
+        height=round(grid.shape[0] * GRID_DISPLAY_SCALE),
+    )
+    key = _grid_key(page)
+    st.plotly_chart(
+        figure,
+        key=key,
+        on_select=lambda: _apply_grid_click(key),
+        selection_mode="points",
+        config={"displayModeBar": False},
+    )
+
+
+def _grid_key(page: int) -> str:
+    """Per page and filter set, so a stale tile selection never carries over."""
+    return f"predictions_grid_{st.session_state[GRID_VERSION_KEY]}_{page}"
+
+
+def _apply_grid_click(key: str) -> None:
+    """on_select callback: show the clicked tile in the inspector."""
+    state = st.session_state.get(key)
+    index = index_from_selection(state["selection"] if state else None)
+    if index is not None:
+        st.session_state[INSPECT_KEY] = index
 
 
 def _render_pager(page: int, pages: int, shown: int, total: int) -> None:
@@ -350,10 +402,7 @@ def _render_pager(page: int, pages: int, shown: int, total: int) -> None:
     )
 
 
-def _render_inspector(dataset: Dataset, evaluation: Evaluation, shown: np.ndarray) -> None:
-    options = [int(index) for index in shown]
-    if st.session_state.get(INSPECT_KEY) not in options:
-        st.session_state[INSPECT_KEY] = options[0]
+def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[int]) -> None:
     index = st.selectbox(
         "Inspect an image from this page",
         options,

@@ -3,9 +3,13 @@ filtering, sorting and paging. No Streamlit, no model."""
 
 from __future__ import annotations
 
+import base64
+import io
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from PIL import Image
 
 from mnist_core.charts.predictions import (
     RIGHT_COLOUR,
@@ -13,6 +17,9 @@ from mnist_core.charts.predictions import (
     WRONG_COLOUR,
     cell_from_selection,
     confusion_figure,
+    grid_figure,
+    index_from_selection,
+    png_data_url,
     probability_figure,
 )
 from mnist_core.gallery import (
@@ -27,6 +34,8 @@ from mnist_core.gallery import (
     page_count,
     page_of,
     select_indices,
+    tile_box,
+    tile_centres,
 )
 
 
@@ -234,6 +243,71 @@ def test_enlarge_blows_up_pixels_without_blurring(mnist):
     assert big.shape == (280, 280) and big.dtype == np.uint8
     np.testing.assert_array_equal(big[::10, ::10], x_test[0])
     assert set(np.unique(big)) <= set(np.unique(x_test[0]))
+
+
+def test_tile_centres_and_boxes_match_the_composed_picture(mnist):
+    (_, _), (x_test, y_test) = mnist
+    count, columns = 23, 10
+    predicted = y_test[:count].astype(np.int64).copy()
+    predicted[17] = (predicted[17] + 1) % 10
+    grid = compose_grid(x_test[:count], predicted, y_test[:count], np.arange(count), columns=columns)
+    x, y = tile_centres(count, columns)
+    for position in range(count):
+        left, top, right, bottom = tile_box(position, columns)
+        assert left < x[position] < right and top < y[position] < bottom
+        frame = WRONG_RGB if position == 17 else CORRECT_RGB
+        assert tuple(grid[top, left]) == frame and tuple(grid[bottom - 1, right - 1]) == frame
+        if position % columns != columns - 1:
+            assert tuple(grid[top, right]) == (255, 255, 255), "a white gap between tiles"
+
+
+# --- The clickable grid ------------------------------------------------------------------------
+
+
+def test_grid_figure_sends_the_picture_once_as_png_with_one_clickable_marker_per_tile(mnist):
+    (_, _), (x_test, y_test) = mnist
+    indices = np.array([5, 900, 31])
+    grid = compose_grid(x_test[indices], y_test[indices], y_test[indices], indices)
+    hover = ["a", "b", "c"]
+    figure = grid_figure(grid, tile_centres(3), indices.tolist(), hover, highlight=tile_box(1))
+    picture, tiles = figure.data
+    assert picture.type == "image" and picture.source.startswith("data:image/png;base64,")
+    assert picture.z is None, "no per-pixel numbers in the figure JSON"
+    decoded = np.asarray(Image.open(io.BytesIO(base64.b64decode(picture.source.split(",", 1)[1]))))
+    np.testing.assert_array_equal(decoded, grid)
+    assert [data[0] for data in tiles.customdata] == [5, 900, 31]
+    assert list(tiles.hovertext) == hover
+    np.testing.assert_allclose(tiles.x, tile_centres(3)[0])
+    (shape,) = figure.layout.shapes
+    left, top, right, bottom = tile_box(1)
+    assert shape.x0 < left < right < shape.x1 and shape.y0 < top < bottom < shape.y1
+    assert tuple(figure.layout.yaxis.range) == (grid.shape[0], 0), "pixel rows go down"
+    assert figure.layout.clickmode == "event+select"
+
+
+def test_grid_figure_rejects_mismatched_input(mnist):
+    (_, _), (x_test, y_test) = mnist
+    grid = compose_grid(x_test[:2], y_test[:2], y_test[:2], [0, 1])
+    with pytest.raises(ValueError, match="one entry per tile"):
+        grid_figure(grid, tile_centres(2), [0, 1], ["only one"])
+    with pytest.raises(ValueError, match="uint8"):
+        grid_figure(grid[..., 0], tile_centres(2), [0, 1], ["a", "b"])
+
+
+def test_png_data_url_round_trips():
+    image = (np.arange(12 * 7) % 256).astype(np.uint8).reshape(12, 7)
+    url = png_data_url(image)
+    decoded = np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
+    np.testing.assert_array_equal(decoded, image)
+
+
+def test_index_from_selection_reads_the_clicked_tile():
+    assert index_from_selection({"points": [{"x": 138.0, "y": 169.0, "customdata": [23]}]}) == 23
+    assert index_from_selection({"points": [{"customdata": {"0": 4017}}]}) == 4017
+    assert index_from_selection({"points": [{"customdata": [1]}, {"customdata": [8]}]}) == 8
+    assert index_from_selection({"points": []}) is None
+    assert index_from_selection(None) is None
+    assert index_from_selection({"points": [{"x": 1, "y": 2}]}) is None, "the picture itself carries no index"
 
 
 # --- Filtering, sorting, paging -------------------------------------------------------------

@@ -6,10 +6,13 @@ selection Streamlit reports for a click on the confusion matrix into a (true, pr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import base64
+import io
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 DIGITS = list(range(10))
 RIGHT_COLOUR = "#16A34A"  # green-600, as the grid's frames
@@ -191,3 +194,87 @@ def probability_figure(probabilities: np.ndarray, label: int | None = None) -> g
         bargap=0.25,
     )
     return figure
+
+
+def grid_figure(
+    grid: np.ndarray,
+    centres: tuple[np.ndarray, np.ndarray],
+    indices: Sequence[int],
+    hover: Sequence[str],
+    highlight: tuple[float, float, float, float] | None = None,
+    height: int | None = None,
+) -> go.Figure:
+    """The composed digit grid, uint8 (H, W, 3), as a clickable Plotly picture.
+
+    The picture travels once as a PNG (``go.Image`` source), not as numbers. Over it a
+    transparent marker per tile, at ``centres`` (x, y pixel arrays), carries the tile's test
+    index in ``customdata`` and its ``hover`` text; a click anywhere on a tile selects its
+    nearest marker. ``highlight`` = (left, top, right, bottom) pixels outlines the inspected tile.
+    """
+    grid = np.asarray(grid)
+    if grid.ndim != 3 or grid.shape[2] != 3 or grid.dtype != np.uint8:
+        raise ValueError(f"Expected a uint8 (H, W, 3) picture, got {grid.dtype} {grid.shape}.")
+    x, y = (np.asarray(values, dtype=np.float64) for values in centres)
+    if not len(x) == len(y) == len(indices) == len(hover):
+        raise ValueError("centres, indices and hover must have one entry per tile.")
+    rows_height, width = grid.shape[:2]
+    figure = go.Figure(
+        [
+            go.Image(source=png_data_url(grid), x0=0, y0=0, dx=1, dy=1, hoverinfo="skip", name="grid"),
+            go.Scatter(
+                x=x.tolist(),
+                y=y.tolist(),
+                mode="markers",
+                name="tiles",
+                customdata=[[int(index)] for index in indices],
+                hovertext=list(hover),
+                hovertemplate="%{hovertext}<extra></extra>",
+                marker=dict(symbol="square", size=40, color="rgba(0,0,0,0)", opacity=0.01),
+                selected=dict(marker=dict(opacity=0.01)),
+                unselected=dict(marker=dict(opacity=0.01)),
+            ),
+        ]
+    )
+    figure.update_layout(
+        xaxis=dict(visible=False, range=[0, width], constrain="domain"),
+        yaxis=dict(visible=False, range=[rows_height, 0], scaleanchor="x", constrain="domain"),
+        margin=dict(l=0, r=0, t=0, b=0),
+        height=height or max(160, round(rows_height * 0.8)),
+        clickmode="event+select",
+        dragmode=False,
+        hovermode="closest",
+        hoverdistance=80,
+        showlegend=False,
+        plot_bgcolor="#FFFFFF",
+    )
+    if highlight is not None:
+        left, top, right, bottom = highlight
+        figure.add_shape(
+            type="rect",
+            x0=left - 2,
+            x1=right + 2,
+            y0=top - 2,
+            y1=bottom + 2,
+            layer="above",
+            line=dict(color=TRUE_COLOUR, width=4),
+        )
+    return figure
+
+
+def png_data_url(image: np.ndarray) -> str:
+    """A uint8 (H, W) or (H, W, 3) array as a ``data:image/png;base64,…`` URL (fast zlib level)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(image, dtype=np.uint8)).save(buffer, format="PNG", compress_level=1)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def index_from_selection(selection: Mapping | None) -> int | None:
+    """The test index of the clicked grid tile (its marker's ``customdata[0]``), or None."""
+    points = (selection or {}).get("points") or []
+    for point in reversed(points):
+        customdata = point.get("customdata")
+        if isinstance(customdata, Mapping):
+            customdata = [customdata[key] for key in sorted(customdata, key=int)]
+        if customdata is not None and len(customdata) >= 1:
+            return int(customdata[0])
+    return None
