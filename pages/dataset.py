@@ -274,8 +274,8 @@ def render_reshape(image: np.ndarray, index: int, label: int) -> None:
     )
 
 
-dataset = dataset_or_stop()
 st.title("The MNIST dataset")
+dataset = dataset_or_stop()
 st.markdown(
     "70,000 handwritten digits, scanned from forms filled in by American Census Bureau employees "
     "and high-school students, then size-normalised to a 20 × 20 box and centred in 28 × 28 pixels. "

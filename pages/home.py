@@ -372,6 +372,7 @@ def step_build() -> None:
             f"`{hidden['layer']}` alone holds {hidden['parameters']:,} = 784 × 512 weights + 512 "
             "biases. Before training they are random, so the network guesses: about 1 in 10 right."
         )
+        page_link("pages/train.py", "Try more layers, more units or dropout", ":material/model_training:")
 
 
 def step_compile() -> None:
@@ -419,6 +420,7 @@ def step_compile() -> None:
             hide_index=True,
             width="stretch",
         )
+        page_link("pages/train.py", "Try Adam or SGD and other learning rates", ":material/model_training:")
 
 
 def step_prepare(dataset: Dataset) -> None:
@@ -460,6 +462,7 @@ def step_prepare(dataset: Dataset) -> None:
         st.caption(f"Test image 0 (a {dataset.y_test[0]}) as the network receives it:")
         st.plotly_chart(dataset_charts.vector_strip_figure(prepared[0]), width="stretch", key="home_strip")
         page_link("pages/dataset.py", "See any image reshaped, pixel by pixel", ":material/grid_view:")
+        page_link("pages/draw.py", "How your own drawing is brought to MNIST's format", ":material/draw:")
 
 
 def step_fit(dataset: Dataset) -> None:

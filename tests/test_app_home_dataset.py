@@ -117,6 +117,10 @@ def test_home_shows_the_lessons_shapes_predictions_and_score_without_training():
     assert 0.95 < accuracy <= 1.0
     assert "shipped default model" in all_text(at)  # the note says which model produced it
 
+    linked = {link.proto.page for link in at.main.get("page_link")}
+    assert {"dataset", "train", "predictions", "draw"} <= linked  # url paths of the four pages
+    assert len(at.main.get("page_link")) >= 8, "every step links to the page that goes deeper"
+
     at.run()  # a rerun never trains
     assert not at.exception
     assert pages.common.RUNS_KEY not in at.session_state or not at.session_state[pages.common.RUNS_KEY]
