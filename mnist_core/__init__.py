@@ -44,6 +44,7 @@ __all__ = [
     "build_model", "predict_proba",
     "PreprocessSteps", "canvas_to_mnist", "canvas_to_mnist_steps", "flatten_and_scale",
     "image_to_mnist", "image_to_mnist_steps", "is_blank", "load_image_bytes",
-    "DEFAULT_MODEL_PATH", "build_metadata", "load_default_model", "load_model", "model_to_bytes", "save_model",
+    "DEFAULT_MODEL_PATH", "build_metadata", "load_default_model", "load_model", "model_to_bytes",
+    "save_model",
     "COMPLETED", "DIVERGED", "STOPPED", "BatchProgress", "TrainingHistory", "TrainResult", "train",
 ]

@@ -32,7 +32,7 @@ def build_metadata(config=None, history=None, test=None, **extra) -> dict:
         "config": config.to_dict() if hasattr(config, "to_dict") else config,
         "history": history.to_dict() if hasattr(history, "to_dict") else history,
         "test": test,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "versions": {
             "python": platform.python_version(),
             "keras": keras.__version__,

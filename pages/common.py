@@ -7,8 +7,8 @@ default model with its test evaluation. Everything a user trains lives in that u
 
 from __future__ import annotations
 
-import itertools
 import time
+import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -31,7 +31,6 @@ RUNS_KEY = "runs"  # session_state: dict run id -> Run, in creation order
 ACTIVE_KEY = "active_run"  # session_state: id of the active run, or None for the default
 EVALUATIONS_KEY = "evaluations_computed"  # session_state: how many test evaluations ran
 DEFAULT_KEY = "default"  # model key of the shipped default model
-_run_numbers = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -124,8 +123,7 @@ def runs() -> dict[str, Run]:
 
 def new_run(config: ModelConfig) -> Run:
     """Register a run in this session before training starts, so nothing is lost if interrupted."""
-    number = next(_run_numbers)
-    run = Run(id=f"run-{number}-{int(time.time() * 1000) % 100000}", name=f"Run {len(runs()) + 1}", config=config)
+    run = Run(id=f"run-{uuid.uuid4().hex[:12]}", name=f"Run {len(runs()) + 1}", config=config)
     runs()[run.id] = run
     return run
 
