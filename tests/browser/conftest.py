@@ -8,7 +8,9 @@ A missing Chromium is a failure with a clear message, never a skip.
 
 from __future__ import annotations
 
+import os
 import re
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,7 +19,14 @@ from tests.browser import helpers
 
 @pytest.fixture(scope="session")
 def app_server():
-    """The app served on 127.0.0.1:<free port>; yields the StreamlitServer (``.url``)."""
+    """The app served on 127.0.0.1:<free port>; yields the StreamlitServer (``.url``).
+
+    Set MNIST_LAB_URL=http://127.0.0.1:<port> to test an already running server instead
+    (handy while iterating; CI leaves it unset).
+    """
+    if os.environ.get("MNIST_LAB_URL"):
+        yield SimpleNamespace(url=os.environ["MNIST_LAB_URL"].rstrip("/"))
+        return
     server = helpers.StreamlitServer(name="browser-tests-server")
     try:
         server.start()

@@ -167,11 +167,22 @@ class StreamlitServer:
         self.stop()
 
 
+# Requests to other hosts fail in CI and here (no internet). Streamlit fetches a ":material/...:"
+# page icon's favicon from fonts.gstatic.com; online that works. These are kept apart in
+# ConsoleLog.offline (and reported), not counted as the app's errors.
+OFFLINE_ONLY = re.compile(r"Failed to load resource: net::ERR_(NAME_NOT_RESOLVED|INTERNET_DISCONNECTED)")
+
+
 @dataclass
 class ConsoleLog:
-    """Errors a page reported: console.error messages and uncaught exceptions."""
+    """Errors a page reported: console.error messages and uncaught exceptions.
+
+    ``errors`` are the app's; ``offline`` are failed loads of resources on other hosts
+    (no internet here), which the tests report but do not fail on.
+    """
 
     errors: list[str] = field(default_factory=list)
+    offline: list[str] = field(default_factory=list)
 
     def attach(self, page) -> ConsoleLog:
         page.on("console", self._on_console)
@@ -179,8 +190,15 @@ class ConsoleLog:
         return self
 
     def _on_console(self, message) -> None:
-        if message.type == "error":
-            self.errors.append(f"console.error: {message.text} ({message.location.get('url', '')})")
+        if message.type != "error":
+            return
+        url = message.location.get("url", "")
+        text = f"console.error: {message.text} ({url})"
+        external = url.startswith(("http://", "https://")) and not url.startswith(f"http://{HOST}:")
+        if external and OFFLINE_ONLY.search(message.text):
+            self.offline.append(text)
+        else:
+            self.errors.append(text)
 
     def take(self) -> list[str]:
         """The errors so far, and forget them (for per-page checks)."""
@@ -218,15 +236,19 @@ def open_app(page, url: str, path: str = "") -> None:
 
 
 def nav_titles(page) -> list[str]:
-    """Titles of the sidebar navigation links, in order."""
+    """Titles of the sidebar navigation links, in order (their icon's ligature text left out)."""
     page.locator(NAV_LINK).first.wait_for()
-    return [text.strip() for text in page.locator(NAV_LINK).all_inner_texts()]
+    return [label.get_attribute("label") for label in page.locator(f"{NAV_LINK} span[label]").all()]
+
+
+def nav_link(page, title: str):
+    """Locator of the sidebar navigation link titled ``title``."""
+    return page.locator(NAV_LINK).filter(has=page.locator(f'span[label="{title}"]'))
 
 
 def go_to(page, title: str) -> None:
     """Click a page's link in the sidebar navigation and wait for the page to finish running."""
-    link = page.locator(NAV_LINK).filter(has_text=re.compile(rf"^\s*{re.escape(title)}\s*$"))
-    link.first.click()
+    nav_link(page, title).click()
     wait_idle(page)
 
 
@@ -261,6 +283,82 @@ def click_and_wait(page, locator, until_gone=None) -> None:
     if until_gone is not None:
         wait_until_gone(until_gone)
     wait_idle(page)
+
+
+CANVAS_KEY = re.compile(r"st-key-(\S+)")
+
+
+def canvas_key(page, prefix: str) -> str:
+    """The widget key of the (single) canvas whose key starts with ``prefix``."""
+    holder = page.locator(f'[class*="st-key-{prefix}"]').filter(has=page.locator(CANVAS))
+    holder.first.wait_for()
+    classes = holder.first.get_attribute("class") or ""
+    keys = [key for key in CANVAS_KEY.findall(classes) if key.startswith(prefix)]
+    if len(keys) != 1:
+        raise AssertionError(f"expected one canvas key starting with {prefix!r}, got {classes!r}")
+    return keys[0]
+
+
+def canvas_of(page, key: str):
+    """Locator of the drawing layer of the canvas with widget key ``key``."""
+    return page.locator(f".st-key-{key} {CANVAS}")
+
+
+def clear_canvas(page, clear_button, key_prefix: str, gone=None):
+    """Click a Clear button that gives the canvas a new key; return the new canvas' locator.
+
+    Waits for the canvas under the new key to be mounted (Fabric's upper canvas in the DOM),
+    for ``gone`` (e.g. the previous prediction) to disappear, and for the run to finish.
+    """
+    before = canvas_key(page, key_prefix)
+    clear_button.click()
+    page.wait_for_function(
+        """([prefix, before]) => [...document.querySelectorAll('[class*="st-key-' + prefix + '"]')]
+             .some(e => !e.classList.contains('st-key-' + before))""",
+        arg=[key_prefix, before],
+    )
+    if gone is not None:
+        wait_until_gone(gone)
+    wait_idle(page)
+    after = canvas_key(page, key_prefix)
+    if after == before:
+        raise AssertionError(f"Clear did not give the canvas a new key (still {before})")
+    canvas = canvas_of(page, after)
+    canvas.wait_for()
+    wait_settled(page, after)
+    return canvas
+
+
+SETTLED_JS = """([key, quiet]) => new Promise((resolve, reject) => {
+  setTimeout(() => reject(new Error('the page never settled')), 90000);
+  // Resolve once the app has been idle, with this canvas mounted, for `quiet` ms in a row.
+  let since = null;
+  const check = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const holder = document.querySelector('.st-key-' + key);
+    const idle = app && app.dataset.testScriptState === 'notRunning';
+    if (idle && holder) {
+      since = since ?? performance.now();
+      if (performance.now() - since >= quiet) return resolve(true);
+    } else {
+      since = null;
+    }
+    setTimeout(check, 50);
+  };
+  check();
+})"""
+
+
+def wait_settled(page, key: str, quiet: float = 1.0) -> None:
+    """Wait until the app has been idle with canvas ``key`` mounted for ``quiet`` seconds in a row.
+
+    A click's rerun can start seconds late on a loaded machine, and a stroke drawn on a canvas
+    that a late rerun then remounts is lost: drawing only on a settled page avoids that.
+    """
+    begin = time.perf_counter()
+    page.evaluate(SETTLED_JS, [key, quiet * 1000])
+    if time.perf_counter() - begin < quiet:
+        raise AssertionError("wait_settled returned before the quiet period: the page's wait is broken")
 
 
 # Digits as strokes in canvas fractions (0..1 from the top-left), each a list of points
@@ -325,8 +423,10 @@ STROKE_TIMER_JS = """
       const text = shown();
       if (text !== null) finish(text);
     });
+    window.__strokeReleased = false;
     window.addEventListener('pointerup', () => {
       released = performance.now();
+      window.__strokeReleased = true;
       observer.observe(document.body, {subtree: true, childList: true, characterData: true});
       const text = shown();
       if (text !== null) finish(text);
@@ -348,9 +448,29 @@ def draw_and_time(page, canvas, digit: int, timeout: float = 60) -> tuple[str, f
         wait_idle(page)
     page.evaluate(STROKE_TIMER_JS)
     draw_strokes(page, canvas, strokes[-1:])
-    outcome = page.evaluate(
-        """(timeout) => Promise.race([window.__strokeTimer, new Promise((_, reject) =>
-             setTimeout(() => reject(new Error('no Prediction within ' + timeout + ' ms')), timeout))])""",
-        timeout * 1000,
-    )
+    try:
+        outcome = page.evaluate(
+            """(timeout) => Promise.race([window.__strokeTimer, new Promise((_, reject) =>
+                 setTimeout(() => reject(new Error('timeout')), timeout))])""",
+            timeout * 1000,
+        )
+    except Exception as error:  # noqa: BLE001 - turned into a diagnosis
+        raise AssertionError(
+            f"drew {digit}, no Prediction within {timeout:.0f} s; mouse released: "
+            f"{page.evaluate('window.__strokeReleased')}, ink pixels on the canvas: {ink_pixels(canvas)}"
+        ) from error
     return outcome["value"], float(outcome["ms"])
+
+
+def ink_pixels(canvas) -> int:
+    """Pixels brighter than mid-grey on the canvas' drawing (Fabric's lower layer); -1 if none."""
+    return canvas.evaluate(
+        """(upper) => {
+          const lower = upper.parentNode.querySelector('canvas.lower-canvas');
+          if (!lower) return -1;
+          const data = lower.getContext('2d').getImageData(0, 0, lower.width, lower.height).data;
+          let count = 0;
+          for (let i = 0; i < data.length; i += 4) if (data[i] > 128) count++;
+          return count;
+        }"""
+    )
