@@ -132,11 +132,12 @@ def image_heatmap_figure(image: np.ndarray, title: str = "", show_values: bool =
         ),
     )
     if show_values:
-        heatmap.update(texttemplate="%{z}", textfont={"size": 7})
+        heatmap.update(texttemplate="%{z}", textfont={"size": 8})
     figure = go.Figure(heatmap)
     figure.update_xaxes(title_text="column (x)", side="top", constrain="domain", dtick=4)
     figure.update_yaxes(title_text="row (y)", autorange="reversed", scaleanchor="x", dtick=4)
-    return _base_layout(figure, 520, title={"text": title, "x": 0, "y": 0.99} if title else None)
+    height = 700 if show_values else 520  # room for 784 printed numbers
+    return _base_layout(figure, height, title={"text": title, "x": 0, "y": 0.99} if title else None)
 
 
 # --- class means ------------------------------------------------------------------------
