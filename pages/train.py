@@ -223,10 +223,13 @@ def interrupted_message(run: Run, details: dict) -> str:
         return "Stopped before the first batch finished: nothing was trained. Press Start to try again."
     epoch, batch, batches = position
     done = run.history.batch_step[-1] // batches
+    where = (
+        f"after epoch {epoch} of {run.config.epochs}" if batch == batches
+        else f"at epoch {epoch} of {run.config.epochs}, batch {batch} of {batches}"
+    )
     return (
-        f"Stopped at epoch {epoch} of {run.config.epochs}, batch {batch} of {batches}; the partial "
-        f"model is kept and usable ({done} full epoch{'' if done == 1 else 's'} done). It can be "
-        "made the active model or downloaded below."
+        f"Stopped {where}; the partial model is kept and usable ({done} full "
+        f"epoch{'' if done == 1 else 's'} done). It can be made the active model or downloaded below."
     )
 
 
@@ -536,7 +539,7 @@ def render_comparison(session_runs: list[Run]) -> None:
     st.markdown("**Compare runs**")
     by_id = {run.id: run for run in with_curves}
     if COMPARE_KEY not in st.session_state:
-        st.session_state[COMPARE_KEY] = list(by_id)[-4:]
+        st.session_state[COMPARE_KEY] = [run.id for run in with_curves if run.status != DIVERGED][-4:]
     st.session_state[COMPARE_KEY] = [key for key in st.session_state[COMPARE_KEY] if key in by_id]
     chosen_column, curve_column = st.columns([3, 2])
     chosen = chosen_column.multiselect(
@@ -547,6 +550,11 @@ def render_comparison(session_runs: list[Run]) -> None:
         st.caption("Pick runs above to draw their curves on one chart.")
         return
     curves = [RunCurves(run.name, run.history, steps_per_epoch_of(run)) for run in map(by_id.get, chosen)]
+    if COMPARISONS[curve][1] == "validation" and not any(
+        last_finite(run.history.val_accuracy) is not None for run in map(by_id.get, chosen)
+    ):
+        st.caption("None of these runs finished an epoch with validation yet: compare a per-batch curve.")
+        return
     st.plotly_chart(comparison_figure(curves, curve), key="train_compare_chart", config=CHART_CONFIG)
 
 
@@ -568,7 +576,8 @@ with settings_column:
     save_settings()
 with live_column:
     # Two slots: training draws into the first and blanks the second, so no element of the
-    # previous panel lingers under the live view; the finished run is drawn after a rerun.
+    # previous panel lingers under the live view; then the first is blanked and the finished
+    # run drawn into the second.
     live_slot, panel_slot = st.empty(), st.empty()
     latest = runs().get(st.session_state.get(LATEST_KEY) or "")
     if start:
@@ -579,8 +588,10 @@ with live_column:
         else:
             panel_slot.empty()
             with live_slot.container():
-                train_live(settings, dataset)
-            st.rerun()
+                latest = train_live(settings, dataset)
+                ensure_evaluated(latest)
+            live_slot.empty()  # the finished run is drawn below, like on any later rerun
+            select_new_run()
     with panel_slot.container():
         if latest is not None:
             render_latest(latest)
