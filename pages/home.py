@@ -43,6 +43,7 @@ from pages.common import (
     active_model,
     dataset_or_stop,
     evaluation_of,
+    load_dataset,
     load_default,
     new_run,
     runs,
@@ -423,6 +424,24 @@ def step_compile() -> None:
         page_link("pages/train.py", "Try Adam or SGD and other learning rates", ":material/model_training:")
 
 
+@st.cache_resource(show_spinner=False)
+def prepared_test_facts() -> dict:
+    """Shape, dtype and range of ``flatten_and_scale(test_images)``, and its first row (784,).
+
+    Computed once per process, so a rerun does not allocate the 31 MB float copy again.
+    """
+    prepared = flatten_and_scale(load_dataset().x_test)
+    first = prepared[0].copy()
+    first.flags.writeable = False
+    return {
+        "shape": str(prepared.shape),
+        "dtype": str(prepared.dtype),
+        "min": float(prepared.min()),
+        "max": float(prepared.max()),
+        "first": first,
+    }
+
+
 def step_prepare(dataset: Dataset) -> None:
     code, result = step_header(
         5,
@@ -431,7 +450,7 @@ def step_prepare(dataset: Dataset) -> None:
         "becomes 784 values, row after row. Bytes 0–255 are divided by 255 to become floats "
         "between 0 and 1, a range in which training behaves well.",
     )
-    prepared = flatten_and_scale(dataset.x_test)
+    prepared = prepared_test_facts()
     with code:
         show_code(
             LESSON["prepare"],
@@ -450,17 +469,19 @@ def step_prepare(dataset: Dataset) -> None:
                 },
                 {
                     "step": "after flatten_and_scale",
-                    "shape": str(prepared.shape),
-                    "dtype": str(prepared.dtype),
-                    "min": f"{prepared.min():.1f}",
-                    "max": f"{prepared.max():.1f}",
+                    "shape": prepared["shape"],
+                    "dtype": prepared["dtype"],
+                    "min": f"{prepared['min']:.1f}",
+                    "max": f"{prepared['max']:.1f}",
                 },
             ],
             hide_index=True,
             width="stretch",
         )
         st.caption(f"Test image 0 (a {dataset.y_test[0]}) as the network receives it:")
-        st.plotly_chart(dataset_charts.vector_strip_figure(prepared[0]), width="stretch", key="home_strip")
+        st.plotly_chart(
+            dataset_charts.vector_strip_figure(prepared["first"]), width="stretch", key="home_strip"
+        )
         page_link("pages/dataset.py", "See any image reshaped, pixel by pixel", ":material/grid_view:")
         page_link("pages/draw.py", "How your own drawing is brought to MNIST's format", ":material/draw:")
 
