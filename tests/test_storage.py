@@ -32,6 +32,7 @@ def saved(tmp_path_factory):
     """A small untrained model saved with a sidecar: (path, model, metadata)."""
     keras.utils.set_random_seed(3)
     model = build_model(CONFIG)
+    model.optimizer.build(model.trainable_variables)  # as after training: its state is saved too
     history = TrainingHistory(batch_step=[1, 2], batch_loss=[2.3, 2.1], batch_accuracy=[0.1, 0.2],
                               epoch=[1], loss=[2.2], accuracy=[0.15], val_loss=[2.0], val_accuracy=[0.3],
                               epoch_end_step=[2])
