@@ -285,6 +285,39 @@ def click_and_wait(page, locator, until_gone=None) -> None:
     wait_idle(page)
 
 
+def dataframe_rows(frame) -> list[dict[str, str]]:
+    """Rows of an st.dataframe (locator of its stDataFrame) as {column: text}, from the grid's
+    accessible table (only the rows scrolled into view are rendered)."""
+    frame.locator("table").first.wait_for(state="attached")
+    headers = frame.locator("thead th").all_inner_texts()
+    rows = []
+    for row in frame.locator("tbody tr").all():
+        cells = row.locator("td").all_inner_texts()
+        rows.append(dict(zip(headers, cells, strict=False)))
+    return rows
+
+
+# Runs in the page: records every value the progress bar(s) take and whether a Plotly chart
+# was in the page while a bar was, until window.__trainWatch.stop() is called.
+TRAIN_WATCH_JS = """
+() => {
+  const seen = {values: [], chartWhileTraining: false};
+  const look = () => {
+    const bars = document.querySelectorAll('[data-testid="stProgress"] [role="progressbar"]');
+    for (const bar of bars) {
+      const value = Number(bar.getAttribute('aria-valuenow'));
+      if (!Number.isNaN(value) && seen.values[seen.values.length - 1] !== value) seen.values.push(value);
+    }
+    const chart = document.querySelector('[data-testid="stPlotlyChart"]');
+    if (bars.length && chart) seen.chartWhileTraining = true;
+  };
+  const observer = new MutationObserver(look);
+  observer.observe(document.body, {subtree: true, childList: true, attributes: true, characterData: true});
+  window.__trainWatch = {seen, stop: () => { observer.disconnect(); return seen; }};
+}
+"""
+
+
 CANVAS_KEY = re.compile(r"st-key-(\S+)")
 
 

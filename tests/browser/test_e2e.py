@@ -54,6 +54,65 @@ def test_drawn_digits_are_recognised(session_page):
     assert_clean(page, console, "Draw")
 
 
+def set_number(page, key: str, value: int) -> None:
+    """Type a value into the st.number_input with widget key ``key`` (commits on blur)."""
+    field = page.locator(f".st-key-{key} input")
+    field.fill(str(value))
+    field.press("Tab")
+
+
+def run_heading(page, name: str, status: str):
+    """Locator of the Train page's "<Run name> · <status>" heading."""
+    return page.get_by_role("heading", name=re.compile(rf"^{re.escape(name)} · {status}$"))
+
+
+def runs_table(page) -> list[dict[str, str]]:
+    frame = page.locator('[data-testid="stDataFrame"]').filter(has_text="Status").first
+    return helpers.dataframe_rows(frame)
+
+
+def test_train_a_short_run_then_stop_a_long_one(session_page):
+    page, console = session_page
+    helpers.go_to(page, "Train")
+
+    # A short run through the page's own form: 3,000 images, 2 epochs.
+    set_number(page, "train_size", 3000)
+    set_number(page, "train_epochs", 2)
+    page.evaluate(helpers.TRAIN_WATCH_JS)
+    page.locator(".st-key-train_start button").click()
+    run_heading(page, "Run 1", "completed").wait_for(timeout=180_000)
+    helpers.wait_idle(page)
+    seen = page.evaluate("() => window.__trainWatch.stop()")
+    values = seen["values"]
+    assert len(values) >= 3 and values == sorted(values) and values[-1] >= 90, (
+        f"the progress bar did not move forward step by step: {values}"
+    )
+    assert seen["chartWhileTraining"], "no live chart while training"
+    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2, "no loss/accuracy charts"
+    rows = runs_table(page)
+    assert [(row["Run"], row["Status"]) for row in rows] == [("Run 1", "completed")], rows
+    assert "3,000" in rows[0]["Settings"] or "3000" in rows[0]["Settings"], rows[0]
+    helpers.screenshot(page, "train-completed", full_page=True)
+
+    # A long run (all 60,000 images, 20 epochs) stopped once it is under way.
+    set_number(page, "train_size", 60000)
+    set_number(page, "train_epochs", 20)
+    page.evaluate(helpers.TRAIN_WATCH_JS)
+    page.locator(".st-key-train_start button").click()
+    page.wait_for_function("() => window.__trainWatch.seen.values.some(value => value > 0)", timeout=120_000)
+    helpers.screenshot(page, "train-live")
+    # The live panel is drawn into a placeholder; a hidden copy of the button can linger.
+    page.locator(".st-key-train_stop button").filter(visible=True).click()
+    run_heading(page, "Run 2", "stopped").wait_for(timeout=60_000)
+    helpers.wait_idle(page)
+    page.evaluate("() => window.__trainWatch.stop()")
+    rows = runs_table(page)
+    assert [(row["Run"], row["Status"]) for row in rows] == [("Run 1", "completed"), ("Run 2", "stopped")]
+    epochs_done = float(rows[1]["Epochs"].split("/")[0])
+    assert 0 < epochs_done < 20, f"the stopped run should be part-way: {rows[1]}"
+    assert_clean(page, console, "Train")
+
+
 def pager_caption(page) -> str:
     """The grid's "Page p of n · images a–b of N matching" caption."""
     caption = page.locator('[data-testid="stCaptionContainer"]').filter(has_text=re.compile(r"^Page \d+ of "))
