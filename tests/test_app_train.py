@@ -158,6 +158,27 @@ def test_preset_fills_the_form_and_survives_a_page_switch():
     assert at.radio(key="train_preset").value == "best"
     assert at.number_input(key="train_epochs").value == best.epochs
 
+    start_training(at)  # the preset's network, on 1,000 images for 1 epoch
+    assert not at.exception, at.exception
+    [run] = session_runs(at)
+    assert run.status == mnist_core.COMPLETED
+    assert run.config == best.replace(epochs=1, train_size=1000)
+    assert "augmented" in at.dataframe[0].value["Settings"][0]
+
+
+def test_missing_data_says_how_to_set_mnist_path(monkeypatch, tmp_path):
+    from pages.common import load_dataset  # the same module object the app scripts use
+
+    monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
+    load_dataset.clear()
+    try:
+        at = open_train_page()
+        assert any("MNIST could not be loaded" in element.value for element in at.error)
+        assert any("MNIST_PATH" in element.value for element in at.info)
+        assert not at.button  # no form, nothing to start
+    finally:
+        load_dataset.clear()  # later tests load the real data again
+
 
 @pytest.mark.parametrize("interruption", ["rerun", "stop"])
 def test_interrupting_the_script_mid_training_keeps_a_usable_partial_run(monkeypatch, interruption):
