@@ -187,8 +187,9 @@ def photo_ink(image) -> np.ndarray:
     """Photo -> (H, W) float32 ink in [0, 1]: grayscale, polarity, contrast, denoise."""
     picture = image if isinstance(image, Image.Image) else _array_to_image(image)
     if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
-        background = Image.new("RGBA", picture.size, (255, 255, 255, 255))
-        picture = Image.alpha_composite(background, picture.convert("RGBA"))
+        picture = picture.convert("RGBA")
+        background = (0, 0, 0, 255) if _light_ink(picture) else (255, 255, 255, 255)
+        picture = Image.alpha_composite(Image.new("RGBA", picture.size, background), picture)
     gray = picture.convert("L")
     gray.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.LANCZOS)
     level = np.asarray(gray, dtype="float32") / 255.0
@@ -200,6 +201,14 @@ def photo_ink(image) -> np.ndarray:
     ink = np.clip((ink - low) / (high - low), 0.0, 1.0)
     ink[ink < _otsu_threshold(ink) * 0.5] = 0.0
     return _keep_main_strokes(ink)
+
+
+def _light_ink(picture: Image.Image) -> bool:
+    """True when the opaque pixels of an RGBA image are light (e.g. white ink on transparency),
+    so it goes on black rather than white paper."""
+    pixels = np.asarray(picture)
+    opaque = pixels[..., 3] > 127
+    return bool(opaque.any()) and float(pixels[..., :3][opaque].mean()) > 127
 
 
 def _array_to_image(array) -> Image.Image:

@@ -219,6 +219,15 @@ def test_photo_on_noisy_paper_matches_the_clean_one(mnist, rng):
     assert correlation > 0.95
 
 
+@pytest.mark.parametrize("colour", [(255, 255, 255), (0, 0, 0), (20, 40, 200)],
+                         ids=["white", "black", "blue"])
+def test_png_with_ink_on_transparency_reads_in_any_ink_colour(mnist, colour):
+    canvas = drawn_canvas(mnist[1][0][0], np.random.default_rng(0), "transparent", canvas_size=200)
+    canvas[canvas[..., 3] > 0, :3] = colour  # e.g. a canvas export: white strokes, transparent page
+    upload = load_image_bytes(png_bytes(Image.fromarray(canvas)))
+    np.testing.assert_allclose(image_to_mnist(upload), canvas_to_mnist(canvas), atol=0.1)
+
+
 def test_photo_of_nothing_raises():
     with pytest.raises(BlankImageError):
         image_to_mnist(np.full((200, 300), 230, np.uint8))
