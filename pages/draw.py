@@ -12,6 +12,7 @@ from streamlit_drawable_canvas import st_canvas
 from mnist_core import BlankImageError, ImageFileError
 from mnist_core.charts.drawing import (
     STEP_CAPTIONS,
+    TILE_SIZE,
     Reading,
     probability_bars,
     read_canvas,
@@ -21,7 +22,9 @@ from mnist_core.charts.drawing import (
 from pages.common import ActiveModel, active_model
 
 CANVAS_SIZE = 280  # pixels; 10x MNIST's 28
-CANVAS_GENERATION_KEY = "draw_canvas_generation"  # bumped by Clear: a new key is a new canvas
+CANVAS_KEY = "draw_canvas"
+CANVAS_GENERATION_KEY = "draw_canvas_generation"  # how many times Clear was pressed
+EMPTY_CANVAS = {"drawing": {"raw": {"objects": []}, "data": None}, "backgroundFit": None}
 PEN_WIDTH_KEY = "draw_pen_width"
 UPLOAD_KEY = "draw_upload"
 UPLOAD_READING_KEY = "draw_upload_reading"  # (file id, model key, Reading or error message)
@@ -32,14 +35,16 @@ INSTRUCTION = (
 )
 
 
-def canvas_key() -> str:
-    """The canvas widget key of this session; Clear moves it to the next generation."""
-    return f"draw_canvas_{st.session_state.get(CANVAS_GENERATION_KEY, 0)}"
-
-
 def clear_canvas() -> None:
-    """on_click of Clear: the canvas comes back empty under a new key."""
+    """on_click of Clear: a new initial drawing empties the canvas; this rerun sees it empty.
+
+    Clearing by changing the canvas key (a remount) lost strokes in Chromium: the first
+    stroke after a Clear often never reached Python (2 of 5 rounds, and 2 of 6 digits
+    lost without a keyed container). A changed ``initial_drawing`` makes the component
+    reload it in place, reset its undo history and send the empty canvas: 0 of 5 lost.
+    """
     st.session_state[CANVAS_GENERATION_KEY] = st.session_state.get(CANVAS_GENERATION_KEY, 0) + 1
+    st.session_state[CANVAS_KEY] = EMPTY_CANVAS
 
 
 def show_reading(reading: Reading, chart_key: str) -> None:
@@ -69,7 +74,12 @@ def show_steps(reading: Reading, first_caption: str = STEP_CAPTIONS[0]) -> None:
     for column, tile, caption, image in zip(
         columns, step_tiles(reading.steps), captions, shapes, strict=True
     ):
-        column.image(tile, caption=f"{caption} ({image.shape[1]}×{image.shape[0]})", output_format="PNG")
+        column.image(
+            tile,
+            caption=f"{caption} ({image.shape[1]}×{image.shape[0]})",
+            width=TILE_SIZE,
+            output_format="PNG",
+        )
     st.caption(
         "MNIST's digits were scaled to fit a 20×20 box and centred by their centre of mass "
         "in 28×28 (LeCun). Your drawing goes through the same steps, so the network sees "
@@ -90,8 +100,9 @@ def draw_tab(active: ActiveModel) -> None:
             height=CANVAS_SIZE,
             width=CANVAS_SIZE,
             drawing_mode="freedraw",
+            initial_drawing={"objects": [], "mnistLabClears": st.session_state.get(CANVAS_GENERATION_KEY, 0)},
             return_image_data=True,
-            key=canvas_key(),
+            key=CANVAS_KEY,
         )
         st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas, key="draw_clear")
     rgba = canvas.image_data

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from mnist_core import ModelConfig, TrainingHistory, build_model, load_default_m
 
 APP = Path(__file__).resolve().parent.parent / "app.py"  # run pytest from the repo root (config.toml)
 CANVAS = 280
-FIRST_CANVAS_KEY = "draw_canvas_0"
+CANVAS_KEY = "draw_canvas"
 INSTRUCTION_START = "Draw one digit"
 
 # (digit, side of the digit's longer edge in canvas pixels, top, left): off-centre, varied sizes.
@@ -104,6 +105,12 @@ def drawn(clear_examples, digit: int, side: int, top: int, left: int) -> dict:
     return canvas_value(render_on_canvas(clear_examples[digit], side, top, left))
 
 
+def canvas_config(at: AppTest) -> dict:
+    """The settings the page gave st_canvas, as sent to the browser component."""
+    (canvas,) = [element for element in at.get("bidi_component") if element.proto.id.endswith(CANVAS_KEY)]
+    return json.loads(canvas.proto.json)
+
+
 def predictions(at: AppTest) -> list[str]:
     return [metric.value for metric in at.metric if metric.label == "Prediction"]
 
@@ -124,14 +131,28 @@ def test_fresh_session_shows_instructions_and_no_prediction():
     assert predictions(at) == []
     assert [tab.label for tab in at.tabs] == ["Draw", "Upload"]
     assert at.slider(key="draw_pen_width").value == 20
+    config = canvas_config(at)
+    assert (config["canvasWidth"], config["canvasHeight"]) == (280, 280)
+    assert (config["strokeColor"], config["backgroundColor"]) == ("#FFFFFF", "#000000")
+    assert config["drawingMode"] == "freedraw" and config["strokeWidth"] == 20
+    assert config["returnImageData"] is True and config["realtimeUpdateStreamlit"] is True
+
+
+def test_pen_width_slider_sets_the_stroke_width_without_clearing(clear_examples):
+    at = new_app()
+    at.session_state[CANVAS_KEY] = drawn(clear_examples, 5, 200, 40, 40)
+    at.run()
+    before = canvas_config(at)["initialDrawing"]
+    at.slider(key="draw_pen_width").set_value(32).run()
+    assert canvas_config(at)["strokeWidth"] == 32
+    assert canvas_config(at)["initialDrawing"] == before  # same drawing: the canvas is not reset
+    assert predictions(at) == ["5"]
 
 
 @pytest.mark.parametrize(("digit", "side", "top", "left"), PLACEMENTS)
 def test_drawn_digit_off_centre_is_recognised(clear_examples, digit, side, top, left):
     at = new_app()
-    at.session_state[FIRST_CANVAS_KEY] = canvas_value(
-        render_on_canvas(clear_examples[digit], side, top, left)
-    )
+    at.session_state[CANVAS_KEY] = canvas_value(render_on_canvas(clear_examples[digit], side, top, left))
     at.run()
     assert not at.exception
     assert predictions(at) == [str(digit)]
@@ -145,21 +166,21 @@ def test_drawn_digit_off_centre_is_recognised(clear_examples, digit, side, top, 
 def test_transparent_canvas_background_is_read_from_alpha(clear_examples):
     at = new_app()
     drawing = render_on_canvas(clear_examples[3], 180, 60, 70, transparent=True)
-    at.session_state[FIRST_CANVAS_KEY] = canvas_value(drawing)
+    at.session_state[CANVAS_KEY] = canvas_value(drawing)
     at.run()
     assert predictions(at) == ["3"]
 
 
 def test_blank_and_speck_drawings_show_the_instruction():
     at = new_app()
-    at.session_state[FIRST_CANVAS_KEY] = canvas_value(render_blank())
+    at.session_state[CANVAS_KEY] = canvas_value(render_blank())
     at.run()
     assert not at.exception
     assert predictions(at) == []
     assert len(instructions(at)) == 1
     speck = render_blank()
     speck[100, 100:102, :3] = 255  # two pixels: below the blank-canvas threshold
-    at.session_state[FIRST_CANVAS_KEY] = canvas_value(speck)
+    at.session_state[CANVAS_KEY] = canvas_value(speck)
     at.run()
     assert predictions(at) == [] and len(instructions(at)) == 1
 
@@ -170,16 +191,25 @@ def render_blank() -> np.ndarray:
     return blank
 
 
-def test_clear_button_gives_a_new_empty_canvas(clear_examples):
+def test_clear_button_empties_the_canvas(clear_examples):
+    """Clear shows the instruction at once and hands the canvas a new initial drawing."""
     at = new_app()
-    at.session_state[FIRST_CANVAS_KEY] = drawn(clear_examples, 7, 200, 40, 40)
+    at.session_state[CANVAS_KEY] = drawn(clear_examples, 7, 200, 40, 40)
     at.run()
     assert predictions(at) == ["7"]
+    initial = canvas_config(at)["initialDrawing"]
     at.button(key="draw_clear").click().run()
     assert not at.exception
     assert at.session_state["draw_canvas_generation"] == 1
+    assert at.session_state[CANVAS_KEY]["drawing"]["data"] is None
+    cleared = canvas_config(at)["initialDrawing"]
+    assert cleared != initial and cleared["objects"] == []  # a new initial drawing empties the canvas
     assert predictions(at) == []
     assert len(instructions(at)) == 1
+    # The next stroke is classified again.
+    at.session_state[CANVAS_KEY] = drawn(clear_examples, 1, 220, 30, 100)
+    at.run()
+    assert predictions(at) == ["1"]
 
 
 def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
@@ -193,7 +223,7 @@ def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
     at = new_app()
     at.session_state["runs"] = {run.id: run}
     at.session_state["active_run"] = run.id
-    at.session_state[FIRST_CANVAS_KEY] = drawn(clear_examples, 4, 200, 30, 30)
+    at.session_state[CANVAS_KEY] = drawn(clear_examples, 4, 200, 30, 30)
     at.run()
     assert not at.exception
     assert "Zero run" in at.caption[0].value
@@ -203,7 +233,7 @@ def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
 
 def test_sure_prediction_has_no_unsure_hint(clear_examples):
     at = new_app()
-    at.session_state[FIRST_CANVAS_KEY] = drawn(clear_examples, 0, 200, 40, 40)
+    at.session_state[CANVAS_KEY] = drawn(clear_examples, 0, 200, 40, 40)
     at.run()
     assert predictions(at) == ["0"]
     assert not [warning for warning in at.warning if "unsure" in warning.value]
@@ -293,7 +323,7 @@ def test_drawing_and_upload_are_independent(clear_examples):
     """A stroke on the canvas does not redo the upload, and each tab shows its own digit."""
     at = upload(new_app(), "digit2.png", scanned_digit(clear_examples[2]), "image/png")
     cached = at.session_state["draw_upload_reading"]
-    at.session_state[FIRST_CANVAS_KEY] = drawn(clear_examples, 7, 200, 40, 40)
+    at.session_state[CANVAS_KEY] = drawn(clear_examples, 7, 200, 40, 40)
     at.run()
     assert sorted(predictions(at)) == ["2", "7"]
     assert at.session_state["draw_upload_reading"] is cached
