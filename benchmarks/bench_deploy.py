@@ -51,6 +51,7 @@ SAMPLE_SECONDS = 0.1
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 APP_RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
 MB = 1e6
+CANVAS = "canvas.upper-canvas"  # Fabric.js' input layer of the drawing canvas
 PRESET_LABEL = "seed: the lesson's network"  # the Train page's preset radio option
 
 
@@ -207,6 +208,11 @@ def assert_no_exception(page, where: str) -> None:
 # ---------------------------------------------------------------- scenario steps
 
 
+def nav_link(page, title: str):
+    """The sidebar navigation link of the page titled ``title``."""
+    return page.locator('[data-testid="stSidebarNavLink"]').filter(has=page.locator(f'span[label="{title}"]'))
+
+
 def open_page(page, base_url: str, path: str) -> None:
     page.goto(f"{base_url}/{path}")
     page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
@@ -253,7 +259,8 @@ def bench_memory(browser) -> dict:
         print(f"          after Home page view:               RSS {sampler.last / MB:7.0f} MB "
               f"(peak {sampler.peaks['home'] / MB:.0f} MB)")
         sampler.enter("train page")
-        open_page(page, server.url, "train")
+        nav_link(page, "Train").click()
+        wait_idle(page)
         sampler.enter("training")
         started = time.perf_counter()
         status = train_seed_preset(page)
@@ -261,7 +268,7 @@ def bench_memory(browser) -> dict:
         print(f"          seed training through the app: {seconds:.1f} s, page says: {status}")
         print(f"          peak during training:               RSS {sampler.peaks['training'] / MB:7.0f} MB")
         sampler.enter("predictions")
-        page.get_by_role("link", name="Predictions").first.click()
+        nav_link(page, "Predictions").click()
         page.wait_for_timeout(500)
         wait_idle(page, 300_000)
         assert_no_exception(page, "Predictions")
@@ -282,14 +289,20 @@ def bench_memory(browser) -> dict:
 
 
 def cold_start_once(browser) -> tuple[float, float]:
-    """(seconds to health, seconds to a ready Draw page) from spawning ``streamlit run``."""
+    """(seconds to health, seconds to a ready Draw page) from spawning ``streamlit run``.
+
+    The browser opens the app's root as a visitor would and clicks Draw in the sidebar as
+    soon as the link shows. (A deep link to /draw as the first request after a start is run
+    by Streamlit's old pages/ mode, without app.py: see docs/robustness.md.)
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     server = Server()
     try:
         healthy = server.wait_healthy()
-        page.goto(f"{server.url}/draw")
-        page.locator("canvas").first.wait_for(state="visible", timeout=120_000)
+        page.goto(server.url)
+        nav_link(page, "Draw").click(timeout=300_000)
+        page.locator(CANVAS).first.wait_for(state="visible", timeout=300_000)
         wait_idle(page)
         ready = time.perf_counter() - server.started
         assert_no_exception(page, "Draw")
