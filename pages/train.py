@@ -1,9 +1,11 @@
 """Train: set up a dense network, train it with live charts and a Stop button, compare the runs.
 
 Training runs in the script run (blocking). The run is registered in session_state before
-training starts and holds the model and the growing history, so a Stop click or a page
-switch (Streamlit raises its rerun exception at the next ``st.*`` call, inside our
-progress callback) keeps everything trained so far.
+training starts and holds the model and the growing history. A Stop click or a page switch
+makes Streamlit raise its stop (or rerun) exception at the script's next ``st.*`` call, which
+is inside our progress callback, so it propagates out of Keras' fit; a ``finally`` marks the
+run stopped and keeps everything trained so far. With fast reruns (the default) the next
+script run starts at once in a new thread, so it first waits for that (settle_running_runs).
 """
 
 from __future__ import annotations
@@ -274,8 +276,7 @@ class LiveView:
         st.caption(summary_of(run.config))
         bar_column, stop_column = st.columns([4, 1], vertical_alignment="bottom")
         self.bar = bar_column.progress(0.0, text="Preparing the data and compiling the model…")
-        self.stop_slot = stop_column.empty()
-        self.stop_slot.button(
+        stop_column.button(
             "Stop", key="train_stop", icon=":material/stop_circle:", width="stretch",
             help="End training after the current batch; the model trained so far is kept.",
         )
@@ -382,8 +383,8 @@ def settle_running_runs() -> None:
             details = details_of(run)
             details["stop_requested"] = True  # should_stop: ends fit after the current batch
             finished = details.get("finished")
-            if finished is not None and not finished.wait(STOP_WAIT_SECONDS):
-                st.info(f"{run.name} is still stopping; its final state appears on the next rerun.")
+            if finished is not None:
+                finished.wait(STOP_WAIT_SECONDS)
 
 
 # --- the latest run ------------------------------------------------------------------------
@@ -408,6 +409,8 @@ def render_latest(run: Run) -> None:
         st.success(f"{run.message} Training took {run.seconds:.1f} s.", icon=":material/check_circle:")
     elif run.status == DIVERGED:
         st.error(run.message, icon=":material/error:")
+    elif run.status == RUNNING:
+        st.info(f"{run.name} is still stopping; its final state appears on the next rerun.")
     else:
         st.warning(run.message, icon=":material/pause_circle:")
     ensure_evaluated(run)
