@@ -47,12 +47,17 @@ def clear_canvas() -> None:
     st.session_state[CANVAS_KEY] = EMPTY_CANVAS
 
 
+def confidence_text(confidence: float) -> str:
+    """'97.3% confident'; above 99.9 % say so rather than round up to a certain 100 %."""
+    return "over 99.9% confident" if confidence > 0.999 else f"{confidence:.1%} confident"
+
+
 def show_reading(reading: Reading, chart_key: str) -> None:
     """The prediction with its confidence, the unsure hint, and the 10 probability bars."""
     st.metric(
         "Prediction",
         reading.digit,
-        delta=f"{reading.confidence:.0%} confident",
+        delta=confidence_text(reading.confidence),
         delta_color="off",
         delta_arrow="off",
     )
@@ -60,13 +65,14 @@ def show_reading(reading: Reading, chart_key: str) -> None:
         st.warning(
             f"The network is unsure: {reading.confidence:.0%} for {reading.digit}, "
             f"{reading.probabilities[reading.runner_up]:.0%} for {reading.runner_up}. "
-            "Draw the digit large, in the middle, with connected strokes.",
+            "Write it the usual way, strokes joined where they belong; size and position "
+            "do not matter.",
             icon=":material/help:",
         )
     st.plotly_chart(probability_bars(reading.probabilities), key=chart_key, config={"displayModeBar": False})
 
 
-def show_steps(reading: Reading, first_caption: str = STEP_CAPTIONS[0]) -> None:
+def show_steps(reading: Reading, first_caption: str = STEP_CAPTIONS[0], source: str = "drawing") -> None:
     """The four preprocessing steps side by side, each pixel of the small ones visible."""
     columns = st.columns(4)
     captions = (first_caption, *STEP_CAPTIONS[1:])
@@ -82,7 +88,7 @@ def show_steps(reading: Reading, first_caption: str = STEP_CAPTIONS[0]) -> None:
         )
     st.caption(
         "MNIST's digits were scaled to fit a 20×20 box and centred by their centre of mass "
-        "in 28×28 (LeCun). Your drawing goes through the same steps, so the network sees "
+        f"in 28×28 (LeCun). Your {source} goes through the same steps, so the network sees "
         "what it was trained on."
     )
 
@@ -141,6 +147,10 @@ def upload_tab(active: ActiveModel) -> None:
             help="PNG, JPEG, WebP, BMP, GIF or TIFF, up to 24 megapixels; dark ink on light "
             "paper or light on dark. Crop close around the digit for the best result.",
         )
+        st.caption(
+            "One digit per photo, on plain paper. The photo is turned to grayscale, its "
+            "background found, contrast stretched and specks removed before the MNIST steps."
+        )
     with result_column:
         if uploaded is None:
             st.info("Upload a photo of a single handwritten digit to classify it.", icon=":material/upload:")
@@ -150,7 +160,7 @@ def upload_tab(active: ActiveModel) -> None:
             st.error(f"**{uploaded.name} cannot be classified.** {outcome}", icon=":material/broken_image:")
             return
         show_reading(outcome, chart_key="draw_upload_chart")
-    show_steps(outcome, first_caption="1 · the photo as ink")
+    show_steps(outcome, first_caption="1 · the photo as ink", source="photo")
 
 
 def main() -> None:

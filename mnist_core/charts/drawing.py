@@ -71,7 +71,7 @@ STEP_CAPTIONS = (
     "1 · your drawing",
     "2 · cropped to the ink",
     "3 · scaled into the 20×20 box",
-    "4 · centred by mass in 28×28: the input",
+    "4 · centred by mass: the input",
 )
 
 
