@@ -61,6 +61,14 @@ def require_chromium() -> Path:
     return CHROMIUM
 
 
+def chromium_version() -> str:
+    """Chromium's version line, e.g. "Chromium 156.0.8078.108 built on Debian ..."."""
+    output = subprocess.run(
+        [str(require_chromium()), "--version"], capture_output=True, text=True, timeout=60
+    )
+    return output.stdout.strip()
+
+
 def launch_chromium(playwright):
     """A headless Chromium (playwright Browser) with the project's flags."""
     executable = require_chromium()
@@ -318,47 +326,44 @@ TRAIN_WATCH_JS = """
 """
 
 
-CANVAS_KEY = re.compile(r"st-key-(\S+)")
-
-
-def canvas_key(page, prefix: str) -> str:
-    """The widget key of the (single) canvas whose key starts with ``prefix``."""
-    holder = page.locator(f'[class*="st-key-{prefix}"]').filter(has=page.locator(CANVAS))
-    holder.first.wait_for()
-    classes = holder.first.get_attribute("class") or ""
-    keys = [key for key in CANVAS_KEY.findall(classes) if key.startswith(prefix)]
-    if len(keys) != 1:
-        raise AssertionError(f"expected one canvas key starting with {prefix!r}, got {classes!r}")
-    return keys[0]
-
-
 def canvas_of(page, key: str):
     """Locator of the drawing layer of the canvas with widget key ``key``."""
     return page.locator(f".st-key-{key} {CANVAS}")
 
 
-def clear_canvas(page, clear_button, key_prefix: str, gone=None):
-    """Click a Clear button that gives the canvas a new key; return the new canvas' locator.
+INK_JS = """(upper) => {
+  // Pixels brighter than mid-grey on Fabric's lower (drawn) layer; -1 if it is missing.
+  const lower = upper.parentNode.querySelector('canvas.lower-canvas');
+  if (!lower) return -1;
+  const data = lower.getContext('2d').getImageData(0, 0, lower.width, lower.height).data;
+  let count = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] > 128) count++;
+  return count;
+}"""
 
-    Waits for the canvas under the new key to be mounted (Fabric's upper canvas in the DOM),
-    for ``gone`` (e.g. the previous prediction) to disappear, and for the run to finish.
+
+def ink_pixels(canvas) -> int:
+    """Light pixels on the canvas' drawing (white ink on black); -1 if it has no drawing layer."""
+    return canvas.evaluate(INK_JS)
+
+
+def clear_canvas(page, clear_button, key: str, gone=None):
+    """Press the page's Clear button for canvas ``key``; return the canvas' locator once clear.
+
+    Waits for ``gone`` (e.g. the previous prediction) to disappear, for the canvas to hold
+    no ink, and for the page to settle (idle for a second with the canvas mounted).
     """
-    before = canvas_key(page, key_prefix)
+    canvas = canvas_of(page, key)
+    canvas.wait_for()
     clear_button.click()
-    page.wait_for_function(
-        """([prefix, before]) => [...document.querySelectorAll('[class*="st-key-' + prefix + '"]')]
-             .some(e => !e.classList.contains('st-key-' + before))""",
-        arg=[key_prefix, before],
-    )
     if gone is not None:
         wait_until_gone(gone)
-    wait_idle(page)
-    after = canvas_key(page, key_prefix)
-    if after == before:
-        raise AssertionError(f"Clear did not give the canvas a new key (still {before})")
-    canvas = canvas_of(page, after)
-    canvas.wait_for()
-    wait_settled(page, after)
+    deadline = time.monotonic() + PAGE_TIMEOUT
+    while ink_pixels(canvas) != 0:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"Clear left {ink_pixels(canvas)} ink pixels on the canvas")
+        page.wait_for_timeout(100)
+    wait_settled(page, key)
     return canvas
 
 
@@ -493,17 +498,3 @@ def draw_and_time(page, canvas, digit: int, timeout: float = 60) -> tuple[str, f
             f"{page.evaluate('window.__strokeReleased')}, ink pixels on the canvas: {ink_pixels(canvas)}"
         ) from error
     return outcome["value"], float(outcome["ms"])
-
-
-def ink_pixels(canvas) -> int:
-    """Pixels brighter than mid-grey on the canvas' drawing (Fabric's lower layer); -1 if none."""
-    return canvas.evaluate(
-        """(upper) => {
-          const lower = upper.parentNode.querySelector('canvas.lower-canvas');
-          if (!lower) return -1;
-          const data = lower.getContext('2d').getImageData(0, 0, lower.width, lower.height).data;
-          let count = 0;
-          for (let i = 0; i < data.length; i += 4) if (data[i] > 128) count++;
-          return count;
-        }"""
-    )

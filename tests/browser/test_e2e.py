@@ -45,7 +45,7 @@ def test_drawn_digits_are_recognised(session_page):
     clear = page.locator(".st-key-draw_clear button")
     prediction = helpers.metric_value(page, "Prediction")
     for digit in (1, 0, 7):
-        canvas = helpers.clear_canvas(page, clear, "draw_canvas_", gone=prediction)
+        canvas = helpers.clear_canvas(page, clear, "draw_canvas", gone=prediction)
         assert prediction.count() == 0, "the Prediction is still shown after Clear"
         shown, milliseconds = helpers.draw_and_time(page, canvas, digit)
         helpers.wait_idle(page)
