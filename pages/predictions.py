@@ -125,6 +125,10 @@ def render_first_ten(dataset: Dataset, evaluation: Evaluation) -> None:
         f"test_labels[0]            # {int(evaluation.labels[0])}",
         language="python",
     )
+    st.caption(
+        "Each test image with, big, the digit the model predicts and, small, its confidence: "
+        "green frame when the prediction equals the true label, red when not."
+    )
     count = min(FIRST, len(evaluation.labels))
     right = evaluation.predicted[:count] == evaluation.labels[:count]
     tiles = framed_tiles(dataset.x_test[:count], right, scale=2, border=3)
@@ -137,8 +141,6 @@ def render_first_ten(dataset: Dataset, evaluation: Evaluation) -> None:
                 f"{evaluation.confidence[index]:.1%}",
                 delta_color="normal" if right[index] else "inverse",
                 delta_arrow="off",
-                help="Big: the predicted digit. Small: the model's confidence in it "
-                "(green when right, red when wrong).",
             )
 
 
@@ -147,7 +149,7 @@ def render_first_ten(dataset: Dataset, evaluation: Evaluation) -> None:
 
 def render_confusion_and_classes(evaluation: Evaluation) -> None:
     st.subheader("Where it goes wrong", anchor=False)
-    matrix_column, table_column = st.columns([5, 4], gap="large")
+    matrix_column, table_column = st.columns([3, 2], gap="medium")
     with matrix_column:
         _render_confusion(evaluation)
     with table_column:
@@ -196,37 +198,35 @@ def _render_per_class(evaluation: Evaluation) -> None:
     )
     st.dataframe(
         per_class_table(evaluation),
-        hide_index=True,
+        hide_index=False,  # the digit, as a narrow index column
         key="predictions_per_class",
         column_config={
-            "Digit": st.column_config.NumberColumn(width="small"),
-            "Test images": st.column_config.NumberColumn(width="small"),
-            "Precision": st.column_config.ProgressColumn(
-                min_value=0.0, max_value=1.0, format="percent", width="small"
-            ),
-            "Recall": st.column_config.ProgressColumn(
-                min_value=0.0, max_value=1.0, format="percent", width="small"
+            "Images": st.column_config.NumberColumn(width="small", help="Test images of this digit."),
+            "Precision": st.column_config.NumberColumn(format="percent", width="small"),
+            "Recall": st.column_config.NumberColumn(format="percent", width="small"),
+            "Confused with": st.column_config.TextColumn(
+                width="small", help="The wrong digit this digit is most often predicted as, and how often."
             ),
         },
     )
 
 
 def per_class_table(evaluation: Evaluation) -> pd.DataFrame:
-    """One row per digit: test images, precision, recall, and the most frequent confusion."""
+    """One row per digit (the index): precision, recall, the most frequent confusion, test images."""
     confusion = evaluation.confusion
     off_diagonal = confusion - np.diag(np.diag(confusion))
     confused_with = off_diagonal.argmax(axis=1)
     return pd.DataFrame(
         {
-            "Digit": np.arange(10),
-            "Test images": confusion.sum(axis=1),
             "Precision": evaluation.precision,
             "Recall": evaluation.recall,
-            "Most often mistaken for": [
+            "Confused with": [
                 f"{digit} ({off_diagonal[row, digit]}×)" if off_diagonal[row, digit] else "—"
                 for row, digit in enumerate(confused_with)
             ],
-        }
+            "Images": confusion.sum(axis=1),
+        },
+        index=pd.Index(np.arange(10), name="Digit"),
     )
 
 

@@ -191,11 +191,14 @@ def test_per_class_table_matches_precision_and_recall(reference):
     table = at.dataframe[0].value
     labels, predicted = reference["labels"], reference["predicted"]
     for digit in range(10):
-        row = table[table["Digit"] == digit].iloc[0]
-        assert row["Test images"] == int((labels == digit).sum())
+        row = table.loc[digit]
+        assert row["Images"] == int((labels == digit).sum())
         right = int(((labels == digit) & (predicted == digit)).sum())
         assert row["Precision"] == pytest.approx(right / (predicted == digit).sum())
         assert row["Recall"] == pytest.approx(right / (labels == digit).sum())
+        wrong = np.bincount(predicted[(labels == digit) & (predicted != digit)], minlength=10)
+        expected = f"{wrong.argmax()} ({wrong.max()}×)" if wrong.max() else "—"
+        assert row["Confused with"] == expected
 
 
 def test_predictions_are_computed_once_per_model_not_per_run(fresh_default_evaluation):

@@ -62,7 +62,7 @@ def test_confusion_figure_colours_right_and_wrong_on_separate_layers(confusion):
     np.testing.assert_array_equal(wrong_z[~diagonal], confusion[~diagonal])
     assert np.isnan(wrong_z[diagonal]).all()
     assert wrong.zmax == confusion[~diagonal].max(), "mistakes get their own colour scale"
-    assert wrong.showscale and not right.showscale
+    assert not wrong.showscale and not right.showscale, "counts are written in the cells instead"
 
 
 def test_confusion_figure_labels_non_zero_cells_with_their_counts(confusion):

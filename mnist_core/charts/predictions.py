@@ -43,8 +43,8 @@ def confusion_figure(confusion: np.ndarray, highlight: tuple[int, int] | None = 
     wrong_max = max(1.0, float(np.nanmax(wrong)))
     figure = go.Figure(
         [
-            _heatmap(right, "Right", RIGHT_SCALE, 0.0, max(1.0, float(np.nanmax(right))), showscale=False),
-            _heatmap(wrong, "Wrong", WRONG_SCALE, 0.0, wrong_max, showscale=True),
+            _heatmap(right, "Right", RIGHT_SCALE, 0.0, max(1.0, float(np.nanmax(right)))),
+            _heatmap(wrong, "Wrong", WRONG_SCALE, 0.0, wrong_max),
             _click_layer(matrix),
         ]
     )
@@ -96,7 +96,7 @@ def _check_confusion(confusion: np.ndarray) -> np.ndarray:
     return matrix.astype(np.float64)
 
 
-def _heatmap(z: np.ndarray, name: str, scale: list, low: float, high: float, showscale: bool) -> go.Heatmap:
+def _heatmap(z: np.ndarray, name: str, scale: list, low: float, high: float) -> go.Heatmap:
     return go.Heatmap(
         z=z,
         x=DIGITS,
@@ -105,14 +105,13 @@ def _heatmap(z: np.ndarray, name: str, scale: list, low: float, high: float, sho
         colorscale=scale,
         zmin=low,
         zmax=high,
-        showscale=showscale,
+        showscale=False,  # every cell shows its count; a colour bar would only take room
         text=[["" if np.isnan(value) or value == 0 else f"{value:.0f}" for value in row] for row in z],
         texttemplate="%{text}",
         textfont=dict(size=12),
         hoverinfo="skip",
         xgap=1,
         ygap=1,
-        colorbar=dict(title=dict(text="Mistakes"), thickness=12, len=0.8) if showscale else None,
     )
 
 
