@@ -47,6 +47,10 @@ EXCEPTION = '[data-testid="stException"]'
 CANVAS = "canvas.upper-canvas"  # Fabric.js' input layer; in the page DOM (Components v2, open shadow root)
 
 
+class StrokeLost(AssertionError):
+    """The mouse drew, but the canvas holds no ink and no prediction came: the stroke was lost."""
+
+
 class BrowserSetupError(RuntimeError):
     """Chromium or the app server is not usable: the message says what to do."""
 
@@ -347,7 +351,7 @@ def ink_pixels(canvas) -> int:
     return canvas.evaluate(INK_JS)
 
 
-def clear_canvas(page, clear_button, key: str, gone=None):
+def clear_canvas(page, clear_button, key: str, gone=None, quiet: float = 1.0):
     """Press the page's Clear button for canvas ``key``; return the canvas' locator once clear.
 
     Waits for ``gone`` (e.g. the previous prediction) to disappear, for the canvas to hold
@@ -363,7 +367,7 @@ def clear_canvas(page, clear_button, key: str, gone=None):
         if time.monotonic() > deadline:
             raise AssertionError(f"Clear left {ink_pixels(canvas)} ink pixels on the canvas")
         page.wait_for_timeout(100)
-    wait_settled(page, key)
+    wait_settled(page, key, quiet)
     return canvas
 
 
@@ -493,8 +497,10 @@ def draw_and_time(page, canvas, digit: int, timeout: float = 60) -> tuple[str, f
             timeout * 1000,
         )
     except Exception as error:  # noqa: BLE001 - turned into a diagnosis
-        raise AssertionError(
-            f"drew {digit}, no Prediction within {timeout:.0f} s; mouse released: "
-            f"{page.evaluate('window.__strokeReleased')}, ink pixels on the canvas: {ink_pixels(canvas)}"
+        released, ink = page.evaluate("window.__strokeReleased"), ink_pixels(canvas)
+        kind = StrokeLost if released and ink == 0 else AssertionError
+        raise kind(
+            f"drew {digit}, no Prediction within {timeout:.0f} s; mouse released: {released}, "
+            f"ink pixels on the canvas: {ink}"
         ) from error
     return outcome["value"], float(outcome["ms"])

@@ -1,0 +1,404 @@
+"""Load test: 4 browser sessions at once against one `streamlit run app.py` (two train, two draw).
+
+What it does (everything on 127.0.0.1, every loop bounded in time and count, then it stops):
+
+1. Starts the app on a free port and warms it up (one session draws once: TensorFlow, MNIST and
+   the default model load).
+2. Baseline: one drawing session alone draws ``--solo`` digits; each is timed in the browser
+   from the mouse release to the "Prediction" metric in the DOM (MutationObserver, then the
+   next animation frame).
+3. Load: 4 sessions, each in its own headless Chromium, for ``--seconds``:
+   - drawers A and B draw digits (Clear between them) in different orders, so at any moment
+     they are drawing different digits: a prediction leaking between sessions would show the
+     other digit. Each drawing must show its own digit.
+   - trainers C and D train small runs through the Train page's form (C: 1 epoch on 2,000
+     images, D: 2 epochs on 1,500), up to ``--max-runs`` each. After every run the runs table
+     must list exactly this session's runs ("Run 1".."Run k"), each with this session's
+     settings ("1 ep x 128" or "2 ep x 128").
+4. Prints p50 / p95 / max of stroke-to-prediction under load against the solo baseline,
+   accuracy, isolation checks, runs done, console errors and exception boxes, and writes them
+   with the date and machine into benchmarks/README.md, section "## Browser and load".
+
+Run from the repository root:  python benchmarks/load_test.py  [--seconds 120] [--no-readme]
+MNIST comes from MNIST_PATH (default ../shared/data/mnist.npz next to the repository).
+Needs Debian's /usr/bin/chromium; never `playwright install`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import statistics
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser import helpers  # noqa: E402
+
+README = ROOT / "benchmarks" / "README.md"
+SECTION_BEGIN = "<!-- load_test:begin -->"
+SECTION_END = "<!-- load_test:end -->"
+DRAW_ORDERS = {"A": (1, 0, 7), "B": (7, 1, 0)}  # at each step the two drawers draw different digits
+TRAIN_SETTINGS = {"C": (2000, 1), "D": (1500, 2)}  # (training images, epochs)
+RESULT_PASS = (
+    "- Result: PASS: every drawing showed its own digit, each runs table held only its session's\n"
+    "  runs with its own settings, no exception box, no session crashed."
+)
+MAX_DRAWINGS = 200  # per drawing session, whatever --seconds says
+SETTLE = 1.5  # seconds the page must stay idle after Clear before drawing (see helpers.wait_settled)
+
+
+@dataclass
+class Drawing:
+    session: str
+    digit: int
+    shown: str
+    milliseconds: float
+
+
+@dataclass
+class SessionReport:
+    name: str
+    role: str
+    drawings: list[Drawing] = field(default_factory=list)
+    runs: int = 0
+    run_seconds: list[float] = field(default_factory=list)
+    isolation_failures: list[str] = field(default_factory=list)
+    lost_strokes: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    offline_errors: int = 0
+    exceptions: list[str] = field(default_factory=list)
+    crash: str = ""
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (share in 0..1) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, round(share * len(ordered) + 0.5 - 1e-9))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+# --- the sessions ------------------------------------------------------------------------------
+
+
+class StartLine:
+    """Holds the sessions until all have loaded their page, then starts the clock for all."""
+
+    def __init__(self, sessions: int, seconds: float):
+        self.seconds = seconds
+        self.deadline = float("inf")
+        self.barrier = threading.Barrier(sessions, action=self._start, timeout=300)
+
+    def _start(self) -> None:
+        self.deadline = time.monotonic() + self.seconds
+
+    def wait(self) -> float:
+        """Block until every session is ready; return the common deadline (time.monotonic)."""
+        self.barrier.wait()
+        return self.deadline
+
+
+def drawing_session(
+    report: SessionReport,
+    url: str,
+    digits: tuple[int, ...],
+    seconds: float,
+    start: StartLine | None,
+    limit: int = MAX_DRAWINGS,
+) -> None:
+    """Draw ``digits`` in turn (Clear between) for ``seconds`` or ``limit`` drawings."""
+    with sync_playwright() as playwright:
+        browser = helpers.launch_chromium(playwright)
+        page, console = helpers.new_page(browser)
+        try:
+            helpers.open_app(page, url)
+            helpers.go_to(page, "Draw")
+            deadline = start.wait() if start is not None else time.monotonic() + seconds
+            clear = page.locator(".st-key-draw_clear button")
+            prediction = helpers.metric_value(page, "Prediction")
+            count = 0
+            while time.monotonic() < deadline and count < limit:
+                digit = digits[count % len(digits)]
+                canvas = helpers.clear_canvas(page, clear, "draw_canvas", gone=prediction, quiet=SETTLE)
+                count += 1
+                try:
+                    shown, milliseconds = helpers.draw_and_time(page, canvas, digit, timeout=30)
+                except helpers.StrokeLost as lost:
+                    report.lost_strokes.append(str(lost))
+                    continue
+                report.drawings.append(Drawing(report.name, digit, shown, milliseconds))
+                helpers.wait_idle(page)
+        except Exception:  # noqa: BLE001 - reported, and the other sessions go on
+            report.crash = traceback.format_exc(limit=3)
+        finally:
+            finish(report, page, console)
+            browser.close()
+
+
+def training_session(
+    report: SessionReport, url: str, size: int, epochs: int, start: StartLine, max_runs: int
+) -> None:
+    """Train runs of ``size`` images x ``epochs`` through the form; check the runs table each time."""
+    own = f"{epochs} ep x 128"
+    with sync_playwright() as playwright:
+        browser = helpers.launch_chromium(playwright)
+        page, console = helpers.new_page(browser)
+        try:
+            helpers.open_app(page, url)
+            helpers.go_to(page, "Train")
+            deadline = start.wait()
+            while time.monotonic() < deadline and report.runs < max_runs:
+                for key, value in (("train_size", size), ("train_epochs", epochs)):
+                    field_ = page.locator(f".st-key-{key} input")
+                    field_.fill(str(value))
+                    field_.press("Tab")
+                begin = time.perf_counter()
+                page.locator(".st-key-train_start button").click()
+                name = f"Run {report.runs + 1}"
+                heading = page.get_by_role(
+                    "heading", name=re.compile(rf"^{name} · (completed|stopped|diverged)$")
+                )
+                heading.wait_for(timeout=300_000)
+                report.run_seconds.append(time.perf_counter() - begin)
+                report.runs += 1
+                helpers.wait_idle(page)
+                frame = page.locator('[data-testid="stDataFrame"]').filter(has_text="Status").first
+                rows = helpers.dataframe_rows(frame)
+                names = [row.get("Run") for row in rows]
+                expected = [f"Run {number}" for number in range(1, report.runs + 1)]
+                if names != expected:
+                    report.isolation_failures.append(f"after {report.runs} runs the table lists {names}")
+                foreign = [row.get("Settings") for row in rows if own not in (row.get("Settings") or "")]
+                if foreign:
+                    report.isolation_failures.append(f"rows with another session's settings: {foreign}")
+        except Exception:  # noqa: BLE001
+            report.crash = traceback.format_exc(limit=3)
+        finally:
+            finish(report, page, console)
+            browser.close()
+
+
+def finish(report: SessionReport, page, console) -> None:
+    try:
+        report.exceptions = helpers.exceptions(page)
+    except Exception:  # noqa: BLE001 - the page may be gone after a crash
+        pass
+    report.console_errors = console.errors
+    report.offline_errors = len(console.offline)
+
+
+# --- the run -----------------------------------------------------------------------------------
+
+
+def run(seconds: float, solo: int, max_runs: int) -> dict:
+    helpers.require_chromium()
+    with helpers.StreamlitServer(name="load-test-server") as server:
+        print(f"server up at {server.url} after {server.started_seconds:.1f} s (log {server.log_path})")
+        warm = SessionReport("warm-up", "draw")
+        drawing_session(warm, server.url, (1,), 300, None, limit=1)
+        print(f"warm-up: {[(d.digit, d.shown, round(d.milliseconds)) for d in warm.drawings]} {warm.crash}")
+
+        baseline = SessionReport("solo", "draw")
+        drawing_session(baseline, server.url, (1, 0, 7), 300, None, limit=solo)
+        print(f"solo: {len(baseline.drawings)} drawings {baseline.crash}")
+
+        start = StartLine(len(DRAW_ORDERS) + len(TRAIN_SETTINGS), seconds)
+        reports = {name: SessionReport(name, "draw") for name in DRAW_ORDERS}
+        reports.update({name: SessionReport(name, "train") for name in TRAIN_SETTINGS})
+        threads = [
+            threading.Thread(target=drawing_session, name=name,
+                             args=(reports[name], server.url, order, seconds, start))
+            for name, order in DRAW_ORDERS.items()
+        ] + [
+            threading.Thread(target=training_session, name=name,
+                             args=(reports[name], server.url, size, epochs, start, max_runs))
+            for name, (size, epochs) in TRAIN_SETTINGS.items()
+        ]  # fmt: skip
+        for thread in threads:
+            thread.start()
+        # Bounded: page loads (<= 300 s at the start line), the load phase, then at most one
+        # training run or drawing in flight (<= 300 s) per session.
+        hard_stop = time.monotonic() + 300 + seconds + 360
+        for thread in threads:
+            thread.join(timeout=max(1.0, hard_stop - time.monotonic()))
+        load_seconds = time.monotonic() - (start.deadline - seconds) if start.deadline < float("inf") else 0.0
+        stuck = [thread.name for thread in threads if thread.is_alive()]
+    return {
+        "warm": warm, "baseline": baseline, "reports": reports, "load_seconds": load_seconds,
+        "stuck": stuck, "server_start": server.started_seconds,
+    }  # fmt: skip
+
+
+def summarise(result: dict, seconds: float) -> tuple[list[tuple[str, str]], list[str], bool]:
+    """(figure rows, notes, passed) from a run's result."""
+    baseline: SessionReport = result["baseline"]
+    reports: dict[str, SessionReport] = result["reports"]
+    drawings = [drawing for name in DRAW_ORDERS for drawing in reports[name].drawings]
+    solo_ms = [drawing.milliseconds for drawing in baseline.drawings]
+    load_ms = [drawing.milliseconds for drawing in drawings]
+    wrong = [d for d in drawings + baseline.drawings if d.shown != str(d.digit)]
+    isolation = [f"{name}: {failure}" for name, r in reports.items() for failure in r.isolation_failures]
+    crashes = [f"{name}: {r.crash.strip().splitlines()[-1]}" for name, r in reports.items() if r.crash]
+    crashes += [f"solo: {baseline.crash.strip().splitlines()[-1]}"] if baseline.crash else []
+    console = {name: r.console_errors for name, r in reports.items() if r.console_errors}
+    boxes = {name: r.exceptions for name, r in reports.items() if r.exceptions}
+    runs = {name: reports[name].runs for name in TRAIN_SETTINGS}
+
+    def stats(values: list[float]) -> str:
+        if not values:
+            return "none"
+        return (
+            f"{statistics.median(values):.0f} / {percentile(values, 0.95):.0f} / {max(values):.0f} ms "
+            f"(n={len(values)})"
+        )
+
+    rows = [
+        ("stroke → prediction, 1 drawing session alone (p50 / p95 / max)", stats(solo_ms)),
+        ("stroke → prediction, 4 sessions at once (p50 / p95 / max)", stats(load_ms)),
+    ]
+    if solo_ms and load_ms:
+        rows.append(
+            ("p50 under load / p50 alone", f"{statistics.median(load_ms) / statistics.median(solo_ms):.2f}")
+        )
+    for name in DRAW_ORDERS:
+        rows.append((f"drawer {name}: drawings, right digit", _right(reports[name].drawings)))
+    lost = sum(len(r.lost_strokes) for r in [baseline, *reports.values()])
+    attempts = lost + len(drawings) + len(baseline.drawings)
+    rows.append(("strokes lost (mouse drew, canvas empty, no prediction)", f"{lost} of {attempts}"))
+    for name, (size, epochs) in TRAIN_SETTINGS.items():
+        times = reports[name].run_seconds
+        took = ", ".join(f"{value:.0f}" for value in times) or "–"
+        rows.append(
+            (
+                f"trainer {name} ({size:,} images x {epochs} epoch{'s' if epochs > 1 else ''}): "
+                "runs, seconds each (click to 'completed')",
+                f"{runs[name]}: {took}",
+            )
+        )
+    rows += [
+        ("isolation failures (runs tables, drawings)", str(len(isolation) + len(wrong))),
+        ("exception boxes / console errors (app's own)",
+         f"{sum(map(len, boxes.values()))} / {sum(map(len, console.values()))}"),
+        ("sessions crashed or stuck", str(len(crashes) + len(result["stuck"]))),
+    ]  # fmt: skip
+    notes = isolation + [
+        f"wrong prediction: session {d.session} drew {d.digit}, saw {d.shown}" for d in wrong
+    ]
+    notes += crashes + [f"stuck: {name}" for name in result["stuck"]]
+    notes += [
+        f"console errors in {name}: {errors[:3]}{' …' if len(errors) > 3 else ''}"
+        for name, errors in console.items()
+    ]
+    notes += [f"exception boxes in {name}: {texts}" for name, texts in boxes.items()]
+    passed = (
+        (not notes or all(note.startswith("console errors") for note in notes))
+        and bool(drawings)
+        and all(runs.values())
+        and not boxes
+    )
+    return rows, notes, passed
+
+
+def _right(drawings: list[Drawing]) -> str:
+    right = sum(drawing.shown == str(drawing.digit) for drawing in drawings)
+    return f"{len(drawings)}, {right} right"
+
+
+def machine() -> str:
+    load = os.getloadavg()[0]
+    cpu = ""
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    return (
+        f"{os.cpu_count()} CPUs ({cpu or platform.machine()}), Python {platform.python_version()}, "
+        f"{helpers.chromium_version()}; 1-minute load average at the end {load:.1f}"
+    )
+
+
+def write_readme(rows, notes, passed: bool, seconds: float, result: dict, command: str) -> None:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    table = ["| figure | measured |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows]
+    body = [
+        SECTION_BEGIN,
+        "## Browser and load",
+        "",
+        f"Command: `{command}`",
+        "",
+        f"Measured {stamp} on {machine()}. The machine was shared with other jobs (teammates' tests",
+        "and trainings), so absolute times are noisy; the baseline was measured in the same run.",
+        f"Server start to healthy: {result['server_start']:.1f} s. "
+        f"Load phase: {result['load_seconds']:.0f} s (--seconds {seconds:g} from the moment every",
+        "session had loaded its page, plus the runs and drawings still in flight).",
+        "",
+        *table,
+        "",
+        "- Stroke → prediction is timed inside the page: from the `pointerup` of the stroke's last",
+        '  mouse release to the moment a "Prediction" `st.metric` with a value is in the DOM',
+        "  (MutationObserver, then the next animation frame). It includes the canvas sending the PNG,",
+        "  the script rerun (MNIST steps + predict) and the browser rendering the delta.",
+        "- Each session is its own headless Chromium (Debian's, via PyPI playwright) and so its own",
+        "  Streamlit session. Drawers A and B draw 1,0,7,… and 7,1,0,… with the mouse (several",
+        "  intermediate points per stroke) and press Clear between drawings; trainers C and D use the",
+        "  Train page's form and read the runs table (st.dataframe) after every run.",
+        RESULT_PASS if passed else "- Result: FAIL; see the notes below.",
+    ]
+    body += [f"- Note: {note}" for note in notes]
+    body.append(SECTION_END)
+    section = "\n".join(body) + "\n"
+    text = README.read_text() if README.is_file() else "# Benchmarks\n"
+    if SECTION_BEGIN in text and SECTION_END in text:
+        before, rest = text.split(SECTION_BEGIN, 1)
+        after = rest.split(SECTION_END, 1)[1].lstrip("\n")
+        text = before + section + ("\n" + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    README.write_text(text)
+    print(f"wrote the '## Browser and load' section of {README.relative_to(ROOT)}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=120, help="length of the load phase")
+    parser.add_argument("--solo", type=int, default=12, help="drawings in the solo baseline")
+    parser.add_argument("--max-runs", type=int, default=3, help="training runs per trainer at most")
+    parser.add_argument("--no-readme", action="store_true", help="print only")
+    args = parser.parse_args(argv)
+    if not 10 <= args.seconds <= 900:
+        parser.error("--seconds must be between 10 and 900 (the test is bounded)")
+    command = "python benchmarks/load_test.py" + (
+        f" --seconds {args.seconds:g}" if args.seconds != 120 else ""
+    )
+    began = time.monotonic()
+    result = run(args.seconds, args.solo, args.max_runs)
+    rows, notes, passed = summarise(result, args.seconds)
+    width = max(len(name) for name, _ in rows)
+    print()
+    for name, value in rows:
+        print(f"{name:<{width}}  {value}")
+    for note in notes:
+        print(f"NOTE {note}")
+    print(f"{'PASS' if passed else 'FAIL'} in {time.monotonic() - began:.0f} s")
+    if not args.no_readme:
+        write_readme(rows, notes, passed, args.seconds, result, command)
+    return 0 if passed else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
