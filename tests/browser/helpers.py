@@ -403,6 +403,31 @@ def wait_settled(page, key: str, quiet: float = 1.0) -> None:
         raise AssertionError("wait_settled returned before the quiet period: the page's wait is broken")
 
 
+def assert_clean(page, console, where: str) -> None:
+    """No exception box on the page and no error in the browser console."""
+    boxes = exceptions(page)
+    assert not boxes, f"{where}: exception box shown: {boxes}"
+    errors = console.take()
+    assert not errors, f"{where}: browser console errors: {errors}"
+
+
+def set_number(page, key: str, value: int) -> None:
+    """Type a value into the st.number_input with widget key ``key`` (commits on blur)."""
+    field = page.locator(f".st-key-{key} input")
+    field.fill(str(value))
+    field.press("Tab")
+
+
+def run_heading(page, name: str, status: str):
+    """Locator of the Train page's "<Run name> · <status>" heading."""
+    return page.get_by_role("heading", name=re.compile(rf"^{re.escape(name)} · {status}$"))
+
+
+def runs_table(page) -> list[dict[str, str]]:
+    frame = page.locator('[data-testid="stDataFrame"]').filter(has_text="Status").first
+    return dataframe_rows(frame)
+
+
 # Digits as strokes in canvas fractions (0..1 from the top-left), each a list of points
 # drawn with the mouse button held. Shapes a person would draw, not centred or full-size.
 DIGIT_STROKES: dict[int, list[list[tuple[float, float]]]] = {

@@ -18,25 +18,17 @@ pytestmark = pytest.mark.browser
 PAGES = ["Home", "Dataset", "Train", "Predictions", "Draw"]
 
 
-def assert_clean(page, console, where: str) -> None:
-    """No exception box on the page and no error in the browser console."""
-    boxes = helpers.exceptions(page)
-    assert not boxes, f"{where}: exception box shown: {boxes}"
-    errors = console.take()
-    assert not errors, f"{where}: browser console errors: {errors}"
-
-
 def test_every_page_opens_from_the_sidebar_without_errors(session_page):
     page, console = session_page
     assert helpers.nav_titles(page) == PAGES
-    assert_clean(page, console, "Home (first load)")
+    helpers.assert_clean(page, console, "Home (first load)")
     for title in PAGES[1:] + PAGES[:1]:
         helpers.go_to(page, title)
         current = helpers.nav_link(page, title).get_attribute("aria-current")
         assert current == "page", f"{title} is not the current page"
         assert page.locator('[data-testid="stMain"]').inner_text().strip(), f"{title} shows nothing"
         helpers.screenshot(page, f"page-{title.lower()}", full_page=True)
-        assert_clean(page, console, title)
+        helpers.assert_clean(page, console, title)
 
 
 def test_drawn_digits_are_recognised(session_page):
@@ -47,28 +39,12 @@ def test_drawn_digits_are_recognised(session_page):
     for digit in (1, 0, 7):
         canvas = helpers.clear_canvas(page, clear, "draw_canvas", gone=prediction)
         assert prediction.count() == 0, "the Prediction is still shown after Clear"
-        shown, milliseconds = helpers.draw_and_time(page, canvas, digit)
+        shown, _ = helpers.draw_and_time(page, canvas, digit)
         helpers.wait_idle(page)
+        assert helpers.ink_pixels(canvas) > 0, f"the {digit} is not on the canvas"
         assert prediction.inner_text().strip() == str(digit), f"drew {digit}, the page shows {shown}"
         helpers.screenshot(page, f"draw-{digit}")
-    assert_clean(page, console, "Draw")
-
-
-def set_number(page, key: str, value: int) -> None:
-    """Type a value into the st.number_input with widget key ``key`` (commits on blur)."""
-    field = page.locator(f".st-key-{key} input")
-    field.fill(str(value))
-    field.press("Tab")
-
-
-def run_heading(page, name: str, status: str):
-    """Locator of the Train page's "<Run name> · <status>" heading."""
-    return page.get_by_role("heading", name=re.compile(rf"^{re.escape(name)} · {status}$"))
-
-
-def runs_table(page) -> list[dict[str, str]]:
-    frame = page.locator('[data-testid="stDataFrame"]').filter(has_text="Status").first
-    return helpers.dataframe_rows(frame)
+    helpers.assert_clean(page, console, "Draw")
 
 
 def test_train_a_short_run_then_stop_a_long_one(session_page):
@@ -76,11 +52,11 @@ def test_train_a_short_run_then_stop_a_long_one(session_page):
     helpers.go_to(page, "Train")
 
     # A short run through the page's own form: 3,000 images, 2 epochs.
-    set_number(page, "train_size", 3000)
-    set_number(page, "train_epochs", 2)
+    helpers.set_number(page, "train_size", 3000)
+    helpers.set_number(page, "train_epochs", 2)
     page.evaluate(helpers.TRAIN_WATCH_JS)
     page.locator(".st-key-train_start button").click()
-    run_heading(page, "Run 1", "completed").wait_for(timeout=180_000)
+    helpers.run_heading(page, "Run 1", "completed").wait_for(timeout=180_000)
     helpers.wait_idle(page)
     seen = page.evaluate("() => window.__trainWatch.stop()")
     values = seen["values"]
@@ -89,28 +65,28 @@ def test_train_a_short_run_then_stop_a_long_one(session_page):
     )
     assert seen["chartWhileTraining"], "no live chart while training"
     assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2, "no loss/accuracy charts"
-    rows = runs_table(page)
+    rows = helpers.runs_table(page)
     assert [(row["Run"], row["Status"]) for row in rows] == [("Run 1", "completed")], rows
     assert "3,000" in rows[0]["Settings"] or "3000" in rows[0]["Settings"], rows[0]
     helpers.screenshot(page, "train-completed", full_page=True)
 
     # A long run (all 60,000 images, 20 epochs) stopped once it is under way.
-    set_number(page, "train_size", 60000)
-    set_number(page, "train_epochs", 20)
+    helpers.set_number(page, "train_size", 60000)
+    helpers.set_number(page, "train_epochs", 20)
     page.evaluate(helpers.TRAIN_WATCH_JS)
     page.locator(".st-key-train_start button").click()
     page.wait_for_function("() => window.__trainWatch.seen.values.some(value => value > 0)", timeout=120_000)
     helpers.screenshot(page, "train-live")
     # The live panel is drawn into a placeholder; a hidden copy of the button can linger.
     page.locator(".st-key-train_stop button").filter(visible=True).click()
-    run_heading(page, "Run 2", "stopped").wait_for(timeout=60_000)
+    helpers.run_heading(page, "Run 2", "stopped").wait_for(timeout=60_000)
     helpers.wait_idle(page)
     page.evaluate("() => window.__trainWatch.stop()")
-    rows = runs_table(page)
+    rows = helpers.runs_table(page)
     assert [(row["Run"], row["Status"]) for row in rows] == [("Run 1", "completed"), ("Run 2", "stopped")]
     epochs_done = float(rows[1]["Epochs"].split("/")[0])
     assert 0 < epochs_done < 20, f"the stopped run should be part-way: {rows[1]}"
-    assert_clean(page, console, "Train")
+    helpers.assert_clean(page, console, "Train")
 
 
 def pager_caption(page) -> str:
@@ -156,7 +132,7 @@ def test_predictions_mistakes_filter_and_page_turn(session_page):
         assert parse_pager(pager_caption(page)) == (2, pages, 101, min(200, mistakes), mistakes)
         assert inspected_option(page) != before, "the page turned but shows the same images"
         assert_inspected_is_a_mistake(page)
-    assert_clean(page, console, "Predictions")
+    helpers.assert_clean(page, console, "Predictions")
 
 
 def inspected_option(page) -> str:

@@ -1,0 +1,84 @@
+"""Regenerate the README's screenshots (docs/screenshots/*.png) from the real app in Chromium.
+
+Run from the repository root:  python tests/browser/readme_screenshots.py
+Starts `streamlit run app.py` on a free 127.0.0.1 port, drives one session through every
+page (a short training on Train, a drawn 7 on Draw), takes 1280x900 viewport shots and
+optimises them with Pillow (256-colour palette PNG). Stops the server afterwards.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from PIL import Image  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.browser import helpers  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+
+
+def optimise(path: Path) -> int:
+    """Rewrite ``path`` as a palette PNG (256 colours, optimised); return its size in bytes."""
+    with Image.open(path) as image:
+        palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=0)
+    palette.save(path, optimize=True)
+    return path.stat().st_size
+
+
+def shoot(page, name: str) -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.png"
+    page.mouse.move(5, 890)  # no hover effects in the picture
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    print(f"{path.relative_to(ROOT)}: {optimise(path) / 1024:.0f} KiB")
+
+
+def scroll_to(page, text: str) -> None:
+    page.get_by_text(text).first.scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, -80)")
+
+
+def main() -> int:
+    with helpers.StreamlitServer(name="readme-screenshots-server") as server, sync_playwright() as playwright:
+        browser = helpers.launch_chromium(playwright)
+        page, _ = helpers.new_page(browser)
+        helpers.open_app(page, server.url)
+        shoot(page, "home")
+        helpers.go_to(page, "Dataset")
+        shoot(page, "dataset")
+
+        helpers.go_to(page, "Train")
+        for key, value in (("train_size", 20000), ("train_epochs", 3)):
+            field = page.locator(f".st-key-{key} input")
+            field.fill(str(value))
+            field.press("Tab")
+        page.locator(".st-key-train_start button").click()
+        page.get_by_role("heading", name="Run 1 · completed").wait_for(timeout=300_000)
+        helpers.wait_idle(page)
+        shoot(page, "train")
+
+        helpers.go_to(page, "Predictions")
+        shoot(page, "predictions")
+        scroll_to(page, "Browse the test images")
+        shoot(page, "predictions-browser")
+
+        helpers.go_to(page, "Draw")
+        canvas = helpers.clear_canvas(
+            page, page.locator(".st-key-draw_clear button"), "draw_canvas",
+            gone=helpers.metric_value(page, "Prediction"),
+        )  # fmt: skip
+        helpers.draw_and_time(page, canvas, 7)
+        helpers.wait_idle(page)
+        shoot(page, "draw")
+        browser.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
