@@ -231,6 +231,24 @@ def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
     assert any(warning.value.startswith("The network is unsure: 10%") for warning in at.warning)
 
 
+def test_thick_pen_on_a_small_drawing_gets_a_hint(clear_examples):
+    at = new_app()
+    at.slider(key="draw_pen_width").set_value(30)
+    at.session_state[CANVAS_KEY] = drawn(clear_examples, 2, 100, 20, 150)
+    at.run()
+    assert len(predictions(at)) == 1
+    assert any(
+        info.value.startswith("The strokes are thick") and "30 px pen" in info.value for info in at.info
+    )
+    at.slider(key="draw_pen_width").set_value(16)
+    at.run()
+    assert not [info for info in at.info if info.value.startswith("The strokes are thick")]
+    at.session_state[CANVAS_KEY] = drawn(clear_examples, 2, 240, 20, 20)
+    at.slider(key="draw_pen_width").set_value(30)
+    at.run()
+    assert not [info for info in at.info if info.value.startswith("The strokes are thick")]
+
+
 def test_sure_prediction_has_no_unsure_hint(clear_examples):
     at = new_app()
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 0, 200, 40, 40)
