@@ -172,6 +172,9 @@ def upload_tab(active: ActiveModel) -> None:
         if isinstance(outcome, str):
             st.error(f"**{uploaded.name} cannot be classified.** {outcome}", icon=":material/broken_image:")
             return
+        # Named, so a file Streamlit's uploader refuses (over its size limit) cannot be
+        # mistaken for the one still classified here.
+        st.caption(f"Classified: **{uploaded.name}**")
         show_reading(outcome, chart_key="draw_upload_chart")
     show_steps(outcome, first_caption="1 · the photo as ink", source="photo")
 

@@ -297,6 +297,7 @@ def test_uploaded_scan_is_recognised(clear_examples, digit):
     assert not at.exception
     assert errors(at) == []
     assert predictions(at) == [str(digit)]
+    assert any(caption.value == f"Classified: **digit{digit}.png**" for caption in at.caption)
 
 
 def test_uploaded_text_file_gets_a_clear_error():
