@@ -39,9 +39,10 @@ def shoot(page, name: str) -> None:
     print(f"{path.relative_to(ROOT)}: {optimise(path) / 1024:.0f} KiB")
 
 
-def scroll_to(page, text: str) -> None:
-    page.get_by_text(text).first.scroll_into_view_if_needed()
-    page.evaluate("window.scrollBy(0, -80)")
+def scroll_to(page, heading: str) -> None:
+    """Scroll the heading named ``heading`` to the top of the view."""
+    page.get_by_role("heading", name=heading).first.evaluate("e => e.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
 
 
 def main() -> int:
@@ -61,12 +62,14 @@ def main() -> int:
         page.locator(".st-key-train_start button").click()
         page.get_by_role("heading", name="Run 1 · completed").wait_for(timeout=300_000)
         helpers.wait_idle(page)
+        scroll_to(page, "Train a network")
         shoot(page, "train")
 
         helpers.go_to(page, "Predictions")
         shoot(page, "predictions")
+        helpers.click_and_wait(page, page.locator(".st-key-predictions_mistakes_only label"))
         scroll_to(page, "Browse the test images")
-        shoot(page, "predictions-browser")
+        shoot(page, "predictions-mistakes")
 
         helpers.go_to(page, "Draw")
         canvas = helpers.clear_canvas(
