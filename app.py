@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from pages.common import render_sidebar
+from app_pages.common import render_sidebar
 
 st.set_page_config(page_title="MNIST Lab", page_icon=":material/draw:", layout="wide")
 
 navigation = st.navigation(
     [
-        st.Page("pages/home.py", title="Home", icon=":material/school:", default=True),
-        st.Page("pages/dataset.py", title="Dataset", icon=":material/grid_view:"),
-        st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
-        st.Page("pages/predictions.py", title="Predictions", icon=":material/fact_check:"),
-        st.Page("pages/draw.py", title="Draw", icon=":material/draw:"),
+        st.Page("app_pages/home.py", title="Home", icon=":material/school:", default=True),
+        st.Page("app_pages/dataset.py", title="Dataset", icon=":material/grid_view:"),
+        st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+        st.Page("app_pages/predictions.py", title="Predictions", icon=":material/fact_check:"),
+        st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
     ]
 )
 render_sidebar()

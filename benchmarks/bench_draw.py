@@ -51,7 +51,7 @@ STROKE_REPEATS = 30  # "like strokes": each call in a new thread after 250 ms id
 STROKE_GAP = 0.25
 BASELINE_REPEATS = 60
 APP_RERUNS = 20
-CANVAS_KEY = "draw_canvas"  # pages/draw.py's canvas key (importing the page would run it)
+CANVAS_KEY = "draw_canvas"  # app_pages/draw.py's canvas key (importing the page would run it)
 
 
 def drawing(image: np.ndarray, side: int = 200, top: int = 50, left: int = 30) -> np.ndarray:
@@ -181,7 +181,7 @@ def app_reruns(urls: list[str]) -> tuple[list[float], list[float]]:
     app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared_cache
     try:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-        at.switch_page("pages/draw.py")
+        at.switch_page("app_pages/draw.py")
         at.run()
         run_times = []
         for index in range(APP_RERUNS + 3):

@@ -2,7 +2,7 @@
 
 Prints figures and a ratio against a baseline measured in the same run:
 
-- page:     the real Train page (pages/train.py) run by Streamlit's AppTest: its own widgets
+- page:     the real Train page (app_pages/train.py) run by Streamlit's AppTest: its own widgets
             set the settings, its Start button trains, with the live progress bar and the two
             live charts drawn into real st.empty() placeholders (protobuf deltas, element ids,
             Plotly JSON, the forward-message queue). Time = the run's fit wall time
@@ -48,7 +48,7 @@ TARGET = 1.05
 class NavigationPagesManager(PagesManager):
     """Run app.py (st.navigation) on every AppTest run, as the real server does after its first.
 
-    With a pages/ folder next to app.py, AppTest would otherwise run the page file alone from
+    With a app_pages/ folder next to app.py, AppTest would otherwise run the page file alone from
     the second run on (see tests/test_app_train.py).
     """
 
@@ -68,7 +68,7 @@ def baseline_seconds(config: mnist_core.ModelConfig, x_train, y_train) -> float:
 def page_seconds(config: mnist_core.ModelConfig) -> tuple[float, float, int]:
     """Train ``config`` through the Train page; (fit seconds, seconds in the page's callbacks, redraws)."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=PAGE_TIMEOUT)
-    at.switch_page("pages/train.py")
+    at.switch_page("app_pages/train.py")
     at.run()
     at.radio(key="train_preset").set_value("seed").run()
     at.number_input(key="train_epochs").set_value(config.epochs)

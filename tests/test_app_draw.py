@@ -44,7 +44,7 @@ PLACEMENTS = [
 def new_app() -> AppTest:
     """A fresh session on the Draw page, run once."""
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.switch_page("pages/draw.py")
+    at.switch_page("app_pages/draw.py")
     at.run(timeout=120)
     return at
 
@@ -214,7 +214,7 @@ def test_clear_button_empties_the_canvas(clear_examples):
 
 def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
     """A session run whose weights are all zero outputs 10 % for every digit."""
-    from pages.common import Run
+    from app_pages.common import Run
 
     model = build_model(ModelConfig())
     model.set_weights([np.zeros_like(weights) for weights in model.get_weights()])
@@ -258,13 +258,13 @@ def test_sure_prediction_has_no_unsure_hint(clear_examples):
 
 
 def test_missing_default_model_explains_what_to_do(monkeypatch):
-    import pages.common
+    import app_pages.common
 
     def unusable():
         raise mnist_core.ModelFileError("No model file at models/default.keras.")
 
-    monkeypatch.setattr(pages.common, "load_default_model", unusable)
-    pages.common.load_default.clear()
+    monkeypatch.setattr(app_pages.common, "load_default_model", unusable)
+    app_pages.common.load_default.clear()
     try:
         at = new_app()
         assert not at.exception
@@ -272,7 +272,7 @@ def test_missing_default_model_explains_what_to_do(monkeypatch):
         assert any("Train" in info.value and "git checkout" in info.value for info in at.info)
         assert predictions(at) == [] and not at.tabs
     finally:
-        pages.common.load_default.clear()
+        app_pages.common.load_default.clear()
 
 
 # --- Upload tab -------------------------------------------------------------------------

@@ -12,13 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
+import app_pages.common
 import mnist_core
 import mnist_core.storage
-import pages.common
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 120  # importing TensorFlow and loading MNIST on 2 shared cores
@@ -26,20 +24,7 @@ FIRST_TEST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
 
 
 @pytest.fixture(autouse=True)
-def navigation_app(monkeypatch):
-    """Run app.py (st.navigation, the sidebar) around the page on every run, as the server does.
-
-    With a pages/ folder AppTest starts in Streamlit's old "pages directory" mode and, from
-    the second run on, runs the page file alone. The real server leaves that mode for good
-    once app.py calls st.navigation; setting the class flag the same way gives the real app.
-    """
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            PagesManager.uses_pages_directory = False
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
+def in_repo_root(monkeypatch):
     monkeypatch.chdir(APP.parent)  # .streamlit/config.toml is read from the working folder
 
 
@@ -80,7 +65,7 @@ def all_text(at: AppTest) -> str:
 
 
 def test_home_shows_the_lessons_shapes_predictions_and_score_without_training():
-    at = open_page("pages/home.py")
+    at = open_page("app_pages/home.py")
 
     shapes = dataframe_with(at, "shape").set_index("array")["shape"].to_dict()
     assert shapes == {
@@ -123,18 +108,20 @@ def test_home_shows_the_lessons_shapes_predictions_and_score_without_training():
 
     at.run()  # a rerun never trains
     assert not at.exception
-    assert pages.common.RUNS_KEY not in at.session_state or not at.session_state[pages.common.RUNS_KEY]
+    assert (
+        app_pages.common.RUNS_KEY not in at.session_state or not at.session_state[app_pages.common.RUNS_KEY]
+    )
     assert "home_run" not in at.session_state
 
 
 @pytest.mark.slow
 def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it():
-    at = open_page("pages/home.py")
+    at = open_page("app_pages/home.py")
     at.button(key="home_fit").click()
     at.run(timeout=900)
     assert not at.exception, [exception.message for exception in at.exception]
 
-    runs = at.session_state[pages.common.RUNS_KEY]
+    runs = at.session_state[app_pages.common.RUNS_KEY]
     assert len(runs) == 1
     (run,) = runs.values()
     assert at.session_state["home_run"] == run.id
@@ -154,14 +141,14 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it():
     assert predictions["predicted"].tolist() == expected, "step 7 predicts with the new run"
 
     at.run()  # a rerun shows the run again and does not train another
-    assert len(at.session_state[pages.common.RUNS_KEY]) == 1
+    assert len(at.session_state[app_pages.common.RUNS_KEY]) == 1
     assert dataframe_with(at, "val_accuracy")["epoch"].tolist() == [1, 2, 3, 4, 5]
 
     at.button(key="home_activate").click().run()
-    assert at.session_state[pages.common.ACTIVE_KEY] == run.id
+    assert at.session_state[app_pages.common.ACTIVE_KEY] == run.id
     assert any(run.name in markdown.value for markdown in at.sidebar.markdown)
 
-    at.switch_page("pages/train.py").run()  # the lesson run is one of the session's runs
+    at.switch_page("app_pages/train.py").run()  # the lesson run is one of the session's runs
     assert not at.exception
     assert run.name in dataframe_with(at, "Run")["Run"].tolist()
 
@@ -169,11 +156,11 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it():
 @pytest.fixture
 def fresh_caches():
     """Clear the shared dataset and default-model caches before and after the test."""
-    pages.common.load_dataset.clear()
-    pages.common.load_default.clear()
+    app_pages.common.load_dataset.clear()
+    app_pages.common.load_default.clear()
     yield
-    pages.common.load_dataset.clear()
-    pages.common.load_default.clear()
+    app_pages.common.load_dataset.clear()
+    app_pages.common.load_default.clear()
 
 
 def test_home_explains_an_unusable_default_model_and_still_offers_training(
@@ -182,7 +169,7 @@ def test_home_explains_an_unusable_default_model_and_still_offers_training(
     broken = tmp_path / "default.keras"
     broken.write_bytes(b"not a zip archive")
     monkeypatch.setattr(mnist_core.storage, "DEFAULT_MODEL_PATH", broken)
-    at = open_page("pages/home.py")
+    at = open_page("app_pages/home.py")
     assert any("default model could not be loaded" in error.value for error in at.error)
     assert any("No model to predict with" in info.value for info in at.info)
     assert any("No model to evaluate" in info.value for info in at.info)
@@ -192,7 +179,7 @@ def test_home_explains_an_unusable_default_model_and_still_offers_training(
 
 def test_home_explains_missing_data_with_how_to_set_mnist_path(fresh_caches, monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
-    at = open_page("pages/home.py")
+    at = open_page("app_pages/home.py")
     assert any("MNIST could not be loaded" in error.value for error in at.error)
     assert any("MNIST_PATH" in info.value for info in at.info)
     assert not at.dataframe, "the page stops after explaining"
@@ -212,7 +199,7 @@ def grid(at: AppTest) -> dict:
 
 
 def test_dataset_shows_the_four_arrays_as_the_lesson_prints_them():
-    at = open_page("pages/dataset.py")
+    at = open_page("app_pages/dataset.py")
     summary = dataframe_with(at, "dtype").set_index("array")
     assert summary.loc["train_images", "shape"] == "(60000, 28, 28)"
     assert summary.loc["test_labels", "shape"] == "(10000,)"
@@ -224,7 +211,7 @@ def test_dataset_shows_the_four_arrays_as_the_lesson_prints_them():
 
 def test_dataset_digit_filter_and_shuffle_change_the_grid(mnist):
     (_, y_train), (_, y_test) = mnist
-    at = open_page("pages/dataset.py")
+    at = open_page("app_pages/dataset.py")
     first = grid(at)
     assert first["digit"] is None and first["indices"] == list(range(40))
     assert first["labels"][:10] == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
@@ -250,7 +237,7 @@ def test_dataset_digit_filter_and_shuffle_change_the_grid(mnist):
 
 def test_dataset_picked_image_drives_the_pixel_view(mnist):
     (x_train, y_train), _ = mnist
-    at = open_page("pages/dataset.py")
+    at = open_page("app_pages/dataset.py")
     at.segmented_control(key="dataset_digit").set_value(8).run()
     picked = grid(at)["indices"][5]
     at.selectbox(key="dataset_image").set_value(picked).run()

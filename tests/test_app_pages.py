@@ -9,29 +9,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-PAGES = ["pages/home.py", "pages/dataset.py", "pages/train.py", "pages/predictions.py", "pages/draw.py"]
-
-
-@pytest.fixture(autouse=True)
-def navigation_app(monkeypatch):
-    """Make AppTest run app.py (st.navigation, the sidebar) around the page, as the server does.
-
-    With a pages/ folder AppTest starts in Streamlit's old "pages directory" mode and, after
-    ``switch_page``, runs the page file alone. The real server leaves that mode for good once
-    app.py calls st.navigation; setting the class flag the same way gives the real app.
-    """
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            PagesManager.uses_pages_directory = False
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
+PAGES = [
+    "app_pages/home.py",
+    "app_pages/dataset.py",
+    "app_pages/train.py",
+    "app_pages/predictions.py",
+    "app_pages/draw.py",
+]
 
 
 @pytest.mark.parametrize("page", PAGES)

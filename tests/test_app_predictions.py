@@ -1,6 +1,6 @@
 """AppTest of the Predictions page, checked against predictions made here with Keras directly.
 
-The page gets its evaluation from pages.common.evaluation_of (cached per model). The tests
+The page gets its evaluation from app_pages.common.evaluation_of (cached per model). The tests
 compute their own reference: the same model file, ``model.predict`` on the test images
 scaled here, no mnist_core preprocessing and no cache. The grid exposes the test indices it
 shows in ``st.session_state['predictions_shown']``; the inspector's options are the same list.
@@ -13,35 +13,20 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
 
+import app_pages.common
 import mnist_core
-import pages.common
 from mnist_core import ModelConfig, train
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
-PAGE = "pages/predictions.py"
+PAGE = "app_pages/predictions.py"
 SHOWN = "predictions_shown"
 PAGE_SIZE = 100
 
 
 @pytest.fixture(autouse=True)
-def navigation_app(monkeypatch):
-    """Run app.py (st.navigation, the sidebar) around the page, as the server does.
-
-    AppTest starts in Streamlit's old pages-directory mode because of the pages/ folder and
-    would run the page file alone after ``switch_page``; the server leaves that mode once
-    app.py calls st.navigation. Setting the class flag the same way gives the real app.
-    """
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            PagesManager.uses_pages_directory = False
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
+def in_repo_root(monkeypatch):
     monkeypatch.chdir(APP.parent)  # .streamlit/config.toml is read from the working folder
 
 
@@ -92,9 +77,9 @@ def reference_of(probabilities: np.ndarray, labels: np.ndarray) -> dict:
 @pytest.fixture
 def fresh_default_evaluation():
     """No cached evaluation of the default model, so this test's session computes it."""
-    pages.common._default_evaluation.clear()
+    app_pages.common._default_evaluation.clear()
     yield
-    pages.common._default_evaluation.clear()
+    app_pages.common._default_evaluation.clear()
 
 
 def test_fresh_session_shows_the_default_models_test_figures(reference):
@@ -206,7 +191,7 @@ def test_predictions_are_computed_once_per_model_not_per_run(fresh_default_evalu
     assert at.session_state["evaluations_computed"] == 1, "the cleared cache made this session score"
     at.run()
     at.toggle(key="predictions_mistakes_only").set_value(True).run()
-    at.switch_page("pages/home.py")
+    at.switch_page("app_pages/home.py")
     at.run()
     open_page(at)
     assert at.session_state["evaluations_computed"] == 1, "reruns and page switches reuse it"
@@ -219,7 +204,7 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(mnis
     (x_train, y_train), (x_test, y_test) = mnist
     config = ModelConfig(hidden_units=(32,), epochs=1, train_size=3000, seed=1)
     result = train(config, x_train, y_train)
-    run = pages.common.Run(
+    run = app_pages.common.Run(
         id="run-test",
         name="Run 1",
         config=config,
@@ -228,8 +213,8 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(mnis
         model=result.model,
     )
     at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state[pages.common.RUNS_KEY] = {run.id: run}
-    at.session_state[pages.common.ACTIVE_KEY] = run.id
+    at.session_state[app_pages.common.RUNS_KEY] = {run.id: run}
+    at.session_state[app_pages.common.ACTIVE_KEY] = run.id
     open_page(at)
     probabilities = result.model.predict(x_test.reshape(-1, 784).astype("float32") / 255.0, verbose=0)
     run_reference = reference_of(probabilities, y_test)
@@ -237,13 +222,13 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(mnis
     assert any("Run 1 (this session)" in markdown.value for markdown in at.markdown)
     assert at.session_state["evaluations_computed"] == 1
 
-    at.session_state[pages.common.ACTIVE_KEY] = None
+    at.session_state[app_pages.common.ACTIVE_KEY] = None
     at.run()
     assert any("Default model (shipped)" in markdown.value for markdown in at.markdown)
     assert at.session_state["evaluations_computed"] == 2, "the default model is scored once"
 
     for active in (run.id, None, run.id):
-        at.session_state[pages.common.ACTIVE_KEY] = active
+        at.session_state[app_pages.common.ACTIVE_KEY] = active
         at.run()
         assert not at.exception
     assert metric(at, "Test accuracy") == f"{run_reference['accuracy']:.2%}"
@@ -253,10 +238,18 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(mnis
 @pytest.fixture
 def fresh_caches():
     """Clear the shared dataset, default-model and evaluation caches before and after."""
-    for cached in (pages.common.load_dataset, pages.common.load_default, pages.common._default_evaluation):
+    for cached in (
+        app_pages.common.load_dataset,
+        app_pages.common.load_default,
+        app_pages.common._default_evaluation,
+    ):
         cached.clear()
     yield
-    for cached in (pages.common.load_dataset, pages.common.load_default, pages.common._default_evaluation):
+    for cached in (
+        app_pages.common.load_dataset,
+        app_pages.common.load_default,
+        app_pages.common._default_evaluation,
+    ):
         cached.clear()
 
 

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
@@ -23,27 +22,11 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 TIMEOUT = 300  # importing TensorFlow and training on 2 shared cores
 
 
-@pytest.fixture(autouse=True)
-def navigation_app(monkeypatch):
-    """Make AppTest run app.py (st.navigation) on every run, as the real server does.
-
-    The repo has a pages/ folder, so Streamlit starts in its old "pages directory" mode; the
-    real server leaves it for good the first time app.py calls st.navigation. AppTest resets
-    that class flag before every run, so from the second run on it would run the page file
-    alone, without app.py's sidebar. Setting the flag as the real server ends up is enough.
-    """
-
-    class NavigationPagesManager(PagesManager):
-        def __init__(self, *args, **kwargs):
-            PagesManager.uses_pages_directory = False
-            super().__init__(*args, **kwargs)
-
-    monkeypatch.setattr(app_test_module, "PagesManager", NavigationPagesManager)
 
 
 def open_train_page() -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.switch_page("pages/train.py")
+    at.switch_page("app_pages/train.py")
     at.run()
     assert not at.exception, at.exception
     return at
@@ -108,8 +91,8 @@ def test_training_adds_a_run_to_the_session_table_and_can_become_active():
     # A rerun, a widget change and a page switch never train again.
     at.run()
     at.radio(key="train_preset").set_value("best").run()
-    at.switch_page("pages/dataset.py").run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/dataset.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert not at.exception, at.exception
     assert len(session_runs(at)) == 2
     assert list(at.dataframe[0].value["Run"]) == [first.name, second.name]
@@ -153,8 +136,8 @@ def test_preset_fills_the_form_and_survives_a_page_switch():
     assert at.number_input(key="train_epochs").value == best.epochs
     assert at.slider(key="train_dropout").value == pytest.approx(best.dropout)
     assert at.toggle(key="train_augment").value is True
-    at.switch_page("pages/dataset.py").run()
-    at.switch_page("pages/train.py").run()
+    at.switch_page("app_pages/dataset.py").run()
+    at.switch_page("app_pages/train.py").run()
     assert at.radio(key="train_preset").value == "best"
     assert at.number_input(key="train_epochs").value == best.epochs
 
@@ -167,7 +150,7 @@ def test_preset_fills_the_form_and_survives_a_page_switch():
 
 
 def test_missing_data_says_how_to_set_mnist_path(monkeypatch, tmp_path):
-    from pages.common import load_dataset  # the same module object the app scripts use
+    from app_pages.common import load_dataset  # the same module object the app scripts use
 
     monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
     load_dataset.clear()

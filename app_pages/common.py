@@ -62,11 +62,7 @@ class Run:
     @property
     def usable(self) -> bool:
         """A model that can classify: trained at least one batch and not diverged."""
-        return (
-            self.model is not None
-            and self.status != mnist_core.DIVERGED
-            and bool(self.history.batch_step)
-        )
+        return self.model is not None and self.status != mnist_core.DIVERGED and bool(self.history.batch_step)
 
 
 @dataclass(frozen=True)

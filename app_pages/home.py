@@ -18,6 +18,20 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 import mnist_core
+from app_pages.common import (
+    ACTIVE_KEY,
+    ActiveModel,
+    Dataset,
+    Run,
+    active_model,
+    dataset_or_stop,
+    evaluation_of,
+    load_dataset,
+    load_default,
+    new_run,
+    runs,
+    set_active,
+)
 from mnist_core import (
     COMPLETED,
     DIVERGED,
@@ -35,20 +49,6 @@ from mnist_core import (
 from mnist_core.charts import dataset as dataset_charts
 from mnist_core.gallery import compose_grid
 from mnist_core.model import make_optimizer
-from pages.common import (
-    ACTIVE_KEY,
-    ActiveModel,
-    Dataset,
-    Run,
-    active_model,
-    dataset_or_stop,
-    evaluation_of,
-    load_dataset,
-    load_default,
-    new_run,
-    runs,
-    set_active,
-)
 
 HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
 FIRST = 10  # step 7 predicts the first ten test images, as the lesson does
@@ -295,7 +295,7 @@ def step_load(dataset: Dataset) -> None:
             "Their labels, `train_labels[:10]`: "
             + " ".join(f"**{label}**" for label in dataset.y_train[:FIRST])
         )
-        page_link("pages/dataset.py", "Explore the dataset", ":material/grid_view:")
+        page_link("app_pages/dataset.py", "Explore the dataset", ":material/grid_view:")
 
 
 def step_shapes(dataset: Dataset) -> None:
@@ -334,7 +334,9 @@ def step_shapes(dataset: Dataset) -> None:
             "`uint8` means whole numbers from 0 to 255: one byte per pixel, 0 for background, "
             "255 for full ink. Labels are the digits 0 to 9."
         )
-        page_link("pages/dataset.py", "Class counts, the average digit, pixel values", ":material/grid_view:")
+        page_link(
+            "app_pages/dataset.py", "Class counts, the average digit, pixel values", ":material/grid_view:"
+        )
 
 
 def step_build() -> None:
@@ -373,7 +375,7 @@ def step_build() -> None:
             f"`{hidden['layer']}` alone holds {hidden['parameters']:,} = 784 × 512 weights + 512 "
             "biases. Before training they are random, so the network guesses: about 1 in 10 right."
         )
-        page_link("pages/train.py", "Try more layers, more units or dropout", ":material/model_training:")
+        page_link("app_pages/train.py", "Try more layers, more units or dropout", ":material/model_training:")
 
 
 def step_compile() -> None:
@@ -421,7 +423,9 @@ def step_compile() -> None:
             hide_index=True,
             width="stretch",
         )
-        page_link("pages/train.py", "Try Adam or SGD and other learning rates", ":material/model_training:")
+        page_link(
+            "app_pages/train.py", "Try Adam or SGD and other learning rates", ":material/model_training:"
+        )
 
 
 @st.cache_resource(show_spinner=False)
@@ -482,8 +486,8 @@ def step_prepare(dataset: Dataset) -> None:
         st.plotly_chart(
             dataset_charts.vector_strip_figure(prepared["first"]), width="stretch", key="home_strip"
         )
-        page_link("pages/dataset.py", "See any image reshaped, pixel by pixel", ":material/grid_view:")
-        page_link("pages/draw.py", "How your own drawing is brought to MNIST's format", ":material/draw:")
+        page_link("app_pages/dataset.py", "See any image reshaped, pixel by pixel", ":material/grid_view:")
+        page_link("app_pages/draw.py", "How your own drawing is brought to MNIST's format", ":material/draw:")
 
 
 def step_fit(dataset: Dataset) -> None:
@@ -524,7 +528,7 @@ def step_fit(dataset: Dataset) -> None:
             else:
                 show_lesson_run(run)
         page_link(
-            "pages/train.py",
+            "app_pages/train.py",
             "Change the network and compare runs on live charts",
             ":material/model_training:",
         )
@@ -676,7 +680,9 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
         )
         st.caption(f"{int((predicted == truth).sum())} of the first {FIRST} right.")
         page_link(
-            "pages/predictions.py", "All 10,000 test predictions and every mistake", ":material/fact_check:"
+            "app_pages/predictions.py",
+            "All 10,000 test predictions and every mistake",
+            ":material/fact_check:",
         )
 
 
@@ -736,8 +742,8 @@ def step_evaluate(model: ActiveModel | None) -> None:
                 f"The book reports {BOOK_ACCURACY:.1%} for this network; another random start "
                 "(seed) gives a few tenths of a point more or less."
             )
-        page_link("pages/predictions.py", "Confusion matrix and mistakes", ":material/fact_check:")
-        page_link("pages/draw.py", "Draw a digit and test it yourself", ":material/draw:")
+        page_link("app_pages/predictions.py", "Confusion matrix and mistakes", ":material/fact_check:")
+        page_link("app_pages/draw.py", "Draw a digit and test it yourself", ":material/draw:")
 
 
 def training_record(model: ActiveModel) -> tuple[TrainingHistory, ModelConfig | None]:

@@ -1,6 +1,6 @@
 """Predictions: how the active model does on the 10,000 MNIST test images.
 
-The evaluation (one prediction pass over the test set) comes from pages.common.evaluation_of,
+The evaluation (one prediction pass over the test set) comes from app_pages.common.evaluation_of,
 cached per model. The confusion matrix and the filters rerun the page; paging and the image
 inspector live in a fragment, so a page turn only redraws the grid.
 """
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from app_pages.common import ActiveModel, Dataset, active_model, dataset_or_stop, evaluation_of, load_default
 from mnist_core import Evaluation, ModelConfig
 from mnist_core.charts.predictions import (
     cell_from_selection,
@@ -30,7 +31,6 @@ from mnist_core.gallery import (
     tile_box,
     tile_centres,
 )
-from pages.common import ActiveModel, Dataset, active_model, dataset_or_stop, evaluation_of, load_default
 
 PAGE_SIZE = 100  # images per grid page: 10 rows of 10
 FIRST = 10  # the lesson's step predicts the first ten test images
@@ -72,7 +72,7 @@ def _explain_missing_model() -> None:
         "`python -m mnist_core.train --preset best`, then reload this page.",
         icon=":material/build:",
     )
-    st.page_link("pages/train.py", label="Go to Train", icon=":material/model_training:")
+    st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
 
 
 def _init_state() -> None:

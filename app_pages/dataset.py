@@ -8,9 +8,9 @@ import numpy as np
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from app_pages.common import Dataset, dataset_or_stop, load_dataset
 from mnist_core import flatten_and_scale
 from mnist_core.charts import dataset as charts
-from pages.common import Dataset, dataset_or_stop, load_dataset
 
 SPLITS = {"train": "Training set", "test": "Test set"}
 DIGIT_CHOICES = ["All", *charts.DIGITS]
@@ -295,4 +295,6 @@ render_class_means(grid_split)
 st.divider()
 render_histogram(grid_split)
 st.divider()
-page_link("pages/train.py", label="Next: train a network on these images", icon=":material/model_training:")
+page_link(
+    "app_pages/train.py", label="Next: train a network on these images", icon=":material/model_training:"
+)

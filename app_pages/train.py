@@ -16,6 +16,17 @@ import time
 
 import streamlit as st
 
+from app_pages.common import (
+    ACTIVE_KEY,
+    ActiveModel,
+    Dataset,
+    Run,
+    dataset_or_stop,
+    evaluation_of,
+    new_run,
+    runs,
+    set_active,
+)
 from mnist_core import (
     COMPLETED,
     DIVERGED,
@@ -36,17 +47,6 @@ from mnist_core.charts.training import (
     update_curve_figure,
 )
 from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES
-from pages.common import (
-    ACTIVE_KEY,
-    ActiveModel,
-    Dataset,
-    Run,
-    dataset_or_stop,
-    evaluation_of,
-    new_run,
-    runs,
-    set_active,
-)
 
 RUNNING = "running"  # Run.status while fit is in progress
 STOP_WAIT_SECONDS = 5.0  # how long a new script run waits for an interrupted one to let go
@@ -131,8 +131,13 @@ def apply_preset() -> None:
 def render_settings() -> bool:
     """The preset picker and the settings form; True on the run where Start was pressed."""
     st.radio(
-        "Preset", list(PRESETS), key=PRESET_KEY, on_change=apply_preset, horizontal=True,
-        format_func=PRESET_LABELS.get, help="Fills in the form below; change anything before starting.",
+        "Preset",
+        list(PRESETS),
+        key=PRESET_KEY,
+        on_change=apply_preset,
+        horizontal=True,
+        format_func=PRESET_LABELS.get,
+        help="Fills in the form below; change anything before starting.",
     )
     with st.form("train_form"):
         st.markdown("**Network**")
@@ -145,11 +150,18 @@ def render_settings() -> bool:
         left, right = st.columns(2)
         left.selectbox("Optimizer", OPTIMIZERS, key="train_optimizer")
         right.number_input(
-            "Learning rate", min_value=0.0, max_value=100.0, step=0.0005, format="%g",
-            key="train_learning_rate", help="0.001 is a good start; 10 makes training diverge",
+            "Learning rate",
+            min_value=0.0,
+            max_value=100.0,
+            step=0.0005,
+            format="%g",
+            key="train_learning_rate",
+            help="0.001 is a good start; 10 makes training diverge",
         )
         left.selectbox(
-            "Schedule", SCHEDULES, key="train_schedule",
+            "Schedule",
+            SCHEDULES,
+            key="train_schedule",
             format_func={"constant": "constant", "cosine": "cosine decay to 0"}.get,
         )
         right.number_input("Epochs", min_value=1, max_value=200, step=1, key="train_epochs")
@@ -157,17 +169,28 @@ def render_settings() -> bool:
         st.markdown("**Data**")
         left, right = st.columns(2)
         left.number_input(
-            "Training images", min_value=100, max_value=FULL_TRAINING_SET, step=1000, key="train_size",
+            "Training images",
+            min_value=100,
+            max_value=FULL_TRAINING_SET,
+            step=1000,
+            key="train_size",
             help="A seeded random subset; 60000 = all of them",
         )
         right.slider(
-            "Validation split", 0.0, 0.45, step=0.05, key="train_validation_split",
+            "Validation split",
+            0.0,
+            0.45,
+            step=0.05,
+            key="train_validation_split",
             help="Share of the training images held out to measure validation loss and accuracy",
         )
         left.number_input("Seed", min_value=0, max_value=2**31 - 1, step=1, key="train_seed")
         right.toggle("Augment", key="train_augment", help="Random shifts, rotations and zoom while training")
         return st.form_submit_button(
-            "Start training", type="primary", icon=":material/play_arrow:", key="train_start",
+            "Start training",
+            type="primary",
+            icon=":material/play_arrow:",
+            key="train_start",
             width="stretch",
         )
 
@@ -226,7 +249,8 @@ def interrupted_message(run: Run, details: dict) -> str:
     epoch, batch, batches = position
     done = run.history.batch_step[-1] // batches
     where = (
-        f"after epoch {epoch} of {run.config.epochs}" if batch == batches
+        f"after epoch {epoch} of {run.config.epochs}"
+        if batch == batches
         else f"at epoch {epoch} of {run.config.epochs}, batch {batch} of {batches}"
     )
     return (
@@ -277,7 +301,10 @@ class LiveView:
         bar_column, stop_column = st.columns([4, 1], vertical_alignment="bottom")
         self.bar = bar_column.progress(0.0, text="Preparing the data and compiling the model…")
         stop_column.button(
-            "Stop", key="train_stop", icon=":material/stop_circle:", width="stretch",
+            "Stop",
+            key="train_stop",
+            icon=":material/stop_circle:",
+            width="stretch",
             help="End training after the current batch; the model trained so far is kept.",
         )
         loss_column, accuracy_column = st.columns(2)
@@ -337,8 +364,12 @@ def train_live(config: ModelConfig, dataset: Dataset) -> Run:
     started = time.perf_counter()
     try:
         result = train(
-            config, dataset.x_train, dataset.y_train,
-            on_batch=view.on_batch, on_epoch=view.on_epoch, on_model=hold,
+            config,
+            dataset.x_train,
+            dataset.y_train,
+            on_batch=view.on_batch,
+            on_epoch=view.on_epoch,
+            on_model=hold,
             should_stop=lambda: details["stop_requested"],
         )
         details["steps_per_epoch"] = result.steps_per_epoch
@@ -442,8 +473,11 @@ def render_metrics(run: Run) -> None:
         return
     if run.usable and st.session_state.get(ACTIVE_KEY) != run.id:
         st.button(
-            f"Use {run.name} for Predictions and Draw", key="train_activate_latest",
-            icon=":material/star:", on_click=set_active, args=(run.id,),
+            f"Use {run.name} for Predictions and Draw",
+            key="train_activate_latest",
+            icon=":material/star:",
+            on_click=set_active,
+            args=(run.id,),
         )
     elif run.usable:
         st.caption(f":material/star: {run.name} is the active model (see the sidebar).")
@@ -489,7 +523,8 @@ def render_runs() -> None:
     for run in session_runs:
         ensure_evaluated(run)
     st.dataframe(
-        runs_table(session_runs), hide_index=True,
+        runs_table(session_runs),
+        hide_index=True,
         column_config={
             "Val accuracy": st.column_config.NumberColumn(format="percent"),
             "Test accuracy": st.column_config.NumberColumn(format="percent"),
@@ -512,20 +547,34 @@ def render_run_actions(session_runs: list[Run]) -> None:
     ready = run.usable and run.status != RUNNING
     active = st.session_state.get(ACTIVE_KEY)
     active_column.button(
-        "Make active", key="train_make_active", icon=":material/star:", on_click=set_active, args=(run.id,),
-        disabled=not ready or active == run.id, width="stretch",
+        "Make active",
+        key="train_make_active",
+        icon=":material/star:",
+        on_click=set_active,
+        args=(run.id,),
+        disabled=not ready or active == run.id,
+        width="stretch",
         help="Predictions and Draw then use this run's model.",
     )
     default_column.button(
-        "Use the default model", key="train_use_default", on_click=set_active, args=(None,),
-        disabled=not active, width="stretch",
+        "Use the default model",
+        key="train_use_default",
+        on_click=set_active,
+        args=(None,),
+        disabled=not active,
+        width="stretch",
     )
     details = details_of(run)
     download_column.download_button(
-        "Download .keras", data=lambda: keras_bytes(run, details),
+        "Download .keras",
+        data=lambda: keras_bytes(run, details),
         file_name=f"mnist-{run.name.lower().replace(' ', '-')}.keras",
-        mime="application/octet-stream", key="train_download", icon=":material/download:",
-        disabled=not ready, on_click="ignore", width="stretch",
+        mime="application/octet-stream",
+        key="train_download",
+        icon=":material/download:",
+        disabled=not ready,
+        on_click="ignore",
+        width="stretch",
     )
     if run.id == st.session_state.get(LATEST_KEY):
         return  # its outcome is shown above
@@ -546,7 +595,10 @@ def render_comparison(session_runs: list[Run]) -> None:
     st.session_state[COMPARE_KEY] = [key for key in st.session_state[COMPARE_KEY] if key in by_id]
     chosen_column, curve_column = st.columns([3, 2])
     chosen = chosen_column.multiselect(
-        "Runs", list(by_id), key=COMPARE_KEY, format_func=lambda key: by_id[key].name,
+        "Runs",
+        list(by_id),
+        key=COMPARE_KEY,
+        format_func=lambda key: by_id[key].name,
     )
     curve = curve_column.selectbox("Curve", list(COMPARISONS), key="train_compare_curve")
     if not chosen:

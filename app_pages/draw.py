@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
+from app_pages.common import ActiveModel, active_model
 from mnist_core import BlankImageError, MnistLabError
 from mnist_core.charts.drawing import (
     STEP_CAPTIONS,
@@ -19,7 +20,6 @@ from mnist_core.charts.drawing import (
     read_upload,
     step_tiles,
 )
-from pages.common import ActiveModel, active_model
 
 CANVAS_SIZE = 280  # pixels; 10x MNIST's 28
 CANVAS_KEY = "draw_canvas"
