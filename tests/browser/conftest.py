@@ -64,6 +64,8 @@ def session_page(request, app_server, chromium):
     if report is not None and report.failed:
         name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
         helpers.screenshot(page, f"FAILED-{name}", full_page=True)
+        if hasattr(app_server, "log_tail"):  # shown by pytest with the failure
+            print(f"--- last lines of {app_server.log_path}:\n{app_server.log_tail(60)}")
     page.context.close()
 
 

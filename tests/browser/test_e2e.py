@@ -20,8 +20,8 @@ PAGES = ["Home", "Dataset", "Train", "Predictions", "Draw"]
 
 def test_every_page_opens_from_the_sidebar_without_errors(session_page):
     page, console = session_page
-    assert helpers.nav_titles(page) == PAGES
     helpers.assert_clean(page, console, "Home (first load)")
+    assert helpers.nav_titles(page) == PAGES
     for title in PAGES[1:] + PAGES[:1]:
         helpers.go_to(page, title)
         current = helpers.nav_link(page, title).get_attribute("aria-current")
