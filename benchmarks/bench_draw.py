@@ -266,6 +266,10 @@ def strokes_like(model, rgba: np.ndarray, url: str, busy: int) -> None:
     print(f"\nLike strokes (new thread after {STROKE_GAP * 1000:.0f} ms idle), {busy} CPU-burning processes:")
     centred = canvas_to_mnist(rgba)
     summary("  predict_proba", timed_like_strokes(lambda: predict_proba(model, centred)))
+    summary(
+        "  model.predict_on_batch (reference)",
+        timed_like_strokes(lambda: model.predict_on_batch(centred.reshape(1, 784))),
+    )
     summary("  page handling of a stroke", timed_like_strokes(lambda: page_handling(url, model)))
     forward = numpy_forward(model)
     if forward is not None:
