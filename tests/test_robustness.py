@@ -23,9 +23,15 @@ import mnist_core.storage
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"  # run pytest from the repo root so .streamlit/config.toml is read
-PAGES = ["pages/home.py", "pages/dataset.py", "pages/train.py", "pages/predictions.py", "pages/draw.py"]
-NEEDS_MODEL = {"pages/home.py", "pages/predictions.py", "pages/draw.py"}  # they classify with it
-NEEDS_DATA = {"pages/home.py", "pages/dataset.py", "pages/train.py", "pages/predictions.py"}
+PAGES = [
+    "app_pages/home.py",
+    "app_pages/dataset.py",
+    "app_pages/train.py",
+    "app_pages/predictions.py",
+    "app_pages/draw.py",
+]
+NEEDS_MODEL = {"app_pages/home.py", "app_pages/predictions.py", "app_pages/draw.py"}  # they classify with it
+NEEDS_DATA = {"app_pages/home.py", "app_pages/dataset.py", "app_pages/train.py", "app_pages/predictions.py"}
 MODEL_ERROR = "The default model could not be loaded."
 DATA_ERROR = "MNIST could not be loaded."
 
@@ -102,7 +108,7 @@ def test_corrupt_default_model_gives_a_clear_error_on_every_page(corrupt_default
 
 def test_corrupt_default_model_leaves_training_usable(corrupt_default_model):
     """With the shipped model broken, a model trained on Train makes Draw usable again."""
-    at = run_page("pages/train.py")
+    at = run_page("app_pages/train.py")
     at.number_input(key="train_size").set_value(1000)
     at.number_input(key="train_epochs").set_value(1)
     at.button(key="train_start").click()
@@ -111,7 +117,7 @@ def test_corrupt_default_model_leaves_training_usable(corrupt_default_model):
     assert any("Trained 1 epochs" in text for text in texts(at.success)), texts(at.success)
     at.button(key="train_activate_latest").click()
     at.run(timeout=180)
-    at.switch_page("pages/draw.py")
+    at.switch_page("app_pages/draw.py")
     at.run(timeout=180)
     assert not at.exception
     assert not [text for text in texts(at.error) if MODEL_ERROR in plain(text)]
@@ -161,7 +167,7 @@ def test_missing_dataset_gives_a_clear_error_on_every_page(missing_dataset, page
 
 def test_draw_page_works_without_the_dataset(missing_dataset):
     """Draw needs only a model: it still shows the canvas instructions and no error."""
-    at = run_page("pages/draw.py")
+    at = run_page("app_pages/draw.py")
     assert not at.exception and not at.error
     assert any(text.startswith("Draw one digit") for text in texts(at.info))
     assert any("Default model" in text for text in texts(at.caption))
@@ -180,7 +186,7 @@ def test_no_network_gives_a_clear_error(no_network, page):
 
 def test_dataset_error_is_not_cached_so_fixing_the_path_recovers(missing_dataset, monkeypatch, mnist):
     """After the user fixes MNIST_PATH, the next rerun loads the data: the failure was not cached."""
-    at = run_page("pages/dataset.py")
+    at = run_page("app_pages/dataset.py")
     assert any(DATA_ERROR in plain(text) for text in texts(at.error))
     monkeypatch.setenv("MNIST_PATH", str(ROOT.parent / "shared" / "data" / "mnist.npz"))
     at.run(timeout=180)
@@ -193,7 +199,7 @@ def test_dataset_error_is_not_cached_so_fixing_the_path_recovers(missing_dataset
 
 def test_nan_diverging_run_is_reported_and_not_made_active(clean_caches):
     """RMSprop at learning rate 100: the loss becomes NaN; the page says what to change."""
-    at = run_page("pages/train.py")
+    at = run_page("app_pages/train.py")
     at.number_input(key="train_size").set_value(1000)
     at.number_input(key="train_epochs").set_value(2)
     at.number_input(key="train_learning_rate").set_value(100.0)
@@ -204,7 +210,7 @@ def test_nan_diverging_run_is_reported_and_not_made_active(clean_caches):
     assert diverged, texts(at.error)
     assert "Lower the learning rate" in diverged[0]
     assert not [button for button in at.button if button.key == "train_activate_latest"]
-    at.switch_page("pages/draw.py")
+    at.switch_page("app_pages/draw.py")
     at.run(timeout=180)
     assert not at.exception
     assert any("Default model" in text for text in texts(at.caption))  # Draw still works
@@ -221,7 +227,7 @@ def rss_mb():
         return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
 
 (x_train, y_train), _ = load_mnist()
-train(preset("seed").replace(epochs=1), x_train, y_train)  # compiles and warms TensorFlow up
+train(preset("seed").replace(epochs=1, train_size=1000), x_train, y_train)  # warms TensorFlow up
 loaded = rss_mb()
 result = train(preset("seed").replace(epochs=2), x_train, y_train)
 print(json.dumps({"loaded": loaded, "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
@@ -234,8 +240,8 @@ def test_full_mnist_training_keeps_no_float_copy_of_the_training_set():
     """A seed run on all 60,000 images must not hold float32 copies of them (188 MB each).
 
     Fed as floats, Keras' fit held the float array plus its own tensor copy: the peak rose
-    about 520 MB above the loaded data and the served app peaked at 1.4 GB, over the 1.2 GB
-    Community Cloud budget. Fed as uint8 (scaled per batch) it rises about 150 MB.
+    510 MB above the loaded data and the served app peaked at 1.4 GB, over the 1.2 GB
+    Community Cloud budget. Fed as uint8 (scaled per batch) it rises 83 MB.
     """
     import json
     import os
@@ -243,7 +249,11 @@ def test_full_mnist_training_keeps_no_float_copy_of_the_training_set():
     import sys
 
     output = subprocess.run(
-        [sys.executable, "-c", MEMORY_PROBE], capture_output=True, text=True, cwd=ROOT, timeout=900,
+        [sys.executable, "-c", MEMORY_PROBE],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=900,
         env={**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "2"},
     )
     assert output.returncode == 0, output.stderr[-2000:]
