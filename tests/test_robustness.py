@@ -420,3 +420,23 @@ def test_two_users_training_at_once_both_finish_and_see_only_their_run(browser, 
         assert not console.take()
     for page, _, _ in users:
         page.context.close()
+
+
+@pytest.mark.browser
+def test_first_request_after_a_start_can_be_a_deep_link(browser):
+    """A bookmark to /draw as a fresh server's very first request gets the whole app.
+
+    With the page scripts in a folder named pages/, Streamlit ran that first request in its
+    legacy mode: raw file names in the sidebar, no app.py (no model panel, title "draw").
+    """
+    from tests.browser import helpers
+
+    with helpers.StreamlitServer(name="robustness-deep-link-server") as server:
+        page, console = helpers.new_page(browser)
+        helpers.open_app(page, server.url, "draw")
+        assert helpers.nav_titles(page) == ["Home", "Dataset", "Train", "Predictions", "Draw"]
+        assert page.title() == "MNIST Lab"
+        assert "Active model" in page.locator('[data-testid="stSidebarUserContent"]').inner_text()
+        assert page.locator(helpers.CANVAS).count() == 1
+        assert not helpers.exceptions(page)
+        page.context.close()
