@@ -87,9 +87,10 @@ def predict_proba(model: keras.Model, images) -> np.ndarray:
 
     Up to ``NUMPY_MAX_ROWS`` images (the Draw page's one image) go through a NumPy forward
     pass of the model's own weights when the model is a plain chain of Dense layers (see
-    ``numpy_forward_pass``): about 0.3 ms, and steady on a busy CPU, where
-    ``predict_on_batch`` waited 35-231 ms for TensorFlow's thread pools. Other models, and
-    bigger inputs, use ``predict_on_batch`` (in chunks of ``PREDICT_CHUNK`` rows).
+    ``numpy_forward_pass``): 0.12 ms back to back, about 1.1 ms in a fresh thread as a
+    Streamlit rerun makes it, and steady on a busy CPU, where ``predict_on_batch`` waited
+    up to 35-231 ms for TensorFlow's thread pools. Other models, and bigger inputs, use
+    ``predict_on_batch`` (in chunks of ``PREDICT_CHUNK`` rows).
     """
     batch = as_model_input(images)
     if 0 < len(batch) <= NUMPY_MAX_ROWS:
