@@ -140,23 +140,23 @@ def assert_numpy_path_matches_keras(model, images):
 
 
 @pytest.fixture(scope="module")
-def test_images(mnist):
+def sample_images(mnist):
     return flatten_and_scale(mnist[1][0][:NUMPY_MAX_ROWS])
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))
-def test_numpy_path_matches_keras_for_presets(name, test_images):
+def test_numpy_path_matches_keras_for_presets(name, sample_images):
     model = spread_weights(build_model(PRESETS[name]))  # 'best' has augmentation layers and dropout
-    assert_numpy_path_matches_keras(model, test_images)
-    assert_numpy_path_matches_keras(model, test_images[:1])  # the Draw page's one image
+    assert_numpy_path_matches_keras(model, sample_images)
+    assert_numpy_path_matches_keras(model, sample_images[:1])  # the Draw page's one image
 
 
 @pytest.mark.parametrize("hidden, output", [
     ("relu", "softmax"), ("tanh", "softmax"), ("sigmoid", "softmax"), ("gelu", "softmax"),
     ("linear", "softmax"), ("softmax", "softmax"), ("relu", "linear"), ("gelu", "sigmoid"),
 ])
-def test_numpy_path_matches_keras_for_each_activation(hidden, output, test_images):
-    assert_numpy_path_matches_keras(spread_weights(dense_model(hidden, output)), test_images)
+def test_numpy_path_matches_keras_for_each_activation(hidden, output, sample_images):
+    assert_numpy_path_matches_keras(spread_weights(dense_model(hidden, output)), sample_images)
 
 
 def test_numpy_gelu_is_keras_exact_erf_gelu():
@@ -168,15 +168,15 @@ def test_numpy_gelu_is_keras_exact_erf_gelu():
     assert np.abs(approximate - exact).max() > 1e-4
 
 
-def test_numpy_path_on_the_shipped_default_model(test_images):
+def test_numpy_path_on_the_shipped_default_model(sample_images):
     model, _ = load_default_model()
-    assert_numpy_path_matches_keras(model, test_images)
+    assert_numpy_path_matches_keras(model, sample_images)
 
 
-def test_numpy_path_on_a_sequential_model(test_images):
+def test_numpy_path_on_a_sequential_model(sample_images):
     model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(32, activation="tanh"),
                               keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax")])
-    assert_numpy_path_matches_keras(spread_weights(model), test_images)
+    assert_numpy_path_matches_keras(spread_weights(model), sample_images)
 
 
 def layer_norm_model():
@@ -198,22 +198,22 @@ def residual_model():
     lambda: dense_model(keras.activations.leaky_relu),
     lambda: dense_model(lambda values: keras.activations.gelu(values, approximate=True)),
 ], ids=["LayerNormalization", "Add (two inputs)", "leaky_relu", "approximate gelu"])
-def test_unsupported_models_fall_back_to_keras(make_model, test_images):
+def test_unsupported_models_fall_back_to_keras(make_model, sample_images):
     model = spread_weights(make_model())
     assert numpy_forward_pass(model) is None
-    expected = model.predict(test_images[:3], verbose=0)
-    np.testing.assert_allclose(predict_proba(model, test_images[:3]), expected, atol=1e-5)
+    expected = model.predict(sample_images[:3], verbose=0)
+    np.testing.assert_allclose(predict_proba(model, sample_images[:3]), expected, atol=1e-5)
 
 
-def test_one_image_does_not_call_predict_on_batch(monkeypatch, test_images):
+def test_one_image_does_not_call_predict_on_batch(monkeypatch, sample_images):
     model = spread_weights(dense_model("relu"))
-    expected = model.predict(test_images[:1], verbose=0)
+    expected = model.predict(sample_images[:1], verbose=0)
 
     def refuse(*args, **kwargs):
         raise AssertionError("predict_on_batch called for one image")
 
     monkeypatch.setattr(keras.Model, "predict_on_batch", refuse)
-    np.testing.assert_allclose(predict_proba(model, test_images[0]), expected, atol=1e-5)
+    np.testing.assert_allclose(predict_proba(model, sample_images[0]), expected, atol=1e-5)
 
 
 @pytest.mark.parametrize("rows", [NUMPY_MAX_ROWS + 1, 700])
@@ -225,9 +225,9 @@ def test_large_batches_use_keras_and_agree(monkeypatch, mnist, rows):
     np.testing.assert_allclose(predict_proba(model, images), expected, atol=1e-5)
 
 
-def test_cache_does_not_keep_the_model_alive(test_images):
+def test_cache_does_not_keep_the_model_alive(sample_images):
     model = spread_weights(dense_model("relu"))
-    predict_proba(model, test_images[:1])
+    predict_proba(model, sample_images[:1])
     assert model in model_module._cache
     entries = len(model_module._cache)
     reference = weakref.ref(model)
@@ -253,7 +253,7 @@ def test_training_after_caching_refreshes_the_weights(through, small_mnist):
     np.testing.assert_allclose(after, model.predict(images, verbose=0), atol=1e-5)
 
 
-def test_weights_changing_while_copied_are_not_cached(monkeypatch, test_images):
+def test_weights_changing_while_copied_are_not_cached(monkeypatch, sample_images):
     """A model being trained (its optimizer step moves during the copy) goes to predict_on_batch."""
     keras.utils.set_random_seed(0)
     model = spread_weights(build_model(ModelConfig(hidden_units=(32,))))
@@ -266,16 +266,17 @@ def test_weights_changing_while_copied_are_not_cached(monkeypatch, test_images):
 
     monkeypatch.setattr(model_module, "_dense_stack", copy_during_a_training_step)
     assert numpy_forward_pass(model) is None and model not in model_module._cache
-    expected = model.predict(test_images[:2], verbose=0)
-    np.testing.assert_allclose(predict_proba(model, test_images[:2]), expected, atol=1e-5)
+    expected = model.predict(sample_images[:2], verbose=0)
+    np.testing.assert_allclose(predict_proba(model, sample_images[:2]), expected, atol=1e-5)
 
 
-def test_threads_share_one_cached_copy(test_images):
+def test_threads_share_one_cached_copy(sample_images):
     model = spread_weights(dense_model("gelu"))
     with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda index: predict_proba(model, test_images[index]), range(32)))
+        results = list(pool.map(lambda index: predict_proba(model, sample_images[index]), range(32)))
         stacks = set(map(id, pool.map(lambda _: numpy_forward_pass(model), range(8))))
-    np.testing.assert_allclose(np.concatenate(results), model.predict(test_images[:32], verbose=0), atol=1e-5)
+    expected = model.predict(sample_images[:32], verbose=0)
+    np.testing.assert_allclose(np.concatenate(results), expected, atol=1e-5)
     assert len(stacks) == 1
 
 
