@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from mnist_core import load_model
-from mnist_core.train import main
+from mnist_core.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -70,3 +70,10 @@ def test_cli_diverging_run_exits_1_and_saves_nothing(tmp_path, capsys):
     assert main(arguments) == 1
     assert "diverged" in capsys.readouterr().out
     assert not out.exists()
+
+
+def test_running_the_cli_in_process_keeps_the_train_function():
+    """`mnist_core.train` stays the training function: the CLI lives in mnist_core.cli."""
+    import mnist_core
+
+    assert callable(mnist_core.train) and mnist_core.train.__module__ == "mnist_core.training"
