@@ -32,3 +32,24 @@ def small_mnist(mnist):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium (playwright Browser) for every browser test of the run.
+
+    Playwright's sync API allows one instance per thread, so every test that drives a
+    browser, in tests/browser/ or beside the AppTests, takes this fixture.
+    """
+    from tests.browser import helpers
+
+    try:
+        helpers.require_chromium()
+    except helpers.BrowserSetupError as error:
+        pytest.fail(str(error), pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = helpers.launch_chromium(playwright)
+        yield browser
+        browser.close()

@@ -275,24 +275,16 @@ def test_missing_data_stops_with_how_to_set_mnist_path(fresh_caches, monkeypatch
 
 
 @pytest.fixture(scope="module")
-def served_app():
-    """The real app on a free 127.0.0.1 port and a headless Chromium, for this module's browser test."""
-    from playwright.sync_api import sync_playwright
-
+def served_app(chromium):
+    """The real app on a free 127.0.0.1 port, and the run's headless Chromium."""
     from tests.browser import helpers
 
     try:
-        helpers.require_chromium()
         server = helpers.StreamlitServer(name="predictions-browser-server").start()
     except helpers.BrowserSetupError as error:
         pytest.fail(str(error), pytrace=False)
-    try:
-        with sync_playwright() as playwright:
-            browser = helpers.launch_chromium(playwright)
-            yield server, browser
-            browser.close()
-    finally:
-        server.stop()
+    yield server, chromium
+    server.stop()
 
 
 def click_at_fraction(page, selector: str, x: float, y: float) -> None:

@@ -36,21 +36,6 @@ def app_server():
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    """A headless Chromium for the whole run (playwright Browser)."""
-    try:
-        helpers.require_chromium()
-    except helpers.BrowserSetupError as error:
-        pytest.fail(str(error), pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = helpers.launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def session_page(request, app_server, chromium):
     """A fresh Streamlit session: (page, console log), at the app's home page.
