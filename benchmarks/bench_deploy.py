@@ -145,10 +145,12 @@ class RssSampler(threading.Thread):
 
 def bare_tensorflow_import() -> tuple[int, float, float]:
     """Peak RSS (bytes), wall seconds and CPU seconds of ``python -c 'import tensorflow'``."""
-    code = (
+    code = (  # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent
         "import resource, time; started = time.perf_counter(); import tensorflow; "
         "usage = resource.getrusage(resource.RUSAGE_SELF); "
-        "print(usage.ru_maxrss, time.perf_counter() - started, usage.ru_utime + usage.ru_stime)"
+        "peak = next(int(line.split()[1]) for line in open('/proc/self/status') "
+        "if line.startswith('VmHWM')); "
+        "print(peak, time.perf_counter() - started, usage.ru_utime + usage.ru_stime)"
     )
     output = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, env=server_env(), check=True
