@@ -285,28 +285,11 @@ def robustness_server():
     server.stop()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's headless Chromium (playwright Browser) for this module."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import helpers
-
-    try:
-        helpers.require_chromium()
-    except helpers.BrowserSetupError as error:
-        pytest.fail(str(error), pytrace=False)
-    with sync_playwright() as playwright:
-        chromium = helpers.launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-
-
-def open_session(browser, server, title: str):
+def open_session(chromium, server, title: str):
     """A new browser session at the app's root (not a deep link), then ``title`` via the sidebar."""
     from tests.browser import helpers
 
-    page, console = helpers.new_page(browser)
+    page, console = helpers.new_page(chromium)
     helpers.open_app(page, server.url)
     helpers.go_to(page, title)
     return page, console
@@ -352,10 +335,10 @@ def press_rerun(page, times: int, pause_ms: int) -> int:
 
 
 @pytest.mark.browser
-def test_rapid_reruns_on_draw_keep_the_prediction(browser, robustness_server):
+def test_rapid_reruns_on_draw_keep_the_prediction(chromium, robustness_server):
     from tests.browser import helpers
 
-    page, console = open_session(browser, robustness_server, "Draw")
+    page, console = open_session(chromium, robustness_server, "Draw")
     canvas = page.locator(helpers.CANVAS).first
     canvas.wait_for()
     shown, _ = helpers.draw_and_time(page, canvas, 7)
@@ -370,12 +353,12 @@ def test_rapid_reruns_on_draw_keep_the_prediction(browser, robustness_server):
 
 
 @pytest.mark.browser
-def test_rapid_reruns_during_training_keep_one_usable_stopped_run(browser, robustness_server):
+def test_rapid_reruns_during_training_keep_one_usable_stopped_run(chromium, robustness_server):
     """Quick clicks on the preset while training interrupt the script run (the rerun shortcut R is
     ignored while a run is in progress): the run is kept, stopped and usable; Start works again."""
     from tests.browser import helpers
 
-    page, console = open_session(browser, robustness_server, "Train")
+    page, console = open_session(chromium, robustness_server, "Train")
     page.get_by_role("button", name=re.compile("Start training")).click()
     page.get_by_text(re.compile(r"Epoch \d+/\d+ · batch")).first.wait_for(timeout=300_000)
     for label in [BEST_PRESET, SEED_PRESET] * 3:  # each click is a rerun request
@@ -398,12 +381,12 @@ def test_rapid_reruns_during_training_keep_one_usable_stopped_run(browser, robus
 
 
 @pytest.mark.browser
-def test_two_users_training_at_once_both_finish_and_see_only_their_run(browser, robustness_server):
+def test_two_users_training_at_once_both_finish_and_see_only_their_run(chromium, robustness_server):
     from tests.browser import helpers
 
     users = []
     for epochs in (2, 3):
-        page, console = open_session(browser, robustness_server, "Train")
+        page, console = open_session(chromium, robustness_server, "Train")
         fill_number(page, "Training images", 20000)
         fill_number(page, "Epochs", epochs)
         users.append((page, console, epochs))
@@ -425,7 +408,7 @@ def test_two_users_training_at_once_both_finish_and_see_only_their_run(browser, 
 
 
 @pytest.mark.browser
-def test_first_request_after_a_start_can_be_a_deep_link(browser):
+def test_first_request_after_a_start_can_be_a_deep_link(chromium):
     """A bookmark to /draw as a fresh server's very first request gets the whole app.
 
     With the page scripts in a folder named pages/, Streamlit ran that first request in its
@@ -434,7 +417,7 @@ def test_first_request_after_a_start_can_be_a_deep_link(browser):
     from tests.browser import helpers
 
     with helpers.StreamlitServer(name="robustness-deep-link-server") as server:
-        page, console = helpers.new_page(browser)
+        page, console = helpers.new_page(chromium)
         helpers.open_app(page, server.url, "draw")
         assert helpers.nav_titles(page) == ["Home", "Dataset", "Train", "Predictions", "Draw"]
         assert page.title() == "MNIST Lab"
