@@ -72,10 +72,11 @@ def load_model(path: str | os.PathLike) -> tuple[keras.Model, dict]:
     try:
         model = keras.saving.load_model(path, compile=True, safe_mode=True)
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
+        shown = _display_path(path)
         raise ModelFileError(
-            f"{path.name} is not a usable Keras model ({type(error).__name__}: {error}). The "
-            "file is corrupt or from an incompatible version: restore it (git checkout "
-            f"{path.name}) or retrain it with `python -m mnist_core.train --preset best`."
+            f"{shown} exists but Keras cannot read it as a model ({type(error).__name__}); the "
+            "file is corrupt or from an incompatible version; restore it (`git checkout -- "
+            f"{shown}`) or retrain it with `python -m mnist_core.train --preset best --out {shown}`."
         ) from error
     if tuple(model.input_shape) != (None, 784) or tuple(model.output_shape) != (None, 10):
         raise ModelFileError(
@@ -83,6 +84,14 @@ def load_model(path: str | os.PathLike) -> tuple[keras.Model, dict]:
             "maps (None, 784) to (None, 10)."
         )
     return model, _read_sidecar(path)
+
+
+def _display_path(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it (models/default.keras), else as is."""
+    try:
+        return str(path.resolve().relative_to(MODELS_DIR.parent))
+    except ValueError:
+        return str(path)
 
 
 def _read_sidecar(path: Path) -> dict:

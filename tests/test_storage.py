@@ -127,7 +127,7 @@ BROKEN = {
 def test_corrupt_file_raises_model_file_error(tmp_path, saved, damage):
     path = tmp_path / "broken.keras"
     path.write_bytes(damage(saved[0].read_bytes()))
-    with pytest.raises(ModelFileError, match="broken.keras is not a usable Keras model"):
+    with pytest.raises(ModelFileError, match="broken.keras exists but Keras cannot read it as a model"):
         load_model(path)
 
 
@@ -150,7 +150,7 @@ def test_unsafe_lambda_layer_is_refused(tmp_path):
     inputs = keras.Input(shape=(784,))
     outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Lambda(lambda x: x * 2)(inputs))
     keras.Model(inputs, outputs).save(tmp_path / "lambda.keras")
-    with pytest.raises(ModelFileError, match="lambda.keras is not a usable Keras model"):
+    with pytest.raises(ModelFileError, match="lambda.keras exists but Keras cannot read it as a model"):
         load_model(tmp_path / "lambda.keras")  # safe mode: no arbitrary code from a file
 
 
