@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -53,3 +54,24 @@ def chromium():
         browser = helpers.launch_chromium(playwright)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The app served on 127.0.0.1:<free port>; yields the StreamlitServer (``.url``).
+
+    Set MNIST_LAB_URL=http://127.0.0.1:<port> to test an already running server instead
+    (handy while iterating; CI leaves it unset).
+    """
+    if os.environ.get("MNIST_LAB_URL"):
+        yield SimpleNamespace(url=os.environ["MNIST_LAB_URL"].rstrip("/"))
+        return
+    from tests.browser import helpers
+
+    server = helpers.StreamlitServer(name="browser-tests-server")
+    try:
+        server.start()
+    except helpers.BrowserSetupError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()

@@ -276,16 +276,9 @@ def test_missing_data_stops_with_how_to_set_mnist_path(fresh_caches, monkeypatch
 
 
 @pytest.fixture(scope="module")
-def served_app(chromium):
-    """The real app on a free 127.0.0.1 port, and the run's headless Chromium."""
-    from tests.browser import helpers
-
-    try:
-        server = helpers.StreamlitServer(name="predictions-browser-server").start()
-    except helpers.BrowserSetupError as error:
-        pytest.fail(str(error), pytrace=False)
-    yield server, chromium
-    server.stop()
+def served_app(app_server, chromium):
+    """The run's app server (tests/conftest.py) and headless Chromium."""
+    return app_server, chromium
 
 
 def click_at_fraction(page, selector: str, x: float, y: float) -> None:

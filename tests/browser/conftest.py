@@ -1,6 +1,6 @@
 """Fixtures for the real-browser tests: one app server and one Chromium for the whole run.
 
-``app_server`` runs ``streamlit run app.py`` on a free 127.0.0.1 port from the repo root and
+``app_server`` (tests/conftest.py) runs ``streamlit run app.py`` on a free 127.0.0.1 port and
 stops it afterwards; ``chromium`` is Debian's /usr/bin/chromium driven by PyPI playwright.
 Each test gets a fresh browser context (so a fresh Streamlit session) through ``session_page``.
 A missing Chromium is a failure with a clear message, never a skip.
@@ -8,32 +8,11 @@ A missing Chromium is a failure with a clear message, never a skip.
 
 from __future__ import annotations
 
-import os
 import re
-from types import SimpleNamespace
 
 import pytest
 
 from tests.browser import helpers
-
-
-@pytest.fixture(scope="session")
-def app_server():
-    """The app served on 127.0.0.1:<free port>; yields the StreamlitServer (``.url``).
-
-    Set MNIST_LAB_URL=http://127.0.0.1:<port> to test an already running server instead
-    (handy while iterating; CI leaves it unset).
-    """
-    if os.environ.get("MNIST_LAB_URL"):
-        yield SimpleNamespace(url=os.environ["MNIST_LAB_URL"].rstrip("/"))
-        return
-    server = helpers.StreamlitServer(name="browser-tests-server")
-    try:
-        server.start()
-    except helpers.BrowserSetupError as error:
-        pytest.fail(str(error), pytrace=False)
-    yield server
-    server.stop()
 
 
 @pytest.fixture
