@@ -17,12 +17,13 @@ import streamlit as st
 import mnist_core
 from mnist_core import (
     DatasetError,
+    DenseNetwork,
     Evaluation,
     ModelConfig,
     ModelFileError,
     TrainingHistory,
     evaluate,
-    load_default_model,
+    load_default_network,
     load_mnist,
     mnist_source,
 )
@@ -58,11 +59,13 @@ class Run:
     seconds: float = 0.0
     created: float = field(default_factory=time.time)
     evaluation: Evaluation | None = None  # test-set evaluation, computed once
+    network: DenseNetwork | None = None  # the trained weights for inference, once training ended
 
     @property
     def usable(self) -> bool:
         """A model that can classify: trained at least one batch and not diverged."""
-        return self.model is not None and self.status != mnist_core.DIVERGED and bool(self.history.batch_step)
+        trained = bool(self.history.batch_step)
+        return self.network is not None and self.status != mnist_core.DIVERGED and trained
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class ActiveModel:
 
     key: str  # DEFAULT_KEY or a run id
     name: str  # for display
-    model: object  # keras.Model
+    network: DenseNetwork
     run: Run | None  # None for the shipped default
 
 
@@ -95,17 +98,19 @@ def dataset_or_stop() -> Dataset:
 
 
 @st.cache_resource(show_spinner="Loading the default model…")
-def load_default() -> tuple[object, dict]:
-    """The shipped models/default.keras and its sidecar, once per process. Raises ModelFileError."""
-    return load_default_model()
+def load_default() -> tuple[DenseNetwork, dict]:
+    """The shipped models/default.keras as a NumPy network and its sidecar, once per process.
+
+    Raises ModelFileError."""
+    return load_default_network()
 
 
 @st.cache_resource(show_spinner="Scoring the default model on 10,000 test images…")
 def _default_evaluation() -> Evaluation:
     _count_evaluation()
-    model, _ = load_default()
+    network, _ = load_default()
     dataset = load_dataset()
-    return evaluate(model, dataset.x_test, dataset.y_test)
+    return evaluate(network, dataset.x_test, dataset.y_test)
 
 
 def _count_evaluation() -> None:
@@ -133,13 +138,13 @@ def active_model() -> ActiveModel | None:
     """The active run if usable, else the shipped default; None (with an st.error) if neither."""
     run = runs().get(st.session_state.get(ACTIVE_KEY) or "")
     if run is not None and run.usable:
-        return ActiveModel(run.id, f"{run.name} (this session)", run.model, run)
+        return ActiveModel(run.id, f"{run.name} (this session)", run.network, run)
     try:
-        model, _ = load_default()
+        network, _ = load_default()
     except ModelFileError as error:
         st.error(f"**The default model could not be loaded.** {error}", icon=":material/error:")
         return None
-    return ActiveModel(DEFAULT_KEY, "Default model (shipped)", model, None)
+    return ActiveModel(DEFAULT_KEY, "Default model (shipped)", network, None)
 
 
 def evaluation_of(active: ActiveModel) -> Evaluation:
@@ -149,7 +154,7 @@ def evaluation_of(active: ActiveModel) -> Evaluation:
     if active.run.evaluation is None:
         _count_evaluation()
         dataset = load_dataset()
-        active.run.evaluation = evaluate(active.model, dataset.x_test, dataset.y_test)
+        active.run.evaluation = evaluate(active.network, dataset.x_test, dataset.y_test)
     return active.run.evaluation
 
 

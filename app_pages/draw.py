@@ -118,7 +118,7 @@ def draw_tab(active: ActiveModel) -> None:
         st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas, key="draw_clear")
     rgba = canvas.image_data
     try:
-        reading = None if rgba is None else read_canvas(rgba, active.model)
+        reading = None if rgba is None else read_canvas(rgba, active.network)
     except BlankImageError:
         reading = None
     with result_column:
@@ -143,7 +143,7 @@ def upload_reading(uploaded, active: ActiveModel) -> Reading | str:
     if cached is not None and cached[:2] == (uploaded.file_id, active.key):
         return cached[2]
     try:
-        outcome: Reading | str = read_upload(uploaded.getvalue(), active.model)
+        outcome: Reading | str = read_upload(uploaded.getvalue(), active.network)
     except MnistLabError as error:  # ImageFileError, BlankImageError: messages say what to do
         outcome = str(error)
     st.session_state[UPLOAD_READING_KEY] = (uploaded.file_id, active.key, outcome)

@@ -37,12 +37,12 @@ from mnist_core import (
     DIVERGED,
     STOPPED,
     BatchProgress,
+    DenseNetwork,
     MnistLabError,
     ModelConfig,
     TrainingHistory,
     build_model,
     flatten_and_scale,
-    predict_proba,
     preset,
     train,
 )
@@ -164,7 +164,7 @@ def model_for_results() -> ActiveModel | None:
     """The Fit step's run if it can classify, else the active model (None when there is none)."""
     run = lesson_run()
     if run is not None and run.usable:
-        return ActiveModel(run.id, f"{run.name} (trained in step 6)", run.model, run)
+        return ActiveModel(run.id, f"{run.name} (trained in step 6)", run.network, run)
     return active_model()
 
 
@@ -581,6 +581,8 @@ def train_lesson_run(dataset: Dataset, config) -> Run:
             )
         if not run.seconds:
             run.seconds = time.perf_counter() - started
+        if run.model is not None and run.status != DIVERGED:  # the weights, for NumPy inference
+            run.network = DenseNetwork.from_keras_model(run.model)
     progress.empty()
     log.empty()
     return run
@@ -642,13 +644,13 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
     with code:
         show_code(
             LESSON["predict"],
-            [source_of(predict_proba)],
+            [source_of(DenseNetwork.probabilities)],
             "MNIST Lab calls `predict_on_batch`, which is much faster than `predict` for a few images:",
         )
     if model is None:
         result.info("No model to predict with: train one in step 6.", icon=":material/info:")
         return
-    probabilities = predict_proba(model.model, flatten_and_scale(dataset.x_test[:FIRST]))
+    probabilities = model.network.probabilities(flatten_and_scale(dataset.x_test[:FIRST]))
     predicted = probabilities.argmax(axis=1)
     truth = dataset.y_test[:FIRST].astype(int)
     with code:

@@ -33,6 +33,7 @@ from mnist_core import (
     STOPPED,
     BatchProgress,
     ConfigError,
+    DenseNetwork,
     MnistLabError,
     ModelConfig,
     model_to_bytes,
@@ -229,7 +230,7 @@ def ensure_evaluated(run: Run) -> None:
     """Score a usable run on the 10,000 test images once (stored on the Run)."""
     if run.usable and run.status != RUNNING and run.evaluation is None:
         with st.spinner(f"Scoring {run.name} on the 10,000 test images…"):
-            evaluation_of(ActiveModel(run.id, run.name, run.model, run))
+            evaluation_of(ActiveModel(run.id, run.name, run.network, run))
 
 
 def position_of(run: Run, details: dict) -> tuple[int, int, int] | None:
@@ -384,6 +385,8 @@ def train_live(config: ModelConfig, dataset: Dataset) -> Run:
         if run.status == RUNNING:
             run.seconds = time.perf_counter() - started
             run.status, run.message = STOPPED, interrupted_message(run, details)
+        if run.model is not None and run.status != DIVERGED:  # the weights, for NumPy inference
+            run.network = DenseNetwork.from_keras_model(run.model)
         details["finished"].set()
     return run
 

@@ -5,7 +5,7 @@
 1. Test accuracy of models/default.keras, and of the seed preset trained fresh.
 2. Wall time of train() with progress callbacks against a plain model.fit (same data,
    settings and seed), interleaved repeats, medians: the ratio of the two.
-3. Latency of canvas_to_mnist + predict_proba for one 280x280 drawing: median and p95.
+3. Latency of canvas_to_mnist + DenseNetwork.probabilities for one 280x280 drawing: median and p95.
 4. Accuracy on synthetic drawings (MNIST test digits redrawn on a 280x280 canvas at a
    random spot and size, varied stroke width) in both canvas encodings, against the same
    model's plain test accuracy; and the naive whole-canvas resize most demos use.
@@ -36,14 +36,14 @@ from scipy import ndimage  # noqa: E402
 
 from mnist_core import (  # noqa: E402
     PRESETS,
+    DenseNetwork,
     build_model,
     canvas_to_mnist,
     canvas_to_mnist_steps,
     evaluate,
     flatten_and_scale,
-    load_default_model,
+    load_default_network,
     load_mnist,
-    predict_proba,
     train,
 )
 from mnist_core.synthetic import (  # noqa: E402
@@ -148,16 +148,16 @@ def measure_overhead(config, x_train, y_train, repeats: int) -> dict:
 
 
 def measure_latency(model, canvases: list[np.ndarray], calls: int) -> dict:
-    """Per-call milliseconds of canvas_to_mnist + predict_proba on one drawing at a time."""
+    """Per-call milliseconds of canvas_to_mnist + DenseNetwork.probabilities on one drawing at a time."""
     for canvas in canvases[:10]:  # warm-up: first calls trace the Keras function
-        predict_proba(model, canvas_to_mnist(canvas))
+        model.probabilities(canvas_to_mnist(canvas))
     total, preprocess_only, predict_only = [], [], []
     for index in range(calls):
         canvas = canvases[index % len(canvases)]
         started = time.perf_counter()
         digit = canvas_to_mnist(canvas)
         middle = time.perf_counter()
-        predict_proba(model, digit)
+        model.probabilities(digit)
         ended = time.perf_counter()
         total.append(ended - started)
         preprocess_only.append(middle - started)
@@ -208,15 +208,15 @@ def prepare_inputs(inks) -> dict[str, np.ndarray]:
 
 
 def drawn_accuracies(model, inputs: dict, x_plain: np.ndarray, labels: np.ndarray) -> dict:
-    scores = {"plain": float((predict_proba(model, flatten_and_scale(x_plain)).argmax(1) == labels).mean())}
+    scores = {"plain": float((model.probabilities(flatten_and_scale(x_plain)).argmax(1) == labels).mean())}
     for method, batch in inputs.items():
-        scores[method] = float((predict_proba(model, batch).argmax(1) == labels).mean())
+        scores[method] = float((model.probabilities(batch).argmax(1) == labels).mean())
     return scores
 
 
 def breakdown(model, batch, labels, values, name: str, edges) -> tuple[list[str], list[float]]:
     """Accuracy of ``batch`` per bin of ``values`` (e.g. stroke or size): text lines, accuracies."""
-    correct = predict_proba(model, batch).argmax(1) == labels
+    correct = model.probabilities(batch).argmax(1) == labels
     lines, accuracies = [], []
     for low, high in zip(edges, edges[1:], strict=False):
         chosen = (values >= low) & (values < high)
@@ -271,7 +271,7 @@ def main(argv=None) -> int:
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"{date}; {host}", flush=True)
     (x_train, y_train), (x_test, y_test) = load_mnist()
-    default_model, default_meta = load_default_model()
+    default_model, default_meta = load_default_network()
     default_config = default_meta.get("config", {})
 
     print("1. default model on the test set", flush=True)
@@ -280,7 +280,7 @@ def main(argv=None) -> int:
     seed = PRESETS["seed"]
     print(f"1. seed preset trained fresh ({seed.describe()}), batch hook timed", flush=True)
     seed_result, hook_seconds, hook_calls = callback_self_time(seed, x_train, y_train)
-    seed_model = seed_result.model
+    seed_model = DenseNetwork.from_keras_model(seed_result.model)
     seed_accuracy = evaluate(seed_model, x_test, y_test).accuracy
     overhead_config = seed.replace(epochs=args.overhead_epochs)
     print(f"2. train() vs plain fit, {overhead_config.describe()}, {args.repeats} interleaved pairs",
@@ -305,7 +305,7 @@ def main(argv=None) -> int:
     size_lines, size_accuracies = breakdown(default_model, inputs["transparent"], labels, fractions, "size",
                            [MIN_FRACTION, 0.5, 0.75, MAX_FRACTION + 1e-9])
 
-    print("3. latency of canvas_to_mnist + predict_proba, one drawing", flush=True)
+    print("3. latency of canvas_to_mnist + DenseNetwork.probabilities, one drawing", flush=True)
     latency_canvases = [encode_canvas(ink, encoding) for ink in inks[:20] for encoding in ENCODINGS]
     latency = measure_latency(default_model, latency_canvases, args.latency_calls)
 
@@ -324,7 +324,7 @@ def main(argv=None) -> int:
         ("  time inside the batch hook, share of a seed run",
          f"{hook_seconds * 1000 / hook_calls:.3f} ms x {hook_calls} = {hook_seconds:.2f} s of "
          f"{seed_result.seconds:.1f} s ({100 * hook_seconds / seed_result.seconds:.2f} %)", ""),
-        ("canvas_to_mnist + predict_proba, median / p95",
+        ("canvas_to_mnist + DenseNetwork.probabilities, median / p95",
          f"{latency['total'][0]:.2f} / {latency['total'][1]:.2f} ms", "<= 3 ms median"),
         ("  canvas_to_mnist alone, median / p95",
          f"{latency['preprocess'][0]:.2f} / {latency['preprocess'][1]:.2f} ms", ""),

@@ -43,7 +43,7 @@ import plotly.io  # noqa: E402
 from PIL import Image  # noqa: E402
 from streamlit.elements.lib.image_utils import _np_array_to_bytes  # noqa: E402
 
-from mnist_core import canvas_to_mnist, load_default_model, load_mnist, predict_proba  # noqa: E402
+from mnist_core import DenseNetwork, canvas_to_mnist, load_default_model, load_mnist  # noqa: E402
 from mnist_core.charts.drawing import probability_bars, read_canvas, step_tiles  # noqa: E402
 
 REPEATS = 300
@@ -208,9 +208,10 @@ def main() -> None:
     arguments = parser.parse_args()
     (_, _), (x_test, y_test) = load_mnist()
     model, _ = load_default_model()
+    network = DenseNetwork.from_keras_model(model)
     rgba = drawing(x_test[0])
     url = data_url(rgba)
-    digit = int(predict_proba(model, canvas_to_mnist(rgba)).argmax())
+    digit = int(network.probabilities(canvas_to_mnist(rgba)).argmax())
     print(f"One 280x280 drawing of test image 0 (label {y_test[0]}), classified as {digit}.")
     print(f"CPU cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}\n")
 
@@ -223,19 +224,19 @@ def main() -> None:
     )
     summary(
         "canvas_to_mnist + predict_proba",
-        timed(lambda: predict_proba(model, canvas_to_mnist(rgba)), REPEATS),
+        timed(lambda: network.probabilities(canvas_to_mnist(rgba)), REPEATS),
         baseline,
     )
     summary("  of which canvas_to_mnist", timed(lambda: canvas_to_mnist(rgba), REPEATS))
     centred = canvas_to_mnist(rgba)
-    summary("  of which predict_proba", timed(lambda: predict_proba(model, centred), REPEATS))
+    summary("  of which predict_proba", timed(lambda: network.probabilities(centred), REPEATS))
     summary(
         "page handling of a stroke (decode, read, chart, 4 tiles)",
-        timed(lambda: page_handling(url, model), REPEATS),
+        timed(lambda: page_handling(url, network), REPEATS),
         baseline,
     )
     summary("  of which decoding the canvas PNG", timed(lambda: decode(url), REPEATS))
-    reading = read_canvas(rgba, model)
+    reading = read_canvas(rgba, network)
     summary(
         "  of which the probability chart, serialised",
         timed(lambda: plotly.io.to_json(probability_bars(reading.probabilities), validate=False), REPEATS),
@@ -251,12 +252,12 @@ def main() -> None:
     page_times, run_times = app_reruns(urls)
     summary("Draw page script rerun after a stroke (AppTest)", page_times, baseline)
     summary("whole AppTest.run after a stroke (app.py, sidebar, polling)", run_times)
-    strokes_like(model, rgba, url, busy=0)
+    strokes_like(model, network, rgba, url, busy=0)
     if arguments.busy:
-        strokes_like(model, rgba, url, busy=arguments.busy)
+        strokes_like(model, network, rgba, url, busy=arguments.busy)
 
 
-def strokes_like(model, rgba: np.ndarray, url: str, busy: int) -> None:
+def strokes_like(model, network, rgba: np.ndarray, url: str, busy: int) -> None:
     """The per-stroke figures timed as strokes arrive, optionally with ``busy`` cores burnt."""
     burners = [
         multiprocessing.Process(target=burn_cpu, args=(time.time() + 60,), daemon=True) for _ in range(busy)
@@ -265,15 +266,15 @@ def strokes_like(model, rgba: np.ndarray, url: str, busy: int) -> None:
         burner.start()
     print(f"\nLike strokes (new thread after {STROKE_GAP * 1000:.0f} ms idle), {busy} CPU-burning processes:")
     centred = canvas_to_mnist(rgba)
-    summary("  predict_proba", timed_like_strokes(lambda: predict_proba(model, centred)))
+    summary("  predict_proba", timed_like_strokes(lambda: network.probabilities(centred)))
     summary(
         "  model.predict_on_batch (reference)",
         timed_like_strokes(lambda: model.predict_on_batch(centred.reshape(1, 784))),
     )
-    summary("  page handling of a stroke", timed_like_strokes(lambda: page_handling(url, model)))
+    summary("  page handling of a stroke", timed_like_strokes(lambda: page_handling(url, network)))
     forward = numpy_forward(model)
     if forward is not None:
-        if not np.allclose(forward(centred[np.newaxis]), predict_proba(model, centred), atol=1e-5):
+        if not np.allclose(forward(centred[np.newaxis]), network.probabilities(centred), atol=1e-5):
             raise RuntimeError("the NumPy forward pass disagrees with predict_proba")
         summary(
             "  NumPy forward pass, same weights (reference)",

@@ -1,8 +1,12 @@
 """mnist_core: the engine of MNIST Lab. No Streamlit here.
 
-Loading, preprocessing, the Keras dense model, training with progress callbacks,
-evaluation and saved models. ``python -m mnist_core.train`` is the command-line trainer.
+Loading, preprocessing, the NumPy inference path, evaluation and saved models import no
+TensorFlow. The Keras parts (``build_model``, ``train``, ``load_model``, ``save_model`` ...)
+are resolved on first use, so the serving process can import this package and never pay
+for Keras. ``python -m mnist_core.train`` is the command-line trainer.
 """
+
+import importlib
 
 from .config import PRESETS, ModelConfig, preset
 from .data import load_mnist, mnist_source, parse_idx, read_idx, validate_mnist
@@ -15,7 +19,7 @@ from .errors import (
     ModelFileError,
 )
 from .evaluation import Evaluation, confusion_matrix, evaluate, evaluate_probabilities, rank_mistakes
-from .model import build_model, predict_proba
+from .inference import DenseNetwork
 from .preprocess import (
     PreprocessSteps,
     canvas_to_mnist,
@@ -26,25 +30,37 @@ from .preprocess import (
     is_blank,
     load_image_bytes,
 )
-from .storage import (
-    DEFAULT_MODEL_PATH,
-    build_metadata,
-    load_default_model,
-    load_model,
-    model_to_bytes,
-    save_model,
-)
-from .training import COMPLETED, DIVERGED, STOPPED, BatchProgress, TrainingHistory, TrainResult, train
+from .storage import DEFAULT_MODEL_PATH, load_default_network, load_network
+from .training_record import COMPLETED, DIVERGED, STOPPED, BatchProgress, TrainingHistory
+
+# Names that need Keras: imported from their module on first access (PEP 562).
+_KERAS_NAMES = {
+    "build_model": "model",
+    "train": "training",
+    "TrainResult": "training",
+    "build_metadata": "storage_keras",
+    "load_model": "storage_keras",
+    "load_default_model": "storage_keras",
+    "model_to_bytes": "storage_keras",
+    "save_model": "storage_keras",
+}
+
+
+def __getattr__(name: str):
+    if name in _KERAS_NAMES:
+        return getattr(importlib.import_module(f".{_KERAS_NAMES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PRESETS", "ModelConfig", "preset",
     "load_mnist", "mnist_source", "parse_idx", "read_idx", "validate_mnist",
     "BlankImageError", "ConfigError", "DatasetError", "ImageFileError", "MnistLabError", "ModelFileError",
     "Evaluation", "confusion_matrix", "evaluate", "evaluate_probabilities", "rank_mistakes",
-    "build_model", "predict_proba",
+    "DenseNetwork",
     "PreprocessSteps", "canvas_to_mnist", "canvas_to_mnist_steps", "flatten_and_scale",
     "image_to_mnist", "image_to_mnist_steps", "is_blank", "load_image_bytes",
-    "DEFAULT_MODEL_PATH", "build_metadata", "load_default_model", "load_model", "model_to_bytes",
-    "save_model",
-    "COMPLETED", "DIVERGED", "STOPPED", "BatchProgress", "TrainingHistory", "TrainResult", "train",
+    "DEFAULT_MODEL_PATH", "load_default_network", "load_network",
+    "COMPLETED", "DIVERGED", "STOPPED", "BatchProgress", "TrainingHistory",
+    *_KERAS_NAMES,
 ]

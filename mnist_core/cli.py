@@ -18,7 +18,8 @@ from .config import PRESETS
 from .data import load_mnist, mnist_source
 from .errors import MnistLabError, ModelFileError
 from .evaluation import evaluate
-from .storage import build_metadata, save_model
+from .inference import DenseNetwork
+from .storage_keras import build_metadata, save_model
 from .training import COMPLETED, DIVERGED, train
 
 
@@ -92,7 +93,7 @@ def main(argv=None) -> int:
     print(result.message, f"({result.seconds:.1f} s)", flush=True)
     if result.status == DIVERGED:
         return 1
-    scores = evaluate(result.model, x_test, y_test)
+    scores = evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test)
     print(f"Test accuracy: {scores.accuracy:.4f}  test loss: {scores.loss:.4f}", flush=True)
     test = {"loss": scores.loss, "accuracy": scores.accuracy}
     metadata = build_metadata(config, result.history, test, status=result.status,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import keras
 import numpy as np
 
-from .model import predict_proba
+from .inference import DenseNetwork
 from .preprocess import flatten_and_scale
 
 EPSILON = 1e-7  # Keras' clip for the cross-entropy
@@ -42,9 +41,9 @@ class Evaluation:
         return rank_mistakes(self.labels, self.probabilities)
 
 
-def evaluate(model: keras.Model, images: np.ndarray, labels: np.ndarray) -> Evaluation:
-    """Evaluate on uint8 images (N, 28, 28) and labels (N,) in one prediction pass."""
-    probabilities = predict_proba(model, flatten_and_scale(images))
+def evaluate(network: DenseNetwork, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+    """Evaluate on uint8 images (N, 28, 28) and labels (N,) in one NumPy prediction pass."""
+    probabilities = network.probabilities(flatten_and_scale(images))
     return evaluate_probabilities(probabilities, labels)
 
 

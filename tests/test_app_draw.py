@@ -19,7 +19,7 @@ from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 import mnist_core
-from mnist_core import ModelConfig, TrainingHistory, build_model, load_default_model, predict_proba
+from mnist_core import DenseNetwork, ModelConfig, TrainingHistory, build_model, load_default_network
 
 APP = Path(__file__).resolve().parent.parent / "app.py"  # run pytest from the repo root (config.toml)
 CANVAS = 280
@@ -58,7 +58,7 @@ def clear_examples(mnist) -> dict[int, np.ndarray]:
     unambiguously at 28x28; the page must give the same answer for it drawn big and off-centre.
     """
     (_, _), (x_test, y_test) = mnist
-    probabilities = predict_proba(load_default_model()[0], x_test[:2000] / 255.0)
+    probabilities = load_default_network()[0].probabilities(x_test[:2000] / 255.0)
     confident = (probabilities.argmax(axis=1) == y_test[:2000]) & (probabilities.max(axis=1) >= 0.9)
     return {
         digit: x_test[int(np.flatnonzero(confident & (y_test[:2000] == digit))[0])] for digit in range(10)
@@ -220,6 +220,7 @@ def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
     model.set_weights([np.zeros_like(weights) for weights in model.get_weights()])
     run = Run(id="run-zero", name="Zero run", config=ModelConfig(), history=TrainingHistory(batch_step=[1]))
     run.model, run.status = model, mnist_core.COMPLETED
+    run.network = DenseNetwork.from_keras_model(model)
     at = new_app()
     at.session_state["runs"] = {run.id: run}
     at.session_state["active_run"] = run.id
@@ -263,7 +264,7 @@ def test_missing_default_model_explains_what_to_do(monkeypatch):
     def unusable():
         raise mnist_core.ModelFileError("No model file at models/default.keras.")
 
-    monkeypatch.setattr(app_pages.common, "load_default_model", unusable)
+    monkeypatch.setattr(app_pages.common, "load_default_network", unusable)
     app_pages.common.load_default.clear()
     try:
         at = new_app()

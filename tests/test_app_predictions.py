@@ -212,6 +212,7 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(mnis
         history=result.history,
         status=result.status,
         model=result.model,
+        network=mnist_core.DenseNetwork.from_keras_model(result.model),
     )
     at = AppTest.from_file(str(APP), default_timeout=120)
     at.session_state[app_pages.common.RUNS_KEY] = {run.id: run}

@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from mnist_core import BlankImageError, ImageFileError, load_default_model, predict_proba
+from mnist_core import BlankImageError, ImageFileError, load_default_network
 from mnist_core.charts.drawing import (
     OTHER_COLOUR,
     TILE_SIZE,
@@ -25,7 +25,7 @@ from mnist_core.preprocess import PreprocessSteps
 
 @pytest.fixture(scope="module")
 def model():
-    return load_default_model()[0]
+    return load_default_network()[0]
 
 
 def canvas_with(image: np.ndarray, top: int, left: int, scale: int) -> np.ndarray:
@@ -89,7 +89,7 @@ def test_read_canvas_classifies_an_off_centre_drawing(mnist, model):
     for index in range(5):
         reading = read_canvas(canvas_with(x_test[index], 150, 5, 4), model)
         assert reading.digit == y_test[index]
-        np.testing.assert_allclose(reading.probabilities, predict_proba(model, reading.steps.centred)[0])
+        np.testing.assert_allclose(reading.probabilities, model.probabilities(reading.steps.centred)[0])
         assert reading.steps.centred.shape == (28, 28) and reading.steps.ink.shape == (280, 280)
         assert max(reading.steps.boxed.shape) == 20
 

@@ -1,8 +1,4 @@
-"""The Keras model (build_model, predict_proba) and evaluation (metrics, mistakes)."""
-
-import gc
-import weakref
-from concurrent.futures import ThreadPoolExecutor
+"""The Keras model (build_model) and evaluation (metrics, mistakes)."""
 
 import keras
 import numpy as np
@@ -10,6 +6,7 @@ import pytest
 
 from mnist_core import (
     PRESETS,
+    DenseNetwork,
     ModelConfig,
     build_model,
     confusion_matrix,
@@ -17,12 +14,8 @@ from mnist_core import (
     evaluate_probabilities,
     flatten_and_scale,
     load_default_model,
-    predict_proba,
     rank_mistakes,
 )
-from mnist_core import model as model_module
-from mnist_core.model import NUMPY_MAX_ROWS, numpy_forward_pass
-from mnist_core.training import scaling_trainer
 
 OPTIMIZER_CLASSES = {"rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam,
                      "sgd": keras.optimizers.SGD}
@@ -83,201 +76,9 @@ def test_custom_configs(config, dense_units):
 def test_augmentation_only_acts_while_training():
     model = build_model(ModelConfig(hidden_units=(16,), augment=True))
     images = np.random.default_rng(0).random((4, 784), dtype=np.float32)
-    np.testing.assert_allclose(predict_proba(model, images), model(images, training=False).numpy(), atol=1e-6)
+    inference = model(images, training=False).numpy()
+    np.testing.assert_allclose(model.predict(images, verbose=0), inference, atol=1e-6)
     assert not np.allclose(model(images, training=True).numpy(), model(images, training=False).numpy())
-
-
-# ---------------------------------------------------------------- predict_proba
-
-
-@pytest.mark.parametrize("shape", [(7, 28, 28), (7, 784), (28, 28), (784,), (1, 28, 28)],
-                         ids=["N,28,28", "N,784", "one 28x28", "one 784", "1,28,28"])
-def test_predict_proba_matches_keras(seed_model, mnist, shape):
-    images = flatten_and_scale(mnist[1][0][:7])[: int(np.prod(shape)) // 784].reshape(shape)
-    probabilities = predict_proba(seed_model, images)
-    expected = seed_model.predict(images.reshape(-1, 784), verbose=0)
-    assert probabilities.shape == expected.shape == (max(1, int(np.prod(shape)) // 784), 10)
-    assert probabilities.dtype == np.float32
-    np.testing.assert_allclose(probabilities, expected, atol=1e-5)
-    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-5)
-
-
-def test_predict_proba_in_chunks_matches_keras(mnist):
-    model, _ = load_default_model()
-    images = flatten_and_scale(mnist[1][0][:5000])  # more rows than one predict_on_batch chunk
-    np.testing.assert_allclose(predict_proba(model, images), model.predict(images, verbose=0), atol=1e-5)
-
-
-@pytest.mark.parametrize("shape", [(3, 27, 28), (3, 783), (2, 3, 28, 28)])
-def test_predict_proba_rejects_other_shapes(seed_model, shape):
-    with pytest.raises(ValueError, match=r"\(N, 28, 28\) or \(N, 784\)"):
-        predict_proba(seed_model, np.zeros(shape, np.float32))
-
-
-# ---------------------------------------------------------------- predict_proba's NumPy path
-
-
-def spread_weights(model, seed=0):
-    """Random weights large enough that the outputs are far from uniform (a strict comparison)."""
-    rng = np.random.default_rng(seed)
-    model.set_weights([rng.normal(0.0, 0.15, np.shape(w)).astype("float32") for w in model.get_weights()])
-    return model
-
-
-def dense_model(hidden_activation, output_activation="softmax"):
-    inputs = keras.Input((784,))
-    hidden = keras.layers.Dense(48, activation=hidden_activation)(inputs)
-    return keras.Model(inputs, keras.layers.Dense(10, activation=output_activation)(hidden))
-
-
-def assert_numpy_path_matches_keras(model, images):
-    assert numpy_forward_pass(model) is not None  # the NumPy path is taken, not predict_on_batch
-    probabilities = predict_proba(model, images)
-    expected = model.predict(images, verbose=0)
-    assert probabilities.dtype == np.float32 and probabilities.shape == expected.shape
-    np.testing.assert_allclose(probabilities, expected, atol=1e-5)
-    assert not np.allclose(expected, 0.1, atol=0.02)  # outputs spread: the comparison means something
-
-
-@pytest.fixture(scope="module")
-def sample_images(mnist):
-    return flatten_and_scale(mnist[1][0][:NUMPY_MAX_ROWS])
-
-
-@pytest.mark.parametrize("name", sorted(PRESETS))
-def test_numpy_path_matches_keras_for_presets(name, sample_images):
-    model = spread_weights(build_model(PRESETS[name]))  # 'best' has augmentation layers and dropout
-    assert_numpy_path_matches_keras(model, sample_images)
-    assert_numpy_path_matches_keras(model, sample_images[:1])  # the Draw page's one image
-
-
-@pytest.mark.parametrize("hidden, output", [
-    ("relu", "softmax"), ("tanh", "softmax"), ("sigmoid", "softmax"), ("gelu", "softmax"),
-    ("linear", "softmax"), ("softmax", "softmax"), ("relu", "linear"), ("gelu", "sigmoid"),
-])
-def test_numpy_path_matches_keras_for_each_activation(hidden, output, sample_images):
-    assert_numpy_path_matches_keras(spread_weights(dense_model(hidden, output)), sample_images)
-
-
-def test_numpy_gelu_is_keras_exact_erf_gelu():
-    """Keras' gelu defaults to the exact erf form; the tanh approximation would differ."""
-    values = np.linspace(-4, 4, 801, dtype=np.float32)
-    exact = keras.ops.convert_to_numpy(keras.activations.gelu(values))
-    np.testing.assert_allclose(model_module._gelu(values), exact, atol=1e-6)
-    approximate = keras.ops.convert_to_numpy(keras.activations.gelu(values, approximate=True))
-    assert np.abs(approximate - exact).max() > 1e-4
-
-
-def test_numpy_path_on_the_shipped_default_model(sample_images):
-    model, _ = load_default_model()
-    assert_numpy_path_matches_keras(model, sample_images)
-
-
-def test_numpy_path_on_a_sequential_model(sample_images):
-    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(32, activation="tanh"),
-                              keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax")])
-    assert_numpy_path_matches_keras(spread_weights(model), sample_images)
-
-
-def layer_norm_model():
-    inputs = keras.Input((784,))
-    hidden = keras.layers.LayerNormalization()(keras.layers.Dense(32, activation="relu")(inputs))
-    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(hidden))
-
-
-def residual_model():
-    inputs = keras.Input((784,))
-    hidden = keras.layers.Dense(32, activation="relu")(inputs)
-    hidden = keras.layers.Add()([hidden, keras.layers.Dense(32)(hidden)])
-    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(hidden))
-
-
-@pytest.mark.parametrize("make_model", [
-    layer_norm_model,
-    residual_model,
-    lambda: dense_model(keras.activations.leaky_relu),
-    lambda: dense_model(lambda values: keras.activations.gelu(values, approximate=True)),
-], ids=["LayerNormalization", "Add (two inputs)", "leaky_relu", "approximate gelu"])
-def test_unsupported_models_fall_back_to_keras(make_model, sample_images):
-    model = spread_weights(make_model())
-    assert numpy_forward_pass(model) is None
-    expected = model.predict(sample_images[:3], verbose=0)
-    np.testing.assert_allclose(predict_proba(model, sample_images[:3]), expected, atol=1e-5)
-
-
-def test_one_image_does_not_call_predict_on_batch(monkeypatch, sample_images):
-    model = spread_weights(dense_model("relu"))
-    expected = model.predict(sample_images[:1], verbose=0)
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("predict_on_batch called for one image")
-
-    monkeypatch.setattr(keras.Model, "predict_on_batch", refuse)
-    np.testing.assert_allclose(predict_proba(model, sample_images[0]), expected, atol=1e-5)
-
-
-@pytest.mark.parametrize("rows", [NUMPY_MAX_ROWS + 1, 700])
-def test_large_batches_use_keras_and_agree(monkeypatch, mnist, rows):
-    model = spread_weights(dense_model("relu"))
-    images = flatten_and_scale(mnist[1][0][:rows])
-    expected = model.predict(images, verbose=0)
-    monkeypatch.setattr(model_module, "numpy_forward_pass", lambda model: pytest.fail("NumPy path used"))
-    np.testing.assert_allclose(predict_proba(model, images), expected, atol=1e-5)
-
-
-def test_cache_does_not_keep_the_model_alive(sample_images):
-    model = spread_weights(dense_model("relu"))
-    predict_proba(model, sample_images[:1])
-    assert model in model_module._cache
-    entries = len(model_module._cache)
-    reference = weakref.ref(model)
-    del model
-    gc.collect()
-    assert reference() is None
-    assert len(model_module._cache) < entries  # its entry went with it
-
-
-@pytest.mark.parametrize("through", ["model.fit", "train()'s scaling_trainer"])
-def test_training_after_caching_refreshes_the_weights(through, small_mnist):
-    (x_train, y_train), (x_test, _) = small_mnist
-    keras.utils.set_random_seed(0)
-    model = build_model(ModelConfig(hidden_units=(32,)))
-    images = flatten_and_scale(x_test[:8])
-    before = predict_proba(model, images)  # caches the untrained weights
-    if through == "model.fit":
-        model.fit(flatten_and_scale(x_train[:128]), y_train[:128], batch_size=128, epochs=1, verbose=0)
-    else:
-        scaling_trainer(model).fit(x_train[:128].reshape(128, 784), y_train[:128], batch_size=128, verbose=0)
-    after = predict_proba(model, images)
-    assert not np.allclose(after, before, atol=1e-4)  # one step did change the predictions
-    np.testing.assert_allclose(after, model.predict(images, verbose=0), atol=1e-5)
-
-
-def test_weights_changing_while_copied_are_not_cached(monkeypatch, sample_images):
-    """A model being trained (its optimizer step moves during the copy) goes to predict_on_batch."""
-    keras.utils.set_random_seed(0)
-    model = spread_weights(build_model(ModelConfig(hidden_units=(32,))))
-    copy = model_module._dense_stack
-
-    def copy_during_a_training_step(model):
-        stack = copy(model)
-        model.optimizer.iterations.assign_add(1)
-        return stack
-
-    monkeypatch.setattr(model_module, "_dense_stack", copy_during_a_training_step)
-    assert numpy_forward_pass(model) is None and model not in model_module._cache
-    expected = model.predict(sample_images[:2], verbose=0)
-    np.testing.assert_allclose(predict_proba(model, sample_images[:2]), expected, atol=1e-5)
-
-
-def test_threads_share_one_cached_copy(sample_images):
-    model = spread_weights(dense_model("gelu"))
-    with ThreadPoolExecutor(8) as pool:
-        results = list(pool.map(lambda index: predict_proba(model, sample_images[index]), range(32)))
-        stacks = set(map(id, pool.map(lambda _: numpy_forward_pass(model), range(8))))
-    expected = model.predict(sample_images[:32], verbose=0)
-    np.testing.assert_allclose(np.concatenate(results), expected, atol=1e-5)
-    assert len(stacks) == 1
 
 
 # ---------------------------------------------------------------- evaluation, by hand
@@ -352,7 +153,7 @@ def test_evaluate_probabilities_rejects_labels_out_of_range():
 def test_evaluate_agrees_with_keras_evaluate(mnist):
     model, _ = load_default_model()
     (_, _), (x_test, y_test) = mnist
-    result = evaluate(model, x_test, y_test)
+    result = evaluate(DenseNetwork.from_keras_model(model), x_test, y_test)
     keras_loss, keras_accuracy = model.evaluate(flatten_and_scale(x_test), y_test, batch_size=1000, verbose=0)
     assert result.loss == pytest.approx(keras_loss, abs=1e-3)
     assert result.accuracy == pytest.approx(keras_accuracy, abs=1e-6)

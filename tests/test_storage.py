@@ -10,6 +10,7 @@ import pytest
 
 from mnist_core import (
     DEFAULT_MODEL_PATH,
+    DenseNetwork,
     ModelConfig,
     ModelFileError,
     TrainingHistory,
@@ -20,7 +21,6 @@ from mnist_core import (
     load_default_model,
     load_model,
     model_to_bytes,
-    predict_proba,
     save_model,
 )
 
@@ -49,7 +49,7 @@ def images(mnist):
 def test_save_then_load_gives_the_same_predictions(saved, images):
     path, model, _ = saved
     loaded, _ = load_model(path)
-    np.testing.assert_allclose(predict_proba(loaded, images), predict_proba(model, images), atol=1e-6)
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6)
     assert loaded.optimizer.__class__ is model.optimizer.__class__  # compiled: ready to evaluate or train
 
 
@@ -90,7 +90,7 @@ def test_model_to_bytes_is_a_loadable_keras_file(tmp_path, saved, images):
     assert zipfile.is_zipfile(io.BytesIO(data))
     (tmp_path / "download.keras").write_bytes(data)
     loaded, _ = load_model(tmp_path / "download.keras")
-    np.testing.assert_allclose(predict_proba(loaded, images), predict_proba(model, images), atol=1e-6)
+    np.testing.assert_allclose(loaded.predict(images, verbose=0), model.predict(images, verbose=0), atol=1e-6)
 
 
 def test_save_refuses_other_suffixes(tmp_path, saved):
@@ -127,7 +127,7 @@ BROKEN = {
 def test_corrupt_file_raises_model_file_error(tmp_path, saved, damage):
     path = tmp_path / "broken.keras"
     path.write_bytes(damage(saved[0].read_bytes()))
-    with pytest.raises(ModelFileError, match="broken.keras exists but Keras cannot read it as a model"):
+    with pytest.raises(ModelFileError, match="broken.keras exists but cannot be read as a model"):
         load_model(path)
 
 
@@ -150,7 +150,7 @@ def test_unsafe_lambda_layer_is_refused(tmp_path):
     inputs = keras.Input(shape=(784,))
     outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Lambda(lambda x: x * 2)(inputs))
     keras.Model(inputs, outputs).save(tmp_path / "lambda.keras")
-    with pytest.raises(ModelFileError, match="lambda.keras exists but Keras cannot read it as a model"):
+    with pytest.raises(ModelFileError, match="lambda.keras exists but cannot be read as a model"):
         load_model(tmp_path / "lambda.keras")  # safe mode: no arbitrary code from a file
 
 
@@ -165,7 +165,7 @@ def test_default_model_loads_and_classifies(mnist):
     assert [layer.units for layer in model.layers if isinstance(layer, keras.layers.Dense)] == [
         *config.hidden_units, 10]
     _, (x_test, y_test) = mnist
-    accuracy = evaluate(model, x_test[:2000], y_test[:2000]).accuracy
+    accuracy = evaluate(DenseNetwork.from_keras_model(model), x_test[:2000], y_test[:2000]).accuracy
     assert accuracy > 0.95
     assert metadata["test"]["accuracy"] >= 0.97  # what its trainer measured on all 10,000
     json.dumps(metadata)  # the sidecar is plain JSON data

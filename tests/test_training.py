@@ -12,6 +12,7 @@ from mnist_core import (
     PRESETS,
     STOPPED,
     DatasetError,
+    DenseNetwork,
     ModelConfig,
     evaluate,
     train,
@@ -68,7 +69,7 @@ def test_loss_falls_and_accuracy_beats_chance(quick_run, small_mnist):
     assert history.val_loss[-1] < history.val_loss[0]
     assert history.val_accuracy[-1] > 0.85  # chance is 0.10
     _, (x_test, y_test) = small_mnist
-    assert evaluate(result.model, x_test, y_test).accuracy > 0.85
+    assert evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test).accuracy > 0.85
 
 
 def test_history_lengths_match_the_run(quick_run):
@@ -145,7 +146,7 @@ def test_augmented_dropout_model_also_learns(small_mnist):
     result = train(config, x_train, y_train)
     assert result.status == COMPLETED
     assert result.history.loss[1] < result.history.loss[0]
-    assert evaluate(result.model, x_test, y_test).accuracy > 0.6
+    assert evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test).accuracy > 0.6
 
 
 # ---------------------------------------------------------------- seeds and subsets
@@ -198,7 +199,7 @@ def test_stop_mid_training_keeps_a_usable_model(small_mnist):
     assert result.history.epoch == [1, 2]  # Keras validates the partial epoch too
     assert result.history.epoch_end_step == [steps, 30]
     assert [epoch for epoch, _ in recorder.epochs] == [1, 2]
-    assert evaluate(result.model, x_test, y_test).accuracy > 0.8
+    assert evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test).accuracy > 0.8
 
 
 def test_stop_at_an_epoch_boundary(small_mnist):
@@ -236,4 +237,4 @@ def test_seed_preset_on_full_mnist_reaches_97_percent(mnist):
     (x_train, y_train), (x_test, y_test) = mnist
     result = train(PRESETS["seed"], x_train, y_train)
     assert result.status == COMPLETED
-    assert evaluate(result.model, x_test, y_test).accuracy >= 0.97
+    assert evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test).accuracy >= 0.97

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from ..model import predict_proba
+from ..inference import DenseNetwork
 from ..preprocess import PreprocessSteps, canvas_to_mnist_steps, image_to_mnist_steps, load_image_bytes
 
 TOP_COLOUR = "#4F46E5"  # the theme's primary colour: the predicted digit
@@ -98,20 +98,20 @@ class Reading:
         return int(np.argsort(self.probabilities)[-2])
 
 
-def read_canvas(rgba: np.ndarray, model) -> Reading:
+def read_canvas(rgba: np.ndarray, network: DenseNetwork) -> Reading:
     """Classify a (H, W, 4) uint8 RGBA canvas. Raises ``BlankImageError`` when nothing is drawn."""
     steps = canvas_to_mnist_steps(rgba)
-    return Reading(steps, predict_proba(model, steps.centred)[0])
+    return Reading(steps, network.probabilities(steps.centred)[0])
 
 
-def read_upload(data: bytes, model) -> Reading:
+def read_upload(data: bytes, network: DenseNetwork) -> Reading:
     """Classify an uploaded photo or scan of one digit, given as the file's bytes.
 
     Raises ``ImageFileError`` (empty, not an image, truncated, too large) or
     ``BlankImageError`` (no digit found), both ``ValueError`` with a message to show.
     """
     steps = image_to_mnist_steps(load_image_bytes(data))
-    return Reading(steps, predict_proba(model, steps.centred)[0])
+    return Reading(steps, network.probabilities(steps.centred)[0])
 
 
 def step_tiles(steps: PreprocessSteps, size: int = TILE_SIZE) -> list[np.ndarray]:

@@ -1,0 +1,130 @@
+"""The NumPy inference path (mnist_core.inference) against Keras' own predict."""
+
+import io
+import zipfile
+
+import keras
+import numpy as np
+import pytest
+
+from mnist_core import PRESETS, DenseNetwork, ModelConfig, ModelFileError, build_model, flatten_and_scale
+from mnist_core.inference import ACTIVATIONS
+from mnist_core.storage import DEFAULT_MODEL_PATH, load_network
+
+
+def spread_weights(model, seed=0):
+    """Random weights large enough that the outputs are far from uniform (a strict comparison)."""
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(0.0, 0.15, np.shape(w)).astype("float32") for w in model.get_weights()])
+    return model
+
+
+def dense_model(hidden_activation, output_activation="softmax"):
+    inputs = keras.Input((784,))
+    hidden = keras.layers.Dense(48, activation=hidden_activation)(inputs)
+    return keras.Model(inputs, keras.layers.Dense(10, activation=output_activation)(hidden))
+
+
+def assert_matches_keras(model, images):
+    network = DenseNetwork.from_keras_model(model)
+    probabilities = network.probabilities(images)
+    expected = model.predict(images, verbose=0)
+    assert probabilities.dtype == np.float32 and probabilities.shape == expected.shape
+    np.testing.assert_allclose(probabilities, expected, atol=1e-5)
+    assert not np.allclose(expected, 0.1, atol=0.02)  # outputs spread: the comparison means something
+
+
+@pytest.fixture(scope="module")
+def sample_images(mnist):
+    return flatten_and_scale(mnist[1][0][:64])
+
+
+@pytest.fixture(scope="module")
+def test_images(mnist):
+    return flatten_and_scale(mnist[1][0])
+
+
+def test_shipped_model_matches_keras_on_all_test_images(test_images):
+    model = keras.saving.load_model(DEFAULT_MODEL_PATH)
+    network, sidecar = load_network(DEFAULT_MODEL_PATH)
+    np.testing.assert_allclose(network.probabilities(test_images), model.predict(test_images, verbose=0),
+                               atol=1e-5)
+    assert network.hidden_units == tuple(sidecar["config"]["hidden_units"])
+
+
+@pytest.mark.parametrize("config", [
+    PRESETS["seed"],
+    PRESETS["best"],  # augmentation layers and dropout
+    ModelConfig(hidden_units=(64, 32, 16), dropout=0.3),
+    ModelConfig(hidden_units=()),  # softmax regression
+], ids=["seed", "best", "three layers with dropout", "no hidden layer"])
+def test_configs_the_form_builds_match_keras(config, sample_images):
+    model = spread_weights(build_model(config))
+    assert_matches_keras(model, sample_images)
+    assert_matches_keras(model, sample_images[:1])  # the Draw page's one image
+
+
+@pytest.mark.parametrize("activation", sorted(set(ACTIVATIONS) - {"softmax"}) + ["softmax"])
+def test_each_hidden_activation_matches_keras(activation, sample_images):
+    assert_matches_keras(spread_weights(dense_model(activation)), sample_images)
+
+
+def test_a_sequential_model_matches_keras(sample_images):
+    model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(32, activation="tanh"),
+                              keras.layers.Dropout(0.5), keras.layers.Dense(10, activation="softmax")])
+    assert_matches_keras(spread_weights(model), sample_images)
+
+
+@pytest.mark.parametrize("shape", [(7, 28, 28), (7, 784), (28, 28), (784,)])
+def test_input_shapes(shape, sample_images):
+    network, _ = load_network(DEFAULT_MODEL_PATH)
+    images = sample_images[: max(1, int(np.prod(shape)) // 784)].reshape(shape)
+    assert network.probabilities(images).shape == (max(1, int(np.prod(shape)) // 784), 10)
+    with pytest.raises(ValueError, match=r"\(N, 28, 28\) or \(N, 784\)"):
+        network.probabilities(np.zeros((3, 783), np.float32))
+
+
+def layer_norm_model():
+    inputs = keras.Input((784,))
+    hidden = keras.layers.LayerNormalization()(keras.layers.Dense(32, activation="relu")(inputs))
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(hidden))
+
+
+def residual_model():
+    inputs = keras.Input((784,))
+    hidden = keras.layers.Dense(32, activation="relu")(inputs)
+    hidden = keras.layers.Add()([hidden, keras.layers.Dense(32)(hidden)])
+    return keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(hidden))
+
+
+@pytest.mark.parametrize("make_model", [
+    layer_norm_model,
+    residual_model,
+    lambda: dense_model("relu", "sigmoid"),
+    lambda: keras.Sequential([keras.Input((784,)), keras.layers.Dense(12, activation="relu")]),
+], ids=["LayerNormalization", "Add (two inputs)", "sigmoid output", "12 outputs"])
+def test_other_architectures_get_a_clear_error(make_model):
+    with pytest.raises(ModelFileError, match="MNIST Lab can run|softmax"):
+        DenseNetwork.from_keras_model(make_model())
+
+
+@pytest.mark.parametrize("damage", ["truncate", "not a zip", "no weights"])
+def test_damaged_bytes_get_a_clear_error(damage):
+    data = DEFAULT_MODEL_PATH.read_bytes()
+    if damage == "truncate":
+        data = data[: len(data) // 2]
+    elif damage == "not a zip":
+        data = b"hello" * 100
+    else:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
+            target.writestr("config.json", source.read("config.json"))
+        data = buffer.getvalue()
+    with pytest.raises(ModelFileError):
+        DenseNetwork.from_keras_bytes(data)
+
+
+def test_arrays_are_read_only():
+    network, _ = load_network(DEFAULT_MODEL_PATH)
+    with pytest.raises(ValueError):
+        network.kernels[0][0, 0] = 1.0
