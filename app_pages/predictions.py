@@ -421,6 +421,8 @@ def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[in
             delta_arrow="off",
         )
         st.metric("True digit", label)
+        st.page_link("app_pages/network.py", label="Look inside", icon=":material/hub:",
+                     query_params={"test": index})
     st.plotly_chart(
         probability_figure(evaluation.probabilities[index], label),
         key="predictions_probabilities",

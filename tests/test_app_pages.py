@@ -17,6 +17,7 @@ PAGES = [
     "app_pages/dataset.py",
     "app_pages/train.py",
     "app_pages/predictions.py",
+    "app_pages/network.py",
     "app_pages/draw.py",
 ]
 
