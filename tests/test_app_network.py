@@ -5,31 +5,28 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.inspection import DRAWN_INPUT_KEY
+from tests.apptest import APP
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE = "app_pages/network.py"
 SECTIONS = ["Activations, one square per unit", "Where it sits among the 10,000 test digits",
             "Watch the templates form"]
 
 
-def open_page(monkeypatch, params: dict | None = None, state: dict | None = None) -> AppTest:
-    monkeypatch.chdir(APP.parent)
-    at = AppTest.from_file(str(APP), default_timeout=180)
-    for name, value in (params or {}).items():
-        at.query_params[name] = value
-    for name, value in (state or {}).items():
-        at.session_state[name] = value
-    at.switch_page(PAGE)
-    at.run()
-    assert not at.exception, [exception.message for exception in at.exception]
-    assert not at.error, [error.value for error in at.error]
-    return at
+@pytest.fixture
+def open_page(app_test):
+    """The page opened as a link with URL ``params`` (and session ``state``), checked for errors."""
+
+    def open_with(params: dict | None = None, state: dict | None = None) -> AppTest:
+        at = app_test(PAGE, query_params=params, session_state=state)
+        assert not at.error, [error.value for error in at.error]
+        return at
+
+    return open_with
 
 
 def subheaders(at: AppTest) -> list[str]:
@@ -41,8 +38,8 @@ def params(at: AppTest) -> dict:
     return {name: value[0] if isinstance(value, list) else value for name, value in values.items()}
 
 
-def test_a_shared_link_opens_the_same_digit_and_unit(monkeypatch):
-    at = open_page(monkeypatch, {"test": "1234", "unit": "37"})
+def test_a_shared_link_opens_the_same_digit_and_unit(open_page):
+    at = open_page({"test": "1234", "unit": "37"})
     assert not at.warning
     assert "Unit 37 of hidden layer 1" in subheaders(at)
     assert all(section in subheaders(at) for section in SECTIONS)
@@ -62,8 +59,8 @@ def test_a_shared_link_opens_the_same_digit_and_unit(monkeypatch):
     ({"input": "webcam", "test": "12"}, "`input=webcam` is unknown", {"test": "12"}),
 ], ids=["test not a number", "test out of range", "unit out of range", "layer out of range", "vs not a digit",
         "drawing link, no drawing", "unknown input"])
-def test_bad_link_gets_a_note_and_the_default(monkeypatch, query, words, expected):
-    at = open_page(monkeypatch, query)
+def test_bad_link_gets_a_note_and_the_default(open_page, query, words, expected):
+    at = open_page(query)
     assert any(words in warning.value for warning in at.warning), [warning.value for warning in at.warning]
     assert all(section in subheaders(at) for section in SECTIONS)
     shown = params(at)
@@ -71,17 +68,17 @@ def test_bad_link_gets_a_note_and_the_default(monkeypatch, query, words, expecte
     assert "input" not in shown
 
 
-def test_the_drawn_digit_is_looked_inside(monkeypatch, mnist):
+def test_the_drawn_digit_is_looked_inside(open_page, mnist):
     drawn = mnist[1][0][0] / 255.0  # a 7, as the Draw page would leave it
-    at = open_page(monkeypatch, {"input": "drawing"}, {DRAWN_INPUT_KEY: drawn})
+    at = open_page({"input": "drawing"}, {DRAWN_INPUT_KEY: drawn})
     assert not at.warning
     assert params(at)["input"] == "drawing" and "test" not in params(at)
     assert any("reads **7**" in block.value for block in at.markdown)
     assert "Why a 7? Each class score, pixel by pixel" in subheaders(at)
 
 
-def test_number_random_and_compare_widgets_update_the_url(monkeypatch):
-    at = open_page(monkeypatch, {"test": "0"})
+def test_number_random_and_compare_widgets_update_the_url(open_page):
+    at = open_page({"test": "0"})
     at.number_input(key="network_test_index").set_value(42).run()
     assert params(at)["test"] == "42"
     at.button(key="network_random").click().run()
