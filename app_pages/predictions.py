@@ -40,7 +40,7 @@ INSPECT_KEY = "predictions_inspect"  # test index shown large
 SHOWN_KEY = "predictions_shown"  # list of the test indices on the current grid page
 MATRIX_VERSION_KEY = "predictions_matrix_version"  # bumped to clear the chart's own selection
 GRID_VERSION_KEY = "predictions_grid_version"  # bumped when the filters change
-GRID_DISPLAY_SCALE = 0.72  # the grid column shows the 956-px picture at about 690 px
+GRID_DISPLAY_SCALE = 0.62  # the grid column shows the 956-px picture at about 560-600 px at 1280 px
 ANY = "Any"  # filter value meaning "any digit" (None would show as an empty selectbox)
 DIGIT_OPTIONS = [ANY, *range(10)]
 CHART_CONFIG = {"displayModeBar": False}
@@ -155,7 +155,7 @@ def render_explorer(model_key: str, dataset: Dataset, evaluation: Evaluation) ->
     """The matrix, the per-class table and the filtered grid: a click here reruns only this."""
     views = model_views(model_key, evaluation, dataset)
     st.subheader("Where it goes wrong", anchor=False)
-    matrix_column, table_column = st.columns([3, 2], gap="medium")
+    matrix_column, table_column = st.columns([1, 1], gap="medium")
     with matrix_column:
         st.caption("Rows: the true digit. Columns: what the model predicted. Green: right; red: mistakes, "
                    "darker when more. **Click a cell** to show those images below.")
@@ -166,12 +166,13 @@ def render_explorer(model_key: str, dataset: Dataset, evaluation: Evaluation) ->
     with table_column:
         st.caption("**Precision**: of the images predicted as this digit, the share that really are. "
                    "**Recall**: of the test images of this digit, the share the model found.")
-        st.dataframe(views.per_class, key="predictions_per_class", column_config={
-            "Images": st.column_config.NumberColumn(help="Test images of this digit."),
-            "Precision": st.column_config.NumberColumn(format="percent"),
-            "Recall": st.column_config.NumberColumn(format="percent"),
+        st.dataframe(views.per_class, key="predictions_per_class", column_config={  # fits 1280 px
+            "_index": st.column_config.NumberColumn(width=48),
+            "Precision": st.column_config.NumberColumn(format="percent", width=80),
+            "Recall": st.column_config.NumberColumn(format="percent", width=72),
             "Confused with": st.column_config.TextColumn(
-                help="The wrong digit this digit is most often predicted as, and how often."),
+                width=108, help="The wrong digit this digit is most often predicted as, and how often."),
+            "Images": st.column_config.NumberColumn(width=62, help="Test images of this digit."),
         })
     render_filters()
     render_grid_pages(model_key, dataset, evaluation, filtered(evaluation, _filters()))
@@ -275,8 +276,8 @@ def _render_pager(page: int, pages: int, caption: str) -> None:
     next_column.button("Next", key="predictions_next", icon=":material/chevron_right:", icon_position="right",
                        disabled=page >= pages, on_click=_turn_page, args=(1,), width="stretch")
     caption_column.caption(f"{caption} · under each image: the predicted digit (and the true one when "
-                           "wrong) · green frame: right, red: wrong · #n is the test-set index · hover for "
-                           "details")
+                           "wrong) · green frame: right, red: wrong · hover an image for its test-set index "
+                           "and confidence")
 
 
 def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[int]) -> None:
