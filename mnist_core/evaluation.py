@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import pandas as pd
 
 from .browsing import select_indices
 from .inference import DenseNetwork
@@ -95,10 +94,12 @@ def confusion_matrix(labels: np.ndarray, predicted: np.ndarray, classes: int = 1
     return np.bincount(labels * classes + predicted, minlength=classes * classes).reshape(classes, classes)
 
 
-def per_class_table(evaluation: Evaluation) -> pd.DataFrame:
+def per_class_table(evaluation: Evaluation):
     """One row per digit (the index, named "Digit"): "Precision", "Recall" (floats),
     "Confused with" (the wrong digit it is most often predicted as, "3 (12×)", or "—") and
-    "Images" (test images of that digit)."""
+    "Images" (test images of that digit): a pandas DataFrame."""
+    import pandas as pd  # ~0.5 s to import: only the pages that show a table pay for it
+
     confusion = evaluation.confusion
     off_diagonal = confusion - np.diag(np.diag(confusion))
     confused_with = off_diagonal.argmax(axis=1)
