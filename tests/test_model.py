@@ -150,6 +150,7 @@ def test_evaluate_probabilities_rejects_labels_out_of_range():
 
 def test_evaluate_agrees_with_keras_evaluate(mnist):
     model, _ = load_default_model()
+    model.compile(loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # shipped uncompiled
     (_, _), (x_test, y_test) = mnist
     result = evaluate(DenseNetwork.from_keras_model(model), x_test, y_test)
     keras_loss, keras_accuracy = model.evaluate(flatten_and_scale(x_test), y_test, batch_size=1000, verbose=0)
