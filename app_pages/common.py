@@ -31,7 +31,6 @@ from mnist_core import (
 
 RUNS_KEY = "runs"  # session_state: dict run id -> Run, in creation order
 ACTIVE_KEY = "active_run"  # session_state: id of the active run, or None for the default
-EVALUATIONS_KEY = "evaluations_computed"  # session_state: how many test evaluations ran
 DEFAULT_KEY = "default"  # model key of the shipped default model
 
 
@@ -122,14 +121,9 @@ def load_default() -> tuple[DenseNetwork, dict]:
 
 @st.cache_resource(show_spinner="Scoring the default model on 10,000 test images…")
 def _default_evaluation() -> Evaluation:
-    _count_evaluation()
     network, _ = load_default()
     dataset = load_dataset()
     return evaluate(network, dataset.x_test, dataset.y_test)
-
-
-def _count_evaluation() -> None:
-    st.session_state[EVALUATIONS_KEY] = st.session_state.get(EVALUATIONS_KEY, 0) + 1
 
 
 def runs() -> dict[str, Run]:
@@ -167,7 +161,6 @@ def evaluation_of(active: ActiveModel) -> Evaluation:
     if active.run is None:
         return _default_evaluation()
     if active.run.evaluation is None:
-        _count_evaluation()
         dataset = load_dataset()
         active.run.evaluation = evaluate(active.network, dataset.x_test, dataset.y_test)
     return active.run.evaluation

@@ -3,7 +3,7 @@
 Loading, preprocessing, the NumPy inference path, evaluation and saved models import no
 TensorFlow. The Keras parts (``build_model``, ``train``, ``load_model``, ``save_model`` ...)
 are resolved on first use, so the serving process can import this package and never pay
-for Keras. ``python -m mnist_core.train`` is the command-line trainer.
+for Keras. ``python -m mnist_core`` is the command-line trainer (mnist_core/cli.py).
 """
 
 import importlib
