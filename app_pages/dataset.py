@@ -84,6 +84,19 @@ def render_arrays(dataset: Dataset) -> None:
         )
 
 
+@st.cache_resource(show_spinner=False)
+def cached_figure(name: str, split: str, option: bool):
+    """The page's figures that depend only on the dataset, built once per process and shared
+    read-only (building a Plotly figure costs tens of ms of server CPU per session)."""
+    dataset = load_dataset()
+    if name == "class counts":
+        return charts.class_counts_figure(dataset.y_train, dataset.y_test, option)
+    if name == "class means":
+        return charts.class_means_figure(cached_class_means(split),
+                                         charts.class_counts(split_arrays(dataset, split)[1]))
+    return charts.pixel_histogram_figure(cached_pixel_counts(split), option)
+
+
 def render_class_counts(dataset: Dataset) -> None:
     st.subheader("How many of each digit?", anchor="counts")
     train_counts = charts.class_counts(dataset.y_train)
@@ -93,9 +106,7 @@ def render_class_counts(dataset: Dataset) -> None:
     with notes:
         as_share = st.toggle("Share of each set (%)", key="dataset_share")
     with chart:
-        st.plotly_chart(
-            charts.class_counts_figure(dataset.y_train, dataset.y_test, as_share), width="stretch"
-        )
+        st.plotly_chart(cached_figure("class counts", "train", as_share), width="stretch")
     with notes:
         st.metric(f"Most common digit: {most}", f"{train_counts[most]:,}", border=True)
         st.metric(f"Rarest digit: {least}", f"{train_counts[least]:,}", border=True)
@@ -199,15 +210,13 @@ def render_one_image(dataset: Dataset, split: str, shown: list[int]) -> tuple[np
 
 def render_class_means(split: str) -> None:
     st.subheader("The average digit", anchor="means")
-    means = cached_class_means(split)
-    images, labels = split_arrays(load_dataset(), split)
     st.markdown(
         f"Each picture is the pixel-by-pixel mean of every {SPLITS[split].lower()} image of that "
         "digit. The bright core is where nearly every writer puts ink; the grey halo is how much "
         "they vary. A dense network learns something like a sharper, signed version of these "
         "templates: which pixels speak for or against each digit."
     )
-    st.plotly_chart(charts.class_means_figure(means, charts.class_counts(labels)), width="stretch")
+    st.plotly_chart(cached_figure("class means", split, False), width="stretch")
 
 
 def render_histogram(split: str) -> None:
@@ -224,7 +233,7 @@ def render_histogram(split: str) -> None:
             "grey values in between are the anti-aliased edges of the strokes."
         )
     with chart:
-        st.plotly_chart(charts.pixel_histogram_figure(counts, log_scale), width="stretch")
+        st.plotly_chart(cached_figure("pixel histogram", split, log_scale), width="stretch")
 
 
 def render_reshape(image: np.ndarray, index: int, label: int) -> None:

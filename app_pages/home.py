@@ -8,10 +8,8 @@ its button is pressed; later steps use that run, or else the active model.
 
 from __future__ import annotations
 
-import inspect
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -41,21 +39,20 @@ from mnist_core import (
     MnistLabError,
     ModelConfig,
     TrainingHistory,
-    build_model,
     flatten_and_scale,
     preset,
-    train,
 )
 from mnist_core.charts import dataset as dataset_charts
 from mnist_core.gallery import compose_grid
-from mnist_core.model import make_optimizer
+from mnist_core.lesson import lesson_model_facts as facts_of_config
+from mnist_core.lesson import source_excerpt
+from mnist_core.lesson import source_of as read_source
 
 HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
 FIRST = 10  # step 7 predicts the first ten test images, as the lesson does
 LONG_SOURCE_LINES = 24  # sources longer than this scroll in a box ...
 LONG_SOURCE_HEIGHT = 440  # ... this many pixels high
 RESULT_SLOT_SIZE = 6  # at most this many elements in the Fit step's result slot
-REPO_ROOT = Path(mnist_core.__file__).resolve().parent.parent
 BOOK_ACCURACY = 0.978  # Chollet's test accuracy for this network
 
 LESSON = {  # the lesson's own code, step by step (Keras 3 spelling)
@@ -106,23 +103,13 @@ def page_link(page: str, label: str, icon: str) -> None:
         st.caption(f"{label} (that page is not available in this version of the app).")
 
 
-def source_of(function) -> str:
-    """The function's source, headed by the file it lives in."""
-    path = Path(inspect.getsourcefile(function)).resolve()
-    try:
-        where = path.relative_to(REPO_ROOT)
-    except ValueError:
-        where = path.name
-    return f"# {where}\n" + inspect.getsource(function)
-
-
-def source_excerpt(function, first_line_marker: str, last_line: str) -> str:
-    """The lines of a function's source from the one containing a marker to ``last_line``."""
-    lines = inspect.getsource(function).splitlines()
-    start = next(i for i, line in enumerate(lines) if first_line_marker in line)
-    end = next(i for i in range(start, len(lines)) if lines[i] == last_line)
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    return "\n".join(line[indent:] for line in lines[start : end + 1])
+def source_of(target) -> str:
+    """The source of a function, or of "module:qualname", headed by its file; read from the
+    file (mnist_core.lesson), so showing Keras code never imports Keras."""
+    if callable(target):
+        target = f"{target.__module__}:{target.__qualname__}"
+    module, qualname = target.split(":")
+    return read_source(module, qualname)
 
 
 def step_header(number: int, title: str, explanation: str) -> tuple:
@@ -238,29 +225,9 @@ def network_diagram(layers: list[dict]) -> str:
     return "\n".join([*lines, "}"])
 
 
-@st.cache_resource(show_spinner="Building the lesson's network…")
 def lesson_model_facts() -> dict:
-    """Layers and compile settings of a freshly built lesson network (built once per process)."""
-    model = build_model(preset("seed"))
-    layers = [
-        {
-            "layer": layer.name,
-            "type": type(layer).__name__,
-            "output shape": str(tuple(layer.output.shape)),
-            "activation": getattr(getattr(layer, "activation", None), "__name__", "—"),
-            "parameters": int(layer.count_params()),
-        }
-        for layer in model.layers
-    ]
-    compiled = model.get_compile_config()
-    return {
-        "layers": layers,
-        "total": int(model.count_params()),
-        "optimizer": compiled["optimizer"]["class_name"],
-        "learning_rate": float(compiled["optimizer"]["config"]["learning_rate"]),
-        "loss": compiled["loss"],
-        "metrics": list(compiled["metrics"]),
-    }
+    """Layers and compile settings of the lesson's network, derived from its config."""
+    return facts_of_config(preset("seed"))
 
 
 # --- the steps ------------------------------------------------------------------------------
@@ -352,7 +319,7 @@ def step_build() -> None:
     with code:
         show_code(
             LESSON["build"],
-            [source_of(build_model)],
+            [source_of("mnist_core.model:build_model")],
             "The same network with Keras' Functional API. The lesson's preset has one hidden "
             "layer of 512, no dropout and no augmentation, so only the Input, `hidden_1` and "
             "`digit` layers are built:",
@@ -394,8 +361,8 @@ def step_compile() -> None:
             LESSON["compile"],
             [
                 "# the end of build_model (mnist_core/model.py)\n"
-                + source_excerpt(build_model, "model.compile(", "    )"),
-                source_of(make_optimizer),
+                + source_excerpt("mnist_core.model", "build_model", "model.compile(", "    )"),
+                source_of("mnist_core.model:make_optimizer"),
             ],
             "`build_model` compiles the network it builds; the optimizer comes from the config:",
         )
@@ -505,7 +472,7 @@ def step_fit(dataset: Dataset) -> None:
     with code:
         show_code(
             LESSON["fit"],
-            [source_of(train)],
+            [source_of("mnist_core.training:train")],
             "`train` builds the network, calls Keras' `fit` and reports progress through "
             "callbacks (the progress bar here, the live charts on the Train page):",
         )
@@ -560,6 +527,8 @@ def train_lesson_run(dataset: Dataset, config) -> Run:
         show_epoch_table(run.history, log)
 
     try:
+        from mnist_core.training import train  # Keras: only when the button is pressed
+
         result = train(
             config,
             dataset.x_train,
