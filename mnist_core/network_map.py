@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.spatial
 
 from .inference import DenseNetwork
 
@@ -114,6 +113,7 @@ def stratified_sample(labels: np.ndarray, size: int, seed: int) -> np.ndarray:
 def joint_probabilities(features: np.ndarray, perplexity: float) -> np.ndarray:
     """t-SNE's symmetric affinities P, float64 (L, L), summing to 1, by bisection on each
     point's Gaussian width so its conditional distribution has the given perplexity."""
+    import scipy.spatial  # here, not at import: the page's cold start does not pay for it
     squared = scipy.spatial.distance.squareform(scipy.spatial.distance.pdist(features, "sqeuclidean"))
     count = len(features)
     target = np.log(min(perplexity, (count - 1) / 3))
@@ -171,6 +171,7 @@ def place(features: np.ndarray, landmark_features: np.ndarray, landmark_position
           neighbours: int) -> np.ndarray:
     """float32 (M, 2): each row of float (M, D) features at the inverse-distance-weighted mean
     of its ``neighbours`` nearest landmarks (L, D) / (L, 2)."""
+    import scipy.spatial
     features = np.atleast_2d(np.asarray(features, "float32"))
     tree = scipy.spatial.cKDTree(landmark_features)
     distances, indices = tree.query(features, k=min(neighbours, len(landmark_features)))
@@ -201,6 +202,7 @@ def build_map(activations: np.ndarray, labels: np.ndarray, network_id: str = "",
 
 def knn_accuracy(positions: np.ndarray, labels: np.ndarray, neighbours: int = 10) -> float:
     """Leave-one-out accuracy of a ``neighbours``-NN majority vote in the map (N, 2)."""
+    import scipy.spatial
     tree = scipy.spatial.cKDTree(np.asarray(positions, "float64"))
     _, indices = tree.query(positions, k=neighbours + 1)
     votes = np.asarray(labels)[indices[:, 1:]]
