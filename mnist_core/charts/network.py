@@ -55,7 +55,10 @@ def activation_figure(values: np.ndarray, selected: int | None, title: str) -> g
         figure.add_shape(type="rect", x0=column - 0.5, x1=column + 0.5, y0=row - 0.5, y1=row + 0.5,
                          line=dict(color="#F59E0B", width=3))
     figure.update_layout(title=dict(text=title, font=dict(size=13)))
-    return _square_layout(figure, height=int(30 + 330 * grid.shape[0] / grid.shape[1] * 2))
+    _square_layout(figure, height=int(60 + 400 * grid.shape[0] / grid.shape[1]))
+    figure.update_xaxes(range=[-0.5, columns - 0.5], autorange=False)  # the grid fills the plot area exactly
+    figure.update_yaxes(range=[grid.shape[0] - 0.5, -0.5], autorange=False)
+    return figure
 
 
 def weights_figure(weights: np.ndarray, title: str) -> go.Figure:
@@ -149,12 +152,12 @@ def map_figure(positions: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
     figure.add_trace(go.Scattergl(
         x=positions[wrong, 0], y=positions[wrong, 1], mode="markers", name="mistakes",
         customdata=wrong, text=[f"a {labels[i]}, read as {predicted[i]}" for i in wrong],
-        marker=dict(size=7, symbol="x", color=SELECTED_COLOUR, line=dict(width=1)),
+        marker=dict(size=6, symbol="x", color=SELECTED_COLOUR, opacity=0.8),
         hovertemplate="Test image %{customdata}: %{text}<extra></extra>"))
     if current is not None:
-        figure.add_trace(go.Scatter(
+        figure.add_trace(go.Scattergl(  # WebGL like the rest: an SVG trace would be drawn under them
             x=[current[0]], y=[current[1]], mode="markers", name=current_label,
-            marker=dict(size=20, symbol="star", color="#F59E0B", line=dict(color=SELECTED_COLOUR, width=1.5)),
+            marker=dict(size=22, symbol="star", color="#F59E0B", line=dict(color=SELECTED_COLOUR, width=1.5)),
             hovertemplate=current_label + "<extra></extra>"))
     figure.update_layout(height=520, margin=dict(l=4, r=4, t=4, b=4), dragmode="pan",
                          clickmode="event+select", legend=dict(title="True digit", itemsizing="constant"),
