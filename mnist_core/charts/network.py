@@ -44,11 +44,12 @@ def activation_figure(values: np.ndarray, selected: int | None, title: str) -> g
         colorbar=dict(thickness=10, len=0.9), hoverinfo="skip",
     ))
     figure.add_trace(go.Scatter(
-        x=columns_of, y=rows_of, mode="markers", customdata=np.arange(values.size), name="units",
-        text=[f"{value:.3g}" for value in values],
+        x=columns_of, y=rows_of, mode="markers", name="units",
+        customdata=np.column_stack([np.arange(values.size), values]),  # [unit, activation]
         marker=dict(symbol="square", size=12, color="rgba(0,0,0,0)", opacity=0.01),
         selected=dict(marker=dict(opacity=0.01)), unselected=dict(marker=dict(opacity=0.01)),
-        hovertemplate="Unit %{customdata}: %{text}<br>Click to look at it<extra></extra>", showlegend=False,
+        hovertemplate="Unit %{customdata[0]}: %{customdata[1]:.3g}<br>Click to look at it<extra></extra>",
+        showlegend=False,
     ))
     if selected is not None and 0 <= selected < values.size:
         row, column = divmod(selected, columns)
@@ -105,18 +106,17 @@ def montage(images: np.ndarray, columns: int = 3, gap: int = 2) -> np.ndarray:
 def top_images_figure(images: np.ndarray, indices: Sequence[int], values: Sequence[float]) -> go.Figure:
     """The images uint8 (9, 28, 28) that excite a unit most, 3 x 3, clickable (``customdata`` is the
     test index)."""
-    figure = px.imshow(montage(images), color_continuous_scale="gray", zmin=0, zmax=255)
-    figure.update_traces(hoverinfo="skip", hovertemplate=None)
+    figure = go.Figure(go.Heatmap(z=montage(images), colorscale="gray", zmin=0, zmax=255, showscale=False,
+                                  hoverinfo="skip"))
     centres = np.arange(len(indices))
     figure.add_trace(go.Scatter(
         x=(centres % 3) * 30 + 13.5, y=(centres // 3) * 30 + 13.5, mode="markers",
-        customdata=list(indices), text=[f"{value:.2f}" for value in values], showlegend=False,
+        customdata=np.column_stack([indices, values]), showlegend=False,
         marker=dict(symbol="square", size=40, color="rgba(0,0,0,0)", opacity=0.01),
         selected=dict(marker=dict(opacity=0.01)), unselected=dict(marker=dict(opacity=0.01)),
-        hovertemplate="Test image %{customdata}: activation %{text}<br>Click to look inside it"
-                      "<extra></extra>",
+        hovertemplate="Test image %{customdata[0]}: activation %{customdata[1]:.2f}<br>Click to look "
+                      "inside it<extra></extra>",
     ))
-    figure.update_layout(coloraxis_showscale=False)
     return _square_layout(figure, height=260)
 
 
