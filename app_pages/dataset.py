@@ -126,17 +126,19 @@ def render_one_image(dataset: Dataset, split: str, shown: list[int]) -> tuple[np
     )
     show_values = values.toggle("Print the values around the ink", value=False, key="dataset_values")
     image, label = images[index], int(labels[index])
-    chart, side = st.columns([3, 2], gap="large")
+    # Printed values need the page's whole width to be readable; the notes then go above.
+    side, chart = (st.container(), st.container()) if show_values else st.columns([2, 3], gap="large")[::-1]
     title = f"{SPLITS[split]} image #{index}: a {label}"
     chart.plotly_chart(charts.image_heatmap_figure(image, title, show_values), width="stretch")
     if show_values:
         chart.caption(notes.VALUES_ZOOM)
     side.markdown(notes.PIXELS)
-    first, second = side.columns(2)
-    first.metric("Label", label, border=True)
-    second.metric(f"Pixels with ink (of {IMAGE_PIXELS})", f"{int((image > 0).sum())}", border=True)
-    first.metric("Brightest value", int(image.max()), border=True)
-    second.metric("Mean value", f"{image.mean():.1f}", border=True)
+    tiles = side.columns(4 if show_values else 2)
+    tiles[0].metric("Label", label, border=True)
+    ink = f"{int((image > 0).sum())}"
+    tiles[1].metric("Inked pixels", ink, help=f"of {IMAGE_PIXELS}", border=True)
+    tiles[2 % len(tiles)].metric("Brightest value", int(image.max()), border=True)
+    tiles[3 % len(tiles)].metric("Mean value", f"{image.mean():.1f}", border=True)
     side.caption(notes.AS_STORED)
     return image, index, label
 

@@ -29,7 +29,7 @@ from app_pages.common import (
     runs,
     set_active,
 )
-from app_pages.widgets import code_block, page_link, printout, step_header
+from app_pages.widgets import code_block, page_link, printout, side_by_side_layout, step_header
 from mnist_core import (
     COMPLETED,
     DIVERGED,
@@ -194,10 +194,10 @@ def step_shapes(dataset: Dataset) -> None:
     with result:
         named = dict(zip(lesson.LESSON_NAMES, arrays, strict=True))
         st.dataframe(array_summary(named), hide_index=True, width="stretch")
-        first, second, third = st.columns(3)
+        first, second = st.columns(2)
         first.metric("Training images", f"{len(dataset.x_train):,}", border=True)
         second.metric("Test images", f"{len(dataset.x_test):,}", border=True)
-        third.metric("Pixels per image", f"{dataset.x_train[0].size}", border=True)
+        first.metric("Pixels per image", f"{dataset.x_train[0].size}", border=True)
         st.caption(
             "`uint8` means whole numbers from 0 to 255: one byte per pixel, 0 for background, "
             "255 for full ink. Labels are the digits 0 to 9."
@@ -228,6 +228,7 @@ def step_build() -> None:
             facts["layers"],
             hide_index=True,
             width="stretch",
+            column_order=("layer", "output shape", "activation", "parameters"),  # the type is in the diagram
             column_config={"parameters": st.column_config.NumberColumn(format="localized")},
         )
         hidden = next(layer for layer in facts["layers"] if layer["type"] == "Dense")
@@ -292,7 +293,7 @@ def step_prepare(dataset: Dataset) -> None:
     with result:
         st.dataframe(lesson.prepare_table(dataset.x_test, prepared), hide_index=True, width="stretch")
         st.caption(f"Test image 0 (a {dataset.y_test[0]}) as the network receives it:")
-        st.plotly_chart(vector_strip_figure(prepared["first"]), width="stretch", key="home_strip")
+        st.plotly_chart(vector_strip_figure(prepared["first"], title=None), width="stretch", key="home_strip")
         page_link("app_pages/dataset.py", "See any image reshaped, pixel by pixel", ":material/grid_view:")
         page_link("app_pages/draw.py", "How your own drawing is brought to MNIST's format", ":material/draw:")
 
@@ -315,8 +316,8 @@ def step_fit(dataset: Dataset) -> None:
             type="primary",
             icon=":material/play_arrow:",
             key="home_fit",
-            help=f"{config.describe()}; about 10–30 seconds on a laptop CPU.",
         )
+        st.caption(f"The lesson's network: {config.describe()}.")  # not a tooltip: it covered the text
         slot = st.empty()  # training progress, then the outcome, replace what was shown before
         if clicked:
             with slot.container():
@@ -514,6 +515,7 @@ def training_record(model: ActiveModel) -> tuple[TrainingHistory, ModelConfig | 
 
 
 def render_intro() -> None:
+    side_by_side_layout()
     st.title("The hello world of deep learning")
     st.markdown(lesson.INTRO)
     st.markdown(lesson.contents_line(tuple(STEPS.values())))

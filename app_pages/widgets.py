@@ -10,6 +10,12 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 CODE_BOX_LINES = 24  # code longer than this scrolls inside a box ...
 CODE_BOX_HEIGHT = 440  # ... this many pixels high
+# Side-by-side code and results at 1280 px: narrower page margins and 12-px code give each
+# column room for a 56-character line (the lesson's longest is 54) beside the results.
+SIDE_BY_SIDE_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-left: 2rem; padding-right: 2rem; }
+[data-testid="stCode"] pre, [data-testid="stCode"] code { font-size: 12px; }
+</style>"""
 
 
 def page_link(page: str, label: str, icon: str) -> None:
@@ -21,12 +27,17 @@ def page_link(page: str, label: str, icon: str) -> None:
         st.caption(f"{label} (that page is not available in this version of the app).")
 
 
+def side_by_side_layout() -> None:
+    """Call once at the top of a page that shows code beside its results (see SIDE_BY_SIDE_CSS)."""
+    st.html(SIDE_BY_SIDE_CSS)
+
+
 def step_header(number: int, title: str, explanation: str) -> tuple:
     """A numbered step's title (anchor ``#step-N``) and explanation; returns two equal columns
     (code, result)."""
     st.subheader(f"{number} · {title}", anchor=f"step-{number}", divider="gray")
     st.markdown(explanation)
-    return st.columns([1, 1], gap="large")
+    return st.columns([1, 1], gap="medium")
 
 
 def code_block(text: str) -> None:

@@ -39,10 +39,11 @@ INTRO = (
     "until you press the button in step 6."
 )
 
-CODE = {  # the lesson's own code, step by step (Keras 3 spelling)
+CODE = {  # the lesson's own code, step by step (Keras 3 spelling), in lines of at most 54 characters
     "load": """from tensorflow.keras.datasets import mnist
 
-(train_images, train_labels), (test_images, test_labels) = mnist.load_data()""",
+((train_images, train_labels),
+ (test_images, test_labels)) = mnist.load_data()""",
     "shapes": """train_images.shape
 len(train_labels)
 train_labels
@@ -65,13 +66,15 @@ model = keras.Sequential([
 train_images = train_images.astype("float32") / 255
 test_images = test_images.reshape((10000, 28 * 28))
 test_images = test_images.astype("float32") / 255""",
-    "fit": """model.fit(train_images, train_labels, epochs=5, batch_size=128)""",
+    "fit": """model.fit(train_images, train_labels,
+          epochs=5, batch_size=128)""",
     "predict": """test_digits = test_images[0:10]
 predictions = model.predict(test_digits)
 predictions[0]           # ten probabilities, one per digit
 predictions[0].argmax()  # the most likely digit
 test_labels[0]           # the right answer""",
-    "evaluate": """test_loss, test_acc = model.evaluate(test_images, test_labels)
+    "evaluate": """test_loss, test_acc = model.evaluate(
+    test_images, test_labels)
 print(f"test_acc: {test_acc}")""",
 }
 
@@ -164,7 +167,7 @@ def shapes_printout(
 def prediction_printout(probabilities: np.ndarray, label: int) -> str:
     """The lesson's lines about test image 0, with this model's probabilities (10,) float."""
     best = int(probabilities.argmax())
-    with np.printoptions(precision=3):
+    with np.printoptions(precision=3, linewidth=54):
         printed = repr(probabilities)
     return (
         f">>> predictions[0]\n{printed}\n>>> predictions[0].argmax()\n{best}\n"
@@ -215,14 +218,14 @@ def prepare_table(images: np.ndarray, prepared: dict) -> list[dict]:
     ``flatten_and_scale`` (``prepared``: its "shape", "dtype", "min", "max")."""
     return [
         {
-            "step": "test_images before",
+            "step": "before",
             "shape": str(images.shape),
             "dtype": str(images.dtype),
             "min": f"{images.min()}",
             "max": f"{images.max()}",
         },
         {
-            "step": "after flatten_and_scale",
+            "step": "after",
             "shape": prepared["shape"],
             "dtype": prepared["dtype"],
             "min": f"{prepared['min']:.1f}",

@@ -64,11 +64,11 @@ def test_image_heatmap_values_zoom_to_the_ink_with_the_images_own_coordinates(mn
     assert np.array_equal(np.asarray(heatmap.z), image[top : bottom + 1, left : right + 1])
     assert list(heatmap.y) == list(range(top, bottom + 1)) and list(heatmap.x) == list(range(left, right + 1))
     assert np.asarray(heatmap.customdata)[0, 0] == top * 28 + left
-    assert heatmap.texttemplate == "%{z}" and heatmap.textfont.size >= 11
+    assert heatmap.texttemplate == "%{z}" and heatmap.textfont.size >= 12 and heatmap.showscale is False
     assert tuple(figure.layout.xaxis.range) == (left - 0.5, right + 0.5)
     assert tuple(figure.layout.yaxis.range) == (bottom + 0.5, top - 0.5)
-    # Each cell is wide enough for "255" at that size: the chart's width over the columns shown.
-    assert (620 - 60) / (right - left + 1) >= 3 * 11 * 0.6 + 4
+    # The figure is tall enough for 34-px cells, room for "255" at 12 px (the page gives it the full width).
+    assert figure.layout.height >= 110 + 34 * (bottom - top + 1)
 
 
 def test_ink_window_of_a_blank_image_is_the_whole_image():
@@ -117,7 +117,7 @@ def test_vector_strip_figure_shows_the_784_inputs_as_a_strip_and_as_bars(images_
     assert np.asarray(figure.data[0].z).shape == (1, 784)
     assert np.allclose(np.asarray(figure.data[1].y), vector)
     assert np.asarray(figure.data[1].customdata)[30].tolist() == [1, 2]  # input 30 is row 1, column 2
-    assert _axis_title(figure.layout.xaxis2).startswith("position in the 784-long input vector")
+    assert _axis_title(figure.layout.xaxis2).startswith("input position (row × 28 + column)")
     assert _axis_title(figure.layout.yaxis2) == "value (pixel / 255)"
     assert len(figure.layout.shapes) == 29  # a line at the start of each of the 28 rows, and the end
 

@@ -27,12 +27,9 @@ _WHERE_HOVER = "<br>(row %{customdata[0]}, column %{customdata[1]})<extra></extr
 
 def _base_layout(figure: go.Figure, height: int, **changes) -> go.Figure:
     figure.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        font=FONT,
-        plot_bgcolor="white",
-        **changes,
-    )
+        **{"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "font": FONT,
+           "plot_bgcolor": "white", **changes}
+    )  # fmt: skip
     return figure
 
 
@@ -140,8 +137,8 @@ def image_heatmap_figure(image: np.ndarray, title: str = "", show_values: bool =
             "<br>position %{customdata} of the 784-long vector<extra></extra>"
         ),
     )
-    if show_values:
-        heatmap.update(texttemplate="%{z}", textfont={"size": 11})
+    if show_values:  # the printed values say it all: no colour bar, the width goes to the cells
+        heatmap.update(texttemplate="%{z}", textfont={"size": 12}, showscale=False)
     figure = go.Figure(heatmap)
     step = 1 if show_values else 4
     figure.update_xaxes(
@@ -152,7 +149,8 @@ def image_heatmap_figure(image: np.ndarray, title: str = "", show_values: bool =
         title_text="row (y)", scaleanchor="x", constrain="domain", dtick=step,
         range=[rows.stop - 0.5, rows.start - 0.5],  # row 0 at the top, like the image
     )  # fmt: skip
-    height = 620 if show_values else 520
+    cell = 34  # pixels per printed cell: room for "255" at 12 px
+    height = 110 + cell * (rows.stop - rows.start) if show_values else 520
     return _base_layout(figure, height, title={"text": title, "x": 0, "y": 0.99} if title else None)
 
 
@@ -186,10 +184,11 @@ def class_means_figure(means: np.ndarray, counts: np.ndarray | None = None) -> g
         lambda note: note.update(text=titles[note.text.split("=")[-1]], font={"size": 12})
     )
     figure.update_traces(hovertemplate="row %{y}, column %{x}<br>mean value %{z:.1f}<extra></extra>")
-    figure.update_xaxes(showticklabels=False, title_text="")
-    figure.update_yaxes(showticklabels=False, title_text="")
+    figure.update_xaxes(showticklabels=False, ticks="", title_text="")
+    figure.update_yaxes(showticklabels=False, ticks="", title_text="")
     figure.update_coloraxes(colorbar={"thickness": 12})
-    return _base_layout(figure, 440, title={"text": "The average image of each digit", "x": 0})
+    title = {"text": "The average image of each digit", "x": 0}
+    return _base_layout(figure, 460, title=title, margin={"l": 10, "r": 10, "t": 70, "b": 10})
 
 
 # --- pixel intensities ----------------------------------------------------------------------
@@ -223,8 +222,10 @@ def pixel_histogram_figure(counts: np.ndarray, log_scale: bool = True) -> go.Fig
 # --- reshape and scale ----------------------------------------------------------------------
 
 
-def vector_strip_figure(vector: np.ndarray) -> go.Figure:
-    """The flattened input (784,) floats in [0, 1] as the network receives it.
+def vector_strip_figure(
+    vector: np.ndarray, title: str | None = "The same image as the network sees it: 784 numbers in a row"
+) -> go.Figure:
+    """The flattened input (784,) floats in [0, 1] as the network receives it, under ``title``.
 
     Top: a one-pixel-high strip of all 784 values. Bottom: the same values as bars. Faint
     lines mark where each of the 28 image rows starts.
@@ -280,7 +281,7 @@ def vector_strip_figure(vector: np.ndarray) -> go.Figure:
     figure.update_layout(shapes=row_lines)
     ticks = list(range(0, SIDE * SIDE, SIDE * 4))
     figure.update_xaxes(tickvals=ticks, showgrid=False, range=[-0.5, SIDE * SIDE - 0.5])
-    figure.update_xaxes(title_text="position in the 784-long input vector (row × 28 + column)", row=2, col=1)
+    figure.update_xaxes(title_text="input position (row × 28 + column)", row=2, col=1)
     figure.update_yaxes(showticklabels=False, title_text="strip", row=1, col=1)
     figure.update_yaxes(
         title_text="value (pixel / 255)", range=[0, 1.05], gridcolor=GRID_COLOUR, row=2, col=1
@@ -290,7 +291,7 @@ def vector_strip_figure(vector: np.ndarray) -> go.Figure:
         330,
         bargap=0,
         showlegend=False,
-        title={"text": "The same image as the network sees it: 784 numbers in a row", "x": 0},
+        title={"text": title, "x": 0} if title else None,
     )
 
 
