@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import render_sidebar
+from app_pages.common import freeze_startup_objects, render_sidebar
 
 st.set_page_config(page_title="MNIST Lab", page_icon=":material/draw:", layout="wide")
 
@@ -17,3 +17,4 @@ navigation = st.navigation(
 )
 render_sidebar()
 navigation.run()
+freeze_startup_objects()

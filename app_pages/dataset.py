@@ -11,7 +11,7 @@ from app_pages.common import Dataset, dataset_or_stop, load_dataset
 from app_pages.widgets import code_block, page_link
 from mnist_core import dataset_notes as notes
 from mnist_core import dataset_stats as stats
-from mnist_core import flatten_and_scale, lesson
+from mnist_core import flatten_and_scale, lesson_text
 from mnist_core.charts import dataset as charts
 from mnist_core.config import CLASSES, IMAGE_PIXELS, IMAGE_SIDE
 
@@ -39,6 +39,19 @@ def cached_pixel_counts(split: str) -> np.ndarray:
     return counts
 
 
+@st.cache_resource(show_spinner=False)
+def cached_figure(name: str, split: str, option: bool):
+    """The page's figures that depend only on the dataset, built once per process and shared
+    read-only (building a Plotly figure costs tens of ms of server CPU per session)."""
+    dataset = load_dataset()
+    if name == "class counts":
+        return charts.class_counts_figure(dataset.y_train, dataset.y_test, option)
+    if name == "class means":
+        counts = stats.class_counts(dataset.split(split)[1])
+        return charts.class_means_figure(cached_class_means(split), counts)
+    return charts.pixel_histogram_figure(cached_pixel_counts(split), option)
+
+
 def render_arrays(dataset: Dataset) -> None:
     st.subheader("The four arrays", anchor="arrays")
     st.markdown(notes.ARRAYS)
@@ -46,14 +59,14 @@ def render_arrays(dataset: Dataset) -> None:
     left, right = st.columns([1, 1], gap="large")
     with left:
         st.dataframe(
-            stats.array_summary(dict(zip(lesson.LESSON_NAMES, arrays, strict=True))),
+            stats.array_summary(dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True))),
             hide_index=True,
             width="stretch",
         )
         st.caption(notes.WRITERS)
     with right:
         st.caption("The lesson's interactive session, run on these arrays:")
-        code_block(lesson.shapes_printout(*arrays))
+        code_block(lesson_text.shapes_printout(*arrays))
 
 
 def render_class_counts(dataset: Dataset) -> None:
@@ -62,7 +75,7 @@ def render_class_counts(dataset: Dataset) -> None:
     most, least = int(train_counts.argmax()), int(train_counts.argmin())
     chart, side = st.columns([3, 1], gap="medium")
     as_share = side.toggle("Share of each set (%)", key="dataset_share")
-    chart.plotly_chart(charts.class_counts_figure(dataset.y_train, dataset.y_test, as_share), width="stretch")
+    chart.plotly_chart(cached_figure("class counts", "train", as_share), width="stretch")
     side.metric(f"Most common digit: {most}", f"{train_counts[most]:,}", border=True)
     side.metric(f"Rarest digit: {least}", f"{train_counts[least]:,}", border=True)
     side.caption(notes.balance_note(train_counts, test_counts))
@@ -146,8 +159,7 @@ def render_one_image(dataset: Dataset, split: str, shown: list[int]) -> tuple[np
 def render_class_means(split: str) -> None:
     st.subheader("The average digit", anchor="means")
     st.markdown(notes.means_note(split))
-    counts = stats.class_counts(load_dataset().split(split)[1])
-    st.plotly_chart(charts.class_means_figure(cached_class_means(split), counts), width="stretch")
+    st.plotly_chart(cached_figure("class means", split, False), width="stretch")
 
 
 def render_histogram(split: str) -> None:
@@ -159,7 +171,7 @@ def render_histogram(split: str) -> None:
     side.metric("Background (exactly 0)", f"{counts[0] / total:.1%}", border=True)
     side.metric("Full ink (exactly 255)", f"{counts[255] / total:.1%}", border=True)
     side.caption(notes.histogram_note(total, split))
-    chart.plotly_chart(charts.pixel_histogram_figure(counts, log_scale), width="stretch")
+    chart.plotly_chart(cached_figure("pixel histogram", split, log_scale), width="stretch")
 
 
 def render_reshape(image: np.ndarray, index: int, label: int) -> None:

@@ -8,9 +8,7 @@ its button is pressed; later steps use that run, or else the active model.
 
 from __future__ import annotations
 
-import inspect
 import time
-from pathlib import Path
 
 import streamlit as st
 
@@ -39,43 +37,32 @@ from mnist_core import (
     MnistLabError,
     ModelConfig,
     TrainingHistory,
-    build_model,
     flatten_and_scale,
-    lesson,
+    lesson_text,
     preset,
-    train,
 )
 from mnist_core.charts.dataset import tile_strip, vector_strip_figure
 from mnist_core.dataset_stats import array_summary
 from mnist_core.gallery import compose_grid
-from mnist_core.model import make_optimizer
+from mnist_core.lesson import lesson_model_facts as facts_of_config
+from mnist_core.lesson import source_excerpt
+from mnist_core.lesson import source_of as read_source
 
 HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
-FIRST = lesson.FIRST
+FIRST = lesson_text.FIRST
 RESULT_SLOT_SIZE = 6  # at most this many elements in the Fit step's result slot
-REPO_ROOT = Path(mnist_core.__file__).resolve().parent.parent
-STEPS = {step.number: step for step in lesson.steps()}
+STEPS = {step.number: step for step in lesson_text.steps()}
 
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def source_of(function) -> str:
-    """The function's source, headed by the file it lives in."""
-    path = Path(inspect.getsourcefile(function)).resolve()
-    try:
-        where = path.relative_to(REPO_ROOT)
-    except ValueError:
-        where = path.name
-    return f"# {where}\n" + inspect.getsource(function)
-
-
-def source_excerpt(function, first_line_marker: str, last_line: str) -> str:
-    """The lines of a function's source from the one containing a marker to ``last_line``."""
-    lines = inspect.getsource(function).splitlines()
-    start = next(i for i, line in enumerate(lines) if first_line_marker in line)
-    end = next(i for i in range(start, len(lines)) if lines[i] == last_line)
-    indent = len(lines[start]) - len(lines[start].lstrip())
-    return "\n".join(line[indent:] for line in lines[start : end + 1])
+def source_of(target) -> str:
+    """The source of a function, or of "module:qualname", headed by its file; read from the
+    file (mnist_core.lesson), so showing Keras code never imports Keras."""
+    if callable(target):
+        target = f"{target.__module__}:{target.__qualname__}"
+    module, qualname = target.split(":")
+    return read_source(module, qualname)
 
 
 def show_code(lesson_code: str, real: list[str], note: str) -> None:
@@ -107,13 +94,13 @@ def which_model_note(model: ActiveModel) -> None:
         source = "default"
     else:
         source = "lesson" if model.run.id == st.session_state.get(HOME_RUN_KEY) else "active"
-    st.caption(lesson.model_note(model.name, source))
+    st.caption(lesson_text.model_note(model.name, source))
 
 
 def show_epoch_table(history: TrainingHistory, target=None) -> None:
     """The epoch table, with accuracies as percentages, in ``target`` (a placeholder) or here."""
     (target or st).dataframe(
-        lesson.epoch_table(history),
+        lesson_text.epoch_table(history),
         hide_index=True,
         width="stretch",
         column_config={
@@ -125,36 +112,16 @@ def show_epoch_table(history: TrainingHistory, target=None) -> None:
     )
 
 
-@st.cache_resource(show_spinner="Building the lesson's network…")
 def lesson_model_facts() -> dict:
-    """Layers and compile settings of a freshly built lesson network (built once per process)."""
-    model = build_model(preset("seed"))
-    layers = [
-        {
-            "layer": layer.name,
-            "type": type(layer).__name__,
-            "output shape": str(tuple(layer.output.shape)),
-            "activation": getattr(getattr(layer, "activation", None), "__name__", "—"),
-            "parameters": int(layer.count_params()),
-        }
-        for layer in model.layers
-    ]
-    compiled = model.get_compile_config()
-    return {
-        "layers": layers,
-        "total": int(model.count_params()),
-        "optimizer": compiled["optimizer"]["class_name"],
-        "learning_rate": float(compiled["optimizer"]["config"]["learning_rate"]),
-        "loss": compiled["loss"],
-        "metrics": list(compiled["metrics"]),
-    }
+    """Layers and compile settings of the lesson's network, derived from its config."""
+    return facts_of_config(preset("seed"))
 
 
 # --- the steps ------------------------------------------------------------------------------
 
 
 def header(number: int) -> tuple:
-    """Step ``number``'s title and explanation (mnist_core.lesson); returns (code, result) columns."""
+    """Step ``number``'s title and explanation (mnist_core.lesson_text); returns (code, result) columns."""
     step = STEPS[number]
     return step_header(step.number, step.title, step.explanation)
 
@@ -163,7 +130,7 @@ def step_load(dataset: Dataset) -> None:
     code, result = header(1)
     with code:
         show_code(
-            lesson.CODE["load"],
+            lesson_text.CODE["load"],
             [source_of(mnist_core.load_mnist)],
             "MNIST Lab reads a local copy when `MNIST_PATH` is set, else Keras' download, and "
             "checks what it read. The page caches the arrays once per server, read-only.",
@@ -186,13 +153,13 @@ def step_shapes(dataset: Dataset) -> None:
     arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
     with code:
         show_code(
-            lesson.CODE["shapes"],
+            lesson_text.CODE["shapes"],
             [source_of(mnist_core.validate_mnist)],
             "MNIST Lab refuses data that does not have these shapes, this dtype and labels 0–9:",
         )
-        printout(lesson.shapes_printout(*arrays, every_array=False))
+        printout(lesson_text.shapes_printout(*arrays, every_array=False))
     with result:
-        named = dict(zip(lesson.LESSON_NAMES, arrays, strict=True))
+        named = dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True))
         st.dataframe(array_summary(named), hide_index=True, width="stretch")
         first, second = st.columns(2)
         first.metric("Training images", f"{len(dataset.x_train):,}", border=True)
@@ -212,15 +179,15 @@ def step_build() -> None:
     facts = lesson_model_facts()
     with code:
         show_code(
-            lesson.CODE["build"],
-            [source_of(build_model)],
+            lesson_text.CODE["build"],
+            [source_of("mnist_core.model:build_model")],
             "The same network with Keras' Functional API. The lesson's preset has one hidden "
             "layer of 512, no dropout and no augmentation, so only the Input, `hidden_1` and "
             "`digit` layers are built:",
         )
     with result:
         st.graphviz_chart(
-            lesson.network_diagram(facts["layers"]),
+            lesson_text.network_diagram(facts["layers"]),
             width="content",
             alt="The lesson's network: 784 pixels, a dense layer of 512 units, a dense layer of 10.",
         )
@@ -233,7 +200,7 @@ def step_build() -> None:
         )
         hidden = next(layer for layer in facts["layers"] if layer["type"] == "Dense")
         st.metric("Weights to learn", f"{facts['total']:,}", border=True)
-        st.caption(lesson.hidden_layer_note(hidden))
+        st.caption(lesson_text.hidden_layer_note(hidden))
         page_link("app_pages/train.py", "Try more layers, more units or dropout", ":material/model_training:")
 
 
@@ -242,22 +209,22 @@ def step_compile() -> None:
     facts = lesson_model_facts()
     with code:
         show_code(
-            lesson.CODE["compile"],
+            lesson_text.CODE["compile"],
             [
                 "# the end of build_model (mnist_core/model.py)\n"
-                + source_excerpt(build_model, "model.compile(", "    )"),
-                source_of(make_optimizer),
+                + source_excerpt("mnist_core.model", "build_model", "model.compile(", "    )"),
+                source_of("mnist_core.model:make_optimizer"),
             ],
             "`build_model` compiles the network it builds; the optimizer comes from the config:",
         )
     with result:
         settings = (facts["optimizer"], facts["learning_rate"], facts["loss"], facts["metrics"])
-        st.dataframe(lesson.compile_table(*settings), hide_index=True, width="stretch")
+        st.dataframe(lesson_text.compile_table(*settings), hide_index=True, width="stretch")
         st.markdown(
             "*Sparse categorical cross-entropy* is −log(probability given to the right digit), "
             "so confident right answers cost almost nothing and confident wrong ones cost a lot:"
         )
-        st.dataframe(lesson.loss_table(), hide_index=True, width="stretch")
+        st.dataframe(lesson_text.loss_table(), hide_index=True, width="stretch")
         page_link(
             "app_pages/train.py", "Try Adam or SGD and other learning rates", ":material/model_training:"
         )
@@ -286,12 +253,12 @@ def step_prepare(dataset: Dataset) -> None:
     prepared = prepared_test_facts()
     with code:
         show_code(
-            lesson.CODE["prepare"],
+            lesson_text.CODE["prepare"],
             [source_of(flatten_and_scale)],
             "One function, used for training, evaluation and prediction alike:",
         )
     with result:
-        st.dataframe(lesson.prepare_table(dataset.x_test, prepared), hide_index=True, width="stretch")
+        st.dataframe(lesson_text.prepare_table(dataset.x_test, prepared), hide_index=True, width="stretch")
         st.caption(f"Test image 0 (a {dataset.y_test[0]}) as the network receives it:")
         st.plotly_chart(vector_strip_figure(prepared["first"], title=None), width="stretch", key="home_strip")
         page_link("app_pages/dataset.py", "See any image reshaped, pixel by pixel", ":material/grid_view:")
@@ -303,8 +270,8 @@ def step_fit(dataset: Dataset) -> None:
     code, result = header(6)
     with code:
         show_code(
-            lesson.CODE["fit"],
-            [source_of(train)],
+            lesson_text.CODE["fit"],
+            [source_of("mnist_core.training:train")],
             "`train` builds the network, calls Keras' `fit` and reports progress through "
             "callbacks (the progress bar here, the live charts on the Train page):",
         )
@@ -359,6 +326,8 @@ def train_lesson_run(dataset: Dataset, config) -> Run:
         show_epoch_table(run.history, log)
 
     try:
+        from mnist_core.training import train  # Keras: only when the button is pressed
+
         result = train(
             config,
             dataset.x_train,
@@ -437,7 +406,7 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
     code, result = header(7)
     with code:
         show_code(
-            lesson.CODE["predict"],
+            lesson_text.CODE["predict"],
             [source_of(DenseNetwork.probabilities)],
             "MNIST Lab calls `predict_on_batch`, which is much faster than `predict` for a few images:",
         )
@@ -446,9 +415,9 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
         return
     probabilities = model.network.probabilities(flatten_and_scale(dataset.x_test[:FIRST]))
     truth = dataset.y_test[:FIRST].astype(int)
-    rows = lesson.first_predictions_table(probabilities, truth)
+    rows = lesson_text.first_predictions_table(probabilities, truth)
     with code:
-        printout(lesson.prediction_printout(probabilities[0], int(truth[0])))
+        printout(lesson_text.prediction_printout(probabilities[0], int(truth[0])))
     with result:
         which_model_note(model)
         predicted = probabilities.argmax(axis=1)
@@ -468,7 +437,7 @@ def step_evaluate(model: ActiveModel | None) -> None:
     code, result = header(8)
     with code:
         show_code(
-            lesson.CODE["evaluate"],
+            lesson_text.CODE["evaluate"],
             [source_of(mnist_core.evaluate), source_of(mnist_core.evaluate_probabilities)],
             "One prediction pass gives loss, accuracy and the confusion matrix; it runs once "
             "per model and is reused by every page:",
@@ -479,7 +448,7 @@ def step_evaluate(model: ActiveModel | None) -> None:
     with result, st.spinner("Scoring 10,000 test images…"):
         evaluation = evaluation_of(model)
     with code:
-        printout(lesson.accuracy_printout(evaluation.accuracy))
+        printout(lesson_text.accuracy_printout(evaluation.accuracy))
     mistakes = int((evaluation.predicted != evaluation.labels).sum())
     history, config = training_record(model)
     train_accuracy = history.accuracy[-1] if history.accuracy else None
@@ -497,9 +466,9 @@ def step_evaluate(model: ActiveModel | None) -> None:
                 delta_color="off",
                 border=True,
             )
-            st.markdown(lesson.overfitting_note(train_accuracy, evaluation.accuracy, config))
-        if lesson.book_note(config):
-            st.caption(lesson.book_note(config))
+            st.markdown(lesson_text.overfitting_note(train_accuracy, evaluation.accuracy, config))
+        if lesson_text.book_note(config):
+            st.caption(lesson_text.book_note(config))
         page_link("app_pages/predictions.py", "Confusion matrix and mistakes", ":material/fact_check:")
         page_link("app_pages/draw.py", "Draw a digit and test it yourself", ":material/draw:")
 
@@ -509,7 +478,7 @@ def training_record(model: ActiveModel) -> tuple[TrainingHistory, ModelConfig | 
     if model.run is not None:
         return model.run.history, model.run.config
     try:
-        return lesson.recorded_training(load_default()[1])
+        return lesson_text.recorded_training(load_default()[1])
     except MnistLabError:
         return TrainingHistory(), None
 
@@ -517,8 +486,8 @@ def training_record(model: ActiveModel) -> tuple[TrainingHistory, ModelConfig | 
 def render_intro() -> None:
     side_by_side_layout()
     st.title("The hello world of deep learning")
-    st.markdown(lesson.INTRO)
-    st.markdown(lesson.contents_line(tuple(STEPS.values())))
+    st.markdown(lesson_text.INTRO)
+    st.markdown(lesson_text.contents_line(tuple(STEPS.values())))
 
 
 render_intro()

@@ -20,8 +20,11 @@ from .data import load_mnist, mnist_source
 from .errors import MnistLabError, ModelFileError
 from .evaluation import evaluate
 from .inference import DenseNetwork
+from .model import inference_model
 from .storage_keras import build_metadata, save_model
 from .training import COMPLETED, DIVERGED, train
+
+SIDECAR_BATCH_POINTS = 200  # per-batch curve points kept in the sidecar (the epoch figures are all kept)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -97,8 +100,9 @@ def main(argv=None) -> int:
     scores = evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test)
     print(f"Test accuracy: {scores.accuracy:.4f}  test loss: {scores.loss:.4f}", flush=True)
     test = {"loss": scores.loss, "accuracy": scores.accuracy}
-    metadata = build_metadata(config, result.history, test, status=result.status,
-                              train_seconds=result.seconds, data=mnist_source(args.data))
-    path = save_model(result.model, out, metadata)
+    metadata = build_metadata(config, result.history.thinned(SIDECAR_BATCH_POINTS), test,
+                              status=result.status, train_seconds=result.seconds,
+                              data=mnist_source(args.data))
+    path = save_model(inference_model(result.model), out, metadata)  # no optimizer state, no augmentation
     print(f"Saved {path} (+ {path.with_suffix('.json').name})", flush=True)
     return 0 if result.status == COMPLETED else 1
