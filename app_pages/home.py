@@ -202,6 +202,7 @@ def step_build() -> None:
         st.metric("Weights to learn", f"{facts['total']:,}", border=True)
         st.caption(lesson_text.hidden_layer_note(hidden))
         page_link("app_pages/train.py", "Try more layers, more units or dropout", ":material/model_training:")
+        page_link("app_pages/network.py", "See what the 512 units become after training", ":material/hub:")
 
 
 def step_compile() -> None:
