@@ -69,18 +69,15 @@ def map_slot(model_key: str) -> dict:
 def activation_map(active: ActiveModel, dataset) -> network_map.ActivationMap:
     slot = map_slot(active.key)
     with slot["lock"]:
-        if "map" not in slot:
-            shipped = network_map.shipped_map_path(DEFAULT_MODEL_PATH)
+        if slot.get("map") is None and active.key == DEFAULT_KEY:
+            slot["map"] = network_map.load_shipped(DEFAULT_MODEL_PATH, active.network)
+        if slot.get("map") is None:
+            bar = st.progress(0.0, text="Laying out the 10,000 test digits (once per model)…")
+            features = hidden_activations(active.network, dataset.x_test)[-1]
             identity = network_map.fingerprint(active.network)
-            if active.key == DEFAULT_KEY and shipped.is_file():
-                stored = network_map.ActivationMap.load(shipped)
-                slot["map"] = stored if stored.model == identity else None
-            if slot.get("map") is None:
-                bar = st.progress(0.0, text="Laying out the 10,000 test digits (once per model)…")
-                features = hidden_activations(active.network, dataset.x_test)[-1]
-                slot["map"] = network_map.build_map(features, dataset.y_test, identity,
-                                                    progress=lambda done: bar.progress(min(done, 1.0)))
-                bar.empty()
+            slot["map"] = network_map.build_map(features, dataset.y_test, identity,
+                                                progress=lambda done: bar.progress(min(done, 1.0)))
+            bar.empty()
     return slot["map"]
 
 
@@ -253,7 +250,11 @@ def main() -> None:
     if not names:
         st.info("This model has no hidden layer: its 10 class scores are weighted sums of the pixels.")
     st.caption(f"{active.name}: {' → '.join(['784 pixels', *map(str, active.network.hidden_units), '10'])}.")
-    selection = current_selection(len(dataset.x_test), active.network.hidden_units)
+    hidden = active.network.hidden_units
+    selection = current_selection(len(dataset.x_test), hidden)
+    widths = hidden or (1,)
+    if selection.layer >= len(widths) or (selection.unit or 0) >= widths[selection.layer]:
+        selection = dataclasses.replace(selection, layer=0, unit=None)  # another model became active
     drawn = st.session_state.get(DRAWN_INPUT_KEY)
     image = drawn if selection.drawing and drawn is not None else dataset.x_test[selection.test] / 255.0
     explanation = explain(active.network, image)
