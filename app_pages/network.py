@@ -125,7 +125,8 @@ def render_input(selection: Selection, dataset, image: np.ndarray, explanation, 
         predicted = explanation.predicted
         truth = "" if selection.drawing else f" · true digit **{dataset.y_test[selection.test]}**"
         sure = explanation.probabilities[predicted]
-        st.markdown(f"The network reads **{predicted}** ({sure:.1%} sure){truth}.")
+        sure_text = "over 99.9%" if sure > 0.999 else f"{sure:.1%}"
+        st.markdown(f"The network reads **{predicted}** ({sure_text} sure){truth}.")
         st.caption("Each hidden unit computes a weighted sum of its inputs plus a bias, then its activation. "
                    "Click a square in a grid to look at that unit.")
 
@@ -230,7 +231,12 @@ def render_templates(active: ActiveModel) -> None:
         return
     st.caption(f"The incoming weights of {len(templates.units)} fixed first-layer units, from the random "
                "start to the end of training. Press Play, or drag the epoch slider.")
-    st.plotly_chart(templates_figure(templates.frames(), templates.epochs, templates.units), config=CHART)
+    change = st.toggle("Show what training changed (weights minus the random start)",
+                       key="network_template_change",
+                       help="The random starting weights hide the small changes training makes at first.")
+    frames = templates.frames()
+    frames = frames - frames[0] if change else frames
+    st.plotly_chart(templates_figure(frames, templates.epochs, templates.units), config=CHART)
 
 
 def _shipped_history() -> TrainingHistory:
