@@ -12,6 +12,8 @@ navigation = st.navigation(
         st.Page("app_pages/dataset.py", title="Dataset", icon=":material/grid_view:"),
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
         st.Page("app_pages/predictions.py", title="Predictions", icon=":material/fact_check:"),
+        st.Page("app_pages/network.py", title="Inside the network", icon=":material/hub:",
+                url_path="network"),
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
     ]
 )

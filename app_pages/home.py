@@ -343,6 +343,7 @@ def step_build() -> None:
             "biases. Before training they are random, so the network guesses: about 1 in 10 right."
         )
         page_link("app_pages/train.py", "Try more layers, more units or dropout", ":material/model_training:")
+        page_link("app_pages/network.py", "See what the 512 units become after training", ":material/hub:")
 
 
 def step_compile() -> None:
