@@ -1,6 +1,8 @@
-"""The Streamlit server serves without TensorFlow: after a session opens Home, Dataset,
-Predictions and Draw (and classifies a drawing), the server process itself has mapped no
-TensorFlow library. Checked in /proc/<server pid>/maps, on a server of its own.
+"""The Streamlit server serves without TensorFlow: after a session opens every page but Train
+(Home, Dataset, Predictions, Inside the network, Draw), classifies a drawing and turns a page
+of predictions, the server process itself has mapped no TensorFlow library. Checked in
+/proc/<server pid>/maps, on a server of its own. (Training still runs in the server process
+until the training worker of issue 8 exists; the Train page is left out until then.)
 
 Importing ``keras`` imports its TensorFlow backend, whose shared libraries
 (``libtensorflow_framework.so``, ``_pywrap_tensorflow_internal.so``) then stay mapped in the
@@ -49,10 +51,12 @@ def test_the_server_never_imports_keras_or_tensorflow_while_serving(chromium):
     with helpers.StreamlitServer(name="serving-without-tensorflow") as server:
         page, console = helpers.new_page(chromium)
         helpers.open_app(page, server.url)
-        for title in ("Home", "Dataset", "Predictions", "Draw"):
-            assert title in PAGE_TITLES
+        serving = [title for title in PAGE_TITLES if title != "Train"]
+        assert {"Home", "Dataset", "Predictions", "Draw"} <= set(serving)
+        for title in serving:
             helpers.go_to(page, title)
             helpers.assert_clean(page, console, title)
+        helpers.go_to(page, "Draw")
         canvas = helpers.canvas_of(page, "draw_canvas")
         helpers.wait_settled(page, "draw_canvas")
         shown, _ = helpers.draw_and_time(page, canvas, 7)
