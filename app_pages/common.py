@@ -44,6 +44,12 @@ class Dataset:
     y_test: np.ndarray
     source: str
 
+    def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """(images, labels) of the "train" or the "test" split."""
+        if name not in ("train", "test"):
+            raise ValueError(f'split must be "train" or "test", got {name!r}.')
+        return (self.x_train, self.y_train) if name == "train" else (self.x_test, self.y_test)
+
 
 @dataclass
 class Run:
