@@ -14,6 +14,7 @@ from app_pages.common import ActiveModel, active_model
 from mnist_core import BlankImageError, MnistLabError
 from mnist_core.charts.drawing import STEP_CAPTIONS, TILE_SIZE, probability_bars, step_tiles
 from mnist_core.familiarity import calibrate
+from mnist_core.inspection import DRAWING, DRAWN_INPUT_KEY
 from mnist_core.preprocess import MAX_IMAGE_PIXELS
 from mnist_core.reading import Reading, read_canvas, read_upload
 from mnist_core.reading_text import (
@@ -106,6 +107,9 @@ def draw_tab(active: ActiveModel) -> None:
             st.info(INSTRUCTION, icon=":material/draw:")
             return
         show_reading(reading, chart_key="draw_canvas_chart", pen_width=pen_width)
+        st.session_state[DRAWN_INPUT_KEY] = reading.steps.centred  # for Inside the network
+        st.page_link("app_pages/network.py", label="Look inside the network", icon=":material/hub:",
+                     query_params={"input": DRAWING})
     show_steps(reading)
 
 

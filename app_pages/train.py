@@ -47,12 +47,21 @@ from mnist_core.charts.training import (
     curve_figure,
     update_curve_figure,
 )
-from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES
+from mnist_core.config import (
+    ACTIVATIONS,
+    MAX_EPOCHS,
+    MAX_HIDDEN_LAYERS,
+    MAX_TRAIN_SIZE,
+    MIN_TRAIN_SIZE,
+    OPTIMIZERS,
+    PRESETS,
+    SCHEDULES,
+)
 
 RUNNING = "running"  # Run.status while fit is in progress
 STOP_WAIT_SECONDS = 5.0  # how long a new script run waits for an interrupted one to let go
 CHART_INTERVAL = 1.0  # seconds between live chart redraws; there is one more at every epoch end
-FULL_TRAINING_SET = 60_000
+FULL_TRAINING_SET = MAX_TRAIN_SIZE  # the form's "all of them"
 UNITS = (16, 32, 64, 128, 256, 512, 1024, 2048)
 BATCH_SIZES = (16, 32, 64, 128, 256, 512, 1024, 2048)
 LATEST_KEY = "train_latest"  # session_state: id of the run last started on this page
@@ -143,7 +152,7 @@ def render_settings() -> bool:
     with st.form("train_form"):
         st.markdown("**Network**")
         left, right = st.columns(2)
-        left.slider("Hidden layers", 0, 4, key="train_layers", help="0 = logistic regression")
+        left.slider("Hidden layers", 0, MAX_HIDDEN_LAYERS, key="train_layers", help="0 = logistic regression")
         right.select_slider("Units per layer", UNITS, key="train_units")
         left.selectbox("Activation", ACTIVATIONS, key="train_activation")
         right.slider("Dropout", 0.0, 0.8, step=0.05, key="train_dropout", help="After each hidden layer")
@@ -165,17 +174,17 @@ def render_settings() -> bool:
             key="train_schedule",
             format_func={"constant": "constant", "cosine": "cosine decay to 0"}.get,
         )
-        right.number_input("Epochs", min_value=1, max_value=200, step=1, key="train_epochs")
+        right.number_input("Epochs", min_value=1, max_value=MAX_EPOCHS, step=1, key="train_epochs")
         st.select_slider("Batch size", BATCH_SIZES, key="train_batch_size")
         st.markdown("**Data**")
         left, right = st.columns(2)
         left.number_input(
             "Training images",
-            min_value=100,
+            min_value=MIN_TRAIN_SIZE,
             max_value=FULL_TRAINING_SET,
             step=1000,
             key="train_size",
-            help="A seeded random subset; 60000 = all of them",
+            help=f"A seeded random subset; {FULL_TRAINING_SET} = all of them",
         )
         right.slider(
             "Validation split",

@@ -44,11 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from benchmarks.report import README, write_section  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 
-README = ROOT / "benchmarks" / "README.md"
-SECTION_BEGIN = "<!-- load_test:begin -->"
-SECTION_END = "<!-- load_test:end -->"
 DRAW_ORDERS = {"A": (1, 0, 7), "B": (7, 1, 0)}  # at each step the two drawers draw different digits
 TRAIN_SETTINGS = {"C": (2000, 1), "D": (1500, 2)}  # (training images, epochs)
 RESULT_PASS = (
@@ -343,13 +341,12 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     table = ["| figure | measured |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows]
     body = [
-        SECTION_BEGIN,
         "## Browser and load",
         "",
         f"Command: `{command}`",
         "",
         f"Measured {stamp} on {machine()}.",
-        "The machine was shared with other jobs (teammates' tests and trainings), so absolute times",
+        "The machine was shared with other jobs (tests and trainings), so absolute times",
         "are noisy; the solo baseline was measured in the same run, on the same server.",
         f"Server start to healthy: {result['server_start']:.1f} s. "
         f"Load phase: {result['load_seconds']:.0f} s (--seconds {seconds:g} from the moment every",
@@ -368,16 +365,8 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
         RESULT_PASS if passed else "- Result: FAIL; see the notes below.",
     ]
     body += [f"- Note: {note}" for note in notes]
-    body.append(SECTION_END)
     section = "\n".join(body) + "\n"
-    text = README.read_text() if README.is_file() else "# Benchmarks\n"
-    if SECTION_BEGIN in text and SECTION_END in text:
-        before, rest = text.split(SECTION_BEGIN, 1)
-        after = rest.split(SECTION_END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    README.write_text(text)
+    write_section("load_test", section)
     print(f"wrote the '## Browser and load' section of {README.relative_to(ROOT)}")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -22,7 +21,6 @@ import mnist_core
 from mnist_core import DenseNetwork, ModelConfig, TrainingHistory, build_model, load_default_network
 from mnist_core.photo import NO_WRITING
 
-APP = Path(__file__).resolve().parent.parent / "app.py"  # run pytest from the repo root (config.toml)
 CANVAS = 280
 CANVAS_KEY = "draw_canvas"
 INSTRUCTION_START = "Draw one digit"
@@ -42,12 +40,7 @@ PLACEMENTS = [
 ]
 
 
-def new_app() -> AppTest:
-    """A fresh session on the Draw page, run once."""
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.switch_page("app_pages/draw.py")
-    at.run(timeout=120)
-    return at
+PAGE = "app_pages/draw.py"
 
 
 @pytest.fixture(scope="module")
@@ -124,8 +117,8 @@ def errors(at: AppTest) -> list[str]:
     return [error.value for error in at.error]
 
 
-def test_fresh_session_shows_instructions_and_no_prediction():
-    at = new_app()
+def test_fresh_session_shows_instructions_and_no_prediction(app_test):
+    at = app_test(PAGE)
     assert not at.exception
     assert at.title[0].value == "Draw a digit"
     assert len(instructions(at)) == 1
@@ -139,8 +132,8 @@ def test_fresh_session_shows_instructions_and_no_prediction():
     assert config["returnImageData"] is True and config["realtimeUpdateStreamlit"] is True
 
 
-def test_pen_width_slider_sets_the_stroke_width_without_clearing(clear_examples):
-    at = new_app()
+def test_pen_width_slider_sets_the_stroke_width_without_clearing(app_test, clear_examples):
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 5, 200, 40, 40)
     at.run()
     before = canvas_config(at)["initialDrawing"]
@@ -151,8 +144,8 @@ def test_pen_width_slider_sets_the_stroke_width_without_clearing(clear_examples)
 
 
 @pytest.mark.parametrize(("digit", "side", "top", "left"), PLACEMENTS)
-def test_drawn_digit_off_centre_is_recognised(clear_examples, digit, side, top, left):
-    at = new_app()
+def test_drawn_digit_off_centre_is_recognised(app_test, clear_examples, digit, side, top, left):
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = canvas_value(render_on_canvas(clear_examples[digit], side, top, left))
     at.run()
     assert not at.exception
@@ -165,16 +158,16 @@ def test_drawn_digit_off_centre_is_recognised(clear_examples, digit, side, top, 
     assert "MNIST's width" in captions[2]
 
 
-def test_transparent_canvas_background_is_read_from_alpha(clear_examples):
-    at = new_app()
+def test_transparent_canvas_background_is_read_from_alpha(app_test, clear_examples):
+    at = app_test(PAGE)
     drawing = render_on_canvas(clear_examples[3], 180, 60, 70, transparent=True)
     at.session_state[CANVAS_KEY] = canvas_value(drawing)
     at.run()
     assert predictions(at) == ["3"]
 
 
-def test_blank_and_speck_drawings_show_the_instruction():
-    at = new_app()
+def test_blank_and_speck_drawings_show_the_instruction(app_test):
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = canvas_value(render_blank())
     at.run()
     assert not at.exception
@@ -193,9 +186,9 @@ def render_blank() -> np.ndarray:
     return blank
 
 
-def test_clear_button_empties_the_canvas(clear_examples):
+def test_clear_button_empties_the_canvas(app_test, clear_examples):
     """Clear shows the instruction at once and hands the canvas a new initial drawing."""
-    at = new_app()
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 7, 200, 40, 40)
     at.run()
     assert predictions(at) == ["7"]
@@ -214,9 +207,9 @@ def test_clear_button_empties_the_canvas(clear_examples):
     assert predictions(at) == ["1"]
 
 
-def test_undo_takes_back_the_last_stroke(clear_examples):
+def test_undo_takes_back_the_last_stroke(app_test, clear_examples):
     """Undo hands the canvas its drawing minus the last stroke; the next image is classified."""
-    at = new_app()
+    at = app_test(PAGE)
     assert at.button(key="draw_undo").disabled  # nothing to take back
     value = drawn(clear_examples, 7, 200, 40, 40)
     value["drawing"]["raw"]["objects"] = [{"type": "Path", "n": 1}, {"type": "Path", "n": 2}]
@@ -257,8 +250,8 @@ def hints(at: AppTest, start: str) -> list[str]:
     return [box.value for box in [*at.info, *at.warning] if box.value.startswith(start)]
 
 
-def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
-    at = new_app()
+def test_unsure_network_gets_a_hint_and_the_active_run_is_used(app_test, clear_examples):
+    at = app_test(PAGE)
     run = zero_run()
     at.session_state["runs"] = {run.id: run}
     at.session_state["active_run"] = run.id
@@ -271,10 +264,10 @@ def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
     assert not hints(at, "The strokes are thick")  # its strokes are MNIST's width: not true
 
 
-def test_thick_pen_hint_only_when_true_and_useful(clear_examples):
+def test_thick_pen_hint_only_when_true_and_useful(app_test, clear_examples):
     """Thick strokes on a small digit: the hint shows when the network is unsure, not when sure."""
     thick = with_thick_strokes(render_on_canvas(clear_examples[2], 90, 20, 150), 8)
-    at = new_app()
+    at = app_test(PAGE)
     at.slider(key="draw_pen_width").set_value(30)
     at.session_state[CANVAS_KEY] = canvas_value(thick)
     at.run()
@@ -292,15 +285,15 @@ def test_thick_pen_hint_only_when_true_and_useful(clear_examples):
     assert not hints(at, "The strokes are thick") and hints(at, "The network is unsure")
 
 
-def test_sure_prediction_has_no_unsure_hint(clear_examples):
-    at = new_app()
+def test_sure_prediction_has_no_unsure_hint(app_test, clear_examples):
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 0, 200, 40, 40)
     at.run()
     assert predictions(at) == ["0"]
     assert not [warning for warning in at.warning if "unsure" in warning.value]
 
 
-def test_missing_default_model_explains_what_to_do(monkeypatch):
+def test_missing_default_model_explains_what_to_do(app_test, monkeypatch):
     import app_pages.common
 
     def unusable():
@@ -309,7 +302,7 @@ def test_missing_default_model_explains_what_to_do(monkeypatch):
     monkeypatch.setattr(app_pages.common, "load_default_network", unusable)
     app_pages.common.load_default.clear()
     try:
-        at = new_app()
+        at = app_test(PAGE)
         assert not at.exception
         assert any("default model could not be loaded" in error for error in errors(at))
         assert any("Train" in info.value and "git checkout" in info.value for info in at.info)
@@ -335,55 +328,55 @@ def upload(at: AppTest, name: str, content: bytes, mime: str) -> AppTest:
 
 
 @pytest.mark.parametrize("digit", [2, 5, 9])
-def test_uploaded_scan_is_recognised(clear_examples, digit):
-    at = upload(new_app(), f"digit{digit}.png", scanned_digit(clear_examples[digit]), "image/png")
+def test_uploaded_scan_is_recognised(app_test, clear_examples, digit):
+    at = upload(app_test(PAGE), f"digit{digit}.png", scanned_digit(clear_examples[digit]), "image/png")
     assert not at.exception
     assert errors(at) == []
     assert predictions(at) == [str(digit)]
     assert any(caption.value == f"Classified: **digit{digit}.png**" for caption in at.caption)
 
 
-def test_uploaded_text_file_gets_a_clear_error():
-    at = upload(new_app(), "notes.txt", b"this is not a picture\n", "text/plain")
+def test_uploaded_text_file_gets_a_clear_error(app_test):
+    at = upload(app_test(PAGE), "notes.txt", b"this is not a picture\n", "text/plain")
     assert not at.exception
     assert predictions(at) == []
     assert len(errors(at)) == 1 and "notes.txt cannot be classified" in errors(at)[0]
     assert "not an image" in errors(at)[0]
 
 
-def test_uploaded_empty_file_gets_a_clear_error():
-    at = upload(new_app(), "empty.png", b"", "image/png")
+def test_uploaded_empty_file_gets_a_clear_error(app_test):
+    at = upload(app_test(PAGE), "empty.png", b"", "image/png")
     assert not at.exception
     assert predictions(at) == []
     assert len(errors(at)) == 1 and "The file is empty" in errors(at)[0]
 
 
-def test_uploaded_truncated_png_gets_a_clear_error(clear_examples):
+def test_uploaded_truncated_png_gets_a_clear_error(app_test, clear_examples):
     whole = scanned_digit(clear_examples[4])
-    at = upload(new_app(), "cut.png", whole[: len(whole) // 2], "image/png")
+    at = upload(app_test(PAGE), "cut.png", whole[: len(whole) // 2], "image/png")
     assert not at.exception
     assert predictions(at) == []
     assert len(errors(at)) == 1 and "truncated" in errors(at)[0]
 
 
-def test_uploaded_oversized_image_gets_a_clear_error():
+def test_uploaded_oversized_image_gets_a_clear_error(app_test):
     huge = io.BytesIO()
     Image.new("L", (6000, 4500), 255).save(huge, format="PNG")  # 27 MP, a small file
-    at = upload(new_app(), "huge.png", huge.getvalue(), "image/png")
+    at = upload(app_test(PAGE), "huge.png", huge.getvalue(), "image/png")
     assert not at.exception
     assert predictions(at) == []
     assert len(errors(at)) == 1 and "megapixels" in errors(at)[0]
 
 
-def test_uploaded_blank_photo_gets_a_clear_error():
-    at = upload(new_app(), "paper.png", png_bytes(np.full((200, 200), 240, np.uint8)), "image/png")
+def test_uploaded_blank_photo_gets_a_clear_error(app_test):
+    at = upload(app_test(PAGE), "paper.png", png_bytes(np.full((200, 200), 240, np.uint8)), "image/png")
     assert predictions(at) == []
     assert len(errors(at)) == 1 and NO_WRITING in errors(at)[0]
 
 
-def test_drawing_and_upload_are_independent(clear_examples):
+def test_drawing_and_upload_are_independent(app_test, clear_examples):
     """A stroke on the canvas does not redo the upload, and each tab shows its own digit."""
-    at = upload(new_app(), "digit2.png", scanned_digit(clear_examples[2]), "image/png")
+    at = upload(app_test(PAGE), "digit2.png", scanned_digit(clear_examples[2]), "image/png")
     cached = at.session_state["draw_upload_reading"]
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 7, 200, 40, 40)
     at.run()
@@ -391,7 +384,7 @@ def test_drawing_and_upload_are_independent(clear_examples):
     assert at.session_state["draw_upload_reading"] is cached
 
 
-def test_a_non_digit_gets_the_not_a_digit_warning_and_a_digit_does_not(clear_examples):
+def test_a_non_digit_gets_the_not_a_digit_warning_and_a_digit_does_not(app_test, clear_examples):
     """The warning shows when the network's familiarity signal fires (which drawings it fires
     on is tests/test_familiarity.py's and the benchmark's business), and only then."""
     from mnist_core.familiarity import calibrate
@@ -406,7 +399,7 @@ def test_a_non_digit_gets_the_not_a_digit_warning_and_a_digit_does_not(clear_exa
             break
     else:
         pytest.fail("no '#' of 20 was flagged")
-    at = new_app()
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = canvas_value(encode_canvas(grid, "opaque"))
     at.run()
     assert not at.exception and len(predictions(at)) == 1  # it still has to answer

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetStates
@@ -17,19 +16,9 @@ from streamlit.testing.v1 import app_test as app_test_module
 from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 import mnist_core
+from tests.apptest import APP_TEST_TIMEOUT as TIMEOUT
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-TIMEOUT = 300  # importing TensorFlow and training on 2 shared cores
-
-
-
-
-def open_train_page() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.switch_page("app_pages/train.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+PAGE = "app_pages/train.py"
 
 
 def start_training(at: AppTest, **settings) -> AppTest:
@@ -49,8 +38,8 @@ def sidebar_text(at: AppTest) -> str:
     return " ".join(element.value for element in at.sidebar.markdown)
 
 
-def test_training_adds_a_run_to_the_session_table_and_can_become_active():
-    at = open_train_page()
+def test_training_adds_a_run_to_the_session_table_and_can_become_active(app_test):
+    at = app_test(PAGE)
     assert "Default model" in sidebar_text(at)
     assert not session_runs(at)
 
@@ -96,17 +85,11 @@ def test_training_adds_a_run_to_the_session_table_and_can_become_active():
     assert not at.exception, at.exception
     assert len(session_runs(at)) == 2
     assert list(at.dataframe[0].value["Run"]) == [first.name, second.name]
-
-    # Another browser session sees none of it.
-    other = open_train_page()
-    assert not session_runs(other)
-    assert not other.dataframe
-    assert "Default model" in sidebar_text(other)
-    assert any("No runs yet" in element.value for element in other.caption)
+    # That another session sees none of it is tests/browser/test_concurrency.py's test.
 
 
-def test_diverging_learning_rate_shows_an_error_not_an_exception():
-    at = open_train_page()
+def test_diverging_learning_rate_shows_an_error_not_an_exception(app_test):
+    at = app_test(PAGE)
     start_training(at, train_learning_rate=10.0)
     assert not at.exception, at.exception
     [run] = session_runs(at)
@@ -117,16 +100,16 @@ def test_diverging_learning_rate_shows_an_error_not_an_exception():
     assert at.dataframe[0].value["Status"][0] == "diverged"
 
 
-def test_invalid_setting_is_explained_and_trains_nothing():
-    at = open_train_page()
+def test_invalid_setting_is_explained_and_trains_nothing(app_test):
+    at = app_test(PAGE)
     start_training(at, train_learning_rate=0.0)
     assert not at.exception, at.exception
     assert not session_runs(at)
     assert any("learning rate must be positive" in element.value for element in at.error)
 
 
-def test_preset_fills_the_form_and_survives_a_page_switch():
-    at = open_train_page()
+def test_preset_fills_the_form_and_survives_a_page_switch(app_test):
+    at = app_test(PAGE)
     at.radio(key="train_preset").set_value("best").run()
     best = mnist_core.preset("best")
     assert at.slider(key="train_layers").value == len(best.hidden_units)
@@ -149,13 +132,13 @@ def test_preset_fills_the_form_and_survives_a_page_switch():
     assert "augmented" in at.dataframe[0].value["Settings"][0]
 
 
-def test_missing_data_says_how_to_set_mnist_path(monkeypatch, tmp_path):
+def test_missing_data_says_how_to_set_mnist_path(app_test, monkeypatch, tmp_path):
     from app_pages.common import load_dataset  # the same module object the app scripts use
 
     monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
     load_dataset.clear()
     try:
-        at = open_train_page()
+        at = app_test(PAGE)
         assert any("MNIST could not be loaded" in element.value for element in at.error)
         assert any("MNIST_PATH" in element.value for element in at.info)
         assert not at.button  # no form, nothing to start
@@ -164,7 +147,7 @@ def test_missing_data_says_how_to_set_mnist_path(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("interruption", ["rerun", "stop"])
-def test_interrupting_the_script_mid_training_keeps_a_usable_partial_run(monkeypatch, interruption):
+def test_interrupting_the_script_mid_training_keeps_a_usable_partial_run(app_test, monkeypatch, interruption):
     """What a Stop click or a page switch does while fit runs, both ways Streamlit does it.
 
     "rerun": the running script gets a rerun request (runner.fastReruns off) and raises its
@@ -182,7 +165,7 @@ def test_interrupting_the_script_mid_training_keeps_a_usable_partial_run(monkeyp
             runners.append(self)
 
     monkeypatch.setattr(app_test_module, "LocalScriptRunner", RecordingScriptRunner)
-    at = open_train_page()
+    at = app_test(PAGE)
     for key, value in {"train_size": 60000, "train_epochs": 20}.items():
         at.number_input(key=key).set_value(value)
     at.button(key="train_start").click()

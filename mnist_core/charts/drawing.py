@@ -14,10 +14,11 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from ..config import ACCENT_COLOUR, MUTED_COLOUR
 from ..preprocess import PreprocessSteps
 
-TOP_COLOUR = "#4F46E5"  # the theme's primary colour: the predicted digit
-OTHER_COLOUR = "#C7CBD6"  # every other digit
+TOP_COLOUR = ACCENT_COLOUR  # the predicted digit
+OTHER_COLOUR = MUTED_COLOUR  # every other digit
 
 
 def probability_bars(probabilities: np.ndarray, height: int = 260) -> go.Figure:
