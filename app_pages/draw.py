@@ -138,6 +138,8 @@ REFUSED = f'.stApp:has({NEWEST_CHIP} [data-testid="stFileChipIconError"])'
 UPLOAD_CSS = f"""
 <style>
 .st-key-draw_upload_refused, .st-key-draw_upload_busy {{ display: none; }}
+.mnist-note {{ padding: 1rem; border-radius: 0.5rem; background: rgba(28, 131, 225, 0.1); margin: 0; }}
+.mnist-refused {{ background: rgba(255, 43, 43, 0.09); color: rgb(125, 53, 59); }}
 {BUSY} .st-key-draw_upload_busy, {REFUSED} .st-key-draw_upload_refused {{ display: block; }}
 {BUSY} .st-key-draw_upload_outcome, {BUSY} .st-key-draw_upload_steps,
 {REFUSED} .st-key-draw_upload_outcome, {REFUSED} .st-key-draw_upload_steps {{ display: none; }}
@@ -165,10 +167,11 @@ def upload_tab(active: ActiveModel) -> None:
         )
         st.caption(PHOTO_INSTRUCTION)
     with result_column:
+        # Plain HTML, not st.info/st.error: they are shown only by UPLOAD_CSS, never as an outcome.
         with st.container(key="draw_upload_busy"):
-            st.info(UPLOAD_BUSY, icon=":material/hourglass_top:")
+            st.html(f'<p class="mnist-note">{UPLOAD_BUSY}</p>')
         with st.container(key="draw_upload_refused"):
-            st.error(upload_refused(limit), icon=":material/block:")
+            st.html(f'<p class="mnist-note mnist-refused">{upload_refused(limit, html=True)}</p>')
         outcome_box = st.empty()
     steps_box = st.empty()
     with outcome_box.container(key="draw_upload_outcome"):

@@ -38,11 +38,13 @@ def upload_error(file_name: str, reason: str) -> str:
     return f"**{file_name} cannot be classified.** {reason}"
 
 
-def upload_refused(limit_mb: int) -> str:
-    """Shown when the uploader refused the file just chosen (larger than its limit)."""
+def upload_refused(limit_mb: int, html: bool = False) -> str:
+    """Shown when the uploader refused the file just chosen (larger than its limit); Markdown,
+    or HTML with ``html``."""
+    lead = "<b>That file was not uploaded:</b>" if html else "**That file was not uploaded:**"
     return (
-        f"**That file was not uploaded:** it is larger than {limit_mb} MB. Choose a smaller photo "
-        "(a phone's \"medium\" size is plenty), or crop it around the digit."
+        f"{lead} it is larger than {limit_mb} MB. Choose a smaller photo (a phone's medium size is "
+        "plenty), or crop it around the digit."
     )
 
 

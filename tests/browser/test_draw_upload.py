@@ -23,7 +23,7 @@ WATCH_JS = """() => {
   const look = () => seen.push({
     prediction: visible('.st-key-draw_upload_outcome [data-testid="stMetric"]'),
     error: visible('.st-key-draw_upload_outcome [data-testid="stAlert"]', 'cannot be classified'),
-    refused: visible('.st-key-draw_upload_refused [data-testid="stAlert"]'),
+    refused: visible('.st-key-draw_upload_refused .mnist-refused'),
   });
   const timer = setInterval(look, 20);
   window.__uploadWatch = {stop: () => { clearInterval(timer); look(); return seen; }};
@@ -60,7 +60,7 @@ def test_switching_files_shows_one_outcome_at_a_time(session_page, mnist):
     helpers.wait_idle(page)
     too_big = 11 * 1024 * 1024  # over the 10 MB of .streamlit/config.toml
     choose(page, "huge.png", "image/png", os.urandom(too_big))
-    refused = page.locator(".st-key-draw_upload_refused [data-testid='stAlert']")
+    refused = page.locator(".st-key-draw_upload_refused .mnist-refused")
     refused.wait_for(state="visible")
     page.wait_for_timeout(1500)
     assert not page.get_by_text("notes.txt cannot be classified").is_visible()
