@@ -38,6 +38,7 @@ from mnist_core.inspection import (
     Selection,
     active_count,
     active_rule,
+    complete_selection,
     explain,
     hidden_activations,
     incoming_weights,
@@ -256,29 +257,17 @@ def main() -> None:
     if not names:
         st.info("This model has no hidden layer: its 10 class scores are weighted sums of the pixels.")
     st.caption(f"{active.name}: {' → '.join(['784 pixels', *map(str, active.network.hidden_units), '10'])}.")
-    hidden = active.network.hidden_units
-    selection = current_selection(len(dataset.x_test), hidden)
-    widths = hidden or (1,)
-    if selection.layer >= len(widths) or (selection.unit or 0) >= widths[selection.layer]:
-        selection = dataclasses.replace(selection, layer=0, unit=None)  # another model became active
+    selection = current_selection(len(dataset.x_test), active.network.hidden_units)
     drawn = st.session_state.get(DRAWN_INPUT_KEY)
     image = drawn if selection.drawing and drawn is not None else dataset.x_test[selection.test] / 255.0
     explanation = explain(active.network, image)
-    if names:
-        statistics = layer_statistics(active.key, active, dataset)
-        if selection.unit is None:
-            top = explanation.top_units(selection.layer, explanation.predicted, 1)
-            selection = dataclasses.replace(selection, unit=top[0][0] if top else 0)
-    if selection.compare is None or selection.compare == explanation.predicted:
-        runner_up = int(np.argsort(explanation.logits)[-2])
-        selection = dataclasses.replace(selection, compare=runner_up)
-    st.session_state[STATE_KEY] = selection
+    selection = st.session_state[STATE_KEY] = complete_selection(selection, explanation)
     st.session_state[COMPARE_WIDGET] = selection.compare
     evaluation = evaluation_of(active)
     render_input(selection, dataset, image, explanation, evaluation)
     if names:
         render_activations(explanation, selection, names)
-        render_unit(active, dataset, explanation, selection, statistics)
+        render_unit(active, dataset, explanation, selection, layer_statistics(active.key, active, dataset))
         render_why(explanation, selection, selection.layer)
         render_map(active, dataset, evaluation, explanation, selection)
     render_templates(active)
