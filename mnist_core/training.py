@@ -19,6 +19,7 @@ from .config import ModelConfig
 from .errors import DatasetError
 from .model import build_model
 from .training_record import COMPLETED, DIVERGED, DIVERGED_LOSS, STOPPED, BatchProgress, TrainingHistory
+from .training_record import steps_per_epoch as planned_steps
 
 
 @dataclass
@@ -181,8 +182,7 @@ def train(
     """
     images, labels = training_subset(x_train, y_train, config.train_size, config.seed)
     pixels = images.reshape(len(images), 28 * 28)  # uint8, a view: no float copy of the set
-    train_count = len(pixels) - int(len(pixels) * config.validation_split)
-    steps_per_epoch = math.ceil(train_count / config.batch_size)
+    steps_per_epoch = planned_steps(len(pixels), config.validation_split, config.batch_size)
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, steps_per_epoch)
     history = TrainingHistory()
