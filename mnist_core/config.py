@@ -10,6 +10,14 @@ from .errors import ConfigError
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
 ACTIVATIONS = ("relu", "gelu", "tanh", "sigmoid")
 SCHEDULES = ("constant", "cosine")
+# Limits of every setting: ModelConfig's validation and the Train page's form both use these.
+MAX_HIDDEN_LAYERS = 4
+MAX_UNITS = 4096  # per hidden layer (at least 1)
+MAX_EPOCHS = 200  # at least 1
+MAX_BATCH_SIZE = 60_000  # at least 1
+MIN_TRAIN_SIZE, FULL_TRAIN_SIZE = 100, 60_000  # training-subset size
+DROPOUT_BELOW = 1.0  # dropout in [0, this)
+VALIDATION_SPLIT_BELOW = 0.5  # validation split in [0, this)
 
 
 @dataclass(frozen=True)
@@ -67,28 +75,28 @@ class ModelConfig:
 
 
 def _problems(config: ModelConfig):
-    if not 0 <= len(config.hidden_units) <= 4:
-        yield "use 0 to 4 hidden layers"
-    if any(not 1 <= units <= 4096 for units in config.hidden_units):
-        yield "each hidden layer needs 1 to 4096 units"
+    if not 0 <= len(config.hidden_units) <= MAX_HIDDEN_LAYERS:
+        yield f"use 0 to {MAX_HIDDEN_LAYERS} hidden layers"
+    if any(not 1 <= units <= MAX_UNITS for units in config.hidden_units):
+        yield f"each hidden layer needs 1 to {MAX_UNITS} units"
     if config.activation not in ACTIVATIONS:
         yield f"activation must be one of {', '.join(ACTIVATIONS)}"
-    if not 0.0 <= config.dropout < 1.0:
-        yield "dropout must be in [0, 1)"
+    if not 0.0 <= config.dropout < DROPOUT_BELOW:
+        yield f"dropout must be in [0, {DROPOUT_BELOW:g})"
     if config.optimizer not in OPTIMIZERS:
         yield f"optimizer must be one of {', '.join(OPTIMIZERS)}"
     if not config.learning_rate > 0:
         yield "learning rate must be positive"
     if config.schedule not in SCHEDULES:
         yield f"schedule must be one of {', '.join(SCHEDULES)}"
-    if not 1 <= config.epochs <= 200:
-        yield "epochs must be 1 to 200"
-    if not 1 <= config.batch_size <= 60000:
-        yield "batch size must be 1 to 60000"
-    if not 0.0 <= config.validation_split < 0.5:
-        yield "validation split must be in [0, 0.5)"
-    if config.train_size is not None and not 100 <= config.train_size <= 60000:
-        yield "training-subset size must be 100 to 60000"
+    if not 1 <= config.epochs <= MAX_EPOCHS:
+        yield f"epochs must be 1 to {MAX_EPOCHS}"
+    if not 1 <= config.batch_size <= MAX_BATCH_SIZE:
+        yield f"batch size must be 1 to {MAX_BATCH_SIZE}"
+    if not 0.0 <= config.validation_split < VALIDATION_SPLIT_BELOW:
+        yield f"validation split must be in [0, {VALIDATION_SPLIT_BELOW:g})"
+    if config.train_size is not None and not MIN_TRAIN_SIZE <= config.train_size <= FULL_TRAIN_SIZE:
+        yield f"training-subset size must be {MIN_TRAIN_SIZE} to {FULL_TRAIN_SIZE}"
 
 
 PRESETS: dict[str, ModelConfig] = {

@@ -18,6 +18,7 @@ import numpy as np
 from .config import ModelConfig
 from .errors import DatasetError
 from .model import build_model
+from .run_text import plural
 from .training_record import COMPLETED, DIVERGED, DIVERGED_LOSS, STOPPED, BatchProgress, TrainingHistory
 from .training_record import steps_per_epoch as planned_steps
 
@@ -224,7 +225,7 @@ def _outcome(progress: ProgressCallback, history: TrainingHistory, config: Model
         where = "after" if steps % progress.steps_per_epoch == 0 else "during"
         return STOPPED, (
             f"Stopped {where} epoch {progress.current_epoch} of {config.epochs} after {steps} "
-            f"batches ({done} full epoch{'s' if done != 1 else ''}); the model trained so far "
+            f"batches ({plural(done, 'full epoch')}); the model trained so far "
             "is kept and usable."
         )
-    return COMPLETED, f"Trained {config.epochs} epochs."
+    return COMPLETED, f"Trained {plural(config.epochs, 'epoch')}."

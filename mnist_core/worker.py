@@ -68,7 +68,10 @@ def main(commands, events, trainer_name: str, threads: tuple[int, int]) -> None:
 
     def send(message) -> None:
         with send_lock:
-            events.send(message)
+            try:
+                events.send(message)
+            except OSError:  # the server is gone (BrokenPipeError): nobody to tell
+                pass
 
     trainer = importlib.import_module(trainer_name)
     trainer.prepare(threads)

@@ -219,7 +219,7 @@ def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
     model = build_model(ModelConfig())
     model.set_weights([np.zeros_like(weights) for weights in model.get_weights()])
     run = Run(id="run-zero", name="Zero run", config=ModelConfig(), history=TrainingHistory(batch_step=[1]))
-    run.model, run.status = model, mnist_core.COMPLETED
+    run.status = mnist_core.COMPLETED
     run.network = DenseNetwork.from_keras_model(model)
     at = new_app()
     at.session_state["runs"] = {run.id: run}

@@ -211,7 +211,6 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(mnis
         config=config,
         history=result.history,
         status=result.status,
-        model=result.model,
         network=mnist_core.DenseNetwork.from_keras_model(result.model),
     )
     at = AppTest.from_file(str(APP), default_timeout=120)
