@@ -32,7 +32,6 @@ from mnist_core.runs import Run, last_finite, next_run_name
 
 RUNS_KEY = "runs"  # session_state: dict run id -> Run, in creation order
 ACTIVE_KEY = "active_run"  # session_state: id of the active run, or None for the default
-EVALUATIONS_KEY = "evaluations_computed"  # session_state: how many test evaluations ran
 DEFAULT_KEY = "default"  # model key of the shipped default model
 SESSION_KEY = "session_id"  # session_state: this session's id in the job queue
 TOASTS_KEY = "pending_toasts"  # session_state: toasts to show on the next full page run
@@ -89,14 +88,9 @@ def load_default() -> tuple[DenseNetwork, dict]:
 
 @st.cache_resource(show_spinner="Scoring the default model on 10,000 test images…")
 def _default_evaluation() -> Evaluation:
-    _count_evaluation()
     network, _ = load_default()
     dataset = load_dataset()
     return evaluate(network, dataset.x_test, dataset.y_test)
-
-
-def _count_evaluation() -> None:
-    st.session_state[EVALUATIONS_KEY] = st.session_state.get(EVALUATIONS_KEY, 0) + 1
 
 
 def runs() -> dict[str, Run]:
@@ -192,7 +186,6 @@ def evaluation_of(active: ActiveModel) -> Evaluation:
     if active.run is None:
         return _default_evaluation()
     if active.run.evaluation is None:
-        _count_evaluation()
         dataset = load_dataset()
         active.run.evaluation = evaluate(active.network, dataset.x_test, dataset.y_test)
     return active.run.evaluation

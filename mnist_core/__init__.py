@@ -3,7 +3,7 @@
 Loading, preprocessing, the NumPy inference path, evaluation and saved models import no
 TensorFlow. The Keras parts (``build_model``, ``train``, ``load_model``, ``save_model`` ...)
 are resolved on first use, so the serving process can import this package and never pay
-for Keras. ``python -m mnist_core.train`` is the command-line trainer.
+for Keras. ``python -m mnist_core`` is the command-line trainer (mnist_core/cli.py).
 """
 
 import importlib
@@ -31,7 +31,7 @@ from .preprocess import (
     load_image_bytes,
 )
 from .storage import DEFAULT_MODEL_PATH, load_default_network, load_network
-from .training_record import COMPLETED, DIVERGED, STOPPED, BatchProgress, TrainingHistory
+from .training_record import COMPLETED, DIVERGED, STOPPED, BatchProgress, TrainingHistory, WeightTemplates
 
 # Names that need Keras: imported from their module on first access (PEP 562).
 _KERAS_NAMES = {
@@ -61,6 +61,6 @@ __all__ = [
     "PreprocessSteps", "canvas_to_mnist", "canvas_to_mnist_steps", "flatten_and_scale",
     "image_to_mnist", "image_to_mnist_steps", "is_blank", "load_image_bytes",
     "DEFAULT_MODEL_PATH", "load_default_network", "load_network",
-    "COMPLETED", "DIVERGED", "STOPPED", "BatchProgress", "TrainingHistory",
+    "COMPLETED", "DIVERGED", "STOPPED", "BatchProgress", "TrainingHistory", "WeightTemplates",
     *_KERAS_NAMES,
 ]

@@ -1,9 +1,10 @@
 """Train a preset or explicit hyperparameters on MNIST, report test accuracy, save the model.
 
-Run as ``python -m mnist_core.train`` (mnist_core/train.py calls ``main``):
+Run as ``python -m mnist_core`` (mnist_core/__main__.py calls ``main``; the older
+``python -m mnist_core.train`` does the same):
 
-    python -m mnist_core.train --preset best --out models/default.keras
-    python -m mnist_core.train --preset seed --epochs 3 --hidden 256,128 --out /tmp/m.keras
+    python -m mnist_core --preset best --out models/default.keras
+    python -m mnist_core --preset seed --epochs 3 --hidden 256,128 --out /tmp/m.keras
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from .training import COMPLETED, DIVERGED, train
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m mnist_core.train", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m mnist_core", description=__doc__.split("\n")[0])
     parser.add_argument("--preset", choices=sorted(PRESETS), default="seed")
     parser.add_argument("--hidden", help="hidden layer sizes, comma-separated, e.g. 512,256")
     parser.add_argument("--activation")

@@ -1,4 +1,12 @@
-"""Model and training settings: one frozen dataclass and its named presets."""
+"""The project's one set of constants, and the model and training settings built on them.
+
+- MNIST's shape: ``IMAGE_SIDE``, ``IMAGE_PIXELS``, ``CLASSES``, ``TRAIN_IMAGES``, ``TEST_IMAGES``.
+- The limits of a ``ModelConfig`` (``MAX_HIDDEN_LAYERS``, ``MAX_EPOCHS``, ...): its validation
+  below and the Train page's form both read them, so the form never offers a value the
+  config refuses.
+- The app's colours (``ACCENT_COLOUR`` ...), for every Plotly figure and diagram.
+- ``ModelConfig``, a frozen dataclass, and its named ``PRESETS``.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +15,37 @@ from dataclasses import dataclass
 
 from .errors import ConfigError
 
+# --- MNIST -----------------------------------------------------------------------------------
+IMAGE_SIDE = 28  # pixels per row and per column of an MNIST image
+IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE  # 784: one flattened image, the network's input width
+CLASSES = tuple(range(10))  # the digits, in the order of the network's outputs
+NUM_CLASSES = len(CLASSES)  # 10: the network's output width
+TRAIN_IMAGES = 60_000  # images in MNIST's training set
+TEST_IMAGES = 10_000  # images in MNIST's test set
+
+# --- limits of a ModelConfig (validation below and the Train page's form) --------------------
+MAX_HIDDEN_LAYERS = 4  # 0 hidden layers is logistic regression
+MAX_UNITS = 4096  # per hidden layer
+MAX_EPOCHS = 200
+MIN_TRAIN_SIZE = 100  # smallest training subset
+MAX_TRAIN_SIZE = TRAIN_IMAGES  # the whole training set
+MAX_BATCH_SIZE = TRAIN_IMAGES
+MAX_VALIDATION_SPLIT = 0.5  # exclusive: at least half the subset is trained on
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
 ACTIVATIONS = ("relu", "gelu", "tanh", "sigmoid")
 SCHEDULES = ("constant", "cosine")
-# Limits of every setting: ModelConfig's validation and the Train page's form both use these.
-MAX_HIDDEN_LAYERS = 4
-MAX_UNITS = 4096  # per hidden layer (at least 1)
-MAX_EPOCHS = 200  # at least 1
-MAX_BATCH_SIZE = 60_000  # at least 1
-MIN_TRAIN_SIZE, FULL_TRAIN_SIZE = 100, 60_000  # training-subset size
-DROPOUT_BELOW = 1.0  # dropout in [0, this)
-VALIDATION_SPLIT_BELOW = 0.5  # validation split in [0, this)
+
+# --- colours (hex), shared by every figure; ACCENT_COLOUR is .streamlit/config.toml's primaryColor
+ACCENT_COLOUR = "#4F46E5"  # indigo-600: the predicted digit, the training set, train curves
+ACCENT_LIGHT_COLOUR = "#A5B4FC"  # indigo-300: noisy per-batch curves beside ACCENT_COLOUR
+ACCENT_PALE_COLOUR = "#EEF2FF"  # indigo-50: filled boxes of diagrams
+CONTRAST_COLOUR = "#F59E0B"  # amber-500: the test set, validation curves
+RIGHT_COLOUR = "#16A34A"  # green-600: a right prediction
+WRONG_COLOUR = "#DC2626"  # red-600: a wrong prediction
+MUTED_COLOUR = "#CBD5E1"  # slate-300: everything not highlighted
+GRID_COLOUR = "#E5E7EB"  # gray-200: axis grid lines
+TEXT_COLOUR = "#111827"  # gray-900: the theme's text colour, outlines
+EDGE_COLOUR = "#6B7280"  # gray-500: arrows of diagrams
 
 
 @dataclass(frozen=True)
@@ -81,8 +109,8 @@ def _problems(config: ModelConfig):
         yield f"each hidden layer needs 1 to {MAX_UNITS} units"
     if config.activation not in ACTIVATIONS:
         yield f"activation must be one of {', '.join(ACTIVATIONS)}"
-    if not 0.0 <= config.dropout < DROPOUT_BELOW:
-        yield f"dropout must be in [0, {DROPOUT_BELOW:g})"
+    if not 0.0 <= config.dropout < 1.0:
+        yield "dropout must be in [0, 1)"
     if config.optimizer not in OPTIMIZERS:
         yield f"optimizer must be one of {', '.join(OPTIMIZERS)}"
     if not config.learning_rate > 0:
@@ -93,10 +121,10 @@ def _problems(config: ModelConfig):
         yield f"epochs must be 1 to {MAX_EPOCHS}"
     if not 1 <= config.batch_size <= MAX_BATCH_SIZE:
         yield f"batch size must be 1 to {MAX_BATCH_SIZE}"
-    if not 0.0 <= config.validation_split < VALIDATION_SPLIT_BELOW:
-        yield f"validation split must be in [0, {VALIDATION_SPLIT_BELOW:g})"
-    if config.train_size is not None and not MIN_TRAIN_SIZE <= config.train_size <= FULL_TRAIN_SIZE:
-        yield f"training-subset size must be {MIN_TRAIN_SIZE} to {FULL_TRAIN_SIZE}"
+    if not 0.0 <= config.validation_split < MAX_VALIDATION_SPLIT:
+        yield f"validation split must be in [0, {MAX_VALIDATION_SPLIT:g})"
+    if config.train_size is not None and not MIN_TRAIN_SIZE <= config.train_size <= MAX_TRAIN_SIZE:
+        yield f"training-subset size must be {MIN_TRAIN_SIZE} to {MAX_TRAIN_SIZE}"
 
 
 PRESETS: dict[str, ModelConfig] = {

@@ -31,7 +31,7 @@ from multiprocessing.connection import wait as wait_for_ready
 
 from .config import ModelConfig
 from .errors import MnistLabError
-from .training_record import BatchProgress, TrainingHistory
+from .training_record import BatchProgress, TrainingHistory, WeightTemplates
 
 JOBS_ENV = "MNIST_LAB_TRAINING_JOBS"  # how many jobs train at once (N); default from the CPU count
 KERAS_TRAINER = "mnist_core.worker"  # module the worker trains with (``prepare`` and ``train_job``)
@@ -121,6 +121,17 @@ def planned_images(config: ModelConfig, available: int = 60_000) -> int:
     """Training images the run passes through (all epochs, validation share excluded)."""
     count = min(config.train_size or available, available)
     return config.epochs * (count - int(count * config.validation_split))
+
+
+def copy_history(history: TrainingHistory) -> TrainingHistory:
+    """A copy whose lists the worker's later updates never touch (template frames are shared:
+    they are never changed once recorded)."""
+    templates = history.templates
+    return TrainingHistory(
+        **{key: list(value) for key, value in history.__dict__.items() if key != "templates"},
+        templates=WeightTemplates(list(templates.units), list(templates.epochs), list(templates.scales),
+                                  list(templates.codes)),
+    )
 
 
 @dataclass(frozen=True)
@@ -273,7 +284,7 @@ class JobQueue:
                 wait_seconds=wait,
                 worker_ready=self._worker_ready,
                 progress=job.progress,
-                history=TrainingHistory.from_dict(job.history.to_dict()),  # copies every list
+                history=copy_history(job.history),
                 steps_per_epoch=job.steps_per_epoch,
                 seconds=seconds,
                 keras_bytes=job.keras_bytes,
@@ -460,6 +471,8 @@ class JobQueue:
             getattr(history, key).extend(update[key])
         for key in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_end_step"):
             setattr(history, key, list(update[key]))
+        if update.get("templates") is not None:
+            history.templates = update["templates"]
         if update.get("progress") is not None:
             job.progress = update["progress"]
 

@@ -1,13 +1,19 @@
-"""``python -m mnist_core.train``: the command-line trainer (the code is in ``cli.py``).
+"""``python -m mnist_core.train``: the older spelling of ``python -m mnist_core``, kept working.
 
-Run this module, don't import it: importing the submodule ``mnist_core.train`` would shadow
-the package's ``train`` function (Python sets the submodule as a package attribute). Code
-that wants the CLI in-process imports ``mnist_core.cli.main``.
+Only runnable, never importable: a module ``mnist_core.train``, once imported, would replace
+the package's ``train`` function (Python sets a submodule as an attribute of its package).
+Importing it raises ImportError before that can happen; ``from mnist_core import train``
+still gives the function.
 """
 
 import sys
 
-from mnist_core.cli import main
+if __name__ != "__main__":
+    raise ImportError(
+        "mnist_core.train is the package's train() function, not a module: "
+        "use `from mnist_core import train`, and run the trainer as `python -m mnist_core`."
+    )
 
-if __name__ == "__main__":
-    sys.exit(main())
+from mnist_core.cli import main  # noqa: E402
+
+sys.exit(main())

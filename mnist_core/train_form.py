@@ -7,14 +7,14 @@ The form's limits are ``mnist_core.config``'s, so the form never offers what val
 from __future__ import annotations
 
 from .config import (
-    FULL_TRAIN_SIZE,
     MAX_BATCH_SIZE,
     MAX_EPOCHS,
     MAX_HIDDEN_LAYERS,
+    MAX_TRAIN_SIZE,
     MAX_UNITS,
+    MAX_VALIDATION_SPLIT,
     MIN_TRAIN_SIZE,
     PRESETS,
-    VALIDATION_SPLIT_BELOW,
     ModelConfig,
 )
 from .run_text import preset_label
@@ -23,9 +23,9 @@ UNIT_CHOICES = tuple(units for units in (16, 32, 64, 128, 256, 512, 1024, 2048) 
 BATCH_CHOICES = tuple(size for size in (16, 32, 64, 128, 256, 512, 1024, 2048) if size <= MAX_BATCH_SIZE)
 LAYERS = (0, MAX_HIDDEN_LAYERS)
 EPOCHS = (1, MAX_EPOCHS)
-TRAIN_SIZES = (MIN_TRAIN_SIZE, FULL_TRAIN_SIZE)
+TRAIN_SIZES = (MIN_TRAIN_SIZE, MAX_TRAIN_SIZE)
 DROPOUT_MAX = 0.8  # the slider stops here: more leaves too little signal to learn from
-VALIDATION_MAX = round(VALIDATION_SPLIT_BELOW - 0.05, 2)
+VALIDATION_MAX = round(MAX_VALIDATION_SPLIT - 0.05, 2)
 LEARNING_RATE_MAX = 100.0
 SEED_MAX = 2**31 - 1
 
@@ -41,7 +41,7 @@ def settings_of(config: ModelConfig) -> dict:
         "train_schedule": config.schedule,
         "train_epochs": config.epochs,
         "train_batch_size": config.batch_size,
-        "train_size": config.train_size or FULL_TRAIN_SIZE,
+        "train_size": config.train_size or MAX_TRAIN_SIZE,
         "train_validation_split": config.validation_split,
         "train_augment": config.augment,
         "train_seed": config.seed,
@@ -61,7 +61,7 @@ def config_from(values) -> ModelConfig:
         epochs=int(values["train_epochs"]),
         batch_size=int(values["train_batch_size"]),
         validation_split=float(values["train_validation_split"]),
-        train_size=None if size >= FULL_TRAIN_SIZE else size,
+        train_size=None if size >= MAX_TRAIN_SIZE else size,
         augment=bool(values["train_augment"]),
         seed=int(values["train_seed"]),
     )

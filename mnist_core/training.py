@@ -19,7 +19,15 @@ from .config import ModelConfig
 from .errors import DatasetError
 from .model import build_model
 from .run_text import plural
-from .training_record import COMPLETED, DIVERGED, DIVERGED_LOSS, STOPPED, BatchProgress, TrainingHistory
+from .training_record import (
+    COMPLETED,
+    DIVERGED,
+    DIVERGED_LOSS,
+    STOPPED,
+    BatchProgress,
+    TrainingHistory,
+    WeightTemplates,
+)
 from .training_record import steps_per_epoch as planned_steps
 
 
@@ -113,6 +121,23 @@ class ProgressCallback(keras.callbacks.Callback):
             self.on_epoch(epoch + 1, logs)
 
 
+class TemplateCallback(keras.callbacks.Callback):
+    """Records the first hidden layer's weight pictures of a few fixed units (``WeightTemplates``)
+    before training and at each epoch end, so a page can show the templates forming."""
+
+    def __init__(self, model: keras.Model, templates: WeightTemplates):
+        super().__init__()
+        self.layer = next(layer for layer in model.layers if isinstance(layer, keras.layers.Dense))
+        self.templates = templates
+
+    def on_train_begin(self, logs=None):
+        if not self.templates.epochs:
+            self.templates.add(0, self.layer.get_weights()[0])
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.templates.add(epoch + 1, self.layer.get_weights()[0])
+
+
 def training_subset(
     images: np.ndarray, labels: np.ndarray, size: int | None, seed: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -201,7 +226,7 @@ def train(
         epochs=config.epochs,
         batch_size=config.batch_size,
         validation_split=config.validation_split,
-        callbacks=[progress],
+        callbacks=[TemplateCallback(model, history.templates), progress],
         verbose=0,
     )
     seconds = time.perf_counter() - started

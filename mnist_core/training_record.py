@@ -3,8 +3,12 @@ its progress snapshots and its curves. The training worker fills them; pages rea
 
 from __future__ import annotations
 
+import base64
 import math
+import zlib
 from dataclasses import dataclass, field
+
+import numpy as np
 
 COMPLETED, STOPPED, DIVERGED = "completed", "stopped", "diverged"
 # A cross-entropy this high means the weights blew up: chance level is ln(10) = 2.3, and with a
@@ -37,6 +41,75 @@ class BatchProgress:
         return self.step / max(1, self.epochs * self.batches)
 
 
+TEMPLATE_UNITS = 16  # first-layer units whose weight pictures are recorded at each epoch end
+
+
+def template_units(width: int, count: int = TEMPLATE_UNITS) -> list[int]:
+    """The fixed units recorded for a first layer of ``width`` units: ``count`` evenly spaced."""
+    return sorted({int(round(unit)) for unit in np.linspace(0, width - 1, min(count, width))})
+
+
+@dataclass(eq=False)
+class WeightTemplates:
+    """First-layer weight pictures of a fixed set of units, one frame at the start and one per epoch.
+
+    ``units``: the recorded unit indices; ``epochs``: one entry per frame (0 = the initial,
+    random weights); ``scales``: float per frame; ``codes``: int8 (len(units), 784) per frame,
+    the weights quantised as ``weight ~= code * scale`` (12.5 KB a frame for 16 units).
+    In JSON (``to_dict``) the codes are zlib-compressed and base64-encoded.
+    """
+
+    units: list[int] = field(default_factory=list)
+    epochs: list[int] = field(default_factory=list)
+    scales: list[float] = field(default_factory=list)
+    codes: list[np.ndarray] = field(default_factory=list)
+
+    def add(self, epoch: int, kernel: np.ndarray) -> bool:
+        """Record the first layer's kernel, float (784, width), after ``epoch``; False (and nothing
+        recorded) when the weights are not finite, as after a divergence."""
+        kernel = np.asarray(kernel, dtype="float32")
+        if not self.units:
+            self.units = template_units(kernel.shape[1])
+        weights = kernel[:, self.units].T  # (units, 784)
+        if not np.isfinite(weights).all():
+            return False
+        scale = float(np.abs(weights).max()) / 127 or 1.0
+        self.epochs.append(int(epoch))
+        self.scales.append(scale)
+        self.codes.append(np.round(weights / scale).astype("int8"))
+        return True
+
+    def frames(self) -> np.ndarray:
+        """The recorded weights, float32 (frames, units, 28, 28)."""
+        if not self.codes:
+            return np.zeros((0, len(self.units), 28, 28), "float32")
+        stacked = np.stack(self.codes).astype("float32") * np.float32(self.scales)[:, None, None]
+        return stacked.reshape(len(self.codes), len(self.units), 28, 28)
+
+    def to_dict(self) -> dict:
+        packed = [base64.b64encode(zlib.compress(code.tobytes(), 9)).decode("ascii") for code in self.codes]
+        return {"units": list(self.units), "epochs": list(self.epochs), "scales": list(self.scales),
+                "codes": packed}
+
+    @classmethod
+    def from_dict(cls, values: dict) -> WeightTemplates:
+        """Inverse of ``to_dict``; an empty or malformed entry gives an empty record."""
+        try:
+            units = [int(unit) for unit in values.get("units", [])]
+            codes = [np.frombuffer(zlib.decompress(base64.b64decode(text)), "int8").reshape(len(units), 784)
+                     for text in values.get("codes", [])]
+            epochs = [int(epoch) for epoch in values.get("epochs", [])]
+            scales = [float(scale) for scale in values.get("scales", [])]
+        except (ValueError, TypeError, zlib.error, AttributeError):
+            return cls()
+        if not (len(codes) == len(epochs) == len(scales)):
+            return cls()
+        return cls(units, epochs, scales, codes)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, WeightTemplates) and self.to_dict() == other.to_dict()
+
+
 @dataclass
 class TrainingHistory:
     """Curves of one run, as plain lists (JSON-able).
@@ -56,10 +129,12 @@ class TrainingHistory:
     val_loss: list[float] = field(default_factory=list)
     val_accuracy: list[float] = field(default_factory=list)
     epoch_end_step: list[int] = field(default_factory=list)
+    templates: WeightTemplates = field(default_factory=WeightTemplates)  # first-layer pictures per epoch
 
     def to_dict(self) -> dict:
-        return dict(self.__dict__)
+        return {**self.__dict__, "templates": self.templates.to_dict()}
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainingHistory:
-        return cls(**{key: list(values.get(key, [])) for key in cls().__dict__})
+        curves = {key: list(values.get(key, [])) for key in cls().__dict__ if key != "templates"}
+        return cls(**curves, templates=WeightTemplates.from_dict(values.get("templates") or {}))

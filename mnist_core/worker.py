@@ -24,7 +24,7 @@ import traceback
 
 from .config import ModelConfig
 from .errors import MnistLabError
-from .training_record import BatchProgress, TrainingHistory
+from .training_record import BatchProgress, TrainingHistory, WeightTemplates
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress messages of one job
 _DATA: dict = {}  # the worker's MNIST training arrays, loaded once by ``prepare``
@@ -37,6 +37,7 @@ class JobHooks:
         self.job_id, self._send, self._stop = job_id, send, stop_event
         self.history: TrainingHistory | None = None
         self._sent = 0  # batches already sent
+        self._frames = 0  # template frames already sent
 
     def attach(self, history: TrainingHistory, steps_per_epoch: int) -> None:
         """The run's history object (filled as it trains) and its batches per epoch."""
@@ -55,6 +56,11 @@ class JobHooks:
         for key in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_end_step"):
             update[key] = list(getattr(history, key)[:count])
         update["progress"] = progress
+        templates = history.templates
+        if len(templates.epochs) != self._frames:  # a new epoch's first-layer pictures
+            self._frames = len(templates.epochs)
+            update["templates"] = WeightTemplates(list(templates.units), list(templates.epochs),
+                                                  list(templates.scales), list(templates.codes))
         self._sent = end
         self._send(("progress", self.job_id, update))
 

@@ -1,4 +1,15 @@
-"""Shared fixtures. MNIST comes from MNIST_PATH (CI points it at ../shared/data/mnist.npz)."""
+"""Shared fixtures: the data, one way to open a page (``app_test``), one app server, one Chromium.
+
+MNIST comes from MNIST_PATH (CI points it at ../shared/data/mnist.npz).
+
+- ``app_test(page)``: a fresh session (a new AppTest: nothing trained, the shipped default
+  model active) opened on ``page`` and run once. Every page AppTest uses it.
+- ``instant_training``: the app's training queue runs a fake trainer (tests/fake_trainer.py) in
+  its worker process, for page tests that start runs; the real Keras worker is tested in
+  tests/test_jobs.py and by Home's slow Fit test.
+- ``app_server`` and ``chromium``: one ``streamlit run app.py`` and one headless Chromium for
+  every browser test of the run (tests/browser/).
+"""
 
 import os
 from pathlib import Path
@@ -7,7 +18,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from tests.apptest import APP, APP_TEST_TIMEOUT, PAGES
+
 ROOT = Path(__file__).resolve().parent.parent
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
     os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
@@ -35,12 +49,61 @@ def rng():
     return np.random.default_rng(0)
 
 
+# --- pages in AppTest -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def app_test(monkeypatch):
+    """Open a page in a fresh session: ``at = app_test("app_pages/draw.py")``.
+
+    Returns the AppTest after its first run, checked for exceptions. Options:
+    ``session_state={...}`` is set before the first run (a session that already has runs);
+    ``check=False`` returns it even if the page raised. Later ``at.run()`` calls use the
+    same timeout.
+    """
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.chdir(ROOT)  # .streamlit/config.toml is read from the working folder
+
+    def open_page(page: str, *, session_state: dict | None = None, check: bool = True) -> AppTest:
+        if page not in PAGES:
+            raise ValueError(f"{page} is not one of app.py's pages: {PAGES}")
+        at = AppTest.from_file(str(APP), default_timeout=APP_TEST_TIMEOUT)
+        for key, value in (session_state or {}).items():
+            at.session_state[key] = value
+        at.switch_page(page)
+        at.run()
+        if check:
+            assert not at.exception, [exception.message for exception in at.exception]
+        return at
+
+    return open_page
+
+
+@pytest.fixture
+def instant_training(monkeypatch):
+    """The app's training queue swapped for one (N=1) whose worker runs ``tests.fake_trainer``:
+    no TensorFlow, a batch every 20 ms, the shipped model as the result. Everything else (the
+    queue, the worker process, the pipes, the snapshots the pages poll) is the real code.
+    Yields that ``JobQueue``."""
+    import app_pages.common
+    from mnist_core.jobs import JobQueue
+
+    queue = JobQueue(max_running=1, trainer="tests.fake_trainer")
+    monkeypatch.setattr(app_pages.common, "job_queue", lambda: queue)
+    yield queue
+    queue.close()
+
+
+# --- the real app in Chromium (tests/browser/) ----------------------------------------------
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Debian Chromium (playwright Browser) for every browser test of the run.
 
     Playwright's sync API allows one instance per thread, so every test that drives a
-    browser, in tests/browser/ or beside the AppTests, takes this fixture.
+    browser takes this fixture.
     """
     from tests.browser import helpers
 
@@ -58,7 +121,7 @@ def chromium():
 
 @pytest.fixture(scope="session")
 def app_server():
-    """The app served on 127.0.0.1:<free port>; yields the StreamlitServer (``.url``).
+    """The app served on 127.0.0.1:<free port> for the whole run; yields the StreamlitServer (``.url``).
 
     Set MNIST_LAB_URL=http://127.0.0.1:<port> to test an already running server instead
     (handy while iterating; CI leaves it unset).
@@ -68,7 +131,8 @@ def app_server():
         return
     from tests.browser import helpers
 
-    server = helpers.StreamlitServer(name="browser-tests-server")
+    # One training job at a time, as the default on a 2-core machine, whatever CI's CPU count.
+    server = helpers.StreamlitServer(name="browser-tests-server", extra_env={"MNIST_LAB_TRAINING_JOBS": "1"})
     try:
         server.start()
     except helpers.BrowserSetupError as error:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,7 +20,6 @@ from streamlit.testing.v1 import AppTest
 import mnist_core
 from mnist_core import DenseNetwork, ModelConfig, TrainingHistory, build_model, load_default_network
 
-APP = Path(__file__).resolve().parent.parent / "app.py"  # run pytest from the repo root (config.toml)
 CANVAS = 280
 CANVAS_KEY = "draw_canvas"
 INSTRUCTION_START = "Draw one digit"
@@ -41,12 +39,7 @@ PLACEMENTS = [
 ]
 
 
-def new_app() -> AppTest:
-    """A fresh session on the Draw page, run once."""
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.switch_page("app_pages/draw.py")
-    at.run(timeout=120)
-    return at
+PAGE = "app_pages/draw.py"
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +116,8 @@ def errors(at: AppTest) -> list[str]:
     return [error.value for error in at.error]
 
 
-def test_fresh_session_shows_instructions_and_no_prediction():
-    at = new_app()
+def test_fresh_session_shows_instructions_and_no_prediction(app_test):
+    at = app_test(PAGE)
     assert not at.exception
     assert at.title[0].value == "Draw a digit"
     assert len(instructions(at)) == 1
@@ -138,8 +131,8 @@ def test_fresh_session_shows_instructions_and_no_prediction():
     assert config["returnImageData"] is True and config["realtimeUpdateStreamlit"] is True
 
 
-def test_pen_width_slider_sets_the_stroke_width_without_clearing(clear_examples):
-    at = new_app()
+def test_pen_width_slider_sets_the_stroke_width_without_clearing(app_test, clear_examples):
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 5, 200, 40, 40)
     at.run()
     before = canvas_config(at)["initialDrawing"]
@@ -150,8 +143,8 @@ def test_pen_width_slider_sets_the_stroke_width_without_clearing(clear_examples)
 
 
 @pytest.mark.parametrize(("digit", "side", "top", "left"), PLACEMENTS)
-def test_drawn_digit_off_centre_is_recognised(clear_examples, digit, side, top, left):
-    at = new_app()
+def test_drawn_digit_off_centre_is_recognised(app_test, clear_examples, digit, side, top, left):
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = canvas_value(render_on_canvas(clear_examples[digit], side, top, left))
     at.run()
     assert not at.exception
@@ -163,16 +156,16 @@ def test_drawn_digit_off_centre_is_recognised(clear_examples, digit, side, top, 
     assert len(captions) == 4 and captions[-1].endswith("(28×28)") and "20×20" in captions[2]
 
 
-def test_transparent_canvas_background_is_read_from_alpha(clear_examples):
-    at = new_app()
+def test_transparent_canvas_background_is_read_from_alpha(app_test, clear_examples):
+    at = app_test(PAGE)
     drawing = render_on_canvas(clear_examples[3], 180, 60, 70, transparent=True)
     at.session_state[CANVAS_KEY] = canvas_value(drawing)
     at.run()
     assert predictions(at) == ["3"]
 
 
-def test_blank_and_speck_drawings_show_the_instruction():
-    at = new_app()
+def test_blank_and_speck_drawings_show_the_instruction(app_test):
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = canvas_value(render_blank())
     at.run()
     assert not at.exception
@@ -191,9 +184,9 @@ def render_blank() -> np.ndarray:
     return blank
 
 
-def test_clear_button_empties_the_canvas(clear_examples):
+def test_clear_button_empties_the_canvas(app_test, clear_examples):
     """Clear shows the instruction at once and hands the canvas a new initial drawing."""
-    at = new_app()
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 7, 200, 40, 40)
     at.run()
     assert predictions(at) == ["7"]
@@ -212,7 +205,7 @@ def test_clear_button_empties_the_canvas(clear_examples):
     assert predictions(at) == ["1"]
 
 
-def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
+def test_unsure_network_gets_a_hint_and_the_active_run_is_used(app_test, clear_examples):
     """A session run whose weights are all zero outputs 10 % for every digit."""
     from app_pages.common import Run
 
@@ -221,7 +214,7 @@ def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
     run = Run(id="run-zero", name="Zero run", config=ModelConfig(), history=TrainingHistory(batch_step=[1]))
     run.status = mnist_core.COMPLETED
     run.network = DenseNetwork.from_keras_model(model)
-    at = new_app()
+    at = app_test(PAGE)
     at.session_state["runs"] = {run.id: run}
     at.session_state["active_run"] = run.id
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 4, 200, 30, 30)
@@ -232,8 +225,8 @@ def test_unsure_network_gets_a_hint_and_the_active_run_is_used(clear_examples):
     assert any(warning.value.startswith("The network is unsure: 10%") for warning in at.warning)
 
 
-def test_thick_pen_on_a_small_drawing_gets_a_hint(clear_examples):
-    at = new_app()
+def test_thick_pen_on_a_small_drawing_gets_a_hint(app_test, clear_examples):
+    at = app_test(PAGE)
     at.slider(key="draw_pen_width").set_value(30)
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 2, 100, 20, 150)
     at.run()
@@ -250,15 +243,15 @@ def test_thick_pen_on_a_small_drawing_gets_a_hint(clear_examples):
     assert not [info for info in at.info if info.value.startswith("The strokes are thick")]
 
 
-def test_sure_prediction_has_no_unsure_hint(clear_examples):
-    at = new_app()
+def test_sure_prediction_has_no_unsure_hint(app_test, clear_examples):
+    at = app_test(PAGE)
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 0, 200, 40, 40)
     at.run()
     assert predictions(at) == ["0"]
     assert not [warning for warning in at.warning if "unsure" in warning.value]
 
 
-def test_missing_default_model_explains_what_to_do(monkeypatch):
+def test_missing_default_model_explains_what_to_do(app_test, monkeypatch):
     import app_pages.common
 
     def unusable():
@@ -267,7 +260,7 @@ def test_missing_default_model_explains_what_to_do(monkeypatch):
     monkeypatch.setattr(app_pages.common, "load_default_network", unusable)
     app_pages.common.load_default.clear()
     try:
-        at = new_app()
+        at = app_test(PAGE)
         assert not at.exception
         assert any("default model could not be loaded" in error for error in errors(at))
         assert any("Train" in info.value and "git checkout" in info.value for info in at.info)
@@ -293,55 +286,55 @@ def upload(at: AppTest, name: str, content: bytes, mime: str) -> AppTest:
 
 
 @pytest.mark.parametrize("digit", [2, 5, 9])
-def test_uploaded_scan_is_recognised(clear_examples, digit):
-    at = upload(new_app(), f"digit{digit}.png", scanned_digit(clear_examples[digit]), "image/png")
+def test_uploaded_scan_is_recognised(app_test, clear_examples, digit):
+    at = upload(app_test(PAGE), f"digit{digit}.png", scanned_digit(clear_examples[digit]), "image/png")
     assert not at.exception
     assert errors(at) == []
     assert predictions(at) == [str(digit)]
     assert any(caption.value == f"Classified: **digit{digit}.png**" for caption in at.caption)
 
 
-def test_uploaded_text_file_gets_a_clear_error():
-    at = upload(new_app(), "notes.txt", b"this is not a picture\n", "text/plain")
+def test_uploaded_text_file_gets_a_clear_error(app_test):
+    at = upload(app_test(PAGE), "notes.txt", b"this is not a picture\n", "text/plain")
     assert not at.exception
     assert predictions(at) == []
     assert len(errors(at)) == 1 and "notes.txt cannot be classified" in errors(at)[0]
     assert "not an image" in errors(at)[0]
 
 
-def test_uploaded_empty_file_gets_a_clear_error():
-    at = upload(new_app(), "empty.png", b"", "image/png")
+def test_uploaded_empty_file_gets_a_clear_error(app_test):
+    at = upload(app_test(PAGE), "empty.png", b"", "image/png")
     assert not at.exception
     assert predictions(at) == []
     assert len(errors(at)) == 1 and "The file is empty" in errors(at)[0]
 
 
-def test_uploaded_truncated_png_gets_a_clear_error(clear_examples):
+def test_uploaded_truncated_png_gets_a_clear_error(app_test, clear_examples):
     whole = scanned_digit(clear_examples[4])
-    at = upload(new_app(), "cut.png", whole[: len(whole) // 2], "image/png")
+    at = upload(app_test(PAGE), "cut.png", whole[: len(whole) // 2], "image/png")
     assert not at.exception
     assert predictions(at) == []
     assert len(errors(at)) == 1 and "truncated" in errors(at)[0]
 
 
-def test_uploaded_oversized_image_gets_a_clear_error():
+def test_uploaded_oversized_image_gets_a_clear_error(app_test):
     huge = io.BytesIO()
     Image.new("L", (6000, 4500), 255).save(huge, format="PNG")  # 27 MP, a small file
-    at = upload(new_app(), "huge.png", huge.getvalue(), "image/png")
+    at = upload(app_test(PAGE), "huge.png", huge.getvalue(), "image/png")
     assert not at.exception
     assert predictions(at) == []
     assert len(errors(at)) == 1 and "megapixels" in errors(at)[0]
 
 
-def test_uploaded_blank_photo_gets_a_clear_error():
-    at = upload(new_app(), "paper.png", png_bytes(np.full((200, 200), 240, np.uint8)), "image/png")
+def test_uploaded_blank_photo_gets_a_clear_error(app_test):
+    at = upload(app_test(PAGE), "paper.png", png_bytes(np.full((200, 200), 240, np.uint8)), "image/png")
     assert predictions(at) == []
     assert len(errors(at)) == 1 and "No digit found" in errors(at)[0]
 
 
-def test_drawing_and_upload_are_independent(clear_examples):
+def test_drawing_and_upload_are_independent(app_test, clear_examples):
     """A stroke on the canvas does not redo the upload, and each tab shows its own digit."""
-    at = upload(new_app(), "digit2.png", scanned_digit(clear_examples[2]), "image/png")
+    at = upload(app_test(PAGE), "digit2.png", scanned_digit(clear_examples[2]), "image/png")
     cached = at.session_state["draw_upload_reading"]
     at.session_state[CANVAS_KEY] = drawn(clear_examples, 7, 200, 40, 40)
     at.run()

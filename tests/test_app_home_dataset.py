@@ -9,7 +9,6 @@ Dataset: the digit filter and the shuffle change the sample grid.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,23 +18,7 @@ import app_pages.common
 import mnist_core
 import mnist_core.storage
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-TIMEOUT = 120  # importing TensorFlow and loading MNIST on 2 shared cores
 FIRST_TEST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
-
-
-@pytest.fixture(autouse=True)
-def in_repo_root(monkeypatch):
-    monkeypatch.chdir(APP.parent)  # .streamlit/config.toml is read from the working folder
-
-
-def open_page(page: str) -> AppTest:
-    """A fresh session (nothing trained, default model active) on ``page``, run once."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.switch_page(page)
-    at.run()
-    assert not at.exception, [exception.message for exception in at.exception]
-    return at
 
 
 def dataframe_with(at: AppTest, column: str):
@@ -65,8 +48,8 @@ def all_text(at: AppTest) -> str:
 # --- Home ---------------------------------------------------------------------------------
 
 
-def test_home_shows_the_lessons_shapes_predictions_and_score_without_training():
-    at = open_page("app_pages/home.py")
+def test_home_shows_the_lessons_shapes_predictions_and_score_without_training(app_test):
+    at = app_test("app_pages/home.py")
 
     shapes = dataframe_with(at, "shape").set_index("array")["shape"].to_dict()
     assert shapes == {
@@ -116,9 +99,9 @@ def test_home_shows_the_lessons_shapes_predictions_and_score_without_training():
 
 
 @pytest.mark.slow
-def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it():
+def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test):
     """The one real-training AppTest: the seed preset trains in the Keras worker process."""
-    at = open_page("app_pages/home.py")
+    at = app_test("app_pages/home.py")
     at.button(key="home_fit").click()
     at.run(timeout=300)
     runs = at.session_state[app_pages.common.RUNS_KEY]
@@ -172,12 +155,12 @@ def fresh_caches():
 
 
 def test_home_explains_an_unusable_default_model_and_still_offers_training(
-    fresh_caches, monkeypatch, tmp_path
+    app_test, fresh_caches, monkeypatch, tmp_path
 ):
     broken = tmp_path / "default.keras"
     broken.write_bytes(b"not a zip archive")
     monkeypatch.setattr(mnist_core.storage, "DEFAULT_MODEL_PATH", broken)
-    at = open_page("app_pages/home.py")
+    at = app_test("app_pages/home.py")
     assert any("default model could not be loaded" in error.value for error in at.error)
     assert any("No model to predict with" in info.value for info in at.info)
     assert any("No model to evaluate" in info.value for info in at.info)
@@ -185,9 +168,9 @@ def test_home_explains_an_unusable_default_model_and_still_offers_training(
     assert dataframe_with(at, "shape")["shape"].tolist()[0] == "(60000, 28, 28)"  # the rest still works
 
 
-def test_home_explains_missing_data_with_how_to_set_mnist_path(fresh_caches, monkeypatch, tmp_path):
+def test_home_explains_missing_data_with_how_to_set_mnist_path(app_test, fresh_caches, monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
-    at = open_page("app_pages/home.py")
+    at = app_test("app_pages/home.py")
     assert any("MNIST could not be loaded" in error.value for error in at.error)
     assert any("MNIST_PATH" in info.value for info in at.info)
     assert not at.dataframe, "the page stops after explaining"
@@ -206,8 +189,8 @@ def grid(at: AppTest) -> dict:
     return shown
 
 
-def test_dataset_shows_the_four_arrays_as_the_lesson_prints_them():
-    at = open_page("app_pages/dataset.py")
+def test_dataset_shows_the_four_arrays_as_the_lesson_prints_them(app_test):
+    at = app_test("app_pages/dataset.py")
     summary = dataframe_with(at, "dtype").set_index("array")
     assert summary.loc["train_images", "shape"] == "(60000, 28, 28)"
     assert summary.loc["test_labels", "shape"] == "(10000,)"
@@ -217,9 +200,9 @@ def test_dataset_shows_the_four_arrays_as_the_lesson_prints_them():
     assert len(at.get("plotly_chart")) == 5  # counts, pixel heat-map, 784 strip, means, histogram
 
 
-def test_dataset_digit_filter_and_shuffle_change_the_grid(mnist):
+def test_dataset_digit_filter_and_shuffle_change_the_grid(app_test, mnist):
     (_, y_train), (_, y_test) = mnist
-    at = open_page("app_pages/dataset.py")
+    at = app_test("app_pages/dataset.py")
     first = grid(at)
     assert first["digit"] is None and first["indices"] == list(range(40))
     assert first["labels"][:10] == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
@@ -243,9 +226,9 @@ def test_dataset_digit_filter_and_shuffle_change_the_grid(mnist):
     assert not at.exception
 
 
-def test_dataset_picked_image_drives_the_pixel_view(mnist):
+def test_dataset_picked_image_drives_the_pixel_view(app_test, mnist):
     (x_train, y_train), _ = mnist
-    at = open_page("app_pages/dataset.py")
+    at = app_test("app_pages/dataset.py")
     at.segmented_control(key="dataset_digit").set_value(8).run()
     picked = grid(at)["indices"][5]
     at.selectbox(key="dataset_image").set_value(picked).run()

@@ -8,8 +8,6 @@ shows in ``st.session_state['predictions_shown']``; the inspector's options are 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import keras
 import numpy as np
 import pytest
@@ -17,25 +15,17 @@ from streamlit.testing.v1 import AppTest
 
 import app_pages.common
 import mnist_core
-from mnist_core import ModelConfig, train
+from mnist_core import ModelConfig, build_model
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
 PAGE = "app_pages/predictions.py"
 SHOWN = "predictions_shown"
 PAGE_SIZE = 100
 
 
-@pytest.fixture(autouse=True)
-def in_repo_root(monkeypatch):
-    monkeypatch.chdir(APP.parent)  # .streamlit/config.toml is read from the working folder
-
-
-def open_page(at: AppTest | None = None) -> AppTest:
-    """A fresh session (or ``at``) on the Predictions page, run once, without an exception."""
-    if at is None:  # not `at or ...`: an AppTest that has not run yet is falsy (empty tree)
-        at = AppTest.from_file(str(APP), default_timeout=120)
+def back_to_the_page(at: AppTest) -> AppTest:
+    """``at``'s session switched back to the Predictions page, run, without an exception."""
     at.switch_page(PAGE)
-    at.run(timeout=120)
+    at.run()
     assert not at.exception, [exception.message for exception in at.exception]
     return at
 
@@ -82,8 +72,21 @@ def fresh_default_evaluation():
     app_pages.common._default_evaluation.clear()
 
 
-def test_fresh_session_shows_the_default_models_test_figures(reference):
-    at = open_page()
+@pytest.fixture
+def evaluations(monkeypatch) -> list:
+    """The networks the app scored on the test set, in order: the real ``evaluate``, recorded."""
+    scored = []
+
+    def recording_evaluate(network, images, labels):
+        scored.append(network)
+        return mnist_core.evaluate(network, images, labels)
+
+    monkeypatch.setattr(app_pages.common, "evaluate", recording_evaluate)
+    return scored
+
+
+def test_fresh_session_shows_the_default_models_test_figures(app_test, reference):
+    at = app_test(PAGE)
     assert not at.error, [error.value for error in at.error]
     assert metric(at, "Test accuracy") == f"{reference['accuracy']:.2%}"
     assert metric(at, "Mistakes") == f"{len(reference['mistakes']):,} of 10,000"
@@ -91,8 +94,8 @@ def test_fresh_session_shows_the_default_models_test_figures(reference):
     assert shown(at) == list(range(PAGE_SIZE)), "unfiltered, by index: test images 0-99"
 
 
-def test_first_ten_block_shows_ten_predictions_with_their_true_labels(reference):
-    at = open_page()
+def test_first_ten_block_shows_ten_predictions_with_their_true_labels(app_test, reference):
+    at = app_test(PAGE)
     first_ten = [element for element in at.main.metric if element.label.startswith("#")]
     assert len(first_ten) == 10
     for index, element in enumerate(first_ten):
@@ -102,8 +105,8 @@ def test_first_ten_block_shows_ten_predictions_with_their_true_labels(reference)
     assert f"predictions[0].argmax()   # {reference['predicted'][0]}" in code
 
 
-def test_mistakes_filter_shows_only_mistakes_on_every_page(reference):
-    at = open_page()
+def test_mistakes_filter_shows_only_mistakes_on_every_page(app_test, reference):
+    at = app_test(PAGE)
     at.toggle(key="predictions_mistakes_only").set_value(True).run()
     mistakes = reference["mistakes"]
     seen = []
@@ -119,8 +122,8 @@ def test_mistakes_filter_shows_only_mistakes_on_every_page(reference):
     assert any(f"of {len(mistakes):,} matching" in caption.value for caption in at.caption)
 
 
-def test_most_confident_mistakes_come_first_and_inspector_shows_one(reference):
-    at = open_page()
+def test_most_confident_mistakes_come_first_and_inspector_shows_one(app_test, reference):
+    at = app_test(PAGE)
     at.selectbox(key="predictions_order").set_value("confident_mistakes").run()
     wrong = reference["mistakes"]
     ranked = wrong[np.argsort(-reference["confidence"][wrong], kind="stable")]
@@ -136,7 +139,7 @@ def test_most_confident_mistakes_come_first_and_inspector_shows_one(reference):
     assert any(f"Test image #{other}" in image.captions for image in at.image)
 
 
-def test_selecting_a_confusion_matrix_cell_filters_the_grid_to_that_pair(reference):
+def test_selecting_a_confusion_matrix_cell_filters_the_grid_to_that_pair(app_test, reference):
     """The matrix's click callback writes the cell into the filter keys; do the same here."""
     labels, predicted = reference["labels"], reference["predicted"]
     confusion = np.bincount(labels * 10 + predicted, minlength=100).reshape(10, 10)
@@ -145,7 +148,7 @@ def test_selecting_a_confusion_matrix_cell_filters_the_grid_to_that_pair(referen
     expected = np.flatnonzero((labels == true_digit) & (predicted == predicted_digit)).tolist()
     assert expected, "the model makes at least one mistake"
 
-    at = open_page()
+    at = app_test(PAGE)
     at.session_state["predictions_true"] = true_digit
     at.session_state["predictions_predicted"] = predicted_digit
     at.run()
@@ -159,8 +162,8 @@ def test_selecting_a_confusion_matrix_cell_filters_the_grid_to_that_pair(referen
     assert at.button(key="predictions_clear").disabled
 
 
-def test_true_digit_filter_and_page_turn(reference):
-    at = open_page()
+def test_true_digit_filter_and_page_turn(app_test, reference):
+    at = app_test(PAGE)
     at.selectbox(key="predictions_true").set_value(3).run()
     threes = np.flatnonzero(reference["labels"] == 3)
     assert shown(at) == threes[:PAGE_SIZE].tolist()
@@ -172,8 +175,8 @@ def test_true_digit_filter_and_page_turn(reference):
     )
 
 
-def test_per_class_table_matches_precision_and_recall(reference):
-    at = open_page()
+def test_per_class_table_matches_precision_and_recall(app_test, reference):
+    at = app_test(PAGE)
     table = at.dataframe[0].value
     labels, predicted = reference["labels"], reference["predicted"]
     for digit in range(10):
@@ -187,53 +190,57 @@ def test_per_class_table_matches_precision_and_recall(reference):
         assert row["Confused with"] == expected
 
 
-def test_predictions_are_computed_once_per_model_not_per_run(fresh_default_evaluation):
-    at = open_page()
-    assert at.session_state["evaluations_computed"] == 1, "the cleared cache made this session score"
+def test_predictions_are_computed_once_per_model_not_per_run(
+    app_test, fresh_default_evaluation, evaluations
+):
+    at = app_test(PAGE)
+    assert len(evaluations) == 1, "the cleared cache made this session score"
     at.run()
     at.toggle(key="predictions_mistakes_only").set_value(True).run()
     at.switch_page("app_pages/home.py")
     at.run()
-    open_page(at)
-    assert at.session_state["evaluations_computed"] == 1, "reruns and page switches reuse it"
+    back_to_the_page(at)
+    assert len(evaluations) == 1, "reruns and page switches reuse it"
 
-    second_session = open_page()
-    assert "evaluations_computed" not in second_session.session_state, "another session reuses the cache"
+    app_test(PAGE)
+    assert len(evaluations) == 1, "another session reuses the cache"
 
 
-def test_switching_between_a_session_run_and_the_default_does_not_recompute(mnist, fresh_default_evaluation):
-    (x_train, y_train), (x_test, y_test) = mnist
+def test_switching_between_a_session_run_and_the_default_does_not_recompute(
+    app_test, mnist, fresh_default_evaluation, evaluations
+):
+    """A session run (an untrained seeded network: the page must score whatever it is given)."""
+    (_, _), (x_test, y_test) = mnist
     config = ModelConfig(hidden_units=(32,), epochs=1, train_size=3000, seed=1)
-    result = train(config, x_train, y_train)
+    model = build_model(config)
     run = app_pages.common.Run(
         id="run-test",
         name="Run 1",
         config=config,
-        history=result.history,
-        status=result.status,
-        network=mnist_core.DenseNetwork.from_keras_model(result.model),
+        history=mnist_core.TrainingHistory(epoch=[1], batch_step=[1]),
+        status=mnist_core.COMPLETED,
+        network=mnist_core.DenseNetwork.from_keras_model(model),
     )
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.session_state[app_pages.common.RUNS_KEY] = {run.id: run}
-    at.session_state[app_pages.common.ACTIVE_KEY] = run.id
-    open_page(at)
-    probabilities = result.model.predict(x_test.reshape(-1, 784).astype("float32") / 255.0, verbose=0)
+    at = app_test(
+        PAGE, session_state={app_pages.common.RUNS_KEY: {run.id: run}, app_pages.common.ACTIVE_KEY: run.id}
+    )
+    probabilities = model.predict(x_test.reshape(-1, 784).astype("float32") / 255.0, verbose=0)
     run_reference = reference_of(probabilities, y_test)
     assert metric(at, "Test accuracy") == f"{run_reference['accuracy']:.2%}"
     assert any("Run 1 (this session)" in markdown.value for markdown in at.markdown)
-    assert at.session_state["evaluations_computed"] == 1
+    assert len(evaluations) == 1 and evaluations[0] is run.network
 
     at.session_state[app_pages.common.ACTIVE_KEY] = None
     at.run()
     assert any("Default model (shipped)" in markdown.value for markdown in at.markdown)
-    assert at.session_state["evaluations_computed"] == 2, "the default model is scored once"
+    assert len(evaluations) == 2 and evaluations[1] is not run.network, "the default model is scored once"
 
     for active in (run.id, None, run.id):
         at.session_state[app_pages.common.ACTIVE_KEY] = active
         at.run()
         assert not at.exception
     assert metric(at, "Test accuracy") == f"{run_reference['accuracy']:.2%}"
-    assert at.session_state["evaluations_computed"] == 2, "switching back and forth scores nothing"
+    assert len(evaluations) == 2, "switching back and forth scores nothing"
 
 
 @pytest.fixture
@@ -254,90 +261,19 @@ def fresh_caches():
         cached.clear()
 
 
-def test_unusable_default_model_explains_what_to_do(fresh_caches, monkeypatch, tmp_path):
+def test_unusable_default_model_explains_what_to_do(app_test, fresh_caches, monkeypatch, tmp_path):
     broken = tmp_path / "default.keras"
     broken.write_bytes(b"not a zip archive")
     monkeypatch.setattr(mnist_core.storage, "DEFAULT_MODEL_PATH", broken)
-    at = open_page()
+    at = app_test(PAGE)
     assert any("default model could not be loaded" in error.value for error in at.error)
     assert any("What to do" in info.value and "Train page" in info.value for info in at.info)
     assert not at.main.metric, "no figures without a model"
 
 
-def test_missing_data_stops_with_how_to_set_mnist_path(fresh_caches, monkeypatch, tmp_path):
+def test_missing_data_stops_with_how_to_set_mnist_path(app_test, fresh_caches, monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
-    at = open_page()
+    at = app_test(PAGE)
     assert any("MNIST could not be loaded" in error.value for error in at.error)
     assert any("MNIST_PATH" in info.value for info in at.info)
     assert not [element for element in at.main.metric if element.label == "Test accuracy"]
-
-
-# --- In a real browser: the clicks AppTest cannot make -------------------------------------
-
-
-@pytest.fixture(scope="module")
-def served_app(app_server, chromium):
-    """The run's app server (tests/conftest.py) and headless Chromium."""
-    return app_server, chromium
-
-
-def click_at_fraction(page, selector: str, x: float, y: float) -> None:
-    """Click a Plotly chart's plot area at (x, y) given as fractions of its width and height."""
-    area = page.locator(f"{selector} .js-plotly-plot .nsewdrag").first
-    area.wait_for()
-    area.scroll_into_view_if_needed()  # mouse clicks land only inside the viewport
-    page.wait_for_timeout(300)
-    box = area.bounding_box()
-    page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
-
-
-def pager_text(page) -> str:
-    return page.locator('[data-testid="stCaptionContainer"]').filter(has_text="matching").first.inner_text()
-
-
-@pytest.mark.browser
-def test_in_chromium_a_matrix_click_filters_the_grid_and_a_tile_click_inspects_it(served_app, reference):
-    from mnist_core.gallery import grid_shape, tile_centres
-    from tests.browser import helpers
-
-    server, browser = served_app
-    labels, predicted = reference["labels"], reference["predicted"]
-    confusion = np.bincount(labels * 10 + predicted, minlength=100).reshape(10, 10)
-    np.fill_diagonal(confusion, 0)
-    true_digit, predicted_digit = divmod(int(confusion.argmax()), 10)
-    expected = np.flatnonzero((labels == true_digit) & (predicted == predicted_digit)).tolist()
-
-    page, console = helpers.new_page(browser)
-    helpers.open_app(page, server.url)
-    helpers.go_to(page, "Predictions")
-    assert "of 10,000 matching" in pager_text(page)
-
-    # rows = true digit from the top, columns = predicted digit; cells are equal squares
-    click_at_fraction(
-        page, ".st-key-predictions_confusion_0", (predicted_digit + 0.5) / 10, (true_digit + 0.5) / 10
-    )
-    page.wait_for_function(
-        "(n) => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
-        ".some(e => e.innerText.includes(`of ${n} matching`))",
-        arg=f"{len(expected):,}",
-    )
-    helpers.wait_idle(page)
-    assert f"images 1–{len(expected)} of {len(expected)} matching" in pager_text(page)
-    for key, digit in (("predictions_true", true_digit), ("predictions_predicted", predicted_digit)):
-        assert page.locator(f".st-key-{key} input").input_value() == str(digit)  # a combobox in 1.67
-
-    assert len(expected) >= 2, "the tile click must move the inspector off the first tile"
-    position = len(expected) - 1  # the last tile on the page; the inspector starts on the first
-    height, width = grid_shape(len(expected))
-    x, y = tile_centres(len(expected))
-    click_at_fraction(page, '[class*="st-key-predictions_grid_"]', x[position] / width, y[position] / height)
-    page.get_by_text(f"Test image #{expected[position]}", exact=True).wait_for()
-    helpers.wait_idle(page)
-    assert helpers.metric_value(page, "Prediction").inner_text().strip() == str(predicted_digit)
-    assert helpers.metric_value(page, "True digit").inner_text().strip() == str(true_digit)
-
-    helpers.click_and_wait(page, page.get_by_role("button", name="Show all"))
-    assert "of 10,000 matching" in pager_text(page)
-    assert not helpers.exceptions(page)
-    assert not console.take(), "no errors in the browser console"
-    page.context.close()

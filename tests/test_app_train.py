@@ -1,44 +1,29 @@
 """AppTest of the Train page: it queues jobs and polls them; it never trains.
 
-The page's queue is swapped for one whose worker runs ``tests.fake_trainer`` (no TensorFlow,
-a batch every 20 ms); the real Keras path is covered by Home's slow Fit test and by
-tests/test_jobs.py. AppTest does not fire ``run_every`` timers, so the tests rerun the page
-the way the polling fragments would.
+The page's queue is swapped (``instant_training``) for one whose worker runs
+``tests.fake_trainer`` (no TensorFlow, a batch every 20 ms); the real Keras path is covered by
+Home's slow Fit test and by tests/test_jobs.py. AppTest does not fire ``run_every`` timers,
+so the tests rerun the page the way the polling fragments would.
 """
 
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app_pages.common
 import mnist_core
-from mnist_core.jobs import JobQueue
 from mnist_core.train_form import preset_labels
 from tests.fake_trainer import FAIL_SEED
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
-TIMEOUT = 60
+PAGE = "app_pages/train.py"
 
 
 @pytest.fixture
-def fake_jobs(monkeypatch):
-    """A job queue (N=1) whose worker runs the fake trainer, in place of the server's."""
-    queue = JobQueue(max_running=1, trainer="tests.fake_trainer")
-    monkeypatch.setattr(app_pages.common, "job_queue", lambda: queue)
-    yield queue
-    queue.close()
-
-
-def open_train_page() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.switch_page("app_pages/train.py")
-    at.run()
-    assert not at.exception, at.exception
-    return at
+def open_train_page(app_test, instant_training):
+    """A fresh session on the Train page, its jobs trained by the fake trainer."""
+    return lambda: app_test(PAGE)
 
 
 def start_training(at: AppTest, **settings) -> AppTest:
@@ -83,7 +68,9 @@ def texts(elements) -> str:
     return " ".join(element.value for element in elements)
 
 
-def test_a_run_is_queued_trains_in_the_worker_and_becomes_active_when_the_default_was(fake_jobs):
+def test_a_run_is_queued_trains_in_the_worker_and_becomes_active_when_the_default_was(
+    open_train_page, instant_training
+):
     at = open_train_page()
     assert "Default model" in sidebar_text(at) and not session_runs(at)
 
@@ -122,14 +109,14 @@ def test_a_run_is_queued_trains_in_the_worker_and_becomes_active_when_the_defaul
     at.radio(key="train_preset").set_value("best").run()
     at.switch_page("app_pages/dataset.py").run()
     at.switch_page("app_pages/train.py").run()
-    assert len(session_runs(at)) == 2 and fake_jobs.counts()["queued"] == 0
+    assert len(session_runs(at)) == 2 and instant_training.counts()["queued"] == 0
 
     other = open_train_page()  # another browser session sees none of it
     assert not session_runs(other) and not other.dataframe
     assert "Default model" in sidebar_text(other)
 
 
-def test_training_goes_on_while_the_user_is_on_another_page(fake_jobs):
+def test_training_goes_on_while_the_user_is_on_another_page(open_train_page):
     at = open_train_page()
     start_training(at, train_epochs=20)  # 160 batches: about 3 s
     [run] = session_runs(at)
@@ -146,7 +133,7 @@ def test_training_goes_on_while_the_user_is_on_another_page(fake_jobs):
     assert any(run.message in success.value for success in at.success)
 
 
-def test_a_second_start_while_a_run_is_unfinished_is_explained_not_queued(fake_jobs):
+def test_a_second_start_while_a_run_is_unfinished_is_explained_not_queued(open_train_page):
     at = open_train_page()
     start_training(at, train_epochs=40)
     start_training(at)
@@ -155,7 +142,7 @@ def test_a_second_start_while_a_run_is_unfinished_is_explained_not_queued(fake_j
     at.button(key="train_live_stop").click().run()
 
 
-def test_stop_ends_a_running_job_within_a_second_and_keeps_the_partial_model(fake_jobs):
+def test_stop_ends_a_running_job_within_a_second_and_keeps_the_partial_model(open_train_page):
     at = open_train_page()
     start_training(at, train_epochs=40)
     [run] = session_runs(at)
@@ -171,7 +158,7 @@ def test_stop_ends_a_running_job_within_a_second_and_keeps_the_partial_model(fak
     assert not at.button(key="train_make_active").disabled
 
 
-def test_a_run_waiting_in_line_shows_its_place_and_can_be_stopped(fake_jobs):
+def test_a_run_waiting_in_line_shows_its_place_and_can_be_stopped(open_train_page):
     other = open_train_page()
     start_training(other, train_epochs=40)  # another session's run holds the only slot
     poll_until(other, lambda at: session_runs(at)[0].status == "running")
@@ -195,7 +182,7 @@ def test_a_run_waiting_in_line_shows_its_place_and_can_be_stopped(fake_jobs):
         ({"train_seed": FAIL_SEED}, "failed", "fails on purpose"),
     ],
 )
-def test_a_diverged_or_failed_run_is_explained_with_an_error(fake_jobs, settings, status, says):
+def test_a_diverged_or_failed_run_is_explained_with_an_error(open_train_page, settings, status, says):
     at = open_train_page()
     start_training(at, **settings)
     poll_until(at, finished)
@@ -209,14 +196,14 @@ def test_a_diverged_or_failed_run_is_explained_with_an_error(fake_jobs, settings
     assert at.session_state["active_run"] is None if "active_run" in at.session_state else True
 
 
-def test_invalid_setting_is_explained_and_queues_nothing(fake_jobs):
+def test_invalid_setting_is_explained_and_queues_nothing(open_train_page):
     at = open_train_page()
     start_training(at, train_learning_rate=0.0)
     assert not session_runs(at)
     assert "learning rate must be positive" in texts(at.error)
 
 
-def test_presets_are_labelled_from_their_config_and_the_form_survives_a_page_switch(fake_jobs):
+def test_presets_are_labelled_from_their_config_and_the_form_survives_a_page_switch(open_train_page):
     best = mnist_core.preset("best")
     assert preset_labels()["best"].startswith("best: 512-512 relu, dropout 0.2, adam")
     assert "1024" not in preset_labels()["best"]
@@ -241,7 +228,7 @@ def test_presets_are_labelled_from_their_config_and_the_form_survives_a_page_swi
     assert "augmented" in at.dataframe[0].value["Settings"][0]
 
 
-def test_missing_data_says_how_to_set_mnist_path(fake_jobs, monkeypatch, tmp_path):
+def test_missing_data_says_how_to_set_mnist_path(open_train_page, monkeypatch, tmp_path):
     from app_pages.common import load_dataset  # the same module object the app scripts use
 
     monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))

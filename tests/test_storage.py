@@ -36,6 +36,7 @@ def saved(tmp_path_factory):
     history = TrainingHistory(batch_step=[1, 2], batch_loss=[2.3, 2.1], batch_accuracy=[0.1, 0.2],
                               epoch=[1], loss=[2.2], accuracy=[0.15], val_loss=[2.0], val_accuracy=[0.3],
                               epoch_end_step=[2])
+    history.templates.add(0, model.layers[1].get_weights()[0])
     metadata = build_metadata(CONFIG, history, {"loss": 2.0, "accuracy": 0.3}, status="completed")
     path = save_model(model, tmp_path_factory.mktemp("models") / "small.keras", metadata)
     return path, model, metadata
@@ -59,6 +60,7 @@ def test_sidecar_round_trips_config_history_and_test(saved):
     _, loaded = load_model(path)
     assert ModelConfig.from_dict(loaded["config"]) == CONFIG
     assert TrainingHistory.from_dict(loaded["history"]).val_accuracy == [0.3]
+    assert TrainingHistory.from_dict(loaded["history"]).templates.epochs == [0]
     assert loaded["test"] == {"loss": 2.0, "accuracy": 0.3}
     assert loaded["status"] == "completed" and loaded["created"] == metadata["created"]
     assert {"python", "keras", "tensorflow", "numpy"} <= set(loaded["versions"])

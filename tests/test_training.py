@@ -1,5 +1,6 @@
 """Training with progress callbacks: learning, seeding, stopping, divergence, throttling."""
 
+import json
 import math
 import time
 
@@ -14,9 +15,11 @@ from mnist_core import (
     DatasetError,
     DenseNetwork,
     ModelConfig,
+    TrainingHistory,
     evaluate,
     train,
 )
+from mnist_core.training_record import template_units
 
 QUICK = ModelConfig(epochs=3, seed=1)  # the lesson's network, 3 epochs
 
@@ -90,6 +93,22 @@ def test_on_model_hands_over_the_model_and_growing_history(quick_run):
     assert len(handed) == 1
     model, history = handed[0]
     assert model is result.model and history is result.history
+
+
+def test_first_layer_templates_are_recorded_at_start_and_each_epoch_end(quick_run):
+    result, _, _ = quick_run
+    templates = result.history.templates
+    assert templates.epochs == [0, 1, 2, 3]
+    assert templates.units == template_units(512) and len(templates.units) == 16
+    frames = templates.frames()
+    assert frames.shape == (4, 16, 28, 28) and frames.dtype == np.float32
+    kernel = DenseNetwork.from_keras_model(result.model).kernels[0]  # (784, 512)
+    final = kernel[:, templates.units].T.reshape(16, 28, 28)
+    np.testing.assert_allclose(frames[-1], final, atol=templates.scales[-1] / 2 + 1e-7)  # int8 rounding
+    assert not np.allclose(frames[0], frames[-1])  # the pictures changed while learning
+    restored = TrainingHistory.from_dict(json.loads(json.dumps(result.history.to_dict())))
+    assert restored.templates == templates and restored.epoch == [1, 2, 3]
+    assert len(json.dumps(templates.to_dict())) < 4 * 16 * 784 * 1.4  # compact: under 1.4 B a weight
 
 
 def test_on_epoch_receives_validation_metrics(quick_run):
@@ -227,6 +246,7 @@ def test_diverging_run_stops_with_a_clear_message(small_mnist, config):
     last = result.history.batch_loss[-1]
     assert not math.isfinite(last) or last > 100
     assert result.history.epoch == [] and recorder.epochs == []
+    assert np.isfinite(result.history.templates.frames()).all()  # no NaN pictures recorded
 
 
 # ---------------------------------------------------------------- the lesson on full MNIST

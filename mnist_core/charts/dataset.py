@@ -11,11 +11,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..config import ACCENT_COLOUR, CONTRAST_COLOUR, GRID_COLOUR, MUTED_COLOUR
+
 DIGITS = tuple(range(10))
 SIDE = 28  # MNIST images are 28 x 28 pixels
 INK_COLORSCALE = "gray"  # 0 black, 255 white: the digit as stored
-TRAIN_COLOR = "#4F46E5"  # the theme's primary colour
-TEST_COLOR = "#F59E0B"
+TRAIN_COLOR = ACCENT_COLOUR
+TEST_COLOR = CONTRAST_COLOUR
 FONT = {"family": "sans-serif", "size": 13}
 _WHERE_HOVER = "<br>(row %{customdata[0]}, column %{customdata[1]})<extra></extra>"
 _COUNT_CHUNK = 1 << 20  # pixels per np.bincount call in pixel_value_counts
@@ -91,7 +93,7 @@ def class_counts_figure(
     figure.update_xaxes(title_text="digit (label)", tickmode="array", tickvals=list(DIGITS))
     figure.update_yaxes(
         title_text="share of its set (%)" if as_share else "number of images",
-        gridcolor="#E5E7EB",
+        gridcolor=GRID_COLOUR,
         rangemode="tozero",
     )
     return _base_layout(
@@ -238,7 +240,7 @@ def pixel_histogram_figure(counts: np.ndarray, log_scale: bool = True) -> go.Fig
     figure.update_yaxes(
         title_text="number of pixels" + (" (log scale)" if log_scale else ""),
         type="log" if log_scale else "linear",
-        gridcolor="#E5E7EB",
+        gridcolor=GRID_COLOUR,
     )
     return _base_layout(figure, 340, bargap=0, title={"text": "Pixel intensities", "x": 0})
 
@@ -295,7 +297,7 @@ def vector_strip_figure(vector: np.ndarray) -> go.Figure:
             "x1": start - 0.5,
             "y0": 0,
             "y1": 1,
-            "line": {"color": "#CBD5E1", "width": 1},
+            "line": {"color": MUTED_COLOUR, "width": 1},
             "layer": "below",
         }
         for start in range(0, SIDE * SIDE + 1, SIDE)
@@ -305,7 +307,9 @@ def vector_strip_figure(vector: np.ndarray) -> go.Figure:
     figure.update_xaxes(tickvals=ticks, showgrid=False, range=[-0.5, SIDE * SIDE - 0.5])
     figure.update_xaxes(title_text="position in the 784-long input vector (row × 28 + column)", row=2, col=1)
     figure.update_yaxes(showticklabels=False, title_text="strip", row=1, col=1)
-    figure.update_yaxes(title_text="value (pixel / 255)", range=[0, 1.05], gridcolor="#E5E7EB", row=2, col=1)
+    figure.update_yaxes(
+        title_text="value (pixel / 255)", range=[0, 1.05], gridcolor=GRID_COLOUR, row=2, col=1
+    )
     return _base_layout(
         figure,
         330,

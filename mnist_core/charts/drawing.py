@@ -17,11 +17,12 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from ..config import ACCENT_COLOUR, MUTED_COLOUR
 from ..inference import DenseNetwork
 from ..preprocess import PreprocessSteps, canvas_to_mnist_steps, image_to_mnist_steps, load_image_bytes
 
-TOP_COLOUR = "#4F46E5"  # the theme's primary colour: the predicted digit
-OTHER_COLOUR = "#C7CBD6"  # every other digit
+TOP_COLOUR = ACCENT_COLOUR  # the predicted digit
+OTHER_COLOUR = MUTED_COLOUR  # every other digit
 
 
 def probability_bars(probabilities: np.ndarray, height: int = 260) -> go.Figure:

@@ -14,12 +14,12 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
+from ..config import ACCENT_COLOUR, MUTED_COLOUR, RIGHT_COLOUR, TEXT_COLOUR, WRONG_COLOUR
+
 DIGITS = list(range(10))
-RIGHT_COLOUR = "#16A34A"  # green-600, as the grid's frames
-WRONG_COLOUR = "#DC2626"  # red-600
-TRUE_COLOUR = "#4F46E5"  # the app's primary colour, for the true digit when it was missed
-OTHER_COLOUR = "#CBD5E1"  # slate-300
-HIGHLIGHT_COLOUR = "#111827"
+TRUE_COLOUR = ACCENT_COLOUR  # the true digit when it was missed
+OTHER_COLOUR = MUTED_COLOUR
+HIGHLIGHT_COLOUR = TEXT_COLOUR
 RIGHT_SCALE = [[0.0, "#F0FDF4"], [1.0, "#86EFAC"]]  # green-50 -> green-300, light so text reads
 WRONG_SCALE = [[0.0, "#FFFFFF"], [0.15, "#FEE2E2"], [1.0, "#DC2626"]]
 CELL_HOVER = (

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
+from ..config import ACCENT_COLOUR, ACCENT_LIGHT_COLOUR, CONTRAST_COLOUR
 from ..training_record import TrainingHistory
 
 SMOOTHING_BATCHES = 20  # span of the exponential moving average of the per-batch curves
 ACCURACY_RANGE, ZOOMED_ACCURACY_RANGE = (0.0, 1.0), (0.96, 1.0)  # accuracy axis, whole and zoomed
 MAX_CURVE_POINTS = 400  # per-batch curves are thinned to this many points (bounded cost per redraw)
-BATCH_COLOR = "#A5B4FC"  # light indigo: the noisy per-batch curve
-TRAIN_COLOR = "#4F46E5"  # indigo (the app's primary colour): train, per epoch
-VALIDATION_COLOR = "#F59E0B"  # amber: validation, per epoch
+BATCH_COLOR = ACCENT_LIGHT_COLOUR  # the noisy per-batch curve
+TRAIN_COLOR = ACCENT_COLOUR  # train, per epoch
+VALIDATION_COLOR = CONTRAST_COLOUR  # validation, per epoch
 RUN_COLORS = (
     "#4F46E5", "#F59E0B", "#10B981", "#EF4444", "#0EA5E9",
     "#A855F7", "#84CC16", "#EC4899", "#64748B", "#14B8A6",

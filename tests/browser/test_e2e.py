@@ -11,18 +11,17 @@ import re
 
 import pytest
 
+from tests.apptest import PAGE_TITLES
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser
-
-PAGES = ["Home", "Dataset", "Train", "Predictions", "Draw"]
 
 
 def test_every_page_opens_from_the_sidebar_without_errors(session_page):
     page, console = session_page
     helpers.assert_clean(page, console, "Home (first load)")
-    assert helpers.nav_titles(page) == PAGES
-    for title in PAGES[1:] + PAGES[:1]:
+    assert helpers.nav_titles(page) == list(PAGE_TITLES)
+    for title in PAGE_TITLES[1:] + PAGE_TITLES[:1]:
         helpers.go_to(page, title)
         current = helpers.nav_link(page, title).get_attribute("aria-current")
         assert current == "page", f"{title} is not the current page"

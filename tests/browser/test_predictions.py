@@ -1,0 +1,74 @@
+"""The Predictions page in Chromium: the clicks AppTest cannot make (a Plotly selection).
+
+Checked against the shipped model's predictions made here with Keras directly.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from mnist_core import DEFAULT_MODEL_PATH
+from mnist_core.gallery import grid_shape, tile_centres
+from tests.browser import helpers
+
+pytestmark = pytest.mark.browser
+
+
+def click_at_fraction(page, selector: str, x: float, y: float) -> None:
+    """Click a Plotly chart's plot area at (x, y) given as fractions of its width and height."""
+    area = page.locator(f"{selector} .js-plotly-plot .nsewdrag").first
+    area.wait_for()
+    area.scroll_into_view_if_needed()  # mouse clicks land only inside the viewport
+    page.wait_for_timeout(300)
+    box = area.bounding_box()
+    page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
+
+
+def pager_text(page) -> str:
+    return page.locator('[data-testid="stCaptionContainer"]').filter(has_text="matching").first.inner_text()
+
+
+def test_a_matrix_click_filters_the_grid_and_a_tile_click_inspects_it(session_page, mnist):
+    (_, _), (x_test, y_test) = mnist
+    model = keras.saving.load_model(DEFAULT_MODEL_PATH)  # the reference: Keras itself, no app code
+    probabilities = model.predict(x_test.reshape(len(x_test), 784).astype("float32") / 255.0, verbose=0)
+    labels, predicted = y_test.astype(np.int64), probabilities.argmax(axis=1)
+    confusion = np.bincount(labels * 10 + predicted, minlength=100).reshape(10, 10)
+    np.fill_diagonal(confusion, 0)
+    true_digit, predicted_digit = divmod(int(confusion.argmax()), 10)
+    expected = np.flatnonzero((labels == true_digit) & (predicted == predicted_digit)).tolist()
+
+    page, console = session_page
+    helpers.go_to(page, "Predictions")
+    assert "of 10,000 matching" in pager_text(page)
+
+    # rows = true digit from the top, columns = predicted digit; cells are equal squares
+    click_at_fraction(
+        page, ".st-key-predictions_confusion_0", (predicted_digit + 0.5) / 10, (true_digit + 0.5) / 10
+    )
+    page.wait_for_function(
+        "(n) => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
+        ".some(e => e.innerText.includes(`of ${n} matching`))",
+        arg=f"{len(expected):,}",
+    )
+    helpers.wait_idle(page)
+    assert f"images 1–{len(expected)} of {len(expected)} matching" in pager_text(page)
+    for key, digit in (("predictions_true", true_digit), ("predictions_predicted", predicted_digit)):
+        assert page.locator(f".st-key-{key} input").input_value() == str(digit)  # a combobox in 1.67
+
+    assert len(expected) >= 2, "the tile click must move the inspector off the first tile"
+    position = len(expected) - 1  # the last tile on the page; the inspector starts on the first
+    height, width = grid_shape(len(expected))
+    x, y = tile_centres(len(expected))
+    click_at_fraction(page, '[class*="st-key-predictions_grid_"]', x[position] / width, y[position] / height)
+    page.get_by_text(f"Test image #{expected[position]}", exact=True).wait_for()
+    helpers.wait_idle(page)
+    assert helpers.metric_value(page, "Prediction").inner_text().strip() == str(predicted_digit)
+    assert helpers.metric_value(page, "True digit").inner_text().strip() == str(true_digit)
+
+    helpers.click_and_wait(page, page.get_by_role("button", name="Show all"))
+    assert "of 10,000 matching" in pager_text(page)
+    assert not helpers.exceptions(page)
+    assert not console.take(), "no errors in the browser console"

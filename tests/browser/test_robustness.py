@@ -1,0 +1,157 @@
+"""Robustness in a real browser: rapid reruns, two users training at once, a deep link first.
+
+What a user sees on bad input without a browser (a corrupt model, no data, no network, a
+diverging run) is in tests/test_robustness.py; docs/robustness.md lists every case.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from mnist_core.train_form import preset_labels
+from tests.apptest import PAGE_TITLES
+from tests.browser import helpers
+
+pytestmark = pytest.mark.browser
+
+SEED_PRESET, BEST_PRESET = preset_labels()["seed"], preset_labels()["best"]
+RUN_OUTCOME = re.compile(r"^Run (\d+) · (completed|stopped|diverged|failed)$")
+
+
+def open_session(chromium, server, title: str):
+    """A new browser session at the app's root (not a deep link), then ``title`` via the sidebar."""
+    page, console = helpers.new_page(chromium)
+    helpers.open_app(page, server.url)
+    helpers.go_to(page, title)
+    return page, console
+
+
+def fill_number(page, label: str, value) -> None:
+    field = page.get_by_label(label, exact=True)
+    field.fill(str(value))
+    field.press("Tab")
+    page.wait_for_timeout(300)
+
+
+def run_outcome(page, timeout_s: float = 600):
+    """(run number, status) of the Train page's outcome heading, once it shows."""
+    heading = page.get_by_text(RUN_OUTCOME).first
+    heading.wait_for(timeout=timeout_s * 1000)
+    number, status = RUN_OUTCOME.match(heading.inner_text().strip()).groups()
+    return int(number), status
+
+
+COUNT_RUNS_JS = """
+() => {
+  window.__scriptRuns = 0;
+  const app = document.querySelector('[data-testid="stApp"]');
+  new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') === 'running') window.__scriptRuns += 1;
+  }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}
+"""
+
+
+def press_rerun(page, times: int, pause_ms: int) -> int:
+    """Press Streamlit's rerun shortcut R ``times`` times, ``pause_ms`` apart; returns the runs started.
+
+    Streamlit ignores R while a run is in progress, so fewer runs than presses start.
+    """
+    page.evaluate(COUNT_RUNS_JS)
+    page.locator("h1").first.click()  # focus the page, not an input
+    for _ in range(times):
+        page.keyboard.press("r")
+        page.wait_for_timeout(pause_ms)
+    return page.evaluate("() => window.__scriptRuns")
+
+
+def test_rapid_reruns_on_draw_keep_the_prediction(chromium, app_server):
+    page, console = open_session(chromium, app_server, "Draw")
+    canvas = page.locator(helpers.CANVAS).first
+    canvas.wait_for()
+    shown, _ = helpers.draw_and_time(page, canvas, 7)
+    helpers.wait_idle(page)
+    started = press_rerun(page, times=20, pause_ms=150)
+    helpers.wait_idle(page, timeout=180)
+    assert started >= 2, f"only {started} reruns started"
+    assert not helpers.exceptions(page)
+    assert helpers.metric_value(page, "Prediction").inner_text().strip() == shown == "7"
+    assert not console.take()
+    page.context.close()
+
+
+def test_rapid_reruns_during_training_leave_it_training(chromium, app_server):
+    """Quick clicks on the preset while a run trains rerun the page many times: the run trains
+    on in the worker and completes (the page used to interrupt and stop it); Start works again."""
+    page, console = open_session(chromium, app_server, "Train")
+    fill_number(page, "Training images", 10000)
+    fill_number(page, "Epochs", 2)
+    page.get_by_role("button", name=re.compile("Start training")).click()
+    page.get_by_text(re.compile(r"Epoch \d+/\d+ · batch")).first.wait_for(timeout=300_000)
+    for label in [BEST_PRESET, SEED_PRESET] * 3:  # each click is a rerun
+        page.get_by_text(label, exact=True).click()
+        page.wait_for_timeout(150)
+    assert run_outcome(page) == (1, "completed")
+    assert not helpers.exceptions(page)
+    fill_number(page, "Training images", 2000)
+    fill_number(page, "Epochs", 1)
+    page.get_by_role("button", name=re.compile("Start training")).click()
+    page.get_by_text(re.compile(r"^Run 2 · ")).first.wait_for(timeout=30_000)
+    assert run_outcome(page) == (2, "completed")
+    assert not helpers.exceptions(page)
+    assert not console.take()
+    page.context.close()
+
+
+def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chromium, app_server):
+    """With one job at a time (MNIST_LAB_TRAINING_JOBS=1 on the test server): one run trains while
+    the other shows its place in line; then both complete with their own settings.
+
+    That neither session sees the other's runs is tests/browser/test_concurrency.py's test.
+    """
+    users = []
+    for epochs in (2, 3):
+        page, console = open_session(chromium, app_server, "Train")
+        fill_number(page, "Training images", 10000)
+        fill_number(page, "Epochs", epochs)
+        users.append((page, console, epochs))
+    for page, _, _ in users:
+        page.get_by_role("button", name=re.compile("Start training")).click()
+    waiting, training = re.compile(r"1st in line"), re.compile(r"Epoch \d+/\d+ · batch")
+    deadline = time.monotonic() + 300
+    while True:  # one trains while the other shows its place in line
+        seen = [page.get_by_text(waiting).count() + 2 * page.get_by_text(training).count()
+                for page, _, _ in users]
+        if sorted(seen) == [1, 2]:
+            break
+        assert time.monotonic() < deadline, f"never saw one run training and one in line: {seen}"
+        users[0][0].wait_for_timeout(200)
+    helpers.screenshot(users[seen.index(1)][0], "train-waiting-in-line")
+    for page, console, epochs in users:
+        assert run_outcome(page) == (1, "completed")
+        helpers.wait_idle(page, timeout=300)
+        assert not helpers.exceptions(page)
+        assert page.get_by_text(f"Trained {epochs} epochs.", exact=False).count() == 1
+        assert not console.take()
+    for page, _, _ in users:
+        page.context.close()
+
+
+def test_first_request_after_a_start_can_be_a_deep_link(chromium):
+    """A bookmark to /draw as a fresh server's very first request gets the whole app.
+
+    With the page scripts in a folder named pages/, Streamlit ran that first request in its
+    legacy mode: raw file names in the sidebar, no app.py (no model panel, title "draw").
+    """
+    with helpers.StreamlitServer(name="robustness-deep-link-server") as server:
+        page, console = helpers.new_page(chromium)
+        helpers.open_app(page, server.url, "draw")
+        assert helpers.nav_titles(page) == list(PAGE_TITLES)
+        assert page.title() == "MNIST Lab"
+        assert "Active model" in page.locator('[data-testid="stSidebarUserContent"]').inner_text()
+        assert page.locator(helpers.CANVAS).count() == 1
+        assert not helpers.exceptions(page)
+        page.context.close()

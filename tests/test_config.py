@@ -1,0 +1,50 @@
+"""The one set of constants: the config's validation, the Train form and the theme agree on them."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+
+from mnist_core import ConfigError, ModelConfig
+from mnist_core import config as constants
+from tests.apptest import ROOT
+
+
+@pytest.mark.parametrize(
+    ("field", "accepted", "refused"),
+    [
+        ("hidden_units", (16,) * constants.MAX_HIDDEN_LAYERS, (16,) * (constants.MAX_HIDDEN_LAYERS + 1)),
+        ("hidden_units", (constants.MAX_UNITS,), (constants.MAX_UNITS + 1,)),
+        ("epochs", constants.MAX_EPOCHS, constants.MAX_EPOCHS + 1),
+        ("train_size", constants.MIN_TRAIN_SIZE, constants.MIN_TRAIN_SIZE - 1),
+        ("train_size", constants.MAX_TRAIN_SIZE, constants.MAX_TRAIN_SIZE + 1),
+        ("batch_size", constants.MAX_BATCH_SIZE, constants.MAX_BATCH_SIZE + 1),
+        ("validation_split", constants.MAX_VALIDATION_SPLIT - 0.05, constants.MAX_VALIDATION_SPLIT),
+    ],
+)
+def test_model_config_accepts_up_to_each_limit_and_refuses_past_it(field, accepted, refused):
+    assert getattr(ModelConfig(**{field: accepted}), field) == accepted
+    with pytest.raises(ConfigError):
+        ModelConfig(**{field: refused})
+
+
+def test_mnist_shape_constants():
+    assert constants.IMAGE_PIXELS == 784 and constants.CLASSES == tuple(range(10))
+    assert constants.NUM_CLASSES == 10 and constants.TRAIN_IMAGES == 60_000 == constants.MAX_TRAIN_SIZE
+
+
+def test_accent_colour_is_the_themes_primary_colour():
+    theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
+    assert theme["primaryColor"] == constants.ACCENT_COLOUR
+    assert theme["textColor"] == constants.TEXT_COLOUR
+
+
+def test_train_form_offers_exactly_the_range_model_config_accepts(app_test):
+    at = app_test("app_pages/train.py")
+    layers = at.slider(key="train_layers")
+    assert (layers.min, layers.max) == (0, constants.MAX_HIDDEN_LAYERS)
+    epochs = at.number_input(key="train_epochs")
+    assert (epochs.min, epochs.max) == (1, constants.MAX_EPOCHS)
+    size = at.number_input(key="train_size")
+    assert (size.min, size.max) == (constants.MIN_TRAIN_SIZE, constants.MAX_TRAIN_SIZE)
