@@ -16,6 +16,7 @@ import math
 import time
 
 from mnist_core import storage
+from mnist_core.run_text import plural
 from mnist_core.training_record import (
     COMPLETED,
     DIVERGED,
@@ -73,7 +74,7 @@ def train_job(config, hooks) -> dict:
         if status == STOPPED:
             break
     messages = {
-        COMPLETED: f"Trained {config.epochs} epochs (fake trainer).",
+        COMPLETED: f"Trained {plural(config.epochs, 'epoch')}.",  # as mnist_core.training says it
         STOPPED: f"Stopped after {len(history.batch_step)} batches (fake trainer).",
         DIVERGED: "Training diverged (fake trainer). Lower the learning rate.",
     }
