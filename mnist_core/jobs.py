@@ -450,6 +450,11 @@ class JobQueue:
             if kind == "ready":
                 self._worker_ready = True
                 return
+            if kind == "broken":  # the worker cannot train at all: every waiting job is told why
+                for job in self._jobs.values():
+                    if not job.status.finished:
+                        job.status, job.message = JobStatus.FAILED, message[1]
+                return
             job = self._jobs.get(message[1])
             if job is None:
                 return

@@ -1,7 +1,8 @@
 """The training worker process: trains the jobs ``mnist_core.jobs.JobQueue`` sends it.
 
 ``main`` runs in a process started with the spawn method. It imports its trainer module
-(TensorFlow, for the real one) and announces ``("ready",)``, then reads commands from the
+(TensorFlow, for the real one) and announces ``("ready",)`` (or ``("broken", message)`` and
+exits, when that fails), then reads commands from the
 server: ``("start", job_id, config)`` trains in a new thread, ``("stop", job_id)`` ends that
 job after its current batch, ``("exit",)`` ends the process (so does the server going away).
 
@@ -79,8 +80,12 @@ def main(commands, events, trainer_name: str, threads: tuple[int, int]) -> None:
             except OSError:  # the server is gone (BrokenPipeError): nobody to tell
                 pass
 
-    trainer = importlib.import_module(trainer_name)
-    trainer.prepare(threads)
+    try:
+        trainer = importlib.import_module(trainer_name)
+        trainer.prepare(threads)
+    except Exception as error:  # noqa: BLE001 - e.g. no MNIST: every job is told why, then exit
+        send(("broken", f"The training worker could not start: {error}"))
+        return
     send(("ready", os.getpid()))
     stops: dict[str, threading.Event] = {}
     active: set[str] = set()
@@ -126,8 +131,11 @@ def main(commands, events, trainer_name: str, threads: tuple[int, int]) -> None:
 
 
 def prepare(threads: tuple[int, int]) -> None:
-    """Import TensorFlow with its thread pools set to ``threads`` (intra-op, inter-op; 0 =
-    TensorFlow's default) and load MNIST's training set."""
+    """Load MNIST's training set, then import TensorFlow with its thread pools set to
+    ``threads`` (intra-op, inter-op; 0 = TensorFlow's default)."""
+    from .data import load_mnist
+
+    (_DATA["x"], _DATA["y"]), _ = load_mnist()  # first: no data, no need for TensorFlow
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
@@ -137,9 +145,6 @@ def prepare(threads: tuple[int, int]) -> None:
     if inter:
         tf.config.threading.set_inter_op_parallelism_threads(inter)
     from . import training  # noqa: F401 - imports Keras now, not in the first job
-    from .data import load_mnist
-
-    (_DATA["x"], _DATA["y"]), _ = load_mnist()
 
 
 def train_job(config: ModelConfig, hooks: JobHooks) -> dict:

@@ -147,10 +147,8 @@ def test_stop_ends_a_running_job_within_a_second_and_keeps_the_partial_model(ope
     start_training(at, train_epochs=40)
     [run] = session_runs(at)
     poll_until(at, lambda at: len(run.history.batch_step) >= 20)
-    clicked = time.monotonic()
     at.button(key="train_live_stop").click().run()
-    poll_until(at, finished, timeout=5)
-    assert time.monotonic() - clicked < 2.0  # Stop waits up to 1 s for the model, then a rerun
+    assert run.finished  # Stop waited (up to 1 s) for the worker to hand back the partial model
     assert run.status == mnist_core.STOPPED and run.usable
     assert 20 <= len(run.history.batch_step) < 320
     assert any(run.message in warning.value for warning in at.warning)

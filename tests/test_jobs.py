@@ -269,3 +269,14 @@ def test_the_keras_worker_trains_a_model_the_server_can_use_without_keras(mnist)
     pixels = x_test[:1000].reshape(-1, 784).astype(np.float32) / 255
     accuracy = float((network.probabilities(pixels).argmax(1) == y_test[:1000]).mean())
     assert accuracy > 0.6  # 900 images, one epoch: well above chance (0.1)
+
+
+def test_a_worker_that_cannot_start_fails_every_waiting_job_with_the_reason(make_queue, monkeypatch):
+    monkeypatch.setenv("MNIST_PATH", "/nowhere/mnist.npz")  # the spawned worker inherits it
+    queue = make_queue(trainer="mnist_core.worker")
+    jobs = [queue.submit(f"s{index}", TINY) for index in range(2)]
+    for job in jobs:
+        snapshot = finished(queue, job, timeout=120)
+        assert snapshot.status == JobStatus.FAILED
+        assert snapshot.message.startswith("The training worker could not start:")
+        assert "MNIST_PATH" in snapshot.message or "mnist" in snapshot.message.lower()
