@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_pages.common import render_sidebar
+from app_pages.common import freeze_startup_objects, render_sidebar
 
 st.set_page_config(page_title="MNIST Lab", page_icon=":material/draw:", layout="wide")
 
@@ -12,8 +12,11 @@ navigation = st.navigation(
         st.Page("app_pages/dataset.py", title="Dataset", icon=":material/grid_view:"),
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
         st.Page("app_pages/predictions.py", title="Predictions", icon=":material/fact_check:"),
+        st.Page("app_pages/network.py", title="Inside the network", icon=":material/hub:",
+                url_path="network"),
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
     ]
 )
 render_sidebar()
 navigation.run()
+freeze_startup_objects()

@@ -20,6 +20,7 @@ from mnist_core.charts.drawing import (
     read_upload,
     step_tiles,
 )
+from mnist_core.inspection import DRAWING, DRAWN_INPUT_KEY
 
 CANVAS_SIZE = 280  # pixels; 10x MNIST's 28
 CANVAS_KEY = "draw_canvas"
@@ -126,6 +127,9 @@ def draw_tab(active: ActiveModel) -> None:
             st.info(INSTRUCTION, icon=":material/draw:")
             return
         show_reading(reading, chart_key="draw_canvas_chart")
+        st.session_state[DRAWN_INPUT_KEY] = reading.steps.centred  # for Inside the network
+        st.page_link("app_pages/network.py", label="Look inside the network", icon=":material/hub:",
+                     query_params={"input": DRAWING})
         drawing_size = max(reading.steps.cropped.shape)
         if pen_width / drawing_size > THICK_ABOVE:
             st.info(

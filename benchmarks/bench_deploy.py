@@ -1,24 +1,28 @@
-"""Community Cloud readiness: peak memory of a real training session, and cold start.
+"""Serving without TensorFlow: cold start, first prediction, memory and server CPU, each figure
+next to the previous (Keras) path measured in the same run.
 
-Prints figures, each next to a baseline measured in the same run:
+The previous path is the app as of ``--baseline-ref`` (default BASELINE_REF: the last commit
+whose server imported Keras and predicted with it), checked out into a temporary git worktree
+and served the same way; ``--baseline-root PATH`` serves another copy, ``--no-baseline``
+skips it. Every server is ``streamlit run app.py`` on 127.0.0.1, driven by headless Chromium
+(PyPI playwright, Debian's /usr/bin/chromium). Server CPU is user + system time from
+/proc/<pid>/stat (10 ms ticks), memory is VmRSS from /proc/<pid>/status.
 
-1. Memory. ``streamlit run app.py`` on 127.0.0.1, driven by headless Chromium (PyPI
-   playwright, Debian's /usr/bin/chromium). The RSS of the server process and its
-   children is sampled from /proc every 100 ms while a browser session:
-   opens Home -> opens Train, picks the 'seed' preset (Dense(512) on all 60,000
-   images, 5 epochs), presses Start and waits for the run to finish -> opens
-   Predictions and waits for it to finish rendering.
-   Baselines: peak RSS of a bare ``python -c "import tensorflow"`` and of the idle
-   server (before any browser connects). Target: peak <= 1.2 GB.
-2. Cold start, 3 times: from ``streamlit run`` (process spawn) to the Draw page, opened
-   by its URL /draw, ready for input (its canvas visible and the script no longer
-   running), in a browser launched beforehand. Baseline: time until the server's health
-   endpoint answers, and the CPU time of a bare TensorFlow import.
-   Target: median <= 8 s.
+1. Cold start (``--cold-runs``, median): from spawning the server to /draw ready (canvas
+   visible, script idle), then the first prediction on that cold server, from mouse-up
+   to the Prediction shown. Targets: 3.0 s and 1 s.
+2. One session opens Home, Draw and Predictions (no training): server RSS after each.
+   Target: 350 MB.
+3. On that warm server, new sessions (``--sessions`` per page, fresh browser contexts)
+   open Home, Dataset, Predictions and Draw by URL: server CPU per new session. Target 0.3 s.
+4. Clicks on Predictions (``--clicks`` each): "Next", a tile of the grid, a cell of the
+   confusion matrix: server CPU per click. Target 0.15 s.
+5. With ``--training``: the session trains the seed preset on the Train page; peak RSS of
+   the server and its children (a training worker) meanwhile. Target 1.1 GB.
 
-Run from the repository root:  python benchmarks/bench_deploy.py
-(``--skip-memory`` or ``--skip-cold`` to run one part; ``--cold-runs N``.)
+Run from the repository root:  python benchmarks/bench_deploy.py [--training] [--json out.json]
 MNIST comes from MNIST_PATH (default: ../shared/data/mnist.npz next to the repository).
+Other work on the machine slows wall-clock figures; the load average is printed.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.request
@@ -41,19 +46,32 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.browser import helpers  # noqa: E402
+
+BASELINE_REF = "fafd7cc"  # the last commit that served with Keras (the parent of the NumPy path)
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-TARGET_PEAK_BYTES = 1.2e9
-TARGET_COLD_SECONDS = 8.0
+TARGETS = {
+    "cold_start_seconds": 3.0,
+    "first_prediction_seconds": 1.0,
+    "rss_after_pages_mb": 350.0,
+    "peak_training_mb": 1100.0,
+    "cpu_per_click_seconds": 0.15,
+    "cpu_per_session_seconds": 0.3,
+}
 SAMPLE_SECONDS = 0.1
 APP_IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 APP_RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
 MB = 1e6
 CANVAS = "canvas.upper-canvas"  # Fabric.js' input layer of the drawing canvas
 PRESET_LABEL = "seed: the lesson's network"  # the Train page's preset radio option
+PAGES = {"Home": "", "Dataset": "dataset", "Predictions": "predictions", "Draw": "draw"}
+MATRIX_CELLS = [(4, 9), (9, 4), (7, 2), (3, 5), (5, 3), (8, 3), (2, 7), (9, 7)]  # (true, predicted)
 
 
 def server_env() -> dict[str, str]:
@@ -141,21 +159,6 @@ class RssSampler(threading.Thread):
     @property
     def peak(self) -> int:
         return max(self.peaks.values(), default=0)
-
-
-def bare_tensorflow_import() -> tuple[int, float, float]:
-    """Peak RSS (bytes), wall seconds and CPU seconds of ``python -c 'import tensorflow'``."""
-    code = (  # VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent
-        "import resource, time; started = time.perf_counter(); import tensorflow; "
-        "usage = resource.getrusage(resource.RUSAGE_SELF); "
-        "peak = next(int(line.split()[1]) for line in open('/proc/self/status') "
-        "if line.startswith('VmHWM')); "
-        "print(peak, time.perf_counter() - started, usage.ru_utime + usage.ru_stime)"
-    )
-    output = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, env=server_env(), check=True
-    ).stdout.split()
-    return int(output[-3]) * 1024, float(output[-2]), float(output[-1])
 
 
 # ---------------------------------------------------------------- the server
@@ -253,63 +256,19 @@ def train_seed_preset(page, timeout_s: float = 900.0) -> str:
 # ---------------------------------------------------------------- benchmarks
 
 
-def bench_memory(browser, root: Path = ROOT) -> dict:
-    tf_bytes, tf_seconds, tf_cpu = bare_tensorflow_import()
-    print(f"baseline  python -c 'import tensorflow': peak RSS {tf_bytes / MB:7.0f} MB "
-          f"(import {tf_seconds:.1f} s wall, {tf_cpu:.1f} s CPU)")
-    server = Server(root)
-    sampler = RssSampler(server.process.pid)
-    sampler.start()
-    try:
-        server.wait_healthy()
-        time.sleep(2.0)
-        idle = tree_rss_bytes(server.process.pid)
-        print(f"baseline  idle server (healthy, no session):  RSS {idle / MB:7.0f} MB")
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = context.new_page()
-        sampler.enter("home")
-        open_page(page, server.url, "")
-        print(f"          after Home page view:               RSS {sampler.last / MB:7.0f} MB "
-              f"(peak {sampler.peaks['home'] / MB:.0f} MB)")
-        sampler.enter("train page")
-        nav_link(page, "Train").click()
-        wait_idle(page)
-        sampler.enter("training")
-        started = time.perf_counter()
-        status = train_seed_preset(page)
-        seconds = time.perf_counter() - started
-        print(f"          seed training through the app: {seconds:.1f} s, page says: {status}")
-        print(f"          peak during training:               RSS {sampler.peaks['training'] / MB:7.0f} MB")
-        sampler.enter("predictions")
-        nav_link(page, "Predictions").click()
-        page.wait_for_timeout(500)
-        wait_idle(page, 300_000)
-        assert_no_exception(page, "Predictions")
-        time.sleep(1.0)
-        peak_predictions = sampler.peaks['predictions']
-        print(f"          peak during Predictions view:       RSS {peak_predictions / MB:7.0f} MB")
-        context.close()
-    finally:
-        sampler.stop()
-        server.stop()
-    peak = sampler.peak
-    verdict = "within" if peak <= TARGET_PEAK_BYTES else "OVER"
-    print(f"RESULT    peak RSS server+children: {peak / MB:.0f} MB ({sampler.samples} samples) = "
-          f"{peak / tf_bytes:.2f}x bare TensorFlow, {peak / idle:.2f}x idle server; "
-          f"{verdict} the {TARGET_PEAK_BYTES / MB:.0f} MB target")
-    return {"peak_bytes": peak, "tensorflow_bytes": tf_bytes, "idle_bytes": idle,
-            "phases": sampler.peaks, "training_seconds": seconds}
+def server_cpu(server: Server) -> float:
+    return sum(cpu_seconds(member) for member in process_tree(server.process.pid))
 
 
-def cold_start_once(browser, root: Path = ROOT) -> tuple[float, float, float]:
-    """(seconds to health, seconds to a ready Draw page, server CPU seconds by then).
+def settle(page) -> None:
+    """Wait for the script run a click started, then for the last deltas to be sent."""
+    wait_idle(page)
+    page.wait_for_timeout(300)
 
-    Times run from spawning ``streamlit run``; the browser's first request is the deep link
-    /draw, as a bookmark would be. Ready: the canvas is visible, the script idle, and the
-    sidebar shows the app's titled navigation (app.py ran, not a bare page script). CPU
-    seconds do not grow with other load on the machine as wall time does.
-    """
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+
+def cold_start_once(browser, root: Path) -> dict:
+    """Seconds to health, to a ready /draw, server CPU by then, and the first prediction."""
+    context = browser.new_context(viewport=helpers.VIEWPORT)
     page = context.new_page()
     server = Server(root)
     try:
@@ -318,58 +277,214 @@ def cold_start_once(browser, root: Path = ROOT) -> tuple[float, float, float]:
         page.locator(CANVAS).first.wait_for(state="visible", timeout=300_000)
         wait_idle(page)
         ready = time.perf_counter() - server.started
-        cpu = sum(cpu_seconds(member) for member in process_tree(server.process.pid))
+        cpu = server_cpu(server)
         assert_no_exception(page, "Draw")
         if not nav_link(page, "Draw").count():
             raise RuntimeError("/draw opened without the app's navigation: app.py did not run")
+        helpers.wait_settled(page, "draw_canvas", 0.5)
+        _, milliseconds = helpers.draw_and_time(page, helpers.canvas_of(page, "draw_canvas"), 7)
     finally:
         context.close()
         server.stop()
-    return healthy, ready, cpu
+    return {"healthy": healthy, "ready": ready, "cpu": cpu, "first_prediction": milliseconds / 1000}
 
 
-def bench_cold_start(browser, runs: int, root: Path = ROOT) -> dict:
-    healthy, ready, cpu = [], [], []
-    for number in range(1, runs + 1):
-        seconds_healthy, seconds_ready, cpu_used = cold_start_once(browser, root)
-        healthy.append(seconds_healthy)
-        ready.append(seconds_ready)
-        cpu.append(cpu_used)
-        print(f"cold start {number}: health endpoint after {seconds_healthy:.2f} s, Draw page ready "
-              f"after {seconds_ready:.2f} s (server CPU {cpu_used:.1f} s; load {os.getloadavg()[0]:.1f})")
-    median_ready, median_healthy = statistics.median(ready), statistics.median(healthy)
-    verdict = "within" if median_ready <= TARGET_COLD_SECONDS else "OVER"
-    print(f"baseline  median time to health endpoint: {median_healthy:.2f} s")
-    print(f"RESULT    median cold start to a ready Draw page: {median_ready:.2f} s "
-          f"({median_ready / median_healthy:.1f}x the bare server start; median server CPU "
-          f"{statistics.median(cpu):.1f} s); {verdict} the {TARGET_COLD_SECONDS:.0f} s target")
-    return {"ready_seconds": ready, "healthy_seconds": healthy, "server_cpu_seconds": cpu}
+def bench_cold_start(browser, runs: int, root: Path) -> dict:
+    results = [cold_start_once(browser, root) for _ in range(runs)]
+    for number, result in enumerate(results, start=1):
+        print(f"    cold start {number}: health {result['healthy']:.2f} s, "
+              f"/draw ready {result['ready']:.2f} s "
+              f"(server CPU {result['cpu']:.1f} s), first prediction {result['first_prediction']:.2f} s")
+    return {key: statistics.median(result[key] for result in results) for key in results[0]}
+
+
+def click_at_fraction(page, selector: str, x: float, y: float) -> None:
+    """Click a Plotly chart's plot area at (x, y), fractions of its width and height."""
+    area = page.locator(f"{selector} .js-plotly-plot .nsewdrag").first
+    area.wait_for()
+    area.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    box = area.bounding_box()
+    page.mouse.click(box["x"] + x * box["width"], box["y"] + y * box["height"])
+
+
+def cpu_of(server: Server, page, action) -> float:
+    before = server_cpu(server)
+    action()
+    settle(page)
+    return server_cpu(server) - before
+
+
+def bench_clicks(page, server: Server, clicks: int) -> dict:
+    """Server CPU per click on Predictions: Next, a grid tile, a confusion-matrix cell."""
+    next_button = page.locator(".st-key-predictions_next button")
+    figures = {
+        "next": [cpu_of(server, page, next_button.click) for _ in range(clicks)],
+        "tile": [
+            cpu_of(server, page, lambda position=position: click_at_fraction(
+                page, '[class*="st-key-predictions_grid_"]', (position % 10 + 0.5) / 10,
+                (position // 10 + 0.5) / 10))
+            for position in range(11, 11 + 7 * clicks, 7)
+        ],
+        "cell": [
+            cpu_of(server, page, lambda cell=cell: click_at_fraction(
+                page, ".st-key-predictions_confusion_0", (cell[1] + 0.5) / 10, (cell[0] + 0.5) / 10))
+            for cell in MATRIX_CELLS[:clicks]
+        ],
+    }
+    assert_no_exception(page, "Predictions clicks")
+    return {kind: statistics.median(values) for kind, values in figures.items()}
+
+
+def bench_sessions(browser, server: Server, sessions: int) -> dict:
+    """Server CPU of a new session opening each page by URL on a warm server."""
+    figures = {}
+    for title, path in PAGES.items():
+        values = []
+        for _ in range(sessions):
+            context = browser.new_context(viewport=helpers.VIEWPORT)
+            page = context.new_page()
+            before = server_cpu(server)
+            open_page(page, server.url, path)
+            page.wait_for_timeout(300)
+            values.append(server_cpu(server) - before)
+            assert_no_exception(page, title)
+            context.close()
+        figures[title] = statistics.median(values)
+    return figures
+
+
+def bench_server(browser, root: Path, sessions: int, clicks: int, training: bool) -> dict:
+    """Memory after Home, Draw and Predictions; CPU per new session and per click; training."""
+    server = Server(root)
+    sampler = RssSampler(server.process.pid)
+    sampler.start()
+    figures: dict = {}
+    try:
+        server.wait_healthy()
+        time.sleep(1.0)
+        figures["idle_mb"] = tree_rss_bytes(server.process.pid) / MB
+        context = browser.new_context(viewport=helpers.VIEWPORT)
+        page = context.new_page()
+        for title in ("Home", "Draw", "Predictions"):
+            open_page(page, server.url, PAGES[title])
+            time.sleep(0.5)
+            figures[f"rss_after_{title.lower()}_mb"] = tree_rss_bytes(server.process.pid) / MB
+        figures["clicks"] = bench_clicks(page, server, clicks)
+        figures["sessions"] = bench_sessions(browser, server, sessions)
+        if training:
+            sampler.enter("training")
+            nav_link(page, "Train").click()
+            wait_idle(page)
+            figures["training_outcome"] = train_seed_preset(page)
+            figures["peak_training_mb"] = sampler.peaks["training"] / MB
+        context.close()
+    finally:
+        sampler.stop()
+        server.stop()
+    return figures
+
+
+@contextlib.contextmanager
+def baseline_tree(reference: str):
+    """The repository at ``reference``, in a temporary detached git worktree."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-deploy-baseline-"))
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(folder), reference],
+                   check=True)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], check=False)
+
+
+def measure(browser, root: Path, arguments) -> dict:
+    figures = {}
+    if not arguments.skip_cold:
+        figures["cold"] = bench_cold_start(browser, arguments.cold_runs, root)
+    if not arguments.skip_server:
+        figures["server"] = bench_server(browser, root, arguments.sessions, arguments.clicks,
+                                         arguments.training)
+    return figures
+
+
+def verdict(value: float, target: str) -> str:
+    return "met" if value <= TARGETS[target] else "MISSED"
+
+
+def report(new: dict, old: dict | None) -> None:
+    """One line per figure: new path, previous path, ratio, and the target met or missed."""
+    def line(name: str, unit: str, value, previous, target: str | None) -> None:
+        if value is None:
+            return
+        text = f"  {name:<46} {value:8.2f} {unit:<3}"
+        if previous:
+            text += f"   previous path {previous:8.2f} {unit:<3} ({value / previous:5.2f}x)"
+        if target:
+            text += f"   target <= {TARGETS[target]:g} {unit}: {verdict(value, target)}"
+        print(text)
+
+    def get(figures, *keys):
+        for key in keys:
+            if not isinstance(figures, dict) or key not in figures:
+                return None
+            figures = figures[key]
+        return figures
+
+    old = old or {}
+    print("RESULT (medians; previous path = the Keras server at the baseline commit)")
+    rows = [
+        ("cold start to a ready /draw", "s", ("cold", "ready"), "cold_start_seconds"),
+        ("  server CPU by then", "s", ("cold", "cpu"), None),
+        ("  health endpoint answering", "s", ("cold", "healthy"), None),
+        ("first prediction after a cold start (mouse-up)", "s", ("cold", "first_prediction"),
+         "first_prediction_seconds"),
+        ("server RSS, idle", "MB", ("server", "idle_mb"), None),
+        ("server RSS after Home", "MB", ("server", "rss_after_home_mb"), None),
+        ("server RSS after Home, Draw", "MB", ("server", "rss_after_draw_mb"), None),
+        ("server RSS after Home, Draw, Predictions", "MB", ("server", "rss_after_predictions_mb"),
+         "rss_after_pages_mb"),
+        *[(f"server CPU per click on Predictions: {kind}", "s", ("server", "clicks", kind),
+           "cpu_per_click_seconds") for kind in ("next", "tile", "cell")],
+        *[(f"server CPU per new session: {title}", "s", ("server", "sessions", title),
+           "cpu_per_session_seconds") for title in PAGES],
+        ("peak RSS server + children, one seed training", "MB", ("server", "peak_training_mb"),
+         "peak_training_mb"),
+    ]
+    for name, unit, keys, target in rows:
+        line(name, unit, get(new, *keys), get(old, *keys), target)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-memory", action="store_true")
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--skip-server", action="store_true")
+    parser.add_argument("--training", action="store_true", help="also train the seed preset (peak RSS)")
     parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--sessions", type=int, default=3, help="new sessions per page")
+    parser.add_argument("--clicks", type=int, default=5, help="clicks of each kind on Predictions")
+    parser.add_argument("--baseline-ref", default=BASELINE_REF)
+    parser.add_argument("--baseline-root", type=Path, help="serve the previous path from this copy")
+    parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument(
-        "--root", type=Path, default=ROOT,
-        help="serve the app from this copy of the repository (to measure a patch); default: this one",
-    )
     arguments = parser.parse_args()
-    print(f"app: {arguments.root}")
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, load average "
-          f"{os.getloadavg()[0]:.2f} (other work on the machine slows these figures)")
-    figures = {}
+          f"{os.getloadavg()[0]:.2f} at start (other work on the machine slows these figures)")
+    figures: dict = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            if not arguments.skip_cold:
-                figures["cold_start"] = bench_cold_start(browser, arguments.cold_runs, arguments.root)
-            if not arguments.skip_memory:
-                figures["memory"] = bench_memory(browser, arguments.root)
+            print(f"new path: {ROOT}")
+            figures["new"] = measure(browser, ROOT, arguments)
+            if not arguments.no_baseline:
+                with contextlib.ExitStack() as stack:
+                    root = arguments.baseline_root or stack.enter_context(
+                        baseline_tree(arguments.baseline_ref))
+                    print(f"previous path: {arguments.baseline_root or arguments.baseline_ref}")
+                    figures["previous"] = measure(browser, root, arguments)
         finally:
             browser.close()
+    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
+    report(figures["new"], figures.get("previous"))
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(figures, indent=2))
 

@@ -44,11 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from benchmarks.report import README, write_section  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 
-README = ROOT / "benchmarks" / "README.md"
-SECTION_BEGIN = "<!-- load_test:begin -->"
-SECTION_END = "<!-- load_test:end -->"
 # At each step the four drawers draw different digits (1, 0, 7 and 4 in turn).
 DRAW_ORDERS = {"A": (1, 0, 7, 4), "B": (7, 1, 4, 0), "E": (0, 4, 1, 7), "F": (4, 7, 0, 1)}
 TRAIN_SETTINGS = {"C": (2000, 1), "D": (1500, 2), "G": (2500, 1), "H": (1200, 2)}  # (images, epochs)
@@ -355,13 +353,12 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     table = ["| figure | measured |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows]
     body = [
-        SECTION_BEGIN,
         "## Browser and load",
         "",
         f"Command: `{command}`",
         "",
         f"Measured {stamp} on {machine()}.",
-        "The machine was shared with other jobs (teammates' tests and trainings), so absolute times",
+        "The machine was shared with other jobs (tests and trainings), so absolute times",
         "are noisy; the solo baseline was measured in the same run, on the same server.",
         f"Server start to healthy: {result['server_start']:.1f} s. "
         f"Load phase: {result['load_seconds']:.0f} s (--seconds {seconds:g} from the moment every",
@@ -381,16 +378,8 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
         RESULT_PASS if passed else "- Result: FAIL; see the notes below.",
     ]
     body += [f"- Note: {note}" for note in notes]
-    body.append(SECTION_END)
     section = "\n".join(body) + "\n"
-    text = README.read_text() if README.is_file() else "# Benchmarks\n"
-    if SECTION_BEGIN in text and SECTION_END in text:
-        before, rest = text.split(SECTION_BEGIN, 1)
-        after = rest.split(SECTION_END, 1)[1].lstrip("\n")
-        text = before + section + ("\n" + after if after else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    README.write_text(text)
+    write_section("load_test", section)
     print(f"wrote the '## Browser and load' section of {README.relative_to(ROOT)}")
 
 

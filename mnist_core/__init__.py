@@ -18,7 +18,7 @@ from .errors import (
     MnistLabError,
     ModelFileError,
 )
-from .evaluation import Evaluation, confusion_matrix, evaluate, evaluate_probabilities, rank_mistakes
+from .evaluation import Evaluation, confusion_matrix, evaluate, evaluate_probabilities, per_class_table
 from .inference import DenseNetwork
 from .preprocess import (
     PreprocessSteps,
@@ -56,7 +56,7 @@ __all__ = [
     "PRESETS", "ModelConfig", "preset",
     "load_mnist", "mnist_source", "parse_idx", "read_idx", "validate_mnist",
     "BlankImageError", "ConfigError", "DatasetError", "ImageFileError", "MnistLabError", "ModelFileError",
-    "Evaluation", "confusion_matrix", "evaluate", "evaluate_probabilities", "rank_mistakes",
+    "Evaluation", "confusion_matrix", "evaluate", "evaluate_probabilities", "per_class_table",
     "DenseNetwork",
     "PreprocessSteps", "canvas_to_mnist", "canvas_to_mnist_steps", "flatten_and_scale",
     "image_to_mnist", "image_to_mnist_steps", "is_blank", "load_image_bytes",

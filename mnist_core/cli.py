@@ -20,8 +20,13 @@ from .data import load_mnist, mnist_source
 from .errors import MnistLabError, ModelFileError
 from .evaluation import evaluate
 from .inference import DenseNetwork
+from .model import inference_model
 from .storage_keras import build_metadata, save_model
 from .training import COMPLETED, DIVERGED, train
+
+KERAS_METRICS = ["loss", "accuracy", "val_loss", "val_accuracy"]  # shown as Keras reports them
+
+SIDECAR_BATCH_POINTS = 200  # per-batch curve points kept in the sidecar (the epoch figures are all kept)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -78,17 +83,21 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"Model: {config.describe()}", flush=True)
-    bar = {}
+    bars: dict[int, keras.utils.Progbar] = {}  # epoch -> Keras' own progress bar, as fit(verbose=1) prints
 
     def on_batch(progress):
-        if progress.epoch not in bar:
+        if progress.epoch not in bars:
             print(f"Epoch {progress.epoch}/{progress.epochs}", flush=True)
-            bar[progress.epoch] = keras.utils.Progbar(progress.batches, stateful_metrics=["loss", "accuracy"])
-        bar[progress.epoch].update(progress.batch, [("loss", progress.loss), ("accuracy", progress.accuracy)])
+            bars[progress.epoch] = keras.utils.Progbar(progress.batches, stateful_metrics=KERAS_METRICS)
+        if progress.batch < progress.batches:  # the epoch's last update comes from on_epoch
+            figures = [("loss", progress.loss), ("accuracy", progress.accuracy)]
+            bars[progress.epoch].update(progress.batch, figures)
 
-    def on_epoch(epoch, logs):
-        print(f"  val_loss {logs.get('val_loss', float('nan')):.4f}  "
-              f"val_accuracy {logs.get('val_accuracy', float('nan')):.4f}", flush=True)
+    def on_epoch(epoch, logs):  # the bar's last update carries the epoch's figures, as Keras' does
+        bar = bars.get(epoch)
+        if bar is not None:
+            figures = [(name, logs[name]) for name in KERAS_METRICS if name in logs]
+            bar.update(bar.target, figures, finalize=True)
 
     result = train(config, x_train, y_train, on_batch=on_batch, on_epoch=on_epoch)
     print(result.message, f"({result.seconds:.1f} s)", flush=True)
@@ -97,8 +106,9 @@ def main(argv=None) -> int:
     scores = evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test)
     print(f"Test accuracy: {scores.accuracy:.4f}  test loss: {scores.loss:.4f}", flush=True)
     test = {"loss": scores.loss, "accuracy": scores.accuracy}
-    metadata = build_metadata(config, result.history, test, status=result.status,
-                              train_seconds=result.seconds, data=mnist_source(args.data))
-    path = save_model(result.model, out, metadata)
+    metadata = build_metadata(config, result.history.thinned(SIDECAR_BATCH_POINTS), test,
+                              status=result.status, train_seconds=result.seconds,
+                              data=mnist_source(args.data))
+    path = save_model(inference_model(result.model), out, metadata)  # no optimizer state, no augmentation
     print(f"Saved {path} (+ {path.with_suffix('.json').name})", flush=True)
     return 0 if result.status == COMPLETED else 1

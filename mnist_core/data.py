@@ -1,4 +1,5 @@
-"""Loading MNIST: a Keras-layout .npz, LeCun's IDX files, or Keras' own download.
+"""Loading MNIST: a Keras-layout .npz, LeCun's IDX files, or Keras' own download (in a child
+process: reading MNIST never imports TensorFlow).
 
 Every loader returns ``(x_train, y_train), (x_test, y_test)`` exactly as
 ``keras.datasets.mnist.load_data()`` does:
@@ -12,7 +13,10 @@ Every loader returns ``(x_train, y_train), (x_test, y_test)`` exactly as
 from __future__ import annotations
 
 import gzip
+import hashlib
 import os
+import subprocess
+import sys
 import zipfile
 import zlib
 from pathlib import Path
@@ -38,6 +42,11 @@ HOW_TO_FIX = (
     "t10k-labels-idx1-ubyte, gzipped or not), or connect to the internet so Keras can "
     "download MNIST."
 )
+
+# keras.datasets.mnist.load_data()'s source and sha256 (keras/src/datasets/mnist.py).
+KERAS_MNIST_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
+KERAS_MNIST_SHA256 = "731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1"
+DOWNLOAD_TIMEOUT = 300.0  # seconds for the child process that downloads (11 MB)
 
 Splits = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -75,14 +84,61 @@ def load_mnist_file(path: str | os.PathLike) -> Splits:
 
 
 def _load_with_keras() -> Splits:
-    import keras  # imported here so reading a local file never pays for TensorFlow
+    """MNIST from Keras' cache, downloaded there first if needed (see ``keras_mnist_file``)."""
+    return _load_npz(keras_mnist_file())
 
+
+def keras_mnist_file(timeout: float = DOWNLOAD_TIMEOUT) -> Path:
+    """The path of Keras' cached mnist.npz, downloaded first if it is not there yet.
+
+    A cached file whose sha256 matches Keras' is used as is (hashing 11 MB takes about
+    30 ms). Otherwise Keras' own ``get_file`` downloads it and checks its hash, in a child
+    process, so the serving process never imports TensorFlow (3-8 s of CPU, 650+ MB).
+    Raises ``DatasetError`` with a fix when that fails (offline, wrong hash, timeout).
+    """
+    for candidate in keras_cache_candidates():
+        if candidate.is_file() and file_sha256(candidate) == KERAS_MNIST_SHA256:
+            return candidate
+    code = (
+        "import sys, keras; "
+        "print(keras.utils.get_file(fname='mnist.npz', origin=sys.argv[1], file_hash=sys.argv[2]))"
+    )
+    environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
     try:
-        return keras.datasets.mnist.load_data()
-    except Exception as error:  # Keras raises a bare Exception('URL fetch failure ...')
+        result = subprocess.run(
+            [sys.executable, "-c", code, KERAS_MNIST_ORIGIN, KERAS_MNIST_SHA256],
+            capture_output=True, text=True, timeout=timeout, env=environment, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
         raise DatasetError(
             f"MNIST is not set up and Keras could not download it ({error}). {HOW_TO_FIX}"
         ) from error
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines or not Path(lines[-1]).is_file():
+        reason = _last_error_line(result.stderr) or f"exit status {result.returncode}"
+        raise DatasetError(f"MNIST is not set up and Keras could not download it ({reason}). {HOW_TO_FIX}")
+    return Path(lines[-1])
+
+
+def keras_cache_candidates() -> list[Path]:
+    """Where ``keras.utils.get_file`` caches mnist.npz: $KERAS_HOME or ~/.keras, then
+    /tmp/.keras (its fallback when the first is not writable), each under datasets/."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return [Path(home) / "datasets" / "mnist.npz", Path("/tmp/.keras/datasets/mnist.npz")]
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _last_error_line(text: str) -> str:
+    """The last line of a child's traceback, e.g. 'Exception: URL fetch failure on ...'."""
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else ""
 
 
 def _load_npz(path: Path) -> Splits:

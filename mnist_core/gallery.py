@@ -1,8 +1,8 @@
-"""Pictures of MNIST digits for the Predictions page: framed tiles and one composed grid.
+"""Pictures of MNIST digits: enlarged digits, framed tiles and one composed grid.
 
-Pure Pillow and NumPy (no Streamlit): a page of 100 digits becomes ONE RGB image, so a
-page turn costs one small PNG instead of 100 figures. Green frames mark right
-predictions, red frames wrong ones.
+Pure Pillow and NumPy (no Streamlit, no figures, no filtering: that is mnist_core.browsing):
+a page of 100 digits becomes ONE RGB image, so a page turn costs one small PNG instead of
+100 figures. Green frames mark right predictions, red frames wrong ones.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ BACKGROUND_RGB = (255, 255, 255)
 
 SCALE = 3  # 28 px -> 84 px
 BORDER = 4  # frame width in pixels
-STRIP = 20  # caption height in pixels under the digit
+STRIP = 28  # caption height in pixels under the digit
+CAPTION_SIZE = 22  # caption font size in the picture: about 14 px on screen at 1280 px wide
 GAP = 4  # white space between tiles
 
 
@@ -78,8 +79,9 @@ def compose_grid(
     """One uint8 (H, W, 3) picture of N framed digits, ``columns`` per row, row-major.
 
     ``images`` uint8 (N, 28, 28); ``predicted``, ``labels``, ``indices`` ints (N,). Each tile
-    shows its test-set index on the digit and "pred P · true T" on a tinted strip under it;
-    its frame is green when P == T, red otherwise. N == 0 gives one blank row. Built in
+    shows its test-set index on the digit and, on a tinted strip under it, the predicted
+    digit P ("P" when right, "P · true T" when wrong, as ``tile_caption``); its frame is green
+    when P == T, red otherwise. N == 0 gives one blank row. Built in
     NumPy from cached text bitmaps: a few milliseconds for 100 tiles.
     """
     images = _check_images(images)
@@ -104,11 +106,16 @@ def compose_grid(
         strip[:] = CORRECT_STRIP_RGB if correct[position] else WRONG_STRIP_RGB
         frame = CORRECT_RGB if correct[position] else WRONG_RGB
         strip[-1, :], strip[:, 0], strip[:, -1] = frame, frame, frame
-        caption = _text_mask(f"pred {predicted[position]} · true {labels[position]}", 13)
+        caption = _text_mask(tile_caption(int(predicted[position]), int(labels[position])), CAPTION_SIZE)
         _blend(strip, caption, TEXT_RGB if correct[position] else WRONG_TEXT_RGB, centre=True)
         digit = canvas[top + BORDER + 2 : top + side - BORDER, left + BORDER + 2 : left + side - BORDER]
         _blend(digit, _number_mask(int(indices[position])), INDEX_RGB, centre=False)
     return canvas
+
+
+def tile_caption(predicted: int, label: int) -> str:
+    """The caption under a tile: the predicted digit, and the true one when they differ."""
+    return f"{predicted}" if predicted == label else f"{predicted} · true {label}"
 
 
 @lru_cache(maxsize=256)
@@ -169,60 +176,3 @@ def tile_box(position: int, columns: int = 10) -> tuple[int, int, int, int]:
     left = (position % columns) * (side + GAP)
     top = (position // columns) * (side + STRIP + GAP)
     return left, top, left + side, top + side + STRIP
-
-
-SORT_ORDERS = {
-    "index": "By index",
-    "uncertain": "Least confident first",
-    "confident_mistakes": "Most confident mistakes first",
-}
-
-
-def select_indices(
-    labels: np.ndarray,
-    predicted: np.ndarray,
-    confidence: np.ndarray,
-    true_digit: int | None = None,
-    predicted_digit: int | None = None,
-    mistakes_only: bool = False,
-    order: str = "index",
-) -> np.ndarray:
-    """int64 test-set indices that pass the filters, in the chosen order.
-
-    ``labels``, ``predicted`` ints (N,); ``confidence`` float (N,), the probability of the
-    predicted class. ``order``: "index"; "uncertain" (lowest confidence first); or
-    "confident_mistakes" (wrong predictions by confidence, highest first, then the right
-    ones by index). Ties keep index order.
-    """
-    labels, predicted = np.asarray(labels), np.asarray(predicted)
-    confidence = np.asarray(confidence)
-    if order not in SORT_ORDERS:
-        raise ValueError(f"Unknown order {order!r}; use one of {', '.join(SORT_ORDERS)}.")
-    keep = np.ones(len(labels), dtype=bool)
-    if true_digit is not None:
-        keep &= labels == true_digit
-    if predicted_digit is not None:
-        keep &= predicted == predicted_digit
-    if mistakes_only:
-        keep &= predicted != labels
-    indices = np.flatnonzero(keep)
-    if order == "uncertain":
-        return indices[np.argsort(confidence[indices], kind="stable")]
-    if order == "confident_mistakes":
-        wrong = predicted[indices] != labels[indices]
-        ranked = indices[wrong][np.argsort(-confidence[indices[wrong]], kind="stable")]
-        return np.concatenate([ranked, indices[~wrong]])
-    return indices
-
-
-def page_of(indices: np.ndarray, page: int, page_size: int) -> np.ndarray:
-    """The ``page``-th (from 0) slice of ``page_size`` indices; the last page if ``page`` is past it."""
-    if page_size < 1:
-        raise ValueError(f"page_size must be at least 1, got {page_size}.")
-    page = min(max(0, page), page_count(len(indices), page_size) - 1)
-    return np.asarray(indices)[page * page_size : (page + 1) * page_size]
-
-
-def page_count(count: int, page_size: int) -> int:
-    """How many pages ``count`` items fill (at least 1, so an empty result has a page)."""
-    return max(1, -(-count // page_size))

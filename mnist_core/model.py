@@ -33,6 +33,25 @@ def build_model(config: ModelConfig, steps_per_epoch: int = 422) -> keras.Model:
     return model
 
 
+def inference_model(model: keras.Model) -> keras.Model:
+    """The trained Dense chain of ``model`` alone, for shipping: same layer names and weights,
+    no Dropout and no augmentation layers (both are the identity at inference) and not
+    compiled, so no optimizer state is saved (Adam's moments are twice the weights).
+
+    Predicts exactly what ``model`` predicts; loads with ``keras.models.load_model`` (call
+    ``compile`` before ``evaluate`` or ``fit``).
+    """
+    trained = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    features = inputs = keras.Input(shape=(784,), name="pixels")
+    copies = []
+    for layer in trained:
+        copies.append(keras.layers.Dense(layer.units, activation=layer.activation, name=layer.name))
+        features = copies[-1](features)
+    for source, copy in zip(trained, copies, strict=True):
+        copy.set_weights(source.get_weights())
+    return keras.Model(inputs, features, name=model.name)
+
+
 def _augmentation(inputs, seed: int):
     """Small random shifts (±2 px), rotations (±10°) and zoom (±10 %), as drawn digits vary."""
     images = keras.layers.Reshape((28, 28, 1), name="as_image")(inputs)

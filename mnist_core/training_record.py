@@ -134,6 +134,26 @@ class TrainingHistory:
     def to_dict(self) -> dict:
         return {**self.__dict__, "templates": self.templates.to_dict()}
 
+    def thinned(self, batch_points: int) -> TrainingHistory:
+        """A copy with at most about ``batch_points`` evenly spaced per-batch entries (always
+        the last batch of each epoch); the epoch figures and templates are all kept. For a
+        shipped sidecar: 20 epochs of per-batch curves are ~400 KB of JSON."""
+        count = len(self.batch_step)
+        if count == 0:
+            return TrainingHistory.from_dict(self.to_dict())
+        keep = set(np.linspace(0, count - 1, min(count, batch_points)).round().astype(int).tolist())
+        ends = set(self.epoch_end_step)
+        keep |= {position for position, step in enumerate(self.batch_step) if step in ends}
+        order = sorted(keep)
+        return TrainingHistory(
+            batch_step=[self.batch_step[i] for i in order],
+            batch_loss=[self.batch_loss[i] for i in order],
+            batch_accuracy=[self.batch_accuracy[i] for i in order],
+            epoch=list(self.epoch), loss=list(self.loss), accuracy=list(self.accuracy),
+            val_loss=list(self.val_loss), val_accuracy=list(self.val_accuracy),
+            epoch_end_step=list(self.epoch_end_step), templates=self.templates,
+        )
+
     @classmethod
     def from_dict(cls, values: dict) -> TrainingHistory:
         curves = {key: list(values.get(key, [])) for key in cls().__dict__ if key != "templates"}

@@ -58,19 +58,22 @@ def app_test(monkeypatch):
 
     Returns the AppTest after its first run, checked for exceptions. Options:
     ``session_state={...}`` is set before the first run (a session that already has runs);
-    ``check=False`` returns it even if the page raised. Later ``at.run()`` calls use the
-    same timeout.
+    ``check=False`` returns it even if the page raised; ``query_params={...}`` opens it as a
+    link with those URL parameters. Later ``at.run()`` calls use the same timeout.
     """
     from streamlit.testing.v1 import AppTest
 
     monkeypatch.chdir(ROOT)  # .streamlit/config.toml is read from the working folder
 
-    def open_page(page: str, *, session_state: dict | None = None, check: bool = True) -> AppTest:
+    def open_page(page: str, *, session_state: dict | None = None, check: bool = True,
+                  query_params: dict | None = None) -> AppTest:
         if page not in PAGES:
             raise ValueError(f"{page} is not one of app.py's pages: {PAGES}")
         at = AppTest.from_file(str(APP), default_timeout=APP_TEST_TIMEOUT)
         for key, value in (session_state or {}).items():
             at.session_state[key] = value
+        for key, value in (query_params or {}).items():
+            at.query_params[key] = value
         at.switch_page(page)
         at.run()
         if check:

@@ -233,5 +233,5 @@ def test_dataset_picked_image_drives_the_pixel_view(app_test, mnist):
     picked = grid(at)["indices"][5]
     at.selectbox(key="dataset_image").set_value(picked).run()
     assert metric_value(at, "Label") == "8"
-    assert metric_value(at, "Pixels with ink (of 784)") == f"{int((x_train[picked] > 0).sum())}"
+    assert metric_value(at, "Inked pixels") == f"{int((x_train[picked] > 0).sum())}"
     assert any(f"image #{picked}" in text.value for text in at.markdown)  # the reshape step follows

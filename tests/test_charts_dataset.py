@@ -1,9 +1,10 @@
-"""The Dataset page's figure builders and helpers, called as plain functions."""
+"""The Dataset page's Plotly figure builders and digit tiles, called as plain functions."""
 
 import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from mnist_core import dataset_stats
 from mnist_core.charts import dataset as charts
 
 
@@ -18,28 +19,6 @@ def images_and_labels():
     images = rng.integers(0, 256, size=(50, 28, 28), dtype=np.uint8)
     labels = np.tile(np.arange(10, dtype=np.uint8), 5)
     return images, labels
-
-
-def test_class_counts_counts_every_digit_including_absent_ones():
-    counts = charts.class_counts(np.array([3, 3, 7, 0], dtype=np.uint8))
-    assert counts.tolist() == [1, 0, 0, 2, 0, 0, 0, 1, 0, 0]
-
-
-def test_class_counts_match_mnist(mnist):
-    (_, y_train), (_, y_test) = mnist
-    assert charts.class_counts(y_train).tolist() == [
-        5923,
-        6742,
-        5958,
-        6131,
-        5842,
-        5421,
-        5918,
-        6265,
-        5851,
-        5949,
-    ]
-    assert charts.class_counts(y_test).tolist() == [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 
 
 def test_class_counts_figure_has_one_bar_trace_per_split_with_axis_titles():
@@ -59,20 +38,41 @@ def test_class_counts_figure_has_one_bar_trace_per_split_with_axis_titles():
     assert _axis_title(shares.layout.yaxis) == "share of its set (%)"
 
 
-def test_image_heatmap_shows_the_pixels_with_values_and_vector_position_on_hover(images_and_labels):
+def test_image_heatmap_shows_the_pixels_with_vector_position_on_hover(images_and_labels):
     image = images_and_labels[0][3]
-    figure = charts.image_heatmap_figure(image, "an image", show_values=True)
+    figure = charts.image_heatmap_figure(image, "an image")
     (heatmap,) = figure.data
     assert heatmap.type == "heatmap"
     assert np.array_equal(np.asarray(heatmap.z), image)
     assert np.asarray(heatmap.customdata)[2, 5] == 2 * 28 + 5  # position in the flattened vector
     assert "%{z}" in heatmap.hovertemplate and "%{customdata}" in heatmap.hovertemplate
-    assert heatmap.texttemplate == "%{z}"
+    assert heatmap.texttemplate is None
     assert (heatmap.zmin, heatmap.zmax) == (0, 255)
     assert _axis_title(figure.layout.xaxis) == "column (x)"
     assert _axis_title(figure.layout.yaxis) == "row (y)"
-    assert figure.layout.yaxis.autorange == "reversed"  # row 0 at the top, like the image
-    assert charts.image_heatmap_figure(image).data[0].texttemplate is None
+    assert tuple(figure.layout.xaxis.range) == (-0.5, 27.5)  # exactly the image, no empty margin
+    assert tuple(figure.layout.yaxis.range) == (27.5, -0.5)  # row 0 at the top, like the image
+
+
+def test_image_heatmap_values_zoom_to_the_ink_with_the_images_own_coordinates(mnist):
+    (x_train, _), _ = mnist
+    image = x_train[0]  # a 5: ink in rows 5-24 and columns 4-23 (and no further)
+    rows, columns = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
+    figure = charts.image_heatmap_figure(image, show_values=True)
+    (heatmap,) = figure.data
+    top, bottom, left, right = rows[0] - 1, rows[-1] + 1, columns[0] - 1, columns[-1] + 1  # 1 px margin
+    assert np.array_equal(np.asarray(heatmap.z), image[top : bottom + 1, left : right + 1])
+    assert list(heatmap.y) == list(range(top, bottom + 1)) and list(heatmap.x) == list(range(left, right + 1))
+    assert np.asarray(heatmap.customdata)[0, 0] == top * 28 + left
+    assert heatmap.texttemplate == "%{z}" and heatmap.textfont.size >= 12 and heatmap.showscale is False
+    assert tuple(figure.layout.xaxis.range) == (left - 0.5, right + 0.5)
+    assert tuple(figure.layout.yaxis.range) == (bottom + 0.5, top - 0.5)
+    # The figure is tall enough for 34-px cells, room for "255" at 12 px (the page gives it the full width).
+    assert figure.layout.height >= 110 + 34 * (bottom - top + 1)
+
+
+def test_ink_window_of_a_blank_image_is_the_whole_image():
+    assert charts.ink_window(np.zeros((28, 28), np.uint8)) == (slice(0, 28), slice(0, 28))
 
 
 def test_image_heatmap_refuses_a_wrong_shape():
@@ -80,38 +80,21 @@ def test_image_heatmap_refuses_a_wrong_shape():
         charts.image_heatmap_figure(np.zeros((784,), dtype=np.uint8))
 
 
-def test_class_means_are_the_per_digit_averages(images_and_labels):
-    images, labels = images_and_labels
-    means = charts.class_means(images, labels)
-    assert means.shape == (10, 28, 28) and means.dtype == np.float64
-    for digit in (0, 4, 9):
-        assert np.allclose(means[digit], images[labels == digit].mean(axis=0))
-
-
 def test_class_means_figure_has_ten_heatmaps_titled_by_digit_and_count(images_and_labels):
     images, labels = images_and_labels
-    figure = charts.class_means_figure(charts.class_means(images, labels), charts.class_counts(labels))
+    means = dataset_stats.class_means(images, labels)
+    figure = charts.class_means_figure(means, dataset_stats.class_counts(labels))
     assert [trace.type for trace in figure.data] == ["heatmap"] * 10
-    titles = [annotation.text for annotation in figure.layout.annotations]
-    assert titles[0] == "<b>0</b> · 5 images" and titles[9] == "<b>9</b> · 5 images"
-    assert sum(trace.showscale is True for trace in figure.data) == 1  # one shared colour bar
-    assert _axis_title(figure.layout.xaxis6) == "column"  # bottom row, first column
-    assert _axis_title(figure.layout.yaxis) == "row"
-    assert figure.layout.yaxis7.scaleanchor == "x7"  # square pixels in every small image
-
-
-def test_pixel_value_counts_count_every_pixel_once(images_and_labels):
-    images, _ = images_and_labels
-    counts = charts.pixel_value_counts(images)
-    assert counts.shape == (256,) and counts.sum() == images.size
-    assert counts[17] == int((images == 17).sum())
-
-
-def test_pixel_value_counts_are_chunked_correctly_on_real_data(mnist):
-    (x_train, _), _ = mnist
-    counts = charts.pixel_value_counts(x_train)
-    assert counts.sum() == 60000 * 784
-    assert np.array_equal(counts, np.bincount(x_train.ravel(), minlength=256))
+    for digit, trace in enumerate(figure.data):
+        assert np.allclose(np.asarray(trace.z), means[digit])
+    titles = sorted(
+        (-annotation.y, annotation.x, annotation.text) for annotation in figure.layout.annotations
+    )
+    assert [text for *_, text in titles] == [
+        f"<b>{digit}</b> · 5 images" for digit in range(10)
+    ]  # 0-4 on top
+    assert figure.layout.coloraxis.colorbar.title.text == "mean value"  # one shared colour bar
+    assert figure.layout.xaxis.scaleanchor == "y" and figure.layout.xaxis7.matches == "x"  # square pixels
 
 
 def test_pixel_histogram_figure_is_bars_over_0_to_255_with_a_log_option():
@@ -134,22 +117,9 @@ def test_vector_strip_figure_shows_the_784_inputs_as_a_strip_and_as_bars(images_
     assert np.asarray(figure.data[0].z).shape == (1, 784)
     assert np.allclose(np.asarray(figure.data[1].y), vector)
     assert np.asarray(figure.data[1].customdata)[30].tolist() == [1, 2]  # input 30 is row 1, column 2
-    assert _axis_title(figure.layout.xaxis2).startswith("position in the 784-long input vector")
+    assert _axis_title(figure.layout.xaxis2).startswith("input position (row × 28 + column)")
     assert _axis_title(figure.layout.yaxis2) == "value (pixel / 255)"
     assert len(figure.layout.shapes) == 29  # a line at the start of each of the 28 rows, and the end
-
-
-def test_sample_indices_filter_by_digit_keep_order_or_shuffle():
-    labels = np.array([5, 0, 4, 1, 9, 2, 1, 3, 1, 4, 3, 5, 3, 6, 1], dtype=np.uint8)
-    assert charts.sample_indices(labels, None, 4).tolist() == [0, 1, 2, 3]
-    assert charts.sample_indices(labels, 1, 10).tolist() == [3, 6, 8, 14]
-    shuffled = charts.sample_indices(labels, 1, 2, seed=7)
-    assert len(shuffled) == 2 and set(shuffled) <= {3, 6, 8, 14}
-    assert charts.sample_indices(labels, 1, 2, seed=7).tolist() == shuffled.tolist()  # seeded
-    draws = {tuple(charts.sample_indices(labels, None, 5, seed=seed)) for seed in range(6)}
-    assert len(draws) > 1  # another seed, another sample
-    with pytest.raises(ValueError):
-        charts.sample_indices(labels, 12, 3)
 
 
 def test_digit_tiles_are_sharp_upscaled_copies():
@@ -171,26 +141,3 @@ def test_tile_strip_places_digits_in_rows_with_gaps():
     assert strip[0, 56] == 255  # the gap is white
     assert strip[59, 2 * 59] == 255  # no eighth image: the rest of row 2 stays blank
     assert charts.tile_strip(images[:2], columns=5).shape == (56, 2 * 56 + 3)  # no empty columns
-
-
-def test_lesson_printout_prints_shapes_dtypes_and_labels(mnist):
-    (x_train, y_train), (x_test, y_test) = mnist
-    text = charts.lesson_printout(x_train, y_train, x_test, y_test)
-    assert ">>> train_images.shape\n(60000, 28, 28)" in text
-    assert ">>> len(train_labels)\n60000" in text
-    assert ">>> test_images.shape\n(10000, 28, 28)" in text
-    assert "dtype('uint8')" in text and "array([7, 2, 1, ..., 4, 5, 6]" in text
-    book = charts.lesson_printout(x_train, y_train, x_test, y_test, every_array=False)
-    assert book.splitlines()[::2] == [
-        ">>> train_images.shape",
-        ">>> len(train_labels)",
-        ">>> train_labels",
-        ">>> test_images.shape",
-        ">>> len(test_labels)",
-        ">>> test_labels",
-    ]
-
-
-def test_array_summary_rows():
-    rows = charts.array_summary({"a": np.array([[0, 9]], dtype=np.uint8)})
-    assert rows == [{"array": "a", "shape": "(1, 2)", "dtype": "uint8", "min": 0, "max": 9}]

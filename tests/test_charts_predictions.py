@@ -1,5 +1,5 @@
-"""The Predictions page's pure helpers: Plotly figures, the click parser, the digit grid,
-filtering, sorting and paging. No Streamlit, no model."""
+"""The Predictions page's pure helpers: Plotly figures, the click parser and the digit grid
+(mnist_core.charts.predictions, mnist_core.gallery). No Streamlit, no model."""
 
 from __future__ import annotations
 
@@ -31,9 +31,6 @@ from mnist_core.gallery import (
     enlarge,
     framed_tiles,
     grid_shape,
-    page_count,
-    page_of,
-    select_indices,
     tile_box,
     tile_centres,
 )
@@ -308,61 +305,3 @@ def test_index_from_selection_reads_the_clicked_tile():
     assert index_from_selection({"points": []}) is None
     assert index_from_selection(None) is None
     assert index_from_selection({"points": [{"x": 1, "y": 2}]}) is None, "the picture itself carries no index"
-
-
-# --- Filtering, sorting, paging -------------------------------------------------------------
-
-
-@pytest.fixture
-def predictions(rng):
-    labels = rng.integers(0, 10, size=2000)
-    predicted = np.where(rng.random(2000) < 0.85, labels, rng.integers(0, 10, size=2000))
-    confidence = rng.random(2000).astype(np.float32)
-    return labels, predicted, confidence
-
-
-def test_select_indices_filters_like_a_brute_force_loop(predictions):
-    labels, predicted, confidence = predictions
-    for true_digit, predicted_digit, mistakes_only in [
-        (None, None, False),
-        (3, None, False),
-        (None, 5, True),
-        (4, 9, False),
-        (2, 2, True),
-    ]:
-        expected = [
-            index
-            for index in range(len(labels))
-            if (true_digit is None or labels[index] == true_digit)
-            and (predicted_digit is None or predicted[index] == predicted_digit)
-            and (not mistakes_only or predicted[index] != labels[index])
-        ]
-        got = select_indices(labels, predicted, confidence, true_digit, predicted_digit, mistakes_only)
-        assert got.tolist() == expected
-
-
-def test_select_indices_orders_by_confidence_and_by_confident_mistakes(predictions):
-    labels, predicted, confidence = predictions
-    uncertain = select_indices(labels, predicted, confidence, order="uncertain")
-    assert sorted(uncertain.tolist()) == list(range(len(labels)))
-    assert (np.diff(confidence[uncertain]) >= 0).all(), "lowest confidence first"
-
-    ranked = select_indices(labels, predicted, confidence, order="confident_mistakes")
-    wrong = int((predicted != labels).sum())
-    assert (predicted[ranked[:wrong]] != labels[ranked[:wrong]]).all(), "mistakes first"
-    assert (np.diff(confidence[ranked[:wrong]]) <= 0).all(), "most confident mistake first"
-    assert ranked[wrong:].tolist() == np.flatnonzero(predicted == labels).tolist(), "then the rest by index"
-
-    with pytest.raises(ValueError, match="Unknown order"):
-        select_indices(labels, predicted, confidence, order="random")
-
-
-def test_paging_cuts_pages_and_clamps_past_the_end():
-    indices = np.arange(250) * 3
-    assert page_count(250, 100) == 3 and page_count(0, 100) == 1 and page_count(100, 100) == 1
-    assert page_of(indices, 0, 100).tolist() == indices[:100].tolist()
-    assert page_of(indices, 2, 100).tolist() == indices[200:].tolist()
-    assert page_of(indices, 7, 100).tolist() == indices[200:].tolist(), "past the end: the last page"
-    assert page_of(np.array([], dtype=int), 0, 100).tolist() == []
-    with pytest.raises(ValueError):
-        page_of(indices, 0, 0)

@@ -93,3 +93,50 @@ def test_the_cli_module_cannot_shadow_the_train_function():
     from mnist_core import train
 
     assert train is mnist_core.train
+
+
+def test_cli_ships_only_the_dense_chain_and_a_small_sidecar(tmp_path, mnist):
+    """The best preset trains with dropout and augmentation: the saved file has neither, nor any
+    optimizer state, loads with keras.models.load_model and predicts as the trained network."""
+    import io
+    import zipfile
+
+    import h5py
+    import keras
+    import numpy as np
+
+    from mnist_core import flatten_and_scale, load_network
+
+    out = tmp_path / "best.keras"
+    assert main(["--preset", "best", "--epochs", "2", "--train-size", "2000", "--out", str(out)]) == 0
+    model = keras.models.load_model(out)
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "Dense", "Dense", "Dense"]
+    assert [layer.name for layer in model.layers[1:]] == ["hidden_1", "hidden_2", "digit"]
+    with zipfile.ZipFile(out) as archive, h5py.File(io.BytesIO(archive.read("model.weights.h5"))) as weights:
+        assert "optimizer" not in weights
+    network, metadata = load_network(out)
+    images = flatten_and_scale(mnist[1][0])
+    np.testing.assert_allclose(network.probabilities(images), model.predict(images, verbose=0), atol=1e-5)
+    history = metadata["history"]
+    assert history["epoch"] == [1, 2] and len(history["val_accuracy"]) == 2
+    assert history["batch_step"][-1] == history["epoch_end_step"][-1]  # the last batch is kept
+    assert set(history["epoch_end_step"]) <= set(history["batch_step"])
+    assert len(history["templates"]["epochs"]) == 3  # initial weights + one frame per epoch
+    assert metadata["config"]["augment"] and metadata["config"]["dropout"] == 0.2  # the recipe trained
+
+
+def test_thinned_history_keeps_epoch_ends_and_at_most_the_points_asked():
+    from mnist_core import TrainingHistory
+
+    steps = list(range(1, 1001))
+    history = TrainingHistory(batch_step=steps, batch_loss=[1.0 / s for s in steps],
+                              batch_accuracy=[0.5] * 1000, epoch=[1, 2, 3], loss=[0.3, 0.2, 0.1],
+                              accuracy=[0.9] * 3, val_loss=[0.2] * 3,
+                              val_accuracy=[0.95] * 3, epoch_end_step=[333, 666, 1000])
+    thin = history.thinned(50)
+    assert len(thin.batch_step) <= 53 and thin.batch_step[0] == 1 and thin.batch_step[-1] == 1000
+    assert {333, 666, 1000} <= set(thin.batch_step)
+    assert thin.batch_loss == [1.0 / step for step in thin.batch_step]
+    assert (thin.epoch, thin.loss) == (history.epoch, history.loss)
+    assert thin.epoch_end_step == history.epoch_end_step
+    assert TrainingHistory().thinned(50) == TrainingHistory()

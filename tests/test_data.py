@@ -3,14 +3,16 @@
 import gzip
 import hashlib
 import os
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mnist_core import DatasetError, load_mnist, mnist_source, parse_idx, read_idx, validate_mnist
+from mnist_core import DatasetError, data, load_mnist, mnist_source, parse_idx, read_idx, validate_mnist
 from mnist_core.data import IMAGES_MAGIC, LABELS_MAGIC, load_mnist_file
 
+REAL_MNIST = os.environ.get("MNIST_PATH", "")  # set by tests/conftest.py before tests change it
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
 IDX_NAMES = {
@@ -324,37 +326,69 @@ def test_mnist_source_order(monkeypatch, tmp_path):
     assert mnist_source() == "keras"
 
 
-def _offline_keras(monkeypatch):
-    import keras
-
-    calls = []
-
-    def fail(*args, **kwargs):
-        calls.append(1)
-        raise Exception("URL fetch failure on https://storage.googleapis.com/mnist.npz: None")
-
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", fail)
-    return calls
-
-
-def test_offline_keras_fallback_names_mnist_path_and_both_formats(monkeypatch):
-    calls = _offline_keras(monkeypatch)
+@pytest.fixture
+def keras_home(monkeypatch, tmp_path):
+    """An empty Keras cache, no MNIST_PATH, and an origin that refuses connections (offline)."""
     monkeypatch.delenv("MNIST_PATH", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    monkeypatch.setattr(data, "KERAS_MNIST_ORIGIN", "http://127.0.0.1:9/mnist.npz")
+    cached = tmp_path / "keras" / "datasets" / "mnist.npz"
+    monkeypatch.setattr(data, "keras_cache_candidates", lambda: [cached])
+    return tmp_path / "keras"
+
+
+def test_offline_keras_fallback_names_mnist_path_and_both_formats(keras_home):
+    started = time.perf_counter()
     with pytest.raises(DatasetError) as caught:
         load_mnist()
     message = str(caught.value)
-    assert calls, "Keras' download was not tried"
-    assert "URL fetch failure" in message
+    assert "Keras could not download it" in message
+    assert "URL fetch failure" in message  # Keras' own message, from the child process
     assert "MNIST_PATH" in message
     assert "mnist.npz" in message and "x_train, y_train, x_test, y_test" in message  # the .npz format
     assert "IDX" in message and "train-images-idx3-ubyte" in message  # the IDX format
+    assert "Traceback" not in message
+    assert time.perf_counter() - started < 60
 
 
-def test_mnist_path_is_used_before_keras(monkeypatch, mnist):
-    calls = _offline_keras(monkeypatch)
-    assert os.environ.get("MNIST_PATH")
+def _cache(keras_home, monkeypatch) -> None:
+    """Keras' cache holding the real MNIST (a symlink); its hash is made the expected one."""
+    real = Path(REAL_MNIST)
+    (keras_home / "datasets").mkdir(parents=True)
+    (keras_home / "datasets" / "mnist.npz").symlink_to(real)
+    monkeypatch.setattr(data, "KERAS_MNIST_SHA256", data.file_sha256(real))
+
+
+def _no_child_process(*args, **kwargs):
+    raise AssertionError("a child process was started")
+
+
+def test_a_verified_file_in_keras_cache_is_read_in_process(keras_home, monkeypatch, mnist):
+    _cache(keras_home, monkeypatch)
+    monkeypatch.setattr(data.subprocess, "run", _no_child_process)
+    (x_train, y_train), (x_test, _) = load_mnist()
+    np.testing.assert_array_equal(x_test, mnist[1][0])
+    assert y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+
+
+def test_keras_get_file_in_a_child_accepts_a_cached_file_with_the_right_hash(keras_home, monkeypatch):
+    _cache(keras_home, monkeypatch)
+    monkeypatch.setattr(data, "keras_cache_candidates", lambda: [])  # force the child process
+    assert data.keras_mnist_file().samefile(keras_home / "datasets" / "mnist.npz")
+
+
+def test_a_cached_file_with_a_wrong_hash_is_not_trusted(keras_home, monkeypatch):
+    (keras_home / "datasets").mkdir(parents=True)
+    np.savez(keras_home / "datasets" / "mnist.npz", x_train=np.zeros(3))
+    with pytest.raises(DatasetError, match="Keras could not download it"):
+        load_mnist()
+
+
+def test_mnist_path_is_used_before_keras(keras_home, monkeypatch, mnist):
+    monkeypatch.setattr(data.subprocess, "run", _no_child_process)
+    monkeypatch.setenv("MNIST_PATH", REAL_MNIST)
     (x_train, _), _ = load_mnist()
-    assert not calls and x_train.shape == (60000, 28, 28)
+    assert x_train.shape == (60000, 28, 28)
 
 
 def test_path_argument_beats_mnist_path(monkeypatch, tmp_path):

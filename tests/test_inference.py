@@ -7,7 +7,17 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_core import PRESETS, DenseNetwork, ModelConfig, ModelFileError, build_model, flatten_and_scale
+from mnist_core import (
+    COMPLETED,
+    PRESETS,
+    DenseNetwork,
+    ModelConfig,
+    ModelFileError,
+    build_model,
+    flatten_and_scale,
+    train,
+)
+from mnist_core.config import ACTIVATIONS as FORM_ACTIVATIONS
 from mnist_core.inference import ACTIVATIONS
 from mnist_core.storage import DEFAULT_MODEL_PATH, load_network
 
@@ -65,8 +75,23 @@ def test_configs_the_form_builds_match_keras(config, sample_images):
 
 
 @pytest.mark.parametrize("activation", sorted(set(ACTIVATIONS) - {"softmax"}) + ["softmax"])
-def test_each_hidden_activation_matches_keras(activation, sample_images):
-    assert_matches_keras(spread_weights(dense_model(activation)), sample_images)
+def test_each_hidden_activation_matches_keras(activation, test_images):
+    assert_matches_keras(spread_weights(dense_model(activation)), test_images)
+
+
+@pytest.mark.parametrize("config", [
+    PRESETS["seed"].replace(train_size=6000, epochs=1),  # the lesson's network, a seed run
+    ModelConfig(hidden_units=(128, 64), dropout=0.3, epochs=1, train_size=6000, augment=True),
+    *[ModelConfig(hidden_units=(64,), activation=name, epochs=1, train_size=3000)
+      for name in FORM_ACTIVATIONS],
+], ids=["seed run", "two layers, dropout, augmentation", *FORM_ACTIVATIONS])
+def test_trained_runs_match_keras_on_all_test_images(config, mnist, test_images):
+    """Really trained weights (a seed run, dropout with 2 layers, each activation the Train form
+    offers), through the .keras bytes, against model.predict on the 10,000 test images."""
+    (x_train, y_train), _ = mnist
+    result = train(config, x_train, y_train)
+    assert result.status == COMPLETED and result.history.val_accuracy[-1] > 0.5  # it learned (chance: 0.1)
+    assert_matches_keras(result.model, test_images)
 
 
 def test_a_sequential_model_matches_keras(sample_images):
@@ -120,8 +145,22 @@ def test_damaged_bytes_get_a_clear_error(damage):
         with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(buffer, "w") as target:
             target.writestr("config.json", source.read("config.json"))
         data = buffer.getvalue()
-    with pytest.raises(ModelFileError):
+    with pytest.raises(ModelFileError, match="not a .keras file|damaged|unreadable or missing weights"):
         DenseNetwork.from_keras_bytes(data)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "not a zip", "empty"])
+def test_a_damaged_model_file_says_what_to_do(tmp_path, damage):
+    """The message a page shows for the shipped file damaged: where it is and how to restore it."""
+    data = DEFAULT_MODEL_PATH.read_bytes()
+    broken = tmp_path / "default.keras"
+    contents = {"truncate": data[: len(data) // 3], "not a zip": b"<html>404</html>", "empty": b""}
+    broken.write_bytes(contents[damage])
+    with pytest.raises(ModelFileError) as caught:
+        load_network(broken)
+    message = str(caught.value)
+    assert "default.keras exists but cannot be read as a model" in message
+    assert "git checkout --" in message and "--preset best --out" in message
 
 
 def test_arrays_are_read_only():

@@ -23,8 +23,10 @@ import mnist_core.storage
 from tests.apptest import PAGES, ROOT
 
 WORKING_MNIST = os.environ.get("MNIST_PATH")  # tests/conftest.py has set it
-NEEDS_MODEL = {"app_pages/home.py", "app_pages/predictions.py", "app_pages/draw.py"}  # they classify with it
-NEEDS_DATA = {"app_pages/home.py", "app_pages/dataset.py", "app_pages/train.py", "app_pages/predictions.py"}
+NEEDS_MODEL = {"app_pages/home.py", "app_pages/predictions.py", "app_pages/network.py",
+               "app_pages/draw.py"}  # they classify with it
+NEEDS_DATA = {"app_pages/home.py", "app_pages/dataset.py", "app_pages/train.py", "app_pages/predictions.py",
+              "app_pages/network.py"}
 MODEL_ERROR = "The default model could not be loaded."
 DATA_ERROR = "MNIST could not be loaded."
 
@@ -142,19 +144,27 @@ def missing_dataset(tmp_path, monkeypatch, clean_caches):
 
 
 @pytest.fixture
-def no_network(monkeypatch, clean_caches):
-    """No MNIST_PATH, and Keras' download fails as it does offline (a bare Exception)."""
+def no_network(monkeypatch, tmp_path, clean_caches):
+    """No MNIST_PATH, nothing in Keras' cache, and the child process that runs Keras' download
+    fails as it does offline (tests/test_data.py runs the real child against a refused URL)."""
+    import subprocess
+
+    from mnist_core import data
+
     calls = []
 
-    def offline_download():
-        calls.append(1)
-        raise Exception(  # noqa: TRY002 - what keras.utils.get_file raises offline
-            "URL fetch failure on https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
-            "mnist.npz: None -- [Errno -3] Temporary failure in name resolution"
-        )
+    def offline_download(command, **kwargs):
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 1, stdout="", stderr=(
+            "Traceback (most recent call last):\n  ...\nException: URL fetch failure on "
+            "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz: None -- "
+            "[Errno -3] Temporary failure in name resolution\n"))
 
     monkeypatch.delenv("MNIST_PATH", raising=False)
-    monkeypatch.setattr(keras.datasets.mnist, "load_data", offline_download)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
+    cached = tmp_path / "keras" / "datasets" / "mnist.npz"
+    monkeypatch.setattr(data, "keras_cache_candidates", lambda: [cached])
+    monkeypatch.setattr(data.subprocess, "run", offline_download)
     return calls
 
 

@@ -1,36 +1,35 @@
-"""Figures and small array helpers for the Dataset page and the Home lesson. No Streamlit here.
+"""Plotly figures of MNIST's arrays for the Dataset page and the Home lesson. No Streamlit here.
 
-Every figure builder is a plain function of NumPy arrays returning a ``go.Figure`` whose
-axes say what they measure. Images are drawn as they are stored, like on the other pages:
-ink high (255, white) on a background of 0 (black).
+Every builder is a plain function of NumPy arrays (the statistics come from
+``mnist_core.dataset_stats``) returning a figure whose axes say what they measure. Images are
+drawn as they are stored, like on the other pages: ink high (255, white) on 0 (black).
 """
 
 from __future__ import annotations
 
 import numpy as np
+import plotly.express as px
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+from scipy import ndimage
 
-from ..config import ACCENT_COLOUR, CONTRAST_COLOUR, GRID_COLOUR, MUTED_COLOUR
+from ..config import ACCENT_COLOUR, CLASSES, CONTRAST_COLOUR, GRID_COLOUR, IMAGE_SIDE, MUTED_COLOUR
+from ..dataset_stats import class_counts
 
-DIGITS = tuple(range(10))
-SIDE = 28  # MNIST images are 28 x 28 pixels
+DIGITS = CLASSES
+SIDE = IMAGE_SIDE
 INK_COLORSCALE = "gray"  # 0 black, 255 white: the digit as stored
 TRAIN_COLOR = ACCENT_COLOUR
 TEST_COLOR = CONTRAST_COLOUR
 FONT = {"family": "sans-serif", "size": 13}
 _WHERE_HOVER = "<br>(row %{customdata[0]}, column %{customdata[1]})<extra></extra>"
-_COUNT_CHUNK = 1 << 20  # pixels per np.bincount call in pixel_value_counts
 
 
 def _base_layout(figure: go.Figure, height: int, **changes) -> go.Figure:
     figure.update_layout(
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        font=FONT,
-        plot_bgcolor="white",
-        **changes,
-    )
+        **{"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "font": FONT,
+           "plot_bgcolor": "white", **changes}
+    )  # fmt: skip
     return figure
 
 
@@ -49,16 +48,6 @@ def _check_image(image: np.ndarray) -> np.ndarray:
 
 
 # --- class counts -------------------------------------------------------------------------
-
-
-def class_counts(labels: np.ndarray) -> np.ndarray:
-    """int64 (10,): how many labels (N,) of each digit 0-9."""
-    labels = np.asarray(labels)
-    if labels.ndim != 1:
-        raise ValueError(f"Expected labels of shape (N,), got {labels.shape}.")
-    if labels.size and (labels.min() < 0 or labels.max() > 9):
-        raise ValueError("Labels must be digits 0-9.")
-    return np.bincount(labels.astype(np.int64), minlength=10)
 
 
 def class_counts_figure(
@@ -108,20 +97,35 @@ def class_counts_figure(
 # --- one image ------------------------------------------------------------------------------
 
 
+def ink_window(image: np.ndarray, margin: int = 1) -> tuple[slice, slice]:
+    """(rows, columns) slices of a (28, 28) image around its ink (values > 0), ``margin``
+    pixels wider on each side within the image; the whole image when there is no ink."""
+    found = ndimage.find_objects((_check_image(image) > 0).astype(np.int8))
+    if not found:
+        return slice(0, SIDE), slice(0, SIDE)
+    rows, columns = found[0]
+    return (
+        slice(max(0, rows.start - margin), min(SIDE, rows.stop + margin)),
+        slice(max(0, columns.start - margin), min(SIDE, columns.stop + margin)),
+    )
+
+
 def image_heatmap_figure(image: np.ndarray, title: str = "", show_values: bool = False) -> go.Figure:
     """One uint8 image (28, 28) as a heat-map; hovering a pixel shows its row, column and value.
 
     The hover also gives the pixel's position in the flattened 784-long vector
-    (row x 28 + column), which is where the network sees it. ``show_values`` prints
-    every value in its cell.
+    (row x 28 + column), which is where the network sees it. ``show_values`` zooms to the
+    ink (``ink_window``) and prints each value in its cell, large enough to read; the axes
+    keep the image's own row and column numbers and span exactly the pixels shown.
     """
     image = _check_image(image)
+    rows, columns = ink_window(image) if show_values else (slice(0, SIDE), slice(0, SIDE))
     positions = np.arange(SIDE * SIDE).reshape(SIDE, SIDE)
     heatmap = go.Heatmap(
-        z=image,
-        x=list(range(SIDE)),
-        y=list(range(SIDE)),
-        customdata=positions,
+        z=image[rows, columns],
+        x=list(range(SIDE))[columns],
+        y=list(range(SIDE))[rows],
+        customdata=positions[rows, columns],
         colorscale=INK_COLORSCALE,
         zmin=0,
         zmax=255,
@@ -133,91 +137,61 @@ def image_heatmap_figure(image: np.ndarray, title: str = "", show_values: bool =
             "<br>position %{customdata} of the 784-long vector<extra></extra>"
         ),
     )
-    if show_values:
-        heatmap.update(texttemplate="%{z}", textfont={"size": 8})
+    if show_values:  # the printed values say it all: no colour bar, the width goes to the cells
+        heatmap.update(texttemplate="%{z}", textfont={"size": 12}, showscale=False)
     figure = go.Figure(heatmap)
-    figure.update_xaxes(title_text="column (x)", side="top", constrain="domain", dtick=4)
-    figure.update_yaxes(title_text="row (y)", autorange="reversed", scaleanchor="x", dtick=4)
-    height = 700 if show_values else 520  # room for 784 printed numbers
+    step = 1 if show_values else 4
+    figure.update_xaxes(
+        title_text="column (x)", side="top", constrain="domain", dtick=step,
+        range=[columns.start - 0.5, columns.stop - 0.5],
+    )  # fmt: skip
+    figure.update_yaxes(
+        title_text="row (y)", scaleanchor="x", constrain="domain", dtick=step,
+        range=[rows.stop - 0.5, rows.start - 0.5],  # row 0 at the top, like the image
+    )  # fmt: skip
+    cell = 34  # pixels per printed cell: room for "255" at 12 px
+    height = 110 + cell * (rows.stop - rows.start) if show_values else 520
     return _base_layout(figure, height, title={"text": title, "x": 0, "y": 0.99} if title else None)
 
 
 # --- class means ------------------------------------------------------------------------
 
 
-def class_means(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """float64 (10, 28, 28): the pixel-wise mean of each digit's uint8 images (N, 28, 28).
-
-    A digit with no image gets an all-zero mean.
-    """
-    images = _check_images(images)
-    labels = np.asarray(labels).astype(np.int64)
-    if len(labels) != len(images):
-        raise ValueError(f"{len(images)} images but {len(labels)} labels.")
-    sums = np.zeros((10, SIDE * SIDE), dtype=np.float64)
-    for digit in DIGITS:
-        sums[digit] = images[labels == digit].reshape(-1, SIDE * SIDE).sum(axis=0, dtype=np.float64)
-    counts = np.maximum(class_counts(labels), 1)
-    return (sums / counts[:, np.newaxis]).reshape(10, SIDE, SIDE)
-
-
 def class_means_figure(means: np.ndarray, counts: np.ndarray | None = None) -> go.Figure:
-    """Ten small heat-maps, 2 rows x 5, of the per-digit mean images (10, 28, 28).
+    """Ten small heat-maps, 2 rows x 5, of the per-digit mean images (10, 28, 28) float.
 
     ``counts`` (10,), when given, are printed in the titles ("7 · 6,265 images").
     """
     means = np.asarray(means, dtype=np.float64)
-    if means.shape != (10, SIDE, SIDE):
+    if means.shape != (len(DIGITS), SIDE, SIDE):
         raise ValueError(f"Expected means of shape (10, 28, 28), got {means.shape}.")
-    titles = [
-        f"<b>{digit}</b>" + (f" · {int(counts[digit]):,} images" if counts is not None else "")
+    figure = px.imshow(
+        means,
+        facet_col=0,
+        facet_col_wrap=5,
+        facet_row_spacing=0.09,
+        facet_col_spacing=0.02,
+        color_continuous_scale=INK_COLORSCALE,
+        zmin=0,
+        zmax=255,
+        labels={"color": "mean value", "x": "column", "y": "row"},
+    )
+    titles = {
+        str(digit): f"<b>{digit}</b>" + (f" · {int(counts[digit]):,} images" if counts is not None else "")
         for digit in DIGITS
-    ]
-    figure = make_subplots(
-        rows=2, cols=5, subplot_titles=titles, horizontal_spacing=0.02, vertical_spacing=0.09
+    }
+    figure.for_each_annotation(  # px titles each facet "0=<digit>"
+        lambda note: note.update(text=titles[note.text.split("=")[-1]], font={"size": 12})
     )
-    for digit in DIGITS:
-        figure.add_trace(
-            go.Heatmap(
-                z=means[digit],
-                colorscale=INK_COLORSCALE,
-                zmin=0,
-                zmax=255,
-                showscale=digit == 0,
-                colorbar={"title": {"text": "mean value"}, "thickness": 12},
-                name=f"mean {digit}",
-                hovertemplate=f"mean {digit}<br>row %{{y}}, column %{{x}}"
-                "<br>mean value %{z:.1f}<extra></extra>",
-            ),
-            row=digit // 5 + 1,
-            col=digit % 5 + 1,
-        )
-    figure.update_xaxes(showticklabels=False, constrain="domain", showgrid=False, zeroline=False)
-    figure.update_yaxes(
-        showticklabels=False, autorange="reversed", scaleanchor="x", showgrid=False, zeroline=False
-    )
-    for digit in DIGITS:  # each subplot keeps square pixels against its own x axis
-        suffix = "" if digit == 0 else str(digit + 1)
-        figure.layout[f"yaxis{suffix}"].scaleanchor = f"x{suffix}"
-    figure.update_xaxes(title_text="column", row=2)
-    figure.update_yaxes(title_text="row", col=1)
-    figure.update_annotations(font={"size": 12})
-    return _base_layout(figure, 440, title={"text": "The average image of each digit", "x": 0})
+    figure.update_traces(hovertemplate="row %{y}, column %{x}<br>mean value %{z:.1f}<extra></extra>")
+    figure.update_xaxes(showticklabels=False, ticks="", title_text="")
+    figure.update_yaxes(showticklabels=False, ticks="", title_text="")
+    figure.update_coloraxes(colorbar={"thickness": 12})
+    title = {"text": "The average image of each digit", "x": 0}
+    return _base_layout(figure, 460, title=title, margin={"l": 10, "r": 10, "t": 70, "b": 10})
 
 
 # --- pixel intensities ----------------------------------------------------------------------
-
-
-def pixel_value_counts(images: np.ndarray) -> np.ndarray:
-    """int64 (256,): how many pixels of the uint8 images (N, 28, 28) have each value 0-255."""
-    images = _check_images(images)
-    if images.dtype != np.uint8:
-        raise ValueError(f"Expected uint8 images, got {images.dtype}.")
-    flat = images.reshape(-1)
-    counts = np.zeros(256, dtype=np.int64)
-    for start in range(0, flat.size, _COUNT_CHUNK):  # chunks avoid one 8-bytes-per-pixel copy
-        counts += np.bincount(flat[start : start + _COUNT_CHUNK], minlength=256)
-    return counts
 
 
 def pixel_histogram_figure(counts: np.ndarray, log_scale: bool = True) -> go.Figure:
@@ -248,8 +222,10 @@ def pixel_histogram_figure(counts: np.ndarray, log_scale: bool = True) -> go.Fig
 # --- reshape and scale ----------------------------------------------------------------------
 
 
-def vector_strip_figure(vector: np.ndarray) -> go.Figure:
-    """The flattened input (784,) floats in [0, 1] as the network receives it.
+def vector_strip_figure(
+    vector: np.ndarray, title: str | None = "The same image as the network sees it: 784 numbers in a row"
+) -> go.Figure:
+    """The flattened input (784,) floats in [0, 1] as the network receives it, under ``title``.
 
     Top: a one-pixel-high strip of all 784 values. Bottom: the same values as bars. Faint
     lines mark where each of the 28 image rows starts.
@@ -305,7 +281,7 @@ def vector_strip_figure(vector: np.ndarray) -> go.Figure:
     figure.update_layout(shapes=row_lines)
     ticks = list(range(0, SIDE * SIDE, SIDE * 4))
     figure.update_xaxes(tickvals=ticks, showgrid=False, range=[-0.5, SIDE * SIDE - 0.5])
-    figure.update_xaxes(title_text="position in the 784-long input vector (row × 28 + column)", row=2, col=1)
+    figure.update_xaxes(title_text="input position (row × 28 + column)", row=2, col=1)
     figure.update_yaxes(showticklabels=False, title_text="strip", row=1, col=1)
     figure.update_yaxes(
         title_text="value (pixel / 255)", range=[0, 1.05], gridcolor=GRID_COLOUR, row=2, col=1
@@ -315,29 +291,11 @@ def vector_strip_figure(vector: np.ndarray) -> go.Figure:
         330,
         bargap=0,
         showlegend=False,
-        title={"text": "The same image as the network sees it: 784 numbers in a row", "x": 0},
+        title={"text": title, "x": 0} if title else None,
     )
 
 
 # --- sample grid --------------------------------------------------------------------------
-
-
-def sample_indices(labels: np.ndarray, digit: int | None, count: int, seed: int | None = None) -> np.ndarray:
-    """int64 indices of up to ``count`` images with label ``digit`` (any digit when None).
-
-    ``seed`` None keeps dataset order (the first matching images); an int draws a
-    seeded random sample, so a new seed is a shuffle.
-    """
-    labels = np.asarray(labels)
-    if count < 0:
-        raise ValueError(f"count must be 0 or more, got {count}.")
-    if digit is not None and digit not in DIGITS:
-        raise ValueError(f"digit must be 0-9 or None, got {digit!r}.")
-    matching = np.arange(len(labels)) if digit is None else np.flatnonzero(labels == digit)
-    if seed is None:
-        return matching[:count].astype(np.int64)
-    picked = np.random.default_rng(seed).choice(len(matching), size=min(count, len(matching)), replace=False)
-    return matching[np.sort(picked)].astype(np.int64)
 
 
 def digit_tiles(images: np.ndarray, scale: int = 3) -> list[np.ndarray]:
@@ -370,51 +328,3 @@ def tile_strip(images: np.ndarray, columns: int = 10, scale: int = 2, gap: int =
         top, left = (position // columns) * (side + gap), (position % columns) * (side + gap)
         picture[top : top + side, left : left + side] = tile
     return picture
-
-
-# --- the lesson's printout ------------------------------------------------------------------
-
-LESSON_NAMES = (  # the lesson's variable names, in order, for x_train, y_train, x_test, y_test
-    "train_images",
-    "train_labels",
-    "test_images",
-    "test_labels",
-)
-
-
-def array_summary(arrays: dict[str, np.ndarray]) -> list[dict]:
-    """One row per named array: name, shape, dtype, min, max (for a table)."""
-    return [
-        {
-            "array": name,
-            "shape": str(tuple(array.shape)),
-            "dtype": str(array.dtype),
-            "min": int(array.min()) if array.size else None,
-            "max": int(array.max()) if array.size else None,
-        }
-        for name, array in arrays.items()
-    ]
-
-
-def lesson_printout(
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
-    every_array: bool = True,
-) -> str:
-    """What the lesson's interactive session prints about the four arrays, computed from them.
-
-    ``every_array`` adds each array's dtype and the labels' shapes to the book's own lines
-    (images' shape, number of labels, the labels).
-    """
-    lines = []
-    for name, array in zip(LESSON_NAMES, (x_train, y_train, x_test, y_test), strict=True):
-        is_labels = name.endswith("labels")
-        if not is_labels or every_array:
-            lines += [f">>> {name}.shape", repr(tuple(array.shape))]
-        if every_array and not is_labels:
-            lines += [f">>> {name}.dtype", repr(array.dtype)]
-        if is_labels:
-            lines += [f">>> len({name})", str(len(array)), f">>> {name}", repr(array)]
-    return "\n".join(lines)

@@ -1,7 +1,10 @@
-"""Plotly figures for the Predictions page: the confusion matrix and one image's probabilities.
+"""Plotly figures for the Predictions page: the confusion matrix, the clickable digit grid
+and one image's probabilities; and what a click on them selected.
 
-Plain functions returning ``go.Figure`` (no Streamlit). ``cell_from_selection`` turns the
-selection Streamlit reports for a click on the confusion matrix into a (true, predicted) pair.
+Plain functions returning ``go.Figure`` (no Streamlit, no inference). Building a figure
+costs tens of milliseconds (Plotly validates every property): build a model's figures once,
+and add an outline to a copy (``outlined``). ``clicked_customdata`` reads the selection
+Streamlit reports for a click, once, for both the matrix and the grid.
 """
 
 from __future__ import annotations
@@ -75,18 +78,24 @@ def confusion_figure(confusion: np.ndarray, highlight: tuple[int, int] | None = 
         plot_bgcolor="#FFFFFF",
         showlegend=False,
     )
-    if highlight is not None:
-        true_digit, predicted_digit = highlight
-        figure.add_shape(
-            type="rect",
-            x0=predicted_digit - 0.5,
-            x1=predicted_digit + 0.5,
-            y0=true_digit - 0.5,
-            y1=true_digit + 0.5,
-            line=dict(color=HIGHLIGHT_COLOUR, width=3),
-            layer="above",
-        )
-    return figure
+    return figure if highlight is None else outlined_cell(figure, highlight)
+
+
+def outlined_cell(figure: go.Figure, cell: tuple[int, int]) -> go.Figure:
+    """A copy of a ``confusion_figure`` with the (true, predicted) cell outlined."""
+    true_digit, predicted_digit = cell
+    box = predicted_digit - 0.5, true_digit - 0.5, predicted_digit + 0.5, true_digit + 0.5
+    return outlined(figure, box, HIGHLIGHT_COLOUR, 3)
+
+
+def outlined(figure: go.Figure, box: tuple[float, ...], colour: str, width: float) -> go.Figure:
+    """A copy of ``figure`` with a rectangle (left, top, right, bottom, in axis units) drawn
+    over it; ``figure`` itself is not changed (it may be a cached, shared one)."""
+    left, top, right, bottom = box
+    copy = go.Figure(figure)
+    copy.add_shape(type="rect", x0=left, x1=right, y0=top, y1=bottom, layer="above",
+                   line=dict(color=colour, width=width))
+    return copy
 
 
 def _check_confusion(confusion: np.ndarray) -> np.ndarray:
@@ -139,23 +148,38 @@ def cell_from_selection(selection: Mapping | None) -> tuple[int, int] | None:
     click layer ``customdata`` [true, predicted, count] (a list, or a dict keyed "0", "1", …
     when Plotly sent it as a typed array). The last point wins; out-of-range points are ignored.
     """
-    points = (selection or {}).get("points") or []
-    for point in reversed(points):
-        cell = _cell_of(point)
-        if cell is not None and all(0 <= digit <= 9 for digit in cell):
+    for point in reversed((selection or {}).get("points") or []):
+        customdata = _customdata(point)
+        if customdata is not None and len(customdata) >= 2:
+            cell = int(customdata[0]), int(customdata[1])
+        elif point.get("x") is not None and point.get("y") is not None:
+            cell = int(round(float(point["y"]))), int(round(float(point["x"])))
+        else:
+            continue
+        if all(0 <= digit <= 9 for digit in cell):
             return cell
     return None
 
 
-def _cell_of(point: Mapping) -> tuple[int, int] | None:
+def clicked_customdata(selection: Mapping | None) -> list | None:
+    """The ``customdata`` of the last selected point that has one, as a list, or None.
+
+    ``selection`` is ``st.plotly_chart(..., on_select=...)``'s ``selection``: a mapping with
+    ``points``; a point's ``customdata`` is a list, or a dict keyed "0", "1", ... when
+    Plotly sent it as a typed array.
+    """
+    for point in reversed((selection or {}).get("points") or []):
+        customdata = _customdata(point)
+        if customdata is not None:
+            return customdata
+    return None
+
+
+def _customdata(point: Mapping) -> list | None:
     customdata = point.get("customdata")
     if isinstance(customdata, Mapping):
-        customdata = [customdata[key] for key in sorted(customdata, key=int)]
-    if customdata is not None and len(customdata) >= 2:
-        return int(customdata[0]), int(customdata[1])
-    if point.get("x") is not None and point.get("y") is not None:
-        return int(round(float(point["y"]))), int(round(float(point["x"])))
-    return None
+        return [customdata[key] for key in sorted(customdata, key=int)]
+    return list(customdata) if customdata is not None else None
 
 
 def probability_figure(probabilities: np.ndarray, label: int | None = None) -> go.Figure:
@@ -180,6 +204,7 @@ def probability_figure(probabilities: np.ndarray, label: int | None = None) -> g
             name="probability",
             text=[f"{value:.1%}" if value >= 0.001 else "" for value in probabilities],
             textposition="outside",
+            textfont=dict(size=12),  # readable on a projector
             cliponaxis=False,
             hovertemplate="Digit %{x}: %{y:.2%}<extra></extra>",
         )
@@ -247,17 +272,15 @@ def grid_figure(
         plot_bgcolor="#FFFFFF",
     )
     if highlight is not None:
-        left, top, right, bottom = highlight
-        figure.add_shape(
-            type="rect",
-            x0=left - 2,
-            x1=right + 2,
-            y0=top - 2,
-            y1=bottom + 2,
-            layer="above",
-            line=dict(color=TRUE_COLOUR, width=4),
-        )
+        return outlined_tile(figure, highlight)
     return figure
+
+
+def outlined_tile(figure: go.Figure, box: tuple[int, int, int, int]) -> go.Figure:
+    """A copy of a ``grid_figure`` with the tile at ``box`` (left, top, right, bottom pixels,
+    as ``gallery.tile_box``) outlined in indigo."""
+    left, top, right, bottom = box
+    return outlined(figure, (left - 2, top - 2, right + 2, bottom + 2), TRUE_COLOUR, 4)
 
 
 def png_data_url(image: np.ndarray) -> str:
@@ -269,11 +292,5 @@ def png_data_url(image: np.ndarray) -> str:
 
 def index_from_selection(selection: Mapping | None) -> int | None:
     """The test index of the clicked grid tile (its marker's ``customdata[0]``), or None."""
-    points = (selection or {}).get("points") or []
-    for point in reversed(points):
-        customdata = point.get("customdata")
-        if isinstance(customdata, Mapping):
-            customdata = [customdata[key] for key in sorted(customdata, key=int)]
-        if customdata is not None and len(customdata) >= 1:
-            return int(customdata[0])
-    return None
+    customdata = clicked_customdata(selection)
+    return int(customdata[0]) if customdata else None

@@ -411,6 +411,37 @@ def wait_settled(page, key: str, quiet: float = 1.0) -> None:
         raise AssertionError("wait_settled returned before the quiet period: the page's wait is broken")
 
 
+CUT_TEXT_JS = """
+() => {
+  const cut = [];
+  const overflows = (e) => e.scrollWidth > e.clientWidth + 1;
+  const metrics = '[data-testid=stMetricLabel] p, [data-testid=stMetricValue] > div';
+  for (const e of document.querySelectorAll(metrics)) if (overflows(e)) cut.push('metric: ' + e.innerText);
+  const titles = '.gtitle, .g-xtitle text, .g-ytitle text';
+  for (const title of document.querySelectorAll(titles)) {
+    const chart = title.closest('.js-plotly-plot').getBoundingClientRect();
+    const box = title.getBoundingClientRect();
+    if (box.width && (box.left < chart.left - 1 || box.right > chart.right + 1 || box.top < chart.top - 1))
+      cut.push('chart title: ' + title.textContent);
+  }
+  for (const panel of document.querySelectorAll('[data-baseweb=tab-panel]')) {
+    const tabs = panel.closest('[data-testid=stTabs]');
+    if (!tabs || tabs.querySelector('[data-baseweb=tab-panel]') !== panel) continue;  // first tabs only
+    for (const pre of panel.querySelectorAll('[data-testid=stCode] pre'))
+      if (overflows(pre)) cut.push('code: ' + pre.innerText.split('\\n')[0]);
+  }
+  return cut;
+}
+"""
+
+
+def cut_text(page) -> list[str]:
+    """Visible texts that do not fit their box: metric labels and values ("Training im…"),
+    Plotly titles past their chart's edge, and code in the first tab of a tab group (the
+    lesson's own code) that would need sideways scrolling."""
+    return page.evaluate(CUT_TEXT_JS)
+
+
 def assert_clean(page, console, where: str) -> None:
     """No exception box on the page and no error in the browser console."""
     boxes = exceptions(page)

@@ -1,0 +1,278 @@
+"""Inside the network: what the dense network computes for one digit, and what it has learned.
+
+Layout only: the maths is in mnist_core.inspection and mnist_core.network_map, the figures in
+mnist_core.charts.network. What is shown (input, layer, unit, second class) lives in the URL's
+query parameters, so a link opens the same view.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import (
+    DEFAULT_KEY,
+    ActiveModel,
+    active_model,
+    dataset_or_stop,
+    evaluation_of,
+    load_default,
+)
+from mnist_core import ModelFileError, TrainingHistory, network_map
+from mnist_core.charts.network import (
+    activation_figure,
+    class_bar_figure,
+    index_from_selection,
+    map_figure,
+    pixel_parts_figure,
+    templates_figure,
+    top_images_figure,
+    weights_figure,
+)
+from mnist_core.inspection import (
+    DRAWN_INPUT_KEY,
+    Selection,
+    active_count,
+    active_rule,
+    explain,
+    hidden_activations,
+    incoming_weights,
+    parse_selection,
+    unit_statistics,
+)
+from mnist_core.storage import DEFAULT_MODEL_PATH
+
+STATE_KEY = "network_selection"  # session_state: the Selection shown, mirrored in st.query_params
+APPLIED_KEY = "network_applied_params"  # session_state: the query parameters last written
+TEST_WIDGET, COMPARE_WIDGET = "network_test_index", "network_compare"
+CHART = {"displayModeBar": False}
+
+
+@st.cache_resource(show_spinner="Measuring every unit on the 10,000 test images…", max_entries=8)
+def layer_statistics(model_key: str, _active: ActiveModel, _dataset) -> list:
+    """Per hidden layer, ``UnitStatistics`` on the test set (small arrays), once per model."""
+    layers = hidden_activations(_active.network, _dataset.x_test)
+    names = _active.network.activations
+    return [unit_statistics(values, _dataset.y_test, names[index]) for index, values in enumerate(layers)]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def map_slot(model_key: str) -> dict:
+    """Where one model's map is kept once computed (filled by ``activation_map``), with its lock."""
+    return {"lock": threading.Lock()}
+
+
+def activation_map(active: ActiveModel, dataset) -> network_map.ActivationMap:
+    slot = map_slot(active.key)
+    with slot["lock"]:
+        if "map" not in slot:
+            shipped = network_map.shipped_map_path(DEFAULT_MODEL_PATH)
+            identity = network_map.fingerprint(active.network)
+            if active.key == DEFAULT_KEY and shipped.is_file():
+                stored = network_map.ActivationMap.load(shipped)
+                slot["map"] = stored if stored.model == identity else None
+            if slot.get("map") is None:
+                bar = st.progress(0.0, text="Laying out the 10,000 test digits (once per model)…")
+                features = hidden_activations(active.network, dataset.x_test)[-1]
+                slot["map"] = network_map.build_map(features, dataset.y_test, identity,
+                                                    progress=lambda done: bar.progress(min(done, 1.0)))
+                bar.empty()
+    return slot["map"]
+
+
+def update(**changes) -> None:
+    st.session_state[STATE_KEY] = dataclasses.replace(st.session_state[STATE_KEY], **changes)
+
+
+def on_click(chart_key: str, **fixed) -> None:
+    """A click on a chart whose points carry an index: the unit (with ``layer``) or a test image."""
+    index = index_from_selection(st.session_state[chart_key].selection)
+    if index is not None:
+        update(**fixed, **({"unit": index} if "layer" in fixed else {"test": index, "drawing": False}))
+
+
+def current_selection(test_count: int, hidden_units: tuple[int, ...]) -> Selection:
+    """The Selection from the URL when it changed (a shared link, Look inside), else this session's."""
+    params = st.query_params.to_dict()
+    if STATE_KEY not in st.session_state or params != st.session_state.get(APPLIED_KEY):
+        has_drawing = DRAWN_INPUT_KEY in st.session_state
+        selection, notes = parse_selection(params, test_count, hidden_units, has_drawing)
+        for note in notes:
+            st.warning(f"{note} Showing the default instead.", icon=":material/link_off:")
+        st.session_state[STATE_KEY] = selection
+    return st.session_state[STATE_KEY]
+
+
+def render_input(selection: Selection, dataset, image: np.ndarray, explanation, evaluation) -> None:
+    controls, picture, verdict = st.columns([2, 1, 3], vertical_alignment="center")
+    with controls:
+        st.session_state[TEST_WIDGET] = selection.test
+        st.number_input("Test image # (0–9,999)", 0, len(dataset.x_test) - 1, step=1, key=TEST_WIDGET,
+                        on_change=lambda: update(test=int(st.session_state[TEST_WIDGET]), drawing=False))
+        random_column, drawing_column = st.columns(2)
+        random_column.button("Random test image", icon=":material/casino:", key="network_random",
+                             on_click=lambda: update(test=int(np.random.default_rng().integers(
+                                 len(dataset.x_test))), drawing=False))
+        drawing_column.button("My drawing", icon=":material/draw:", key="network_drawing",
+                              disabled=DRAWN_INPUT_KEY not in st.session_state,
+                              on_click=lambda: update(drawing=True),
+                              help="The digit you last drew on the Draw page.")
+    picture.image(np.kron(image, np.ones((6, 6))).clip(0, 1), width=168,
+                  caption="Your drawing (28×28)" if selection.drawing else f"Test image #{selection.test}")
+    with verdict:
+        predicted = explanation.predicted
+        truth = "" if selection.drawing else f" · true digit **{dataset.y_test[selection.test]}**"
+        sure = explanation.probabilities[predicted]
+        st.markdown(f"The network reads **{predicted}** ({sure:.1%} sure){truth}.")
+        st.caption("Each hidden unit computes a weighted sum of its inputs plus a bias, then its activation. "
+                   "Click a square in a grid to look at that unit.")
+
+
+def render_activations(explanation, selection: Selection, names: tuple[str, ...]) -> None:
+    st.subheader("Activations, one square per unit")
+    columns = st.columns(len(explanation.activations))
+    for layer, (column, values) in enumerate(zip(columns, explanation.activations, strict=True)):
+        _, words = active_rule(names[layer])
+        title = (f"Hidden layer {layer + 1} ({names[layer]}): {active_count(values, names[layer])} of "
+                 f"{values.size} units {words}")
+        key = f"network_layer_{layer}"
+        selected = selection.unit if layer == selection.layer else None
+        column.plotly_chart(activation_figure(values, selected, title),
+                            key=key, on_select=lambda key=key, layer=layer: on_click(key, layer=layer),
+                            selection_mode="points", config=CHART)
+
+
+def render_unit(active: ActiveModel, dataset, explanation, selection: Selection, statistics) -> None:
+    layer, unit = selection.layer, selection.unit
+    predicted, compare = explanation.predicted, selection.compare
+    stats = statistics[layer]
+    st.subheader(f"Unit {unit} of hidden layer {layer + 1}")
+    weights, means, tops, parts = st.columns(4)
+    if layer == 0:
+        title = "Incoming weights, one per pixel"
+    else:
+        title = f"Incoming weights from layer {layer}'s units (its grid)"
+    weights.plotly_chart(weights_figure(incoming_weights(active.network, layer, unit), title), config=CHART)
+    weights.caption("Red pixels push the unit up when inked, blue push it down." if layer == 0 else
+                    "Laid out like the grid above: red, the unit rises with that unit; blue, it falls.")
+    means.plotly_chart(class_bar_figure(stats.class_means[unit], "Mean activation per true digit (test set)",
+                                        highlight=[int(np.argmax(stats.class_means[unit]))]), config=CHART)
+    means.caption(f"Active on {stats.active_share[unit]:.0%} of the test images.")
+    key = "network_top_images"
+    tops.plotly_chart(top_images_figure(dataset.x_test[stats.top_images[unit]], stats.top_images[unit],
+                                        stats.top_values[unit]),
+                      key=key, on_select=lambda: on_click(key), selection_mode="points", config=CHART)
+    tops.caption("The 9 test images that excite it most. Click one to look inside it.")
+    contribution = explanation.unit_contributions(layer)[unit]
+    parts.plotly_chart(class_bar_figure(contribution, "Its part of each class score (logit), this input",
+                                        highlight=[predicted, compare], value_format="+.3f"), config=CHART)
+    parts.caption(f"Activation {explanation.activations[layer][unit]:.3f} × its effective weight on each "
+                  "logit (through the units that are on).")
+
+
+def render_why(explanation, selection: Selection, layer: int) -> None:
+    predicted, compare = explanation.predicted, selection.compare
+    st.subheader(f"Why a {predicted}? Each class score, pixel by pixel")
+    st.selectbox("Compare with the score of", [digit for digit in range(10) if digit != predicted],
+                 key=COMPARE_WIDGET, on_change=lambda: update(compare=st.session_state[COMPARE_WIDGET]))
+    how = ("pixel × gradient: with the units that are on held fixed, the ReLU network is linear, so the "
+           "parts add up exactly" if explanation.exact else
+           "pixel × each unit's secant slope (f(z) − f(0)) / z instead of its gradient, because "
+           f"{', '.join(sorted(set(explanation.activation_names)))} is curved: the parts add up exactly, but "
+           "they are not gradients")
+    st.caption(f"The score is the **logit**, the value before the softmax. Each pixel's part is {how}. "
+               "The biases' part is shown apart. Black line: the digit's outline.")
+    columns = st.columns(4)
+    for slot, digit in enumerate((predicted, compare)):
+        parts = explanation.pixel_contributions(digit)
+        title = f"Logit {digit} = {explanation.logits[digit]:.2f}"
+        columns[2 * slot].plotly_chart(pixel_parts_figure(parts, explanation.pixels.reshape(28, 28), title),
+                                       config=CHART, key=f"network_pixels_{slot}")
+        columns[2 * slot].caption(f"Pixels {parts.sum():+.3f} + biases {explanation.bias_total(digit):+.3f} "
+                                  f"= {parts.sum() + explanation.bias_total(digit):.3f}")
+        rows = [{"unit": unit, "activation": float(explanation.activations[layer][unit]), "part": part}
+                for unit, part in explanation.top_units(layer, digit, 8)]
+        with columns[2 * slot + 1]:
+            st.markdown(f"**Layer {layer + 1} units pushing toward {digit}**")
+            st.dataframe(pd.DataFrame(rows, columns=["unit", "activation", "part"]), hide_index=True,
+                         height=318, column_config={"part": st.column_config.NumberColumn(format="%+.3f")})
+
+
+def render_map(active: ActiveModel, dataset, evaluation, explanation, selection: Selection) -> None:
+    st.subheader("Where it sits among the 10,000 test digits")
+    st.caption("A 2-D map of the last hidden layer: digits the network sees alike sit together (t-SNE on "
+               "1,000 landmarks, the rest placed from their nearest ones). × marks a mistake; the star is "
+               "this input, placed from its nearest neighbours in activation space. Click a point to look "
+               "inside it; drag to pan.")
+    atlas = activation_map(active, dataset)
+    current = (atlas.positions[selection.test] if not selection.drawing
+               else atlas.place(explanation.activations[-1][None])[0])
+    st.plotly_chart(map_figure(atlas.positions, dataset.y_test, evaluation.predicted, current,
+                               "your drawing" if selection.drawing else f"#{selection.test}"),
+                    key="network_map", on_select=lambda: on_click("network_map"), selection_mode="points",
+                    config=CHART)
+
+
+def render_templates(active: ActiveModel) -> None:
+    st.subheader("Watch the templates form")
+    history = active.run.history if active.run is not None else _shipped_history()
+    templates = history.templates
+    if not templates.epochs:
+        st.info("This model's training did not record its first-layer weights; train a run on the Train "
+                "page to watch them form.", icon=":material/movie:")
+        return
+    st.caption(f"The incoming weights of {len(templates.units)} fixed first-layer units, from the random "
+               "start to the end of training. Press Play, or drag the epoch slider.")
+    st.plotly_chart(templates_figure(templates.frames(), templates.epochs, templates.units), config=CHART)
+
+
+def _shipped_history() -> TrainingHistory:
+    try:
+        return TrainingHistory.from_dict(load_default()[1].get("history") or {})
+    except ModelFileError:
+        return TrainingHistory()
+
+
+def main() -> None:
+    st.title("Inside the network")
+    active = active_model()
+    if active is None:
+        st.stop()
+    dataset = dataset_or_stop()
+    names = active.network.activations[:-1]
+    if not names:
+        st.info("This model has no hidden layer: its 10 class scores are weighted sums of the pixels.")
+    st.caption(f"{active.name}: {' → '.join(['784 pixels', *map(str, active.network.hidden_units), '10'])}.")
+    selection = current_selection(len(dataset.x_test), active.network.hidden_units)
+    drawn = st.session_state.get(DRAWN_INPUT_KEY)
+    image = drawn if selection.drawing and drawn is not None else dataset.x_test[selection.test] / 255.0
+    explanation = explain(active.network, image)
+    if names:
+        statistics = layer_statistics(active.key, active, dataset)
+        if selection.unit is None:
+            top = explanation.top_units(selection.layer, explanation.predicted, 1)
+            selection = dataclasses.replace(selection, unit=top[0][0] if top else 0)
+    if selection.compare is None or selection.compare == explanation.predicted:
+        runner_up = int(np.argsort(explanation.logits)[-2])
+        selection = dataclasses.replace(selection, compare=runner_up)
+    st.session_state[STATE_KEY] = selection
+    st.session_state[COMPARE_WIDGET] = selection.compare
+    evaluation = evaluation_of(active)
+    render_input(selection, dataset, image, explanation, evaluation)
+    if names:
+        render_activations(explanation, selection, names)
+        render_unit(active, dataset, explanation, selection, statistics)
+        render_why(explanation, selection, selection.layer)
+        render_map(active, dataset, evaluation, explanation, selection)
+    render_templates(active)
+    params = selection.to_params()
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    st.session_state[APPLIED_KEY] = params
+
+
+main()

@@ -1,0 +1,207 @@
+"""Plotly figures for the Inside-the-network page (plain functions, no Streamlit).
+
+Heat-maps report no click selection in Plotly, so every clickable picture here carries a
+transparent marker layer whose ``customdata`` is the unit or image index;
+``index_from_selection`` reads it back from what ``st.plotly_chart(on_select=...)`` returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.express as px
+import plotly.graph_objects as go
+
+from ..inspection import as_grid, grid_shape
+
+DIVERGING = "RdBu_r"  # blue negative, white 0, red positive
+DIGIT_COLOURS = px.colors.qualitative.T10  # ten distinguishable colours, one per digit
+SELECTED_COLOUR = "#111827"
+BLANK_AXIS = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="")
+
+
+def _square_layout(figure: go.Figure, height: int, reversed_y: bool = True) -> go.Figure:
+    figure.update_layout(height=height, margin=dict(l=4, r=4, t=24, b=4), dragmode=False,
+                         clickmode="event+select", plot_bgcolor="white")
+    figure.update_xaxes(**BLANK_AXIS, constrain="domain")
+    figure.update_yaxes(**BLANK_AXIS, scaleanchor="x", constrain="domain",
+                        autorange="reversed" if reversed_y else True)
+    return figure
+
+
+def activation_figure(values: np.ndarray, selected: int | None, title: str) -> go.Figure:
+    """A layer's activations float (units,) as a grid (``inspection.grid_shape``), clickable:
+    the marker layer's ``customdata`` is the unit index. ``selected`` is outlined."""
+    values = np.asarray(values, dtype="float32")
+    grid = as_grid(values)
+    _, columns = grid_shape(values.size)
+    rows_of, columns_of = np.divmod(np.arange(values.size), columns)
+    peak = max(float(np.nanmax(np.abs(values))), 1e-6)
+    negative = bool((values < 0).any())
+    figure = go.Figure(go.Heatmap(
+        z=grid, colorscale=DIVERGING if negative else "Blues", zmin=-peak if negative else 0, zmax=peak,
+        colorbar=dict(thickness=10, len=0.9), hoverinfo="skip",
+    ))
+    figure.add_trace(go.Scatter(
+        x=columns_of, y=rows_of, mode="markers", customdata=np.arange(values.size), name="units",
+        text=[f"{value:.3g}" for value in values],
+        marker=dict(symbol="square", size=12, color="rgba(0,0,0,0)", opacity=0.01),
+        selected=dict(marker=dict(opacity=0.01)), unselected=dict(marker=dict(opacity=0.01)),
+        hovertemplate="Unit %{customdata}: %{text}<br>Click to look at it<extra></extra>", showlegend=False,
+    ))
+    if selected is not None and 0 <= selected < values.size:
+        row, column = divmod(selected, columns)
+        figure.add_shape(type="rect", x0=column - 0.5, x1=column + 0.5, y0=row - 0.5, y1=row + 0.5,
+                         line=dict(color="#F59E0B", width=3))
+    figure.update_layout(title=dict(text=title, font=dict(size=13)))
+    return _square_layout(figure, height=int(30 + 330 * grid.shape[0] / grid.shape[1] * 2))
+
+
+def weights_figure(weights: np.ndarray, title: str) -> go.Figure:
+    """Incoming weights on a diverging scale centred on 0: float (28, 28) for a first-layer unit,
+    or (units before,) laid out like the previous layer's activation grid."""
+    weights = np.asarray(weights, dtype="float32")
+    grid = weights if weights.shape == (28, 28) else as_grid(weights)
+    peak = max(float(np.nanmax(np.abs(grid))), 1e-6)
+    hover = ("row %{y}, column %{x}: %{z:.3f}" if weights.shape == (28, 28)
+             else "from unit %{customdata}: %{z:.3f}")
+    custom = None if weights.shape == (28, 28) else as_grid(np.arange(weights.size))
+    figure = go.Figure(go.Heatmap(z=grid, colorscale=DIVERGING, zmid=0, zmin=-peak, zmax=peak,
+                                  customdata=custom, hovertemplate=hover + "<extra></extra>",
+                                  colorbar=dict(thickness=10)))
+    figure.update_layout(title=dict(text=title, font=dict(size=13)))
+    return _square_layout(figure, height=260)
+
+
+def class_bar_figure(values: Sequence[float], title: str, highlight: Sequence[int] = (),
+                     value_format: str = ".2f") -> go.Figure:
+    """One bar per digit 0-9 (float (10,)); ``highlight`` digits in the primary colour."""
+    values = np.asarray(values, dtype="float64")
+    colours = ["#4F46E5" if digit in highlight else "#94A3B8" for digit in range(10)]
+    figure = go.Figure(go.Bar(x=list(range(10)), y=values, marker_color=colours,
+                              hovertemplate=f"digit %{{x}}: %{{y:{value_format}}}<extra></extra>"))
+    figure.update_layout(title=dict(text=title, font=dict(size=13)), height=240,
+                         margin=dict(l=4, r=4, t=30, b=4), xaxis=dict(tickmode="linear", title=None),
+                         yaxis=dict(zeroline=True, zerolinecolor="#64748B"), showlegend=False)
+    return figure
+
+
+def montage(images: np.ndarray, columns: int = 3, gap: int = 2) -> np.ndarray:
+    """uint8 (K, 28, 28) images tiled row by row into one uint8 picture with ``gap``-pixel gaps."""
+    images = np.asarray(images)
+    rows = int(np.ceil(len(images) / columns))
+    size = 28 + gap
+    sheet = np.full((rows * size - gap, columns * size - gap), 255 // 4, "uint8")
+    for index, image in enumerate(images):
+        row, column = divmod(index, columns)
+        sheet[row * size : row * size + 28, column * size : column * size + 28] = image
+    return sheet
+
+
+def top_images_figure(images: np.ndarray, indices: Sequence[int], values: Sequence[float]) -> go.Figure:
+    """The images uint8 (9, 28, 28) that excite a unit most, 3 x 3, clickable (``customdata`` is the
+    test index)."""
+    figure = px.imshow(montage(images), color_continuous_scale="gray", zmin=0, zmax=255)
+    figure.update_traces(hoverinfo="skip", hovertemplate=None)
+    centres = np.arange(len(indices))
+    figure.add_trace(go.Scatter(
+        x=(centres % 3) * 30 + 13.5, y=(centres // 3) * 30 + 13.5, mode="markers",
+        customdata=list(indices), text=[f"{value:.2f}" for value in values], showlegend=False,
+        marker=dict(symbol="square", size=40, color="rgba(0,0,0,0)", opacity=0.01),
+        selected=dict(marker=dict(opacity=0.01)), unselected=dict(marker=dict(opacity=0.01)),
+        hovertemplate="Test image %{customdata}: activation %{text}<br>Click to look inside it"
+                      "<extra></extra>",
+    ))
+    figure.update_layout(coloraxis_showscale=False)
+    return _square_layout(figure, height=260)
+
+
+def pixel_parts_figure(parts: np.ndarray, pixels: np.ndarray, title: str) -> go.Figure:
+    """Each pixel's part of a logit, float (28, 28), diverging around 0, with the input float
+    (28, 28) in [0, 1] drawn over it as an outline (its 0.5 contour)."""
+    parts = np.asarray(parts, dtype="float64")
+    peak = max(float(np.abs(parts).max()), 1e-9)
+    figure = go.Figure(go.Heatmap(z=parts, colorscale=DIVERGING, zmid=0, zmin=-peak, zmax=peak,
+                                  colorbar=dict(thickness=10),
+                                  hovertemplate="row %{y}, column %{x}: %{z:+.3f}<extra></extra>"))
+    figure.add_trace(go.Contour(z=np.asarray(pixels, dtype="float64"), contours=dict(
+        start=0.5, end=0.5, size=1, coloring="none"), line=dict(color="#111827", width=1.5),
+        showscale=False, hoverinfo="skip"))
+    figure.update_layout(title=dict(text=title, font=dict(size=13)))
+    return _square_layout(figure, height=300)
+
+
+def map_figure(positions: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
+               current: np.ndarray | None, current_label: str) -> go.Figure:
+    """The map: float (N, 2) positions coloured by true label int (N,), mistakes (predicted int
+    (N,) != label) as black crosses, ``current`` float (2,) as a star. Clickable: each point's
+    ``customdata`` is its test index."""
+    labels, predicted = np.asarray(labels), np.asarray(predicted)
+    figure = go.Figure()
+    for digit in range(10):
+        members = np.flatnonzero(labels == digit)
+        figure.add_trace(go.Scattergl(
+            x=positions[members, 0], y=positions[members, 1], mode="markers", name=str(digit),
+            customdata=members, marker=dict(size=4, color=DIGIT_COLOURS[digit], opacity=0.6),
+            hovertemplate=f"Test image %{{customdata}}: a {digit}<extra></extra>"))
+    wrong = np.flatnonzero(labels != predicted)
+    figure.add_trace(go.Scattergl(
+        x=positions[wrong, 0], y=positions[wrong, 1], mode="markers", name="mistakes",
+        customdata=wrong, text=[f"a {labels[i]}, read as {predicted[i]}" for i in wrong],
+        marker=dict(size=7, symbol="x", color=SELECTED_COLOUR, line=dict(width=1)),
+        hovertemplate="Test image %{customdata}: %{text}<extra></extra>"))
+    if current is not None:
+        figure.add_trace(go.Scatter(
+            x=[current[0]], y=[current[1]], mode="markers", name=current_label,
+            marker=dict(size=20, symbol="star", color="#F59E0B", line=dict(color=SELECTED_COLOUR, width=1.5)),
+            hovertemplate=current_label + "<extra></extra>"))
+    figure.update_layout(height=520, margin=dict(l=4, r=4, t=4, b=4), dragmode="pan",
+                         clickmode="event+select", legend=dict(title="True digit", itemsizing="constant"),
+                         plot_bgcolor="white")
+    figure.update_xaxes(**BLANK_AXIS)
+    figure.update_yaxes(**BLANK_AXIS, scaleanchor="x")
+    return figure
+
+
+def templates_figure(frames: np.ndarray, epochs: Sequence[int], units: Sequence[int]) -> go.Figure:
+    """Recorded first-layer weights float (F, U, 28, 28) as U pictures with an epoch slider and
+    Play button; one diverging colour scale over all frames, so growth is visible."""
+    frames = np.asarray(frames, dtype="float32")
+    peak = max(float(np.percentile(np.abs(frames), 99.5)), 1e-6)
+    figure = px.imshow(frames, animation_frame=0, facet_col=1, facet_col_wrap=8, facet_col_spacing=0.01,
+                       facet_row_spacing=0.06, color_continuous_scale=DIVERGING, zmin=-peak, zmax=peak,
+                       binary_string=False)
+    for annotation in figure.layout.annotations:
+        position = int(annotation.text.split("=")[-1])
+        annotation.text = f"unit {units[position]}"
+    slider = figure.layout.sliders[0]
+    for step, epoch in zip(slider.steps, epochs, strict=True):
+        step.label = "start" if epoch == 0 else str(epoch)
+    slider.currentvalue = dict(prefix="Epoch ")
+    slider.active = len(epochs) - 1
+    last = figure.frames[-1].data
+    for trace, data in zip(figure.data, last, strict=True):
+        trace.z = data.z
+    figure.update_layout(height=330, margin=dict(l=4, r=4, t=24, b=4), coloraxis_colorbar=dict(thickness=10))
+    figure.update_xaxes(**BLANK_AXIS)
+    figure.update_yaxes(**BLANK_AXIS)
+    figure.update_traces(hovertemplate="%{z:.3f}<extra></extra>")
+    return figure
+
+
+def index_from_selection(selection: Mapping | None) -> int | None:
+    """The ``customdata`` index of the last clicked point in a ``st.plotly_chart`` selection
+    (a mapping with ``points``), or None."""
+    for point in reversed((selection or {}).get("points") or []):
+        custom = point.get("customdata")
+        if isinstance(custom, Mapping):
+            custom = [custom[key] for key in sorted(custom, key=int)]
+        if isinstance(custom, (list, tuple)):
+            custom = custom[0] if custom else None
+        if custom is not None:
+            try:
+                return int(custom)
+            except (TypeError, ValueError):
+                continue
+    return None

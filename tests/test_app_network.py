@@ -1,0 +1,106 @@
+"""The Inside-the-network page in AppTest: the URL state (good and bad links), the input
+choices, every section present, and no Keras in the serving process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mnist_core.inspection import DRAWN_INPUT_KEY
+from tests.apptest import APP
+
+PAGE = "app_pages/network.py"
+SECTIONS = ["Activations, one square per unit", "Where it sits among the 10,000 test digits",
+            "Watch the templates form"]
+
+
+@pytest.fixture
+def open_page(app_test):
+    """The page opened as a link with URL ``params`` (and session ``state``), checked for errors."""
+
+    def open_with(params: dict | None = None, state: dict | None = None) -> AppTest:
+        at = app_test(PAGE, query_params=params, session_state=state)
+        assert not at.error, [error.value for error in at.error]
+        return at
+
+    return open_with
+
+
+def subheaders(at: AppTest) -> list[str]:
+    return [header.value for header in at.subheader]
+
+
+def params(at: AppTest) -> dict:
+    values = {name: at.query_params[name] for name in at.query_params}
+    return {name: value[0] if isinstance(value, list) else value for name, value in values.items()}
+
+
+def test_a_shared_link_opens_the_same_digit_and_unit(open_page):
+    at = open_page({"test": "1234", "unit": "37"})
+    assert not at.warning
+    assert "Unit 37 of hidden layer 1" in subheaders(at)
+    assert all(section in subheaders(at) for section in SECTIONS)
+    assert any("true digit **8**" in block.value for block in at.markdown)  # test image 1234 is an 8
+    assert at.number_input(key="network_test_index").value == 1234
+    assert params(at) == {"test": "1234", "layer": "1", "unit": "37", "vs": params(at)["vs"]}
+    assert any(caption.value.startswith("Pixels ") and "biases" in caption.value for caption in at.caption)
+
+
+@pytest.mark.parametrize("query, words, expected", [
+    ({"test": "abc"}, "`test=abc` is not a whole number", {"test": "0"}),
+    ({"test": "10000", "unit": "5"}, "`test=10000` is out of range", {"test": "0", "unit": "5"}),
+    ({"test": "3", "unit": "99999"}, "`unit=99999` is out of range", {"test": "3"}),
+    ({"test": "3", "layer": "7"}, "`layer=7` is out of range", {"test": "3", "layer": "1"}),
+    ({"test": "3", "vs": "x"}, "`vs=x` is not a whole number", {"test": "3"}),
+    ({"input": "drawing"}, "no drawing in this session", {"test": "0"}),
+    ({"input": "webcam", "test": "12"}, "`input=webcam` is unknown", {"test": "12"}),
+], ids=["test not a number", "test out of range", "unit out of range", "layer out of range", "vs not a digit",
+        "drawing link, no drawing", "unknown input"])
+def test_bad_link_gets_a_note_and_the_default(open_page, query, words, expected):
+    at = open_page(query)
+    assert any(words in warning.value for warning in at.warning), [warning.value for warning in at.warning]
+    assert all(section in subheaders(at) for section in SECTIONS)
+    shown = params(at)
+    assert {name: shown[name] for name in expected} == expected  # the URL now says what is shown
+    assert "input" not in shown
+
+
+def test_the_drawn_digit_is_looked_inside(open_page, mnist):
+    drawn = mnist[1][0][0] / 255.0  # a 7, as the Draw page would leave it
+    at = open_page({"input": "drawing"}, {DRAWN_INPUT_KEY: drawn})
+    assert not at.warning
+    assert params(at)["input"] == "drawing" and "test" not in params(at)
+    assert any("reads **7**" in block.value for block in at.markdown)
+    assert "Why a 7? Each class score, pixel by pixel" in subheaders(at)
+
+
+def test_number_random_and_compare_widgets_update_the_url(open_page):
+    at = open_page({"test": "0"})
+    at.number_input(key="network_test_index").set_value(42).run()
+    assert params(at)["test"] == "42"
+    at.button(key="network_random").click().run()
+    assert not at.exception
+    assert 0 <= int(params(at)["test"]) < 10_000
+    options = [option for option in at.selectbox(key="network_compare").options]
+    at.selectbox(key="network_compare").set_value(int(options[0])).run()
+    assert params(at)["vs"] == options[0]
+
+
+def test_the_page_never_imports_keras():
+    """The serving process stays free of TensorFlow on this page (DenseNetwork only)."""
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(APP)!r}, default_timeout=180)\n"
+        f"at.switch_page({PAGE!r})\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "print('keras' in sys.modules, 'tensorflow' in sys.modules, 'sklearn' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=APP.parent,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().splitlines()[-1] == "False False False"

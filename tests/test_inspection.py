@@ -1,0 +1,201 @@
+"""Looking inside the network: activations, unit statistics, top images, exact decompositions, URL state."""
+
+import numpy as np
+import pytest
+
+from mnist_core import DenseNetwork, load_default_network
+from mnist_core.inspection import (
+    DRAWING,
+    Selection,
+    active_count,
+    as_grid,
+    explain,
+    grid_shape,
+    hidden_activations,
+    incoming_weights,
+    parse_selection,
+    unit_slopes,
+    unit_statistics,
+)
+
+ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "linear"]
+
+
+def random_network(activation: str, hidden=(64, 32), seed: int = 0) -> DenseNetwork:
+    rng = np.random.default_rng(seed)
+    widths = [784, *hidden, 10]
+    layers = [(rng.normal(0, 1 / np.sqrt(a), (a, b)), rng.normal(0, 0.3, b), activation)
+              for a, b in zip(widths[:-1], widths[1:], strict=True)]
+    layers[-1] = (*layers[-1][:2], "softmax")
+    return DenseNetwork.from_arrays(layers)
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    network, _ = load_default_network()
+    return network
+
+
+# ---------------------------------------------------------------- the exact decomposition
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("hidden", [(64,), (64, 32), (48, 32, 16)], ids=["1 layer", "2 layers", "3 layers"])
+def test_pixel_parts_plus_biases_sum_to_every_logit(activation, hidden, rng):
+    network = random_network(activation, hidden)
+    image = rng.random((28, 28)).astype("float32")
+    explanation = explain(network, image)
+    np.testing.assert_allclose(explanation.logits, network.logits(image)[0], atol=1e-4)
+    for digit in range(10):
+        total = explanation.pixel_contributions(digit).sum() + explanation.bias_total(digit)
+        assert total == pytest.approx(explanation.logits[digit], abs=1e-4)
+    assert explanation.exact == (activation in ("relu", "linear"))
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_unit_parts_plus_later_biases_sum_to_every_logit(activation, rng):
+    network = random_network(activation, (64, 32, 16))
+    explanation = explain(network, rng.random(784))
+    for layer in range(3):
+        total = explanation.unit_contributions(layer).sum(0) + explanation.bias_terms[layer + 1:].sum(0)
+        np.testing.assert_allclose(total, explanation.logits, atol=1e-4)
+
+
+def test_relu_pixel_parts_are_input_times_gradient(shipped, mnist):
+    """For ReLU the effective weight is the gradient of the logit: check by finite differences."""
+    image = mnist[1][0][0].astype("float64") / 255
+    explanation = explain(shipped, image)
+    digit = explanation.predicted
+    pixels = np.flatnonzero(image.ravel() > 0.3)[:5]
+    for pixel in pixels:
+        nudged = image.ravel().copy()
+        nudged[pixel] += 1e-3
+        slope = (shipped.logits(nudged)[0, digit] - shipped.logits(image)[0, digit]) / 1e-3
+        assert slope == pytest.approx(explanation.pixel_weights[pixel, digit], abs=2e-2)
+
+
+def test_shipped_model_decomposition_on_test_images(shipped, mnist):
+    _, (x_test, _) = mnist
+    for image in x_test[:20]:
+        explanation = explain(shipped, image / 255.0)
+        predicted = explanation.predicted
+        total = explanation.pixel_contributions(predicted).sum() + explanation.bias_total(predicted)
+        assert total == pytest.approx(explanation.logits[predicted], abs=1e-4)
+        assert predicted == int(np.argmax(shipped.probabilities(image / 255.0)))
+
+
+def test_top_units_are_the_largest_positive_parts(shipped, mnist):
+    explanation = explain(shipped, mnist[1][0][0] / 255.0)
+    parts = explanation.unit_contributions(1)[:, 7]
+    top = explanation.top_units(1, 7, 5)
+    assert [unit for unit, _ in top] == list(np.argsort(-parts)[:5])
+    assert all(part > 0 for _, part in top)
+
+
+def test_slopes_of_each_activation():
+    z = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+    np.testing.assert_array_equal(unit_slopes(z, "relu"), [0, 0, 0, 1, 1])
+    np.testing.assert_allclose(unit_slopes(z, "tanh")[[0, 4]], np.tanh(2) / 2)
+    assert unit_slopes(z, "sigmoid")[2] == 0.25 and unit_slopes(z, "linear").tolist() == [1] * 5
+
+
+def test_explain_refuses_a_batch_and_bad_digits(shipped):
+    with pytest.raises(ValueError, match="one image"):
+        explain(shipped, np.zeros((2, 784)))
+    with pytest.raises(ValueError, match="0-9"):
+        explain(shipped, np.zeros(784)).pixel_contributions(10)
+
+
+# ---------------------------------------------------------------- activations and units
+
+
+@pytest.mark.parametrize("units, shape", [(512, (16, 32)), (128, (8, 16)), (256, (12, 23)), (10, (2, 5)),
+                                          (1, (1, 2))])
+def test_grid_shape_holds_every_unit(units, shape):
+    assert grid_shape(units) == shape
+    grid = as_grid(np.arange(units))
+    assert grid.shape == shape and grid.dtype == np.float32
+    assert np.nansum(grid) == sum(range(units)) and np.isnan(grid).sum() == shape[0] * shape[1] - units
+    row, column = divmod(units - 1, shape[1])  # the last unit sits where the page's click layer puts it
+    assert grid[row, column] == units - 1
+
+
+def test_active_count_follows_the_activation():
+    values = np.array([0.0, 0.2, 0.7, -0.1])
+    assert active_count(values, "relu") == 2 and active_count(values, "sigmoid") == 1
+
+
+def test_hidden_activations_match_layer_outputs(shipped, mnist):
+    images = mnist[1][0][:50]
+    layers = hidden_activations(shipped, images, chunk=16)
+    expected = shipped.layer_outputs(images / 255.0)[:-1]
+    assert [layer.shape for layer in layers] == [(50, 512), (50, 512)]
+    for got, want in zip(layers, expected, strict=True):
+        assert got.dtype == np.float32
+        np.testing.assert_allclose(got, want, atol=1e-5)
+
+
+def test_incoming_weights_shapes(shipped):
+    first = incoming_weights(shipped, 0, 37)
+    assert first.shape == (28, 28) and first.dtype == np.float32
+    np.testing.assert_array_equal(first.ravel(), shipped.kernels[0][:, 37])
+    assert incoming_weights(shipped, 1, 5).shape == (512,)
+    with pytest.raises(ValueError, match="512 units"):
+        incoming_weights(shipped, 0, 512)
+
+
+def test_unit_statistics_class_means_and_top_images(rng):
+    activations = rng.random((300, 6)).astype("float32")
+    labels = rng.integers(0, 10, 300)
+    activations[17, 2] = 5.0  # the image that excites unit 2 most
+    stats = unit_statistics(activations, labels, "relu")
+    assert stats.class_means.shape == (6, 10) and stats.top_images.shape == (6, 9)
+    for digit in range(10):
+        expected = activations[labels == digit].mean(0)
+        np.testing.assert_allclose(stats.class_means[:, digit], expected, rtol=1e-5)
+    assert stats.top_images[2, 0] == 17 and stats.top_values[2, 0] == 5.0
+    for unit in range(6):
+        np.testing.assert_array_equal(stats.top_images[unit], np.argsort(-activations[:, unit])[:9])
+        assert (np.diff(stats.top_values[unit]) <= 0).all()
+    np.testing.assert_allclose(stats.active_share, (activations > 0).mean(0))
+
+
+def test_shipped_units_mean_activation_peaks_on_digits_they_push(shipped, mnist):
+    """Sanity of the real statistics: a last-layer unit whose top output weight is digit d is, on
+    average, most active for some digit whose logit it raises."""
+    _, (x_test, y_test) = mnist
+    stats = unit_statistics(hidden_activations(shipped, x_test[:2000])[-1], y_test[:2000], "relu")
+    top_unit = int(np.argmax(shipped.kernels[-1][:, 3]))
+    assert shipped.kernels[-1][top_unit, int(np.argmax(stats.class_means[top_unit]))] > 0
+
+
+# ---------------------------------------------------------------- the URL
+
+
+@pytest.mark.parametrize("params, expected, notes", [
+    ({}, Selection(), 0),
+    ({"test": "1234", "unit": "37"}, Selection(test=1234, unit=37), 0),
+    ({"test": "9999", "layer": "2", "unit": "511", "vs": "3"}, Selection(9999, False, 1, 511, 3), 0),
+    ({"test": "10000"}, Selection(), 1),
+    ({"test": "-1"}, Selection(), 1),
+    ({"test": "abc", "unit": "12"}, Selection(unit=12), 1),
+    ({"test": "1.5"}, Selection(), 1),
+    ({"layer": "3", "unit": "5"}, Selection(unit=5), 1),
+    ({"unit": "512"}, Selection(), 1),
+    ({"vs": "12", "test": "7"}, Selection(test=7), 1),
+    ({"input": DRAWING}, Selection(drawing=True), 0),
+    ({"input": "camera"}, Selection(), 1),
+], ids=["empty", "test+unit", "all", "test too big", "negative", "not a number", "float", "no layer 3",
+        "unit too big", "vs not a digit", "drawing", "unknown input"])
+def test_parse_selection(params, expected, notes):
+    selection, messages = parse_selection(params, 10_000, (512, 512), has_drawing=True)
+    assert selection == expected and len(messages) == notes
+    if notes:
+        assert all(isinstance(message, str) and "`" in message for message in messages)
+    if not notes:
+        assert parse_selection(selection.to_params(), 10_000, (512, 512), True) == (selection, [])
+
+
+def test_a_drawing_link_without_a_drawing_falls_back_with_a_note():
+    selection, notes = parse_selection({"input": DRAWING}, 10_000, (512,), has_drawing=False)
+    assert selection == Selection() and "no drawing" in notes[0]

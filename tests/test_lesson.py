@@ -1,0 +1,89 @@
+"""mnist_core.lesson: the Home lesson's source tabs and network facts, without Keras."""
+
+import inspect
+import subprocess
+import sys
+
+import pytest
+
+from mnist_core import PRESETS, ModelConfig
+from mnist_core.lesson import lesson_model_facts, source_excerpt, source_of
+
+CONFIGS = {
+    "seed": PRESETS["seed"],
+    "best": PRESETS["best"],
+    "three layers, dropout, tanh": ModelConfig(hidden_units=(64, 32, 16), dropout=0.3, activation="tanh",
+                                               optimizer="sgd", learning_rate=0.05),
+    "no hidden layer": ModelConfig(hidden_units=()),
+}
+
+
+@pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
+def test_facts_equal_what_keras_builds(config):
+    from mnist_core import build_model
+
+    model = build_model(config)
+    facts = lesson_model_facts(config)
+    assert facts["layers"] == [
+        {
+            "layer": layer.name,
+            "type": type(layer).__name__,
+            "output shape": str(tuple(layer.output.shape)),
+            "activation": getattr(getattr(layer, "activation", None), "__name__", "—"),
+            "parameters": int(layer.count_params()),
+        }
+        for layer in model.layers
+    ]
+    assert facts["total"] == model.count_params()
+    compiled = model.get_compile_config()
+    assert facts["optimizer"] == compiled["optimizer"]["class_name"]
+    assert facts["loss"] == compiled["loss"]
+    assert facts["metrics"] == list(compiled["metrics"])
+    if config.schedule == "constant":
+        assert facts["learning_rate"] == pytest.approx(compiled["optimizer"]["config"]["learning_rate"])
+
+
+@pytest.mark.parametrize("module, qualname", [
+    ("mnist_core.model", "build_model"),
+    ("mnist_core.model", "make_optimizer"),
+    ("mnist_core.training", "train"),
+    ("mnist_core.data", "load_mnist"),
+    ("mnist_core.inference", "DenseNetwork.probabilities"),
+])
+def test_source_equals_inspect(module, qualname):
+    import importlib
+
+    target = importlib.import_module(module)
+    for name in qualname.split("."):
+        target = getattr(target, name)
+    text = source_of(module, qualname)
+    header, body = text.split("\n", 1)
+    assert header == f"# {module.replace('.', '/')}.py"
+    assert body == _dedent(target)
+
+
+def _dedent(target) -> str:
+    lines = inspect.getsource(target).splitlines()
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    return "\n".join(line[indent:] for line in lines) + "\n"
+
+
+def test_excerpt_and_missing_names():
+    excerpt = source_excerpt("mnist_core.model", "build_model", "model.compile(", "    )")
+    assert excerpt.startswith("model.compile(") and excerpt.endswith(")")
+    assert "loss=\"sparse_categorical_crossentropy\"" in excerpt
+    with pytest.raises(LookupError):
+        source_of("mnist_core.model", "no_such_function")
+    with pytest.raises(LookupError):
+        source_excerpt("mnist_core.model", "build_model", "no such line", ")")
+
+
+def test_reading_sources_and_facts_imports_no_keras():
+    code = (
+        "import sys; from mnist_core import PRESETS; from mnist_core.lesson import lesson_model_facts, "
+        "source_of; source_of('mnist_core.model', 'build_model'); source_of('mnist_core.training', 'train'); "
+        "lesson_model_facts(PRESETS['best']); "
+        "print(sorted(name for name in ('keras', 'tensorflow') if name in sys.modules))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
