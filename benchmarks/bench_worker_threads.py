@@ -17,15 +17,27 @@ the worker's RSS idle (TensorFlow and MNIST loaded) and while training one job v
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
-from mnist_core import canvas_to_mnist, flatten_and_scale, load_default_network, load_mnist, preset
-from mnist_core.jobs import JobQueue
-from mnist_core.synthetic import drawn_canvas
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.report import figure_table, write_section  # noqa: E402
+from mnist_core import (  # noqa: E402
+    canvas_to_mnist,
+    flatten_and_scale,
+    load_default_network,
+    load_mnist,
+    preset,
+)
+from mnist_core.jobs import JobQueue  # noqa: E402
+from mnist_core.synthetic import drawn_canvas  # noqa: E402
 
 PAGE_SIZE = 4096
 
@@ -83,10 +95,11 @@ def train_while_drawing(queue: JobQueue, config, network, canvases, jobs: int = 
     return {"latencies": result["lat"], "throughput": images / seconds, "peak_worker": peak}
 
 
-def row(label: str, latencies, idle, throughput: str) -> str:
+def row(label: str, latencies, idle, throughput: str) -> tuple[str, str, str]:
     p50, p95 = percentile(latencies, .5) * 1000, percentile(latencies, .95) * 1000
     ratio = percentile(latencies, .95) / percentile(idle, .95)
-    return f"{label:<20} {p50:7.1f}ms {p95:7.1f}ms {ratio:9.2f} {throughput:>9}"
+    return (f"{label}: drawing p50 / p95 (ms), p95 / idle p95, training images/s",
+            f"{p50:.1f} / {p95:.1f}, {ratio:.2f}, {throughput}", "")
 
 
 def main() -> None:
@@ -96,6 +109,7 @@ def main() -> None:
     parser.add_argument("--train-size", type=int, default=30_000)
     parser.add_argument("--settings", nargs="+", default=["1,1", "2,1", "0,0"],
                         help="intra,inter thread counts; 0 = TensorFlow's default")
+    parser.add_argument("--no-readme", action="store_true", help="print only")
     arguments = parser.parse_args()
     (_, _), (x_test, _) = load_mnist()
     network, _ = load_default_network()
@@ -104,9 +118,8 @@ def main() -> None:
     config = preset("seed").replace(train_size=arguments.train_size, epochs=1)
     idle = drawing_latencies(network, canvases, threading.Event(), seconds=10)
     load = open("/proc/loadavg").read().split()[0]
-    print(f"seed preset on {arguments.train_size:,} images x 1 epoch; load average {load}")
-    print(f"{'setting':<20} {'draw p50':>9} {'draw p95':>9} {'p95/idle':>9} {'images/s':>9}")
-    print(row("idle (no training)", idle, idle, "-"), flush=True)
+    print(f"seed preset on {arguments.train_size:,} images x 1 epoch; load average {load}", flush=True)
+    rows = [row("no training", idle, idle, "-")]
     for setting in arguments.settings:
         threads = tuple(int(part) for part in setting.split(","))
         queue = warm_queue(threads)
@@ -118,11 +131,30 @@ def main() -> None:
                 first = figures
         finally:
             queue.close()
-        label = f"intra {threads[0] or 'default'}, inter {threads[1] or 'default'}"
-        print(row(label, figures["latencies"], idle, f"{figures['throughput']:.0f}"), flush=True)
-    print(row("2 jobs as threads", two["latencies"], idle, f"{two['throughput']:.0f}") + "  (first setting)")
-    print(f"worker RSS ({arguments.settings[0]}): idle {idle_worker:.0f} MB; one job peak "
-          f"{first['peak_worker']:.0f} MB; two jobs as threads peak {two['peak_worker']:.0f} MB")
+        label = f"1 job, intra-op {threads[0] or 'default'}, inter-op {threads[1] or 'default'}"
+        rows.append(row(label, figures["latencies"], idle, f"{figures['throughput']:.0f}"))
+        print(rows[-1], flush=True)
+    rows.append(row(f"2 jobs as threads of one worker ({arguments.settings[0]})", two["latencies"], idle,
+                    f"{two['throughput']:.0f} together"))
+    rows.append((f"worker RSS ({arguments.settings[0]}): idle / peak with 1 job / peak with 2 jobs (MB)",
+                 f"{idle_worker:.0f} / {first['peak_worker']:.0f} / {two['peak_worker']:.0f}", ""))
+    table = figure_table(rows)
+    print(table)
+    if arguments.no_readme:
+        return
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    write_section("worker_threads", f"""## Training worker: TensorFlow threads, threads or processes
+
+Command: `python benchmarks/bench_worker_threads.py --train-size {arguments.train_size} --settings
+{' '.join(arguments.settings)}`. Measured {stamp}, {os.cpu_count()} CPUs, load average {load} at
+the start (teammates' tests and trainings ran too). One seed-preset job trains in the worker while
+this process classifies a drawn digit five times a second the way the Draw page does
+(`canvas_to_mnist` + `DenseNetwork.probabilities`); the baseline is the same loop with no training,
+in the same run.
+
+{table}
+""")
+    print("wrote the 'worker_threads' section of benchmarks/README.md")
 
 
 if __name__ == "__main__":
