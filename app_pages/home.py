@@ -12,7 +12,6 @@ import time
 
 import streamlit as st
 
-import mnist_core
 from app_pages.common import (
     ACTIVE_KEY,
     ActiveModel,
@@ -56,24 +55,25 @@ STEPS = {step.number: step for step in lesson_text.steps()}
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def source_of(target) -> str:
-    """The source of a function, or of "module:qualname", headed by its file; read from the
-    file (mnist_core.lesson), so showing Keras code never imports Keras."""
-    if callable(target):
-        target = f"{target.__module__}:{target.__qualname__}"
-    module, qualname = target.split(":")
-    return read_source(module, qualname)
+def source_text(source: lesson_text.Source) -> str:
+    """MNIST Lab's own code for ``source``, read from its file (never imported: no Keras)."""
+    module, qualname = source.target.split(":")
+    if source.from_line is None:
+        return read_source(module, qualname)
+    excerpt = source_excerpt(module, qualname, source.from_line, source.to_line)
+    return f"# part of {qualname} ({read_source(module, qualname).splitlines()[0][2:]})\n{excerpt}"
 
 
-def show_code(lesson_code: str, real: list[str], note: str) -> None:
-    """Two tabs: the lesson's snippet, and the mnist_core source the app runs for this step."""
+def show_code(key: str) -> None:
+    """Two tabs: the lesson's snippet for step ``key``, and the mnist_core source the app runs."""
     lesson_tab, real_tab = st.tabs(["The lesson's code", "What MNIST Lab runs"])
     with lesson_tab:
-        code_block(lesson_code)
+        code_block(lesson_text.CODE[key])
+    sources, note = lesson_text.SOURCES[key]
     with real_tab:
         st.caption(note)
-        for text in real:
-            code_block(text)
+        for source in sources:
+            code_block(source_text(source))
 
 
 def lesson_run() -> Run | None:
@@ -129,12 +129,7 @@ def header(number: int) -> tuple:
 def step_load(dataset: Dataset) -> None:
     code, result = header(1)
     with code:
-        show_code(
-            lesson_text.CODE["load"],
-            [source_of(mnist_core.load_mnist)],
-            "MNIST Lab reads a local copy when `MNIST_PATH` is set, else Keras' download, and "
-            "checks what it read. The page caches the arrays once per server, read-only.",
-        )
+        show_code("load")
     with result:
         first, second = st.columns(2)
         first.metric("Images loaded", f"{len(dataset.x_train) + len(dataset.x_test):,}", border=True)
@@ -152,11 +147,7 @@ def step_shapes(dataset: Dataset) -> None:
     code, result = header(2)
     arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
     with code:
-        show_code(
-            lesson_text.CODE["shapes"],
-            [source_of(mnist_core.validate_mnist)],
-            "MNIST Lab refuses data that does not have these shapes, this dtype and labels 0–9:",
-        )
+        show_code("shapes")
         printout(lesson_text.shapes_printout(*arrays, every_array=False))
     with result:
         named = dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True))
@@ -178,13 +169,7 @@ def step_build() -> None:
     code, result = header(3)
     facts = lesson_model_facts()
     with code:
-        show_code(
-            lesson_text.CODE["build"],
-            [source_of("mnist_core.model:build_model")],
-            "The same network with Keras' Functional API. The lesson's preset has one hidden "
-            "layer of 512, no dropout and no augmentation, so only the Input, `hidden_1` and "
-            "`digit` layers are built:",
-        )
+        show_code("build")
     with result:
         st.graphviz_chart(
             lesson_text.network_diagram(facts["layers"]),
@@ -209,15 +194,7 @@ def step_compile() -> None:
     code, result = header(4)
     facts = lesson_model_facts()
     with code:
-        show_code(
-            lesson_text.CODE["compile"],
-            [
-                "# the end of build_model (mnist_core/model.py)\n"
-                + source_excerpt("mnist_core.model", "build_model", "model.compile(", "    )"),
-                source_of("mnist_core.model:make_optimizer"),
-            ],
-            "`build_model` compiles the network it builds; the optimizer comes from the config:",
-        )
+        show_code("compile")
     with result:
         settings = (facts["optimizer"], facts["learning_rate"], facts["loss"], facts["metrics"])
         st.dataframe(lesson_text.compile_table(*settings), hide_index=True, width="stretch")
@@ -253,11 +230,7 @@ def step_prepare(dataset: Dataset) -> None:
     code, result = header(5)
     prepared = prepared_test_facts()
     with code:
-        show_code(
-            lesson_text.CODE["prepare"],
-            [source_of(flatten_and_scale)],
-            "One function, used for training, evaluation and prediction alike:",
-        )
+        show_code("prepare")
     with result:
         st.dataframe(lesson_text.prepare_table(dataset.x_test, prepared), hide_index=True, width="stretch")
         st.caption(f"Test image 0 (a {dataset.y_test[0]}) as the network receives it:")
@@ -270,12 +243,7 @@ def step_fit(dataset: Dataset) -> None:
     config = preset("seed")
     code, result = header(6)
     with code:
-        show_code(
-            lesson_text.CODE["fit"],
-            [source_of("mnist_core.training:train")],
-            "`train` builds the network, calls Keras' `fit` and reports progress through "
-            "callbacks (the progress bar here, the live charts on the Train page):",
-        )
+        show_code("fit")
     with result:
         run = lesson_run()
         label = "Train the lesson's network" if run is None else "Train it again"
@@ -406,11 +374,7 @@ def show_lesson_run(run: Run) -> None:
 def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
     code, result = header(7)
     with code:
-        show_code(
-            lesson_text.CODE["predict"],
-            [source_of(DenseNetwork.probabilities)],
-            "MNIST Lab calls `predict_on_batch`, which is much faster than `predict` for a few images:",
-        )
+        show_code("predict")
     if model is None:
         result.info("No model to predict with: train one in step 6.", icon=":material/info:")
         return
@@ -437,12 +401,7 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
 def step_evaluate(model: ActiveModel | None) -> None:
     code, result = header(8)
     with code:
-        show_code(
-            lesson_text.CODE["evaluate"],
-            [source_of(mnist_core.evaluate), source_of(mnist_core.evaluate_probabilities)],
-            "One prediction pass gives loss, accuracy and the confusion matrix; it runs once "
-            "per model and is reused by every page:",
-        )
+        show_code("evaluate")
     if model is None:
         result.info("No model to evaluate: train one in step 6.", icon=":material/info:")
         return
