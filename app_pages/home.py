@@ -37,15 +37,13 @@ from mnist_core import (
     ModelConfig,
     TrainingHistory,
     flatten_and_scale,
+    lesson,
     lesson_text,
     preset,
 )
 from mnist_core.charts.dataset import tile_strip, vector_strip_figure
 from mnist_core.dataset_stats import array_summary
 from mnist_core.gallery import compose_grid
-from mnist_core.lesson import lesson_model_facts as facts_of_config
-from mnist_core.lesson import source_excerpt
-from mnist_core.lesson import source_of as read_source
 
 HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
 FIRST = lesson_text.FIRST
@@ -55,25 +53,16 @@ STEPS = {step.number: step for step in lesson_text.steps()}
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def source_text(source: lesson_text.Source) -> str:
-    """MNIST Lab's own code for ``source``, read from its file (never imported: no Keras)."""
-    module, qualname = source.target.split(":")
-    if source.from_line is None:
-        return read_source(module, qualname)
-    excerpt = source_excerpt(module, qualname, source.from_line, source.to_line)
-    return f"# part of {qualname} ({read_source(module, qualname).splitlines()[0][2:]})\n{excerpt}"
-
-
 def show_code(key: str) -> None:
     """Two tabs: the lesson's snippet for step ``key``, and the mnist_core source the app runs."""
     lesson_tab, real_tab = st.tabs(["The lesson's code", "What MNIST Lab runs"])
     with lesson_tab:
         code_block(lesson_text.CODE[key])
-    sources, note = lesson_text.SOURCES[key]
+    sources, note = lesson.SOURCES[key]
     with real_tab:
         st.caption(note)
         for source in sources:
-            code_block(source_text(source))
+            code_block(lesson.source_text(source))
 
 
 def lesson_run() -> Run | None:
@@ -114,7 +103,7 @@ def show_epoch_table(history: TrainingHistory, target=None) -> None:
 
 def lesson_model_facts() -> dict:
     """Layers and compile settings of the lesson's network, derived from its config."""
-    return facts_of_config(preset("seed"))
+    return lesson.lesson_model_facts(preset("seed"))
 
 
 # --- the steps ------------------------------------------------------------------------------

@@ -81,44 +81,6 @@ print(f"test_acc: {test_acc}")""",
 
 
 @dataclass(frozen=True)
-class Source:
-    """A definition of MNIST Lab's own code shown beside a step ("module:qualname"), or the
-    excerpt of it from the line containing ``from_line`` to the next line equal to ``to_line``."""
-
-    target: str
-    from_line: str | None = None
-    to_line: str | None = None
-
-
-SOURCES = {  # per step: what MNIST Lab runs for it, and a note above the code
-    "load": ((Source("mnist_core.data:load_mnist"),),
-             "MNIST Lab reads a local copy when `MNIST_PATH` is set, else Keras' download, and "
-             "checks what it read. The page caches the arrays once per server, read-only."),
-    "shapes": ((Source("mnist_core.data:validate_mnist"),),
-               "MNIST Lab refuses data that does not have these shapes, this dtype and labels 0–9:"),
-    "build": ((Source("mnist_core.model:build_model"),),
-              "The same network with Keras' Functional API. The lesson's preset has one hidden "
-              "layer of 512, no dropout and no augmentation, so only the Input, `hidden_1` and "
-              "`digit` layers are built:"),
-    "compile": ((Source("mnist_core.model:build_model", "model.compile(", "    )"),
-                 Source("mnist_core.model:make_optimizer")),
-                "`build_model` compiles the network it builds; the optimizer comes from the config:"),
-    "prepare": ((Source("mnist_core.preprocess:flatten_and_scale"),),
-                "One function, used for training, evaluation and prediction alike:"),
-    "fit": ((Source("mnist_core.training:train"),),
-            "`train` builds the network, calls Keras' `fit` and reports progress through "
-            "callbacks (the progress bar here, the live charts on the Train page):"),
-    "predict": ((Source("mnist_core.inference:DenseNetwork.probabilities"),),
-                "MNIST Lab predicts with the trained weights in NumPy, without Keras: the same "
-                "arithmetic as the Dense layers, for one image or ten thousand:"),
-    "evaluate": ((Source("mnist_core.evaluation:evaluate"),
-                  Source("mnist_core.evaluation:evaluate_probabilities")),
-                 "One prediction pass gives loss, accuracy and the confusion matrix; it runs once "
-                 "per model and is reused by every page:"),
-}  # fmt: skip
-
-
-@dataclass(frozen=True)
 class Step:
     """One step of the lesson: its number, its short name (for the contents line), its title
     and what it does in plain words (markdown)."""

@@ -137,21 +137,5 @@ def test_model_note_says_which_model_answered(source, words):
     assert words in lesson_text.model_note("Run 1", source)
 
 
-def test_every_step_shows_the_lessons_code_and_existing_sources_of_mnist_core():
-    from mnist_core.lesson import source_excerpt, source_of
-
-    assert set(lesson_text.CODE) == set(lesson_text.SOURCES)
-    for sources, note in lesson_text.SOURCES.values():
-        assert note and sources
-        for source in sources:
-            module, qualname = source.target.split(":")
-            text = source_of(module, qualname)
-            assert text.startswith(f"# {module.replace('.', '/')}.py\n")
-            if source.from_line:
-                assert source_excerpt(module, qualname, source.from_line, source.to_line).startswith(
-                    source.from_line
-                )
-
-
 def test_the_lessons_code_fits_its_column():
     assert max(len(line) for code in lesson_text.CODE.values() for line in code.splitlines()) <= 54
