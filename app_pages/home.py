@@ -49,13 +49,30 @@ HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit ste
 FIRST = lesson_text.FIRST
 RESULT_SLOT_SIZE = 6  # at most this many elements in the Fit step's result slot
 STEPS = {step.number: step for step in lesson_text.steps()}
+LINKS = {  # step number -> the pages that go deeper: (page, label, icon)
+    1: [("app_pages/dataset.py", "Explore the dataset", ":material/grid_view:")],
+    2: [("app_pages/dataset.py", "Class counts, the average digit, pixel values", ":material/grid_view:")],
+    3: [("app_pages/train.py", "Try more layers, more units or dropout", ":material/model_training:"),
+        ("app_pages/network.py", "See what the 512 units become after training", ":material/hub:")],
+    4: [("app_pages/train.py", "Try Adam or SGD and other learning rates", ":material/model_training:")],
+    5: [("app_pages/dataset.py", "See any image reshaped, pixel by pixel", ":material/grid_view:"),
+        ("app_pages/draw.py", "How your own drawing is brought to MNIST's format", ":material/draw:")],
+    6: [("app_pages/train.py", "Other networks, compared on live charts", ":material/model_training:")],
+    7: [("app_pages/predictions.py", "All 10,000 test predictions", ":material/fact_check:")],
+    8: [("app_pages/predictions.py", "Confusion matrix and mistakes", ":material/fact_check:"),
+        ("app_pages/draw.py", "Draw a digit and test it yourself", ":material/draw:")],
+}  # fmt: skip
 
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def show_code(key: str) -> None:
-    """Two tabs: the lesson's snippet for step ``key``, and the mnist_core source the app runs."""
-    lesson_tab, real_tab = st.tabs(["The lesson's code", "What MNIST Lab runs"])
+def open_step(number: int) -> tuple:
+    """Step ``number``: its title and words, the lesson's code beside what MNIST Lab runs, and
+    links to the pages that go deeper. Returns (code column, result area above the links)."""
+    step = STEPS[number]
+    code, result = step_header(step.number, step.title, step.explanation)
+    key = step.name.lower()
+    lesson_tab, real_tab = code.tabs(["The lesson's code", "What MNIST Lab runs"])
     with lesson_tab:
         code_block(lesson_text.CODE[key])
     sources, note = lesson.SOURCES[key]
@@ -63,6 +80,11 @@ def show_code(key: str) -> None:
         st.caption(note)
         for source in sources:
             code_block(lesson.source_text(source))
+    body = result.container()
+    with result:
+        for page, label, icon in LINKS[number]:
+            page_link(page, label, icon)
+    return code, body
 
 
 def lesson_run() -> Run | None:
@@ -79,160 +101,94 @@ def model_for_results() -> ActiveModel | None:
 
 
 def which_model_note(model: ActiveModel) -> None:
-    if model.run is None:
-        source = "default"
-    else:
-        source = "lesson" if model.run.id == st.session_state.get(HOME_RUN_KEY) else "active"
+    lesson_run_id = st.session_state.get(HOME_RUN_KEY)
+    source = "default" if model.run is None else "lesson" if model.run.id == lesson_run_id else "active"
     st.caption(lesson_text.model_note(model.name, source))
 
 
 def show_epoch_table(history: TrainingHistory, target=None) -> None:
     """The epoch table, with accuracies as percentages, in ``target`` (a placeholder) or here."""
-    (target or st).dataframe(
-        lesson_text.epoch_table(history),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            "loss": st.column_config.NumberColumn(format="%.4f", help="training loss"),
-            "accuracy": st.column_config.NumberColumn(format="%.4f", help="training accuracy"),
-            "val_loss": st.column_config.NumberColumn(format="%.4f", help="validation loss"),
-            "val_accuracy": st.column_config.NumberColumn(format="%.4f", help="validation accuracy"),
-        },
-    )
+    columns = {name: st.column_config.NumberColumn(format="%.4f", help=text)
+               for name, text in lesson_text.EPOCH_COLUMNS.items()}  # fmt: skip
+    table = lesson_text.epoch_table(history)
+    (target or st).dataframe(table, hide_index=True, width="stretch", column_config=columns)
 
 
-def lesson_model_facts() -> dict:
-    """Layers and compile settings of the lesson's network, derived from its config."""
-    return lesson.lesson_model_facts(preset("seed"))
+@st.cache_resource(show_spinner=False)
+def prepared_test_facts() -> dict:
+    """lesson_text.prepared_facts of the test images, once per process (a 31 MB float copy)."""
+    return lesson_text.prepared_facts(load_dataset().x_test)
 
 
 # --- the steps ------------------------------------------------------------------------------
 
 
-def header(number: int) -> tuple:
-    """Step ``number``'s title and explanation (mnist_core.lesson_text); returns (code, result) columns."""
-    step = STEPS[number]
-    return step_header(step.number, step.title, step.explanation)
-
-
 def step_load(dataset: Dataset) -> None:
-    code, result = header(1)
-    with code:
-        show_code("load")
-    with result:
-        first, second = st.columns(2)
-        first.metric("Images loaded", f"{len(dataset.x_train) + len(dataset.x_test):,}", border=True)
-        second.metric("Labels", "digits 0–9", border=True)
-        labels = " ".join(f"**{label}**" for label in dataset.y_train[:FIRST])
-        st.caption("The first ten training images:")
-        strip = tile_strip(dataset.x_train[:FIRST], columns=5, scale=2)
-        alt = f"The first ten training images, digits {labels.replace('*', '')}"
-        st.image(strip, width="stretch", alt=alt)
-        st.markdown(f"Their labels, `train_labels[:10]`: {labels}")
-        page_link("app_pages/dataset.py", "Explore the dataset", ":material/grid_view:")
+    _, result = open_step(1)
+    first, second = result.columns(2)
+    first.metric("Images loaded", f"{len(dataset.x_train) + len(dataset.x_test):,}", border=True)
+    second.metric("Labels", "digits 0–9", border=True)
+    labels = " ".join(str(label) for label in dataset.y_train[:FIRST])
+    result.caption("The first ten training images:")
+    strip = tile_strip(dataset.x_train[:FIRST], columns=5, scale=2)
+    result.image(strip, width="stretch", alt=f"The first ten training images, digits {labels}")
+    result.markdown(f"Their labels, `train_labels[:10]`: **{labels.replace(' ', '** **')}**")
 
 
 def step_shapes(dataset: Dataset) -> None:
-    code, result = header(2)
+    code, result = open_step(2)
     arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
     with code:
-        show_code("shapes")
         printout(lesson_text.shapes_printout(*arrays, every_array=False))
-    with result:
-        named = dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True))
-        st.dataframe(array_summary(named), hide_index=True, width="stretch")
-        first, second = st.columns(2)
-        first.metric("Training images", f"{len(dataset.x_train):,}", border=True)
-        second.metric("Test images", f"{len(dataset.x_test):,}", border=True)
-        first.metric("Pixels per image", f"{dataset.x_train[0].size}", border=True)
-        st.caption(
-            "`uint8` means whole numbers from 0 to 255: one byte per pixel, 0 for background, "
-            "255 for full ink. Labels are the digits 0 to 9."
-        )
-        page_link(
-            "app_pages/dataset.py", "Class counts, the average digit, pixel values", ":material/grid_view:"
-        )
+    named = dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True))
+    result.dataframe(array_summary(named), hide_index=True, width="stretch")
+    first, second = result.columns(2)
+    first.metric("Training images", f"{len(dataset.x_train):,}", border=True)
+    second.metric("Test images", f"{len(dataset.x_test):,}", border=True)
+    first.metric("Pixels per image", f"{dataset.x_train[0].size}", border=True)
+    result.caption(lesson_text.UINT8_NOTE)
 
 
 def step_build() -> None:
-    code, result = header(3)
-    facts = lesson_model_facts()
-    with code:
-        show_code("build")
-    with result:
-        st.graphviz_chart(
-            lesson_text.network_diagram(facts["layers"]),
-            width="content",
-            alt="The lesson's network: 784 pixels, a dense layer of 512 units, a dense layer of 10.",
-        )
-        st.dataframe(
-            facts["layers"],
-            hide_index=True,
-            width="stretch",
-            column_order=("layer", "output shape", "activation", "parameters"),  # the type is in the diagram
-            column_config={"parameters": st.column_config.NumberColumn(format="localized")},
-        )
-        hidden = next(layer for layer in facts["layers"] if layer["type"] == "Dense")
-        st.metric("Weights to learn", f"{facts['total']:,}", border=True)
-        st.caption(lesson_text.hidden_layer_note(hidden))
-        page_link("app_pages/train.py", "Try more layers, more units or dropout", ":material/model_training:")
-        page_link("app_pages/network.py", "See what the 512 units become after training", ":material/hub:")
+    _, result = open_step(3)
+    facts = lesson.lesson_model_facts(preset("seed"))
+    result.graphviz_chart(
+        lesson_text.network_diagram(facts["layers"]),
+        width="content",
+        alt="The lesson's network: 784 pixels, a dense layer of 512 units, a dense layer of 10.",
+    )
+    result.dataframe(
+        facts["layers"],
+        hide_index=True,
+        width="stretch",
+        column_order=("layer", "output shape", "activation", "parameters"),  # the type is in the diagram
+        column_config={"parameters": st.column_config.NumberColumn(format="localized")},
+    )
+    result.metric("Weights to learn", f"{facts['total']:,}", border=True)
+    hidden = next(row for row in facts["layers"] if row["type"] == "Dense")
+    result.caption(lesson_text.hidden_layer_note(hidden))
 
 
 def step_compile() -> None:
-    code, result = header(4)
-    facts = lesson_model_facts()
-    with code:
-        show_code("compile")
-    with result:
-        settings = (facts["optimizer"], facts["learning_rate"], facts["loss"], facts["metrics"])
-        st.dataframe(lesson_text.compile_table(*settings), hide_index=True, width="stretch")
-        st.markdown(
-            "*Sparse categorical cross-entropy* is −log(probability given to the right digit), "
-            "so confident right answers cost almost nothing and confident wrong ones cost a lot:"
-        )
-        st.dataframe(lesson_text.loss_table(), hide_index=True, width="stretch")
-        page_link(
-            "app_pages/train.py", "Try Adam or SGD and other learning rates", ":material/model_training:"
-        )
-
-
-@st.cache_resource(show_spinner=False)
-def prepared_test_facts() -> dict:
-    """Shape, dtype and range of ``flatten_and_scale(test_images)``, and its first row (784,).
-
-    Computed once per process, so a rerun does not allocate the 31 MB float copy again.
-    """
-    prepared = flatten_and_scale(load_dataset().x_test)
-    first = prepared[0].copy()
-    first.flags.writeable = False
-    return {
-        "shape": str(prepared.shape),
-        "dtype": str(prepared.dtype),
-        "min": float(prepared.min()),
-        "max": float(prepared.max()),
-        "first": first,
-    }
+    _, result = open_step(4)
+    facts = lesson.lesson_model_facts(preset("seed"))
+    settings = (facts["optimizer"], facts["learning_rate"], facts["loss"], facts["metrics"])
+    result.dataframe(lesson_text.compile_table(*settings), hide_index=True, width="stretch")
+    result.markdown(lesson_text.LOSS_NOTE)
+    result.dataframe(lesson_text.loss_table(), hide_index=True, width="stretch")
 
 
 def step_prepare(dataset: Dataset) -> None:
-    code, result = header(5)
+    _, result = open_step(5)
     prepared = prepared_test_facts()
-    with code:
-        show_code("prepare")
-    with result:
-        st.dataframe(lesson_text.prepare_table(dataset.x_test, prepared), hide_index=True, width="stretch")
-        st.caption(f"Test image 0 (a {dataset.y_test[0]}) as the network receives it:")
-        st.plotly_chart(vector_strip_figure(prepared["first"], title=None), width="stretch", key="home_strip")
-        page_link("app_pages/dataset.py", "See any image reshaped, pixel by pixel", ":material/grid_view:")
-        page_link("app_pages/draw.py", "How your own drawing is brought to MNIST's format", ":material/draw:")
+    result.dataframe(lesson_text.prepare_table(dataset.x_test, prepared), hide_index=True, width="stretch")
+    result.caption(f"Test image 0 (a {dataset.y_test[0]}) as the network receives it:")
+    result.plotly_chart(vector_strip_figure(prepared["first"], title=None), width="stretch", key="home_strip")
 
 
 def step_fit(dataset: Dataset) -> None:
     config = preset("seed")
-    code, result = header(6)
-    with code:
-        show_code("fit")
+    code, result = open_step(6)
     with result:
         run = lesson_run()
         label = "Train the lesson's network" if run is None else "Train it again"
@@ -252,11 +208,6 @@ def step_fit(dataset: Dataset) -> None:
                 show_untrained_note()
             else:
                 show_lesson_run(run)
-        page_link(
-            "app_pages/train.py",
-            "Change the network and compare runs on live charts",
-            ":material/model_training:",
-        )
 
 
 def train_lesson_run(dataset: Dataset, config) -> Run:
@@ -361,9 +312,7 @@ def show_lesson_run(run: Run) -> None:
 
 
 def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
-    code, result = header(7)
-    with code:
-        show_code("predict")
+    code, result = open_step(7)
     if model is None:
         result.info("No model to predict with: train one in step 6.", icon=":material/info:")
         return
@@ -384,13 +333,10 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
         probability = st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)
         st.dataframe(rows, hide_index=True, width="stretch", column_config={"probability": probability})
         st.caption(f"{sum(row['right'] == '✓' for row in rows)} of the first {FIRST} right.")
-        page_link("app_pages/predictions.py", "All 10,000 test predictions", ":material/fact_check:")
 
 
 def step_evaluate(model: ActiveModel | None) -> None:
-    code, result = header(8)
-    with code:
-        show_code("evaluate")
+    code, result = open_step(8)
     if model is None:
         result.info("No model to evaluate: train one in step 6.", icon=":material/info:")
         return
@@ -418,8 +364,6 @@ def step_evaluate(model: ActiveModel | None) -> None:
             st.markdown(lesson_text.overfitting_note(train_accuracy, evaluation.accuracy, config))
         if lesson_text.book_note(config):
             st.caption(lesson_text.book_note(config))
-        page_link("app_pages/predictions.py", "Confusion matrix and mistakes", ":material/fact_check:")
-        page_link("app_pages/draw.py", "Draw a digit and test it yourself", ":material/draw:")
 
 
 def training_record(model: ActiveModel) -> tuple[TrainingHistory, ModelConfig | None]:
