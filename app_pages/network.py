@@ -108,20 +108,21 @@ def current_selection(test_count: int, hidden_units: tuple[int, ...]) -> Selecti
 
 
 def render_input(selection: Selection, dataset, image: np.ndarray, explanation, evaluation) -> None:
-    controls, picture, verdict = st.columns([2, 1, 3], vertical_alignment="center")
+    controls, picture, verdict = st.columns([3, 2, 4], vertical_alignment="center")
     with controls:
         st.session_state[TEST_WIDGET] = selection.test
         st.number_input("Test image # (0–9,999)", 0, len(dataset.x_test) - 1, step=1, key=TEST_WIDGET,
                         on_change=lambda: update(test=int(st.session_state[TEST_WIDGET]), drawing=False))
         random_column, drawing_column = st.columns(2)
-        random_column.button("Random test image", icon=":material/casino:", key="network_random",
+        random_column.button("Random", icon=":material/casino:", key="network_random", width="stretch",
+                             help="A random test image",
                              on_click=lambda: update(test=int(np.random.default_rng().integers(
                                  len(dataset.x_test))), drawing=False))
-        drawing_column.button("My drawing", icon=":material/draw:", key="network_drawing",
+        drawing_column.button("My drawing", icon=":material/draw:", key="network_drawing", width="stretch",
                               disabled=DRAWN_INPUT_KEY not in st.session_state,
                               on_click=lambda: update(drawing=True),
                               help="The digit you last drew on the Draw page.")
-    picture.image(np.kron(image, np.ones((6, 6))).clip(0, 1), width=168,
+    picture.image(np.kron(image, np.ones((6, 6))).clip(0, 1), width=150,
                   caption="Your drawing (28×28)" if selection.drawing else f"Test image #{selection.test}")
     with verdict:
         predicted = explanation.predicted
@@ -156,28 +157,31 @@ def render_unit(active: ActiveModel, dataset, explanation, selection: Selection,
         title = "Incoming weights, one per pixel"
     else:
         title = f"Incoming weights from layer {layer}'s units (its grid)"
-    weights.plotly_chart(weights_figure(incoming_weights(active.network, layer, unit), title), config=CHART)
+    weights.plotly_chart(weights_figure(incoming_weights(active.network, layer, unit), title), config=CHART,
+                         key="network_unit_weights")
     weights.caption("Red pixels push the unit up when inked, blue push it down." if layer == 0 else
                     "Laid out like the grid above: red, the unit rises with that unit; blue, it falls.")
-    means.plotly_chart(class_bar_figure(stats.class_means[unit], "Mean activation per true digit (test set)",
+    means.plotly_chart(class_bar_figure(stats.class_means[unit], "Mean activation per digit",
                                         highlight=[int(np.argmax(stats.class_means[unit]))]), config=CHART)
-    means.caption(f"Active on {stats.active_share[unit]:.0%} of the test images.")
+    means.caption(f"Over the test set, by true digit. Active on {stats.active_share[unit]:.0%} of the "
+                  "images.")
     key = "network_top_images"
     tops.plotly_chart(top_images_figure(dataset.x_test[stats.top_images[unit]], stats.top_images[unit],
                                         stats.top_values[unit]),
                       key=key, on_select=lambda: on_click(key), selection_mode="points", config=CHART)
     tops.caption("The 9 test images that excite it most. Click one to look inside it.")
     contribution = explanation.unit_contributions(layer)[unit]
-    parts.plotly_chart(class_bar_figure(contribution, "Its part of each class score (logit), this input",
+    parts.plotly_chart(class_bar_figure(contribution, "Its part of each logit, this input",
                                         highlight=[predicted, compare], value_format="+.3f"), config=CHART)
-    parts.caption(f"Activation {explanation.activations[layer][unit]:.3f} × its effective weight on each "
-                  "logit (through the units that are on).")
+    value = explanation.activations[layer][unit]
+    parts.caption(f"Activation {value:.3f} × its effective weight on each class score (through the units "
+                  "that are on)." + (" It is off for this input, so it adds nothing." if value == 0 else ""))
 
 
 def render_why(explanation, selection: Selection, layer: int) -> None:
     predicted, compare = explanation.predicted, selection.compare
-    st.subheader(f"Why a {predicted}? Each class score, pixel by pixel")
-    st.selectbox("Compare with the score of", [digit for digit in range(10) if digit != predicted],
+    st.subheader(f"Why {'an' if predicted == 8 else 'a'} {predicted}? Each class score, pixel by pixel")
+    st.selectbox("Compare with the score of", [digit for digit in range(10) if digit != predicted], width=220,
                  key=COMPARE_WIDGET, on_change=lambda: update(compare=st.session_state[COMPARE_WIDGET]))
     how = ("pixel × gradient: with the units that are on held fixed, the ReLU network is linear, so the "
            "parts add up exactly" if explanation.exact else
@@ -198,8 +202,10 @@ def render_why(explanation, selection: Selection, layer: int) -> None:
                 for unit, part in explanation.top_units(layer, digit, 8)]
         with columns[2 * slot + 1]:
             st.markdown(f"**Layer {layer + 1} units pushing toward {digit}**")
-            st.dataframe(pd.DataFrame(rows, columns=["unit", "activation", "part"]), hide_index=True,
-                         height=318, column_config={"part": st.column_config.NumberColumn(format="%+.3f")})
+            table = pd.DataFrame(rows, columns=["unit", "activation", "part"])
+            formats = {"part": st.column_config.NumberColumn(format="%+.3f"),
+                       "activation": st.column_config.NumberColumn(format="%.3f")}
+            st.dataframe(table, hide_index=True, height=318, column_config=formats)
 
 
 def render_map(active: ActiveModel, dataset, evaluation, explanation, selection: Selection) -> None:

@@ -44,18 +44,22 @@ def activation_figure(values: np.ndarray, selected: int | None, title: str) -> g
         colorbar=dict(thickness=10, len=0.9), hoverinfo="skip",
     ))
     figure.add_trace(go.Scatter(
-        x=columns_of, y=rows_of, mode="markers", customdata=np.arange(values.size), name="units",
-        text=[f"{value:.3g}" for value in values],
+        x=columns_of, y=rows_of, mode="markers", name="units",
+        customdata=np.column_stack([np.arange(values.size), values]),  # [unit, activation]
         marker=dict(symbol="square", size=12, color="rgba(0,0,0,0)", opacity=0.01),
         selected=dict(marker=dict(opacity=0.01)), unselected=dict(marker=dict(opacity=0.01)),
-        hovertemplate="Unit %{customdata}: %{text}<br>Click to look at it<extra></extra>", showlegend=False,
+        hovertemplate="Unit %{customdata[0]}: %{customdata[1]:.3g}<br>Click to look at it<extra></extra>",
+        showlegend=False,
     ))
     if selected is not None and 0 <= selected < values.size:
         row, column = divmod(selected, columns)
         figure.add_shape(type="rect", x0=column - 0.5, x1=column + 0.5, y0=row - 0.5, y1=row + 0.5,
                          line=dict(color="#F59E0B", width=3))
     figure.update_layout(title=dict(text=title, font=dict(size=13)))
-    return _square_layout(figure, height=int(30 + 330 * grid.shape[0] / grid.shape[1] * 2))
+    _square_layout(figure, height=int(60 + 400 * grid.shape[0] / grid.shape[1]))
+    figure.update_xaxes(range=[-0.5, columns - 0.5], autorange=False)  # the grid fills the plot area exactly
+    figure.update_yaxes(range=[grid.shape[0] - 0.5, -0.5], autorange=False)
+    return figure
 
 
 def weights_figure(weights: np.ndarray, title: str) -> go.Figure:
@@ -102,18 +106,17 @@ def montage(images: np.ndarray, columns: int = 3, gap: int = 2) -> np.ndarray:
 def top_images_figure(images: np.ndarray, indices: Sequence[int], values: Sequence[float]) -> go.Figure:
     """The images uint8 (9, 28, 28) that excite a unit most, 3 x 3, clickable (``customdata`` is the
     test index)."""
-    figure = px.imshow(montage(images), color_continuous_scale="gray", zmin=0, zmax=255)
-    figure.update_traces(hoverinfo="skip", hovertemplate=None)
+    figure = go.Figure(go.Heatmap(z=montage(images), colorscale="gray", zmin=0, zmax=255, showscale=False,
+                                  hoverinfo="skip"))
     centres = np.arange(len(indices))
     figure.add_trace(go.Scatter(
         x=(centres % 3) * 30 + 13.5, y=(centres // 3) * 30 + 13.5, mode="markers",
-        customdata=list(indices), text=[f"{value:.2f}" for value in values], showlegend=False,
+        customdata=np.column_stack([indices, values]), showlegend=False,
         marker=dict(symbol="square", size=40, color="rgba(0,0,0,0)", opacity=0.01),
         selected=dict(marker=dict(opacity=0.01)), unselected=dict(marker=dict(opacity=0.01)),
-        hovertemplate="Test image %{customdata}: activation %{text}<br>Click to look inside it"
-                      "<extra></extra>",
+        hovertemplate="Test image %{customdata[0]}: activation %{customdata[1]:.2f}<br>Click to look "
+                      "inside it<extra></extra>",
     ))
-    figure.update_layout(coloraxis_showscale=False)
     return _square_layout(figure, height=260)
 
 
@@ -149,12 +152,12 @@ def map_figure(positions: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
     figure.add_trace(go.Scattergl(
         x=positions[wrong, 0], y=positions[wrong, 1], mode="markers", name="mistakes",
         customdata=wrong, text=[f"a {labels[i]}, read as {predicted[i]}" for i in wrong],
-        marker=dict(size=7, symbol="x", color=SELECTED_COLOUR, line=dict(width=1)),
+        marker=dict(size=6, symbol="x", color=SELECTED_COLOUR, opacity=0.8),
         hovertemplate="Test image %{customdata}: %{text}<extra></extra>"))
     if current is not None:
-        figure.add_trace(go.Scatter(
+        figure.add_trace(go.Scattergl(  # WebGL like the rest: an SVG trace would be drawn under them
             x=[current[0]], y=[current[1]], mode="markers", name=current_label,
-            marker=dict(size=20, symbol="star", color="#F59E0B", line=dict(color=SELECTED_COLOUR, width=1.5)),
+            marker=dict(size=22, symbol="star", color="#F59E0B", line=dict(color=SELECTED_COLOUR, width=1.5)),
             hovertemplate=current_label + "<extra></extra>"))
     figure.update_layout(height=520, margin=dict(l=4, r=4, t=4, b=4), dragmode="pan",
                          clickmode="event+select", legend=dict(title="True digit", itemsizing="constant"),

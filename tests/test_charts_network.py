@@ -1,0 +1,92 @@
+"""Figures of the Inside-the-network page: shapes, click layers, the templates animation."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from mnist_core.charts.network import (
+    activation_figure,
+    class_bar_figure,
+    index_from_selection,
+    map_figure,
+    montage,
+    pixel_parts_figure,
+    templates_figure,
+    top_images_figure,
+    weights_figure,
+)
+from mnist_core.training_record import WeightTemplates
+
+
+def test_activation_grid_click_layer_carries_unit_indices(rng):
+    values = rng.random(512).astype("float32")
+    figure = activation_figure(values, selected=37, title="Hidden layer 1")
+    heatmap, clicks = figure.data
+    assert np.asarray(heatmap.z).shape == (16, 32)
+    custom = np.asarray(clicks.customdata)
+    assert custom.shape == (512, 2) and (custom[:, 0] == np.arange(512)).all()
+    np.testing.assert_allclose(custom[:, 1], values)
+    assert (np.asarray(clicks.x)[37], np.asarray(clicks.y)[37]) == (5, 1)  # unit 37: row 1, column 5
+    outline = figure.layout.shapes[0]
+    assert (outline.x0, outline.y0) == (4.5, 0.5)
+    assert list(figure.layout.xaxis.range) == [-0.5, 31.5] and list(figure.layout.yaxis.range) == [15.5, -0.5]
+    go.Figure(figure.to_dict())  # valid for Plotly
+
+
+def test_weights_are_centred_on_zero(rng):
+    first = weights_figure(rng.normal(size=(28, 28)), "w")
+    deeper = weights_figure(rng.normal(size=512), "w")
+    assert np.asarray(first.data[0].z).shape == (28, 28) and first.data[0].zmid == 0
+    assert np.asarray(deeper.data[0].z).shape == (16, 32)
+    assert first.data[0].zmin == -first.data[0].zmax
+
+
+def test_top_images_montage_and_clicks():
+    images = np.stack([np.full((28, 28), digit * 20, "uint8") for digit in range(9)])
+    sheet = montage(images)
+    assert sheet.shape == (88, 88) and sheet[30, 30] == 80 and sheet[28, 0] == 63  # image 4; a gap
+    figure = top_images_figure(images, list(range(100, 109)), np.linspace(3, 1, 9))
+    assert np.asarray(figure.data[1].customdata)[:, 0].tolist() == list(range(100, 109))
+
+
+def test_bars_and_pixel_parts(rng):
+    bars = class_bar_figure(np.arange(10), "t", highlight=[3])
+    assert bars.data[0].marker.color[3] != bars.data[0].marker.color[0]
+    parts = pixel_parts_figure(rng.normal(size=(28, 28)), rng.random((28, 28)), "Logit 7 = 1.00")
+    assert parts.data[0].zmid == 0 and parts.data[1].contours.start == 0.5
+
+
+def test_map_marks_mistakes_and_the_current_input(rng):
+    positions = rng.normal(size=(300, 2)).astype("float32")
+    labels = rng.integers(0, 10, 300)
+    predicted = labels.copy()
+    predicted[:7] = (labels[:7] + 1) % 10
+    figure = map_figure(positions, labels, predicted, np.zeros(2), "your drawing")
+    names = [trace.name for trace in figure.data]
+    assert names == [str(digit) for digit in range(10)] + ["mistakes", "your drawing"]
+    assert sorted(np.asarray(figure.data[10].customdata).tolist()) == list(range(7))
+    assert sum(len(trace.x) for trace in figure.data[:10]) == 300
+
+
+def test_templates_animation_has_one_frame_per_epoch(rng):
+    templates = WeightTemplates()
+    for epoch in range(4):
+        templates.add(epoch, rng.normal(size=(784, 64)))
+    figure = templates_figure(templates.frames(), templates.epochs, templates.units)
+    assert len(figure.frames) == 4 and len(figure.data) == 16
+    assert [step.label for step in figure.layout.sliders[0].steps] == ["start", "1", "2", "3"]
+    titles = {annotation.text for annotation in figure.layout.annotations}
+    assert titles == {f"unit {unit}" for unit in templates.units}
+
+
+@pytest.mark.parametrize("selection, expected", [
+    (None, None),
+    ({"points": []}, None),
+    ({"points": [{"customdata": 12}]}, 12),
+    ({"points": [{"customdata": [37, 0.5]}]}, 37),
+    ({"points": [{"customdata": {"0": 5, "1": 0.2}}]}, 5),
+    ({"points": [{"customdata": 1}, {"customdata": 2}]}, 2),
+    ({"points": [{"x": 3}]}, None),
+])
+def test_index_from_selection(selection, expected):
+    assert index_from_selection(selection) == expected
