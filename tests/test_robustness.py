@@ -85,7 +85,6 @@ def corrupt_default_model(request, tmp_path, monkeypatch, clean_caches):
     return corrupt(request.param, tmp_path, monkeypatch)
 
 
-@pytest.mark.parametrize("page", PAGES)
 def explained_where_needed(at, page: str, needed_by: set[str], message: str) -> list[str]:
     """``page`` raised nothing and shows ``message`` exactly when it needs what is missing;
     returns those error texts (markdown bold removed)."""
@@ -98,6 +97,7 @@ def explained_where_needed(at, page: str, needed_by: set[str], message: str) -> 
     return found
 
 
+@pytest.mark.parametrize("page", PAGES)
 def test_corrupt_default_model_gives_a_clear_error_on_every_page(app_test, corrupt_default_model, page):
     at = app_test(page)
     model_errors = explained_where_needed(at, page, NEEDS_MODEL, MODEL_ERROR)
