@@ -1,36 +1,30 @@
 """Predictions: how the active model does on the 10,000 MNIST test images.
 
-The evaluation comes from app_pages.common.evaluation_of (once per model). Figures and
-tiles that depend only on the model are built once per model and shared read-only
-(``model_views``). The explorer (matrix, table, filters) is a fragment, and the grid with
-its pager and inspector a fragment inside it: a click reruns only the part it changes.
+The evaluation comes from app_pages.common.evaluation_of (once per model). What depends only
+on the model is built once and shared read-only (app_pages/prediction_views.py). The
+explorer (matrix, table, filters) is a fragment, and the grid with its pager and inspector a
+fragment inside it: a click reruns only the part it changes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
-import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages.common import ActiveModel, Dataset, active_model, dataset_or_stop, evaluation_of, load_default
-from mnist_core import Evaluation, ModelConfig, per_class_table
-from mnist_core.browsing import SORT_ORDERS, Filters, filtered, hover_texts, page_caption, page_count, page_of
+from app_pages.prediction_views import ModelViews, grid_view, model_views
+from mnist_core import Evaluation, ModelConfig
+from mnist_core.browsing import SORT_ORDERS, Filters, filtered, page_caption, page_count, page_of
 from mnist_core.charts.predictions import (
     cell_from_selection,
-    confusion_figure,
-    grid_figure,
     index_from_selection,
     outlined_cell,
     outlined_tile,
     probability_figure,
 )
-from mnist_core.gallery import compose_grid, enlarge, framed_tiles, tile_box, tile_centres
+from mnist_core.gallery import enlarge, tile_box
 
 PAGE_SIZE = 100  # images per grid page: 10 rows of 10
-FIRST = 10  # the lesson's step predicts the first ten test images
 TRUE_KEY = "predictions_true"  # filter: true digit 0-9, or ANY
 PREDICTED_KEY = "predictions_predicted"  # filter: predicted digit 0-9, or ANY
 MISTAKES_KEY = "predictions_mistakes_only"
@@ -40,38 +34,9 @@ INSPECT_KEY = "predictions_inspect"  # test index shown large
 SHOWN_KEY = "predictions_shown"  # list of the test indices on the current grid page
 MATRIX_VERSION_KEY = "predictions_matrix_version"  # bumped to clear the chart's own selection
 GRID_VERSION_KEY = "predictions_grid_version"  # bumped when the filters change
-GRID_DISPLAY_SCALE = 0.62  # the grid column shows the 956-px picture at about 560-600 px at 1280 px
 ANY = "Any"  # filter value meaning "any digit" (None would show as an empty selectbox)
 DIGIT_OPTIONS = [ANY, *range(10)]
 CHART_CONFIG = {"displayModeBar": False}
-
-
-@dataclass(frozen=True)
-class ModelViews:
-    """What the page shows that depends only on the model: built once, shared, read-only."""
-
-    first_tiles: np.ndarray  # uint8 (10, 62, 62, 3): the first ten test images, framed
-    confusion: go.Figure  # without an outline
-    per_class: pd.DataFrame
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def model_views(model_key: str, _evaluation: Evaluation, _dataset: Dataset) -> ModelViews:
-    count = min(FIRST, len(_evaluation.labels))
-    right = _evaluation.predicted[:count] == _evaluation.labels[:count]
-    tiles = framed_tiles(_dataset.x_test[:count], right, scale=2, border=3)
-    tiles.flags.writeable = False
-    return ModelViews(tiles, confusion_figure(_evaluation.confusion), per_class_table(_evaluation))
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def grid_view(model_key: str, shown: tuple[int, ...], _evaluation: Evaluation, _dataset: Dataset):
-    """The clickable grid of the test images ``shown`` (without an outline), once per model and page."""
-    indices = np.asarray(shown, dtype=np.int64)
-    grid = compose_grid(_dataset.x_test[indices], _evaluation.predicted[indices],
-                        _evaluation.labels[indices], indices)
-    return grid_figure(grid, tile_centres(len(indices)), list(shown), hover_texts(_evaluation, indices),
-                       height=round(grid.shape[0] * GRID_DISPLAY_SCALE))
 
 
 def main() -> None:

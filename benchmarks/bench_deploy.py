@@ -48,6 +48,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.report import figure_table, write_section  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 
 BASELINE_REF = "fafd7cc"  # the last commit that served with Keras (the parent of the NumPy path)
@@ -70,7 +71,8 @@ APP_RUNNING = '[data-testid="stApp"][data-test-script-state="running"]'
 MB = 1e6
 CANVAS = "canvas.upper-canvas"  # Fabric.js' input layer of the drawing canvas
 PRESET_LABEL = "seed: the lesson's network"  # the Train page's preset radio option
-PAGES = {"Home": "", "Dataset": "dataset", "Predictions": "predictions", "Draw": "draw"}
+PAGES = {"Home": "", "Dataset": "dataset", "Predictions": "predictions", "Draw": "draw",
+         "Inside the network": "network"}  # the last one absent at the baseline commit
 MATRIX_CELLS = [(4, 9), (9, 4), (7, 2), (3, 5), (5, 3), (8, 3), (2, 7), (9, 7)]  # (true, predicted)
 
 
@@ -168,6 +170,7 @@ class Server:
     """``streamlit run app.py`` on a free 127.0.0.1 port, started at construction."""
 
     def __init__(self, root: Path = ROOT):
+        self.root = root
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(f"/tmp/bench_deploy_server_{self.port}.log", "w")  # noqa: SIM115
@@ -340,6 +343,8 @@ def bench_sessions(browser, server: Server, sessions: int) -> dict:
     """Server CPU of a new session opening each page by URL on a warm server."""
     figures = {}
     for title, path in PAGES.items():
+        if not (server.root / "app_pages" / f"{path or 'home'}.py").is_file():
+            continue  # a page the served copy does not have
         values = []
         for _ in range(sessions):
             context = browser.new_context(viewport=helpers.VIEWPORT)
@@ -411,17 +416,24 @@ def verdict(value: float, target: str) -> str:
     return "met" if value <= TARGETS[target] else "MISSED"
 
 
-def report(new: dict, old: dict | None) -> None:
-    """One line per figure: new path, previous path, ratio, and the target met or missed."""
+def report(new: dict, old: dict | None) -> list[tuple]:
+    """One line per figure: new path, previous path, ratio, and the target met or missed.
+    Returns the rows of benchmarks/report.py's figure_table."""
+    rows_out: list[tuple] = []
+
     def line(name: str, unit: str, value, previous, target: str | None) -> None:
         if value is None:
             return
         text = f"  {name:<46} {value:8.2f} {unit:<3}"
+        measured = f"**{value:.2f} {unit}**"
         if previous:
             text += f"   previous path {previous:8.2f} {unit:<3} ({value / previous:5.2f}x)"
+            measured += f" (previous path {previous:.2f} {unit}, {value / previous:.2f}x)"
         if target:
             text += f"   target <= {TARGETS[target]:g} {unit}: {verdict(value, target)}"
         print(text)
+        goal = f"<= {TARGETS[target]:g} {unit}" if target else ""
+        rows_out.append((name.strip(), measured, goal, value) if target else (name.strip(), measured, ""))
 
     def get(figures, *keys):
         for key in keys:
@@ -452,6 +464,7 @@ def report(new: dict, old: dict | None) -> None:
     ]
     for name, unit, keys, target in rows:
         line(name, unit, get(new, *keys), get(old, *keys), target)
+    return rows_out
 
 
 def main() -> None:
@@ -466,10 +479,13 @@ def main() -> None:
     parser.add_argument("--baseline-root", type=Path, help="serve the previous path from this copy")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--no-readme", action="store_true",
+                        help="print only; leave benchmarks/README.md alone")
     arguments = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, load average "
           f"{os.getloadavg()[0]:.2f} at start (other work on the machine slows these figures)")
     figures: dict = {}
+    started_load = os.getloadavg()[0]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -483,8 +499,17 @@ def main() -> None:
                     figures["previous"] = measure(browser, root, arguments)
         finally:
             browser.close()
-    print(f"load average at the end: {os.getloadavg()[0]:.2f}")
-    report(figures["new"], figures.get("previous"))
+    load = f"load average {started_load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    print(load)
+    rows = report(figures["new"], figures.get("previous"))
+    if not arguments.no_readme:
+        when = time.strftime("%d %b %H:%M UTC", time.gmtime())
+        write_section("bench_deploy", (
+            "## Serving without TensorFlow — `benchmarks/bench_deploy.py`\n\n"
+            f"{when}, {os.cpu_count()} cores, {load} (other work on the machine slows the wall-clock "
+            "figures; CPU and memory much less). Medians; the previous path is the Keras server "
+            f"at commit {arguments.baseline_ref}, served and measured the same way in the same run.\n\n"
+            + figure_table(rows)))
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(figures, indent=2))
 

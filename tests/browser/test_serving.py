@@ -1,0 +1,70 @@
+"""The Streamlit server serves without TensorFlow: after a session opens every page but Train
+(Home, Dataset, Predictions, Inside the network, Draw), classifies a drawing and turns a page
+of predictions, the server process itself has mapped no TensorFlow library. Checked in
+/proc/<server pid>/maps, on a server of its own. (Training still runs in the server process
+until the training worker of issue 8 exists; the Train page is left out until then.)
+
+Importing ``keras`` imports its TensorFlow backend, whose shared libraries
+(``libtensorflow_framework.so``, ``_pywrap_tensorflow_internal.so``) then stay mapped in the
+process: they are the trace of any import of Keras or TensorFlow, ``sys.modules`` being out of
+reach from outside. The first test shows the check sees them when they are there.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.apptest import PAGE_TITLES
+from tests.browser import helpers
+
+pytestmark = pytest.mark.browser
+TENSORFLOW_LIBRARY = re.compile(r"(libtensorflow[^/\s]*\.so|_pywrap_tensorflow[^/\s]*\.so)")
+
+
+def tensorflow_libraries(pid: int) -> set[str]:
+    """File names of TensorFlow's shared libraries mapped into process ``pid``."""
+    maps = Path(f"/proc/{pid}/maps").read_text()
+    return {match.group(1) for match in TENSORFLOW_LIBRARY.finditer(maps)}
+
+
+def test_the_check_sees_tensorflow_in_a_process_that_imports_keras():
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import keras, sys; print('ready', flush=True); sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        env=helpers.StreamlitServer().environment(),
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        assert tensorflow_libraries(child.pid), "import keras mapped no TensorFlow library"
+    finally:
+        child.kill()
+        child.wait()
+
+
+def test_the_server_never_imports_keras_or_tensorflow_while_serving(chromium):
+    with helpers.StreamlitServer(name="serving-without-tensorflow") as server:
+        page, console = helpers.new_page(chromium)
+        helpers.open_app(page, server.url)
+        serving = [title for title in PAGE_TITLES if title != "Train"]
+        assert {"Home", "Dataset", "Predictions", "Draw"} <= set(serving)
+        for title in serving:
+            helpers.go_to(page, title)
+            helpers.assert_clean(page, console, title)
+        helpers.go_to(page, "Draw")
+        canvas = helpers.canvas_of(page, "draw_canvas")
+        helpers.wait_settled(page, "draw_canvas")
+        shown, _ = helpers.draw_and_time(page, canvas, 7)
+        assert shown.strip() == "7"
+        helpers.go_to(page, "Predictions")
+        helpers.click_and_wait(page, page.locator(".st-key-predictions_next button"))
+        helpers.assert_clean(page, console, "Predictions, page 2")
+        time.sleep(0.5)
+        mapped = tensorflow_libraries(server.process.pid)
+        assert not mapped, f"the server process mapped {sorted(mapped)}: something imported Keras"
+        page.context.close()
