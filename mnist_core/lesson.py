@@ -106,8 +106,8 @@ SOURCES = {  # per step: what MNIST Lab runs for it, and a note above the code
     "prepare": ((Source("mnist_core.preprocess:flatten_and_scale"),),
                 "One function, used for training, evaluation and prediction alike:"),
     "fit": ((Source("mnist_core.training:train"),),
-            "`train` builds the network, calls Keras' `fit` and reports progress through "
-            "callbacks (the progress bar here, the live charts on the Train page):"),
+            "`train` builds the network, calls Keras' `fit` and reports progress through callbacks. "
+            "It runs in the server's training worker; this page and Train draw what it reports:"),
     "predict": ((Source("mnist_core.inference:DenseNetwork.probabilities"),),
                 "MNIST Lab predicts with the trained weights in NumPy, without Keras: the same "
                 "arithmetic as the Dense layers, for one image or ten thousand:"),
