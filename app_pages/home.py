@@ -11,25 +11,19 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import (
-    ACTIVE_KEY,
     ActiveModel,
     Dataset,
     Run,
     active_model,
     dataset_or_stop,
     evaluation_of,
-    job_queue,
     load_dataset,
     load_default,
     runs,
-    set_active,
 )
-from app_pages.job_view import render_live, start_or_explain
+from app_pages.job_view import render_lesson_fit
 from app_pages.widgets import code_block, page_link, printout, side_by_side_layout, step_header
 from mnist_core import (
-    COMPLETED,
-    DIVERGED,
-    STOPPED,
     MnistLabError,
     ModelConfig,
     TrainingHistory,
@@ -41,8 +35,6 @@ from mnist_core import (
 from mnist_core.charts.dataset import tile_strip, vector_strip_figure
 from mnist_core.dataset_stats import array_summary
 from mnist_core.gallery import compose_grid
-from mnist_core.jobs import JobStatus
-from mnist_core.run_text import duration_text, elapsed_text, plural, settings_summary
 
 HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
 FIRST = lesson_text.FIRST
@@ -102,14 +94,6 @@ def which_model_note(model: ActiveModel) -> None:
     lesson_run_id = st.session_state.get(HOME_RUN_KEY)
     source = "default" if model.run is None else "lesson" if model.run.id == lesson_run_id else "active"
     st.caption(lesson_text.model_note(model.name, source))
-
-
-def show_epoch_table(history: TrainingHistory, target=None) -> None:
-    """The epoch table, with accuracies as percentages, in ``target`` (a placeholder) or here."""
-    columns = {name: st.column_config.NumberColumn(format="%.4f", help=text)
-               for name, text in lesson_text.EPOCH_COLUMNS.items()}  # fmt: skip
-    table = lesson_text.epoch_table(history)
-    (target or st).dataframe(table, hide_index=True, width="stretch", column_config=columns)
 
 
 @st.cache_resource(show_spinner=False)
@@ -186,77 +170,12 @@ def step_prepare(dataset: Dataset) -> None:
 
 def step_fit(dataset: Dataset) -> None:
     config = preset("seed")
-    code, result = open_step(6)
+    _, result = open_step(6)
     with result:
-        render_fit(config)
-
-
-def render_fit(config: ModelConfig) -> None:
-    """The Fit button, then the lesson's run: live while it trains (as on Train), then its outcome."""
-    job_queue().start_worker()  # the worker loads TensorFlow in the background, before the click
-    run = lesson_run()
-    training = run is not None and not run.finished
-    label = "Train the lesson's network" if run is None else "Train it again"
-    if st.button(label, type="primary", icon=":material/play_arrow:", key="home_fit", disabled=training):
-        started = start_or_explain(config)
-        if started is not None:
-            st.session_state[HOME_RUN_KEY] = started.id
-            st.rerun()  # draw the page (and the sidebar's status) with the new run
-    measured = job_queue().speed.seconds_for(config)
-    timing = f" It takes {duration_text(measured)} on this server (measured here)." if measured else ""
-    st.caption(f"The lesson's network: {settings_summary(config)}.{timing} It trains on the server's "
-               "training worker; you can leave this page meanwhile.")  # not a tooltip: it covered the text
-    if run is None:
-        show_untrained_note()
-    elif training:
-        render_live(run, "home_live")
-    else:
-        show_lesson_run(run)
-
-
-def show_untrained_note() -> None:
-    st.info(
-        "Nothing trained in this session yet. Press the button to train the lesson's network "
-        "here (the page then uses it below). Until then, steps 7 and 8 use the shipped model.",
-        icon=":material/info:",
-    )
-    try:
-        _, metadata = load_default()
-    except MnistLabError:
-        return
-    history = TrainingHistory.from_dict(metadata.get("history") or {})
-    if history.epoch:
-        st.caption("How the shipped default model's training went (from `models/default.json`):")
-        show_epoch_table(history)
-
-
-def show_lesson_run(run: Run) -> None:
-    if run.status in (DIVERGED, JobStatus.FAILED):
-        st.error(f"**{run.name} {run.status}.** {run.message}", icon=":material/error:")
-        return
-    if run.status == STOPPED:
-        st.warning(f"**{run.name} stopped early.** {run.message}", icon=":material/pause_circle:")
-    if not run.history.batch_step:
-        return
-    show_epoch_table(run.history)
-    if run.history.accuracy:
-        first, second = st.columns(2)
-        first.metric("Training accuracy", f"{run.history.accuracy[-1]:.2%}", border=True)
-        second.metric("Validation accuracy", f"{run.history.val_accuracy[-1]:.2%}", border=True)
-    if run.status == COMPLETED:
-        st.success(
-            f"**{run.name}** trained {plural(run.config.epochs, 'epoch')} in {elapsed_text(run.seconds)}. "
-            "It is listed on the Train page, and steps 7 and 8 below now use it."
-        )
-    is_active = st.session_state.get(ACTIVE_KEY) == run.id
-    st.button(
-        "This run is the active model" if is_active else "Use this run on Predictions and Draw",
-        icon=":material/check_circle:" if is_active else ":material/swap_horiz:",
-        disabled=is_active,
-        on_click=set_active,
-        args=(run.id,),
-        key="home_activate",
-    )
+        started = render_lesson_fit(config, lesson_run())
+    if started is not None:
+        st.session_state[HOME_RUN_KEY] = started.id
+        st.rerun()  # draw the page (and the sidebar's status) with the new run
 
 
 def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
