@@ -17,16 +17,16 @@ from .errors import (
     ImageFileError,
     MnistLabError,
     ModelFileError,
+    PhotoError,
 )
 from .evaluation import Evaluation, confusion_matrix, evaluate, evaluate_probabilities, per_class_table
 from .inference import DenseNetwork
+from .photo import image_to_mnist, image_to_mnist_steps
 from .preprocess import (
     PreprocessSteps,
     canvas_to_mnist,
     canvas_to_mnist_steps,
     flatten_and_scale,
-    image_to_mnist,
-    image_to_mnist_steps,
     is_blank,
     load_image_bytes,
 )
@@ -56,6 +56,7 @@ __all__ = [
     "PRESETS", "ModelConfig", "preset",
     "load_mnist", "mnist_source", "parse_idx", "read_idx", "validate_mnist",
     "BlankImageError", "ConfigError", "DatasetError", "ImageFileError", "MnistLabError", "ModelFileError",
+    "PhotoError",
     "Evaluation", "confusion_matrix", "evaluate", "evaluate_probabilities", "per_class_table",
     "DenseNetwork",
     "PreprocessSteps", "canvas_to_mnist", "canvas_to_mnist_steps", "flatten_and_scale",

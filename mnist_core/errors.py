@@ -17,6 +17,10 @@ class BlankImageError(MnistLabError):
     """The canvas or photo holds no ink to classify."""
 
 
+class PhotoError(BlankImageError):
+    """A photo holds no digit that can be read; the message says why in photo terms."""
+
+
 class ImageFileError(MnistLabError):
     """An uploaded file is not a usable image (empty, corrupt, truncated, too large)."""
 

@@ -2,10 +2,10 @@
 
 - ``flatten_and_scale``: the lesson's reshape to 784 and scaling to [0, 1].
 - ``canvas_to_mnist``: a drawing made the way MNIST digits were made (LeCun): crop to
-  the ink, fit it in a 20x20 box keeping the aspect ratio (antialiased), and place it
-  in 28x28 with its centre of mass at the centre.
-- ``image_to_mnist``: a photo or scan of a handwritten digit through the same steps,
-  after grayscale, background detection, contrast stretch and noise removal.
+  the ink, redraw its strokes at MNIST's width, fit it in a 20x20 box keeping the aspect
+  ratio (antialiased), and place it in 28x28 with its centre of mass at the centre.
+- ``load_image_bytes``: an uploaded file decoded, or a clear reason why not. Photos are
+  cleaned in ``mnist_core.photo`` before the same steps.
 """
 
 from __future__ import annotations
@@ -22,9 +22,14 @@ from .errors import BlankImageError, ImageFileError
 BOX_SIZE = 20  # MNIST digits were size-normalised to fit a 20x20 box
 FRAME_SIZE = 28  # ... and centred by centre of mass in a 28x28 frame
 INK_THRESHOLD = 0.1  # ink level (of 1.0) that counts as drawn
+# Stroke width over the digit's longer side after normalisation: the median on MNIST's own
+# training digits redrawn by mnist_core.synthetic (measured 0.129; 10th-90th percentile
+# 0.10-0.17). LeCun's "about a tenth of the digit" is the same order.
+STROKE_RATIO = 0.13
+STROKE_TOLERANCE = 0.5  # pixels of width difference below which strokes are left as drawn
+STROKE_WORK_SIZE = 112  # crops are measured and redrawn at most this long (4x the 28 frame)
 MIN_INK_PIXELS = 4  # fewer inked pixels than this is a blank canvas
 MAX_IMAGE_PIXELS = 24_000_000  # uploads above this are refused (a 50 MP image is)
-WORK_SIZE = 512  # photos are shrunk to this longest side before cleaning
 
 
 @dataclass(frozen=True)
@@ -33,14 +38,23 @@ class PreprocessSteps:
 
     All are float32 arrays in [0, 1], light ink on black:
     ``ink`` (H, W) the whole input as ink, ``cropped`` (h, w) the ink's bounding box,
-    ``boxed`` (<=20, <=20) the crop scaled into the 20x20 box, ``centred`` (28, 28) the
-    network's input.
+    ``normalised`` (h', w') the crop with its strokes thinned or thickened to MNIST's width
+    (at most ``STROKE_WORK_SIZE`` long), ``boxed`` (<=20, <=20) that scaled into the 20x20
+    box, ``centred`` (28, 28) the network's input. ``stroke_width`` is the strokes' measured
+    width in pixels of ``cropped``.
     """
 
     ink: np.ndarray
     cropped: np.ndarray
+    normalised: np.ndarray
     boxed: np.ndarray
     centred: np.ndarray
+    stroke_width: float = 0.0
+
+    @property
+    def stroke_ratio(self) -> float:
+        """The drawn strokes' width over the digit's longer side (MNIST's is ``STROKE_RATIO``)."""
+        return self.stroke_width / max(self.cropped.shape)
 
 
 def flatten_and_scale(images: np.ndarray) -> np.ndarray:
@@ -64,8 +78,8 @@ def canvas_ink(rgba: np.ndarray) -> np.ndarray:
         raise ValueError(f"Expected an (H, W, 4) uint8 RGBA array, got {rgba.shape} {rgba.dtype}.")
     if rgba.shape[2] == 4 and rgba[..., 3].min() < 255:
         return rgba[..., 3].astype("float32") / 255.0
-    luma = rgba[..., :3].astype("float32") @ np.array([0.299, 0.587, 0.114], "float32")
-    ink = _ink_from_gray(luma / 255.0)
+    luma = Image.fromarray(np.ascontiguousarray(rgba[..., :3])).convert("L")
+    ink = _ink_from_gray(np.asarray(luma, dtype="float32") / 255.0)
     background = float(np.median(np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])))
     return np.clip((ink - background) / (1.0 - background), 0.0, 1.0) if background > 0 else ink
 
@@ -91,31 +105,84 @@ def canvas_to_mnist_steps(rgba: np.ndarray) -> PreprocessSteps:
     return ink_to_mnist_steps(ink)
 
 
-def ink_to_mnist_steps(ink: np.ndarray) -> PreprocessSteps:
-    """(H, W) float ink in [0, 1] -> the MNIST steps: crop, 20x20 box, centre of mass."""
+def ink_to_mnist_steps(ink: np.ndarray, stroke_ratio: float | None = STROKE_RATIO) -> PreprocessSteps:
+    """(H, W) float ink in [0, 1] -> the MNIST steps: crop, stroke width, 20x20 box, centre of mass.
+
+    ``stroke_ratio=None`` leaves the strokes as drawn (what the page did before; benchmarks).
+    """
     cropped = crop_to_ink(ink)
-    boxed = fit_in_box(cropped, BOX_SIZE)
+    if stroke_ratio is None:
+        normalised, stroke_width = cropped, 0.0
+    else:
+        normalised, stroke_width = normalise_strokes(cropped, stroke_ratio)
+    boxed = fit_in_box(normalised, BOX_SIZE)
     centred = centre_by_mass(boxed, FRAME_SIZE)
-    return PreprocessSteps(ink=ink, cropped=cropped, boxed=boxed, centred=centred)
+    return PreprocessSteps(ink, cropped, normalised, boxed, centred, stroke_width)
 
 
 def crop_to_ink(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray:
-    """The smallest rectangle holding every pixel above ``threshold``."""
-    rows = np.flatnonzero((ink > threshold).any(axis=1))
-    cols = np.flatnonzero((ink > threshold).any(axis=0))
-    if rows.size == 0:
+    """The smallest rectangle holding every pixel above ``threshold`` (``ndimage.find_objects``)."""
+    found = ndimage.find_objects((np.asarray(ink) > threshold).astype(np.int8))
+    if not found:
         raise BlankImageError("No ink found: draw or photograph a digit.")
-    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    return ink[found[0]]
 
 
-def fit_in_box(image: np.ndarray, box: int = BOX_SIZE) -> np.ndarray:
-    """Scale so the longer side is ``box`` pixels, keeping the aspect ratio, antialiased."""
+def stroke_width(ink: np.ndarray) -> float:
+    """Width in pixels of the strokes of (h, w) float ink: twice the median distance from the
+    strokes' middle (the ridge of the distance transform) to the paper. 0.0 without ink."""
+    mask = np.pad(ink > 0.5, 1)  # a crop's edge pixels border the paper
+    inside = ndimage.distance_transform_edt(mask)
+    ridge = mask & (inside >= ndimage.maximum_filter(inside, size=3))
+    return float(2.0 * np.median(inside[ridge])) if ridge.any() else 0.0
+
+
+def normalise_strokes(cropped: np.ndarray, ratio: float = STROKE_RATIO) -> tuple[np.ndarray, float]:
+    """Thin or thicken the strokes of a (h, w) float ink crop to ``ratio`` of its longer side.
+
+    A canvas pen draws every stroke at one width, so moving each stroke's edge by half the
+    excess (an erosion, or a dilation for a thin pen, by Euclidean distance transform) brings
+    them all to MNIST's width without breaking a stroke or closing a loop. (Thinning to a
+    skeleton and redrawing it was tried first: the skeleton's spurs at every corner cost 12
+    points at a 30 px pen; see benchmarks/bench_reading.py.) Crops longer than
+    ``STROKE_WORK_SIZE`` are shrunk first. Returns the new crop, float32 in [0, 1], and the
+    measured stroke width in pixels of ``cropped``.
+    """
+    scale = min(1.0, STROKE_WORK_SIZE / max(cropped.shape))
+    work = cropped if scale == 1.0 else resize(cropped, scale)
+    width = stroke_width(work)
+    if width == 0.0:
+        return work.astype("float32"), 0.0
+    # The target is a share of the digit's size once redrawn: skeleton length plus new width.
+    target = ratio * (max(work.shape) - width) / (1.0 - ratio)
+    excess = (width - target) / 2.0
+    if abs(excess) < STROKE_TOLERANCE / 2.0:
+        return work.astype("float32"), width / scale
+    mask = work > 0.5
+    if excess > 0:
+        inside = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
+        thinned = np.clip(inside - excess, 0.0, 1.0).astype("float32")
+        if thinned.max() <= INK_THRESHOLD:  # nothing left: keep the strokes as drawn
+            return work.astype("float32"), width / scale
+        return crop_to_ink(thinned), width / scale
+    margin = int(np.ceil(-excess)) + 1
+    outside = ndimage.distance_transform_edt(~np.pad(mask, margin))
+    thickened = np.clip(-excess + 1.0 - outside, 0.0, 1.0).astype("float32")
+    return crop_to_ink(thickened), width / scale
+
+
+def resize(image: np.ndarray, scale: float) -> np.ndarray:
+    """(h, w) float image in [0, 1] scaled by ``scale`` (Pillow, antialiased), float32."""
     height, width = image.shape
-    scale = box / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     picture = Image.fromarray(np.rint(np.clip(image * 255.0, 0, 255)).astype(np.uint8))
     resized = picture.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
     return np.asarray(resized, dtype="float32") / 255.0
+
+
+def fit_in_box(image: np.ndarray, box: int = BOX_SIZE) -> np.ndarray:
+    """Scale so the longer side is ``box`` pixels, keeping the aspect ratio, antialiased."""
+    return resize(image, box / max(image.shape))
 
 
 def centre_by_mass(image: np.ndarray, frame: int = FRAME_SIZE) -> np.ndarray:
@@ -166,58 +233,6 @@ def load_image_bytes(data: bytes) -> Image.Image:
         ) from error
 
 
-def image_to_mnist(image) -> np.ndarray:
-    """A photo or scan of one handwritten digit -> (28, 28) float32 in [0, 1].
-
-    ``image`` is a PIL image or a uint8 array (H, W), (H, W, 3) or (H, W, 4); any size,
-    dark ink on light paper or light ink on dark.
-    """
-    return image_to_mnist_steps(image).centred
-
-
-def image_to_mnist_steps(image) -> PreprocessSteps:
-    """``image_to_mnist`` with every intermediate image kept."""
-    ink = photo_ink(image)
-    if _is_blank_ink(ink):
-        raise BlankImageError("No digit found in the image: it looks empty or uniform.")
-    return ink_to_mnist_steps(ink)
-
-
-def photo_ink(image) -> np.ndarray:
-    """Photo -> (H, W) float32 ink in [0, 1]: grayscale, polarity, contrast, denoise."""
-    picture = image if isinstance(image, Image.Image) else _array_to_image(image)
-    if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
-        picture = picture.convert("RGBA")
-        background = (0, 0, 0, 255) if _light_ink(picture) else (255, 255, 255, 255)
-        picture = Image.alpha_composite(Image.new("RGBA", picture.size, background), picture)
-    gray = picture.convert("L")
-    gray.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.LANCZOS)
-    level = np.asarray(gray, dtype="float32") / 255.0
-    ink = _ink_from_gray(level)
-    ink = ndimage.median_filter(ink, size=3)
-    low, high = np.percentile(ink, [50, 99.5])
-    if high - low < 0.1:
-        return np.zeros_like(ink)
-    ink = np.clip((ink - low) / (high - low), 0.0, 1.0)
-    ink[ink < _otsu_threshold(ink) * 0.5] = 0.0
-    return _keep_main_strokes(ink)
-
-
-def _light_ink(picture: Image.Image) -> bool:
-    """True when the opaque pixels of an RGBA image are light (e.g. white ink on transparency),
-    so it goes on black rather than white paper."""
-    pixels = np.asarray(picture)
-    opaque = pixels[..., 3] > 127
-    return bool(opaque.any()) and float(pixels[..., :3][opaque].mean()) > 127
-
-
-def _array_to_image(array) -> Image.Image:
-    array = np.asarray(array)
-    if array.dtype != np.uint8 or array.ndim not in (2, 3):
-        raise ImageFileError(f"Expected a uint8 image array, got {array.shape} {array.dtype}.")
-    return Image.fromarray(array)
-
-
 def _ink_from_gray(level: np.ndarray) -> np.ndarray:
     """Gray levels in [0, 1] -> ink, inverting when the background (the border) is light."""
     border = np.concatenate([level[0], level[-1], level[:, 0], level[:, -1]])
@@ -226,25 +241,3 @@ def _ink_from_gray(level: np.ndarray) -> np.ndarray:
 
 def _is_blank_ink(ink: np.ndarray) -> bool:
     return int((ink > INK_THRESHOLD).sum()) < MIN_INK_PIXELS
-
-
-def _otsu_threshold(ink: np.ndarray) -> float:
-    counts, edges = np.histogram(ink, bins=64, range=(0.0, 1.0))
-    centres = (edges[:-1] + edges[1:]) / 2
-    weight_low = np.cumsum(counts)
-    weight_high = weight_low[-1] - weight_low
-    mass_low = np.cumsum(counts * centres)
-    mean_low = mass_low / np.maximum(weight_low, 1)
-    mean_high = (mass_low[-1] - mass_low) / np.maximum(weight_high, 1)
-    between = weight_low * weight_high * (mean_low - mean_high) ** 2
-    return float(centres[int(np.argmax(between))])
-
-
-def _keep_main_strokes(ink: np.ndarray) -> np.ndarray:
-    """Drop specks: connected blobs with under 5 % of the largest blob's ink."""
-    labels, count = ndimage.label(ink > INK_THRESHOLD)
-    if count <= 1:
-        return ink
-    mass = ndimage.sum(ink, labels, index=np.arange(1, count + 1))
-    keep = np.concatenate([[False], mass >= 0.05 * mass.max()])
-    return np.where(keep[labels], ink, 0.0).astype("float32")

@@ -10,17 +10,9 @@ import pytest
 from PIL import Image
 
 from mnist_core import BlankImageError, ImageFileError, load_default_network
-from mnist_core.charts.drawing import (
-    OTHER_COLOUR,
-    TILE_SIZE,
-    TOP_COLOUR,
-    Reading,
-    probability_bars,
-    read_canvas,
-    read_upload,
-    step_tiles,
-)
+from mnist_core.charts.drawing import OTHER_COLOUR, TILE_SIZE, TOP_COLOUR, probability_bars, step_tiles
 from mnist_core.preprocess import PreprocessSteps
+from mnist_core.reading import Reading, read_canvas, read_upload
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +70,7 @@ def test_probability_bars_refuse_anything_but_ten_finite_values(bad):
 
 def test_reading_properties():
     probabilities = np.array([0.05, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0, 0.55, 0.0, 0.3], "float32")
-    steps = PreprocessSteps(*(np.zeros((28, 28), "float32") for _ in range(4)))
+    steps = PreprocessSteps(*(np.zeros((28, 28), "float32") for _ in range(5)))
     reading = Reading(steps, probabilities)
     assert (reading.digit, reading.runner_up) == (7, 9)
     assert reading.confidence == pytest.approx(0.55)
@@ -134,12 +126,12 @@ def test_step_tiles_show_network_pixels_as_square_blocks(mnist, model):
     (_, _), (x_test, _) = mnist
     steps = read_canvas(canvas_with(x_test[0], 20, 30, 6), model).steps
     tiles = step_tiles(steps)
-    assert [tile.shape for tile in tiles] == [(TILE_SIZE, TILE_SIZE)] * 4
+    assert [tile.shape for tile in tiles] == [(TILE_SIZE, TILE_SIZE)] * 5
     assert all(tile.dtype == np.uint8 for tile in tiles)
     centred = np.clip(steps.centred * 255.0 + 0.5, 0, 255).astype(np.uint8)
-    np.testing.assert_array_equal(tiles[3], np.kron(centred, np.ones((5, 5), np.uint8)))
+    np.testing.assert_array_equal(tiles[4], np.kron(centred, np.ones((5, 5), np.uint8)))
     # The boxed digit sits in its 20x20 box, each pixel a 7x7 block.
-    box = tiles[2].reshape(20, 7, 20, 7)
+    box = tiles[3].reshape(20, 7, 20, 7)
     assert (box == box[:, :1, :, :1]).all()
     boxed_pixels = np.clip(steps.boxed * 255.0 + 0.5, 0, 255).astype(np.uint8)
     assert box[:, 0, :, 0].sum() == boxed_pixels.sum()
@@ -151,10 +143,11 @@ def test_step_tiles_pad_a_tall_crop_to_a_square_without_stretching():
     tall = np.zeros((100, 20), "float32")
     tall[:, 5:15] = 1.0
     steps = PreprocessSteps(
-        ink=tall, cropped=tall, boxed=np.ones((20, 4), "float32"), centred=np.zeros((28, 28))
+        ink=tall, cropped=tall, normalised=tall, boxed=np.ones((20, 4), "float32"),
+        centred=np.zeros((28, 28)),
     )
     tiles = step_tiles(steps)
     cropped_columns = np.flatnonzero(tiles[1].any(axis=0))
     assert len(cropped_columns) == pytest.approx(14, abs=1)  # 10 of 100 px wide -> 14 of 140
-    boxed_columns = np.flatnonzero(tiles[2].any(axis=0))
-    assert len(boxed_columns) == 4 * 7 and tiles[2].any(axis=1).all()
+    boxed_columns = np.flatnonzero(tiles[3].any(axis=0))
+    assert len(boxed_columns) == 4 * 7 and tiles[3].any(axis=1).all()

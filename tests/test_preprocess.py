@@ -18,7 +18,14 @@ from mnist_core import (
     is_blank,
     load_image_bytes,
 )
-from mnist_core.synthetic import drawn_canvas
+from mnist_core.preprocess import (
+    STROKE_RATIO,
+    canvas_ink,
+    ink_to_mnist_steps,
+    normalise_strokes,
+    stroke_width,
+)
+from mnist_core.synthetic import drawn_canvas, redraw_with_pen
 
 MNIST_CENTRE = 14.0  # where MNIST's own digits have their centre of mass (pixel index)
 
@@ -116,10 +123,11 @@ def test_crop_follows_the_ink_bounding_box():
     ((40, 40, 100, 50), (20, 10)),  # 2:1 -> 20 x 10
 ], ids=["tall", "wide", "two-to-one"])
 def test_aspect_ratio_is_kept(box, expected):
+    """The 20x20 box keeps the shape (solid blocks, so with the stroke step left out)."""
     top, left, height, width = box
     canvas = np.zeros((280, 280, 4), np.uint8)
     canvas[top : top + height, left : left + width] = 255
-    assert canvas_to_mnist_steps(canvas).boxed.shape == expected
+    assert ink_to_mnist_steps(canvas_ink(canvas), stroke_ratio=None).boxed.shape == expected
 
 
 # ---------------------------------------------------------------- canvas encodings
@@ -277,3 +285,39 @@ def test_uploaded_photo_goes_through_to_mnist(mnist):
     data = png_bytes(Image.fromarray(255 - photo_of(mnist[1][0][2])), "PNG")  # a 1, dark on light
     digit = image_to_mnist(load_image_bytes(data))
     assert digit.shape == (28, 28) and max(ink_box(digit)) <= 20
+
+
+# ---------------------------------------------------------------- stroke width
+
+
+@pytest.mark.parametrize("pen", [4, 10, 20, 30])
+def test_stroke_width_is_measured_in_pixels(pen):
+    ink = np.zeros((280, 280), "float32")
+    ink[40:240, 100 : 100 + pen] = 1.0  # a bar as wide as the pen
+    assert stroke_width(ink) == pytest.approx(pen, abs=1.0)
+
+
+def test_strokes_are_redrawn_at_mnist_width_whatever_the_pen():
+    """An L drawn with any pen comes out with strokes about STROKE_RATIO of its height, the same
+    for every pen (the width estimate is whole pixels of a distance transform: +-1 px)."""
+    skeleton = np.zeros((200, 200), bool)
+    skeleton[30:170, 60] = True
+    skeleton[170, 60:140] = True
+    ratios = []
+    for pen in (3, 8, 20, 40):
+        normalised, measured = normalise_strokes(redraw_with_pen(skeleton, pen))
+        assert measured == pytest.approx(pen, abs=1.5)
+        ratios.append(stroke_width(normalised) / max(normalised.shape))
+    assert max(ratios) - min(ratios) < 0.03, ratios
+    assert np.mean(ratios) == pytest.approx(STROKE_RATIO, abs=0.045), ratios
+
+
+def test_thinning_keeps_a_loop_open():
+    """A thick ring thinned to MNIST's width keeps its hole (an erosion never closes a loop)."""
+    rows, cols = np.mgrid[0:200, 0:200]
+    radius = np.hypot(rows - 100, cols - 100)
+    ring = ((radius > 45) & (radius < 85)).astype("float32")  # 40 px strokes on a 170 px "0"
+    normalised, _ = normalise_strokes(ring)
+    assert stroke_width(normalised) < 30
+    labels, count = ndimage.label(np.pad(normalised, 1) < 0.5)
+    assert count == 2  # the outside and the hole

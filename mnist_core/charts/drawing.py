@@ -1,9 +1,7 @@
-"""What the Draw page shows, without Streamlit: a reading of one drawing or photo.
+"""What the Draw page shows of a reading (mnist_core.reading), without Streamlit.
 
-- ``read_canvas`` / ``read_upload``: the MNIST-faithful steps and the network's 10-class
-  probabilities for a canvas (RGBA array) or an uploaded file (bytes).
-- ``step_tiles``: the steps as square uint8 images, upscaled with nearest neighbour so
-  the pixels the network sees stay visible.
+- ``step_tiles``: the preprocessing steps as square uint8 images, upscaled with nearest
+  neighbour so the pixels the network sees stay visible.
 - ``probability_bars``: the Plotly bar chart of the 10 probabilities.
 """
 
@@ -11,15 +9,13 @@ from __future__ import annotations
 
 import copy
 import functools
-from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
 from ..config import ACCENT_COLOUR, MUTED_COLOUR
-from ..inference import DenseNetwork
-from ..preprocess import PreprocessSteps, canvas_to_mnist_steps, image_to_mnist_steps, load_image_bytes
+from ..preprocess import PreprocessSteps
 
 TOP_COLOUR = ACCENT_COLOUR  # the predicted digit
 OTHER_COLOUR = MUTED_COLOUR  # every other digit
@@ -71,60 +67,23 @@ TILE_SIZE = 140  # display side of each step image: 28 x 5, 20 x 7, 280 / 2
 STEP_CAPTIONS = (
     "1 · your drawing",
     "2 · cropped to the ink",
-    "3 · scaled into the 20×20 box",
-    "4 · centred by mass: the input",
+    "3 · strokes at MNIST's width",
+    "4 · scaled into the 20×20 box",
+    "5 · centred by mass: the input",
 )
 
 
-@dataclass(frozen=True)
-class Reading:
-    """One classified image: its preprocessing ``steps`` and ``probabilities`` float32 (10,)."""
-
-    steps: PreprocessSteps
-    probabilities: np.ndarray
-
-    @property
-    def digit(self) -> int:
-        """The most likely digit."""
-        return int(np.argmax(self.probabilities))
-
-    @property
-    def confidence(self) -> float:
-        """The probability of the most likely digit, in [0, 1]."""
-        return float(self.probabilities[self.digit])
-
-    @property
-    def runner_up(self) -> int:
-        """The second most likely digit."""
-        return int(np.argsort(self.probabilities)[-2])
-
-
-def read_canvas(rgba: np.ndarray, network: DenseNetwork) -> Reading:
-    """Classify a (H, W, 4) uint8 RGBA canvas. Raises ``BlankImageError`` when nothing is drawn."""
-    steps = canvas_to_mnist_steps(rgba)
-    return Reading(steps, network.probabilities(steps.centred)[0])
-
-
-def read_upload(data: bytes, network: DenseNetwork) -> Reading:
-    """Classify an uploaded photo or scan of one digit, given as the file's bytes.
-
-    Raises ``ImageFileError`` (empty, not an image, truncated, too large) or
-    ``BlankImageError`` (no digit found), both ``ValueError`` with a message to show.
-    """
-    steps = image_to_mnist_steps(load_image_bytes(data))
-    return Reading(steps, network.probabilities(steps.centred)[0])
-
-
 def step_tiles(steps: PreprocessSteps, size: int = TILE_SIZE) -> list[np.ndarray]:
-    """The four steps as (size, size) uint8 images, white ink on black.
+    """The five steps (``STEP_CAPTIONS``) as (size, size) uint8 images, white ink on black.
 
-    The crop is padded to a square, the boxed digit to its 20x20 box; images smaller than
+    The crops are padded to a square, the boxed digit to its 20x20 box; images smaller than
     ``size`` are enlarged with nearest neighbour (each network pixel a visible square),
     larger ones shrunk by area averaging.
     """
     boxed = _pad_to(steps.boxed, max(20, *steps.boxed.shape))
     cropped = _pad_to(steps.cropped, max(steps.cropped.shape))
-    return [_tile(image, size) for image in (steps.ink, cropped, boxed, steps.centred)]
+    normalised = _pad_to(steps.normalised, max(steps.normalised.shape))
+    return [_tile(image, size) for image in (steps.ink, cropped, normalised, boxed, steps.centred)]
 
 
 def _pad_to(image: np.ndarray, side: int) -> np.ndarray:

@@ -34,6 +34,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 VIEWPORT = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a phone in portrait, CSS pixels
 HOST = "127.0.0.1"
 
 # Seconds. The first run of a page imports TensorFlow and loads MNIST: slow on 2 shared cores.
@@ -226,9 +227,14 @@ class ConsoleLog:
         return taken
 
 
-def new_page(browser):
-    """A fresh browser context (= a fresh Streamlit session) and page, with its console log."""
-    context = browser.new_context(viewport=VIEWPORT)
+def new_page(browser, viewport: dict | None = None, touch: bool = False):
+    """A fresh browser context (= a fresh Streamlit session) and page, with its console log.
+
+    ``viewport`` defaults to 1280x900; ``touch`` makes it a touch screen (a phone's ``is_mobile``).
+    """
+    context = browser.new_context(
+        viewport=viewport or VIEWPORT, has_touch=touch, is_mobile=touch, device_scale_factor=1
+    )
     context.set_default_timeout(PAGE_TIMEOUT * 1000)
     page = context.new_page()
     return page, ConsoleLog().attach(page)
@@ -500,6 +506,54 @@ def draw_strokes(page, canvas, strokes: list[list[tuple[float, float]]], steps: 
         for point in stroke[1:]:
             page.mouse.move(*at(point), steps=steps)
         page.mouse.up()
+
+
+def touch_strokes(page, canvas, strokes: list[list[tuple[float, float]]], steps: int = 4) -> None:
+    """Draw with a finger on ``canvas``: CDP ``Input.dispatchTouchEvent`` start, moves, end.
+
+    Points are canvas fractions as in ``draw_strokes``; ``steps`` moves between two points.
+    """
+    box = canvas.bounding_box()
+    if box is None:
+        raise BrowserSetupError("The canvas is not visible: cannot draw on it.")
+    cdp = page.context.new_cdp_session(page)
+
+    def touch(kind: str, point=None) -> None:
+        finger = {"id": 1, "radiusX": 2, "radiusY": 2}
+        points = [] if point is None else [{"x": point[0], "y": point[1], **finger}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    def at(point):
+        return box["x"] + point[0] * box["width"], box["y"] + point[1] * box["height"]
+
+    try:
+        for stroke in strokes:
+            touch("touchStart", at(stroke[0]))
+            previous = stroke[0]
+            for point in stroke[1:]:
+                for step in range(1, steps + 1):
+                    share = step / steps
+                    touch("touchMove", at((previous[0] + (point[0] - previous[0]) * share,
+                                           previous[1] + (point[1] - previous[1]) * share)))
+                previous = point
+            touch("touchEnd")
+    finally:
+        cdp.detach()
+
+
+def swipe(page, start: tuple[float, float], end: tuple[float, float], steps: int = 8) -> None:
+    """A finger swipe between two viewport points (CSS pixels), as a user scrolls a page."""
+    cdp = page.context.new_cdp_session(page)
+    try:
+        for step in range(steps + 1):
+            share = step / steps
+            point = {"x": start[0] + (end[0] - start[0]) * share, "y": start[1] + (end[1] - start[1]) * share,
+                     "id": 1, "radiusX": 2, "radiusY": 2}
+            cdp.send("Input.dispatchTouchEvent", {"type": "touchStart" if step == 0 else "touchMove",
+                                                  "touchPoints": [point]})
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    finally:
+        cdp.detach()
 
 
 # Runs in the page: resolves with milliseconds from the next mouse/pointer release to the

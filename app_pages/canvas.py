@@ -1,0 +1,154 @@
+"""The drawing square of the Draw page: streamlit-drawable-canvas with its toolbar taken away.
+
+streamlit-drawable-canvas 0.13 lays its toolbar (upload, undo, redo, edit, delete) over the top
+edge of the drawing square. It is invisible until hovered, yet takes pointer events there:
+strokes that start in that strip are lost, and a tap can run the hidden Undo. ``st_canvas`` has
+no parameter to hide it, and the component renders in an open shadow root that page CSS does not
+reach. A tiny companion component (``canvas_guard``) adds a style sheet to that shadow root:
+no toolbar, ``touch-action: none`` on the drawing surface (a stroke never scrolls the page),
+and, on a phone, a zoom that makes the square as wide as the column. The page offers its own
+Clear and Undo buttons instead of the toolbar's.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_drawable_canvas import st_canvas
+
+CANVAS_SIZE = 280  # pixels; 10x MNIST's 28
+CANVAS_KEY = "draw_canvas"
+GENERATION_KEY = "draw_canvas_generation"  # bumped on Clear and Undo: the canvas reloads
+KEPT_KEY = "draw_canvas_kept"  # the strokes (Fabric objects) the canvas reloads after an Undo
+PHONE_BELOW = 640  # viewport width (px) under which Streamlit stacks columns
+
+# Inside the canvas' shadow root. .dc-toolbar and .dc-canvas are the component's own class names
+# (streamlit-drawable-canvas 0.13); tests/browser/test_draw_canvas.py fails if they change.
+GUARD_CSS = """
+.dc-toolbar { display: none !important; }
+.dc-root, .dc-container, .dc-canvas, canvas { touch-action: none; }
+"""
+
+GUARD_JS = """
+export default function ({ data }) {
+  const STYLE_ID = 'mnist-lab-canvas-guard';
+  const watched = new WeakSet();
+  let observer = null;
+  const holder = () => document.querySelector('.st-key-' + data.key);
+  const fit = () => {
+    // On a phone the square is zoomed to the column's width (Fabric maps pointer positions
+    // through its bounding box, so strokes land where the finger is).
+    const element = holder();
+    if (!element || !element.parentElement) return;
+    const room = element.parentElement.getBoundingClientRect().width;
+    const zoom = window.innerWidth < data.phoneBelow && room > data.size ? room / data.size : 1;
+    element.style.zoom = zoom === 1 ? '' : String(zoom);
+  };
+  const guard = () => {
+    const element = holder();
+    if (!element) return;
+    for (const node of element.querySelectorAll('*')) {
+      const root = node.shadowRoot;
+      if (!root) continue;
+      if (!root.getElementById(STYLE_ID)) {
+        const style = document.createElement('style');
+        style.id = STYLE_ID;
+        style.textContent = data.css;
+        root.appendChild(style);
+      }
+      if (!watched.has(root)) {
+        watched.add(root);
+        observer.observe(root, { childList: true });
+      }
+    }
+    fit();
+  };
+  observer = new MutationObserver(guard);
+  observer.observe(document.body, { childList: true, subtree: true });
+  window.addEventListener('resize', fit);
+  guard();
+  return () => {
+    observer.disconnect();
+    window.removeEventListener('resize', fit);
+  };
+}
+"""
+
+_guard = st.components.v2.component("mnist_lab.canvas_guard", js=GUARD_JS)
+
+
+def _raw() -> dict:
+    """The canvas' drawing now (Fabric JSON with its "objects", the strokes), from session state."""
+    value = st.session_state.get(CANVAS_KEY) or {}
+    return dict((value.get("drawing") or {}).get("raw") or {})
+
+
+def _objects() -> list:
+    return list(_raw().get("objects") or [])
+
+
+def _reload(objects: list) -> None:
+    """Make the canvas reload with ``objects``; this rerun sees no image until it sends one.
+
+    Clearing by changing the canvas key (a remount) lost strokes in Chromium: the first stroke
+    after a remount often never reached Python. A changed ``initial_drawing`` makes the
+    component reload it in place, reset its own history and send the new image.
+    """
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+    raw = {**_raw(), "objects": objects}
+    st.session_state[KEPT_KEY] = raw
+    st.session_state[CANVAS_KEY] = {"drawing": {"raw": raw, "data": None}, "backgroundFit": None}
+
+
+def clear_canvas() -> None:
+    """on_click of Clear: every stroke goes."""
+    _reload([])
+
+
+def undo_stroke() -> None:
+    """on_click of Undo: the last stroke goes."""
+    _reload(_objects()[:-1])
+
+
+# Page CSS for phones: less space above the title, so the square, its buttons and the
+# prediction under them fit one 844-pixel-high screen.
+PHONE_CSS = f"""
+<style>
+.st-key-draw_canvas_guard {{ display: none; }}
+@media (max-width: {PHONE_BELOW - 0.02}px) {{
+  .stMainBlockContainer {{ padding-top: 3.25rem; }}
+  .stMainBlockContainer h1 {{ font-size: 2rem; padding-top: 0.5rem; }}
+}}
+</style>
+"""
+
+
+def drawing_canvas(pen_width: int, pen_slider):
+    """The guarded canvas with Undo, Clear and a pen menu (``pen_slider()`` draws its slider)
+    under it; returns st_canvas' ``CanvasResult``."""
+    st.html(PHONE_CSS)
+    canvas = st_canvas(
+        stroke_width=pen_width,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        update_streamlit=True,
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        initial_drawing={
+            **st.session_state.get(KEPT_KEY, {"objects": []}),
+            "mnistLabClears": st.session_state.get(GENERATION_KEY, 0),
+        },
+        return_image_data=True,
+        key=CANVAS_KEY,
+    )
+    _guard(
+        key="draw_canvas_guard",
+        data={"key": CANVAS_KEY, "css": GUARD_CSS, "size": CANVAS_SIZE, "phoneBelow": PHONE_BELOW},
+    )
+    with st.container(horizontal=True):
+        st.button("Undo", icon=":material/undo:", on_click=undo_stroke, key="draw_undo",
+                  disabled=not _objects(), help="Take back the last stroke.")
+        st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas, key="draw_clear")
+        with st.popover(f"Pen {pen_width} px", icon=":material/line_weight:"):
+            pen_slider()
+    return canvas

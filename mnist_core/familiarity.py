@@ -1,0 +1,143 @@
+"""Does an input look like the digits the network was trained on? A signal from the network itself.
+
+A classifier with a softmax must pick one of 0-9 for anything, a star or a ``#`` included, and
+its confidence says little about that. Two measurements inside the network do better:
+
+- the **energy** of the logits, ``-logsumexp(logits)`` (Liu et al. 2020): low when some
+  class's score is high in absolute terms, as for the digits the network learned;
+- the **distance to the nearest training digits** in the last hidden layer: one minus the
+  cosine similarity to the ``NEIGHBOURS``-th most similar of a bank of MNIST training digits
+  drawn on a canvas (Sun et al. 2022, "deep nearest neighbours").
+
+Both are calibrated on other training digits drawn on a canvas (never the test set): each has
+its ``QUANTILE`` there as threshold, and an input is unfamiliar when either is exceeded.
+``DigitFamiliarity.score`` is the larger of the two as a share of its threshold (above 1.0:
+unfamiliar). Tried and dropped: a Mahalanobis distance in the hidden layer (it missed stars,
+grids and spirals entirely). Figures against the targets (>= 80 % of a generated non-digit set
+flagged, <= 2 % of the 10,000 redrawn test digits): benchmarks/bench_reading.py.
+
+The drawn digits are the same for every network and cost seconds to draw, so they ship in
+``models/familiarity-digits.npz`` (``python -m mnist_core.familiarity`` rewrites it; a test
+checks it against the generator).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.special import logsumexp
+
+from .inference import DenseNetwork
+
+QUANTILE = 99.0  # percent of drawn MNIST digits under each threshold
+NEIGHBOURS = 5  # the distance is to the 5th most similar bank digit
+BANK_DIGITS = 6_000  # training digits, drawn on a canvas, that inputs are compared with
+CALIBRATION_DIGITS = 3_000  # other training digits, drawn, that set the thresholds
+SEED = 0  # which training digits, and how each is drawn
+DIGITS_PATH = Path(__file__).resolve().parent.parent / "models" / "familiarity-digits.npz"
+
+
+@dataclass(frozen=True, eq=False)
+class DigitFamiliarity:
+    """The calibrated signal for one network. Arrays are read-only (shared between sessions).
+
+    ``bank`` float32 (units, BANK_DIGITS): the bank digits' last hidden layer, unit length,
+    one column per digit (12 MB for 512 units);
+    ``centres`` and ``thresholds`` float64 (2,): median and ``QUANTILE`` of (energy, distance)
+    on the calibration digits.
+    """
+
+    network: DenseNetwork
+    bank: np.ndarray
+    centres: np.ndarray
+    thresholds: np.ndarray
+
+    def __post_init__(self) -> None:
+        for array in (self.bank, self.centres, self.thresholds):
+            array.flags.writeable = False
+
+    def score(self, images) -> np.ndarray:
+        """float64 (N,) for float images in [0, 1] (N, 28, 28) or (N, 784): above 1.0 unfamiliar."""
+        return self.score_outputs(self.network.layer_outputs(images))
+
+    def score_outputs(self, outputs: list[np.ndarray]) -> np.ndarray:
+        """``score`` from ``DenseNetwork.layer_outputs`` already computed (one forward pass)."""
+        raw = _raw_scores(self.network, outputs, self.bank)
+        return ((raw - self.centres) / (self.thresholds - self.centres)).max(axis=1)
+
+
+def calibrate(network: DenseNetwork, bank_digits=None, calibration_digits=None) -> DigitFamiliarity:
+    """Fit the signal for ``network`` on drawn training digits, uint8 or float (N, 28, 28).
+
+    By default they are read from ``DIGITS_PATH``; raises ``FileNotFoundError`` without it.
+    """
+    if bank_digits is None or calibration_digits is None:
+        bank_digits, calibration_digits = load_digits()
+    bank = np.ascontiguousarray(_unit(network.layer_outputs(_as_float(bank_digits))[-2]).T)
+    raw = _raw_scores(network, network.layer_outputs(_as_float(calibration_digits)), bank)
+    centres = np.median(raw, axis=0)
+    thresholds = np.percentile(raw, QUANTILE, axis=0)
+    thresholds = np.maximum(thresholds, centres + 1e-6)  # a network that answers the same to all
+    return DigitFamiliarity(network, bank, centres, thresholds)
+
+
+def drawn_training_digits(indices, seed: int = SEED) -> np.ndarray:
+    """The training digits at ``indices`` drawn on the page's canvas by ``mnist_core.synthetic``
+    (each from its own seeded generator) and put through the page's steps: uint8 (N, 28, 28).
+    Raises ``DatasetError`` without MNIST."""
+    from .data import load_mnist
+    from .preprocess import ink_to_mnist_steps
+    from .synthetic import draw_ink
+
+    (x_train, _), _ = load_mnist()
+    images = [
+        ink_to_mnist_steps(draw_ink(x_train[index], np.random.default_rng([seed, int(index)]))).centred
+        for index in indices
+    ]
+    return np.rint(np.stack(images) * 255.0).astype(np.uint8)
+
+
+def digit_indices(seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
+    """Which training digits form the bank and the calibration set (disjoint)."""
+    order = np.random.default_rng(seed).permutation(60_000)
+    return order[:BANK_DIGITS], order[BANK_DIGITS : BANK_DIGITS + CALIBRATION_DIGITS]
+
+
+def load_digits(path: Path = DIGITS_PATH) -> tuple[np.ndarray, np.ndarray]:
+    """(bank, calibration) uint8 (N, 28, 28) from the shipped file."""
+    with np.load(path) as stored:
+        return stored["bank"], stored["calibration"]
+
+
+def write_digits(path: Path = DIGITS_PATH, seed: int = SEED) -> None:
+    """Draw the bank and calibration digits and save them (about a minute on one core)."""
+    bank, calibration = digit_indices(seed)
+    np.savez_compressed(path, bank=drawn_training_digits(bank, seed),
+                        calibration=drawn_training_digits(calibration, seed))
+
+
+def _as_float(images) -> np.ndarray:
+    images = np.asarray(images)
+    return images.astype("float32") / 255.0 if images.dtype == np.uint8 else images.astype("float32")
+
+
+def _unit(features: np.ndarray) -> np.ndarray:
+    return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-9)
+
+
+def _raw_scores(network: DenseNetwork, outputs: list[np.ndarray], bank: np.ndarray) -> np.ndarray:
+    """float64 (N, 2): the logits' energy and the cosine distance to the NEIGHBOURS-th nearest
+    bank digit in the last hidden layer."""
+    hidden = outputs[-2]
+    logits = (hidden @ network.kernels[-1] + network.biases[-1]).astype("float64")
+    energy = -logsumexp(logits, axis=1)
+    similarity = _unit(hidden) @ bank
+    nearest = np.partition(similarity, -NEIGHBOURS, axis=1)[:, -NEIGHBOURS]
+    return np.stack([energy, 1.0 - nearest.astype("float64")], axis=1)
+
+
+if __name__ == "__main__":
+    write_digits()
+    print(f"wrote {DIGITS_PATH}")
