@@ -1,37 +1,42 @@
-"""What every page shares: cached read-only resources, the session's runs, the sidebar.
+"""What every page shares: cached resources, the session's runs and their jobs, the sidebar.
 
-Shared across sessions (``st.cache_resource``), read-only: the dataset and the shipped
-default model with its test evaluation. Everything a user trains lives in that user's
-``st.session_state`` and nowhere else.
+Shared across sessions (``st.cache_resource``): the dataset and the shipped default model with
+its test evaluation (read-only), and the server-wide training queue. Everything a user trains
+lives in that user's ``st.session_state`` (and in their jobs, while training), nowhere else.
+Pages never train: they submit a job and poll it.
 """
 
 from __future__ import annotations
 
 import gc
-import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
-import mnist_core
 from mnist_core import (
     DatasetError,
     DenseNetwork,
     Evaluation,
     ModelConfig,
     ModelFileError,
-    TrainingHistory,
     evaluate,
     load_default_network,
     load_mnist,
     mnist_source,
 )
+from mnist_core.jobs import JobQueue, JobStatus, UnknownJobError
+from mnist_core.run_text import finished_toast, job_status_line
+from mnist_core.runs import Run, last_finite, next_run_name
 
 RUNS_KEY = "runs"  # session_state: dict run id -> Run, in creation order
 ACTIVE_KEY = "active_run"  # session_state: id of the active run, or None for the default
 DEFAULT_KEY = "default"  # model key of the shipped default model
+SESSION_KEY = "session_id"  # session_state: this session's id in the job queue
+TOASTS_KEY = "pending_toasts"  # session_state: toasts to show on the next full page run
+SIDEBAR_POLL_SECONDS = 2.0  # how often the sidebar's job status polls the queue
 
 
 @dataclass(frozen=True)
@@ -49,29 +54,6 @@ class Dataset:
         if name not in ("train", "test"):
             raise ValueError(f'split must be "train" or "test", got {name!r}.')
         return (self.x_train, self.y_train) if name == "train" else (self.x_test, self.y_test)
-
-
-@dataclass
-class Run:
-    """One training run of this session: its settings, curves, outcome and model."""
-
-    id: str
-    name: str
-    config: ModelConfig
-    history: TrainingHistory = field(default_factory=TrainingHistory)
-    status: str = "running"  # "running", then mnist_core's COMPLETED, STOPPED or DIVERGED
-    message: str = ""
-    model: object = None  # keras.Model, kept even when stopped part-way
-    seconds: float = 0.0
-    created: float = field(default_factory=time.time)
-    evaluation: Evaluation | None = None  # test-set evaluation, computed once
-    network: DenseNetwork | None = None  # the trained weights for inference, once training ended
-
-    @property
-    def usable(self) -> bool:
-        """A model that can classify: trained at least one batch and not diverged."""
-        trained = bool(self.history.batch_step)
-        return self.network is not None and self.status != mnist_core.DIVERGED and trained
 
 
 @dataclass(frozen=True)
@@ -137,11 +119,69 @@ def runs() -> dict[str, Run]:
     return st.session_state.setdefault(RUNS_KEY, {})
 
 
-def new_run(config: ModelConfig) -> Run:
-    """Register a run in this session before training starts, so nothing is lost if interrupted."""
-    run = Run(id=f"run-{uuid.uuid4().hex[:12]}", name=f"Run {len(runs()) + 1}", config=config)
+@st.cache_resource(show_spinner=False, on_release=JobQueue.close)
+def job_queue() -> JobQueue:
+    """The server-wide training queue and its worker process (one per server process)."""
+    return JobQueue()
+
+
+def session_id() -> str:
+    """This browser session's id in the job queue."""
+    return st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
+
+
+def start_run(config: ModelConfig) -> Run:
+    """Queue ``config`` as a job of this session and register its run.
+
+    Raises ``SessionBusyError`` (this session has a queued or running job) or
+    ``QueueFullError``, with messages to show as they are.
+    """
+    queue = job_queue()
+    job_id = queue.submit(session_id(), config)
+    run = Run(id=f"run-{uuid.uuid4().hex[:12]}", name=next_run_name(runs()), config=config, job_id=job_id)
+    run.follow(queue.snapshot(job_id))
     runs()[run.id] = run
     return run
+
+
+def pending_runs() -> list[Run]:
+    """This session's runs whose job is queued or running."""
+    return [run for run in runs().values() if run.job_id is not None and not run.finished]
+
+
+def sync_runs() -> list[Run]:
+    """Poll the jobs of this session's unfinished runs; returns the runs that just finished.
+
+    A run that completes while the shipped default is the active model becomes the active
+    model. Each finished run leaves a toast for the next full page run (``show_toasts``).
+    """
+    if not pending_runs():
+        return []
+    queue, done = job_queue(), []
+    queue.touch(session_id())
+    for run in pending_runs():
+        try:
+            snapshot = queue.snapshot(run.job_id)
+        except UnknownJobError:
+            run.lose("The server restarted while this run was training, so it was lost. Start it again.")
+            done.append(run)
+            continue
+        if run.follow(snapshot):
+            queue.forget(run.job_id)
+            done.append(run)
+    for run in done:
+        activated = run.status == JobStatus.COMPLETED and run.usable and not st.session_state.get(ACTIVE_KEY)
+        if activated:
+            set_active(run.id)
+        validation = last_finite(run.history.val_accuracy)
+        toast = finished_toast(run.name, JobStatus(run.status), validation, activated)
+        st.session_state.setdefault(TOASTS_KEY, []).append(toast)
+    return done
+
+
+def show_toasts() -> None:
+    for text in st.session_state.pop(TOASTS_KEY, []):
+        st.toast(text, icon=":material/model_training:")
 
 
 def set_active(run_id: str | None) -> None:
@@ -173,8 +213,11 @@ def evaluation_of(active: ActiveModel) -> Evaluation:
 
 
 def render_sidebar() -> None:
-    """Which model is active (with its test accuracy) and where the data came from."""
+    """Training status, which model is active (with its test accuracy), where the data came from."""
+    sync_runs()
+    show_toasts()
     with st.sidebar:
+        render_job_status()
         st.caption("Active model")
         run = runs().get(st.session_state.get(ACTIVE_KEY) or "")
         if run is not None and run.usable:
@@ -199,3 +242,27 @@ def _render_data_source() -> None:
     st.caption(
         "Data: Keras' MNIST download (~/.keras/datasets)" if source == "keras" else f"Data: `{source}`"
     )
+
+
+def render_job_status() -> None:
+    """'Run 3 · epoch 2/5 · 41 %' or 'Run 3 · queued, 2nd', linking to Train, on every page.
+
+    Polls in a fragment while this session has a queued or running job; when it finishes the
+    whole page reruns, so the toast shows and every page uses the new model at once.
+    """
+    if not pending_runs():
+        return
+
+    @st.fragment(run_every=SIDEBAR_POLL_SECONDS)
+    def job_status() -> None:
+        if sync_runs():
+            st.rerun()
+        for run in pending_runs():
+            label = job_status_line(run.name, run.job) if run.job is not None else f"{run.name} · queued"
+            try:
+                st.page_link("app_pages/train.py", label=label, icon=":material/model_training:")
+            except StreamlitPageNotFoundError:  # a page run on its own (AppTest of one page)
+                st.caption(label)
+
+    st.caption("Training")
+    job_status()

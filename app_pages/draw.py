@@ -193,8 +193,9 @@ def main() -> None:
     active = active_model()
     if active is None:
         st.info(
-            "Train a model on the **Train** page and choose to use it, or restore the shipped "
-            "one: `git checkout models/default.keras` or `python -m mnist_core.train --preset best`.",
+            "Train a model on the **Train** page (when it completes, it becomes the active model), "
+            "or restore the shipped one: `git checkout models/default.keras` or "
+            "`python -m mnist_core.train --preset best`.",
             icon=":material/model_training:",
         )
         st.stop()

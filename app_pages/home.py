@@ -8,8 +8,6 @@ its button is pressed; later steps use that run, or else the active model.
 
 from __future__ import annotations
 
-import time
-
 import streamlit as st
 
 import mnist_core
@@ -21,18 +19,18 @@ from app_pages.common import (
     active_model,
     dataset_or_stop,
     evaluation_of,
+    job_queue,
     load_dataset,
     load_default,
-    new_run,
     runs,
     set_active,
 )
+from app_pages.job_view import render_live, start_or_explain
 from app_pages.widgets import code_block, page_link, printout, side_by_side_layout, step_header
 from mnist_core import (
     COMPLETED,
     DIVERGED,
     STOPPED,
-    BatchProgress,
     DenseNetwork,
     MnistLabError,
     ModelConfig,
@@ -44,13 +42,14 @@ from mnist_core import (
 from mnist_core.charts.dataset import tile_strip, vector_strip_figure
 from mnist_core.dataset_stats import array_summary
 from mnist_core.gallery import compose_grid
+from mnist_core.jobs import JobStatus
 from mnist_core.lesson import lesson_model_facts as facts_of_config
 from mnist_core.lesson import source_excerpt
 from mnist_core.lesson import source_of as read_source
+from mnist_core.run_text import duration_text, elapsed_text, plural, settings_summary
 
 HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
 FIRST = lesson_text.FIRST
-RESULT_SLOT_SIZE = 6  # at most this many elements in the Fit step's result slot
 STEPS = {step.number: step for step in lesson_text.steps()}
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -277,24 +276,7 @@ def step_fit(dataset: Dataset) -> None:
             "callbacks (the progress bar here, the live charts on the Train page):",
         )
     with result:
-        run = lesson_run()
-        label = "Train the lesson's network" if run is None else "Train it again"
-        clicked = st.button(
-            label,
-            type="primary",
-            icon=":material/play_arrow:",
-            key="home_fit",
-        )
-        st.caption(f"The lesson's network: {config.describe()}.")  # not a tooltip: it covered the text
-        slot = st.empty()  # training progress, then the outcome, replace what was shown before
-        if clicked:
-            with slot.container():
-                run = train_lesson_run(dataset, config)
-        with slot.container():
-            if run is None:
-                show_untrained_note()
-            else:
-                show_lesson_run(run)
+        render_fit(config)
         page_link(
             "app_pages/train.py",
             "Change the network and compare runs on live charts",
@@ -302,60 +284,27 @@ def step_fit(dataset: Dataset) -> None:
         )
 
 
-def train_lesson_run(dataset: Dataset, config) -> Run:
-    """Train the seed preset once, registered in the session's runs before it starts."""
-    run = new_run(config)
-    st.session_state[HOME_RUN_KEY] = run.id
-    progress = st.progress(0.0, text="Preparing 60,000 images…")
-    log = st.empty()
-    for _ in range(RESULT_SLOT_SIZE - 2):  # blank what the slot showed before, else it stays greyed
-        st.empty()
-    started = time.perf_counter()
-
-    def keep_model(model, history) -> None:
-        run.model, run.history = model, history
-
-    def show_batch(update: BatchProgress) -> None:
-        progress.progress(
-            min(1.0, update.fraction),
-            text=f"Epoch {update.epoch}/{update.epochs} · batch {update.batch}/{update.batches} · "
-            f"loss {update.loss:.3f} · accuracy {update.accuracy:.1%} · "
-            f"{update.samples_per_second:,.0f} images/s · about {update.eta_seconds:.0f} s left",
-        )
-
-    def show_epoch(epoch: int, logs: dict) -> None:
-        show_epoch_table(run.history, log)
-
-    try:
-        from mnist_core.training import train  # Keras: only when the button is pressed
-
-        result = train(
-            config,
-            dataset.x_train,
-            dataset.y_train,
-            on_batch=show_batch,
-            on_epoch=show_epoch,
-            on_model=keep_model,
-        )
-        run.model, run.history = result.model, result.history
-        run.status, run.message, run.seconds = result.status, result.message, result.seconds
-    except MnistLabError as error:
-        run.status, run.message = STOPPED, f"Training failed: {error}"
-    finally:
-        if run.status == "running":  # a rerun (a click, a page switch) interrupted fit
-            batches = len(run.history.batch_step)
-            run.status = STOPPED
-            run.message = (
-                f"Training was interrupted after {batches} batches; the partial model is kept and "
-                "listed on the Train page."
-            )
-        if not run.seconds:
-            run.seconds = time.perf_counter() - started
-        if run.model is not None and run.status != DIVERGED:  # the weights, for NumPy inference
-            run.network = DenseNetwork.from_keras_model(run.model)
-    progress.empty()
-    log.empty()
-    return run
+def render_fit(config: ModelConfig) -> None:
+    """The Fit button, then the lesson's run: live while it trains (as on Train), then its outcome."""
+    job_queue().start_worker()  # the worker loads TensorFlow in the background, before the click
+    run = lesson_run()
+    training = run is not None and not run.finished
+    label = "Train the lesson's network" if run is None else "Train it again"
+    if st.button(label, type="primary", icon=":material/play_arrow:", key="home_fit", disabled=training):
+        started = start_or_explain(config)
+        if started is not None:
+            st.session_state[HOME_RUN_KEY] = started.id
+            st.rerun()  # draw the page (and the sidebar's status) with the new run
+    measured = job_queue().speed.seconds_for(config)
+    timing = f" It takes {duration_text(measured)} on this server (measured here)." if measured else ""
+    st.caption(f"The lesson's network: {settings_summary(config)}.{timing} It trains on the server's "
+               "training worker; you can leave this page meanwhile.")  # not a tooltip: it covered the text
+    if run is None:
+        show_untrained_note()
+    elif training:
+        render_live(run, "home_live")
+    else:
+        show_lesson_run(run)
 
 
 def show_untrained_note() -> None:
@@ -375,8 +324,8 @@ def show_untrained_note() -> None:
 
 
 def show_lesson_run(run: Run) -> None:
-    if run.status == DIVERGED:
-        st.error(f"**{run.name} diverged.** {run.message}", icon=":material/error:")
+    if run.status in (DIVERGED, JobStatus.FAILED):
+        st.error(f"**{run.name} {run.status}.** {run.message}", icon=":material/error:")
         return
     if run.status == STOPPED:
         st.warning(f"**{run.name} stopped early.** {run.message}", icon=":material/pause_circle:")
@@ -389,8 +338,8 @@ def show_lesson_run(run: Run) -> None:
         second.metric("Validation accuracy", f"{run.history.val_accuracy[-1]:.2%}", border=True)
     if run.status == COMPLETED:
         st.success(
-            f"**{run.name}** trained {run.config.epochs} epochs in {run.seconds:.1f} s. It is "
-            "listed on the Train page, and steps 7 and 8 below now use it."
+            f"**{run.name}** trained {plural(run.config.epochs, 'epoch')} in {elapsed_text(run.seconds)}. "
+            "It is listed on the Train page, and steps 7 and 8 below now use it."
         )
     is_active = st.session_state.get(ACTIVE_KEY) == run.id
     st.button(

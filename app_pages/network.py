@@ -69,18 +69,15 @@ def map_slot(model_key: str) -> dict:
 def activation_map(active: ActiveModel, dataset) -> network_map.ActivationMap:
     slot = map_slot(active.key)
     with slot["lock"]:
-        if "map" not in slot:
-            shipped = network_map.shipped_map_path(DEFAULT_MODEL_PATH)
+        if slot.get("map") is None and active.key == DEFAULT_KEY:
+            slot["map"] = network_map.load_shipped(DEFAULT_MODEL_PATH, active.network)
+        if slot.get("map") is None:
+            bar = st.progress(0.0, text="Laying out the 10,000 test digits (once per model)…")
+            features = hidden_activations(active.network, dataset.x_test)[-1]
             identity = network_map.fingerprint(active.network)
-            if active.key == DEFAULT_KEY and shipped.is_file():
-                stored = network_map.ActivationMap.load(shipped)
-                slot["map"] = stored if stored.model == identity else None
-            if slot.get("map") is None:
-                bar = st.progress(0.0, text="Laying out the 10,000 test digits (once per model)…")
-                features = hidden_activations(active.network, dataset.x_test)[-1]
-                slot["map"] = network_map.build_map(features, dataset.y_test, identity,
-                                                    progress=lambda done: bar.progress(min(done, 1.0)))
-                bar.empty()
+            slot["map"] = network_map.build_map(features, dataset.y_test, identity,
+                                                progress=lambda done: bar.progress(min(done, 1.0)))
+            bar.empty()
     return slot["map"]
 
 
@@ -128,7 +125,8 @@ def render_input(selection: Selection, dataset, image: np.ndarray, explanation, 
         predicted = explanation.predicted
         truth = "" if selection.drawing else f" · true digit **{dataset.y_test[selection.test]}**"
         sure = explanation.probabilities[predicted]
-        st.markdown(f"The network reads **{predicted}** ({sure:.1%} sure){truth}.")
+        sure_text = "over 99.9%" if sure > 0.999 else f"{sure:.1%}"
+        st.markdown(f"The network reads **{predicted}** ({sure_text} sure){truth}.")
         st.caption("Each hidden unit computes a weighted sum of its inputs plus a bias, then its activation. "
                    "Click a square in a grid to look at that unit.")
 
@@ -233,7 +231,12 @@ def render_templates(active: ActiveModel) -> None:
         return
     st.caption(f"The incoming weights of {len(templates.units)} fixed first-layer units, from the random "
                "start to the end of training. Press Play, or drag the epoch slider.")
-    st.plotly_chart(templates_figure(templates.frames(), templates.epochs, templates.units), config=CHART)
+    change = st.toggle("Show what training changed (weights minus the random start)",
+                       key="network_template_change",
+                       help="The random starting weights hide the small changes training makes at first.")
+    frames = templates.frames()
+    frames = frames - frames[0] if change else frames
+    st.plotly_chart(templates_figure(frames, templates.epochs, templates.units), config=CHART)
 
 
 def _shipped_history() -> TrainingHistory:
@@ -253,7 +256,11 @@ def main() -> None:
     if not names:
         st.info("This model has no hidden layer: its 10 class scores are weighted sums of the pixels.")
     st.caption(f"{active.name}: {' → '.join(['784 pixels', *map(str, active.network.hidden_units), '10'])}.")
-    selection = current_selection(len(dataset.x_test), active.network.hidden_units)
+    hidden = active.network.hidden_units
+    selection = current_selection(len(dataset.x_test), hidden)
+    widths = hidden or (1,)
+    if selection.layer >= len(widths) or (selection.unit or 0) >= widths[selection.layer]:
+        selection = dataclasses.replace(selection, layer=0, unit=None)  # another model became active
     drawn = st.session_state.get(DRAWN_INPUT_KEY)
     image = drawn if selection.drawing and drawn is not None else dataset.x_test[selection.test] / 255.0
     explanation = explain(active.network, image)

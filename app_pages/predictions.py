@@ -58,7 +58,8 @@ def main() -> None:
 
 def _explain_missing_model() -> None:
     st.info(
-        "**What to do:** train a model on the Train page (it becomes the active model), or "
+        "**What to do:** train a model on the Train page (when it completes, it becomes the active "
+        "model), or "
         "restore the shipped file with `git checkout models/default.keras`, or retrain it with "
         "`python -m mnist_core.train --preset best`, then reload this page.",
         icon=":material/build:",

@@ -218,6 +218,17 @@ def shipped_map_path(model_path) -> Path:
     return Path(model_path).with_suffix(".map.npz")
 
 
+def load_shipped(model_path, network: DenseNetwork) -> ActivationMap | None:
+    """The map shipped beside ``model_path`` if it exists, is readable and was made for exactly
+    this ``network``; else None (then the caller computes it)."""
+    path = shipped_map_path(model_path)
+    try:
+        stored = ActivationMap.load(path)
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+    return stored if stored.model == fingerprint(network) else None
+
+
 def main(argv=None) -> int:
     """Regenerate the shipped model's map: ``python -m mnist_core.network_map [model.keras]``."""
     import time

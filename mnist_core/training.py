@@ -18,6 +18,7 @@ import numpy as np
 from .config import ModelConfig
 from .errors import DatasetError
 from .model import build_model
+from .run_text import plural
 from .training_record import (
     COMPLETED,
     DIVERGED,
@@ -27,6 +28,7 @@ from .training_record import (
     TrainingHistory,
     WeightTemplates,
 )
+from .training_record import steps_per_epoch as planned_steps
 
 
 @dataclass
@@ -206,8 +208,7 @@ def train(
     """
     images, labels = training_subset(x_train, y_train, config.train_size, config.seed)
     pixels = images.reshape(len(images), 28 * 28)  # uint8, a view: no float copy of the set
-    train_count = len(pixels) - int(len(pixels) * config.validation_split)
-    steps_per_epoch = math.ceil(train_count / config.batch_size)
+    steps_per_epoch = planned_steps(len(pixels), config.validation_split, config.batch_size)
     keras.utils.set_random_seed(config.seed)
     model = build_model(config, steps_per_epoch)
     history = TrainingHistory()
@@ -249,7 +250,7 @@ def _outcome(progress: ProgressCallback, history: TrainingHistory, config: Model
         where = "after" if steps % progress.steps_per_epoch == 0 else "during"
         return STOPPED, (
             f"Stopped {where} epoch {progress.current_epoch} of {config.epochs} after {steps} "
-            f"batches ({done} full epoch{'s' if done != 1 else ''}); the model trained so far "
+            f"batches ({plural(done, 'full epoch')}); the model trained so far "
             "is kept and usable."
         )
-    return COMPLETED, f"Trained {config.epochs} epochs."
+    return COMPLETED, f"Trained {plural(config.epochs, 'epoch')}."

@@ -4,6 +4,7 @@ its progress snapshots and its curves. The training worker fills them; pages rea
 from __future__ import annotations
 
 import base64
+import math
 import zlib
 from dataclasses import dataclass, field
 
@@ -13,6 +14,11 @@ COMPLETED, STOPPED, DIVERGED = "completed", "stopped", "diverged"
 # A cross-entropy this high means the weights blew up: chance level is ln(10) = 2.3, and with a
 # too-large learning rate Keras reports losses in the millions long before any NaN appears.
 DIVERGED_LOSS = 1e3
+
+
+def steps_per_epoch(images: int, validation_split: float, batch_size: int) -> int:
+    """Batches per epoch when ``fit`` holds out the last ``validation_split`` of ``images``."""
+    return math.ceil((images - int(images * validation_split)) / batch_size)
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@ MNIST comes from MNIST_PATH (CI points it at ../shared/data/mnist.npz).
 
 - ``app_test(page)``: a fresh session (a new AppTest: nothing trained, the shipped default
   model active) opened on ``page`` and run once. Every page AppTest uses it.
-- ``instant_training``: Keras' ``fit`` replaced by a stand-in that reports batches and epochs
-  without computing gradients, for page tests that train but are not about training.
+- ``instant_training``: the app's training queue runs a fake trainer (tests/fake_trainer.py) in
+  its worker process, for page tests that start runs; the real Keras worker is tested in
+  tests/test_jobs.py and by Home's slow Fit test.
 - ``app_server`` and ``chromium``: one ``streamlit run app.py`` and one headless Chromium for
   every browser test of the run (tests/browser/).
 """
@@ -17,7 +18,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tests.apptest import APP, APP_TEST_TIMEOUT, PAGES, InstantFit
+from tests.apptest import APP, APP_TEST_TIMEOUT, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -84,12 +85,17 @@ def app_test(monkeypatch):
 
 @pytest.fixture
 def instant_training(monkeypatch):
-    """``mnist_core.train`` without the gradient steps (see InstantFit): a page test that
-    starts a run spends milliseconds, not seconds, in ``fit``. Everything around ``fit``
-    (subset, model, callbacks, history, status and message) is the real code."""
-    import mnist_core.training
+    """The app's training queue swapped for one (N=1) whose worker runs ``tests.fake_trainer``:
+    no TensorFlow, a batch every 20 ms, the shipped model as the result. Everything else (the
+    queue, the worker process, the pipes, the snapshots the pages poll) is the real code.
+    Yields that ``JobQueue``."""
+    import app_pages.common
+    from mnist_core.jobs import JobQueue
 
-    monkeypatch.setattr(mnist_core.training, "scaling_trainer", InstantFit)
+    queue = JobQueue(max_running=1, trainer="tests.fake_trainer")
+    monkeypatch.setattr(app_pages.common, "job_queue", lambda: queue)
+    yield queue
+    queue.close()
 
 
 # --- the real app in Chromium (tests/browser/) ----------------------------------------------
@@ -128,7 +134,8 @@ def app_server():
         return
     from tests.browser import helpers
 
-    server = helpers.StreamlitServer(name="browser-tests-server")
+    # One training job at a time, as the default on a 2-core machine, whatever CI's CPU count.
+    server = helpers.StreamlitServer(name="browser-tests-server", extra_env={"MNIST_LAB_TRAINING_JOBS": "1"})
     try:
         server.start()
     except helpers.BrowserSetupError as error:

@@ -6,9 +6,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_pages.common import ACTIVE_KEY, RUNS_KEY, Run
 from mnist_core.inspection import DRAWN_INPUT_KEY
 from tests.apptest import APP
 
@@ -104,3 +106,34 @@ def test_the_page_never_imports_keras():
                             timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "False False False"
+
+
+def small_run(rng) -> Run:
+    """A finished run of this session with a 784-64-32-10 network and three recorded epochs."""
+    from mnist_core import COMPLETED, DenseNetwork, ModelConfig, TrainingHistory
+
+    widths = [784, 64, 32, 10]
+    layers = [(rng.normal(0, 0.05, (a, b)), np.zeros(b), "relu")
+              for a, b in zip(widths, widths[1:], strict=False)]
+    network = DenseNetwork.from_arrays([*layers[:-1], (*layers[-1][:2], "softmax")])
+    history = TrainingHistory(batch_step=[1, 2, 3], epoch=[1, 2, 3])
+    for epoch in range(4):
+        history.templates.add(epoch, network.kernels[0] * (1 + epoch))
+    return Run(id="run-small", name="Small run", config=ModelConfig(hidden_units=(64, 32), epochs=3),
+               history=history, status=COMPLETED, network=network)
+
+
+def test_a_session_run_with_templates_and_fewer_units(open_page, rng):
+    """A link's unit that the active run does not have falls back; the run's templates are shown."""
+    run = small_run(rng)
+    state = {RUNS_KEY: {run.id: run}, ACTIVE_KEY: run.id}
+    at = open_page({"test": "5", "layer": "2", "unit": "300"}, state)
+    notes = [warning.value for warning in at.warning]
+    expected = "`unit=300` is out of range; a unit of hidden layer 2 must be 0–31"
+    assert any(expected in note for note in notes), notes
+    assert params(at)["layer"] == "2" and int(params(at)["unit"]) < 32
+    assert any("784 pixels → 64 → 32 → 10" in caption.value for caption in at.caption)
+    assert any("16 fixed first-layer units" in caption.value for caption in at.caption)
+    assert not at.info  # the templates are there, no "did not record" note
+    at.toggle(key="network_template_change").set_value(True).run()
+    assert not at.exception

@@ -1,24 +1,29 @@
-"""AppTest of the Train page: training through its own widgets, runs, the sidebar, failures, Stop.
+"""AppTest of the Train page: it queues jobs and polls them; it never trains.
 
-Each test trains on a 1,000-image subset for 1 epoch (8 batches) unless it needs a longer run.
+The page's queue is swapped (``instant_training``) for one whose worker runs
+``tests.fake_trainer`` (no TensorFlow, a batch every 20 ms); the real Keras path is covered by
+Home's slow Fit test and by tests/test_jobs.py. AppTest does not fire ``run_every`` timers,
+so the tests rerun the page the way the polling fragments would.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
-from streamlit.proto.WidgetStates_pb2 import WidgetStates
-from streamlit.runtime.scriptrunner_utils.script_requests import RerunData
 from streamlit.testing.v1 import AppTest
-from streamlit.testing.v1 import app_test as app_test_module
-from streamlit.testing.v1.local_script_runner import LocalScriptRunner
 
 import mnist_core
-from tests.apptest import APP_TEST_TIMEOUT as TIMEOUT
+from mnist_core.train_form import preset_labels
+from tests.fake_trainer import FAIL_SEED
 
 PAGE = "app_pages/train.py"
+
+
+@pytest.fixture
+def open_train_page(app_test, instant_training):
+    """A fresh session on the Train page, its jobs trained by the fake trainer."""
+    return lambda: app_test(PAGE)
 
 
 def start_training(at: AppTest, **settings) -> AppTest:
@@ -34,90 +39,180 @@ def session_runs(at: AppTest) -> list:
     return list(at.session_state["runs"].values()) if "runs" in at.session_state else []
 
 
+def poll_until(at: AppTest, condition, timeout: float = 30) -> AppTest:
+    """Rerun the page (as its polling fragment does) until ``condition(at)`` holds."""
+    deadline = time.monotonic() + timeout
+    while not condition(at):
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout} s")
+        time.sleep(0.2)
+        at.run()
+        assert not at.exception, at.exception
+    return at
+
+
+def finished(at: AppTest) -> bool:
+    return all(run.finished for run in session_runs(at))
+
+
 def sidebar_text(at: AppTest) -> str:
-    return " ".join(element.value for element in at.sidebar.markdown)
+    return " ".join(element.value for element in [*at.sidebar.markdown, *at.sidebar.caption])
 
 
-def test_training_adds_a_run_to_the_session_table_and_can_become_active(app_test):
-    at = app_test(PAGE)
-    assert "Default model" in sidebar_text(at)
-    assert not session_runs(at)
+def download_disabled(at: AppTest) -> bool:
+    [download] = at.get("download_button")
+    return download.proto.disabled
+
+
+def texts(elements) -> str:
+    return " ".join(element.value for element in elements)
+
+
+def test_a_run_is_queued_trains_in_the_worker_and_becomes_active_when_the_default_was(
+    open_train_page, instant_training
+):
+    at = open_train_page()
+    assert "Default model" in sidebar_text(at) and not session_runs(at)
 
     start_training(at)
-    assert not at.exception, at.exception
     [run] = session_runs(at)
-    assert run.status == mnist_core.COMPLETED and run.usable
-    assert run.config.train_size == 1000 and run.config.epochs == 1
+    assert run.job_id is not None and not run.finished  # Start only queued it
+    poll_until(at, finished)
+    assert run.status == mnist_core.COMPLETED and run.usable and run.network is not None
     assert run.history.epoch == [1] and len(run.history.batch_step) == 8  # 900 images / 128
-    assert 0.3 < run.evaluation.accuracy <= 1.0  # scored on the 10,000 test images
-    assert any("Trained 1 epochs" in element.value for element in at.success)
+    assert any(f"{run.name} finished training" in toast.value for toast in at.toast)
+    assert "now the active model" in texts(at.toast)
+    assert at.session_state["active_run"] == run.id  # the default was active: the new run took over
+    assert run.name in sidebar_text(at)
+    assert run.keras_bytes and not download_disabled(at)
+
     metrics = {metric.label: metric.value for metric in at.main.metric}
     assert metrics["Test accuracy"] == f"{run.evaluation.accuracy:.2%}"
-
     table = at.dataframe[0].value
-    assert list(table["Run"]) == [run.name]
+    assert list(table["Run"]) == [run.name] and table["Active"][0] == "★"
     assert table["Status"][0] == "completed" and table["Epochs"][0] == "1 / 1"
-    assert table["Test accuracy"][0] == pytest.approx(run.evaluation.accuracy)
-    assert "512 relu" in table["Settings"][0] and "1,000 images" in table["Settings"][0]
+    assert "1,000 images" in table["Settings"][0] and "1 epoch x 128" in table["Settings"][0]
 
-    at.button(key="train_make_active").click().run()
-    assert not at.exception, at.exception
-    assert at.session_state["active_run"] == run.id
-    assert run.name in sidebar_text(at) and "Default model" not in sidebar_text(at)
-    assert at.sidebar.metric[0].value == f"{run.evaluation.accuracy:.2%}"
-    assert at.dataframe[0].value["Active"][0] == "★"
-
-    # A second run is picked for the actions and added to the comparison next to the first.
+    # A second run is picked for the actions and compared with the first; it does not take
+    # the active model from the run the user has.
     start_training(at, train_seed=1)
-    assert not at.exception, at.exception
+    poll_until(at, finished)
     first, second = session_runs(at)
-    assert first is run and second.status == mnist_core.COMPLETED and second.config.seed == 1
-    assert list(at.dataframe[0].value["Run"]) == [first.name, second.name]
+    assert first is run and second.status == mnist_core.COMPLETED
     assert at.selectbox(key="train_pick").value == second.id
     assert at.multiselect(key="train_compare").value == [first.id, second.id]
-    assert at.session_state["active_run"] == first.id  # training does not change the active model
+    assert at.session_state["active_run"] == first.id
+    assert "finished training" in texts(at.toast) and "active model" not in texts(at.toast)
 
-    # A rerun, a widget change and a page switch never train again.
+    # Reruns, widget changes and page switches never start anything.
     at.run()
     at.radio(key="train_preset").set_value("best").run()
     at.switch_page("app_pages/dataset.py").run()
     at.switch_page("app_pages/train.py").run()
-    assert not at.exception, at.exception
-    assert len(session_runs(at)) == 2
-    assert list(at.dataframe[0].value["Run"]) == [first.name, second.name]
-    # That another session sees none of it is tests/browser/test_concurrency.py's test.
+    assert len(session_runs(at)) == 2 and instant_training.counts()["queued"] == 0
+
+    other = open_train_page()  # another browser session sees none of it
+    assert not session_runs(other) and not other.dataframe
+    assert "Default model" in sidebar_text(other)
 
 
-def test_diverging_learning_rate_shows_an_error_not_an_exception(app_test):
-    at = app_test(PAGE)
-    start_training(at, train_learning_rate=10.0)
-    assert not at.exception, at.exception
+def test_training_goes_on_while_the_user_is_on_another_page(open_train_page):
+    at = open_train_page()
+    start_training(at, train_epochs=20)  # 160 batches: about 3 s
     [run] = session_runs(at)
-    assert run.status == mnist_core.DIVERGED and not run.usable
-    errors = " ".join(element.value for element in at.error)
-    assert "diverged" in errors and "Lower the learning rate" in errors
-    assert at.button(key="train_make_active").disabled
-    assert at.dataframe[0].value["Status"][0] == "diverged"
+    at.switch_page("app_pages/draw.py").run()
+    assert not at.exception
+    poll_until(at, lambda at: run.job is not None and run.job.progress is not None)
+    status = [link.proto.label for link in at.sidebar.get("page_link")]
+    assert any(label.startswith(f"{run.name} · epoch ") and "%" in label for label in status), status
+    poll_until(at, finished)
+    assert run.status == mnist_core.COMPLETED
+    assert any(f"{run.name} finished training" in toast.value for toast in at.toast)  # on the Draw page
+    assert any(f"{run.name} (this session)" in caption.value for caption in at.caption)  # Draw uses it now
+    at.switch_page("app_pages/train.py").run()
+    assert any(run.message in success.value for success in at.success)
 
 
-def test_invalid_setting_is_explained_and_trains_nothing(app_test):
-    at = app_test(PAGE)
+def test_a_second_start_while_a_run_is_unfinished_is_explained_not_queued(open_train_page):
+    at = open_train_page()
+    start_training(at, train_epochs=40)
+    start_training(at)
+    assert len(session_runs(at)) == 1
+    assert "Run 1 is not finished yet" in texts(at.warning) and "One run per session" in texts(at.warning)
+    at.button(key="train_live_stop").click().run()
+
+
+def test_stop_ends_a_running_job_within_a_second_and_keeps_the_partial_model(open_train_page):
+    at = open_train_page()
+    start_training(at, train_epochs=40)
+    [run] = session_runs(at)
+    poll_until(at, lambda at: len(run.history.batch_step) >= 20)
+    at.button(key="train_live_stop").click().run()
+    assert run.finished  # Stop waited (up to 1 s) for the worker to hand back the partial model
+    assert run.status == mnist_core.STOPPED and run.usable
+    assert 20 <= len(run.history.batch_step) < 320
+    assert any(run.message in warning.value for warning in at.warning)
+    assert at.dataframe[0].value["Status"][0] == "stopped"
+    assert not at.button(key="train_make_active").disabled
+
+
+def test_a_run_waiting_in_line_shows_its_place_and_can_be_stopped(open_train_page):
+    other = open_train_page()
+    start_training(other, train_epochs=40)  # another session's run holds the only slot
+    poll_until(other, lambda at: session_runs(at)[0].status == "running")
+    at = open_train_page()
+    start_training(at)
+    [run] = session_runs(at)
+    assert run.status == "queued"
+    assert "1st in line" in texts(at.info)
+    assert any(link.proto.label == f"{run.name} · queued, 1st" for link in at.sidebar.get("page_link"))
+    at.button(key="train_live_stop").click().run()
+    poll_until(at, finished, timeout=5)
+    assert run.status == mnist_core.STOPPED and not run.usable
+    assert "before it started" in run.message
+    other.button(key="train_live_stop").click().run()
+
+
+@pytest.mark.parametrize(
+    ("settings", "status", "says"),
+    [
+        ({"train_learning_rate": 10.0}, "diverged", "Lower the learning rate"),
+        ({"train_seed": FAIL_SEED}, "failed", "fails on purpose"),
+    ],
+)
+def test_a_diverged_or_failed_run_is_explained_with_an_error(open_train_page, settings, status, says):
+    at = open_train_page()
+    start_training(at, **settings)
+    poll_until(at, finished)
+    [run] = session_runs(at)
+    assert run.status == status and not run.usable
+    assert says in texts(at.error)
+    assert at.button(key="train_make_active").disabled and download_disabled(at)
+    table = at.dataframe[0].value
+    assert table["Status"][0] == status
+    assert table["Test accuracy"][0] == "–" and "None" not in " ".join(map(str, table.iloc[0]))
+    assert at.session_state["active_run"] is None if "active_run" in at.session_state else True
+
+
+def test_invalid_setting_is_explained_and_queues_nothing(open_train_page):
+    at = open_train_page()
     start_training(at, train_learning_rate=0.0)
-    assert not at.exception, at.exception
     assert not session_runs(at)
-    assert any("learning rate must be positive" in element.value for element in at.error)
+    assert "learning rate must be positive" in texts(at.error)
 
 
-def test_preset_fills_the_form_and_survives_a_page_switch(app_test):
-    at = app_test(PAGE)
-    at.radio(key="train_preset").set_value("best").run()
+def test_presets_are_labelled_from_their_config_and_the_form_survives_a_page_switch(open_train_page):
     best = mnist_core.preset("best")
+    assert preset_labels()["best"].startswith("best: 512-512 relu, dropout 0.2, adam")
+    assert "1024" not in preset_labels()["best"]
+    at = open_train_page()
+    form = at.get("form")[0].proto.form
+    assert form.enter_to_submit is False  # Enter in a field never starts training
+    at.radio(key="train_preset").set_value("best").run()
     assert at.slider(key="train_layers").value == len(best.hidden_units)
     assert at.select_slider(key="train_units").value == best.hidden_units[0]
-    assert at.selectbox(key="train_optimizer").value == best.optimizer
     assert at.selectbox(key="train_schedule").value == "cosine"
     assert at.number_input(key="train_epochs").value == best.epochs
-    assert at.slider(key="train_dropout").value == pytest.approx(best.dropout)
     assert at.toggle(key="train_augment").value is True
     at.switch_page("app_pages/dataset.py").run()
     at.switch_page("app_pages/train.py").run()
@@ -125,91 +220,21 @@ def test_preset_fills_the_form_and_survives_a_page_switch(app_test):
     assert at.number_input(key="train_epochs").value == best.epochs
 
     start_training(at)  # the preset's network, on 1,000 images for 1 epoch
-    assert not at.exception, at.exception
+    poll_until(at, finished)
     [run] = session_runs(at)
-    assert run.status == mnist_core.COMPLETED
     assert run.config == best.replace(epochs=1, train_size=1000)
     assert "augmented" in at.dataframe[0].value["Settings"][0]
 
 
-def test_missing_data_says_how_to_set_mnist_path(app_test, monkeypatch, tmp_path):
+def test_missing_data_says_how_to_set_mnist_path(open_train_page, monkeypatch, tmp_path):
     from app_pages.common import load_dataset  # the same module object the app scripts use
 
     monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
     load_dataset.clear()
     try:
-        at = app_test(PAGE)
-        assert any("MNIST could not be loaded" in element.value for element in at.error)
-        assert any("MNIST_PATH" in element.value for element in at.info)
+        at = open_train_page()
+        assert "MNIST could not be loaded" in texts(at.error)
+        assert "MNIST_PATH" in texts(at.info)
         assert not at.button  # no form, nothing to start
     finally:
         load_dataset.clear()  # later tests load the real data again
-
-
-@pytest.mark.parametrize("interruption", ["rerun", "stop"])
-def test_interrupting_the_script_mid_training_keeps_a_usable_partial_run(app_test, monkeypatch, interruption):
-    """What a Stop click or a page switch does while fit runs, both ways Streamlit does it.
-
-    "rerun": the running script gets a rerun request (runner.fastReruns off) and raises its
-    rerun exception at the page's next st.* call, inside the progress callback. "stop": what
-    the server does by default (fast reruns): it stops the old script run, which raises at
-    its next st.* call, and starts a new one. Either way the run must end within about a
-    second, be marked stopped with where it stopped, keep its partial model, and the next
-    run of the page must show it as stopped without training again.
-    """
-    runners: list[LocalScriptRunner] = []
-
-    class RecordingScriptRunner(LocalScriptRunner):
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            runners.append(self)
-
-    monkeypatch.setattr(app_test_module, "LocalScriptRunner", RecordingScriptRunner)
-    at = app_test(PAGE)
-    for key, value in {"train_size": 60000, "train_epochs": 20}.items():
-        at.number_input(key=key).set_value(value)
-    at.button(key="train_start").click()
-    script = threading.Thread(target=at.run)
-    script.start()
-    run = wait_for(lambda: next(iter(at.session_state["runs"].values()), None), timeout=TIMEOUT)
-    wait_for(lambda: len(run.history.batch_step) >= 50, timeout=TIMEOUT)
-
-    runner = runners[-1]
-    requested = time.perf_counter()
-    if interruption == "rerun":
-        page = runner._pages_manager.current_page_script_hash  # rerun the Train page, as Stop does
-        assert runner.request_rerun(RerunData(widget_states=WidgetStates(), page_script_hash=page))
-    else:
-        runner.request_stop()
-    wait_for(lambda: run.status != "running", timeout=30)
-    latency = time.perf_counter() - requested
-    script.join(TIMEOUT)
-    assert not script.is_alive()
-    if interruption == "stop":
-        at.run()  # the new script run that the server starts at once
-
-    assert not at.exception, at.exception
-    assert latency < 2.0, f"training went on for {latency:.1f} s after the interruption"
-    assert run.status == mnist_core.STOPPED and run.usable
-    assert run.message.startswith(("Stopped at epoch ", "Stopped after epoch "))
-    assert "the partial model is kept and usable" in run.message
-    assert 50 <= len(run.history.batch_step) < 20 * 422
-    assert len(session_runs(at)) == 1  # the rerun did not train again
-    assert any(element.value == run.message for element in at.warning)
-    assert run.evaluation is not None and run.evaluation.accuracy > 0.5  # the partial model classifies
-    assert at.dataframe[0].value["Status"][0] == "stopped"
-    assert not at.button(key="train_make_active").disabled
-
-
-def wait_for(condition, timeout: float, interval: float = 0.05):
-    """Poll ``condition`` until it returns something truthy; fail after ``timeout`` seconds."""
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        try:
-            value = condition()
-        except KeyError:  # session_state not filled yet
-            value = None
-        if value:
-            return value
-        time.sleep(interval)
-    pytest.fail(f"condition not met within {timeout} s")

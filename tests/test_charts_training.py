@@ -15,6 +15,8 @@ from mnist_core.charts.training import (
     comparison_figure,
     curve_figure,
     finite_or_none,
+    per_batch_values,
+    smoothed,
     thin,
     update_curve_figure,
 )
@@ -40,11 +42,13 @@ def history_of(epochs: int, steps_per_epoch: int, val_offset: float = 0.01) -> T
 def test_loss_figure_has_batch_curve_and_epoch_points_on_an_epoch_axis():
     history = history_of(epochs=3, steps_per_epoch=10)
     figure = curve_figure(history, "loss", steps_per_epoch=10)
-    assert [trace.name for trace in figure.data] == ["Train, per batch", "Train, epoch", "Validation, epoch"]
+    names = ["Train, per batch (smoothed)", "Train, epoch", "Validation, epoch"]
+    assert [trace.name for trace in figure.data] == names
     batch, train, validation = figure.data
     assert batch.mode == "lines" and "markers" in train.mode and "markers" in validation.mode
     assert batch.x[0] == pytest.approx(0.1) and batch.x[-1] == pytest.approx(3.0)
-    assert list(batch.y) == pytest.approx(history.batch_loss)
+    expected = smoothed(per_batch_values(history.batch_step, history.batch_loss, 10))
+    assert list(batch.y) == pytest.approx(expected)
     assert list(train.x) == [1, 2, 3] and list(train.y) == pytest.approx(history.loss)
     assert list(validation.y) == pytest.approx(history.val_loss)
     assert figure.layout.xaxis.title.text == "Epoch"
@@ -56,7 +60,9 @@ def test_accuracy_figure_uses_percent_axis_and_validation_values():
     figure = curve_figure(history, "accuracy", steps_per_epoch=5, planned_epochs=8)
     assert figure.layout.yaxis.title.text == "Accuracy"
     assert figure.layout.yaxis.tickformat == ".1~%"
-    assert list(figure.data[0].y) == pytest.approx(history.batch_accuracy)
+    assert list(figure.data[0].y) == pytest.approx(
+        smoothed(per_batch_values(history.batch_step, history.batch_accuracy, 5))
+    )
     assert list(figure.data[2].y) == pytest.approx(history.val_accuracy)
     # The planned run fixes the x range, so a live chart fills in instead of rescaling.
     assert figure.layout.xaxis.range[0] == 0 and figure.layout.xaxis.range[1] >= 8
@@ -101,7 +107,8 @@ def test_long_runs_are_thinned_but_keep_both_ends():
     xs, ys = batch_curve(history, "batch_loss", steps_per_epoch=469)
     assert len(xs) <= MAX_CURVE_POINTS + 1
     assert xs[0] == pytest.approx(1 / 469) and xs[-1] == pytest.approx(20.0)
-    assert ys[-1] == pytest.approx(history.batch_loss[-1])
+    expected = smoothed(per_batch_values(history.batch_step, history.batch_loss, 469))
+    assert ys[-1] == pytest.approx(expected[-1])
     figure = curve_figure(history, "loss", steps_per_epoch=469)
     assert len(figure.data[0].x) == len(xs)
     assert list(figure.data[1].x) == list(range(1, 21))  # epoch points are never thinned
@@ -148,3 +155,28 @@ def test_comparison_draws_one_named_trace_per_run(comparison):
 def test_comparison_rejects_unknown_curve():
     with pytest.raises(ValueError, match="Unknown comparison"):
         comparison_figure([], "Test accuracy")
+
+
+def test_per_batch_values_undo_keras_running_means_so_the_curve_does_not_drop_at_epoch_ends():
+    """Keras logs the epoch's running mean, which restarts at each epoch: the raw curve drops."""
+    own = [2.0, 1.0, 0.6, 0.5, 0.45, 0.4]  # each batch's own loss, 3 batches per epoch
+    running = [2.0, 1.5, 3.6 / 3, 0.5, 0.475, 1.35 / 3]
+    assert per_batch_values([1, 2, 3, 4, 5, 6], running, 3) == pytest.approx(own)
+    curve = smoothed(per_batch_values([1, 2, 3, 4, 5, 6], running, 3), span=3)
+    assert all(later < earlier for earlier, later in zip(curve, curve[1:], strict=False))  # no jump
+
+
+@pytest.mark.parametrize(("zoom", "expected"), [(False, [0.0, 1.0]), (True, [0.96, 1.0])])
+def test_accuracy_axis_is_whole_or_zoomed_to_the_interesting_range(zoom, expected):
+    figure = curve_figure(history_of(epochs=2, steps_per_epoch=5), "accuracy", 5, zoom=zoom)
+    assert list(figure.layout.yaxis.range) == expected
+
+
+def test_a_diverged_run_never_gets_a_negative_accuracy_axis():
+    history = history_of(epochs=1, steps_per_epoch=3)
+    history.batch_loss[:] = [2.3, 1e6, math.nan]
+    history.batch_accuracy[:] = [0.1, math.nan, math.nan]
+    history.epoch[:] = history.loss[:] = history.accuracy[:] = []
+    history.val_loss[:] = history.val_accuracy[:] = history.epoch_end_step[:] = []
+    figure = curve_figure(history, "accuracy", 3)
+    assert list(figure.layout.yaxis.range) == [0.0, 1.0]

@@ -12,6 +12,7 @@ from mnist_core.network_map import (
     fingerprint,
     joint_probabilities,
     knn_accuracy,
+    load_shipped,
     pca_map,
     shipped_map_path,
     stratified_sample,
@@ -88,6 +89,17 @@ def test_save_and_load_round_trip(subset, tmp_path):
     assert loaded.model == "abc" and loaded.neighbours == atlas.neighbours
     np.testing.assert_allclose(loaded.positions, atlas.positions, rtol=1e-2, atol=1e-2)  # float16 on disk
     np.testing.assert_allclose(loaded.place(features[:3]), atlas.place(features[:3]), atol=0.5)
+
+
+def test_a_stale_or_damaged_shipped_map_is_not_used(subset, shipped, tmp_path):
+    features, labels = subset
+    model_path = tmp_path / "model.keras"
+    assert load_shipped(model_path, shipped) is None  # none there
+    build_map(features[:300], labels[:300], "another model", MapConfig(landmarks=100, iterations=50)).save(
+        shipped_map_path(model_path))
+    assert load_shipped(model_path, shipped) is None  # made for another model
+    shipped_map_path(model_path).write_bytes(b"not an npz")
+    assert load_shipped(model_path, shipped) is None
 
 
 def test_shipped_map_belongs_to_the_shipped_model(shipped, mnist):

@@ -12,6 +12,7 @@ are in tests/browser/test_robustness.py.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import keras
@@ -40,6 +41,18 @@ def clean_caches():
 
 def texts(elements) -> list[str]:
     return [element.value for element in elements]
+
+
+def train_and_wait(at, timeout: float = 120):
+    """Press Start, then rerun the page (as its polling fragment does) until the run ended."""
+    at.button(key="train_start").click()
+    at.run()
+    deadline = time.monotonic() + timeout
+    while any(not run.finished for run in at.session_state["runs"].values()):
+        assert time.monotonic() < deadline, "the run did not finish in time"
+        time.sleep(0.3)
+        at.run()
+    return at
 
 
 def plain(markdown: str) -> str:
@@ -108,12 +121,10 @@ def test_corrupt_default_model_leaves_training_usable(
     at = app_test("app_pages/train.py")
     at.number_input(key="train_size").set_value(1000)
     at.number_input(key="train_epochs").set_value(1)
-    at.button(key="train_start").click()
-    at.run()
+    train_and_wait(at)
     assert not at.exception
-    assert any("Trained 1 epochs" in text for text in texts(at.success)), texts(at.success)
-    at.button(key="train_activate_latest").click()
-    at.run()
+    assert any("Trained 1 epoch." in text for text in texts(at.success)), texts(at.success)
+    assert any("now the active model" in toast.value for toast in at.toast)  # the default was unusable
     at.switch_page("app_pages/draw.py")
     at.run()
     assert not at.exception
@@ -213,8 +224,7 @@ def test_nan_diverging_run_is_reported_and_not_made_active(app_test, instant_tra
     at.number_input(key="train_size").set_value(1000)
     at.number_input(key="train_epochs").set_value(2)
     at.number_input(key="train_learning_rate").set_value(100.0)
-    at.button(key="train_start").click()
-    at.run()
+    train_and_wait(at)
     assert not at.exception
     diverged = [text for text in texts(at.error) if "diverged" in text]
     assert diverged, texts(at.error)

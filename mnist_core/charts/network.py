@@ -173,7 +173,7 @@ def templates_figure(frames: np.ndarray, epochs: Sequence[int], units: Sequence[
     frames = np.asarray(frames, dtype="float32")
     peak = max(float(np.percentile(np.abs(frames), 99.5)), 1e-6)
     figure = px.imshow(frames, animation_frame=0, facet_col=1, facet_col_wrap=8, facet_col_spacing=0.01,
-                       facet_row_spacing=0.06, color_continuous_scale=DIVERGING, zmin=-peak, zmax=peak,
+                       facet_row_spacing=0.1, color_continuous_scale=DIVERGING, zmin=-peak, zmax=peak,
                        binary_string=False)
     for annotation in figure.layout.annotations:
         position = int(annotation.text.split("=")[-1])
@@ -186,7 +186,7 @@ def templates_figure(frames: np.ndarray, epochs: Sequence[int], units: Sequence[
     last = figure.frames[-1].data
     for trace, data in zip(figure.data, last, strict=True):
         trace.z = data.z
-    figure.update_layout(height=330, margin=dict(l=4, r=4, t=24, b=4), coloraxis_colorbar=dict(thickness=10))
+    figure.update_layout(height=360, margin=dict(l=4, r=4, t=24, b=4), coloraxis_colorbar=dict(thickness=10))
     figure.update_xaxes(**BLANK_AXIS)
     figure.update_yaxes(**BLANK_AXIS)
     figure.update_traces(hovertemplate="%{z:.3f}<extra></extra>")

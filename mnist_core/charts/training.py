@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from ..config import ACCENT_COLOUR, ACCENT_LIGHT_COLOUR, CONTRAST_COLOUR
-from ..training import TrainingHistory
+from ..training_record import TrainingHistory
 
+SMOOTHING_BATCHES = 20  # span of the exponential moving average of the per-batch curves
+ACCURACY_RANGE, ZOOMED_ACCURACY_RANGE = (0.0, 1.0), (0.96, 1.0)  # accuracy axis, whole and zoomed
 MAX_CURVE_POINTS = 400  # per-batch curves are thinned to this many points (bounded cost per redraw)
 BATCH_COLOR = ACCENT_LIGHT_COLOUR  # the noisy per-batch curve
 TRAIN_COLOR = ACCENT_COLOUR  # train, per epoch
@@ -97,15 +99,55 @@ def epoch_positions(history: TrainingHistory, steps_per_epoch: int) -> list[floa
     return [float(epoch) for epoch in history.epoch]
 
 
-def batch_curve(history: TrainingHistory, field: str, steps_per_epoch: int) -> tuple[list, list]:
-    """A per-batch curve as (fractional epochs, values), thinned to ``MAX_CURVE_POINTS``.
+def per_batch_values(
+    steps: Sequence[int], running_means: Sequence[float], steps_per_epoch: int
+) -> list[float]:
+    """Each batch's own value from Keras' running means, which restart at every epoch.
 
-    Thins before converting, so a redraw costs the same after 100 or 10,000 batches.
+    Keras logs the mean over the epoch so far: after batch b of an epoch, m_b. The value of
+    batch b alone is b * m_b - (b - 1) * m_(b-1). ``steps`` count batches from 1 over the run.
     """
-    values = getattr(history, field)
-    keep = _thinned_indices(min(len(history.batch_step), len(values)), MAX_CURVE_POINTS)
+    if steps_per_epoch < 1:
+        raise ValueError(f"steps_per_epoch must be at least 1, got {steps_per_epoch}.")
+    values = []
+    for index, (step, mean) in enumerate(zip(steps, running_means, strict=False)):
+        position = (step - 1) % steps_per_epoch + 1
+        previous = running_means[index - 1] if index else math.nan
+        if position == 1 or index == 0 or steps[index - 1] != step - 1:
+            values.append(mean)
+        else:
+            values.append(position * mean - (position - 1) * previous)
+    return values
+
+
+def smoothed(values: Sequence[float], span: int = SMOOTHING_BATCHES) -> list[float]:
+    """Exponential moving average over ``span`` batches, bias-corrected, never reset.
+
+    Non-finite values pass through as they are (a diverged loss stays visible as a gap).
+    """
+    alpha, average, weight, out = 2 / (span + 1), 0.0, 0.0, []
+    for value in values:
+        if value is None or not math.isfinite(value):
+            out.append(value)
+            continue
+        average = (1 - alpha) * average + alpha * value
+        weight = (1 - alpha) * weight + alpha
+        out.append(average / weight)
+    return out
+
+
+def batch_curve(history: TrainingHistory, field: str, steps_per_epoch: int) -> tuple[list, list]:
+    """A smoothed per-batch curve as (fractional epochs, values), thinned to ``MAX_CURVE_POINTS``.
+
+    The values are each batch's own loss or accuracy (recovered from Keras' running means,
+    which drop at every epoch boundary), averaged over about ``SMOOTHING_BATCHES`` batches.
+    """
+    count = min(len(history.batch_step), len(getattr(history, field)))
+    steps = history.batch_step[:count]
+    values = smoothed(per_batch_values(steps, getattr(history, field)[:count], steps_per_epoch))
+    keep = _thinned_indices(count, MAX_CURVE_POINTS)
     return (
-        in_epochs([history.batch_step[index] for index in keep], steps_per_epoch),
+        in_epochs([steps[index] for index in keep], steps_per_epoch),
         finite_or_none([values[index] for index in keep]),
     )
 
@@ -116,20 +158,22 @@ def curve_figure(
     steps_per_epoch: int,
     planned_epochs: int | None = None,
     height: int = 320,
+    zoom: bool = False,
 ) -> go.Figure:
     """Loss or accuracy of one run: per-batch curve plus per-epoch train and validation points.
 
     ``metric`` is 'loss' or 'accuracy'. With ``planned_epochs`` the x axis spans the whole
     run from the start, so a live chart fills in rather than rescaling. Building the figure
     costs tens of milliseconds; a live chart builds it once and then calls
-    ``update_curve_figure`` (about a millisecond).
+    ``update_curve_figure`` (about a millisecond). The accuracy axis spans 0-100 %, or
+    96-100 % with ``zoom``.
     """
     spec = _metric(metric)
     number = _number_format(spec)
     figure = go.Figure(
         [
             go.Scatter(
-                mode="lines", name="Train, per batch", line={"color": BATCH_COLOR, "width": 1.5},
+                mode="lines", name="Train, per batch (smoothed)", line={"color": BATCH_COLOR, "width": 1.5},
                 hovertemplate="epoch %{x:.2f}: %{y" + number + "}<extra>batch</extra>",
             ),
             _epoch_trace("Train, epoch", TRAIN_COLOR, number),
@@ -137,6 +181,8 @@ def curve_figure(
         ]
     )
     _style(figure, spec, height)
+    if spec.percent:
+        figure.update_yaxes(range=list(ZOOMED_ACCURACY_RANGE if zoom else ACCURACY_RANGE))
     if planned_epochs:
         figure.update_xaxes(range=[0, planned_epochs * 1.02])
     return update_curve_figure(figure, history, metric, steps_per_epoch)
@@ -180,6 +226,8 @@ def comparison_figure(runs: Sequence[RunCurves], comparison: str, height: int = 
         )
         figure.add_trace(trace)
     _style(figure, spec, height)
+    if spec.percent:
+        figure.update_yaxes(range=list(ACCURACY_RANGE))
     figure.update_yaxes(title_text=comparison if curve == "validation" else spec.title)
     return figure
 

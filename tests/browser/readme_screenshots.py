@@ -1,6 +1,7 @@
 """Regenerate the README's screenshots (docs/screenshots/*.png) from the real app in Chromium.
 
-Run from the repository root:  python tests/browser/readme_screenshots.py
+Run from the repository root:  python tests/browser/readme_screenshots.py [--only NAME ...]
+(``--only network network-map`` drives the same session but writes only those pictures.)
 Starts `streamlit run app.py` on a free 127.0.0.1 port, drives one session through every
 page (a short training on Train, a drawn 7 on Draw), takes 1280x900 viewport shots and
 optimises them with Pillow (256-colour palette PNG). Stops the server afterwards.
@@ -20,6 +21,7 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
+ONLY: set[str] = set()  # names to write; empty: all
 
 
 def optimise(path: Path) -> int:
@@ -31,6 +33,8 @@ def optimise(path: Path) -> int:
 
 
 def shoot(page, name: str) -> None:
+    if ONLY and name not in ONLY:
+        return
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.png"
     page.mouse.move(5, 890)  # no hover effects in the picture
@@ -45,7 +49,10 @@ def scroll_to(page, heading: str) -> None:
     page.wait_for_timeout(300)
 
 
-def main() -> int:
+def main(argv=None) -> int:
+    arguments = sys.argv[1:] if argv is None else argv
+    if arguments[:1] == ["--only"]:
+        ONLY.update(arguments[1:])
     with helpers.StreamlitServer(name="readme-screenshots-server") as server, sync_playwright() as playwright:
         browser = helpers.launch_chromium(playwright)
         page, _ = helpers.new_page(browser)
@@ -79,6 +86,25 @@ def main() -> int:
         helpers.draw_and_time(page, canvas, 7)
         helpers.wait_idle(page)
         shoot(page, "draw")
+
+        # Inside the network, for the drawn 7: the shipped model, then Run 1 (its templates)
+        page.get_by_role("link", name="Look inside the network").click()
+        helpers.wait_idle(page)
+        page.get_by_role("heading", name="Watch the templates form").wait_for(timeout=120_000)
+        helpers.wait_idle(page)
+        scroll_to(page, "Inside the network")
+        shoot(page, "network")
+        scroll_to(page, "Why a 7? Each class score, pixel by pixel")
+        shoot(page, "network-why")
+        scroll_to(page, "Where it sits among the 10,000 test digits")
+        shoot(page, "network-map")
+        helpers.go_to(page, "Train")
+        helpers.click_and_wait(page, page.get_by_role("button", name="Make active"))
+        helpers.go_to(page, "Inside the network")  # Run 1's map is computed once, with a progress bar
+        page.get_by_role("heading", name="Watch the templates form").wait_for(timeout=120_000)
+        helpers.wait_idle(page)
+        scroll_to(page, "Watch the templates form")
+        shoot(page, "network-templates")
         browser.close()
     return 0
 

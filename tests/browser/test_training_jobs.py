@@ -1,0 +1,88 @@
+"""Training as jobs, seen from the browser: a run trains on in the worker process while its user
+draws on another page; the Streamlit server never loads TensorFlow; Enter never starts a run.
+
+Two sessions pressing Start together (one waits in line) is in tests/browser/test_robustness.py.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.browser import helpers
+
+pytestmark = pytest.mark.browser
+
+RUN_STATUS = re.compile(r"^Run 1 · epoch \d/5 · \d+\s?%$")  # the sidebar's status while training
+
+
+def process_ids(app_server) -> tuple[int, list[int]]:
+    """The server's pid and its training worker's (children started by multiprocessing's spawn)."""
+    process = getattr(app_server, "process", None)
+    if process is None:
+        pytest.fail("This test reads the server's /proc entries: run it without MNIST_LAB_URL.")
+    workers = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == process.pid and "spawn_main" in command:
+            workers.append(int(entry.name))
+    return process.pid, workers
+
+
+def loads_tensorflow(pid: int) -> bool:
+    """Whether TensorFlow's shared libraries are mapped into the process."""
+    return "tensorflow" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def sidebar_status(page):
+    return page.locator('[data-testid="stSidebar"]').get_by_text(RUN_STATUS)
+
+
+def test_a_run_trains_on_while_its_user_draws_and_only_the_worker_loads_tensorflow(session_page, app_server):
+    page, console = session_page
+    helpers.go_to(page, "Train")
+    page.locator(".st-key-train_start button").click()  # the seed preset, as the form opens
+    page.get_by_text(re.compile(r"Epoch \d/5 · batch \d+/422")).first.wait_for(timeout=300_000)
+
+    helpers.go_to(page, "Draw")
+    sidebar_status(page).wait_for(timeout=10_000)
+    canvas = helpers.canvas_of(page, "draw_canvas")
+    canvas.wait_for()
+    shown, _ = helpers.draw_and_time(page, canvas, 7)
+    assert shown == "7", f"drew a 7 while training, the page shows {shown}"
+    assert sidebar_status(page).count() == 1, "the run is no longer training after the drawing"
+    helpers.screenshot(page, "draw-while-training")
+
+    helpers.go_to(page, "Train")
+    helpers.run_heading(page, "Run 1", "completed").wait_for(timeout=600_000)  # not stopped
+    assert helpers.run_heading(page, "Run 1", "stopped").count() == 0
+    rows = helpers.runs_table(page)
+    assert [(row["Run"], row["Status"], row["Epochs"]) for row in rows] == [("Run 1", "completed", "5 / 5")]
+
+    server, workers = process_ids(app_server)
+    assert not loads_tensorflow(server), "the Streamlit server process has TensorFlow loaded"
+    assert workers and any(loads_tensorflow(worker) for worker in workers), "no worker with TensorFlow"
+    helpers.assert_clean(page, console, "Train after a run trained while drawing")
+
+
+@pytest.mark.parametrize("key", ["train_epochs", "train_learning_rate"])
+def test_enter_in_a_field_of_the_form_starts_no_run(session_page, key):
+    page, console = session_page
+    helpers.go_to(page, "Train")
+    field = page.locator(f".st-key-{key} input")
+    field.fill("1" if key == "train_epochs" else "0.002")
+    field.press("Enter")
+    page.wait_for_timeout(1500)
+    helpers.wait_idle(page)
+    assert page.get_by_text("No runs yet").count() == 1, "Enter started a run"
+    assert page.get_by_text(re.compile(r"^Run 1 · ")).count() == 0
+    assert field.input_value() == ("1" if key == "train_epochs" else "0.002")  # the value is kept
+    helpers.assert_clean(page, console, "Train after Enter")

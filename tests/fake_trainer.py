@@ -1,0 +1,88 @@
+"""A fast stand-in for the Keras trainer (``mnist_core.worker``), run in the real worker process.
+
+It imports no TensorFlow, so a worker with it is ready in about a second. It "trains" with the
+same hooks as the real trainer: one batch every ``BATCH_SECONDS`` with a falling loss, an epoch
+table, Stop after the current batch, and a model that is the shipped ``models/default.keras``.
+What a config asks for decides the outcome:
+
+- ``learning_rate >= 10``: the loss blows up at the 3rd batch (diverged);
+- ``seed == FAIL_SEED``: raises in the middle of the first epoch (failed);
+- otherwise it completes, or stops when asked.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from mnist_core import storage
+from mnist_core.run_text import plural
+from mnist_core.training_record import (
+    COMPLETED,
+    DIVERGED,
+    STOPPED,
+    BatchProgress,
+    TrainingHistory,
+    steps_per_epoch,
+)
+
+BATCH_SECONDS = 0.02
+FAIL_SEED = 13
+_MODEL: dict = {}
+
+
+def prepare(threads) -> None:
+    _MODEL["bytes"] = storage.DEFAULT_MODEL_PATH.read_bytes()
+
+
+def train_job(config, hooks) -> dict:
+    images = config.train_size or 60_000
+    steps = steps_per_epoch(images, config.validation_split, config.batch_size)
+    history = TrainingHistory()
+    hooks.attach(history, steps)
+    started = time.perf_counter()
+    status = COMPLETED
+    for epoch in range(1, config.epochs + 1):
+        for batch in range(1, steps + 1):
+            time.sleep(BATCH_SECONDS)
+            step = (epoch - 1) * steps + batch
+            loss = 1e6 if config.learning_rate >= 10 and step >= 3 else 2.3 / math.sqrt(step)
+            history.batch_step.append(step)
+            history.batch_loss.append(loss)
+            history.batch_accuracy.append(1 - loss / 2.5)
+            if loss > 1e3:
+                status = DIVERGED
+                break
+            if config.seed == FAIL_SEED and batch == steps // 2:
+                raise RuntimeError("the fake trainer fails on purpose")
+            elapsed = time.perf_counter() - started
+            hooks.report(BatchProgress(epoch, config.epochs, batch, steps, step, loss, 1 - loss / 2.5,
+                                       step * config.batch_size / elapsed,
+                                       elapsed / step * (config.epochs * steps - step)))
+            if hooks.should_stop():
+                status = STOPPED
+                break
+        if status == DIVERGED:
+            break
+        history.epoch.append(epoch)
+        history.epoch_end_step.append(history.batch_step[-1])
+        for key in ("loss", "val_loss"):
+            getattr(history, key).append(history.batch_loss[-1])
+        for key in ("accuracy", "val_accuracy"):
+            getattr(history, key).append(history.batch_accuracy[-1])
+        hooks.report()
+        if status == STOPPED:
+            break
+    messages = {
+        COMPLETED: f"Trained {plural(config.epochs, 'epoch')}.",  # as mnist_core.training says it
+        STOPPED: f"Stopped after {len(history.batch_step)} batches (fake trainer).",
+        DIVERGED: "Training diverged (fake trainer). Lower the learning rate.",
+    }
+    return {
+        "status": status,
+        "message": messages[status],
+        "seconds": time.perf_counter() - started,
+        "steps_per_epoch": steps,
+        "history": history.to_dict(),
+        "keras_bytes": None if status == DIVERGED else _MODEL["bytes"],
+    }

@@ -1,0 +1,282 @@
+"""The job queue and its worker process, on tiny data.
+
+Most tests run the real worker process with ``tests.fake_trainer`` (a batch every 20 ms, no
+TensorFlow); one slow test runs the Keras trainer end to end.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from mnist_core import DenseNetwork, ModelConfig
+from mnist_core.jobs import (
+    JOBS_ENV,
+    JobError,
+    JobQueue,
+    JobStatus,
+    SessionBusyError,
+    default_max_running,
+    max_running_from_environment,
+    parameter_count,
+)
+from tests.fake_trainer import FAIL_SEED
+
+FAKE = "tests.fake_trainer"
+TINY = ModelConfig(train_size=1000, epochs=1)  # 8 batches: about 0.2 s with the fake trainer
+LONG = ModelConfig(train_size=1000, epochs=40)  # 320 batches: about 7 s
+
+
+@pytest.fixture
+def make_queue():
+    queues = []
+
+    def make(**options) -> JobQueue:
+        queue = JobQueue(**{"max_running": 1, "trainer": FAKE, **options})
+        queues.append(queue)
+        return queue
+
+    yield make
+    for queue in queues:
+        queue.close()
+
+
+def wait_until(condition, timeout: float = 30, interval: float = 0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(interval)
+    pytest.fail(f"condition not met within {timeout} s")
+
+
+def finished(queue: JobQueue, job_id: str, timeout: float = 60):
+    return wait_until(lambda: (snap := queue.snapshot(job_id)).finished and snap, timeout)
+
+
+# --- order, limits, places ---------------------------------------------------------------------
+
+
+def test_jobs_start_in_order_and_never_more_than_the_limit(make_queue):
+    queue = make_queue(max_running=2)
+    jobs = [queue.submit(f"session-{index}", ModelConfig(train_size=3000, epochs=1)) for index in range(5)]
+    first_running: dict[str, float] = {}
+    most_running = 0
+    while len(first_running) < 5 or queue.counts()["running"]:
+        snapshots = [queue.snapshot(job) for job in jobs]
+        running = [snap for snap in snapshots if snap.status == JobStatus.RUNNING]
+        most_running = max(most_running, len(running))
+        for snap in snapshots:
+            if snap.status != JobStatus.QUEUED:
+                first_running.setdefault(snap.id, time.monotonic())
+        time.sleep(0.01)
+    assert most_running == 2
+    assert sorted(jobs, key=first_running.get) == jobs
+    assert all(queue.snapshot(job).status == JobStatus.COMPLETED for job in jobs)
+
+
+def test_waiting_jobs_see_their_place_and_an_estimate_only_once_speed_is_measured(make_queue):
+    queue = make_queue()
+    unmeasured = [queue.submit(f"s{index}", LONG) for index in range(3)]
+    third = queue.snapshot(unmeasured[2])
+    assert third.status == JobStatus.QUEUED and third.place == 3
+    assert third.wait_seconds is None  # nothing measured yet: no estimate
+    for job in unmeasured:
+        queue.stop(job)
+    finished(queue, unmeasured[0])
+
+    finished(queue, queue.submit("measure", TINY))  # one real measurement of this machine
+    running = queue.submit("a", LONG)
+    second = queue.submit("b", LONG)
+    wait_until(lambda: queue.snapshot(running).progress is not None)
+    snapshot = queue.snapshot(second)
+    assert snapshot.place == 1
+    assert 0 < snapshot.wait_seconds < 60  # the running job's own ETA (about 7 s)
+    queue.stop(running)
+    queue.stop(second)
+
+
+def test_one_queued_or_running_job_per_session(make_queue):
+    queue = make_queue()
+    first = queue.submit("class-laptop", LONG)
+    with pytest.raises(SessionBusyError, match="already has a run"):
+        queue.submit("class-laptop", TINY)
+    queue.submit("another-laptop", TINY)  # other sessions are not affected
+    queue.stop(first)
+    finished(queue, first)
+    finished(queue, queue.submit("class-laptop", TINY))  # once it ended, the session may start again
+
+
+# --- stop, failure, divergence -------------------------------------------------------------------
+
+
+def test_stop_while_queued_ends_it_at_once_and_the_running_job_goes_on(make_queue):
+    queue = make_queue()
+    running = queue.submit("a", LONG)
+    waiting = queue.submit("b", LONG)
+    wait_until(lambda: queue.snapshot(running).status == JobStatus.RUNNING)
+    queue.stop(waiting)
+    snapshot = queue.snapshot(waiting)
+    assert snapshot.status == JobStatus.STOPPED and snapshot.keras_bytes is None
+    assert "before it started" in snapshot.message
+    assert queue.snapshot(running).status == JobStatus.RUNNING
+    queue.stop(running)
+
+
+def test_stop_while_running_ends_within_a_second_and_keeps_the_partial_model(make_queue):
+    queue = make_queue()
+    job = queue.submit("a", LONG)
+    wait_until(lambda: len(queue.snapshot(job).history.batch_step) >= 20)
+    asked = time.monotonic()
+    queue.stop(job)
+    snapshot = finished(queue, job)
+    assert time.monotonic() - asked < 1.0
+    assert snapshot.status == JobStatus.STOPPED
+    assert 20 <= len(snapshot.history.batch_step) < 320
+    network = DenseNetwork.from_keras_bytes(snapshot.keras_bytes)
+    assert network.probabilities(np.zeros((1, 784), np.float32)).shape == (1, 10)
+
+
+def test_an_exception_in_a_job_fails_that_job_only(make_queue):
+    queue = make_queue()
+    failing = queue.submit("a", TINY.replace(seed=FAIL_SEED))
+    after = queue.submit("b", TINY)
+    snapshot = finished(queue, failing)
+    assert snapshot.status == JobStatus.FAILED
+    assert "fails on purpose" in snapshot.message and snapshot.keras_bytes is None
+    assert finished(queue, after).status == JobStatus.COMPLETED  # same worker, still alive
+
+
+def test_a_diverging_job_is_diverged_with_no_model(make_queue):
+    queue = make_queue()
+    snapshot = finished(queue, queue.submit("a", TINY.replace(learning_rate=10.0)))
+    assert snapshot.status == JobStatus.DIVERGED
+    assert snapshot.keras_bytes is None and "Lower the learning rate" in snapshot.message
+
+
+def test_jobs_of_a_session_that_stopped_polling_are_cancelled(make_queue):
+    queue = make_queue(abandon_after=2.0)
+    running = queue.submit("gone", LONG)
+    waiting = queue.submit("gone-too", LONG)
+    kept = queue.submit("here", TINY.replace(epochs=5))
+
+    def only_here_polls() -> bool:  # counts() is no poll; touch() is the poll of a page showing no job
+        queue.touch("here")
+        return queue.counts()["stopped"] >= 2
+
+    wait_until(only_here_polls, timeout=30, interval=0.2)
+    for job in (running, waiting):
+        snapshot = queue.snapshot(job)
+        assert snapshot.status == JobStatus.STOPPED and "Cancelled" in snapshot.message
+    queue.touch("here")
+    assert finished(queue, kept).status == JobStatus.COMPLETED
+
+
+# --- snapshots, worker death ---------------------------------------------------------------------
+
+
+def test_snapshots_are_consistent_while_the_worker_writes(make_queue):
+    queue = make_queue()
+    job = queue.submit("a", ModelConfig(train_size=1000, epochs=20))
+    problems = []
+
+    def check() -> None:
+        while True:
+            snapshot = queue.snapshot(job)
+            history = snapshot.history
+            count = len(history.batch_step)
+            if not (len(history.batch_loss) == len(history.batch_accuracy) == count):
+                problems.append(f"batch lists of different lengths at {count}")
+            if history.batch_step != list(range(1, count + 1)):
+                problems.append(f"batch steps not 1..{count}")
+            epoch_lists = ("epoch", "loss", "val_accuracy", "epoch_end_step")
+            lengths = {len(getattr(history, key)) for key in epoch_lists}
+            if len(lengths) != 1:
+                problems.append(f"epoch lists of lengths {lengths}")
+            if snapshot.progress is not None and not snapshot.finished and snapshot.progress.step != count:
+                problems.append(f"progress at step {snapshot.progress.step} but {count} batches")
+            if snapshot.finished:
+                return
+
+    readers = [threading.Thread(target=check) for _ in range(3)]
+    for reader in readers:
+        reader.start()
+    for reader in readers:
+        reader.join(60)
+    assert not problems, problems[:5]
+    assert queue.snapshot(job).history.epoch == list(range(1, 21))
+
+
+def test_a_killed_worker_fails_its_job_within_seconds_and_a_new_worker_takes_the_next(make_queue):
+    queue = make_queue()
+    victim = queue.submit("a", LONG)
+    wait_until(lambda: queue.snapshot(victim).progress is not None)
+    old_pid = queue.worker_pid
+    os.kill(old_pid, signal.SIGKILL)  # what the kernel's OOM killer does
+    killed = time.monotonic()
+    snapshot = finished(queue, victim, timeout=10)
+    assert time.monotonic() - killed < 3.0
+    assert snapshot.status == JobStatus.FAILED and "stopped unexpectedly" in snapshot.message
+    assert finished(queue, queue.submit("b", TINY)).status == JobStatus.COMPLETED
+    assert queue.worker_pid not in (None, old_pid)
+
+
+# --- settings -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "expected"), [("3", 3), ("1", 1), ("", default_max_running())])
+def test_the_limit_comes_from_the_environment(monkeypatch, value, expected):
+    monkeypatch.setenv(JOBS_ENV, value)
+    assert max_running_from_environment() == expected
+
+
+@pytest.mark.parametrize("value", ["0", "two", "-1"])
+def test_a_bad_limit_in_the_environment_is_explained(monkeypatch, value):
+    monkeypatch.setenv(JOBS_ENV, value)
+    with pytest.raises(JobError, match=JOBS_ENV):
+        max_running_from_environment()
+
+
+@pytest.mark.parametrize(("cpus", "expected"), [(1, 1), (2, 1), (4, 2), (8, 4)])
+def test_default_limit_leaves_half_the_cpus_to_the_pages(cpus, expected):
+    assert default_max_running(cpus) == expected
+
+
+def test_parameter_count_matches_the_lesson():
+    assert parameter_count(ModelConfig()) == 407_050  # Dense(512) -> Dense(10), as model.summary() says
+
+
+# --- the real Keras worker -----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_keras_worker_trains_a_model_the_server_can_use_without_keras(mnist):
+    (_, _), (x_test, y_test) = mnist
+    queue = JobQueue(max_running=1)
+    try:
+        snapshot = finished(queue, queue.submit("a", TINY), timeout=240)
+    finally:
+        queue.close()
+    assert snapshot.status == JobStatus.COMPLETED, snapshot.message
+    assert snapshot.steps_per_epoch == 8 and snapshot.history.epoch == [1]
+    network = DenseNetwork.from_keras_bytes(snapshot.keras_bytes)
+    pixels = x_test[:1000].reshape(-1, 784).astype(np.float32) / 255
+    accuracy = float((network.probabilities(pixels).argmax(1) == y_test[:1000]).mean())
+    assert accuracy > 0.6  # 900 images, one epoch: well above chance (0.1)
+
+
+def test_a_worker_that_cannot_start_fails_every_waiting_job_with_the_reason(make_queue, monkeypatch):
+    monkeypatch.setenv("MNIST_PATH", "/nowhere/mnist.npz")  # the spawned worker inherits it
+    queue = make_queue(trainer="mnist_core.worker")
+    jobs = [queue.submit(f"s{index}", TINY) for index in range(2)]
+    for job in jobs:
+        snapshot = finished(queue, job, timeout=120)
+        assert snapshot.status == JobStatus.FAILED
+        assert snapshot.message.startswith("The training worker could not start:")
+        assert "MNIST_PATH" in snapshot.message or "mnist" in snapshot.message.lower()

@@ -1,0 +1,108 @@
+"""The words and numbers shown about runs and jobs: one format each, plurals right, no invented estimate."""
+
+from __future__ import annotations
+
+import pytest
+
+from mnist_core import ModelConfig, preset
+from mnist_core.jobs import JobSnapshot, JobStatus
+from mnist_core.run_text import (
+    duration_text,
+    finished_toast,
+    job_status_line,
+    ordinal,
+    plural,
+    preset_label,
+    progress_line,
+    queue_line,
+    settings_summary,
+)
+from mnist_core.runs import Run, runs_table
+from mnist_core.train_form import config_from, preset_labels, settings_of
+from mnist_core.training_record import BatchProgress, TrainingHistory
+
+
+@pytest.mark.parametrize(
+    ("count", "text"), [(0, "0 epochs"), (1, "1 epoch"), (2, "2 epochs"), (1000, "1,000 epochs")]
+)
+def test_plural(count, text):
+    assert plural(count, "epoch") == text
+
+
+@pytest.mark.parametrize(
+    ("number", "text"),
+    [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"), (13, "13th"),
+     (21, "21st"), (22, "22nd"), (101, "101st"), (111, "111th")],
+)
+def test_ordinal(number, text):
+    assert ordinal(number) == text
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [(None, ""), (0.2, "about 1 s"), (4.4, "about 4 s"), (38, "about 40 s"), (61, "about 1 min"),
+     (130, "about 2 min 10 s"), (3900, "about 1 h 5 min")],
+)
+def test_one_duration_format_for_every_estimate(seconds, text):
+    assert duration_text(seconds) == text
+
+
+def test_queue_line_gives_an_estimate_only_when_one_was_measured():
+    assert queue_line(2, None) == "2nd in line"
+    assert queue_line(2, 41.0) == "2nd in line, about 40 s"
+    assert queue_line(1, 0.0) == "1st in line, starting now"
+
+
+def test_progress_line_says_images_per_second_and_time_left():
+    progress = BatchProgress(2, 5, 100, 422, 522, 0.1234, 0.961, 12345.6, 83.0)
+    assert progress_line(progress) == (
+        "Epoch 2/5 · batch 100/422 · loss 0.123 · accuracy 96.1% · 12,346 images/s · about 1 min 20 s left"
+    )
+
+
+def snapshot(status, place=None, progress=None) -> JobSnapshot:
+    return JobSnapshot("job", "session", ModelConfig(), status, "", place, None, True, progress,
+                       TrainingHistory(), 422, 0.0, None, 0.0)
+
+
+def test_sidebar_status_of_a_queued_and_a_running_job():
+    assert job_status_line("Run 3", snapshot(JobStatus.QUEUED, place=2)) == "Run 3 · queued, 2nd"
+    assert job_status_line("Run 3", snapshot(JobStatus.RUNNING)) == "Run 3 · starting"
+    progress = BatchProgress(2, 5, 343, 422, 865, 0.1, 0.9, 1000.0, 10.0)
+    running = snapshot(JobStatus.RUNNING, progress=progress)
+    assert job_status_line("Run 3", running) == "Run 3 · epoch 2/5 · 41%"
+
+
+def test_preset_labels_are_derived_from_their_configs():
+    labels = preset_labels()
+    assert labels["seed"] == "seed: 512 relu, rmsprop, 5 epochs"
+    assert labels["best"] == "best: 512-512 relu, dropout 0.2, adam, cosine decay, augmented, 20 epochs"
+    assert preset_label("x", ModelConfig(hidden_units=(), epochs=1)) == "x: no hidden layer, rmsprop, 1 epoch"
+
+
+def test_settings_summary_plurals():
+    assert settings_summary(ModelConfig(epochs=1, train_size=1000)).endswith("1 epoch x 128, 1,000 images")
+    assert "5 epochs x 128, 60,000 images" in settings_summary(ModelConfig())
+
+
+@pytest.mark.parametrize("name", ["seed", "best"])
+def test_the_form_maps_back_to_the_same_config(name):
+    assert config_from(settings_of(preset(name))) == preset(name)
+
+
+def test_toasts_say_whether_the_run_became_active():
+    completed = finished_toast("Run 2", JobStatus.COMPLETED, 0.9812, activated=True)
+    assert completed == (
+        "Run 2 finished training: 98.12% validation accuracy. "
+        "It is now the active model for Predictions and Draw."
+    )
+    assert "active" not in finished_toast("Run 2", JobStatus.COMPLETED, None, activated=False)
+    assert "stopped" in finished_toast("Run 2", JobStatus.STOPPED, None, activated=False)
+
+
+def test_runs_table_shows_a_dash_for_every_missing_figure():
+    run = Run(id="r", name="Run 1", config=ModelConfig(epochs=1, train_size=1000), status=JobStatus.QUEUED)
+    [row] = runs_table([run], active_id=None)
+    assert row["Epochs"] == "0 / 1"
+    assert {row[key] for key in ("Val accuracy", "Test accuracy", "Test loss", "Time")} == {"–"}
+    assert "None" not in " ".join(row.values())
