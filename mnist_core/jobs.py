@@ -38,6 +38,7 @@ KERAS_TRAINER = "mnist_core.worker"  # module the worker trains with (``prepare`
 ABANDON_AFTER = 180.0  # seconds without a poll before a session's job is cancelled
 MAX_WAITING = 100  # queued jobs beyond this are refused with QueueFullError
 POLL_INTERVAL = 0.2  # seconds the dispatcher waits for worker messages between checks
+WORKER_NAME = "mnist-training-worker"
 # TensorFlow thread pools of the worker (intra-op, inter-op). Measured on 2 cores with
 # benchmarks/bench_worker_threads.py: 1 intra-op thread leaves a core to the server (drawing
 # p95 stays near its idle value) for ~15 % less training throughput than TensorFlow's default.
@@ -73,6 +74,31 @@ class QueueFullError(JobError):
 
 class UnknownJobError(JobError):
     """No job has this id (it finished long ago, or never existed)."""
+
+
+def _spawn_without_main() -> None:
+    """Make spawn start the worker without re-running the parent's ``__main__``.
+
+    Spawn normally imports the parent's main module in the child. Streamlit points
+    ``sys.modules["__main__"]`` at the page script it is running, so a worker started during
+    a script run would run app.py in the worker. The worker needs only ``mnist_core.worker``:
+    its preparation data loses the main-module entries (other processes are unaffected).
+    """
+    from multiprocessing import spawn
+
+    if getattr(spawn.get_preparation_data, "_mnist_lab", False):
+        return
+    original = spawn.get_preparation_data
+
+    def preparation_data(name):
+        data = original(name)
+        if name == WORKER_NAME:
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+
+    preparation_data._mnist_lab = True
+    spawn.get_preparation_data = preparation_data
 
 
 def available_cpus() -> int:
@@ -414,13 +440,14 @@ class JobQueue:
             return
         from . import worker as worker_module  # no TensorFlow: the worker imports it itself
 
+        _spawn_without_main()
         context = multiprocessing.get_context("spawn")
         commands_out, commands_in = context.Pipe(duplex=False)
         events_out, events_in = context.Pipe(duplex=False)
         process = context.Process(
             target=worker_module.main,
             args=(commands_out, events_in, self.trainer, self.threads),
-            name="mnist-training-worker",
+            name=WORKER_NAME,
             daemon=True,
         )
         process.start()
