@@ -40,8 +40,9 @@ MAX_WAITING = 100  # queued jobs beyond this are refused with QueueFullError
 POLL_INTERVAL = 0.2  # seconds the dispatcher waits for worker messages between checks
 WORKER_NAME = "mnist-training-worker"
 # TensorFlow thread pools of the worker (intra-op, inter-op). Measured on 2 cores with
-# benchmarks/bench_worker_threads.py: 1 intra-op thread leaves a core to the server (drawing
-# p95 stays near its idle value) for ~15 % less training throughput than TensorFlow's default.
+# benchmarks/bench_worker_threads.py (benchmarks/README.md): 1 and 1 trained as fast as
+# TensorFlow's default (9,163 vs 9,134 images/s) with the lowest drawing latency beside it
+# (p95 2.1x idle, against 2.4x for the default and 2.6x for 2 intra-op threads).
 WORKER_THREADS = (1, 1)
 
 
@@ -116,9 +117,10 @@ def available_cpus() -> int:
 def default_max_running(cpus: int | None = None) -> int:
     """Jobs that train at once by default: one per two CPUs, at least one.
 
-    Measured on 2 cores (benchmarks/README.md): a second concurrent job adds no throughput
-    (the jobs share the same cores) and doubles drawing latency, so half the CPUs is the
-    most that leaves the other half to the pages.
+    Each job trains on one intra-op thread (``WORKER_THREADS``). Measured on 2 cores
+    (benchmarks/README.md): a second concurrent job raised the pair's throughput by about a
+    quarter but the drawing p95 beside it from 2.1x to 2.9x its idle value; half the CPUs
+    leaves the other half to the pages.
     """
     return max(1, (available_cpus() if cpus is None else cpus) // 2)
 
