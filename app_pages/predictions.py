@@ -257,8 +257,8 @@ def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[in
     metric_column.metric("Prediction", predicted, f"{evaluation.confidence[index]:.1%} sure",
                          delta_color="normal" if predicted == label else "inverse", delta_arrow="off")
     metric_column.metric("True digit", label)
-    metric_column.page_link("app_pages/network.py", label="Look inside", icon=":material/hub:",
-                            query_params={"test": index})
+    st.page_link("app_pages/network.py", label="Look inside", icon=":material/hub:",
+                 query_params={"test": index})  # full width: the metric column clips it at 1280 px
     st.plotly_chart(probability_figure(evaluation.probabilities[index], label),
                     key="predictions_probabilities", config=CHART_CONFIG)
 

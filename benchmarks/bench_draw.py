@@ -45,7 +45,9 @@ from PIL import Image  # noqa: E402
 from streamlit.elements.lib.image_utils import _np_array_to_bytes  # noqa: E402
 
 from mnist_core import DenseNetwork, canvas_to_mnist, load_default_model, load_mnist  # noqa: E402
-from mnist_core.charts.drawing import probability_bars, read_canvas, step_tiles  # noqa: E402
+from mnist_core.charts.drawing import probability_bars, step_tiles  # noqa: E402
+from mnist_core.familiarity import calibrate  # noqa: E402
+from mnist_core.reading import read_canvas  # noqa: E402
 
 REPEATS = 300
 STROKE_REPEATS = 30  # "like strokes": each call in a new thread after 250 ms idle
@@ -77,9 +79,9 @@ def decode(url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(encoded))))
 
 
-def page_handling(url: str, model) -> int:
+def page_handling(url: str, model, familiarity=None) -> int:
     """Everything the page computes for one stroke, short of Streamlit's messaging."""
-    reading = read_canvas(decode(url), model)
+    reading = read_canvas(decode(url), model, familiarity)
     plotly.io.to_json(probability_bars(reading.probabilities), validate=False)
     for tile in step_tiles(reading.steps):
         _np_array_to_bytes(tile, "PNG")
@@ -194,6 +196,7 @@ def main() -> None:
     rgba = drawing(x_test[0])
     url = data_url(rgba)
     digit = int(network.probabilities(canvas_to_mnist(rgba)).argmax())
+    familiarity = calibrate(network)  # the Draw page's non-digit check, part of its handling
     print(f"One 280x280 drawing of test image 0 (label {y_test[0]}), classified as {digit}.")
     print(f"CPU cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}\n")
 
@@ -215,7 +218,7 @@ def main() -> None:
     summary("  of which DenseNetwork.probabilities", timed(lambda: network.probabilities(centred), REPEATS))
     summary(
         "page handling of a stroke (decode, read, chart, 4 tiles)",
-        timed(lambda: page_handling(url, network), REPEATS),
+        timed(lambda: page_handling(url, network, familiarity), REPEATS),
         baseline,
     )
     summary("  of which decoding the canvas PNG", timed(lambda: decode(url), REPEATS))
@@ -254,7 +257,9 @@ def strokes_like(model, network, rgba: np.ndarray, url: str, busy: int) -> None:
         "  model.predict_on_batch (reference)",
         timed_like_strokes(lambda: model.predict_on_batch(centred.reshape(1, 784))),
     )
-    summary("  page handling of a stroke", timed_like_strokes(lambda: page_handling(url, network)))
+    familiarity = calibrate(network)  # the Draw page's non-digit check
+    summary("  page handling of a stroke",
+            timed_like_strokes(lambda: page_handling(url, network, familiarity)))
     for burner in burners:
         burner.terminate()
         burner.join()

@@ -204,7 +204,8 @@ def probability_figure(probabilities: np.ndarray, label: int | None = None) -> g
             name="probability",
             text=[f"{value:.1%}" if value >= 0.001 else "" for value in probabilities],
             textposition="outside",
-            textfont=dict(size=12),  # readable on a projector
+            textfont=dict(size=12),  # readable on a projector: never shrunk to the bar's width
+            constraintext="none",
             cliponaxis=False,
             hovertemplate="Digit %{x}: %{y:.2%}<extra></extra>",
         )

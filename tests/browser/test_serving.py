@@ -1,8 +1,7 @@
 """The Streamlit server serves without TensorFlow: after a session opens every page but Train
-(Home, Dataset, Predictions, Inside the network, Draw), classifies a drawing and turns a page
-of predictions, the server process itself has mapped no TensorFlow library. Checked in
-/proc/<server pid>/maps, on a server of its own. (Training still runs in the server process
-until the training worker of issue 8 exists; the Train page is left out until then.)
+(Home, Dataset, Predictions, Inside the network, Draw), classifies a drawing, turns a page
+of predictions and trains a run (in the training worker process), the server process itself
+has mapped no TensorFlow library. Checked in /proc/<server pid>/maps, on a server of its own.
 
 Importing ``keras`` imports its TensorFlow backend, whose shared libraries
 (``libtensorflow_framework.so``, ``_pywrap_tensorflow_internal.so``) then stay mapped in the
@@ -51,9 +50,8 @@ def test_the_server_never_imports_keras_or_tensorflow_while_serving(chromium):
     with helpers.StreamlitServer(name="serving-without-tensorflow") as server:
         page, console = helpers.new_page(chromium)
         helpers.open_app(page, server.url)
-        serving = [title for title in PAGE_TITLES if title != "Train"]
-        assert {"Home", "Dataset", "Predictions", "Draw"} <= set(serving)
-        for title in serving:
+        assert {"Home", "Dataset", "Predictions", "Draw", "Train"} <= set(PAGE_TITLES)
+        for title in PAGE_TITLES:
             helpers.go_to(page, title)
             helpers.assert_clean(page, console, title)
         helpers.go_to(page, "Draw")
@@ -64,7 +62,34 @@ def test_the_server_never_imports_keras_or_tensorflow_while_serving(chromium):
         helpers.go_to(page, "Predictions")
         helpers.click_and_wait(page, page.locator(".st-key-predictions_next button"))
         helpers.assert_clean(page, console, "Predictions, page 2")
+        assert not tensorflow_libraries(server.process.pid), "serving the pages loaded TensorFlow"
+
+        helpers.go_to(page, "Train")  # a short run: 2,000 images, 1 epoch, in the worker
+        helpers.set_number(page, "train_size", 2000)
+        helpers.set_number(page, "train_epochs", 1)
+        page.get_by_role("button", name=re.compile("Start training")).click()
+        helpers.run_heading(page, "Run 1", "completed").wait_for(timeout=600_000)
+        helpers.wait_idle(page)
+        helpers.go_to(page, "Predictions")  # now with the run as the active model
+        helpers.assert_clean(page, console, "Predictions of the trained run")
         time.sleep(0.5)
         mapped = tensorflow_libraries(server.process.pid)
         assert not mapped, f"the server process mapped {sorted(mapped)}: something imported Keras"
+        workers = [pid for pid in descendants(server.process.pid) if tensorflow_libraries(pid)]
+        assert workers, "no child process of the server loaded TensorFlow: where did it train?"
         page.context.close()
+
+
+def descendants(pid: int) -> list[int]:
+    """The process ids of ``pid``'s children and their children."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = [int(child) for child in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            pending += children
+    return found
