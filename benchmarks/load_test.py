@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from benchmarks.report import README, write_section  # noqa: E402
+from benchmarks.report import write_section  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 
 # The digits the browser helpers can draw are 1, 0 and 7: at each step A, B and E draw three
@@ -382,7 +382,6 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
     body += [f"- Note: {note}" for note in notes]
     section = "\n".join(body) + "\n"
     write_section("load_test", section)
-    print(f"wrote the '## Browser and load' section of {README.relative_to(ROOT)}")
 
 
 def main(argv=None) -> int:
