@@ -158,8 +158,7 @@ def step_shapes(dataset: Dataset) -> None:
         )
         printout(lesson_text.shapes_printout(*arrays, every_array=False))
     with result:
-        named = dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True))
-        st.dataframe(array_summary(named), hide_index=True, width="stretch")
+        st.dataframe(dataset_summary(), hide_index=True, width="stretch")
         first, second = st.columns(2)
         first.metric("Training images", f"{len(dataset.x_train):,}", border=True)
         second.metric("Test images", f"{len(dataset.x_test):,}", border=True)
@@ -231,6 +230,21 @@ def step_compile() -> None:
 
 
 @st.cache_resource(show_spinner=False)
+def dataset_summary() -> list[dict]:
+    """Name, shape, dtype, min and max of the four arrays: once per process (a min and a max
+    over 47 million training pixels are not worth repeating for every visitor)."""
+    dataset = load_dataset()
+    arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
+    return array_summary(dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True)))
+
+
+@st.cache_resource(show_spinner=False)
+def prepared_strip():
+    """The strip of test image 0 as the network receives it (a Plotly figure), built once."""
+    return vector_strip_figure(prepared_test_facts()["first"], title=None)
+
+
+@st.cache_resource(show_spinner=False)
 def prepared_test_facts() -> dict:
     """Shape, dtype and range of ``flatten_and_scale(test_images)``, and its first row (784,).
 
@@ -260,7 +274,7 @@ def step_prepare(dataset: Dataset) -> None:
     with result:
         st.dataframe(lesson_text.prepare_table(dataset.x_test, prepared), hide_index=True, width="stretch")
         st.caption(f"Test image 0 (a {dataset.y_test[0]}) as the network receives it:")
-        st.plotly_chart(vector_strip_figure(prepared["first"], title=None), width="stretch", key="home_strip")
+        st.plotly_chart(prepared_strip(), width="stretch", key="home_strip")
         page_link("app_pages/dataset.py", "See any image reshaped, pixel by pixel", ":material/grid_view:")
         page_link("app_pages/draw.py", "How your own drawing is brought to MNIST's format", ":material/draw:")
 
@@ -358,7 +372,8 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
         show_code(
             lesson_text.CODE["predict"],
             [source_of(DenseNetwork.probabilities)],
-            "MNIST Lab calls `predict_on_batch`, which is much faster than `predict` for a few images:",
+            "MNIST Lab runs the trained network itself, in NumPy: a few matrix products, no TensorFlow "
+            "in the web server:",
         )
     if model is None:
         result.info("No model to predict with: train one in step 6.", icon=":material/info:")
