@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.report import figure_table, write_section  # noqa: E402
 from mnist_core import MnistLabError, load_default_network, load_mnist  # noqa: E402
 from mnist_core.familiarity import calibrate  # noqa: E402
 from mnist_core.photo import image_to_mnist_steps  # noqa: E402
@@ -43,6 +44,8 @@ from mnist_core.synthetic_photos import FLAWS, digit_photo  # noqa: E402
 PENS = (4, 10, 20, 30, 40)
 SIZES = {"small (84 px)": 0.3, "medium (140 px)": 0.5}
 OLD_THICK_ABOVE = 0.2  # the hint's former rule: pen width / drawing's longer side
+ROWS: list[tuple] = []  # (figure, measured, target[, value]) for benchmarks/README.md
+NOTES: list[str] = []
 
 
 def mark(met: bool) -> str:
@@ -64,11 +67,15 @@ def stroke_width_section(network, x, y, count: int) -> None:
                               y[:count])
             now = accuracy(network, [ink_to_mnist_steps(ink).centred for ink in inks], y[:count])
             print(f"   {size_name:16s} {pen:>3d}px {before:8.1%} {now:8.1%} {100 * (now - before):+7.1f}pt")
+            ROWS.append((f"stroke width: {size_name} digits, {pen} px pen", f"{before:.1%} → {now:.1%}",
+                         "(before → now)"))
     rng = np.random.default_rng(2)
     inks = [draw_ink(x[index], rng) for index in range(count)]
     before = accuracy(network, [ink_to_mnist_steps(ink, None).centred for ink in inks], y[:count])
     now = accuracy(network, [ink_to_mnist_steps(ink).centred for ink in inks], y[:count])
     print(f"   mnist_core.synthetic's own mix of sizes and strokes: before {before:.1%}, now {now:.1%}")
+    ROWS.append(("stroke width: synthetic's mix of sizes and strokes", f"{before:.1%} → {now:.1%}",
+                 f">= {100 * before - 0.5:.1f} %", 100 * now))
     timings = {}
     for name, ratio in (("without the step", None), ("with it", 0.13)):
         begin = time.perf_counter()
@@ -78,6 +85,8 @@ def stroke_width_section(network, x, y, count: int) -> None:
     with_step, without = timings["with it"], timings["without the step"]
     print(f"   cost: {with_step:.2f} ms per 280x280 drawing with the step, {without:.2f} ms without: "
           f"x{with_step / without:.1f} (load average {os.getloadavg()[0]:.1f})")
+    ROWS.append(("stroke width: steps per drawing, with / without the step",
+                 f"{with_step:.2f} / {without:.2f} ms (x{with_step / without:.1f})", "(cost)"))
 
 
 def thick_hint_section(network, x, y, count: int) -> None:
@@ -103,6 +112,9 @@ def thick_hint_section(network, x, y, count: int) -> None:
         old_precision = f"{old_useful / old_fired:.0%}" if old_fired else "–"
         print(f"   {pen:>3d}px {fired / count:7.1%} {precision:>10s}   "
               f"{old_fired / count:14.1%} {old_precision:>14s}")
+        old = f"old rule: {old_fired / count:.1%} / {old_precision}"
+        ROWS.append((f"thick-pen hint, {pen} px pen: fires / precision",
+                     f"{fired / count:.1%} / {precision} ({old})", "(measured)"))
 
 
 def non_digit_section(network, x, y, per_kind: int, digits: int) -> None:
@@ -117,14 +129,18 @@ def non_digit_section(network, x, y, per_kind: int, digits: int) -> None:
         flagged = int((familiarity.score(np.stack(inputs)) > 1.0).sum())
         flagged_total += flagged
         print(f"   {kind:10s} flagged {flagged / per_kind:6.1%}")
+        ROWS.append((f"non-digit signal: {kind}s flagged", f"{flagged / per_kind:.0%}", "(per kind)"))
     share = flagged_total / (per_kind * len(NON_DIGITS))
     print(f"   all non-digits: flagged {share:.1%} (target >= 80 %: {mark(share >= 0.8)})")
+    ROWS.append(("non-digit signal: all non-digits flagged", f"{share:.1%}", ">= 80 %", 100 * share))
     rng = np.random.default_rng(6)
     inputs = [ink_to_mnist_steps(draw_ink(x[index], rng)).centred for index in range(digits)]
     scores = np.concatenate([familiarity.score(np.stack(inputs[start : start + 2000]))
                              for start in range(0, digits, 2000)])
     share = float((scores > 1.0).mean())
     print(f"   redrawn test digits: flagged {share:.2%} (target <= 2 %: {mark(share <= 0.02)})")
+    ROWS.append((f"non-digit signal: {digits:,} redrawn test digits flagged", f"{share:.2%}", "<= 2 %",
+                 100 * share))
 
 
 def photo_section(network, x, y, per_flaw: int) -> None:
@@ -136,6 +152,7 @@ def photo_section(network, x, y, per_flaw: int) -> None:
             canvas_inputs.append(ink_to_mnist_steps(ink).centred)
     canvas = accuracy(network, canvas_inputs, np.tile(y[:per_flaw], len(FLAWS)))
     print(f"   the same digits drawn on the canvas ({len(canvas_inputs):,} drawings): {canvas:.1%}")
+    ROWS.append(("photos: the same digits drawn on the canvas", f"{canvas:.1%}", "(baseline)"))
     print(f"   {'flaw':14s} {'accuracy':>9s} {'unreadable':>11s} {'ms/photo':>9s}")
     right = total = 0
     reasons: Counter[str] = Counter()
@@ -154,11 +171,15 @@ def photo_section(network, x, y, per_flaw: int) -> None:
         milliseconds = (time.perf_counter() - begin) / per_flaw * 1000
         right, total = right + correct, total + per_flaw
         print(f"   {flaw:14s} {correct / per_flaw:9.1%} {unreadable:11d} {milliseconds:9.0f}")
+        ROWS.append((f"photos: {flaw}", f"{correct / per_flaw:.0%} ({unreadable} unreadable, "
+                     f"{milliseconds:.0f} ms each)", "(per flaw)"))
     overall = right / total
     gap = 100 * (canvas - overall)
     print(f"   all photos: {overall:.1%}, {gap:.1f} points below the canvas (target <= 3: {mark(gap <= 3)})")
+    ROWS.append(("photos: all, points below the canvas", f"{gap:.1f} ({overall:.1%})", "<= 3 points", gap))
     for reason, times in reasons.most_common():
         print(f"   unreadable x{times}: {reason}")
+        NOTES.append(f"Unreadable photos x{times}: \"{reason}\".")
 
 
 def main() -> None:
@@ -166,13 +187,53 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer digits: a rough look in a minute")
     args = parser.parse_args()
     scale = 0.2 if args.quick else 1.0
+    begun, load = time.perf_counter(), os.getloadavg()[0]
     network = load_default_network()[0]
     (_, _), (x_test, y_test) = load_mnist()
-    print(f"bench_reading: shipped model, load average {os.getloadavg()[0]:.1f} at the start")
+    print(f"bench_reading: shipped model, load average {load:.1f} at the start")
     stroke_width_section(network, x_test, y_test, int(500 * scale))
     thick_hint_section(network, x_test, y_test, int(500 * scale))
     non_digit_section(network, x_test, y_test, int(100 * scale), int(10_000 * scale))
     photo_section(network, x_test, y_test, int(100 * scale))
+    if not args.quick:
+        write_section("bench_reading", readme_section(begun, load))
+
+
+def readme_section(begun: float, load: float) -> str:
+    notes = "\n".join(f"- {note}" for note in NOTES)
+    return f"""## Reading drawings and photos — `benchmarks/bench_reading.py`
+
+Command: `python benchmarks/bench_reading.py` (MNIST from `MNIST_PATH`). Measured
+{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())} on {os.cpu_count()} CPUs, 1-minute load average
+{load:.1f} at the start (shared with other jobs); whole run {(time.perf_counter() - begun) / 60:.1f} min.
+Shipped model (`models/default.keras`) on NumPy. Everything is seeded.
+
+{figure_table(ROWS)}
+
+- Stroke width: test digits drawn with a round pen of that width along the middle of their
+  strokes (`mnist_core.synthetic.pen_ink`), the digit's longer side 84 px (small) or 140 px
+  (medium) of the 280 px canvas; "before" is the page's steps without the stroke step.
+- Thick-pen hint: 500 test digits per pen, 84-266 px; precision is the share of firings where the
+  digit was misread and the same digit drawn with a 10 px pen is read right. The old rule fired
+  whenever pen width / drawing size > {OLD_THICK_ABOVE}.
+- Non-digit signal: 100 drawings per kind with 10-30 px pens (letters are the font's, with the
+  digit-like ones left out: see `mnist_core.synthetic.LETTERS`); the test digits are all 10,000
+  redrawn by `mnist_core.synthetic.draw_ink`. Calibrated on other, training, digits only.
+- Photos: 100 test digits x 12 flaws of `mnist_core.synthetic_photos` = 1,200 photos; the canvas
+  baseline draws each of the same 100 digits 12 times. Milliseconds are wall time on the
+  shared machine (its load is above).
+- What the figures say: the photo target is met (every flaw within a point of the canvas but
+  "all at once", 94 %). The non-digit target is missed: grids, spirals and scribbles are caught,
+  letters, stars and filled blobs less often (a filled blob thinned to MNIST's stroke width looks
+  like a 0 or a 1 to the network). A lower threshold would catch more but flag more than 2 % of
+  the digits (about 2.4 % at the 98.5th percentile in a 2,000-digit trial). A Mahalanobis distance
+  in the last hidden layer was tried and dropped: it flagged none of the stars, grids or spirals.
+- With strokes at MNIST's width, a thinner pen rarely changes the answer, so the thick-pen hint
+  rarely fires; the old rule fired on most 30-40 px drawings and was almost never useful.
+- The stroke step first thinned the ink to a skeleton and redrew it: in a 300-digit trial (84 px
+  digits, 30 px pen) that read 69.7 % against 81.3 % with no step, because the skeleton's spurs
+  at corners became strokes; the erosion kept here read 93.3 %.
+{notes}"""
 
 
 if __name__ == "__main__":
