@@ -1,7 +1,8 @@
 """A training job as the pages show it: start, wait in line, live progress and charts, Stop.
 
-Home's Fit step and the Train page both draw runs through these functions. The live view is
-an ``st.fragment`` that polls the job's snapshot every ``POLL_SECONDS``; no page ever trains.
+Home's Fit step (``render_lesson_fit``) and the Train page both draw runs through these
+functions. The live view is an ``st.fragment`` that polls the job's snapshot every
+``POLL_SECONDS``; no page ever trains.
 """
 
 from __future__ import annotations
@@ -11,11 +12,18 @@ import time
 import streamlit as st
 
 from app_pages import common
-from app_pages.common import pending_runs, start_run, sync_runs
-from mnist_core import ModelConfig
+from app_pages.common import ACTIVE_KEY, load_default, pending_runs, set_active, start_run, sync_runs
+from mnist_core import COMPLETED, DIVERGED, STOPPED, MnistLabError, ModelConfig, TrainingHistory, lesson_text
 from mnist_core.charts.training import curve_figure
 from mnist_core.jobs import JobError, JobStatus, SessionBusyError
-from mnist_core.run_text import progress_line, waiting_text
+from mnist_core.run_text import (
+    duration_text,
+    elapsed_text,
+    plural,
+    progress_line,
+    settings_summary,
+    waiting_text,
+)
 from mnist_core.runs import Run
 
 POLL_SECONDS = 1.0  # how often a live view polls its job
@@ -99,3 +107,82 @@ def render_curves(run: Run, key: str) -> None:
     left, right = st.columns(2)
     left.caption("Per-batch curves are smoothed.", help=SMOOTHING_HELP)
     right.toggle("Zoom accuracy to 96–100 %", key=f"{key}_zoom")
+
+
+# --- Home's Fit step ---------------------------------------------------------------------
+
+
+def render_lesson_fit(config: ModelConfig, run: Run | None) -> Run | None:
+    """Home's Fit step: the button, then the lesson's ``run``: live while it trains (as on
+    Train), then its outcome. Returns the run the button just queued, else None."""
+    common.job_queue().start_worker()  # the worker loads TensorFlow in the background, before the click
+    training = run is not None and not run.finished
+    label = "Train the lesson's network" if run is None else "Train it again"
+    if st.button(label, type="primary", icon=":material/play_arrow:", key="home_fit", disabled=training):
+        started = start_or_explain(config)
+        if started is not None:
+            return started
+    measured = common.job_queue().speed.seconds_for(config)
+    timing = f" It takes {duration_text(measured)} on this server (measured here)." if measured else ""
+    st.caption(f"The lesson's network: {settings_summary(config)}.{timing} It trains on the server's "
+               "training worker; you can leave this page meanwhile.")  # not a tooltip: it covered the text
+    if run is None:
+        show_untrained_note()
+    elif training:
+        render_live(run, "home_live")
+    else:
+        show_lesson_run(run)
+    return None
+
+
+def show_untrained_note() -> None:
+    st.info(
+        "Nothing trained in this session yet. Press the button to train the lesson's network "
+        "here (the page then uses it below). Until then, steps 7 and 8 use the shipped model.",
+        icon=":material/info:",
+    )
+    try:
+        _, metadata = load_default()
+    except MnistLabError:
+        return
+    history = TrainingHistory.from_dict(metadata.get("history") or {})
+    if history.epoch:
+        st.caption("How the shipped default model's training went (from `models/default.json`):")
+        show_epoch_table(history)
+
+
+def show_lesson_run(run: Run) -> None:
+    if run.status in (DIVERGED, JobStatus.FAILED):
+        st.error(f"**{run.name} {run.status}.** {run.message}", icon=":material/error:")
+        return
+    if run.status == STOPPED:
+        st.warning(f"**{run.name} stopped early.** {run.message}", icon=":material/pause_circle:")
+    if not run.history.batch_step:
+        return
+    show_epoch_table(run.history)
+    if run.history.accuracy:
+        first, second = st.columns(2)
+        first.metric("Training accuracy", f"{run.history.accuracy[-1]:.2%}", border=True)
+        second.metric("Validation accuracy", f"{run.history.val_accuracy[-1]:.2%}", border=True)
+    if run.status == COMPLETED:
+        st.success(
+            f"**{run.name}** trained {plural(run.config.epochs, 'epoch')} in {elapsed_text(run.seconds)}. "
+            "It is listed on the Train page, and steps 7 and 8 below now use it."
+        )
+    is_active = st.session_state.get(ACTIVE_KEY) == run.id
+    st.button(
+        "This run is the active model" if is_active else "Use this run on Predictions and Draw",
+        icon=":material/check_circle:" if is_active else ":material/swap_horiz:",
+        disabled=is_active,
+        on_click=set_active,
+        args=(run.id,),
+        key="home_activate",
+    )
+
+
+def show_epoch_table(history: TrainingHistory, target=None) -> None:
+    """The epoch table, with accuracies as percentages, in ``target`` (a placeholder) or here."""
+    columns = {name: st.column_config.NumberColumn(format="%.4f", help=text)
+               for name, text in lesson_text.EPOCH_COLUMNS.items()}  # fmt: skip
+    table = lesson_text.epoch_table(history)
+    (target or st).dataframe(table, hide_index=True, width="stretch", column_config=columns)

@@ -12,7 +12,8 @@ from .config import CLASSES, IMAGE_PIXELS, IMAGE_SIDE, NUM_CLASSES
 _COUNT_CHUNK = 1 << 20  # pixels per np.bincount call in pixel_value_counts
 
 
-def _check_images(images: np.ndarray, name: str = "images") -> np.ndarray:
+def check_images(images: np.ndarray, name: str = "images") -> np.ndarray:
+    """``images`` as an array, or ValueError unless it is shaped (N, 28, 28)."""
     images = np.asarray(images)
     if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
         raise ValueError(f"Expected {name} of shape (N, 28, 28), got {images.shape}.")
@@ -34,7 +35,7 @@ def class_means(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
     A digit with no image gets an all-zero mean.
     """
-    images = _check_images(images)
+    images = check_images(images)
     labels = np.asarray(labels).astype(np.int64)
     if len(labels) != len(images):
         raise ValueError(f"{len(images)} images but {len(labels)} labels.")
@@ -47,7 +48,7 @@ def class_means(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def pixel_value_counts(images: np.ndarray) -> np.ndarray:
     """int64 (256,): how many pixels of the uint8 images (N, 28, 28) have each value 0-255."""
-    images = _check_images(images)
+    images = check_images(images)
     if images.dtype != np.uint8:
         raise ValueError(f"Expected uint8 images, got {images.dtype}.")
     flat = images.reshape(-1)

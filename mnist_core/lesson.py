@@ -2,6 +2,8 @@
 
 - ``source_of``: the source of a function or class of ``mnist_core``, read from its file
   with ``ast`` (so showing ``build_model`` or ``train`` never imports TensorFlow).
+- ``SOURCES``: which of those definitions each step of the lesson shows, with a note, and
+  ``source_text`` to read one (a whole definition, or an excerpt of it).
 - ``network_layers`` and ``compile_settings``: the layers ``build_model`` builds for a
   config (name, type, output shape, activation, parameter count) and what it compiles
   with, derived from the config alone. tests/test_lesson.py checks them against Keras.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import importlib.util
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -75,6 +78,55 @@ def _find_definition(tree: ast.AST, names: list[str]):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name == names[0]:
             return node if len(names) == 1 else _find_definition(node, names[1:])
     return None
+
+
+@dataclass(frozen=True)
+class Source:
+    """A definition of MNIST Lab's own code shown beside a step ("module:qualname"), or the
+    excerpt of it from the line containing ``from_line`` to the next line equal to ``to_line``."""
+
+    target: str
+    from_line: str | None = None
+    to_line: str | None = None
+
+
+SOURCES = {  # per step: what MNIST Lab runs for it, and a note above the code
+    "load": ((Source("mnist_core.data:load_mnist"),),
+             "MNIST Lab reads a local copy when `MNIST_PATH` is set, else Keras' download, and "
+             "checks what it read. The page caches the arrays once per server, read-only."),
+    "shapes": ((Source("mnist_core.data:validate_mnist"),),
+               "MNIST Lab refuses data that does not have these shapes, this dtype and labels 0–9:"),
+    "build": ((Source("mnist_core.model:build_model"),),
+              "The same network with Keras' Functional API. The lesson's preset has one hidden "
+              "layer of 512, no dropout and no augmentation, so only the Input, `hidden_1` and "
+              "`digit` layers are built:"),
+    "compile": ((Source("mnist_core.model:build_model", "model.compile(", "    )"),
+                 Source("mnist_core.model:make_optimizer")),
+                "`build_model` compiles the network it builds; the optimizer comes from the config:"),
+    "prepare": ((Source("mnist_core.preprocess:flatten_and_scale"),),
+                "One function, used for training, evaluation and prediction alike:"),
+    "fit": ((Source("mnist_core.training:train"),),
+            "`train` builds the network, calls Keras' `fit` and reports progress through callbacks. "
+            "It runs in the server's training worker; this page and Train draw what it reports:"),
+    "predict": ((Source("mnist_core.inference:DenseNetwork.probabilities"),),
+                "MNIST Lab predicts with the trained weights in NumPy, without Keras: the same "
+                "arithmetic as the Dense layers, for one image or ten thousand:"),
+    "evaluate": ((Source("mnist_core.evaluation:evaluate"),
+                  Source("mnist_core.evaluation:evaluate_probabilities")),
+                 "One prediction pass gives loss, accuracy and the confusion matrix; it runs once "
+                 "per model and is reused by every page:"),
+}  # fmt: skip
+
+
+def source_text(source: Source) -> str:
+    """The code ``source`` names, headed by its file; an excerpt is headed "part of <name>"."""
+    module, qualname = source.target.split(":")
+    if source.from_line is None:
+        return source_of(module, qualname)
+    where = display_path(module_file(module))
+    return f"# part of {qualname} ({where})\n" + source_excerpt(
+        module, qualname, source.from_line, source.to_line
+    )
 
 
 def network_layers(config: ModelConfig) -> list[dict]:

@@ -22,6 +22,7 @@ from .config import (
     ModelConfig,
     preset,
 )
+from .preprocess import flatten_and_scale
 from .training_record import TrainingHistory
 
 BOOK_ACCURACY = 0.978  # Chollet's test accuracy for the lesson's network
@@ -71,7 +72,7 @@ test_images = test_images.astype("float32") / 255""",
           epochs=5, batch_size=128)""",
     "predict": """test_digits = test_images[0:10]
 predictions = model.predict(test_digits)
-predictions[0]           # ten probabilities, one per digit
+predictions[0]           # ten probabilities, 0 to 9
 predictions[0].argmax()  # the most likely digit
 test_labels[0]           # the right answer""",
     "evaluate": """test_loss, test_acc = model.evaluate(
@@ -182,6 +183,37 @@ def accuracy_printout(accuracy: float) -> str:
 
 
 # --- tables ------------------------------------------------------------------------------------
+
+
+EPOCH_COLUMNS = {  # the epoch table's figures, as Keras' fit names them, and what each is
+    "loss": "training loss",
+    "accuracy": "training accuracy",
+    "val_loss": "validation loss",
+    "val_accuracy": "validation accuracy",
+}
+UINT8_NOTE = (
+    "`uint8` means whole numbers from 0 to 255: one byte per pixel, 0 for background, "
+    "255 for full ink. Labels are the digits 0 to 9."
+)
+LOSS_NOTE = (
+    "*Sparse categorical cross-entropy* is −log(probability given to the right digit), "
+    "so confident right answers cost almost nothing and confident wrong ones cost a lot:"
+)
+
+
+def prepared_facts(images: np.ndarray) -> dict:
+    """Shape, dtype and range of ``flatten_and_scale(images)`` for uint8 images (N, 28, 28),
+    and its first row (784,) float32, read-only."""
+    prepared = flatten_and_scale(images)
+    first = prepared[0].copy()
+    first.flags.writeable = False
+    return {
+        "shape": str(prepared.shape),
+        "dtype": str(prepared.dtype),
+        "min": float(prepared.min()),
+        "max": float(prepared.max()),
+        "first": first,
+    }
 
 
 def epoch_table(history: TrainingHistory) -> list[dict]:

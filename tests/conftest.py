@@ -49,6 +49,15 @@ def rng():
     return np.random.default_rng(0)
 
 
+@pytest.fixture(scope="session")
+def images_and_labels():
+    """50 random uint8 images (50, 28, 28) with labels cycling 0-9, five of each digit."""
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, size=(50, 28, 28), dtype=np.uint8)
+    labels = np.tile(np.arange(10, dtype=np.uint8), 5)
+    return images, labels
+
+
 # --- pages in AppTest -----------------------------------------------------------------------
 
 

@@ -12,15 +12,6 @@ def _axis_title(axis) -> str:
     return axis.title.text or ""
 
 
-@pytest.fixture(scope="module")
-def images_and_labels():
-    """50 random uint8 images (50, 28, 28) with labels cycling 0-9, five of each digit."""
-    rng = np.random.default_rng(1)
-    images = rng.integers(0, 256, size=(50, 28, 28), dtype=np.uint8)
-    labels = np.tile(np.arange(10, dtype=np.uint8), 5)
-    return images, labels
-
-
 def test_class_counts_figure_has_one_bar_trace_per_split_with_axis_titles():
     figure = charts.class_counts_figure(np.array([1, 1, 2]), np.array([0, 9]))
     assert isinstance(figure, go.Figure)

@@ -6,15 +6,6 @@ import pytest
 from mnist_core import dataset_stats
 
 
-@pytest.fixture(scope="module")
-def images_and_labels():
-    """50 random uint8 images (50, 28, 28) with labels cycling 0-9, five of each digit."""
-    rng = np.random.default_rng(1)
-    images = rng.integers(0, 256, size=(50, 28, 28), dtype=np.uint8)
-    labels = np.tile(np.arange(10, dtype=np.uint8), 5)
-    return images, labels
-
-
 def test_class_counts_counts_every_digit_including_absent_ones():
     counts = dataset_stats.class_counts(np.array([3, 3, 7, 0], dtype=np.uint8))
     assert counts.tolist() == [1, 0, 0, 2, 0, 0, 0, 1, 0, 0]

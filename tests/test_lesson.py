@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from mnist_core import PRESETS, ModelConfig
+from mnist_core import PRESETS, ModelConfig, lesson, lesson_text
 from mnist_core.lesson import lesson_model_facts, source_excerpt, source_of
 
 CONFIGS = {
@@ -87,3 +87,18 @@ def test_reading_sources_and_facts_imports_no_keras():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_every_step_shows_the_lessons_code_and_existing_sources_of_mnist_core():
+    assert set(lesson_text.CODE) == set(lesson.SOURCES)
+    for sources, note in lesson.SOURCES.values():
+        assert note and sources
+        for source in sources:
+            module, qualname = source.target.split(":")
+            text = lesson.source_of(module, qualname)
+            assert text.startswith(f"# {module.replace('.', '/')}.py\n")
+            assert lesson.source_text(source).startswith(("# mnist_core/", "# part of "))
+            if source.from_line:
+                assert lesson.source_excerpt(module, qualname, source.from_line, source.to_line).startswith(
+                    source.from_line
+                )

@@ -135,3 +135,7 @@ def test_loss_table_is_minus_log_p():
 )
 def test_model_note_says_which_model_answered(source, words):
     assert words in lesson_text.model_note("Run 1", source)
+
+
+def test_the_lessons_code_fits_its_column():
+    assert max(len(line) for code in lesson_text.CODE.values() for line in code.splitlines()) <= 54

@@ -98,13 +98,23 @@ def corrupt_default_model(request, tmp_path, monkeypatch, clean_caches):
     return corrupt(request.param, tmp_path, monkeypatch)
 
 
+def explained_where_needed(at, page: str, needed_by: set[str], message: str) -> list[str]:
+    """``page`` raised nothing and shows ``message`` exactly when it needs what is missing;
+    returns those error texts (markdown bold removed)."""
+    assert not at.exception, f"{page} raised: {[e.value for e in at.exception]}"
+    found = [plain(text) for text in texts(at.error) if message in plain(text)]
+    if page in needed_by:
+        assert found, f"{page} does not say {message!r}: {texts(at.error)}"
+    else:
+        assert not found, f"{page} says {message!r} although it does not need it"
+    return found
+
+
 @pytest.mark.parametrize("page", PAGES)
 def test_corrupt_default_model_gives_a_clear_error_on_every_page(app_test, corrupt_default_model, page):
     at = app_test(page)
-    assert not at.exception, f"{page} raised: {[e.value for e in at.exception]}"
-    model_errors = [plain(text) for text in texts(at.error) if MODEL_ERROR in plain(text)]
-    if page in NEEDS_MODEL:
-        assert model_errors, f"{page} does not say the default model is unusable: {texts(at.error)}"
+    model_errors = explained_where_needed(at, page, NEEDS_MODEL, MODEL_ERROR)
+    if model_errors:
         assert "default.keras" in model_errors[0]
         assert "restore it" in model_errors[0] or "maps" in model_errors[0]  # says what to do / why
     else:
@@ -171,14 +181,10 @@ def no_network(monkeypatch, tmp_path, clean_caches):
 @pytest.mark.parametrize("page", PAGES)
 def test_missing_dataset_gives_a_clear_error_on_every_page(app_test, missing_dataset, page):
     at = app_test(page)
-    assert not at.exception, f"{page} raised: {[e.value for e in at.exception]}"
-    data_errors = [plain(text) for text in texts(at.error) if DATA_ERROR in plain(text)]
-    if page in NEEDS_DATA:
-        assert data_errors, f"{page} does not say MNIST is missing: {texts(at.error)}"
+    data_errors = explained_where_needed(at, page, NEEDS_DATA, DATA_ERROR)
+    if data_errors:
         assert str(missing_dataset) in data_errors[0]
         assert "MNIST_PATH" in data_errors[0]  # says how to fix it
-    else:
-        assert not data_errors
 
 
 def test_draw_page_works_without_the_dataset(app_test, missing_dataset):

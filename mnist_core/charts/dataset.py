@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from scipy import ndimage
 
 from ..config import ACCENT_COLOUR, CLASSES, CONTRAST_COLOUR, GRID_COLOUR, IMAGE_SIDE, MUTED_COLOUR
-from ..dataset_stats import class_counts
+from ..dataset_stats import check_images, class_counts
 
 DIGITS = CLASSES
 SIDE = IMAGE_SIDE
@@ -31,13 +31,6 @@ def _base_layout(figure: go.Figure, height: int, **changes) -> go.Figure:
            "plot_bgcolor": "white", **changes}
     )  # fmt: skip
     return figure
-
-
-def _check_images(images: np.ndarray, name: str = "images") -> np.ndarray:
-    images = np.asarray(images)
-    if images.ndim != 3 or images.shape[1:] != (SIDE, SIDE):
-        raise ValueError(f"Expected {name} of shape (N, 28, 28), got {images.shape}.")
-    return images
 
 
 def _check_image(image: np.ndarray) -> np.ndarray:
@@ -303,7 +296,7 @@ def digit_tiles(images: np.ndarray, scale: int = 3) -> list[np.ndarray]:
 
     Upscaled by repeating pixels, so they stay sharp instead of being blurred by a browser.
     """
-    images = _check_images(images)
+    images = check_images(images)
     if scale < 1:
         raise ValueError(f"scale must be 1 or more, got {scale}.")
     return [tile.repeat(scale, axis=0).repeat(scale, axis=1) for tile in images.astype(np.uint8)]
@@ -315,7 +308,7 @@ def tile_strip(images: np.ndarray, columns: int = 10, scale: int = 2, gap: int =
     Each digit is upscaled ``scale`` times by repeating pixels; rows are filled left to
     right. N == 0 gives an empty (0, 0) array.
     """
-    images = _check_images(images)
+    images = check_images(images)
     if columns < 1 or scale < 1 or gap < 0:
         raise ValueError("columns and scale must be 1 or more and gap 0 or more.")
     if len(images) == 0:
