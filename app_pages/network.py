@@ -29,7 +29,7 @@ from mnist_core.charts.network import (
     index_from_selection,
     map_figure,
     pixel_parts_figure,
-    templates_figure,
+    templates_sheet,
     top_images_figure,
     weights_figure,
 )
@@ -38,6 +38,7 @@ from mnist_core.inspection import (
     Selection,
     active_count,
     active_rule,
+    complete_selection,
     explain,
     hidden_activations,
     incoming_weights,
@@ -221,7 +222,9 @@ def render_map(active: ActiveModel, dataset, evaluation, explanation, selection:
                     config=CHART)
 
 
+@st.fragment
 def render_templates(active: ActiveModel) -> None:
+    """The recorded first-layer pictures, one epoch at a time (a fragment: the slider reruns only this)."""
     st.subheader("Watch the templates form")
     history = active.run.history if active.run is not None else _shipped_history()
     templates = history.templates
@@ -230,13 +233,19 @@ def render_templates(active: ActiveModel) -> None:
                 "page to watch them form.", icon=":material/movie:")
         return
     st.caption(f"The incoming weights of {len(templates.units)} fixed first-layer units, from the random "
-               "start to the end of training. Press Play, or drag the epoch slider.")
+               "start to the end of training: drag the slider.")
     change = st.toggle("Show what training changed (weights minus the random start)",
                        key="network_template_change",
                        help="The random starting weights hide the small changes training makes at first.")
     frames = templates.frames()
     frames = frames - frames[0] if change else frames
-    st.plotly_chart(templates_figure(frames, templates.epochs, templates.units), config=CHART)
+    labels = ["start" if epoch == 0 else f"after epoch {epoch}" for epoch in templates.epochs]
+    shown = st.select_slider("Epoch", options=range(len(labels)), value=len(labels) - 1,
+                             format_func=labels.__getitem__, key="network_template_epoch")
+    peak = float(np.percentile(np.abs(frames), 99.5))  # one scale for every epoch, so growth shows
+    st.image(templates_sheet(frames[shown], peak), width="content",
+             caption=f"Units {', '.join(map(str, templates.units))}, left to right, row by row. Red: "
+                     f"weight above 0, blue: below; the scale ends at ±{peak:.3f} for every epoch.")
 
 
 def _shipped_history() -> TrainingHistory:
@@ -256,32 +265,36 @@ def main() -> None:
     if not names:
         st.info("This model has no hidden layer: its 10 class scores are weighted sums of the pixels.")
     st.caption(f"{active.name}: {' → '.join(['784 pixels', *map(str, active.network.hidden_units), '10'])}.")
-    hidden = active.network.hidden_units
-    selection = current_selection(len(dataset.x_test), hidden)
-    widths = hidden or (1,)
-    if selection.layer >= len(widths) or (selection.unit or 0) >= widths[selection.layer]:
-        selection = dataclasses.replace(selection, layer=0, unit=None)  # another model became active
+    selection = current_selection(len(dataset.x_test), active.network.hidden_units)
     drawn = st.session_state.get(DRAWN_INPUT_KEY)
     image = drawn if selection.drawing and drawn is not None else dataset.x_test[selection.test] / 255.0
     explanation = explain(active.network, image)
-    if names:
-        statistics = layer_statistics(active.key, active, dataset)
-        if selection.unit is None:
-            top = explanation.top_units(selection.layer, explanation.predicted, 1)
-            selection = dataclasses.replace(selection, unit=top[0][0] if top else 0)
-    if selection.compare is None or selection.compare == explanation.predicted:
-        runner_up = int(np.argsort(explanation.logits)[-2])
-        selection = dataclasses.replace(selection, compare=runner_up)
-    st.session_state[STATE_KEY] = selection
+    selection = st.session_state[STATE_KEY] = complete_selection(selection, explanation)
     st.session_state[COMPARE_WIDGET] = selection.compare
     evaluation = evaluation_of(active)
     render_input(selection, dataset, image, explanation, evaluation)
     if names:
-        render_activations(explanation, selection, names)
-        render_unit(active, dataset, explanation, selection, statistics)
-        render_why(explanation, selection, selection.layer)
+        render_inside(active, dataset, explanation, (selection.test, selection.drawing))
         render_map(active, dataset, evaluation, explanation, selection)
     render_templates(active)
+    write_params(selection)
+
+
+@st.fragment
+def render_inside(active: ActiveModel, dataset, explanation, shown_input: tuple) -> None:
+    """Activations, the selected unit and the score decomposition. A fragment: a unit click or a
+    second class reruns only this; a click on a top image (a new input) reruns the page."""
+    selection = st.session_state[STATE_KEY]
+    if (selection.test, selection.drawing) != shown_input:
+        st.rerun(scope="app")
+    render_activations(explanation, selection, active.network.activations[:-1])
+    render_unit(active, dataset, explanation, selection, layer_statistics(active.key, active, dataset))
+    render_why(explanation, selection, selection.layer)
+    write_params(selection)
+
+
+def write_params(selection: Selection) -> None:
+    """Mirror what is shown in the URL, so the address bar is a link to this view."""
     params = selection.to_params()
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)

@@ -15,7 +15,7 @@ rule with a black reference): the parts still add up exactly, but they are not g
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -303,3 +303,19 @@ def parse_selection(params, test_count: int, hidden_units: tuple[int, ...],
     compare = _integer(params, "vs", 0, 9, "the digit to compare with", notes)
     return Selection(test=0 if test is None else test, drawing=drawing, layer=layer, unit=unit,
                      compare=compare), notes
+
+
+def complete_selection(selection: Selection, explanation: Explanation) -> Selection:
+    """``selection`` made whole for the network and input ``explanation`` describes: layer and
+    unit reset when the network has no such unit (another model became active); the unit that
+    pushes the predicted class most when none is chosen; the runner-up class as the second
+    class when none, or the predicted one, is chosen."""
+    widths = [values.size for values in explanation.activations] or [1]
+    if selection.layer >= len(widths) or (selection.unit or 0) >= widths[selection.layer]:
+        selection = replace(selection, layer=0, unit=None)
+    if selection.unit is None and explanation.activations:
+        top = explanation.top_units(selection.layer, explanation.predicted, 1)
+        selection = replace(selection, unit=top[0][0] if top else 0)
+    if selection.compare is None or selection.compare == explanation.predicted:
+        selection = replace(selection, compare=int(np.argsort(explanation.logits)[-2]))
+    return selection

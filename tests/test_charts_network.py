@@ -11,7 +11,7 @@ from mnist_core.charts.network import (
     map_figure,
     montage,
     pixel_parts_figure,
-    templates_figure,
+    templates_sheet,
     top_images_figure,
     weights_figure,
 )
@@ -23,9 +23,8 @@ def test_activation_grid_click_layer_carries_unit_indices(rng):
     figure = activation_figure(values, selected=37, title="Hidden layer 1")
     heatmap, clicks = figure.data
     assert np.asarray(heatmap.z).shape == (16, 32)
-    custom = np.asarray(clicks.customdata)
-    assert custom.shape == (512, 2) and (custom[:, 0] == np.arange(512)).all()
-    np.testing.assert_allclose(custom[:, 1], values)
+    assert (np.asarray(clicks.customdata) == np.arange(512)).all()
+    np.testing.assert_allclose(np.asarray(clicks.marker.color), values)  # shown on hover
     assert (np.asarray(clicks.x)[37], np.asarray(clicks.y)[37]) == (5, 1)  # unit 37: row 1, column 5
     outline = figure.layout.shapes[0]
     assert (outline.x0, outline.y0) == (4.5, 0.5)
@@ -68,15 +67,20 @@ def test_map_marks_mistakes_and_the_current_input(rng):
     assert sum(len(trace.x) for trace in figure.data[:10]) == 300
 
 
-def test_templates_animation_has_one_frame_per_epoch(rng):
+def test_templates_sheet_places_each_unit_on_the_diverging_scale(rng):
     templates = WeightTemplates()
-    for epoch in range(4):
+    for epoch in range(3):
         templates.add(epoch, rng.normal(size=(784, 64)))
-    figure = templates_figure(templates.frames(), templates.epochs, templates.units)
-    assert len(figure.frames) == 4 and len(figure.data) == 16
-    assert [step.label for step in figure.layout.sliders[0].steps] == ["start", "1", "2", "3"]
-    titles = {annotation.text for annotation in figure.layout.annotations}
-    assert titles == {f"unit {unit}" for unit in templates.units}
+    pictures = templates.frames()[-1]  # (16, 28, 28)
+    pictures[3] = 0.0
+    pictures[3, 0, 0], pictures[3, 0, 1] = 5.0, -5.0
+    sheet = templates_sheet(pictures, peak=1.0, columns=8, scale=2)
+    assert sheet.shape == (2 * 60 - 4, 8 * 60 - 4, 3) and sheet.dtype == np.uint8
+    left = 3 * 60  # unit 3: first row, fourth picture
+    assert sheet[0, left].tolist() == [178, 24, 43]  # clipped at +peak: red
+    assert sheet[0, left + 2].tolist() == [33, 102, 172]  # -peak: blue
+    assert sheet[10, left + 10].tolist() == [247, 247, 247]  # 0: white
+    assert sheet[0, left - 1].tolist() == [255, 255, 255]  # the gap
 
 
 @pytest.mark.parametrize("selection, expected", [

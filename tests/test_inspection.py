@@ -9,6 +9,7 @@ from mnist_core.inspection import (
     Selection,
     active_count,
     as_grid,
+    complete_selection,
     explain,
     grid_shape,
     hidden_activations,
@@ -199,3 +200,16 @@ def test_parse_selection(params, expected, notes):
 def test_a_drawing_link_without_a_drawing_falls_back_with_a_note():
     selection, notes = parse_selection({"input": DRAWING}, 10_000, (512,), has_drawing=False)
     assert selection == Selection() and "no drawing" in notes[0]
+
+
+def test_complete_selection_fills_defaults_and_drops_units_the_network_lacks(shipped, mnist):
+    explanation = explain(shipped, mnist[1][0][0] / 255.0)  # a 7
+    predicted, runner_up = explanation.predicted, int(np.argsort(explanation.logits)[-2])
+    filled = complete_selection(Selection(test=0), explanation)
+    assert filled.unit == explanation.top_units(0, predicted, 1)[0][0] and filled.compare == runner_up
+    kept = Selection(test=0, layer=1, unit=300, compare=2)
+    assert complete_selection(kept, explanation) == kept
+    assert complete_selection(Selection(compare=predicted), explanation).compare == runner_up
+    small = explain(random_network("relu", (64,)), mnist[1][0][0] / 255.0)
+    reset = complete_selection(Selection(layer=1, unit=300, compare=3), small)
+    assert reset.layer == 0 and reset.unit < 64 and reset.compare == 3

@@ -103,6 +103,7 @@ def main(argv=None) -> int:
         helpers.go_to(page, "Inside the network")  # Run 1's map is computed once, with a progress bar
         page.get_by_role("heading", name="Watch the templates form").wait_for(timeout=120_000)
         helpers.wait_idle(page)
+        helpers.click_and_wait(page, page.locator(".st-key-network_template_change label"))
         scroll_to(page, "Watch the templates form")
         shoot(page, "network-templates")
         browser.close()
