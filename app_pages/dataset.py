@@ -14,6 +14,7 @@ from mnist_core import dataset_stats as stats
 from mnist_core import flatten_and_scale, lesson_text
 from mnist_core.charts import dataset as charts
 from mnist_core.config import CLASSES, IMAGE_PIXELS, IMAGE_SIDE
+from mnist_core.gallery import digit_tiles
 
 SPLITS = notes.SPLITS
 DIGIT_CHOICES = ["All", *CLASSES]
@@ -129,7 +130,7 @@ def render_grid(dataset: Dataset) -> tuple[str, list[int]]:
     st.caption(notes.grid_note(len(shown), split, chosen, seed))
     with st.container(border=True):
         st.image(
-            charts.digit_tiles(images[shown], TILE_SCALE),
+            digit_tiles(images[shown], TILE_SCALE),
             caption=[f"{labels[index]} · #{index}" for index in shown],
             width=IMAGE_SIDE * TILE_SCALE,
             alt=[f"a handwritten {labels[index]}" for index in shown],

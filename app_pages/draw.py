@@ -15,7 +15,7 @@ from mnist_core import BlankImageError, MnistLabError
 from mnist_core.charts.drawing import STEP_CAPTIONS, TILE_SIZE, probability_bars, step_tiles
 from mnist_core.familiarity import calibrate
 from mnist_core.inspection import DRAWING, DRAWN_INPUT_KEY
-from mnist_core.preprocess import MAX_IMAGE_PIXELS
+from mnist_core.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO
 from mnist_core.reading import Reading, read_canvas, read_upload
 from mnist_core.reading_text import (
     FORCED_CHOICE,
@@ -81,8 +81,8 @@ def show_steps(reading: Reading, first_caption: str = STEP_CAPTIONS[0], source: 
         )
     st.caption(
         f"MNIST's digits were scaled to fit a 20×20 box and centred by their centre of mass in "
-        f"28×28 (LeCun), with strokes about an eighth of the digit's height. Your {source} goes "
-        "through the same steps, so the network sees what it was trained on."
+        f"28×28 (LeCun), with strokes about {STROKE_RATIO:.0%} of the digit's height. Your {source} "
+        "goes through the same steps, so the network sees what it was trained on."
     )
 
 

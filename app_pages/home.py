@@ -32,9 +32,9 @@ from mnist_core import (
     lesson_text,
     preset,
 )
-from mnist_core.charts.dataset import tile_strip, vector_strip_figure
+from mnist_core.charts.dataset import vector_strip_figure
 from mnist_core.dataset_stats import array_summary
-from mnist_core.gallery import compose_grid
+from mnist_core.gallery import compose_grid, tile_strip
 
 HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
 FIRST = lesson_text.FIRST

@@ -204,7 +204,6 @@ server's side: the queue, with MNIST loaded) plus the worker, sampled every 0.1 
 
 {table}
 """)
-    print("wrote the 'class' section of benchmarks/README.md")
 
 
 if __name__ == "__main__":

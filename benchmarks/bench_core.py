@@ -34,7 +34,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
-from benchmarks.report import README, figure_table, write_section  # noqa: E402
+from benchmarks.report import figure_table, write_section  # noqa: E402
 from mnist_core import (  # noqa: E402
     PRESETS,
     DenseNetwork,
@@ -398,7 +398,6 @@ Reading the figures:
 """
     if not args.no_readme:
         write_section("bench_core", section)
-        print(f"\nWrote the figures into {README.relative_to(ROOT)}.")
     return 0
 
 

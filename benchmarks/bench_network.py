@@ -33,7 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
     os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
 
-from benchmarks.report import README, figure_table, write_section  # noqa: E402
+from benchmarks.report import figure_table, write_section  # noqa: E402
 from mnist_core import load_default_network, load_mnist  # noqa: E402
 from mnist_core.inspection import explain, hidden_activations  # noqa: E402
 from mnist_core.network_map import build_map, fingerprint, knn_accuracy, pca_map  # noqa: E402
@@ -189,7 +189,6 @@ Measured {time.strftime("%d %b %H:%M UTC", time.gmtime())} on 2 shared cores; 1-
 """
     if not args.no_readme:
         write_section("bench_network", section)
-        print(f"\nWrote the figures into {README.relative_to(ROOT)}.")
     return 0
 
 

@@ -154,7 +154,6 @@ in the same run.
 
 {table}
 """)
-    print("wrote the 'worker_threads' section of benchmarks/README.md")
 
 
 if __name__ == "__main__":

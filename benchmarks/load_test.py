@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from benchmarks.report import README, write_section  # noqa: E402
+from benchmarks.report import write_section  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 
 # At each step the four drawers draw different digits (1, 0, 7 and 4 in turn).
@@ -380,7 +380,6 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
     body += [f"- Note: {note}" for note in notes]
     section = "\n".join(body) + "\n"
     write_section("load_test", section)
-    print(f"wrote the '## Browser and load' section of {README.relative_to(ROOT)}")
 
 
 def main(argv=None) -> int:

@@ -5,7 +5,7 @@
 - ``meets(value, target)``: that verdict, from a number and a target such as ">= 0.975",
   "<= 3 ms" or "< 5 %".
 - ``write_section(name, text)``: replaces the block between ``<!-- name:begin -->`` and
-  ``<!-- name:end -->`` in benchmarks/README.md (appends it the first time).
+  ``<!-- name:end -->`` in benchmarks/README.md (appends it the first time), and says so.
 
 A new benchmark adds its own section name and rows; nothing else changes.
 """
@@ -57,3 +57,4 @@ def write_section(name: str, text: str, readme: Path = README) -> None:
     else:
         whole = whole.rstrip() + "\n\n" + block + "\n"
     readme.write_text(whole)
+    print(f"wrote the {name!r} section of {readme.parent.name}/{readme.name}", flush=True)

@@ -1,4 +1,4 @@
-"""Pictures of MNIST digits: enlarged digits, framed tiles and one composed grid.
+"""Pictures of MNIST digits: enlarged digits, plain and framed tiles, strips and one composed grid.
 
 Pure Pillow and NumPy (no Streamlit, no figures, no filtering: that is mnist_core.browsing):
 a page of 100 digits becomes ONE RGB image, so a page turn costs one small PNG instead of
@@ -49,6 +49,39 @@ def enlarge(image: np.ndarray, size: int = 280) -> np.ndarray:
     return np.asarray(Image.fromarray(image).resize((size, size), Image.Resampling.NEAREST))
 
 
+def upscale(images: np.ndarray, scale: int) -> np.ndarray:
+    """uint8 (N, 28, 28) -> uint8 (N, 28·scale, 28·scale): every pixel a scale x scale block,
+    so digits stay sharp instead of being blurred by a browser."""
+    if scale < 1:
+        raise ValueError(f"scale must be 1 or more, got {scale}.")
+    return _check_images(images).repeat(scale, axis=1).repeat(scale, axis=2)
+
+
+def digit_tiles(images: np.ndarray, scale: int = 3) -> list[np.ndarray]:
+    """uint8 images (N, 28, 28) -> N uint8 (28·scale, 28·scale) tiles, as stored (``upscale``)."""
+    return list(upscale(images, scale))
+
+
+def tile_strip(images: np.ndarray, columns: int = 10, scale: int = 2, gap: int = 3) -> np.ndarray:
+    """One uint8 (H, W) picture of the images (N, 28, 28), ``columns`` per row, white gaps.
+
+    Each digit is upscaled ``scale`` times (``upscale``); rows are filled left to right.
+    N == 0 gives an empty (0, 0) array.
+    """
+    if columns < 1 or gap < 0:
+        raise ValueError("columns must be 1 or more and gap 0 or more.")
+    tiles = upscale(images, scale)
+    if len(tiles) == 0:
+        return np.zeros((0, 0), dtype=np.uint8)
+    side = 28 * scale
+    rows, used_columns = -(-len(tiles) // columns), min(columns, len(tiles))
+    picture = np.full((rows * (side + gap) - gap, used_columns * (side + gap) - gap), 255, dtype=np.uint8)
+    for position, tile in enumerate(tiles):
+        top, left = (position // columns) * (side + gap), (position % columns) * (side + gap)
+        picture[top : top + side, left : left + side] = tile
+    return picture
+
+
 def framed_tiles(
     images: np.ndarray, correct: np.ndarray, scale: int = SCALE, border: int = BORDER
 ) -> np.ndarray:
@@ -60,7 +93,7 @@ def framed_tiles(
     correct = np.asarray(correct, dtype=bool)
     if correct.shape != (len(images),):
         raise ValueError(f"Expected {len(images)} correctness flags, got shape {correct.shape}.")
-    digits = images.repeat(scale, axis=1).repeat(scale, axis=2)
+    digits = upscale(images, scale)
     side = 28 * scale + 2 * border
     tiles = np.empty((len(images), side, side, 3), dtype=np.uint8)
     tiles[correct] = CORRECT_RGB

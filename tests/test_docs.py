@@ -7,11 +7,13 @@
   "…" in a quote marks text left out.
 - The project's Markdown names no machine's absolute paths.
 - In benchmarks/README.md every table with a "target" column says whether each figure meets it.
+- Every script or module the Markdown tells a reader to run exists.
 """
 
 from __future__ import annotations
 
 import ast
+import importlib.util
 import re
 from functools import lru_cache
 
@@ -130,3 +132,16 @@ def test_every_benchmark_figure_beside_a_target_says_whether_it_meets_it():
             assert verdict.startswith(("yes", "**no**")), f"no verdict for: {line}"
             checked += 1
     assert checked >= 10
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_docs_name_only_commands_that_exist(path):
+    missing = []
+    for line in path.read_text().splitlines():
+        for script in re.findall(r"python ((?:benchmarks|tests)/[\w/]+\.py)", line):
+            if not (ROOT / script).is_file():
+                missing.append(script)
+        for module in re.findall(r"python -m (mnist_core(?:\.\w+)*)", line):
+            if importlib.util.find_spec(module) is None:
+                missing.append(module)
+    assert not missing, f"{path.relative_to(ROOT)} tells readers to run what is not there: {missing}"

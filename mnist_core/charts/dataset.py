@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from scipy import ndimage
 
 from ..config import ACCENT_COLOUR, CLASSES, CONTRAST_COLOUR, GRID_COLOUR, IMAGE_SIDE, MUTED_COLOUR
-from ..dataset_stats import check_images, class_counts
+from ..dataset_stats import class_counts
 
 DIGITS = CLASSES
 SIDE = IMAGE_SIDE
@@ -286,38 +286,3 @@ def vector_strip_figure(
         showlegend=False,
         title={"text": title, "x": 0} if title else None,
     )
-
-
-# --- sample grid --------------------------------------------------------------------------
-
-
-def digit_tiles(images: np.ndarray, scale: int = 3) -> list[np.ndarray]:
-    """uint8 images (N, 28, 28) -> N uint8 (28*scale, 28*scale) tiles, as stored.
-
-    Upscaled by repeating pixels, so they stay sharp instead of being blurred by a browser.
-    """
-    images = check_images(images)
-    if scale < 1:
-        raise ValueError(f"scale must be 1 or more, got {scale}.")
-    return [tile.repeat(scale, axis=0).repeat(scale, axis=1) for tile in images.astype(np.uint8)]
-
-
-def tile_strip(images: np.ndarray, columns: int = 10, scale: int = 2, gap: int = 3) -> np.ndarray:
-    """One uint8 (H, W) picture of the images (N, 28, 28), ``columns`` per row, white gaps.
-
-    Each digit is upscaled ``scale`` times by repeating pixels; rows are filled left to
-    right. N == 0 gives an empty (0, 0) array.
-    """
-    images = check_images(images)
-    if columns < 1 or scale < 1 or gap < 0:
-        raise ValueError("columns and scale must be 1 or more and gap 0 or more.")
-    if len(images) == 0:
-        return np.zeros((0, 0), dtype=np.uint8)
-    side = SIDE * scale
-    rows = -(-len(images) // columns)
-    used_columns = min(columns, len(images))
-    picture = np.full((rows * (side + gap) - gap, used_columns * (side + gap) - gap), 255, dtype=np.uint8)
-    for position, tile in enumerate(digit_tiles(images, scale)):
-        top, left = (position // columns) * (side + gap), (position % columns) * (side + gap)
-        picture[top : top + side, left : left + side] = tile
-    return picture
