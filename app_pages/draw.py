@@ -97,9 +97,9 @@ def draw_tab(active: ActiveModel) -> None:
         pen_width = int(st.session_state.get(PEN_WIDTH_KEY, DEFAULT_PEN_WIDTH))
         canvas = drawing_canvas(pen_width, pen_slider)
     rgba = canvas.image_data
-    try:  # the familiarity check is calibrated on the first drawing, not on the cold start
-        reading = None if rgba is None else read_canvas(rgba, active.network,
-                                                        familiarity_of(active.key, active.network))
+    try:
+        familiarity = familiarity_of(active.key, active.network)
+        reading = None if rgba is None else read_canvas(rgba, active.network, familiarity)
     except BlankImageError:
         reading = None
     with result_column:
