@@ -36,7 +36,7 @@ ACTIVE_KEY = "active_run"  # session_state: id of the active run, or None for th
 DEFAULT_KEY = "default"  # model key of the shipped default model
 SESSION_KEY = "session_id"  # session_state: this session's id in the job queue
 TOASTS_KEY = "pending_toasts"  # session_state: toasts to show on the next full page run
-SIDEBAR_POLL_SECONDS = 2.0  # how often the sidebar's job status polls the queue
+SIDEBAR_POLL_SECONDS = 3.0  # how often the sidebar's job status polls the queue
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from mnist_core.run_text import (
 )
 from mnist_core.runs import Run
 
-POLL_SECONDS = 1.0  # how often a live view polls its job
+POLL_SECONDS = 2.0  # how often a live view polls its job (each poll redraws its two charts)
 STOP_WAIT_SECONDS = 1.0  # Stop waits this long for the worker to hand back the partial model
 CHART_CONFIG = {"displayModeBar": False}
 SMOOTHING_HELP = (

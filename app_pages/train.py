@@ -99,7 +99,7 @@ def render_settings() -> bool:
         data.number_input("Seed", min_value=0, max_value=SEED_MAX, step=1, key="train_seed")
         data.toggle("Augment", key="train_augment", help="Random shifts, rotations and zoom while training.")
         return st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:",
-                                     key="train_start", help="Queues the run on this server's trainer.")
+                                     key="train_start")
 
 
 def start(settings) -> None:
@@ -239,11 +239,15 @@ job_queue().start_worker()  # the worker loads TensorFlow in the background, bef
 restore_settings()
 select_new_run()
 dataset_or_stop()
-pressed = render_settings()
+latest = runs().get(st.session_state.get(LATEST_KEY) or "")
+training = latest is not None and not latest.finished
+# While a run trains the settings fold away, so its live view is on the first screen; a
+# different label makes a new expander, open again once the run has ended.
+with st.expander("Settings for the next run" if training else "Settings", expanded=not training):
+    pressed = render_settings()
 save_settings()
 if pressed:
     start(st.session_state)
-latest = runs().get(st.session_state.get(LATEST_KEY) or "")
 if latest is None:
     render_intro()
 elif not latest.finished:

@@ -38,9 +38,11 @@ KERAS_TRAINER = "mnist_core.worker"  # module the worker trains with (``prepare`
 ABANDON_AFTER = 180.0  # seconds without a poll before a session's job is cancelled
 MAX_WAITING = 100  # queued jobs beyond this are refused with QueueFullError
 POLL_INTERVAL = 0.2  # seconds the dispatcher waits for worker messages between checks
+WORKER_NAME = "mnist-training-worker"
 # TensorFlow thread pools of the worker (intra-op, inter-op). Measured on 2 cores with
-# benchmarks/bench_worker_threads.py: 1 intra-op thread leaves a core to the server (drawing
-# p95 stays near its idle value) for ~15 % less training throughput than TensorFlow's default.
+# benchmarks/bench_worker_threads.py (benchmarks/README.md): 1 and 1 trained as fast as
+# TensorFlow's default (9,163 vs 9,134 images/s) with the lowest drawing latency beside it
+# (p95 2.1x idle, against 2.4x for the default and 2.6x for 2 intra-op threads).
 WORKER_THREADS = (1, 1)
 
 
@@ -75,6 +77,31 @@ class UnknownJobError(JobError):
     """No job has this id (it finished long ago, or never existed)."""
 
 
+def _spawn_without_main() -> None:
+    """Make spawn start the worker without re-running the parent's ``__main__``.
+
+    Spawn normally imports the parent's main module in the child. Streamlit points
+    ``sys.modules["__main__"]`` at the page script it is running, so a worker started during
+    a script run would run app.py in the worker. The worker needs only ``mnist_core.worker``:
+    its preparation data loses the main-module entries (other processes are unaffected).
+    """
+    from multiprocessing import spawn
+
+    if getattr(spawn.get_preparation_data, "_mnist_lab", False):
+        return
+    original = spawn.get_preparation_data
+
+    def preparation_data(name):
+        data = original(name)
+        if name == WORKER_NAME:
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+
+    preparation_data._mnist_lab = True
+    spawn.get_preparation_data = preparation_data
+
+
 def available_cpus() -> int:
     """CPUs this process may use: its affinity, capped by a cgroup v2 CPU quota if any."""
     count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
@@ -90,9 +117,10 @@ def available_cpus() -> int:
 def default_max_running(cpus: int | None = None) -> int:
     """Jobs that train at once by default: one per two CPUs, at least one.
 
-    Measured on 2 cores (benchmarks/README.md): a second concurrent job adds no throughput
-    (the jobs share the same cores) and doubles drawing latency, so half the CPUs is the
-    most that leaves the other half to the pages.
+    Each job trains on one intra-op thread (``WORKER_THREADS``). Measured on 2 cores
+    (benchmarks/README.md): a second concurrent job raised the pair's throughput by about a
+    quarter but the drawing p95 beside it from 2.1x to 2.9x its idle value; half the CPUs
+    leaves the other half to the pages.
     """
     return max(1, (available_cpus() if cpus is None else cpus) // 2)
 
@@ -414,13 +442,14 @@ class JobQueue:
             return
         from . import worker as worker_module  # no TensorFlow: the worker imports it itself
 
+        _spawn_without_main()
         context = multiprocessing.get_context("spawn")
         commands_out, commands_in = context.Pipe(duplex=False)
         events_out, events_in = context.Pipe(duplex=False)
         process = context.Process(
             target=worker_module.main,
             args=(commands_out, events_in, self.trainer, self.threads),
-            name="mnist-training-worker",
+            name=WORKER_NAME,
             daemon=True,
         )
         process.start()

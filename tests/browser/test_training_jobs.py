@@ -49,7 +49,8 @@ def sidebar_status(page):
 def test_a_run_trains_on_while_its_user_draws_and_only_the_worker_loads_tensorflow(session_page, app_server):
     page, console = session_page
     helpers.go_to(page, "Train")
-    page.locator(".st-key-train_start button").click()  # the seed preset, as the form opens
+    helpers.wait_idle(page)
+    page.get_by_role("button", name="Start training").first.click()  # the seed preset, as the form opens
     page.get_by_text(re.compile(r"Epoch \d/5 · batch \d+/422")).first.wait_for(timeout=300_000)
 
     helpers.go_to(page, "Draw")
@@ -63,6 +64,7 @@ def test_a_run_trains_on_while_its_user_draws_and_only_the_worker_loads_tensorfl
 
     helpers.go_to(page, "Train")
     helpers.run_heading(page, "Run 1", "completed").wait_for(timeout=600_000)  # not stopped
+    helpers.wait_idle(page)
     assert helpers.run_heading(page, "Run 1", "stopped").count() == 0
     rows = helpers.runs_table(page)
     assert [(row["Run"], row["Status"], row["Epochs"]) for row in rows] == [("Run 1", "completed", "5 / 5")]
