@@ -185,7 +185,9 @@ Measured {time.strftime("%d %b %H:%M UTC", time.gmtime())} on 2 shared cores; 1-
 - openTSNE (with scikit-learn, 66 MB installed) reaches a slightly higher 10-NN figure on all
   10,000 points but takes several times longer here and over 1 s to import: not worth it.
 - Page times are `AppTest.run` after changing the URL as the widget or click would (script
-  run, element serialisation; no browser), warm caches, {args.repeats} repeats each.
+  run, element serialisation; no browser), warm caches. In the browser a unit click reruns only
+  the fragment with the activations, the unit and the scores (not the map or the templates), so
+  the unit-click row, a whole-page rerun, is an upper bound. {args.repeats} repeats each.
 """
     if not args.no_readme:
         write_section("bench_network", section)
