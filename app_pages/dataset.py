@@ -70,6 +70,18 @@ def render_arrays(dataset: Dataset) -> None:
         code_block(lesson_text.shapes_printout(*arrays))
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def image_figure(name: str, split: str, index: int, show_values: bool, _vector=None):
+    """One image's heat-map, by split and index (or, with ``_vector``, its flattened strip, by
+    the image's bytes in ``split``), built once per image and process: every new session
+    opens the page on the same first images."""
+    if name == "vector":
+        return charts.vector_strip_figure(_vector)
+    images, labels = load_dataset().split(split)
+    title = f"{SPLITS[split]} image #{index}: a {int(labels[index])}"
+    return charts.image_heatmap_figure(images[index], title, show_values)
+
+
 def render_class_counts(dataset: Dataset) -> None:
     st.subheader("How many of each digit?", anchor="counts")
     train_counts, test_counts = stats.class_counts(dataset.y_train), stats.class_counts(dataset.y_test)
@@ -142,8 +154,7 @@ def render_one_image(dataset: Dataset, split: str, shown: list[int]) -> tuple[np
     image, label = images[index], int(labels[index])
     # Printed values need the page's whole width to be readable; the notes then go above.
     side, chart = (st.container(), st.container()) if show_values else st.columns([2, 3], gap="large")[::-1]
-    title = f"{SPLITS[split]} image #{index}: a {label}"
-    chart.plotly_chart(charts.image_heatmap_figure(image, title, show_values), width="stretch")
+    chart.plotly_chart(image_figure("heatmap", split, index, show_values), width="stretch")
     if show_values:
         chart.caption(notes.VALUES_ZOOM)
     side.markdown(notes.PIXELS)
@@ -184,7 +195,7 @@ def render_reshape(image: np.ndarray, index: int, label: int) -> None:
         code_block(inspect.getsource(flatten_and_scale))
     table.dataframe(notes.reshape_table(image, vector), hide_index=True, width="stretch")
     table.caption(notes.first_inked_note(image, vector))
-    st.plotly_chart(charts.vector_strip_figure(vector), width="stretch")
+    st.plotly_chart(image_figure("vector", image.tobytes().hex(), 0, False, vector), width="stretch")
     st.caption(notes.BURSTS)
 
 

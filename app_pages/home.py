@@ -102,6 +102,21 @@ def prepared_test_facts() -> dict:
     return lesson_text.prepared_facts(load_dataset().x_test)
 
 
+@st.cache_resource(show_spinner=False)
+def dataset_summary() -> list[dict]:
+    """Name, shape, dtype, min and max of the four arrays, once per process (a min and a max
+    over 47 million training pixels are not worth repeating for every visitor)."""
+    dataset = load_dataset()
+    arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
+    return array_summary(dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True)))
+
+
+@st.cache_resource(show_spinner=False)
+def prepared_strip():
+    """Test image 0 as the network receives it, a Plotly figure built once per process."""
+    return vector_strip_figure(prepared_test_facts()["first"], title=None)
+
+
 # --- the steps ------------------------------------------------------------------------------
 
 
@@ -122,8 +137,7 @@ def step_shapes(dataset: Dataset) -> None:
     arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
     with code:
         printout(lesson_text.shapes_printout(*arrays, every_array=False))
-    named = dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True))
-    result.dataframe(array_summary(named), hide_index=True, width="stretch")
+    result.dataframe(dataset_summary(), hide_index=True, width="stretch")
     first, second = result.columns(2)
     first.metric("Training images", f"{len(dataset.x_train):,}", border=True)
     second.metric("Test images", f"{len(dataset.x_test):,}", border=True)
@@ -165,7 +179,7 @@ def step_prepare(dataset: Dataset) -> None:
     prepared = prepared_test_facts()
     result.dataframe(lesson_text.prepare_table(dataset.x_test, prepared), hide_index=True, width="stretch")
     result.caption(f"Test image 0 (a {dataset.y_test[0]}) as the network receives it:")
-    result.plotly_chart(vector_strip_figure(prepared["first"], title=None), width="stretch", key="home_strip")
+    result.plotly_chart(prepared_strip(), width="stretch", key="home_strip")
 
 
 def step_fit(dataset: Dataset) -> None:

@@ -17,6 +17,7 @@ from mnist_core.browsing import (
     page_of,
     select_indices,
 )
+from tests.made_up import one_hot_probabilities as one_hot
 
 
 @pytest.fixture
@@ -83,14 +84,6 @@ def test_filters_value_cell_and_validation():
         Filters(order="random")
     with pytest.raises(ValueError, match="0-9"):
         Filters(true_digit=10)
-
-
-def one_hot(predicted, confidence):
-    probabilities = np.full((len(predicted), 10), 0.0, np.float32)
-    for row, (digit, value) in enumerate(zip(predicted, confidence, strict=True)):
-        probabilities[row] = (1 - value) / 9
-        probabilities[row, digit] = value
-    return probabilities
 
 
 def test_filtered_follows_the_evaluation_and_ranks_mistakes_like_evaluation_mistakes():

@@ -15,6 +15,7 @@ from mnist_core import (
     flatten_and_scale,
     load_default_model,
 )
+from tests.made_up import one_hot_probabilities
 
 OPTIMIZER_CLASSES = {"rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam,
                      "sgd": keras.optimizers.SGD}
@@ -81,15 +82,6 @@ def test_augmentation_only_acts_while_training():
 
 
 # ---------------------------------------------------------------- evaluation, by hand
-
-
-def one_hot_probabilities(predicted, confidence):
-    """(N, 10) rows: ``confidence`` on the predicted digit, the rest spread evenly."""
-    rows = np.full((len(predicted), 10), 0.0, np.float32)
-    for row, (digit, level) in enumerate(zip(predicted, confidence, strict=True)):
-        rows[row] = (1 - level) / 9
-        rows[row, digit] = level
-    return rows
 
 
 def test_confusion_matrix_by_hand():
