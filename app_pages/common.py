@@ -11,6 +11,7 @@ from __future__ import annotations
 import gc
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -238,9 +239,11 @@ def render_sidebar() -> None:
 
 
 def _render_data_source() -> None:
+    """Where MNIST came from, by name only: a server's folders are no student's business."""
     source = mnist_source()
     st.caption(
-        "Data: Keras' MNIST download (~/.keras/datasets)" if source == "keras" else f"Data: `{source}`"
+        "Data: MNIST from Keras' download" if source == "keras"
+        else f"Data: MNIST from `{Path(source).name}` (set by MNIST_PATH)"
     )
 
 
