@@ -59,3 +59,30 @@ def test_a_network_that_answers_the_same_to_everything_flags_nothing():
     familiarity = calibrate(network, bank[:200], calibration[:200])
     scores = familiarity.score(calibration[200:260] / 255.0)
     assert np.all(np.isfinite(scores)) and not (scores > 1.0).any()
+
+
+def test_the_distance_is_to_bank_digits_read_as_the_same_class(familiarity):
+    """The kNN distance compares an input only with bank digits the network reads as the class it
+    reads the input as: checked against a brute-force search over the same columns."""
+    from mnist_core.familiarity import NEIGHBOURS, _raw_scores, _unit
+
+    network, bank, starts = familiarity.network, familiarity.bank, familiarity.class_starts
+    assert starts[0] == 0 and starts[-1] == bank.shape[1] and np.all(np.diff(starts) >= NEIGHBOURS)
+    bank_classes = np.repeat(np.arange(10), np.diff(starts))
+    _, calibration = load_digits()
+    outputs = network.layer_outputs(calibration[:40] / 255.0)
+    classes = outputs[-1].argmax(axis=1)
+    similarity = _unit(outputs[-2]) @ bank
+    expected = [1.0 - np.sort(similarity[row, bank_classes == classes[row]])[-NEIGHBOURS]
+                for row in range(40)]
+    distance = _raw_scores(network, outputs, bank, starts)[:, 1]
+    np.testing.assert_allclose(distance, expected, rtol=1e-5, atol=1e-6)
+    whole_bank = 1.0 - np.sort(similarity, axis=1)[:, -NEIGHBOURS]
+    assert np.all(distance >= whole_bank - 1e-6)
+
+
+def test_a_class_with_too_few_bank_digits_is_compared_with_the_whole_bank():
+    bank, calibration = load_digits()
+    familiarity = calibrate(load_default_network()[0], bank[:12], calibration[:100])
+    scores = familiarity.score(calibration[100:160] / 255.0)
+    assert familiarity.class_starts[-1] == 12 and np.all(np.isfinite(scores))
