@@ -87,7 +87,7 @@ def main(argv=None) -> int:
         helpers.wait_idle(page)
         shoot(page, "draw")
 
-        # Inside the network, for the drawn 7: the shipped model, then Run 1 (its templates)
+        # Inside the network, for the drawn 7 and the active model (Run 1: its map is computed once)
         page.get_by_role("link", name="Look inside the network").click()
         helpers.wait_idle(page)
         page.get_by_role("heading", name="Watch the templates form").wait_for(timeout=120_000)
@@ -98,11 +98,6 @@ def main(argv=None) -> int:
         shoot(page, "network-why")
         scroll_to(page, "Where it sits among the 10,000 test digits")
         shoot(page, "network-map")
-        helpers.go_to(page, "Train")
-        helpers.click_and_wait(page, page.get_by_role("button", name="Make active"))
-        helpers.go_to(page, "Inside the network")  # Run 1's map is computed once, with a progress bar
-        page.get_by_role("heading", name="Watch the templates form").wait_for(timeout=120_000)
-        helpers.wait_idle(page)
         helpers.click_and_wait(page, page.locator(".st-key-network_template_change label"))
         scroll_to(page, "Watch the templates form")
         shoot(page, "network-templates")
