@@ -87,8 +87,10 @@ def test_rapid_reruns_during_training_leave_it_training(chromium, app_server):
     """Quick clicks on the preset while a run trains rerun the page many times: the run trains
     on in the worker and completes (the page used to interrupt and stop it); Start works again."""
     page, console = open_session(chromium, app_server, "Train")
-    fill_number(page, "Training images", 10000)
-    fill_number(page, "Epochs", 2)
+    # Long enough to be seen training on a quiet machine too (10,000 images for 2 epochs ended
+    # within the page's first 2-second poll there, so no progress line ever showed).
+    fill_number(page, "Training images", 60000)
+    fill_number(page, "Epochs", 4)
     page.get_by_role("button", name=re.compile("Start training")).click()
     page.get_by_text(re.compile(r"Epoch \d+/\d+ · batch")).first.wait_for(timeout=300_000)
     for label in [BEST_PRESET, SEED_PRESET] * 3:  # each click is a rerun
