@@ -8,28 +8,24 @@ query parameters, so a link opens the same view.
 from __future__ import annotations
 
 import dataclasses
-import threading
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from app_pages.common import (
-    DEFAULT_KEY,
     ActiveModel,
     active_model,
     dataset_or_stop,
     evaluation_of,
-    load_default,
 )
-from mnist_core import ModelFileError, TrainingHistory, network_map
+from app_pages.network_views import activation_map, layer_statistics, render_templates
 from mnist_core.charts.network import (
     activation_figure,
     class_bar_figure,
     index_from_selection,
     map_figure,
     pixel_parts_figure,
-    templates_sheet,
     top_images_figure,
     weights_figure,
 )
@@ -40,46 +36,14 @@ from mnist_core.inspection import (
     active_rule,
     complete_selection,
     explain,
-    hidden_activations,
     incoming_weights,
     parse_selection,
-    unit_statistics,
 )
-from mnist_core.storage import DEFAULT_MODEL_PATH
 
 STATE_KEY = "network_selection"  # session_state: the Selection shown, mirrored in st.query_params
 APPLIED_KEY = "network_applied_params"  # session_state: the query parameters last written
 TEST_WIDGET, COMPARE_WIDGET = "network_test_index", "network_compare"
 CHART = {"displayModeBar": False}
-
-
-@st.cache_resource(show_spinner="Measuring every unit on the 10,000 test images…", max_entries=8)
-def layer_statistics(model_key: str, _active: ActiveModel, _dataset) -> list:
-    """Per hidden layer, ``UnitStatistics`` on the test set (small arrays), once per model."""
-    layers = hidden_activations(_active.network, _dataset.x_test)
-    names = _active.network.activations
-    return [unit_statistics(values, _dataset.y_test, names[index]) for index, values in enumerate(layers)]
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def map_slot(model_key: str) -> dict:
-    """Where one model's map is kept once computed (filled by ``activation_map``), with its lock."""
-    return {"lock": threading.Lock()}
-
-
-def activation_map(active: ActiveModel, dataset) -> network_map.ActivationMap:
-    slot = map_slot(active.key)
-    with slot["lock"]:
-        if slot.get("map") is None and active.key == DEFAULT_KEY:
-            slot["map"] = network_map.load_shipped(DEFAULT_MODEL_PATH, active.network)
-        if slot.get("map") is None:
-            bar = st.progress(0.0, text="Laying out the 10,000 test digits (once per model)…")
-            features = hidden_activations(active.network, dataset.x_test)[-1]
-            identity = network_map.fingerprint(active.network)
-            slot["map"] = network_map.build_map(features, dataset.y_test, identity,
-                                                progress=lambda done: bar.progress(min(done, 1.0)))
-            bar.empty()
-    return slot["map"]
 
 
 def update(**changes) -> None:
@@ -220,39 +184,6 @@ def render_map(active: ActiveModel, dataset, evaluation, explanation, selection:
                                "your drawing" if selection.drawing else f"#{selection.test}"),
                     key="network_map", on_select=lambda: on_click("network_map"), selection_mode="points",
                     config=CHART)
-
-
-@st.fragment
-def render_templates(active: ActiveModel) -> None:
-    """The recorded first-layer pictures, one epoch at a time (a fragment: the slider reruns only this)."""
-    st.subheader("Watch the templates form")
-    history = active.run.history if active.run is not None else _shipped_history()
-    templates = history.templates
-    if not templates.epochs:
-        st.info("This model's training did not record its first-layer weights; train a run on the Train "
-                "page to watch them form.", icon=":material/movie:")
-        return
-    st.caption(f"The incoming weights of {len(templates.units)} fixed first-layer units, from the random "
-               "start to the end of training: drag the slider.")
-    change = st.toggle("Show what training changed (weights minus the random start)",
-                       key="network_template_change",
-                       help="The random starting weights hide the small changes training makes at first.")
-    frames = templates.frames()
-    frames = frames - frames[0] if change else frames
-    labels = ["start" if epoch == 0 else f"after epoch {epoch}" for epoch in templates.epochs]
-    shown = st.select_slider("Epoch", options=range(len(labels)), value=len(labels) - 1,
-                             format_func=labels.__getitem__, key="network_template_epoch")
-    peak = float(np.percentile(np.abs(frames), 99.5))  # one scale for every epoch, so growth shows
-    st.image(templates_sheet(frames[shown], peak), width="content",
-             caption=f"Units {', '.join(map(str, templates.units))}, left to right, row by row. Red: "
-                     f"weight above 0, blue: below; the scale ends at ±{peak:.3f} for every epoch.")
-
-
-def _shipped_history() -> TrainingHistory:
-    try:
-        return TrainingHistory.from_dict(load_default()[1].get("history") or {})
-    except ModelFileError:
-        return TrainingHistory()
 
 
 def main() -> None:
