@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .config import IMAGE_PIXELS as INPUT_SIZE
+from .config import NUM_CLASSES as CLASSES
 from .errors import ModelFileError
 
-INPUT_SIZE = 784
-CLASSES = 10
 DEFAULT_CHUNK = 4096  # rows per matrix product on big inputs (bounds peak memory)
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
