@@ -35,6 +35,7 @@ checks it against the generator).
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,6 +50,8 @@ BANK_DIGITS = 6_000  # training digits, drawn on a canvas, that inputs are compa
 CALIBRATION_DIGITS = 3_000  # other training digits, drawn, that set the thresholds
 SEED = 0  # which training digits, and how each is drawn
 DIGITS_PATH = Path(__file__).resolve().parent.parent / "models" / "familiarity-digits.npz"
+# Threads start on the first submit, not at import; one calibration at a time is plenty.
+_CALIBRATIONS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="familiarity")
 
 
 @dataclass(frozen=True, eq=False)
@@ -99,6 +102,13 @@ def calibrate(network: DenseNetwork, bank_digits=None, calibration_digits=None) 
     thresholds = np.percentile(raw, QUANTILE, axis=0)
     thresholds = np.maximum(thresholds, centres + 1e-6)  # a network that answers the same to all
     return DigitFamiliarity(network, bank, class_starts, centres, thresholds)
+
+
+def calibrate_in_background(network: DenseNetwork) -> Future:
+    """``calibrate(network)`` started on a background thread (NumPy, no Streamlit): a
+    ``Future`` of the ``DigitFamiliarity``, so a page can show itself while the calibration
+    runs and wait only when it classifies a drawing. ``result()`` raises what ``calibrate`` raised."""
+    return _CALIBRATIONS.submit(calibrate, network)
 
 
 def drawn_training_digits(indices, seed: int = SEED) -> np.ndarray:
