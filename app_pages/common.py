@@ -21,13 +21,17 @@ from mnist_core import (
     DatasetError,
     DenseNetwork,
     Evaluation,
+    MnistLabError,
     ModelConfig,
     ModelFileError,
+    TrainingHistory,
     evaluate,
+    lesson_text,
     load_default_network,
     load_mnist,
     mnist_source,
 )
+from mnist_core.dataset_stats import array_summary
 from mnist_core.jobs import JobQueue, JobStatus, UnknownJobError
 from mnist_core.run_text import finished_toast, job_status_line
 from mnist_core.runs import Run, last_finite, next_run_name
@@ -98,6 +102,15 @@ def dataset_or_stop() -> Dataset:
         st.error(f"**MNIST could not be loaded.** {error}", icon=":material/database_off:")
         st.info("Offline? Run `MNIST_PATH=/path/to/mnist.npz streamlit run app.py`.")
         st.stop()
+
+
+@st.cache_resource(show_spinner=False)
+def dataset_summary() -> list[dict]:
+    """Name, shape, dtype, min and max of the four arrays (the lesson's names), once per process:
+    a min and a max over 47 million training pixels are not worth repeating for every visitor."""
+    dataset = load_dataset()
+    arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
+    return array_summary(dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True)))
 
 
 @st.cache_resource(show_spinner="Loading the default model…")
@@ -204,13 +217,33 @@ def active_model() -> ActiveModel | None:
 
 
 def evaluation_of(active: ActiveModel) -> Evaluation:
-    """Test-set evaluation of the active model: computed once per model, then reused."""
+    """Test-set evaluation of the active model: computed once per model (with a spinner), then reused."""
     if active.run is None:
         return _default_evaluation()
     if active.run.evaluation is None:
         dataset = load_dataset()
-        active.run.evaluation = evaluate(active.network, dataset.x_test, dataset.y_test)
+        with st.spinner(f"Scoring {active.run.name} on the 10,000 test images…"):
+            active.run.evaluation = evaluate(active.network, dataset.x_test, dataset.y_test)
     return active.run.evaluation
+
+
+def run_evaluation(run: Run) -> Evaluation | None:
+    """A run's test-set evaluation (scored once, kept on the run); None while it cannot classify."""
+    return evaluation_of(ActiveModel(run.id, run.name, run.network, run)) if run.usable else None
+
+
+def default_record() -> tuple[TrainingHistory, ModelConfig | None]:
+    """The shipped default model's training curves and settings, as its sidecar records them
+    (empty curves and None when the model or its sidecar cannot be read)."""
+    try:
+        return lesson_text.recorded_training(load_default()[1])
+    except MnistLabError:
+        return TrainingHistory(), None
+
+
+def model_record(model: ActiveModel) -> tuple[TrainingHistory, ModelConfig | None]:
+    """A model's training curves and settings: from its run, or the shipped default's sidecar."""
+    return (model.run.history, model.run.config) if model.run is not None else default_record()
 
 
 def render_sidebar() -> None:

@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 import streamlit as st
 
-from app_pages.common import Dataset, dataset_or_stop, load_dataset
+from app_pages.common import Dataset, dataset_or_stop, dataset_summary, load_dataset
 from app_pages.widgets import code_block, page_link
 from mnist_core import dataset_notes as notes
 from mnist_core import dataset_stats as stats
@@ -59,11 +59,7 @@ def render_arrays(dataset: Dataset) -> None:
     arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
     left, right = st.columns([1, 1], gap="large")
     with left:
-        st.dataframe(
-            stats.array_summary(dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True))),
-            hide_index=True,
-            width="stretch",
-        )
+        st.dataframe(dataset_summary(), hide_index=True, width="stretch")
         st.caption(notes.WRITERS)
     with right:
         st.caption("The lesson's interactive session, run on these arrays:")

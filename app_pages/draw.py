@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages.canvas import drawing_canvas
 from app_pages.common import ActiveModel, active_model
+from app_pages.widgets import explain_missing_model
 from mnist_core import BlankImageError, MnistLabError
 from mnist_core.charts.drawing import STEP_CAPTIONS, TILE_SIZE, probability_bars, step_tiles
 from mnist_core.familiarity import DigitFamiliarity, calibrate_in_background
@@ -200,12 +201,7 @@ def main() -> None:
     st.title("Draw a digit")
     active = active_model()
     if active is None:
-        st.info(
-            "Train a model on the **Train** page (when it completes, it becomes the active model), "
-            "or restore the shipped one: `git checkout models/default.keras` or "
-            "`python -m mnist_core.train --preset best`.",
-            icon=":material/model_training:",
-        )
+        explain_missing_model()
         st.stop()
     st.caption(f"Classified by **{active.name}**. {FORCED_CHOICE}")
     drawing, upload = st.tabs(["Draw", "Upload"])

@@ -16,24 +16,16 @@ from app_pages.common import (
     Run,
     active_model,
     dataset_or_stop,
+    dataset_summary,
     evaluation_of,
     load_dataset,
-    load_default,
+    model_record,
     runs,
 )
 from app_pages.job_view import render_lesson_fit
-from app_pages.widgets import code_block, page_link, printout, side_by_side_layout, step_header
-from mnist_core import (
-    MnistLabError,
-    ModelConfig,
-    TrainingHistory,
-    flatten_and_scale,
-    lesson,
-    lesson_text,
-    preset,
-)
+from app_pages.widgets import code_step, printout, side_by_side_layout
+from mnist_core import flatten_and_scale, lesson, lesson_text, preset
 from mnist_core.charts.dataset import vector_strip_figure
-from mnist_core.dataset_stats import array_summary
 from mnist_core.gallery import compose_grid, tile_strip
 
 HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
@@ -60,21 +52,11 @@ def open_step(number: int) -> tuple:
     """Step ``number``: its title and words, the lesson's code beside what MNIST Lab runs, and
     links to the pages that go deeper. Returns (code column, result area above the links)."""
     step = STEPS[number]
-    code, result = step_header(step.number, step.title, step.explanation)
     key = step.name.lower()
-    lesson_tab, real_tab = code.tabs(["The lesson's code", "What MNIST Lab runs"])
-    with lesson_tab:
-        code_block(lesson_text.CODE[key])
     sources, note = lesson.SOURCES[key]
-    with real_tab:
-        st.caption(note)
-        for source in sources:
-            code_block(lesson.source_text(source))
-    body = result.container()
-    with result:
-        for page, label, icon in LINKS[number]:
-            page_link(page, label, icon)
-    return code, body
+    tabs = {"The lesson's code": (None, [lesson_text.CODE[key]]),
+            "What MNIST Lab runs": (note, [lesson.source_text(source) for source in sources])}
+    return code_step(step.number, step.title, step.explanation, tabs, LINKS[number])
 
 
 def lesson_run() -> Run | None:
@@ -100,15 +82,6 @@ def which_model_note(model: ActiveModel) -> None:
 def prepared_test_facts() -> dict:
     """lesson_text.prepared_facts of the test images, once per process (a 31 MB float copy)."""
     return lesson_text.prepared_facts(load_dataset().x_test)
-
-
-@st.cache_resource(show_spinner=False)
-def dataset_summary() -> list[dict]:
-    """Name, shape, dtype, min and max of the four arrays, once per process (a min and a max
-    over 47 million training pixels are not worth repeating for every visitor)."""
-    dataset = load_dataset()
-    arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
-    return array_summary(dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True)))
 
 
 @st.cache_resource(show_spinner=False)
@@ -221,12 +194,12 @@ def step_evaluate(model: ActiveModel | None) -> None:
     if model is None:
         result.info("No model to evaluate: train one in step 6.", icon=":material/info:")
         return
-    with result, st.spinner("Scoring 10,000 test images…"):
+    with result:
         evaluation = evaluation_of(model)
     with code:
         printout(lesson_text.accuracy_printout(evaluation.accuracy))
     mistakes = int((evaluation.predicted != evaluation.labels).sum())
-    history, config = training_record(model)
+    history, config = model_record(model)
     train_accuracy = history.accuracy[-1] if history.accuracy else None
     with result:
         which_model_note(model)
@@ -245,16 +218,6 @@ def step_evaluate(model: ActiveModel | None) -> None:
             st.markdown(lesson_text.overfitting_note(train_accuracy, evaluation.accuracy, config))
         if lesson_text.book_note(config):
             st.caption(lesson_text.book_note(config))
-
-
-def training_record(model: ActiveModel) -> tuple[TrainingHistory, ModelConfig | None]:
-    """The model's training curves and settings: from its run, or the default's sidecar."""
-    if model.run is not None:
-        return model.run.history, model.run.config
-    try:
-        return lesson_text.recorded_training(load_default()[1])
-    except MnistLabError:
-        return TrainingHistory(), None
 
 
 def render_intro() -> None:

@@ -12,13 +12,13 @@ import time
 import streamlit as st
 
 from app_pages import common
-from app_pages.common import ACTIVE_KEY, load_default, pending_runs, set_active, start_run, sync_runs
-from mnist_core import COMPLETED, DIVERGED, STOPPED, MnistLabError, ModelConfig, TrainingHistory, lesson_text
+from app_pages.common import ACTIVE_KEY, default_record, pending_runs, set_active, start_run, sync_runs
+from mnist_core import COMPLETED, DIVERGED, STOPPED, ModelConfig, TrainingHistory, lesson_text
 from mnist_core.charts.training import curve_figure
 from mnist_core.jobs import JobError, JobStatus, SessionBusyError
 from mnist_core.run_text import (
-    duration_text,
     elapsed_text,
+    measured_time_note,
     plural,
     progress_line,
     settings_summary,
@@ -29,6 +29,11 @@ from mnist_core.runs import Run
 POLL_SECONDS = 2.0  # how often a live view polls its job (each poll redraws its two charts)
 STOP_WAIT_SECONDS = 1.0  # Stop waits this long for the worker to hand back the partial model
 CHART_CONFIG = {"displayModeBar": False}
+STATUS_BOXES = {  # how a run that did not complete is announced: (Streamlit box, icon)
+    JobStatus.STOPPED: (st.warning, ":material/pause_circle:"),
+    JobStatus.DIVERGED: (st.error, ":material/error:"),
+    JobStatus.FAILED: (st.error, ":material/error:"),
+}
 SMOOTHING_HELP = (
     "The light curve is each batch's own loss or accuracy, averaged over about 20 batches. "
     "Keras itself reports a running mean that restarts at every epoch, which would make the "
@@ -58,6 +63,16 @@ def stop(run: Run) -> None:
             time.sleep(0.05)
     except JobError:
         pass  # already gone: the next poll says what happened
+
+
+def status_box(run: Run, text: str) -> None:
+    """``text`` in the box that fits how ``run`` ended: a warning when stopped, an error when it
+    diverged or failed, a success when it completed."""
+    if run.status == COMPLETED:
+        st.success(text, icon=":material/check_circle:")
+    else:
+        box, icon = STATUS_BOXES.get(JobStatus(run.status), (st.warning, None))
+        box(text, icon=icon)
 
 
 def render_live(run: Run, key: str) -> None:
@@ -122,8 +137,7 @@ def render_lesson_fit(config: ModelConfig, run: Run | None) -> Run | None:
         started = start_or_explain(config)
         if started is not None:
             return started
-    measured = common.job_queue().speed.seconds_for(config)
-    timing = f" It takes {duration_text(measured)} on this server (measured here)." if measured else ""
+    timing = measured_time_note(common.job_queue().speed.seconds_for(config))
     st.caption(f"The lesson's network: {settings_summary(config)}.{timing} It trains on the server's "
                "training worker; you can leave this page meanwhile.")  # not a tooltip: it covered the text
     if run is None:
@@ -141,11 +155,7 @@ def show_untrained_note() -> None:
         "here (the page then uses it below). Until then, steps 7 and 8 use the shipped model.",
         icon=":material/info:",
     )
-    try:
-        _, metadata = load_default()
-    except MnistLabError:
-        return
-    history = TrainingHistory.from_dict(metadata.get("history") or {})
+    history, _ = default_record()
     if history.epoch:
         st.caption("How the shipped default model's training went (from `models/default.json`):")
         show_epoch_table(history)
@@ -153,10 +163,10 @@ def show_untrained_note() -> None:
 
 def show_lesson_run(run: Run) -> None:
     if run.status in (DIVERGED, JobStatus.FAILED):
-        st.error(f"**{run.name} {run.status}.** {run.message}", icon=":material/error:")
+        status_box(run, f"**{run.name} {run.status}.** {run.message}")
         return
     if run.status == STOPPED:
-        st.warning(f"**{run.name} stopped early.** {run.message}", icon=":material/pause_circle:")
+        status_box(run, f"**{run.name} stopped early.** {run.message}")
     if not run.history.batch_step:
         return
     show_epoch_table(run.history)

@@ -50,6 +50,13 @@ def update(**changes) -> None:
     st.session_state[STATE_KEY] = dataclasses.replace(st.session_state[STATE_KEY], **changes)
 
 
+def pick_typed_test() -> None:
+    """on_change of the index box: show that test image (an emptied box changes nothing)."""
+    typed = st.session_state[TEST_WIDGET]
+    if typed is not None:
+        update(test=int(typed), drawing=False)
+
+
 def on_click(chart_key: str, **fixed) -> None:
     """A click on a chart whose points carry an index: the unit (with ``layer``) or a test image."""
     index = index_from_selection(st.session_state[chart_key].selection)
@@ -72,18 +79,25 @@ def current_selection(test_count: int, hidden_units: tuple[int, ...]) -> Selecti
 def render_input(selection: Selection, dataset, image: np.ndarray, explanation, evaluation) -> None:
     controls, picture, verdict = st.columns([3, 2, 4], vertical_alignment="center")
     with controls:
-        st.session_state[TEST_WIDGET] = selection.test
-        st.number_input("Test image # (0–9,999)", 0, len(dataset.x_test) - 1, step=1, key=TEST_WIDGET,
-                        on_change=lambda: update(test=int(st.session_state[TEST_WIDGET]), drawing=False))
+        # While the drawing is shown the box is empty: no test image is selected.
+        st.session_state[TEST_WIDGET] = None if selection.drawing else selection.test
+        st.number_input("Test image # (0–9,999)", 0, len(dataset.x_test) - 1, value=None, step=1,
+                        key=TEST_WIDGET, on_change=pick_typed_test,
+                        placeholder="your drawing is shown: type a test image #")
         random_column, drawing_column = st.columns(2)
         random_column.button("Random", icon=":material/casino:", key="network_random", width="stretch",
                              help="A random test image",
                              on_click=lambda: update(test=int(np.random.default_rng().integers(
                                  len(dataset.x_test))), drawing=False))
-        drawing_column.button("My drawing", icon=":material/draw:", key="network_drawing", width="stretch",
-                              disabled=DRAWN_INPUT_KEY not in st.session_state,
-                              on_click=lambda: update(drawing=True),
-                              help="The digit you last drew on the Draw page.")
+        if selection.drawing:
+            drawing_column.button(f"Test image #{selection.test}", icon=":material/undo:", key="network_back",
+                                  width="stretch", on_click=lambda: update(drawing=False),
+                                  help="Back to the test image shown before your drawing.")
+        else:
+            drawing_column.button("My drawing", icon=":material/draw:", key="network_drawing",
+                                  width="stretch", disabled=DRAWN_INPUT_KEY not in st.session_state,
+                                  on_click=lambda: update(drawing=True),
+                                  help="The digit you last drew on the Draw page.")
     picture.image(np.kron(image, np.ones((6, 6))).clip(0, 1), width=150,
                   caption="Your drawing (28×28)" if selection.drawing else f"Test image #{selection.test}")
     with verdict:

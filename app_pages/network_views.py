@@ -12,8 +12,8 @@ import threading
 import numpy as np
 import streamlit as st
 
-from app_pages.common import DEFAULT_KEY, ActiveModel, load_default
-from mnist_core import ModelFileError, TrainingHistory, network_map
+from app_pages.common import DEFAULT_KEY, ActiveModel, model_record
+from mnist_core import network_map
 from mnist_core.charts.network import templates_sheet
 from mnist_core.inspection import hidden_activations, unit_statistics
 from mnist_core.storage import DEFAULT_MODEL_PATH
@@ -52,7 +52,7 @@ def activation_map(active: ActiveModel, dataset) -> network_map.ActivationMap:
 def render_templates(active: ActiveModel) -> None:
     """The recorded first-layer pictures, one epoch at a time (a fragment: the slider reruns only this)."""
     st.subheader("Watch the templates form")
-    history = active.run.history if active.run is not None else _shipped_history()
+    history, _ = model_record(active)
     templates = history.templates
     if not templates.epochs:
         st.info("This model's training did not record its first-layer weights; train a run on the Train "
@@ -72,10 +72,3 @@ def render_templates(active: ActiveModel) -> None:
     st.image(templates_sheet(frames[shown], peak), width="content",
              caption=f"Units {', '.join(map(str, templates.units))}, left to right, row by row. Red: "
                      f"weight above 0, blue: below; the scale ends at ±{peak:.3f} for every epoch.")
-
-
-def _shipped_history() -> TrainingHistory:
-    try:
-        return TrainingHistory.from_dict(load_default()[1].get("history") or {})
-    except ModelFileError:
-        return TrainingHistory()

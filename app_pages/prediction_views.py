@@ -1,6 +1,7 @@
 """The Predictions page's views of a model, built once per model and shared read-only by
 every session (``st.cache_resource``): the framed first ten test images, the confusion
-figure, the per-class table, and the grid figure of each page of test images shown.
+figure, the per-class table (and its column layout), and the grid figure of each page of test
+images shown.
 
 Building a Plotly figure costs tens of milliseconds of server CPU; a click or a new session
 reuses these, and the page outlines a copy (mnist_core.charts.predictions.outlined).
@@ -24,6 +25,14 @@ from mnist_core.gallery import compose_grid, framed_tiles, tile_centres
 
 FIRST = 10  # the lesson's step predicts the first ten test images
 GRID_DISPLAY_SCALE = 0.62  # the grid column shows the 956-px picture at about 560-600 px at 1280 px
+PER_CLASS_COLUMNS = {  # how the per-class table is shown: widths that fit a 1280-px window
+    "_index": st.column_config.NumberColumn(width=48),
+    "Precision": st.column_config.NumberColumn(format="percent", width=80),
+    "Recall": st.column_config.NumberColumn(format="percent", width=72),
+    "Confused with": st.column_config.TextColumn(
+        width=108, help="The wrong digit this digit is most often predicted as, and how often."),
+    "Images": st.column_config.NumberColumn(width=62, help="Test images of this digit."),
+}
 
 
 @dataclass(frozen=True)

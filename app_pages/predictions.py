@@ -11,9 +11,10 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.common import ActiveModel, Dataset, active_model, dataset_or_stop, evaluation_of, load_default
-from app_pages.prediction_views import ModelViews, grid_view, model_views
-from mnist_core import Evaluation, ModelConfig
+from app_pages.common import ActiveModel, Dataset, active_model, dataset_or_stop, evaluation_of, model_record
+from app_pages.prediction_views import PER_CLASS_COLUMNS, ModelViews, grid_view, model_views
+from app_pages.widgets import explain_missing_model
+from mnist_core import Evaluation
 from mnist_core.browsing import SORT_ORDERS, Filters, filtered, page_caption, page_count, page_of
 from mnist_core.charts.predictions import (
     cell_from_selection,
@@ -45,26 +46,14 @@ def main() -> None:
     dataset = dataset_or_stop()
     active = active_model()
     if active is None:
-        _explain_missing_model()
+        explain_missing_model()
         st.stop()
-    with st.spinner(f"Scoring {active.name} on 10,000 test images…"):
-        evaluation = evaluation_of(active)
+    evaluation = evaluation_of(active)
     views = model_views(active.key, evaluation, dataset)
     _init_state()
     render_summary(active, evaluation)
     render_first_ten(views, evaluation)
     render_explorer(active.key, dataset, evaluation)
-
-
-def _explain_missing_model() -> None:
-    st.info(
-        "**What to do:** train a model on the Train page (when it completes, it becomes the active "
-        "model), or "
-        "restore the shipped file with `git checkout models/default.keras`, or retrain it with "
-        "`python -m mnist_core.train --preset best`, then reload this page.",
-        icon=":material/build:",
-    )
-    st.page_link("app_pages/train.py", label="Go to Train", icon=":material/model_training:")
 
 
 def _init_state() -> None:
@@ -76,21 +65,14 @@ def _init_state() -> None:
 
 def render_summary(active: ActiveModel, evaluation: Evaluation) -> None:
     """Which model, and its test loss, accuracy and number of mistakes."""
-    st.markdown(f"Model: **{active.name}** · {_describe(active)}")
+    config = model_record(active)[1]
+    settings = config.describe() if config else "settings unknown (no valid sidecar)"
+    st.markdown(f"Model: **{active.name}** · {settings}")
     accuracy, loss, wrong = st.columns(3)
     accuracy.metric("Test accuracy", f"{evaluation.accuracy:.2%}", border=True)
     loss.metric("Test loss", f"{evaluation.loss:.4f}", border=True,
                 help="Mean cross-entropy on the test set.")
     wrong.metric("Mistakes", f"{evaluation.mistake_count:,} of {len(evaluation.labels):,}", border=True)
-
-
-def _describe(active: ActiveModel) -> str:
-    if active.run is not None:
-        return active.run.config.describe()
-    try:
-        return ModelConfig.from_dict(load_default()[1].get("config") or {}).describe()
-    except ValueError:
-        return "settings unknown (no valid sidecar)"
 
 
 def render_first_ten(views: ModelViews, evaluation: Evaluation) -> None:
@@ -132,14 +114,7 @@ def render_explorer(model_key: str, dataset: Dataset, evaluation: Evaluation) ->
     with table_column:
         st.caption("**Precision**: of the images predicted as this digit, the share that really are. "
                    "**Recall**: of the test images of this digit, the share the model found.")
-        st.dataframe(views.per_class, key="predictions_per_class", column_config={  # fits 1280 px
-            "_index": st.column_config.NumberColumn(width=48),
-            "Precision": st.column_config.NumberColumn(format="percent", width=80),
-            "Recall": st.column_config.NumberColumn(format="percent", width=72),
-            "Confused with": st.column_config.TextColumn(
-                width=108, help="The wrong digit this digit is most often predicted as, and how often."),
-            "Images": st.column_config.NumberColumn(width=62, help="Test images of this digit."),
-        })
+        st.dataframe(views.per_class, key="predictions_per_class", column_config=PER_CLASS_COLUMNS)
     render_filters()
     render_grid_pages(model_key, dataset, evaluation, filtered(evaluation, _filters()))
 

@@ -9,22 +9,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import (
-    ACTIVE_KEY,
-    ActiveModel,
-    Run,
-    dataset_or_stop,
-    evaluation_of,
-    job_queue,
-    runs,
-    set_active,
+from app_pages.common import ACTIVE_KEY, Run, dataset_or_stop, job_queue, run_evaluation, runs, set_active
+from app_pages.job_view import (
+    CHART_CONFIG,
+    STATUS_BOXES,
+    render_curves,
+    render_live,
+    start_or_explain,
+    status_box,
 )
-from app_pages.job_view import CHART_CONFIG, render_curves, render_live, start_or_explain
 from mnist_core import ConfigError, preset
 from mnist_core.charts.training import COMPARISONS, RunCurves, comparison_figure
 from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES
 from mnist_core.jobs import JobStatus
-from mnist_core.run_text import duration_text, elapsed_text, settings_summary
+from mnist_core.run_text import elapsed_text, measured_time_note, settings_summary
 from mnist_core.runs import last_finite, runs_table
 from mnist_core.train_form import (
     BATCH_CHOICES,
@@ -47,11 +45,6 @@ PRESET_KEY = "train_preset"
 PICK_KEY = "train_pick"  # selectbox: the run the action buttons apply to
 COMPARE_KEY = "train_compare"  # multiselect of runs to compare
 NEW_RUN_KEY = "train_new_run"  # session_state: a run started since the last page run, to select
-MESSAGE_BOXES = {
-    JobStatus.STOPPED: (st.warning, ":material/pause_circle:"),
-    JobStatus.DIVERGED: (st.error, ":material/error:"),
-    JobStatus.FAILED: (st.error, ":material/error:"),
-}
 
 
 def restore_settings() -> None:
@@ -124,16 +117,8 @@ def select_new_run() -> None:
             st.session_state[COMPARE_KEY] = [*chosen, run.id]
 
 
-def ensure_evaluated(run: Run) -> None:
-    """Score a finished, usable run on the 10,000 test images once (NumPy, stored on the Run)."""
-    if run.usable and run.evaluation is None:
-        with st.spinner(f"Scoring {run.name} on the 10,000 test images…"):
-            evaluation_of(ActiveModel(run.id, run.name, run.network, run))
-
-
 def render_intro() -> None:
-    measured = job_queue().speed.seconds_for(preset("seed"))
-    timing = f" It takes {duration_text(measured)} on this server (measured here)." if measured else ""
+    timing = measured_time_note(job_queue().speed.seconds_for(preset("seed")))
     st.info(
         "Pick a preset or change the settings, then press **Start training**. The *seed* preset is the "
         f"lesson's network, Dense(512) → Dense(10) with RMSprop, on all 60,000 images.{timing} Runs train "
@@ -147,15 +132,10 @@ def render_outcome(run: Run) -> None:
     """Outcome, test metrics and curves of the run last started on this page."""
     st.markdown(f"#### {run.name} · {run.status}")
     st.caption(settings_summary(run.config))
-    if run.status == JobStatus.COMPLETED:
-        took = f"Training took {elapsed_text(run.seconds)}."
-        st.success(f"{run.message} {took}", icon=":material/check_circle:")
-    else:
-        box, icon = MESSAGE_BOXES.get(JobStatus(run.status), (st.warning, None))
-        box(run.message, icon=icon)
-    ensure_evaluated(run)
+    took = f" Training took {elapsed_text(run.seconds)}." if run.status == JobStatus.COMPLETED else ""
+    status_box(run, f"{run.message}{took}")
     columns = st.columns(4)
-    evaluation, validation = run.evaluation, last_finite(run.history.val_accuracy)
+    evaluation, validation = run_evaluation(run), last_finite(run.history.val_accuracy)
     columns[0].metric("Test accuracy", f"{evaluation.accuracy:.2%}" if evaluation else "–")
     columns[1].metric("Test loss", f"{evaluation.loss:.4f}" if evaluation else "–")
     columns[2].metric("Validation accuracy", f"{validation:.2%}" if validation is not None else "–")
@@ -176,7 +156,7 @@ def render_runs() -> None:
         return
     for run in session_runs:
         if run.finished:
-            ensure_evaluated(run)
+            run_evaluation(run)  # scored once, for the table's test accuracy
     st.dataframe(runs_table(session_runs, st.session_state.get(ACTIVE_KEY)), hide_index=True)
     render_run_actions({run.id: run for run in session_runs})
     render_comparison([run for run in session_runs if run.history.batch_step and run.steps_per_epoch])
@@ -202,9 +182,8 @@ def render_run_actions(by_id: dict[str, Run]) -> None:
         mime="application/octet-stream", key="train_download", icon=":material/download:",
         disabled=run.keras_bytes is None or not run.usable, on_click="ignore", width="stretch",
     )
-    if run.id != st.session_state.get(LATEST_KEY) and run.status in MESSAGE_BOXES:
-        box, icon = MESSAGE_BOXES[JobStatus(run.status)]
-        box(f"{run.name}: {run.message}", icon=icon)
+    if run.id != st.session_state.get(LATEST_KEY) and run.status in STATUS_BOXES:
+        status_box(run, f"{run.name}: {run.message}")
 
 
 def render_comparison(with_curves: list[Run]) -> None:

@@ -1,4 +1,5 @@
-"""Small page-only pieces every page may use: links to pages, step headers, code blocks.
+"""Small page-only pieces every page may use: links to pages, step headers, code blocks,
+the note shown when there is no model.
 
 Layout only: the words come from ``mnist_core`` (e.g. ``mnist_core.lesson``) or the page.
 """
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
+
+from mnist_core.run_text import NO_MODEL_HELP
 
 CODE_BOX_LINES = 24  # code longer than this scrolls inside a box ...
 CODE_BOX_HEIGHT = 440  # ... this many pixels high
@@ -51,3 +54,28 @@ def printout(text: str, caption: str = "What those lines print, just now:") -> N
     """What some lines of code print, computed just now, under the code that prints it."""
     st.caption(caption)
     code_block(text)
+
+
+def code_step(number: int, title: str, explanation: str, tabs: dict[str, tuple[str | None, list[str]]],
+              links: list[tuple[str, str, str]]) -> tuple:
+    """A numbered step (``step_header``): its code column holds ``tabs`` (title -> (caption or
+    None, code blocks)), its result column ends with ``links`` (page, label, icon).
+    Returns (code column, result area above the links)."""
+    code, result = step_header(number, title, explanation)
+    for tab, (caption, blocks) in zip(code.tabs(list(tabs)), tabs.values(), strict=True):
+        with tab:
+            if caption:
+                st.caption(caption)
+            for block in blocks:
+                code_block(block)
+    body = result.container()
+    with result:
+        for page, label, icon in links:
+            page_link(page, label, icon)
+    return code, body
+
+
+def explain_missing_model() -> None:
+    """What to do when there is no model to use (neither a usable run nor the shipped default)."""
+    st.info(NO_MODEL_HELP, icon=":material/build:")
+    page_link("app_pages/train.py", "Go to Train", ":material/model_training:")

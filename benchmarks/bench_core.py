@@ -347,7 +347,7 @@ def main(argv=None) -> int:
     sample = "all 10,000" if len(indices) == len(x_test) else f"a seeded sample of {len(indices)}"
     section = f"""## Core (mnist_core) — `benchmarks/bench_core.py`
 
-Command: `{COMMAND}`
+Command: `{COMMAND}` (MNIST from `MNIST_PATH`, or Keras' download)
 
 Measured {date} on {host}. The machine was shared with other jobs, so times are
 noisy; the ratio comes from interleaved repeats (train, fit / fit, train, ...) and medians.
@@ -376,6 +376,9 @@ Whole run: {total_seconds / 60:.1f} min.
   dilation/erosion with a disc of {STROKE_RANGE[0]:+.2f}..{STROKE_RANGE[1]:+.2f} MNIST pixels
   (scaled with the size), made a solid pen stroke with soft edges, placed at a random spot;
   then encoded as the canvas returns it (transparent: ink in alpha; opaque: white on black).
+  The served path, `canvas_to_mnist`, crops to the ink, brings the strokes to MNIST's width,
+  scales the crop into the 20x20 box and centres its centre of mass at 14.0; the model is
+  `mnist_core.inference.DenseNetwork` (NumPy), as the pages serve it.
   Drawing and preprocessing took {drawing_seconds:.0f} s. "Naive" shrinks the whole canvas to
   28x28 (bilinear) without cropping or centring.
 - Default model on drawn digits (transparent) by stroke change and by size:

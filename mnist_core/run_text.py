@@ -12,6 +12,12 @@ from .config import ModelConfig
 from .jobs import JobSnapshot, JobStatus
 from .training_record import BatchProgress
 
+NO_MODEL_HELP = (  # shown by the pages that need a model when there is none
+    "**What to do:** train a model on the Train page (when it completes, it becomes the active model), "
+    "or restore the shipped file with `git checkout models/default.keras`, or retrain it with "
+    "`python -m mnist_core --preset best --out models/default.keras`, then reload this page."
+)
+
 
 def plural(count: int, word: str, words: str | None = None) -> str:
     """'1 epoch', '2 epochs', '1,000 images'."""
@@ -111,6 +117,11 @@ def preset_label(name: str, config: ModelConfig) -> str:
     parts += ["augmented"] if config.augment else []
     parts += [plural(config.epochs, "epoch")]
     return f"{name}: " + ", ".join(parts)
+
+
+def measured_time_note(seconds: float | None) -> str:
+    """" It takes about 40 s on this server (measured here).", or "" before anything was measured."""
+    return f" It takes {duration_text(seconds)} on this server (measured here)." if seconds else ""
 
 
 def settings_summary(config: ModelConfig) -> str:

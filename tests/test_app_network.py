@@ -79,6 +79,26 @@ def test_the_drawn_digit_is_looked_inside(open_page, mnist):
     assert "Why a 7? Each class score, pixel by pixel" in subheaders(at)
 
 
+def test_the_index_box_selects_nothing_while_the_drawing_is_shown(open_page, mnist):
+    """With the drawing shown the index box is empty, and a button (or a typed index) goes back."""
+    drawn = mnist[1][0][0] / 255.0
+    at = open_page({"test": "17"}, {DRAWN_INPUT_KEY: drawn})
+    assert at.number_input(key="network_test_index").value == 17
+    at.button(key="network_drawing").click().run()
+    assert params(at)["input"] == "drawing"
+    box = at.number_input(key="network_test_index")
+    assert box.value is None and "your drawing is shown" in box.proto.placeholder
+    assert any("Your drawing (28×28)" in image.captions for image in at.image)
+    assert not at.button(key="network_back").disabled and "#17" in at.button(key="network_back").label
+    at.button(key="network_back").click().run()
+    assert params(at)["test"] == "17" and "input" not in params(at)
+    assert at.number_input(key="network_test_index").value == 17
+    assert any("true digit" in block.value for block in at.markdown)
+    at.button(key="network_drawing").click().run()
+    at.number_input(key="network_test_index").set_value(42).run()  # typing an index leaves the drawing
+    assert params(at)["test"] == "42" and at.number_input(key="network_test_index").value == 42
+
+
 def test_number_random_and_compare_widgets_update_the_url(open_page):
     at = open_page({"test": "0"})
     at.number_input(key="network_test_index").set_value(42).run()

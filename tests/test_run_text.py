@@ -7,9 +7,11 @@ import pytest
 from mnist_core import ModelConfig, preset
 from mnist_core.jobs import JobSnapshot, JobStatus
 from mnist_core.run_text import (
+    NO_MODEL_HELP,
     duration_text,
     finished_toast,
     job_status_line,
+    measured_time_note,
     ordinal,
     plural,
     preset_label,
@@ -51,6 +53,22 @@ def test_queue_line_gives_an_estimate_only_when_one_was_measured():
     assert queue_line(2, None) == "2nd in line"
     assert queue_line(2, 41.0) == "2nd in line, about 40 s"
     assert queue_line(1, 0.0) == "1st in line, starting now"
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (None, ""), (0.0, ""), (41.0, " It takes about 40 s on this server (measured here)."),
+])
+def test_a_training_time_is_quoted_only_when_it_was_measured(seconds, text):
+    assert measured_time_note(seconds) == text
+
+
+def test_the_no_model_help_names_a_command_that_runs():
+    """The CLI the help quotes parses its options (a renamed option or module would fail here)."""
+    from mnist_core.cli import parse_args
+
+    command = NO_MODEL_HELP.split("`python -m mnist_core ")[1].split("`")[0]
+    assert parse_args(command.split()).preset == "best"
+    assert "Train page" in NO_MODEL_HELP and "`git checkout models/default.keras`" in NO_MODEL_HELP
 
 
 def test_progress_line_says_images_per_second_and_time_left():
