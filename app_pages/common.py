@@ -240,9 +240,11 @@ def run_evaluation(run: Run) -> Evaluation | None:
     return evaluation_of(ActiveModel(run.id, run.name, run.network, run)) if run.usable else None
 
 
+@st.cache_resource(show_spinner=False)
 def default_record() -> tuple[TrainingHistory, ModelConfig | None]:
     """The shipped default model's training curves and settings, as its sidecar records them
-    (empty curves and None when the model or its sidecar cannot be read)."""
+    (empty curves and None when the model or its sidecar cannot be read). Decoded once per
+    process and shared: read it, never change it."""
     try:
         return lesson_text.recorded_training(load_default()[1])
     except MnistLabError:
