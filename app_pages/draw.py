@@ -7,6 +7,8 @@ digits the network learned from, the 10 probabilities and every step.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import streamlit as st
 
 from app_pages.canvas import drawing_canvas
@@ -14,9 +16,9 @@ from app_pages.common import ActiveModel, active_model
 from app_pages.widgets import explain_missing_model
 from mnist_core import BlankImageError, MnistLabError
 from mnist_core.charts.drawing import STEP_CAPTIONS, TILE_SIZE, probability_bars, step_tiles
-from mnist_core.familiarity import calibrate
+from mnist_core.familiarity import DigitFamiliarity, calibrate_in_background
 from mnist_core.inspection import DRAWING, DRAWN_INPUT_KEY
-from mnist_core.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO
+from mnist_core.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO, is_blank
 from mnist_core.reading import Reading, read_canvas, read_upload
 from mnist_core.reading_text import (
     FORCED_CHOICE,
@@ -39,11 +41,17 @@ UPLOAD_READING_KEY = "draw_upload_reading"  # (file id, model key, Reading or er
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def familiarity_of(model_key: str, _network):
-    """The network's ``DigitFamiliarity`` (calibrated on drawn MNIST digits), once per model key
-    and process; None if models/familiarity-digits.npz is missing (no check then)."""
+def calibration_of(model_key: str, _network) -> Future:
+    """The network's ``DigitFamiliarity`` (calibrated on drawn MNIST digits) as a ``Future``,
+    started once per model key and process by the page's first run, off its critical path."""
+    return calibrate_in_background(_network)
+
+
+def familiarity_of(active: ActiveModel) -> DigitFamiliarity | None:
+    """The calibrated signal, waiting for it if need be; None if models/familiarity-digits.npz
+    is missing (no check then)."""
     try:
-        return calibrate(_network)
+        return calibration_of(active.key, active.network).result()
     except OSError:
         return None
 
@@ -98,9 +106,10 @@ def draw_tab(active: ActiveModel) -> None:
         pen_width = int(st.session_state.get(PEN_WIDTH_KEY, DEFAULT_PEN_WIDTH))
         canvas = drawing_canvas(pen_width, pen_slider)
     rgba = canvas.image_data
+    calibration_of(active.key, active.network)  # starts the non-digit check's calibration
     try:
-        familiarity = familiarity_of(active.key, active.network)
-        reading = None if rgba is None else read_canvas(rgba, active.network, familiarity)
+        blank = rgba is None or is_blank(rgba)
+        reading = None if blank else read_canvas(rgba, active.network, familiarity_of(active))
     except BlankImageError:
         reading = None
     with result_column:
@@ -120,8 +129,7 @@ def upload_reading(uploaded, active: ActiveModel) -> Reading | str:
     if cached is not None and cached[:2] == (uploaded.file_id, active.key):
         return cached[2]
     try:
-        familiarity = familiarity_of(active.key, active.network)
-        outcome: Reading | str = read_upload(uploaded.getvalue(), active.network, familiarity)
+        outcome: Reading | str = read_upload(uploaded.getvalue(), active.network, familiarity_of(active))
     except MnistLabError as error:  # ImageFileError, PhotoError: messages say what to do
         outcome = str(error)
     st.session_state[UPLOAD_READING_KEY] = (uploaded.file_id, active.key, outcome)

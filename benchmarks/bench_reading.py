@@ -101,6 +101,11 @@ VARIANTS = (  # the non-digit signal's variants tried, each evaluated once (scra
     ('ODIN: signed-gradient step on the energy (0.002-0.03) then energy, energy drop or 5-NN; '
      'gradient norm; best 1-3 at one rank flagging 1.6 / 1.8 / 2.0 % of 3,000',
      '1.60-2.00 %', '79.7 / 81.5 / 83.3 %', '1.64 / 1.83 / 2.01-2.06 %'),
+    ('a third score at the same rank, flagging 1.9 % of 15,000: energy at temperature 0.5 / 2 / 5, '
+     'the top-two logit margin, or class-conditional 5-NN on the class\'s contributions (h x w_c)',
+     '1.90 %', '74.0-74.8 %', '1.90-2.25 %'),
+    ('energy OR 5-NN on the contributions (h x w_c) instead of the hidden layer, 1.9 % of 15,000',
+     '1.90 %', '67.5 %', '1.88 %'),
     ('for comparison, energy OR 5-NN alone at one rank flagging 1.6 / 1.8 / 2.0 % of 3,000 '
      '(same search)', '1.60-1.97 %', '79.2 / 81.7 / 83.2 %', '1.62 / 1.91 / 2.01 %'),
 )

@@ -46,6 +46,7 @@ checks it against the generator).
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +62,8 @@ CALIBRATION_DIGITS = 15_000  # other training digits, drawn, that set the thresh
 CHUNK = 3_000  # calibration digits through the network at a time (bounds the memory it takes)
 SEED = 0  # which training digits, and how each is drawn
 DIGITS_PATH = Path(__file__).resolve().parent.parent / "models" / "familiarity-digits.npz"
+# Threads start on the first submit, not at import; one calibration at a time is plenty.
+_CALIBRATIONS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="familiarity")
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,6 +117,13 @@ def calibrate(network: DenseNetwork, bank_digits=None, calibration_digits=None) 
     centres = np.median(raw, axis=0)
     thresholds = np.maximum(_thresholds(raw), centres + 1e-6)  # a network that answers the same to all
     return DigitFamiliarity(network, bank, class_starts, centres, thresholds)
+
+
+def calibrate_in_background(network: DenseNetwork) -> Future:
+    """``calibrate(network)`` started on a background thread (NumPy, no Streamlit): a
+    ``Future`` of the ``DigitFamiliarity``, so a page can show itself while the calibration
+    runs and wait only when it classifies a drawing. ``result()`` raises what ``calibrate`` raised."""
+    return _CALIBRATIONS.submit(calibrate, network)
 
 
 def _thresholds(raw: np.ndarray, share: float = FLAGGED_SHARE) -> np.ndarray:

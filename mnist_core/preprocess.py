@@ -78,7 +78,7 @@ def canvas_ink(rgba: np.ndarray) -> np.ndarray:
         raise ValueError(f"Expected an (H, W, 4) uint8 RGBA array, got {rgba.shape} {rgba.dtype}.")
     if rgba.shape[2] == 4 and rgba[..., 3].min() < 255:
         return rgba[..., 3].astype("float32") / 255.0
-    luma = Image.fromarray(np.ascontiguousarray(rgba[..., :3])).convert("L")
+    luma = Image.fromarray(rgba).convert("L")  # RGBA -> L ignores alpha; no copy of the RGB planes
     ink = _ink_from_gray(np.asarray(luma, dtype="float32") / 255.0)
     background = float(np.median(np.concatenate([ink[0], ink[-1], ink[:, 0], ink[:, -1]])))
     return np.clip((ink - background) / (1.0 - background), 0.0, 1.0) if background > 0 else ink
@@ -131,9 +131,19 @@ def crop_to_ink(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray
 def stroke_width(ink: np.ndarray) -> float:
     """Width in pixels of the strokes of (h, w) float ink: twice the median distance from the
     strokes' middle (the ridge of the distance transform) to the paper. 0.0 without ink."""
-    mask = np.pad(ink > 0.5, 1)  # a crop's edge pixels border the paper
-    inside = ndimage.distance_transform_edt(mask)
-    ridge = mask & (inside >= ndimage.maximum_filter(inside, size=3))
+    return _width_from_depth(_ink_depth(ink))
+
+
+def _ink_depth(ink: np.ndarray) -> np.ndarray:
+    """float64 (h, w): each ink pixel's distance to the paper (``ndimage.distance_transform_edt``,
+    a crop's edge pixels bordering the paper), 0 on the paper."""
+    return ndimage.distance_transform_edt(np.pad(ink > 0.5, 1))[1:-1, 1:-1]
+
+
+def _width_from_depth(depth: np.ndarray) -> float:
+    """``stroke_width`` from ``_ink_depth``: twice the median depth along the ridge."""
+    inside = np.pad(depth, 1)
+    ridge = (inside > 0) & (inside >= ndimage.maximum_filter(inside, size=3))
     return float(2.0 * np.median(inside[ridge])) if ridge.any() else 0.0
 
 
@@ -150,7 +160,8 @@ def normalise_strokes(cropped: np.ndarray, ratio: float = STROKE_RATIO) -> tuple
     """
     scale = min(1.0, STROKE_WORK_SIZE / max(cropped.shape))
     work = cropped if scale == 1.0 else resize(cropped, scale)
-    width = stroke_width(work)
+    depth = _ink_depth(work)  # measured once: the width and the thinning both use it
+    width = _width_from_depth(depth)
     if width == 0.0:
         return work.astype("float32"), 0.0
     # The target is a share of the digit's size once redrawn: skeleton length plus new width.
@@ -158,15 +169,13 @@ def normalise_strokes(cropped: np.ndarray, ratio: float = STROKE_RATIO) -> tuple
     excess = (width - target) / 2.0
     if abs(excess) < STROKE_TOLERANCE / 2.0:
         return work.astype("float32"), width / scale
-    mask = work > 0.5
     if excess > 0:
-        inside = ndimage.distance_transform_edt(np.pad(mask, 1))[1:-1, 1:-1]
-        thinned = np.clip(inside - excess, 0.0, 1.0).astype("float32")
+        thinned = np.clip(depth - excess, 0.0, 1.0).astype("float32")
         if thinned.max() <= INK_THRESHOLD:  # nothing left: keep the strokes as drawn
             return work.astype("float32"), width / scale
         return crop_to_ink(thinned), width / scale
     margin = int(np.ceil(-excess)) + 1
-    outside = ndimage.distance_transform_edt(~np.pad(mask, margin))
+    outside = ndimage.distance_transform_edt(~np.pad(work > 0.5, margin))
     thickened = np.clip(-excess + 1.0 - outside, 0.0, 1.0).astype("float32")
     return crop_to_ink(thickened), width / scale
 

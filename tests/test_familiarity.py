@@ -127,3 +127,24 @@ def test_a_class_with_too_few_bank_digits_is_compared_with_the_whole_bank():
     familiarity = calibrate(load_default_network()[0], bank[:12], calibration[:100])
     scores = familiarity.score(calibration[100:160] / 255.0)
     assert familiarity.class_starts[-1] == 12 and np.all(np.isfinite(scores))
+
+
+def test_background_calibration_is_the_same_calibration(familiarity):
+    """The Draw page starts the calibration on a thread (off its first paint): same signal."""
+    from mnist_core.familiarity import calibrate_in_background
+
+    network = familiarity.network
+    background = calibrate_in_background(network).result(timeout=120)
+    assert background.network is network
+    np.testing.assert_array_equal(background.thresholds, familiarity.thresholds)
+    np.testing.assert_array_equal(background.bank, familiarity.bank)
+
+
+def test_background_calibration_raises_what_calibrate_raises(tmp_path, monkeypatch):
+    """A missing digits file reaches the caller (the page then runs without the check)."""
+    from mnist_core import familiarity as module
+
+    monkeypatch.setattr(module, "DIGITS_PATH", tmp_path / "missing.npz")
+    monkeypatch.setattr(module.load_digits, "__defaults__", (tmp_path / "missing.npz",))
+    with pytest.raises(FileNotFoundError):
+        module.calibrate_in_background(load_default_network()[0]).result(timeout=60)
