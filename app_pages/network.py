@@ -39,6 +39,7 @@ from mnist_core.inspection import (
     incoming_weights,
     parse_selection,
 )
+from mnist_core.reading_text import confidence_text
 
 STATE_KEY = "network_selection"  # session_state: the Selection shown, mirrored in st.query_params
 APPLIED_KEY = "network_applied_params"  # session_state: the query parameters last written
@@ -103,9 +104,8 @@ def render_input(selection: Selection, dataset, image: np.ndarray, explanation, 
     with verdict:
         predicted = explanation.predicted
         truth = "" if selection.drawing else f" · true digit **{dataset.y_test[selection.test]}**"
-        sure = explanation.probabilities[predicted]
-        sure_text = "over 99.9%" if sure > 0.999 else f"{sure:.1%}"
-        st.markdown(f"The network reads **{predicted}** ({sure_text} sure){truth}.")
+        sure = confidence_text(explanation.probabilities[predicted])
+        st.markdown(f"The network reads **{predicted}** ({sure}){truth}.")
         st.caption("Each hidden unit computes a weighted sum of its inputs plus a bias, then its activation. "
                    "Click a square in a grid to look at that unit.")
 
