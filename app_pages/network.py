@@ -39,6 +39,7 @@ from mnist_core.inspection import (
     incoming_weights,
     parse_selection,
 )
+from mnist_core.reading_text import confidence_text
 
 STATE_KEY = "network_selection"  # session_state: the Selection shown, mirrored in st.query_params
 APPLIED_KEY = "network_applied_params"  # session_state: the query parameters last written
@@ -83,16 +84,16 @@ def render_input(selection: Selection, dataset, image: np.ndarray, explanation, 
         st.session_state[TEST_WIDGET] = None if selection.drawing else selection.test
         st.number_input("Test image # (0–9,999)", 0, len(dataset.x_test) - 1, value=None, step=1,
                         key=TEST_WIDGET, on_change=pick_typed_test,
-                        placeholder="your drawing is shown: type a test image #")
+                        placeholder="none: your drawing is shown")
         random_column, drawing_column = st.columns(2)
         random_column.button("Random", icon=":material/casino:", key="network_random", width="stretch",
                              help="A random test image",
                              on_click=lambda: update(test=int(np.random.default_rng().integers(
                                  len(dataset.x_test))), drawing=False))
         if selection.drawing:
-            drawing_column.button(f"Test image #{selection.test}", icon=":material/undo:", key="network_back",
-                                  width="stretch", on_click=lambda: update(drawing=False),
-                                  help="Back to the test image shown before your drawing.")
+            drawing_column.button("Back", icon=":material/undo:", key="network_back", width="stretch",
+                                  on_click=lambda: update(drawing=False),
+                                  help=f"Back to test image #{selection.test}, shown before your drawing.")
         else:
             drawing_column.button("My drawing", icon=":material/draw:", key="network_drawing",
                                   width="stretch", disabled=DRAWN_INPUT_KEY not in st.session_state,
@@ -103,9 +104,8 @@ def render_input(selection: Selection, dataset, image: np.ndarray, explanation, 
     with verdict:
         predicted = explanation.predicted
         truth = "" if selection.drawing else f" · true digit **{dataset.y_test[selection.test]}**"
-        sure = explanation.probabilities[predicted]
-        sure_text = "over 99.9%" if sure > 0.999 else f"{sure:.1%}"
-        st.markdown(f"The network reads **{predicted}** ({sure_text} sure){truth}.")
+        sure = confidence_text(explanation.probabilities[predicted])
+        st.markdown(f"The network reads **{predicted}** ({sure}){truth}.")
         st.caption("Each hidden unit computes a weighted sum of its inputs plus a bias, then its activation. "
                    "Click a square in a grid to look at that unit.")
 

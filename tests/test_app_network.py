@@ -89,7 +89,7 @@ def test_the_index_box_selects_nothing_while_the_drawing_is_shown(open_page, mni
     box = at.number_input(key="network_test_index")
     assert box.value is None and "your drawing is shown" in box.proto.placeholder
     assert any("Your drawing (28×28)" in image.captions for image in at.image)
-    assert not at.button(key="network_back").disabled and "#17" in at.button(key="network_back").label
+    assert not at.button(key="network_back").disabled and "#17" in at.button(key="network_back").help
     at.button(key="network_back").click().run()
     assert params(at)["test"] == "17" and "input" not in params(at)
     assert at.number_input(key="network_test_index").value == 17

@@ -58,6 +58,10 @@ def test_draw_look_inside_click_a_unit_and_see_its_weights(session_page):
     assert "input=drawing" in page.url, page.url
     page.get_by_role("heading", name="Why a 7? Each class score, pixel by pixel").wait_for()
     assert page.get_by_text("Your drawing (28×28)").count() == 1
+    box = page.locator(".st-key-network_test_index input")  # no test image is selected meanwhile
+    assert box.input_value() == "" and "your drawing is shown" in box.get_attribute("placeholder")
+    assert page.locator(".st-key-network_back").get_by_role("button", name="Back").is_visible()
+    helpers.screenshot(page, "network-drawing-input")
 
     click_unit(page, 0, UNIT)
     helpers.wait_idle(page)
