@@ -389,6 +389,7 @@ def bench_server(browser, root: Path, sessions: int, clicks: int, training: bool
         figures["tree_after_pages_mb"] = tree_rss_bytes(server.process.pid) / MB
         figures["clicks"] = bench_clicks(page, server, clicks)
         figures["sessions"] = bench_sessions(browser, server, sessions)
+        figures["rss_after_sessions_mb"] = rss_bytes(server.process.pid) / MB
         if training:
             sampler.enter("training")
             nav_link(page, "Train").click()
@@ -473,6 +474,7 @@ def report(new: dict, old: dict | None) -> list[tuple]:
            "cpu_per_click_seconds") for kind in ("next", "tile", "cell")],
         *[(f"server CPU per new session: {title}", "s", ("server", "sessions", title),
            "cpu_per_session_seconds") for title in PAGES],
+        ("server RSS after those new sessions (every page)", "MB", ("server", "rss_after_sessions_mb"), None),
         ("peak RSS server + children, one seed training", "MB", ("server", "peak_training_mb"),
          "peak_training_mb"),
         ("  of which the server alone (its peak)", "MB", ("server", "peak_training_server_mb"), None),
