@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from app_pages.common import freeze_startup_objects, release_memory_promptly, render_sidebar
+from app_pages.common import freeze_startup_objects, render_sidebar, tune_server_process
 
 st.set_page_config(page_title="MNIST Lab", page_icon=":material/draw:", layout="wide")
-release_memory_promptly()
+tune_server_process()
 
 navigation = st.navigation(
     [

@@ -33,7 +33,7 @@ from mnist_core import (
 )
 from mnist_core.dataset_stats import array_summary
 from mnist_core.jobs import JobQueue, JobStatus, UnknownJobError
-from mnist_core.memory import release_freed_buffers_promptly
+from mnist_core.memory import one_blas_thread, release_freed_buffers_promptly
 from mnist_core.run_text import finished_toast, job_status_line
 from mnist_core.runs import Run, last_finite, next_run_name
 
@@ -82,9 +82,11 @@ def load_dataset() -> Dataset:
 
 
 @st.cache_resource(show_spinner=False)
-def release_memory_promptly() -> bool:
-    """Once per process, before the first page loads data: freed arrays go back to the operating
-    system (``mnist_core.memory``; measured: 278 MB of server RSS after every page, not 452 MB)."""
+def tune_server_process() -> bool:
+    """Once per process, before the first page loads data (``mnist_core.memory``): freed arrays
+    go back to the operating system (278 MB of server RSS after every page, not 452 MB), and
+    NumPy's BLAS keeps to one thread per call (sessions share the cores)."""
+    one_blas_thread()
     return release_freed_buffers_promptly()
 
 

@@ -45,3 +45,15 @@ def test_freed_buffers_go_back_to_the_system():
 def test_without_it_the_heap_keeps_them():
     """The control: glibc's default keeps them (what the setting is for)."""
     assert growth_mb("default") > 6.0
+
+
+def test_blas_keeps_to_one_thread():
+    """After ``one_blas_thread`` no BLAS pool of this process runs more than one thread."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from mnist_core.memory import one_blas_thread
+
+    with threadpool_limits():  # restores the test process's own limits afterwards
+        one_blas_thread()
+        pools = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+        assert pools and all(pool["num_threads"] == 1 for pool in pools)
