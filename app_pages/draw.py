@@ -18,8 +18,8 @@ from mnist_core import BlankImageError, MnistLabError
 from mnist_core.charts.drawing import STEP_CAPTIONS, TILE_SIZE, probability_bars, step_tiles
 from mnist_core.familiarity import DigitFamiliarity, calibrate_in_background
 from mnist_core.inspection import DRAWING, DRAWN_INPUT_KEY
-from mnist_core.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO, is_blank
-from mnist_core.reading import Reading, read_canvas, read_upload
+from mnist_core.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO, canvas_to_mnist_steps
+from mnist_core.reading import Reading, read_steps, read_upload
 from mnist_core.reading_text import (
     FORCED_CHOICE,
     INSTRUCTION,
@@ -107,9 +107,9 @@ def draw_tab(active: ActiveModel) -> None:
         canvas = drawing_canvas(pen_width, pen_slider)
     rgba = canvas.image_data
     calibration_of(active.key, active.network)  # starts the non-digit check's calibration
-    try:
-        blank = rgba is None or is_blank(rgba)
-        reading = None if blank else read_canvas(rgba, active.network, familiarity_of(active))
+    try:  # the steps first: a blank canvas raises before the calibration is waited for
+        steps = None if rgba is None else canvas_to_mnist_steps(rgba)
+        reading = None if steps is None else read_steps(steps, active.network, familiarity_of(active))
     except BlankImageError:
         reading = None
     with result_column:
