@@ -7,7 +7,7 @@ import inspect
 import numpy as np
 import streamlit as st
 
-from app_pages.common import Dataset, dataset_or_stop, dataset_summary, load_dataset
+from app_pages.resources import Dataset, dataset_or_stop, dataset_summary, load_dataset
 from app_pages.widgets import code_block, page_link
 from mnist_core import dataset_notes as notes
 from mnist_core import dataset_stats as stats

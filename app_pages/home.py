@@ -10,19 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import (
-    ActiveModel,
-    Dataset,
-    Run,
-    active_model,
-    dataset_or_stop,
-    dataset_summary,
-    evaluation_of,
-    load_dataset,
-    model_record,
-    runs,
-)
+from app_pages.common import ActiveModel, Run, active_model, evaluation_of, model_record, runs
 from app_pages.job_view import render_lesson_fit
+from app_pages.resources import Dataset, dataset_or_stop, dataset_summary, load_dataset
 from app_pages.widgets import code_step, printout, side_by_side_layout
 from mnist_core import flatten_and_scale, lesson, lesson_text, preset
 from mnist_core.charts.dataset import vector_strip_figure

@@ -11,8 +11,9 @@ import time
 
 import streamlit as st
 
-from app_pages import common
-from app_pages.common import ACTIVE_KEY, default_record, pending_runs, set_active, start_run, sync_runs
+from app_pages import resources
+from app_pages.common import ACTIVE_KEY, pending_runs, set_active, start_run, sync_runs
+from app_pages.resources import default_record
 from mnist_core import COMPLETED, DIVERGED, STOPPED, ModelConfig, TrainingHistory, lesson_text
 from mnist_core.charts.training import curve_figure
 from mnist_core.jobs import JobError, JobStatus, SessionBusyError
@@ -55,7 +56,7 @@ def start_or_explain(config: ModelConfig) -> Run | None:
 
 def stop(run: Run) -> None:
     """on_click of Stop: a queued run ends at once, a running one after its current batch."""
-    queue = common.job_queue()
+    queue = resources.job_queue()
     try:
         queue.stop(run.job_id)
         deadline = time.monotonic() + STOP_WAIT_SECONDS
@@ -130,14 +131,14 @@ def render_curves(run: Run, key: str) -> None:
 def render_lesson_fit(config: ModelConfig, run: Run | None) -> Run | None:
     """Home's Fit step: the button, then the lesson's ``run``: live while it trains (as on
     Train), then its outcome. Returns the run the button just queued, else None."""
-    common.job_queue().start_worker()  # the worker loads TensorFlow in the background, before the click
+    resources.job_queue().start_worker()  # the worker loads TensorFlow in the background, before the click
     training = run is not None and not run.finished
     label = "Train the lesson's network" if run is None else "Train it again"
     if st.button(label, type="primary", icon=":material/play_arrow:", key="home_fit", disabled=training):
         started = start_or_explain(config)
         if started is not None:
             return started
-    timing = measured_time_note(common.job_queue().speed.seconds_for(config))
+    timing = measured_time_note(resources.job_queue().speed.seconds_for(config))
     st.caption(f"The lesson's network: {settings_summary(config)}.{timing} It trains on the server's "
                "training worker; you can leave this page meanwhile.")  # not a tooltip: it covered the text
     if run is None:

@@ -16,10 +16,10 @@ import streamlit as st
 from app_pages.common import (
     ActiveModel,
     active_model,
-    dataset_or_stop,
     evaluation_of,
 )
 from app_pages.network_views import activation_map, layer_statistics, render_templates
+from app_pages.resources import dataset_or_stop
 from mnist_core.charts.network import (
     activation_figure,
     class_bar_figure,

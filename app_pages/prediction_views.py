@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from app_pages.common import Dataset
+from app_pages.resources import Dataset
 from mnist_core import Evaluation, per_class_table
 from mnist_core.browsing import hover_texts
 from mnist_core.charts.predictions import confusion_figure, grid_figure

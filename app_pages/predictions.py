@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.common import ActiveModel, Dataset, active_model, dataset_or_stop, evaluation_of, model_record
+from app_pages.common import ActiveModel, active_model, evaluation_of, model_record
 from app_pages.prediction_views import PER_CLASS_COLUMNS, ModelViews, grid_view, model_views
+from app_pages.resources import Dataset, dataset_or_stop
 from app_pages.widgets import explain_missing_model
 from mnist_core import Evaluation
 from mnist_core.browsing import SORT_ORDERS, Filters, filtered, page_caption, page_count, page_of

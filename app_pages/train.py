@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import ACTIVE_KEY, Run, dataset_or_stop, job_queue, run_evaluation, runs, set_active
+from app_pages.common import ACTIVE_KEY, Run, run_evaluation, runs, set_active
 from app_pages.job_view import (
     CHART_CONFIG,
     STATUS_BOXES,
@@ -18,6 +18,7 @@ from app_pages.job_view import (
     start_or_explain,
     status_box,
 )
+from app_pages.resources import dataset_or_stop, job_queue
 from mnist_core import ConfigError, preset
 from mnist_core.charts.training import COMPARISONS, RunCurves, comparison_figure
 from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES

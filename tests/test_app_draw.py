@@ -294,13 +294,13 @@ def test_sure_prediction_has_no_unsure_hint(app_test, clear_examples):
 
 
 def test_missing_default_model_explains_what_to_do(app_test, monkeypatch):
-    import app_pages.common
+    import app_pages.resources
 
     def unusable():
         raise mnist_core.ModelFileError("No model file at models/default.keras.")
 
-    monkeypatch.setattr(app_pages.common, "load_default_network", unusable)
-    app_pages.common.load_default.clear()
+    monkeypatch.setattr(app_pages.resources, "load_default_network", unusable)
+    app_pages.resources.load_default.clear()
     try:
         at = app_test(PAGE)
         assert not at.exception
@@ -308,7 +308,7 @@ def test_missing_default_model_explains_what_to_do(app_test, monkeypatch):
         assert any("Train" in info.value and "git checkout" in info.value for info in at.info)
         assert predictions(at) == [] and not at.tabs
     finally:
-        app_pages.common.load_default.clear()
+        app_pages.resources.load_default.clear()
 
 
 # --- Upload tab -------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import app_pages.common
+import app_pages.resources
 import mnist_core
 import mnist_core.storage
 
@@ -147,11 +148,11 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test
 @pytest.fixture
 def fresh_caches():
     """Clear the shared dataset and default-model caches before and after the test."""
-    app_pages.common.load_dataset.clear()
-    app_pages.common.load_default.clear()
+    app_pages.resources.load_dataset.clear()
+    app_pages.resources.load_default.clear()
     yield
-    app_pages.common.load_dataset.clear()
-    app_pages.common.load_default.clear()
+    app_pages.resources.load_dataset.clear()
+    app_pages.resources.load_default.clear()
 
 
 def test_home_explains_an_unusable_default_model_and_still_offers_training(

@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import app_pages.common
+import app_pages.resources
 import mnist_core
 from mnist_core import ModelConfig, build_model
 
@@ -247,15 +248,15 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(
 def fresh_caches():
     """Clear the shared dataset, default-model and evaluation caches before and after."""
     for cached in (
-        app_pages.common.load_dataset,
-        app_pages.common.load_default,
+        app_pages.resources.load_dataset,
+        app_pages.resources.load_default,
         app_pages.common._default_evaluation,
     ):
         cached.clear()
     yield
     for cached in (
-        app_pages.common.load_dataset,
-        app_pages.common.load_default,
+        app_pages.resources.load_dataset,
+        app_pages.resources.load_default,
         app_pages.common._default_evaluation,
     ):
         cached.clear()
