@@ -412,3 +412,23 @@ def test_a_non_digit_gets_the_not_a_digit_warning_and_a_digit_does_not(app_test,
     at.run()
     assert predictions(at) == ["3"]
     assert not [w for w in at.warning if "does not look like a digit" in w.value]
+
+
+def test_missing_calibration_digits_still_classify_without_the_check(app_test, clear_examples, monkeypatch,
+                                                                      tmp_path):
+    """models/familiarity-digits.npz gone: the background calibration fails with OSError, the
+    drawing is still read (no non-digit check), and the page shows no traceback."""
+    import streamlit as st
+
+    from mnist_core import familiarity
+
+    monkeypatch.setattr(familiarity.load_digits, "__defaults__", (tmp_path / "missing.npz",))
+    st.cache_resource.clear()  # a calibration cached by an earlier test would hide the loss
+    try:
+        at = app_test(PAGE)
+        at.session_state[CANVAS_KEY] = canvas_value(render_on_canvas(clear_examples[3], 180, 60, 70))
+        at.run()
+        assert not at.exception
+        assert predictions(at) == ["3"]
+    finally:
+        st.cache_resource.clear()
