@@ -99,8 +99,11 @@ def pen_slider() -> None:
     st.slider("Pen width", 8, 40, DEFAULT_PEN_WIDTH, step=2, key=PEN_WIDTH_KEY, format="%d px")
 
 
+@st.fragment
 def draw_tab(active: ActiveModel) -> None:
-    """Canvas on the left (on top on a phone), prediction beside it, steps below."""
+    """Canvas on the left (on top on a phone), prediction beside it, steps below.
+
+    A fragment: a stroke reruns only this part, not the page around it."""
     canvas_column, result_column = st.columns([3, 4], gap="medium")
     with canvas_column:
         pen_width = int(st.session_state.get(PEN_WIDTH_KEY, DEFAULT_PEN_WIDTH))
