@@ -44,6 +44,10 @@ WORKER_NAME = "mnist-training-worker"
 # TensorFlow's default (9,163 vs 9,134 images/s) with the lowest drawing latency beside it
 # (p95 2.1x idle, against 2.4x for the default and 2.6x for 2 intra-op threads).
 WORKER_THREADS = (1, 1)
+# The worker's CPU priority (Unix nice value, 0 to 19): training is batch work, so it takes the
+# CPU that serving leaves. On an idle core it trains as fast as at 0; on a busy machine a
+# stroke or click gets the CPU first. Measured with benchmarks/load_test.py (benchmarks/README.md).
+WORKER_NICENESS = 10
 
 
 class JobStatus(enum.StrEnum):
@@ -237,13 +241,14 @@ class JobQueue:
         max_running: int | None = None,
         trainer: str = KERAS_TRAINER,
         threads: tuple[int, int] = WORKER_THREADS,
+        niceness: int = WORKER_NICENESS,
         abandon_after: float = ABANDON_AFTER,
         max_waiting: int = MAX_WAITING,
     ):
         self.max_running = max_running_from_environment() if max_running is None else max_running
         if self.max_running < 1:
             raise JobError(f"max_running must be at least 1, got {self.max_running}.")
-        self.trainer, self.threads = trainer, threads
+        self.trainer, self.threads, self.niceness = trainer, threads, niceness
         self.abandon_after, self.max_waiting = abandon_after, max_waiting
         self.speed = SpeedMeter()
         self._jobs: dict[str, _Job] = {}  # insertion order = submission order
@@ -448,7 +453,7 @@ class JobQueue:
         events_out, events_in = context.Pipe(duplex=False)
         process = context.Process(
             target=worker_module.main,
-            args=(commands_out, events_in, self.trainer, self.threads),
+            args=(commands_out, events_in, self.trainer, self.threads, self.niceness),
             name=WORKER_NAME,
             daemon=True,
         )

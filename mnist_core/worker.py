@@ -22,6 +22,7 @@ import importlib
 import os
 import threading
 import traceback
+from pathlib import Path
 
 from .config import ModelConfig
 from .errors import MnistLabError
@@ -69,8 +70,10 @@ class JobHooks:
         return self._stop.is_set()
 
 
-def main(commands, events, trainer_name: str, threads: tuple[int, int]) -> None:
-    """The worker process: prepare the trainer, then run commands until told to exit."""
+def main(commands, events, trainer_name: str, threads: tuple[int, int], niceness: int = 0) -> None:
+    """The worker process: lower its CPU priority by ``niceness``, prepare the trainer, then
+    run commands until told to exit."""
+    lower_priority(niceness)
     send_lock = threading.Lock()
 
     def send(message) -> None:
@@ -125,6 +128,24 @@ def main(commands, events, trainer_name: str, threads: tuple[int, int]) -> None:
             break
     for event in stops.values():
         event.set()
+
+
+def lower_priority(niceness: int) -> None:
+    """Add ``niceness`` to the nice value of this process and every thread it has (Unix).
+
+    On Linux a nice value belongs to a thread: threads that exist already (NumPy's BLAS pool,
+    started when the job settings were unpickled) are set one by one through /proc, and every
+    thread started later (TensorFlow's pools, the jobs) inherits the main thread's value.
+    """
+    if not niceness or not hasattr(os, "setpriority"):
+        return
+    target = min(19, os.getpriority(os.PRIO_PROCESS, 0) + niceness)
+    tasks = Path("/proc/self/task")
+    for thread_id in [int(task.name) for task in tasks.iterdir()] if tasks.is_dir() else [0]:
+        try:
+            os.setpriority(os.PRIO_PROCESS, thread_id, target)
+        except OSError:  # not allowed here, or the thread just ended: it keeps its priority
+            pass
 
 
 # --- the Keras trainer -----------------------------------------------------------------------

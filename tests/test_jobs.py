@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ import pytest
 from mnist_core import DenseNetwork, ModelConfig
 from mnist_core.jobs import (
     JOBS_ENV,
+    WORKER_NICENESS,
     JobError,
     JobQueue,
     JobStatus,
@@ -225,6 +227,23 @@ def test_a_killed_worker_fails_its_job_within_seconds_and_a_new_worker_takes_the
     assert snapshot.status == JobStatus.FAILED and "stopped unexpectedly" in snapshot.message
     assert finished(queue, queue.submit("b", TINY)).status == JobStatus.COMPLETED
     assert queue.worker_pid not in (None, old_pid)
+
+
+def thread_nice_values(pid: int) -> set[int]:
+    """The nice value of every thread of process ``pid`` (Linux /proc)."""
+    values = set()
+    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
+        values.add(int(stat.read_text().rsplit(")", 1)[1].split()[16]))
+    return values
+
+
+def test_the_worker_and_its_training_threads_run_at_a_lower_cpu_priority(make_queue):
+    queue = make_queue()
+    job = queue.submit("a", LONG)
+    wait_until(lambda: queue.snapshot(job).progress is not None)  # the job's thread is training
+    expected = min(19, os.nice(0) + WORKER_NICENESS)
+    assert thread_nice_values(queue.worker_pid) == {expected}
+    assert os.nice(0) < expected  # this process, standing in for the server, is not lowered
 
 
 # --- settings -----------------------------------------------------------------------------------
