@@ -19,6 +19,6 @@ navigation = st.navigation(
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
     ]
 )
-render_sidebar()
+render_sidebar(navigation.url_path)
 navigation.run()
 freeze_startup_objects()

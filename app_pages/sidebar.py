@@ -13,14 +13,18 @@ from mnist_core import ModelFileError, mnist_source
 from mnist_core.run_text import job_status_line
 
 SIDEBAR_POLL_SECONDS = 3.0  # how often the sidebar's job status polls the queue
+LIVE_PAGE = "train"  # url path of the page that shows the session's unfinished run live itself
 
 
-def render_sidebar() -> None:
-    """Training status, which model is active (with its test accuracy), where the data came from."""
+def render_sidebar(page: str = "") -> None:
+    """Training status, which model is active (with its test accuracy), where the data came from.
+
+    ``page`` is the url path of the page being shown ("" for Home).
+    """
     sync_runs()
     show_toasts()
     with st.sidebar:
-        render_job_status()
+        render_job_status(poll=page != LIVE_PAGE)
         st.caption("Active model")
         run = runs().get(st.session_state.get(ACTIVE_KEY) or "")
         if run is not None and run.usable:
@@ -49,13 +53,20 @@ def _render_data_source() -> None:
     )
 
 
-def render_job_status() -> None:
+def render_job_status(poll: bool = True) -> None:
     """'Run 3 · epoch 2/5 · 41 %' or 'Run 3 · queued, 2nd', linking to Train, on every page.
 
     Polls in a fragment while this session has a queued or running job; when it finishes the
-    whole page reruns, so the toast shows and every page uses the new model at once.
+    whole page reruns, so the toast shows and every page uses the new model at once. Without
+    ``poll`` (on Train, whose live view shows the run and reruns the page when it ends) it only
+    says so: one progress figure on the screen, not two a poll apart.
     """
     if not pending_runs():
+        return
+    if not poll:
+        st.caption("Training")
+        for run in pending_runs():
+            st.caption(f"{run.name} · live on this page", help="Its progress and Stop are on the page.")
         return
 
     @st.fragment(run_every=SIDEBAR_POLL_SECONDS)
