@@ -16,10 +16,12 @@ What it does (everything on 127.0.0.1, every loop bounded in time and count, the
      (one job at a time on 2 cores). After every run the runs table must list exactly this
      session's runs ("Run 1".."Run k"), each with this session's settings.
 4. Prints p50 / p95 / max of stroke-to-prediction under load against the solo baseline,
-   accuracy, isolation checks, runs done, console errors and exception boxes, and writes them
-   with the date and machine into benchmarks/README.md, section "## Browser and load".
+   where a stroke's time goes (canvas, the server's first reply, rerun and paint) and the CPU
+   each process group used (``benchmarks/load_parts.py``), accuracy, isolation checks, runs
+   done, console errors and exception boxes, and writes them with the date and machine into
+   benchmarks/README.md, section "## Browser and load".
 
-Run from the repository root:  python benchmarks/load_test.py  [--seconds 120] [--no-readme]
+Run from the repository root:  python benchmarks/load_test.py  [--seconds 120] [--solo 30] [--no-readme]
 MNIST comes from MNIST_PATH (default ../shared/data/mnist.npz next to the repository).
 Needs Debian's /usr/bin/chromium; never `playwright install`.
 """
@@ -35,7 +37,7 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -44,6 +46,16 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from benchmarks.load_parts import (  # noqa: E402
+    CLEAR_TIMES_JS,
+    PART_NAMES,
+    READ_TIMES_JS,
+    WEBSOCKET_TIMES_JS,
+    StrokeParts,
+    cores_used,
+    cpu_by_group,
+    stroke_parts,
+)
 from benchmarks.report import write_section  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 
@@ -67,6 +79,7 @@ class Drawing:
     digit: int
     shown: str
     milliseconds: float
+    parts: StrokeParts | None = None  # where the milliseconds went (benchmarks/load_parts.py)
 
 
 @dataclass
@@ -98,13 +111,25 @@ def percentile(values: list[float], share: float) -> float:
 class StartLine:
     """Holds the sessions until all have loaded their page, then starts the clock for all."""
 
-    def __init__(self, sessions: int, seconds: float):
-        self.seconds = seconds
+    def __init__(self, sessions: int, seconds: float, server_pid: int | None = None):
+        self.seconds, self.server_pid = seconds, server_pid
         self.deadline = float("inf")
+        self.cpu_at_start: dict[str, float] = {}  # CPU seconds per process group at the start
         self.barrier = threading.Barrier(sessions, action=self._start, timeout=300)
 
     def _start(self) -> None:
+        if self.server_pid is not None:
+            self.cpu_at_start = cpu_by_group(self.server_pid)
         self.deadline = time.monotonic() + self.seconds
+
+    def cores_at_deadline(self, threads: list[threading.Thread]) -> dict[str, float]:
+        """Wait for the deadline; the cores each process group used since the start (or {})."""
+        while self.deadline == float("inf") and any(thread.is_alive() for thread in threads):
+            time.sleep(0.2)
+        if self.deadline == float("inf") or self.server_pid is None:
+            return {}
+        time.sleep(max(0.0, self.deadline - time.monotonic()))
+        return cores_used(self.cpu_at_start, cpu_by_group(self.server_pid), self.seconds)
 
     def wait(self) -> float:
         """Block until every session is ready; return the common deadline (time.monotonic)."""
@@ -124,6 +149,7 @@ def drawing_session(
     with sync_playwright() as playwright:
         browser = helpers.launch_chromium(playwright)
         page, console = helpers.new_page(browser)
+        page.add_init_script(WEBSOCKET_TIMES_JS)
         try:
             helpers.open_app(page, url)
             helpers.go_to(page, "Draw")
@@ -136,12 +162,14 @@ def drawing_session(
                 digit = digits[count % len(digits)]
                 canvas = helpers.clear_canvas(page, clear, "draw_canvas", gone=prediction, quiet=SETTLE)
                 count += 1
+                page.evaluate(CLEAR_TIMES_JS)
                 try:
                     shown, milliseconds = helpers.draw_and_time(page, canvas, digit, timeout=30)
                 except helpers.StrokeLost as lost:
                     report.lost_strokes.append(str(lost))
                     continue
-                report.drawings.append(Drawing(report.name, digit, shown, milliseconds))
+                parts = stroke_parts(page.evaluate(READ_TIMES_JS), milliseconds)
+                report.drawings.append(Drawing(report.name, digit, shown, milliseconds, parts))
                 report.active_seconds = time.monotonic() - began
                 helpers.wait_idle(page)
         except Exception:  # noqa: BLE001 - reported, and the other sessions go on
@@ -220,7 +248,7 @@ def run(seconds: float, solo: int, max_runs: int) -> dict:
         drawing_session(baseline, server.url, (1, 0, 7), 300, None, limit=solo)
         print(f"solo: {len(baseline.drawings)} drawings {baseline.crash}")
 
-        start = StartLine(len(DRAW_ORDERS) + len(TRAIN_SETTINGS), seconds)
+        start = StartLine(len(DRAW_ORDERS) + len(TRAIN_SETTINGS), seconds, server.process.pid)
         reports = {name: SessionReport(name, "draw") for name in DRAW_ORDERS}
         reports.update({name: SessionReport(name, "train") for name in TRAIN_SETTINGS})
         threads = [
@@ -234,6 +262,7 @@ def run(seconds: float, solo: int, max_runs: int) -> dict:
         ]  # fmt: skip
         for thread in threads:
             thread.start()
+        cores = start.cores_at_deadline(threads)
         # Bounded: page loads (<= 300 s at the start line), the load phase, then at most one
         # training run or drawing in flight (<= 300 s) per session.
         hard_stop = time.monotonic() + 300 + seconds + 360
@@ -246,6 +275,7 @@ def run(seconds: float, solo: int, max_runs: int) -> dict:
     return {
         "warm": warm, "baseline": baseline, "reports": reports, "load_seconds": load_seconds,
         "stuck": stuck, "server_start": server.started_seconds, "server_tensorflow": server_tensorflow,
+        "cores": cores,
     }  # fmt: skip
 
 
@@ -287,6 +317,12 @@ def summarise(result: dict, seconds: float) -> tuple[list[tuple[str, str]], list
         rows.append(
             ("p50 under load / p50 alone", f"{statistics.median(load_ms) / statistics.median(solo_ms):.2f}")
         )
+    rows += part_rows(baseline.drawings, drawings)
+    if result.get("cores"):
+        rows.append((
+            f"CPU in the load phase, cores of {os.cpu_count()}: " + " / ".join(result["cores"]),
+            " / ".join(f"{cores:.2f}" for cores in result["cores"].values()),
+        ))  # fmt: skip
     for name in DRAW_ORDERS:
         rows.append((f"drawer {name}: drawings, right digit", _right(reports[name].drawings)))
     lost = sum(len(r.lost_strokes) for r in [baseline, *reports.values()])
@@ -327,6 +363,19 @@ def summarise(result: dict, seconds: float) -> tuple[list[tuple[str, str]], list
         and not boxes
     )
     return rows, notes, passed
+
+
+def part_rows(solo: list[Drawing], load: list[Drawing]) -> list[tuple[str, str]]:
+    """A row per part of a stroke's time (``load_parts``): p50 / p95 alone, then under load."""
+    rows = []
+    for index, name in enumerate(PART_NAMES):
+        columns = []
+        for drawings in (solo, load):
+            values = [astuple(d.parts)[index] for d in drawings if d.parts is not None]
+            middle = f"{statistics.median(values):.0f} / {percentile(values, 0.95):.0f}" if values else "–"
+            columns.append(middle)
+        rows.append((f"… of which {name} (p50 / p95 ms), alone → under load", " → ".join(columns)))
+    return rows
 
 
 def _right(drawings: list[Drawing]) -> str:
@@ -387,15 +436,17 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=120, help="length of the load phase")
-    parser.add_argument("--solo", type=int, default=12, help="drawings in the solo baseline")
+    parser.add_argument("--solo", type=int, default=30,
+                        help="drawings in the solo baseline (its p95 needs a few dozen)")
     parser.add_argument("--max-runs", type=int, default=12, help="training runs per trainer at most")
     parser.add_argument("--no-readme", action="store_true", help="print only")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress shows up when redirected to a file
     if not 10 <= args.seconds <= 900:
         parser.error("--seconds must be between 10 and 900 (the test is bounded)")
-    command = "python benchmarks/load_test.py" + (
-        f" --seconds {args.seconds:g}" if args.seconds != 120 else ""
+    command = "python benchmarks/load_test.py" + "".join(
+        f" --{name.replace('_', '-')} {value:g}" for name, value in vars(args).items()
+        if name != "no_readme" and value != parser.get_default(name)
     )
     began = time.monotonic()
     result = run(args.seconds, args.solo, args.max_runs)

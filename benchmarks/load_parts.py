@@ -1,0 +1,123 @@
+"""Where the load test's time and CPU go: a stroke's latency in three parts, and CPU per process.
+
+A stroke's time (mouse release → "Prediction" shown) splits at two WebSocket events the page
+sees:
+
+1. **canvas**: release → the canvas component sends the drawing. streamlit-drawable-canvas 0.13
+   waits 200 ms after a stroke before it sends (its bundled ``Bc = 200``), so quick multi-stroke
+   digits go as one drawing;
+2. **first reply**: that send → the server's first message back (the rerun has started);
+3. **rerun and paint**: → the Prediction in the DOM: the script computes the reading and streams
+   its elements, and the browser renders them.
+
+CPU per process group is read from Linux /proc (utime + stime) at the start and the end of the
+load phase: the server, its child processes (the training worker), the Chromiums and the
+Playwright drivers that stand in for the students' machines.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+# Installed with page.add_init_script: records WebSocket sends and receives, and mouse/pointer
+# releases, with performance.now() times, in window.__wsTimes (["s"|"r"|"up", ms]).
+WEBSOCKET_TIMES_JS = """
+(() => {
+  window.__wsTimes = [];
+  const Native = window.WebSocket;
+  class Timed extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', () => window.__wsTimes.push(['r', performance.now()]));
+    }
+    send(data) {
+      window.__wsTimes.push(['s', performance.now()]);
+      return super.send(data);
+    }
+  }
+  window.WebSocket = Timed;
+  window.addEventListener('pointerup', () => window.__wsTimes.push(['up', performance.now()]),
+                          {capture: true});
+})();
+"""
+CLEAR_TIMES_JS = "window.__wsTimes && (window.__wsTimes.length = 0)"
+READ_TIMES_JS = "window.__wsTimes || []"
+PART_NAMES = ("canvas", "first reply", "rerun and paint")
+
+
+@dataclass(frozen=True)
+class StrokeParts:
+    """A stroke's milliseconds in the three parts above (they add up to its total)."""
+
+    canvas: float
+    first_reply: float
+    rerun_and_paint: float
+
+
+def stroke_parts(events: list[list], total_ms: float) -> StrokeParts | None:
+    """Split ``total_ms`` with the page's ``window.__wsTimes`` events; None if one is missing."""
+    releases = [time for kind, time in events if kind == "up"]
+    if not releases:
+        return None
+    sends = [time for kind, time in events if kind == "s" and time >= releases[-1]]
+    replies = [time for kind, time in events if kind == "r" and sends and time >= sends[0]]
+    if not replies:
+        return None
+    canvas, first_reply = sends[0] - releases[-1], replies[0] - sends[0]
+    return StrokeParts(canvas, first_reply, total_ms - canvas - first_reply)
+
+
+# --- CPU per process group ---------------------------------------------------------------------
+
+GROUPS = ("server", "training worker", "Chromium", "Playwright drivers")
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _stat(pid: str) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds) of a process, or None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
+
+
+def _group(pid: str, parent: int, server_pid: int) -> str | None:
+    if int(pid) == server_pid:
+        return "server"
+    if parent == server_pid:
+        return "training worker"
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+    except OSError:
+        return None
+    if b"chromium" in command or b"chrome" in command:
+        return "Chromium"
+    if b"playwright" in command and b"node" in command:
+        return "Playwright drivers"
+    return None
+
+
+def cpu_by_group(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of every live process, summed per group of ``GROUPS``."""
+    totals = dict.fromkeys(GROUPS, 0.0)
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return totals
+    for entry in proc.iterdir():
+        if not entry.name.isdigit() or (stat := _stat(entry.name)) is None:
+            continue
+        group = _group(entry.name, stat[0], server_pid)
+        if group is not None:
+            totals[group] += stat[1]
+    return totals
+
+
+def cores_used(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
+    """Average cores each group used between two ``cpu_by_group`` readings ``seconds`` apart.
+
+    A process that started in between counts all its CPU; none ends during the load phase.
+    """
+    return {group: max(0.0, after[group] - before[group]) / seconds for group in GROUPS}

@@ -1,0 +1,39 @@
+"""The load test's split of a stroke's time, and its CPU per process group (benchmarks/load_parts.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from benchmarks.load_parts import GROUPS, StrokeParts, cores_used, cpu_by_group, stroke_parts
+
+
+def test_a_stroke_splits_at_the_send_after_the_last_release_and_the_first_reply_after_it():
+    events = [["up", 100.0], ["s", 150.0], ["r", 160.0],  # an earlier stroke of the same digit
+              ["up", 1000.0], ["r", 1100.0], ["s", 1204.0], ["r", 1210.0], ["r", 1250.0]]
+    parts = stroke_parts(events, total_ms=1290.0 - 1000.0)
+    assert parts == StrokeParts(canvas=204.0, first_reply=6.0, rerun_and_paint=80.0)
+
+
+@pytest.mark.parametrize("events", [[], [["s", 1.0], ["r", 2.0]], [["up", 1.0], ["s", 2.0]]])
+def test_a_stroke_without_its_release_send_or_reply_has_no_split(events):
+    assert stroke_parts(events, total_ms=300.0) is None
+
+
+def test_cpu_of_a_busy_child_counts_as_the_server_s_child_and_cores_are_per_second():
+    before = cpu_by_group(os.getpid())  # this test process stands in for the server
+    busy = "import time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    child = subprocess.Popen([sys.executable, "-c", busy + "\ninput()"], stdin=subprocess.PIPE)
+    try:
+        deadline = 0
+        while (after := cpu_by_group(os.getpid()))["training worker"] - before["training worker"] < 0.3:
+            deadline += 1
+            assert deadline < 10_000, "the child's CPU never showed"
+        assert set(after) == set(GROUPS)
+        cores = cores_used(before, after, seconds=2.0)
+        assert 0.15 <= cores["training worker"] < 1.0
+    finally:
+        child.communicate(b"\n", timeout=30)
