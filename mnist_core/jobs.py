@@ -44,9 +44,10 @@ WORKER_NAME = "mnist-training-worker"
 # TensorFlow's default (9,163 vs 9,134 images/s) with the lowest drawing latency beside it
 # (p95 2.1x idle, against 2.4x for the default and 2.6x for 2 intra-op threads).
 WORKER_THREADS = (1, 1)
-# The worker's CPU priority (Unix nice value, 0 to 19): training is batch work, so it takes the
-# CPU that serving leaves. On an idle core it trains as fast as at 0; on a busy machine a
-# stroke or click gets the CPU first. Measured with benchmarks/load_test.py (benchmarks/README.md).
+# Added to the worker's nice value (Unix, 0 to 19): training is batch work, so it takes the CPU
+# the pages leave, and a stroke or click that wakes the server gets a core first. Measured: on an
+# idle machine a job trains as fast as at 0 (docs/deploy.md); in the 8-session load test, where
+# 8 Chromiums take over half of the 2 cores, its effect is within the run-to-run spread.
 WORKER_NICENESS = 10
 
 
