@@ -63,8 +63,8 @@ def render_job_status(poll: bool = True) -> None:
     """
     if not pending_runs():
         return
+    st.caption("Training")
     if not poll:
-        st.caption("Training")
         for run in pending_runs():
             st.caption(f"{run.name} · live on this page", help="Its progress and Stop are on the page.")
         return
@@ -80,5 +80,4 @@ def render_job_status(poll: bool = True) -> None:
             except StreamlitPageNotFoundError:  # a page run on its own (AppTest of one page)
                 st.caption(label)
 
-    st.caption("Training")
     job_status()

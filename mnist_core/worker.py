@@ -141,7 +141,8 @@ def lower_priority(niceness: int) -> None:
         return
     target = min(19, os.getpriority(os.PRIO_PROCESS, 0) + niceness)
     tasks = Path("/proc/self/task")
-    for thread_id in [int(task.name) for task in tasks.iterdir()] if tasks.is_dir() else [0]:
+    thread_ids = [int(task.name) for task in tasks.iterdir()] if tasks.is_dir() else [0]  # 0: this process
+    for thread_id in thread_ids:
         try:
             os.setpriority(os.PRIO_PROCESS, thread_id, target)
         except OSError:  # not allowed here, or the thread just ended: it keeps its priority
