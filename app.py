@@ -21,4 +21,4 @@ navigation = st.navigation(
 )
 render_sidebar(navigation.url_path)
 navigation.run()
-freeze_startup_objects()
+freeze_startup_objects(navigation.url_path)

@@ -1,4 +1,5 @@
-"""The server process's settings: freed arrays go back to the system, one BLAS thread."""
+"""The server process's settings: freed arrays go back to the system, one BLAS thread, and the
+garbage collector leaves the pages' long-lived objects alone."""
 
 from __future__ import annotations
 
@@ -57,3 +58,29 @@ def test_blas_keeps_to_one_thread():
         one_blas_thread()
         pools = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
         assert pools and all(pool["num_threads"] == 1 for pool in pools)
+
+
+FREEZE_SCRIPT = """
+import gc, sys
+from streamlit.testing.v1 import AppTest
+for page in sys.argv[2:]:
+    at = AppTest.from_file(sys.argv[1], default_timeout=180)
+    at.switch_page(page)
+    at.run()
+    if at.exception:
+        raise SystemExit(at.exception[0].message)
+gc.collect()
+print(len(gc.get_objects()))  # what a full collection still scans: frozen objects are not listed
+"""
+
+
+def test_each_pages_first_run_leaves_the_collector_little_to_scan():
+    """Streamlit's full ``gc.collect()`` after every script run scans only the objects made since
+    the last page's first run (``freeze_startup_objects``), not the libraries each page imported.
+    Freezing after Home's first run only left about 5,300 objects here after all six pages."""
+    from tests.apptest import APP, PAGES
+
+    result = subprocess.run([sys.executable, "-c", FREEZE_SCRIPT, str(APP), *PAGES],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert int(result.stdout.strip().splitlines()[-1]) < 2000
