@@ -13,6 +13,7 @@ from app_pages.common import ACTIVE_KEY, Run, run_evaluation, runs, set_active
 from app_pages.job_view import (
     CHART_CONFIG,
     STATUS_BOXES,
+    kept_figure,
     render_curves,
     render_live,
     start_or_explain,
@@ -209,7 +210,10 @@ def render_comparison(with_curves: list[Run]) -> None:
         st.caption("None of these runs finished an epoch with validation yet: compare a per-batch curve.")
         return
     curves = [RunCurves(run.name, run.history, run.steps_per_epoch) for run in picked]
-    st.plotly_chart(comparison_figure(curves, curve), key="train_compare_chart", config=CHART_CONFIG)
+    shown = tuple((run.id, len(run.history.batch_step), len(run.history.epoch)) for run in picked)
+    figure = kept_figure("train_compare_chart", layout=curve, data=shown,
+                         build=lambda: comparison_figure(curves, curve))
+    st.plotly_chart(figure, key="train_compare_chart", config=CHART_CONFIG)
 
 
 st.title("Train a network")

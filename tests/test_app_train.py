@@ -8,6 +8,7 @@ so the tests rerun the page the way the polling fragments would.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -66,6 +67,12 @@ def download_disabled(at: AppTest) -> bool:
 
 def texts(elements) -> str:
     return " ".join(element.value for element in elements)
+
+
+def chart(at: AppTest, key: str) -> dict:
+    """The Plotly figure (as JSON) the page last sent for the chart keyed ``key``."""
+    [element] = [element for element in at.get("plotly_chart") if element.proto.id.endswith(f"-{key}")]
+    return json.loads(element.proto.spec)
 
 
 def test_a_run_is_queued_trains_in_the_worker_and_becomes_active_when_the_default_was(
@@ -131,6 +138,37 @@ def test_training_goes_on_while_the_user_is_on_another_page(open_train_page):
     assert any(f"{run.name} (this session)" in caption.value for caption in at.caption)  # Draw uses it now
     at.switch_page("app_pages/train.py").run()
     assert any(run.message in success.value for success in at.success)
+
+
+def test_the_charts_follow_the_run_on_every_poll_and_redraw_for_the_zoom_switch(open_train_page):
+    """Each poll shows the batches trained so far; the charts are kept between polls and only
+    refilled, so this checks that no poll shows an earlier one's curves."""
+    at = open_train_page()
+    start_training(at, train_epochs=20)  # 8 batches an epoch, 160 in all
+    [run] = session_runs(at)
+
+    def last_epoch_shown(key: str) -> float:
+        return chart(at, key)["data"][0]["x"][-1]
+
+    poll_until(at, lambda at: len(run.history.batch_step) >= 10)
+    at.run()
+    first = last_epoch_shown("train_live_loss")
+    assert first == pytest.approx(len(run.history.batch_step) / 8, abs=0.2)
+    poll_until(at, lambda at: len(run.history.batch_step) >= 8 * (first + 2))
+    assert last_epoch_shown("train_live_loss") >= first + 2
+    assert last_epoch_shown("train_live_accuracy") >= first + 2
+    assert chart(at, "train_live_accuracy")["layout"]["yaxis"]["range"] == [0.0, 1.0]
+    at.toggle(key="train_live_zoom").set_value(True).run()
+    assert chart(at, "train_live_accuracy")["layout"]["yaxis"]["range"] == [0.96, 1.0]
+
+    poll_until(at, finished)
+    assert last_epoch_shown("train_final_loss") == 20.0
+    [compared] = chart(at, "train_compare_chart")["data"]
+    assert compared["name"] == run.name
+    start_training(at, train_epochs=2, train_seed=1)
+    poll_until(at, finished)
+    assert [trace["name"] for trace in chart(at, "train_compare_chart")["data"]] == ["Run 1", "Run 2"]
+    assert last_epoch_shown("train_final_loss") == 2.0  # the new run's own chart, not Run 1's
 
 
 def test_a_second_start_while_a_run_is_unfinished_is_explained_not_queued(open_train_page):
