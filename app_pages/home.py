@@ -149,10 +149,11 @@ def step_fit(dataset: Dataset) -> None:
     config = preset("seed")
     _, result = open_step(6)
     with result:
-        started = render_lesson_fit(config, lesson_run())
-    if started is not None:
-        st.session_state[HOME_RUN_KEY] = started.id
-        st.rerun()  # draw the page (and the sidebar's status) with the new run
+        render_lesson_fit(config, lesson_run(), remember_lesson_run)
+
+
+def remember_lesson_run(run: Run) -> None:
+    st.session_state[HOME_RUN_KEY] = run.id
 
 
 def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:

@@ -16,7 +16,7 @@ import streamlit as st
 from app_pages import resources
 from app_pages.common import ACTIVE_KEY, pending_runs, set_active, start_run, sync_runs
 from app_pages.resources import default_record
-from mnist_core import COMPLETED, DIVERGED, STOPPED, ModelConfig, TrainingHistory, lesson_text
+from mnist_core import COMPLETED, DIVERGED, STOPPED, ConfigError, ModelConfig, TrainingHistory, lesson_text
 from mnist_core.charts.training import curve_figure, update_curve_figure
 from mnist_core.jobs import JobError, JobStatus, SessionBusyError
 from mnist_core.run_text import (
@@ -32,6 +32,7 @@ from mnist_core.runs import Run
 POLL_SECONDS = 2.0  # how often a live view polls its job (each poll redraws its two charts)
 STOP_WAIT_SECONDS = 1.0  # Stop waits this long for the worker to hand back the partial model
 CHART_CONFIG = {"displayModeBar": False}
+START_PROBLEM_KEY = "start_problem"  # session_state: (page, error) of a Start that queued nothing
 FIGURES_KEY = "kept_figures"  # session_state: chart key -> (layout, data, figure) of its last draw
 STATUS_BOXES = {  # how a run that did not complete is announced: (Streamlit box, icon)
     JobStatus.STOPPED: (st.warning, ":material/pause_circle:"),
@@ -45,16 +46,35 @@ SMOOTHING_HELP = (
 )
 
 
-def start_or_explain(config: ModelConfig) -> Run | None:
-    """Queue a run for this session, or explain (in the page) why not and return None."""
+def start_on_click(
+    make_config: Callable[[], ModelConfig], page: str, remember: Callable[[Run], None]
+) -> None:
+    """on_click of a Start button: queue the run before the page runs, so that one run of the
+    page draws it (and the sidebar's status), not a second ``st.rerun``.
+
+    ``make_config()`` gives the settings (it may raise ``ConfigError``); ``remember(run)`` records
+    the queued run for the page. Why nothing was queued is kept for ``explain_start(page)``.
+    """
     try:
-        return start_run(config)
-    except SessionBusyError as error:
+        remember(start_run(make_config()))
+    except (ConfigError, JobError) as error:
+        st.session_state[START_PROBLEM_KEY] = (page, error)
+
+
+def explain_start(page: str) -> None:
+    """Say, once, why the last Start on ``page`` queued nothing (see ``start_on_click``)."""
+    problem = st.session_state.get(START_PROBLEM_KEY)
+    if problem is None or problem[0] != page:
+        return
+    del st.session_state[START_PROBLEM_KEY]
+    error = problem[1]
+    if isinstance(error, SessionBusyError):
         busy = ", ".join(run.name for run in pending_runs())
         st.warning(f"**{busy} is not finished yet.** {error}", icon=":material/hourglass_top:")
-    except JobError as error:
+    elif isinstance(error, ConfigError):
+        st.error(f"{error} Change the setting and press Start again.", icon=":material/tune:")
+    else:
         st.error(str(error), icon=":material/error:")
-    return None
 
 
 def stop(run: Run) -> None:
@@ -164,16 +184,15 @@ def kept_figure(
 # --- Home's Fit step ---------------------------------------------------------------------
 
 
-def render_lesson_fit(config: ModelConfig, run: Run | None) -> Run | None:
+def render_lesson_fit(config: ModelConfig, run: Run | None, remember: Callable[[Run], None]) -> None:
     """Home's Fit step: the button, then the lesson's ``run``: live while it trains (as on
-    Train), then its outcome. Returns the run the button just queued, else None."""
+    Train), then its outcome. The button queues ``config`` and passes the run to ``remember``."""
     resources.job_queue().start_worker()  # the worker loads TensorFlow in the background, before the click
     training = run is not None and not run.finished
     label = "Train the lesson's network" if run is None else "Train it again"
-    if st.button(label, type="primary", icon=":material/play_arrow:", key="home_fit", disabled=training):
-        started = start_or_explain(config)
-        if started is not None:
-            return started
+    st.button(label, type="primary", icon=":material/play_arrow:", key="home_fit", disabled=training,
+              on_click=start_on_click, args=(lambda: config, "home", remember))
+    explain_start("home")
     timing = measured_time_note(resources.job_queue().speed.seconds_for(config))
     st.caption(f"The lesson's network: {settings_summary(config)}.{timing} It trains on the server's "
                "training worker; you can leave this page meanwhile.")  # not a tooltip: it covered the text
@@ -183,7 +202,6 @@ def render_lesson_fit(config: ModelConfig, run: Run | None) -> Run | None:
         render_live(run, "home_live")
     else:
         show_lesson_run(run)
-    return None
 
 
 def show_untrained_note() -> None:

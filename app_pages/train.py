@@ -13,14 +13,15 @@ from app_pages.common import ACTIVE_KEY, Run, run_evaluation, runs, set_active
 from app_pages.job_view import (
     CHART_CONFIG,
     STATUS_BOXES,
+    explain_start,
     kept_figure,
     render_curves,
     render_live,
-    start_or_explain,
+    start_on_click,
     status_box,
 )
 from app_pages.resources import dataset_or_stop, job_queue
-from mnist_core import ConfigError, preset
+from mnist_core import preset
 from mnist_core.charts.training import COMPARISONS, RunCurves, comparison_figure
 from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES
 from mnist_core.jobs import JobStatus
@@ -65,8 +66,13 @@ def apply_preset() -> None:
     st.session_state.update(settings_of(preset(st.session_state[PRESET_KEY])))
 
 
-def render_settings() -> bool:
-    """The preset picker and the settings form; True on the run where Start was pressed."""
+def form_config():
+    """The form's settings as a ModelConfig; raises ConfigError."""
+    return config_from(st.session_state)
+
+
+def render_settings() -> None:
+    """The preset picker and the settings form; Start queues a run (``start_on_click``)."""
     st.radio("Preset", list(PRESETS), key=PRESET_KEY, on_change=apply_preset, horizontal=True,
              format_func=preset_labels().get, help="Fills in the form; change anything before starting.")
     with st.form("train_form", enter_to_submit=False, border=True):
@@ -93,20 +99,13 @@ def render_settings() -> bool:
                     help="Share of the training images held out to measure validation loss and accuracy")
         data.number_input("Seed", min_value=0, max_value=SEED_MAX, step=1, key="train_seed")
         data.toggle("Augment", key="train_augment", help="Random shifts, rotations and zoom while training.")
-        return st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:",
-                                     key="train_start")
+        st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:",
+                              key="train_start", on_click=start_on_click,
+                              args=(form_config, "train", remember_new_run))
 
 
-def start(settings) -> None:
-    try:
-        config = config_from(settings)
-    except ConfigError as error:
-        st.error(f"{error} Change the setting and press Start again.", icon=":material/tune:")
-        return
-    run = start_or_explain(config)
-    if run is not None:
-        st.session_state[LATEST_KEY] = st.session_state[NEW_RUN_KEY] = st.session_state[PICK_KEY] = run.id
-        st.rerun()  # draw the page (and the sidebar's status) with the new run
+def remember_new_run(run: Run) -> None:
+    st.session_state[LATEST_KEY] = st.session_state[NEW_RUN_KEY] = st.session_state[PICK_KEY] = run.id
 
 
 def select_new_run() -> None:
@@ -228,10 +227,9 @@ training = latest is not None and not latest.finished
 # While a run trains the settings fold away, so its live view is on the first screen; a
 # different label makes a new expander, open again once the run has ended.
 with st.expander("Settings for the next run" if training else "Settings", expanded=not training):
-    pressed = render_settings()
+    render_settings()
 save_settings()
-if pressed:
-    start(st.session_state)
+explain_start("train")
 if latest is None:
     render_intro()
 elif not latest.finished:
