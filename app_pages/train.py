@@ -21,7 +21,7 @@ from app_pages.job_view import (
     status_box,
 )
 from app_pages.resources import dataset_or_stop, job_queue
-from mnist_core import preset
+from mnist_core import ModelConfig, preset
 from mnist_core.charts.training import COMPARISONS, RunCurves, comparison_figure
 from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES
 from mnist_core.jobs import JobStatus
@@ -66,8 +66,8 @@ def apply_preset() -> None:
     st.session_state.update(settings_of(preset(st.session_state[PRESET_KEY])))
 
 
-def form_config():
-    """The form's settings as a ModelConfig; raises ConfigError."""
+def form_config() -> ModelConfig:
+    """The form's settings; raises ConfigError."""
     return config_from(st.session_state)
 
 

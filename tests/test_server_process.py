@@ -76,7 +76,7 @@ print(len(gc.get_objects()))  # what a full collection still scans: frozen objec
 
 def test_each_pages_first_run_leaves_the_collector_little_to_scan():
     """Streamlit's full ``gc.collect()`` after every script run scans only the objects made since
-    the last page's first run (``freeze_startup_objects``), not the libraries each page imported.
+    the last page's first run (``freeze_startup_objects``), not what each page's first run left.
     Freezing after Home's first run only left about 6,100 objects here after all six pages."""
     from tests.apptest import APP, PAGES
 
