@@ -236,6 +236,24 @@ def test_a_diverged_or_failed_run_is_explained_with_an_error(open_train_page, se
     assert at.session_state["active_run"] is None if "active_run" in at.session_state else True
 
 
+def test_a_full_queue_is_explained_and_the_settings_stay_for_the_next_start(
+    open_train_page, instant_training
+):
+    at = open_train_page()
+    instant_training.max_waiting = 0  # every Start is refused as if 100 runs were waiting
+    start_training(at, train_epochs=3, train_seed=7)
+    assert not session_runs(at) and not at.exception
+    assert "runs are already waiting for the training worker" in texts(at.error)
+    assert at.number_input(key="train_epochs").value == 3 and at.number_input(key="train_seed").value == 7
+    at.run()
+    assert "already waiting" not in texts(at.error)  # said once, not on every rerun
+    instant_training.max_waiting = 100
+    at.button(key="train_start").click().run()  # the same settings, unchanged, queue now
+    [run] = session_runs(at)
+    assert run.config.epochs == 3 and run.config.seed == 7
+    poll_until(at, finished)
+
+
 def test_invalid_setting_is_explained_and_queues_nothing(open_train_page):
     at = open_train_page()
     start_training(at, train_learning_rate=0.0)

@@ -22,6 +22,7 @@ from mnist_core.jobs import (
     JobError,
     JobQueue,
     JobStatus,
+    QueueFullError,
     SessionBusyError,
     default_max_running,
     max_running_from_environment,
@@ -113,6 +114,21 @@ def test_one_queued_or_running_job_per_session(make_queue):
     queue.stop(first)
     finished(queue, first)
     finished(queue, queue.submit("class-laptop", TINY))  # once it ended, the session may start again
+
+
+def test_a_full_queue_refuses_new_jobs_until_a_place_frees(make_queue):
+    queue = make_queue(max_waiting=1)
+    running = queue.submit("laptop-1", LONG)
+    wait_until(lambda: queue.snapshot(running).status == JobStatus.RUNNING)
+    waiting = queue.submit("laptop-2", LONG)
+    with pytest.raises(QueueFullError, match="runs are already waiting"):
+        queue.submit("laptop-3", TINY)
+    assert queue.snapshot(waiting).status == JobStatus.QUEUED  # the refusal changed nothing
+    queue.stop(waiting)
+    finished(queue, waiting)
+    third = queue.submit("laptop-3", TINY)  # a place is free again
+    queue.stop(running)
+    finished(queue, third)
 
 
 # --- stop, failure, divergence -------------------------------------------------------------------
