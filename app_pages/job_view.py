@@ -29,7 +29,10 @@ from mnist_core.run_text import (
 )
 from mnist_core.runs import Run
 
-POLL_SECONDS = 2.0  # how often a live view polls its job (each poll redraws its two charts)
+POLL_SECONDS = 2.0  # how often a live view polls its training job (each poll redraws its two charts)
+# ... and a job waiting in line: a class's runs wait most of the time, its place changes only as
+# a whole run ends, and every poll is a script run on the server and a render in the browser
+QUEUED_POLL_SECONDS = 5.0
 STOP_WAIT_SECONDS = 1.0  # Stop waits this long for the worker to hand back the partial model
 CHART_CONFIG = {"displayModeBar": False}
 START_PROBLEM_KEY = "start_problem"  # session_state: (page, error) of a Start that queued nothing
@@ -100,33 +103,36 @@ def status_box(run: Run, text: str) -> None:
 
 
 def render_live(run: Run, key: str) -> None:
-    """The run while it waits or trains: place in line or progress, Stop, live curves.
+    """The run while it waits or trains: its name, status and Stop, then place in line or
+    progress and the live curves.
 
-    Reruns the whole page when the run finishes, so the outcome and the new model show.
+    Only what changes polls (in a fragment): each element a poll sends is rendered again in
+    the browser. A waiting run polls every ``QUEUED_POLL_SECONDS``, a training one every
+    ``POLL_SECONDS``; the whole page reruns when the run starts training (faster polls, the new
+    status) and when it finishes (the outcome and the new model).
     """
+    queued = run.status == JobStatus.QUEUED
+    name_column, stop_column = st.columns([5, 1], vertical_alignment="bottom")
+    name_column.markdown(f"#### {run.name} · {'waiting in line' if queued else 'training'}")
+    stop_column.button(
+        "Stop",
+        key=f"{key}_stop",
+        icon=":material/stop_circle:",
+        on_click=stop,
+        args=(run,),
+        width="stretch",
+        help="End training after the current batch; the model trained so far is kept.",
+    )
 
-    @st.fragment(run_every=POLL_SECONDS)
+    @st.fragment(run_every=QUEUED_POLL_SECONDS if queued else POLL_SECONDS)
     def live() -> None:
-        if sync_runs() or run.finished:
+        if sync_runs() or run.finished or queued != (run.status == JobStatus.QUEUED):
             st.rerun()
         snapshot = run.job
-        status = "waiting in line" if run.status == JobStatus.QUEUED else "training"
-        st.markdown(f"#### {run.name} · {status}")
-        bar_column, stop_column = st.columns([5, 1], vertical_alignment="center")
         if snapshot is None or snapshot.progress is None:
-            text = waiting_text(snapshot) if snapshot else "Queued…"
-            bar_column.info(text, icon=":material/hourglass_top:")
+            st.info(waiting_text(snapshot) if snapshot else "Queued…", icon=":material/hourglass_top:")
         else:
-            bar_column.progress(min(1.0, snapshot.progress.fraction), text=progress_line(snapshot.progress))
-        stop_column.button(
-            "Stop",
-            key=f"{key}_stop",
-            icon=":material/stop_circle:",
-            on_click=stop,
-            args=(run,),
-            width="stretch",
-            help="End training after the current batch; the model trained so far is kept.",
-        )
+            st.progress(min(1.0, snapshot.progress.fraction), text=progress_line(snapshot.progress))
         render_curves(run, key)
 
     live()

@@ -110,7 +110,7 @@ def test_rapid_reruns_during_training_leave_it_training(chromium, app_server):
 
 def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chromium, app_server):
     """With one job at a time (MNIST_LAB_TRAINING_JOBS=1 on the test server): one run trains while
-    the other shows its place in line; then both complete with their own settings.
+    the other shows its place in line, then trains; both complete with their own settings.
 
     That neither session sees the other's runs is tests/browser/test_concurrency.py's test.
     """
@@ -130,7 +130,12 @@ def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chrom
             break
         assert time.monotonic() < deadline, f"never saw one run training and one in line: {seen}"
         users[0][0].wait_for_timeout(200)
-    helpers.screenshot(users[seen.index(1)][0], "train-waiting-in-line")
+    waiter = users[seen.index(1)][0]
+    helpers.screenshot(waiter, "train-waiting-in-line")
+    assert helpers.run_heading(waiter, "Run 1", "waiting in line").count() == 1
+    # It polls more slowly while it waits; once it trains, its page says so and shows progress.
+    helpers.run_heading(waiter, "Run 1", "training").wait_for(timeout=300_000)
+    waiter.get_by_text(training).wait_for(timeout=10_000)
     for page, console, epochs in users:
         assert run_outcome(page) == (1, "completed")
         helpers.wait_idle(page, timeout=300)
