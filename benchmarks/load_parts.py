@@ -121,3 +121,15 @@ def cores_used(before: dict[str, float], after: dict[str, float], seconds: float
     A process that started in between counts all its CPU; none ends during the load phase.
     """
     return {group: max(0.0, after[group] - before[group]) / seconds for group in GROUPS}
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """A live process's peak resident memory so far (VmHWM in /proc), in MB; None if unreadable."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None

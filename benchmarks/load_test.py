@@ -54,6 +54,7 @@ from benchmarks.load_parts import (  # noqa: E402
     StrokeParts,
     cores_used,
     cpu_by_group,
+    peak_rss_mb,
     stroke_parts,
 )
 from benchmarks.report import write_section  # noqa: E402
@@ -275,10 +276,11 @@ def run(seconds: float, solo: int, max_runs: int) -> dict:
         stuck = [thread.name for thread in threads if thread.is_alive()]
         maps = Path(f"/proc/{server.process.pid}/maps").read_text()
         server_tensorflow = "yes" if "tensorflow" in maps else "no"
+        server_peak_mb = peak_rss_mb(server.process.pid)
     return {
         "warm": warm, "baseline": baseline, "reports": reports, "load_seconds": load_seconds,
         "stuck": stuck, "server_start": server.started_seconds, "server_tensorflow": server_tensorflow,
-        "cores": cores,
+        "cores": cores, "server_peak_mb": server_peak_mb,
     }  # fmt: skip
 
 
@@ -326,6 +328,9 @@ def summarise(result: dict, seconds: float) -> tuple[list[tuple[str, str]], list
             f"CPU in the load phase, cores of {os.cpu_count()}: " + " / ".join(result["cores"]),
             " / ".join(f"{cores:.2f}" for cores in result["cores"].values()),
         ))  # fmt: skip
+    if result.get("server_peak_mb"):
+        peak = f"{result['server_peak_mb']:,.0f} MB"
+        rows.append(("server process peak RSS (its VmHWM, at the end)", peak))
     for name in DRAW_ORDERS:
         rows.append((f"drawer {name}: drawings, right digit", _right(reports[name].drawings)))
     lost = sum(len(r.lost_strokes) for r in [baseline, *reports.values()])

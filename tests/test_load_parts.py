@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from benchmarks.load_parts import GROUPS, StrokeParts, cores_used, cpu_by_group, stroke_parts
+from benchmarks.load_parts import GROUPS, StrokeParts, cores_used, cpu_by_group, peak_rss_mb, stroke_parts
 
 
 def test_a_stroke_splits_at_the_send_after_the_last_release_and_the_first_reply_after_it():
@@ -37,3 +37,16 @@ def test_cpu_of_a_busy_child_counts_as_the_server_s_child_and_cores_are_per_seco
         assert 0.15 <= cores["training worker"] < 1.0
     finally:
         child.communicate(b"\n", timeout=30)
+
+
+def test_peak_rss_grows_with_what_a_process_holds_and_is_none_for_a_gone_process():
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "block = bytearray(200 * 1024 * 1024)\nprint(1, flush=True)\ninput()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )
+    try:
+        holder.stdout.readline()  # the 200 MB are allocated (and zeroed, so resident)
+        assert peak_rss_mb(holder.pid) >= 200
+    finally:
+        holder.communicate(b"\n")
+    assert peak_rss_mb(holder.pid) is None
