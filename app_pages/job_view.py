@@ -102,14 +102,14 @@ def status_box(run: Run, text: str) -> None:
         box(text, icon=icon)
 
 
-def render_live(run: Run, key: str) -> None:
+def render_live(run: Run, key: str, figures: str | None = None) -> None:
     """The run while it waits or trains: its name, status and Stop, then place in line or
     progress and the live curves.
 
     Only what changes polls (in a fragment): each element a poll sends is rendered again in
     the browser. A waiting run polls every ``QUEUED_POLL_SECONDS``, a training one every
     ``POLL_SECONDS``; the whole page reruns when the run starts training (faster polls, the new
-    status) and when it finishes (the outcome and the new model).
+    status) and when it finishes (the outcome and the new model). ``figures``: see ``render_curves``.
     """
     queued = run.status == JobStatus.QUEUED
     name_column, stop_column = st.columns([5, 1], vertical_alignment="bottom")
@@ -133,20 +133,24 @@ def render_live(run: Run, key: str) -> None:
             st.info(waiting_text(snapshot) if snapshot else "Queued…", icon=":material/hourglass_top:")
         else:
             st.progress(min(1.0, snapshot.progress.fraction), text=progress_line(snapshot.progress))
-        render_curves(run, key)
+        render_curves(run, key, figures)
 
     live()
 
 
-def render_curves(run: Run, key: str) -> None:
-    """Loss and accuracy of a run so far (or finished), side by side, with the zoom switch."""
+def render_curves(run: Run, key: str, figures: str | None = None) -> None:
+    """Loss and accuracy of a run so far (or finished), side by side, with the zoom switch.
+
+    ``figures`` names the session's kept figures (default ``key``): Train's live and final views
+    share theirs, so a run's final charts refill its live ones instead of building them again.
+    """
     if not run.steps_per_epoch or not run.history.batch_step:
         return
     zoom = st.session_state.get(f"{key}_zoom", False)
     columns = st.columns(2)
     for metric, column in zip(("loss", "accuracy"), columns, strict=True):
         figure = kept_figure(
-            f"{key}_{metric}",
+            f"{figures or key}_{metric}",
             layout=(run.id, zoom),
             data=(len(run.history.batch_step), len(run.history.epoch)),
             build=lambda metric=metric: curve_figure(

@@ -48,6 +48,7 @@ PRESET_KEY = "train_preset"
 PICK_KEY = "train_pick"  # selectbox: the run the action buttons apply to
 COMPARE_KEY = "train_compare"  # multiselect of runs to compare
 NEW_RUN_KEY = "train_new_run"  # session_state: a run started since the last page run, to select
+CURVES = "train_curves"  # kept figures of the latest run, shared by its live and final charts
 
 
 def restore_settings() -> None:
@@ -146,7 +147,7 @@ def render_outcome(run: Run) -> None:
                   icon=":material/star:", on_click=set_active, args=(run.id,))
     elif run.usable:
         st.caption(f":material/star: {run.name} is the active model (see the sidebar).")
-    render_curves(run, "train_final")
+    render_curves(run, "train_final", CURVES)
 
 
 def render_runs() -> None:
@@ -233,7 +234,7 @@ explain_start("train")
 if latest is None:
     render_intro()
 elif not latest.finished:
-    render_live(latest, "train_live")
+    render_live(latest, "train_live", CURVES)
 else:
     render_outcome(latest)
 st.divider()
