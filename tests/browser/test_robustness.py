@@ -121,21 +121,29 @@ def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chrom
         users.append((page, console, epochs))
     for page, _, _ in users:
         page.get_by_role("button", name=re.compile("Start training")).click()
+    for page, _, _ in users:  # both Starts queued a run
+        helpers.run_heading(page, "Run 1", "(waiting in line|training)").wait_for(timeout=60_000)
     waiting, training = re.compile(r"1st in line"), re.compile(r"Epoch \d+/\d+ · batch")
-    deadline = time.monotonic() + 300
+    start = time.monotonic()
+    trail = []  # (seconds, [what each page shows]) at each change, for the failure message
     while True:  # one trains while the other shows its place in line
         seen = [page.get_by_text(waiting).count() + 2 * page.get_by_text(training).count()
                 for page, _, _ in users]
         if sorted(seen) == [1, 2]:
             break
-        assert time.monotonic() < deadline, f"never saw one run training and one in line: {seen}"
+        if not trail or trail[-1][1] != seen:
+            trail.append((round(time.monotonic() - start, 1), seen))
+        if time.monotonic() - start > 300:
+            for number, (page, _, _) in enumerate(users):
+                helpers.screenshot(page, f"FAILED-two-users-{number}", full_page=True)
+            raise AssertionError(f"never saw one run training (2) and one 1st in line (1): {trail}")
         users[0][0].wait_for_timeout(200)
     waiter = users[seen.index(1)][0]
     helpers.screenshot(waiter, "train-waiting-in-line")
     assert helpers.run_heading(waiter, "Run 1", "waiting in line").count() == 1
     # It polls more slowly while it waits; once it trains, its page says so and shows progress.
     helpers.run_heading(waiter, "Run 1", "training").wait_for(timeout=300_000)
-    waiter.get_by_text(training).wait_for(timeout=10_000)
+    waiter.get_by_text(training).wait_for(timeout=300_000)  # after it prepares the data
     for page, console, epochs in users:
         assert run_outcome(page) == (1, "completed")
         helpers.wait_idle(page, timeout=300)
