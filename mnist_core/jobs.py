@@ -289,7 +289,8 @@ class JobQueue:
             waiting = sum(job.status == JobStatus.QUEUED for job in self._jobs.values())
             if waiting >= self.max_waiting:
                 raise QueueFullError(
-                    f"{waiting} runs are already waiting for the training worker. Try again in a few minutes."
+                    f"{waiting} {'run is' if waiting == 1 else 'runs are'} already waiting for the training "
+                    "worker. Try again in a few minutes."
                 )
             job = _Job(id=f"job-{uuid.uuid4().hex[:12]}", session_id=session_id, config=config,
                        submitted=time.time())

@@ -243,7 +243,7 @@ def test_a_full_queue_is_explained_and_the_settings_stay_for_the_next_start(
     instant_training.max_waiting = 0  # every Start is refused as if 100 runs were waiting
     start_training(at, train_epochs=3, train_seed=7)
     assert not session_runs(at) and not at.exception
-    assert "runs are already waiting for the training worker" in texts(at.error)
+    assert "0 runs are already waiting for the training worker" in texts(at.error)
     assert at.number_input(key="train_epochs").value == 3 and at.number_input(key="train_seed").value == 7
     at.run()
     assert "already waiting" not in texts(at.error)  # said once, not on every rerun

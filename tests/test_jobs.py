@@ -121,7 +121,7 @@ def test_a_full_queue_refuses_new_jobs_until_a_place_frees(make_queue):
     running = queue.submit("laptop-1", LONG)
     wait_until(lambda: queue.snapshot(running).status == JobStatus.RUNNING)
     waiting = queue.submit("laptop-2", LONG)
-    with pytest.raises(QueueFullError, match="runs are already waiting"):
+    with pytest.raises(QueueFullError, match="^1 run is already waiting"):
         queue.submit("laptop-3", TINY)
     assert queue.snapshot(waiting).status == JobStatus.QUEUED  # the refusal changed nothing
     queue.stop(waiting)
