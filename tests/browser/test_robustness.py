@@ -90,12 +90,15 @@ def test_rapid_reruns_during_training_leave_it_training(chromium, app_server):
     # Long enough to be seen training on a quiet machine too (10,000 images for 2 epochs ended
     # within the page's first 2-second poll there, so no progress line ever showed).
     fill_number(page, "Training images", 60000)
-    fill_number(page, "Epochs", 4)
+    fill_number(page, "Epochs", 8)
     page.get_by_role("button", name=re.compile("Start training")).click()
     page.get_by_text(re.compile(r"Epoch \d+/\d+ · batch")).first.wait_for(timeout=300_000)
+    # While a run trains the settings fold away; open them to reach the presets.
+    page.get_by_text("Settings for the next run", exact=True).click()
     for label in [BEST_PRESET, SEED_PRESET] * 3:  # each click is a rerun
-        page.get_by_text(label, exact=True).click()
+        page.get_by_text(label, exact=True).click(timeout=10_000)
         page.wait_for_timeout(150)
+    assert helpers.run_heading(page, "Run 1", "training").count() == 1, "the clicks came after the run"
     assert run_outcome(page) == (1, "completed")
     assert not helpers.exceptions(page)
     fill_number(page, "Training images", 2000)
