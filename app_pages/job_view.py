@@ -30,8 +30,10 @@ from mnist_core.run_text import (
 from mnist_core.runs import Run
 
 POLL_SECONDS = 2.0  # how often a live view polls its training job (each poll redraws its two charts)
-# ... and a job waiting in line: a class's runs wait most of the time, its place changes only as
-# a whole run ends, and every poll is a script run on the server and a render in the browser
+# ... and a job waiting behind another in line: a class's runs wait most of the time, their place
+# changes only as a whole run ends, and every poll is a script run on the server and a render in
+# the browser. The 1st in line polls every POLL_SECONDS: it starts as soon as a slot is free (at
+# once on an idle server), and its page should say so.
 QUEUED_POLL_SECONDS = 5.0
 STOP_WAIT_SECONDS = 1.0  # Stop waits this long for the worker to hand back the partial model
 CHART_CONFIG = {"displayModeBar": False}
@@ -107,11 +109,13 @@ def render_live(run: Run, key: str, figures: str | None = None) -> None:
     progress and the live curves.
 
     Only what changes polls (in a fragment): each element a poll sends is rendered again in
-    the browser. A waiting run polls every ``QUEUED_POLL_SECONDS``, a training one every
-    ``POLL_SECONDS``; the whole page reruns when the run starts training (faster polls, the new
-    status) and when it finishes (the outcome and the new model). ``figures``: see ``render_curves``.
+    the browser. A run waiting behind others polls every ``QUEUED_POLL_SECONDS``, the 1st in line
+    and a training one every ``POLL_SECONDS``; the whole page reruns when the run moves up to 1st,
+    when it starts training (the new status) and when it finishes (the outcome and the new model).
+    ``figures``: see ``render_curves``.
     """
     queued = run.status == JobStatus.QUEUED
+    behind = waits_behind(run)
     name_column, stop_column = st.columns([5, 1], vertical_alignment="bottom")
     name_column.markdown(f"#### {run.name} · {'waiting in line' if queued else 'training'}")
     stop_column.button(
@@ -124,9 +128,10 @@ def render_live(run: Run, key: str, figures: str | None = None) -> None:
         help="End training after the current batch; the model trained so far is kept.",
     )
 
-    @st.fragment(run_every=QUEUED_POLL_SECONDS if queued else POLL_SECONDS)
+    @st.fragment(run_every=QUEUED_POLL_SECONDS if behind else POLL_SECONDS)
     def live() -> None:
-        if sync_runs() or run.finished or queued != (run.status == JobStatus.QUEUED):
+        finished = bool(sync_runs()) or run.finished
+        if finished or queued != (run.status == JobStatus.QUEUED) or behind != waits_behind(run):
             st.rerun()
         snapshot = run.job
         if snapshot is None or snapshot.progress is None:
@@ -136,6 +141,12 @@ def render_live(run: Run, key: str, figures: str | None = None) -> None:
         render_curves(run, key, figures)
 
     live()
+
+
+def waits_behind(run: Run) -> bool:
+    """Whether ``run`` waits in line behind another queued run (2nd or later)."""
+    snapshot = run.job
+    return snapshot is not None and snapshot.status == JobStatus.QUEUED and (snapshot.place or 1) > 1
 
 
 def render_curves(run: Run, key: str, figures: str | None = None) -> None:
