@@ -1,8 +1,9 @@
 """A training job as the pages show it: start, wait in line, live progress and charts, Stop.
 
 Home's Fit step (``render_lesson_fit``) and the Train page both draw runs through these
-functions. The live view is an ``st.fragment`` that polls the job's snapshot every
-``POLL_SECONDS``; no page ever trains.
+functions. The live view is an ``st.fragment`` that polls the job's snapshot (every
+``POLL_SECONDS``, or ``QUEUED_POLL_SECONDS`` while the run waits behind another); no page ever
+trains.
 """
 
 from __future__ import annotations
@@ -130,8 +131,8 @@ def render_live(run: Run, key: str, figures: str | None = None) -> None:
 
     @st.fragment(run_every=QUEUED_POLL_SECONDS if behind else POLL_SECONDS)
     def live() -> None:
-        finished = bool(sync_runs()) or run.finished
-        if finished or queued != (run.status == JobStatus.QUEUED) or behind != waits_behind(run):
+        moved = queued != (run.status == JobStatus.QUEUED) or behind != waits_behind(run)
+        if sync_runs() or run.finished or moved:
             st.rerun()
         snapshot = run.job
         if snapshot is None or snapshot.progress is None:

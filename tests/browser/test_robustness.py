@@ -144,7 +144,7 @@ def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chrom
     waiter = users[seen.index(1)][0]
     helpers.screenshot(waiter, "train-waiting-in-line")
     assert helpers.run_heading(waiter, "Run 1", "waiting in line").count() == 1
-    # It polls more slowly while it waits; once it trains, its page says so and shows progress.
+    # Once it trains, its page says so (the whole page reruns) and shows progress.
     helpers.run_heading(waiter, "Run 1", "training").wait_for(timeout=300_000)
     waiter.get_by_text(training).wait_for(timeout=300_000)  # after it prepares the data
     for page, console, epochs in users:
