@@ -131,8 +131,9 @@ def render_live(run: Run, key: str, figures: str | None = None) -> None:
 
     @st.fragment(run_every=QUEUED_POLL_SECONDS if behind else POLL_SECONDS)
     def live() -> None:
+        finished = sync_runs()  # first: the checks below must see this poll's state of the run
         moved = queued != (run.status == JobStatus.QUEUED) or behind != waits_behind(run)
-        if sync_runs() or run.finished or moved:
+        if finished or run.finished or moved:
             st.rerun()
         snapshot = run.job
         if snapshot is None or snapshot.progress is None:

@@ -55,6 +55,24 @@ COUNT_RUNS_JS = """
 """
 
 
+# Records, until read, each time the page shows the heading "Run 1 · waiting in line" together
+# with what only a started run shows (a progress bar, or the "Preparing the data" box): a
+# heading left behind by the poll that saw the run start.
+STALE_HEADING_JS = """
+() => {
+  window.__staleHeading = [];
+  const look = () => {
+    const texts = (selector) => [...document.querySelectorAll(selector)].map((e) => e.innerText.trim());
+    const waiting = texts('h4').includes('Run 1 · waiting in line');
+    const started = document.querySelector('[data-testid="stProgress"]')
+      || texts('[data-testid="stAlert"]').some((text) => text.includes('Preparing the data'));
+    if (waiting && started) window.__staleHeading.push(Math.round(performance.now()));
+  };
+  new MutationObserver(look).observe(document.body, {subtree: true, childList: true, characterData: true});
+}
+"""
+
+
 def press_rerun(page, times: int, pause_ms: int) -> int:
     """Press Streamlit's rerun shortcut R ``times`` times, ``pause_ms`` apart; returns the runs started.
 
@@ -126,6 +144,7 @@ def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chrom
         page.get_by_role("button", name=re.compile("Start training")).click()
     for page, _, _ in users:  # both Starts queued a run
         helpers.run_heading(page, "Run 1", "(waiting in line|training)").wait_for(timeout=60_000)
+        page.evaluate(STALE_HEADING_JS)
     waiting, training = re.compile(r"1st in line"), re.compile(r"Epoch \d+/\d+ · batch")
     start = time.monotonic()
     trail = []  # (seconds, [what each page shows]) at each change, for the failure message
@@ -147,6 +166,8 @@ def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chrom
     # Once it trains, its page says so (the whole page reruns) and shows progress.
     helpers.run_heading(waiter, "Run 1", "training").wait_for(timeout=300_000)
     waiter.get_by_text(training).wait_for(timeout=300_000)  # after it prepares the data
+    # ... and the poll that sees it start reruns the page before it shows the progress.
+    assert waiter.evaluate("window.__staleHeading") == [], "'waiting in line' above a started run"
     for page, console, epochs in users:
         assert run_outcome(page) == (1, "completed")
         helpers.wait_idle(page, timeout=300)
