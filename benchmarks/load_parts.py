@@ -115,6 +115,23 @@ def cpu_by_group(server_pid: int) -> dict[str, float]:
     return totals
 
 
+def process_ids(name: str) -> set[int]:
+    """Ids of the live processes whose command line holds ``name`` (e.g. "chromium")."""
+    found = set()
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        try:
+            if entry.name.isdigit() and name.encode() in (entry / "cmdline").read_bytes():
+                found.add(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def cpu_seconds(ids: set[int]) -> float:
+    """CPU seconds so far of the live processes among ``ids``."""
+    return sum(stat[1] for pid in ids if (stat := _stat(str(pid))) is not None)
+
+
 def cores_used(before: dict[str, float], after: dict[str, float], seconds: float) -> dict[str, float]:
     """Average cores each group used between two ``cpu_by_group`` readings ``seconds`` apart.
 

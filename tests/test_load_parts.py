@@ -8,7 +8,16 @@ import sys
 
 import pytest
 
-from benchmarks.load_parts import GROUPS, StrokeParts, cores_used, cpu_by_group, peak_rss_mb, stroke_parts
+from benchmarks.load_parts import (
+    GROUPS,
+    StrokeParts,
+    cores_used,
+    cpu_by_group,
+    cpu_seconds,
+    peak_rss_mb,
+    process_ids,
+    stroke_parts,
+)
 
 
 def test_a_stroke_splits_at_the_send_after_the_last_release_and_the_first_reply_after_it():
@@ -50,3 +59,19 @@ def test_peak_rss_grows_with_what_a_process_holds_and_is_none_for_a_gone_process
     finally:
         holder.communicate(b"\n")
     assert peak_rss_mb(holder.pid) is None
+
+
+def test_a_process_is_found_by_its_command_line_and_only_its_own_cpu_counts():
+    marker = "bench-cpu-seconds-marker"
+    busy = f"# {marker}\nimport time\nend = time.process_time() + 0.3\nwhile time.process_time() < end: pass"
+    child = subprocess.Popen([sys.executable, "-c", busy + "\ninput()"], stdin=subprocess.PIPE)
+    try:
+        ids = set()
+        for _ in range(10_000):
+            if (ids := process_ids(marker)) and cpu_seconds(ids) >= 0.3:
+                break
+        assert ids == {child.pid}
+        assert 0.3 <= cpu_seconds(ids) < 5.0
+        assert cpu_seconds({child.pid, 2**22 + 1}) == cpu_seconds(ids)  # a gone process counts 0
+    finally:
+        child.communicate(b"\n", timeout=30)
