@@ -417,8 +417,8 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
         f"Command: `{command}`",
         "",
         f"Measured {stamp} on {machine()}.",
-        "The machine was shared with other jobs (tests and trainings), so absolute times",
-        "are noisy; the solo baseline was measured in the same run, on the same server.",
+        "The 1-minute load average includes the test's own 8 browsers; absolute times are noisy,",
+        "so the solo baseline is measured in the same run, on the same server.",
         f"Server start to healthy: {result['server_start']:.1f} s. "
         f"Load phase: {result['load_seconds']:.0f} s (--seconds {seconds:g} from the moment every",
         "session had loaded its page, plus the runs and drawings still in flight).",
