@@ -7,8 +7,8 @@ browsers, not the server, fill the machine. This script measures one action at a
 otherwise idle server, with CPU read from Linux /proc (utime + stime):
 
 1. **Draw**: ``--drawings`` drawings of 1, 0 and 7 with the mouse, as the load test draws them,
-   each in three phases: Clear (click → the canvas empty → the page idle), the strokes (the
-   mouse moves and releases), the prediction (→ "Prediction" shown → the page idle). Milliseconds
+   each in three phases: Clear (click → the canvas empty → the page idle for SETTLE s), the
+   strokes (the mouse moves and releases), the prediction (→ "Prediction" shown → idle). Milliseconds
    of CPU per drawing for all of that Chromium's processes and for the server.
 2. **Train**: session A trains all 60,000 images while session B waits 1st in line behind it,
    each on the Train page, each in its own Chromium; milliseconds of CPU per second of each
@@ -71,31 +71,24 @@ def draw(url: str, server_pid: int, drawings: int) -> dict[str, Counter]:
 
         for number in range(drawings):
             marks = [clock()]
-            clear.click()
-            helpers.wait_until_gone(prediction)
-            while helpers.ink_pixels(canvas) != 0:
-                page.wait_for_timeout(100)
-            helpers.wait_idle(page)
-            marks.append(clock())
-            page.wait_for_timeout(SETTLE * 1000)  # idle, as the load test waits: not counted
+            # The load test's Clear: click, the canvas empty, then SETTLE s idle (a few ms of CPU).
+            helpers.clear_canvas(page, clear, "draw_canvas", gone=prediction, quiet=SETTLE)
             marks.append(clock())
             helpers.draw_strokes(page, canvas, helpers.DIGIT_STROKES[DIGITS[number % len(DIGITS)]])
             marks.append(clock())
             prediction.wait_for(timeout=60_000)
             helpers.wait_idle(page)
             marks.append(clock())
-            for phase, (start, end) in zip(PHASES, ((0, 1), (2, 3), (3, 4)), strict=True):
-                spent["browser"][phase] += marks[end][0] - marks[start][0]
-                spent["server"][phase] += marks[end][1] - marks[start][1]
+            for phase, start, end in zip(PHASES, marks[:-1], marks[1:], strict=True):
+                spent["browser"][phase] += end[0] - start[0]
+                spent["server"][phase] += end[1] - start[1]
         browser.close()
     return spent
 
 
 def start_run(page, size: int, epochs: int) -> None:
-    for key, value in (("train_size", size), ("train_epochs", epochs)):
-        field = page.locator(f".st-key-{key} input")
-        field.fill(str(value))
-        field.press("Tab")
+    helpers.set_number(page, "train_size", size)
+    helpers.set_number(page, "train_epochs", epochs)
     page.locator(".st-key-train_start button").click()
 
 
@@ -140,10 +133,9 @@ def report(spent: dict[str, Counter], drawings: int, per_second: dict[str, float
         f"{helpers.chromium_version()}; 1-minute load average at the end {load:.1f}. One session "
         f"at a time on an idle server; a drawing's figures are the mean of {drawings}, a Train "
         f"tab's are over {seconds:g} s.\n\n" + "\n".join(rows) + "\n\n"
-        "- A drawing's phases: Clear (click → the canvas empty → the page idle: two reruns, "
-        "the cleared canvas sends its blank image), the strokes (the mouse moves, as in the load "
-        "test), the prediction (→ \"Prediction\" shown → the page idle). The 1.5 s the load "
-        "test waits after Clear is not counted.\n"
+        "- A drawing's phases, as the load test draws: Clear (click → the canvas empty → the "
+        f"page idle for {SETTLE:g} s: two reruns, the cleared canvas sends its blank image), the "
+        "strokes (the mouse moves), the prediction (→ \"Prediction\" shown → the page idle).\n"
         f"- Per drawing the browser spent {total_browser / max(total_server, 1e-9):.0f}x the server's "
         "CPU. In the load test the 4 drawers and 4 Train tabs stand in for the students' "
         "machines, and on this one machine they share the server's 2 cores: that is why its "

@@ -117,12 +117,14 @@ def cpu_by_group(server_pid: int) -> dict[str, float]:
 
 def process_ids(name: str) -> set[int]:
     """Ids of the live processes whose command line holds ``name`` (e.g. "chromium")."""
-    found = set()
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+    found, proc = set(), Path("/proc")
+    if not proc.is_dir():
+        return found
+    for entry in proc.iterdir():
         try:
             if entry.name.isdigit() and name.encode() in (entry / "cmdline").read_bytes():
                 found.add(int(entry.name))
-        except OSError:
+        except OSError:  # gone meanwhile
             continue
     return found
 

@@ -195,10 +195,8 @@ def training_session(
             deadline = start.wait()
             began = time.monotonic()
             while time.monotonic() < deadline and report.runs < max_runs:
-                for key, value in (("train_size", size), ("train_epochs", epochs)):
-                    field_ = page.locator(f".st-key-{key} input")
-                    field_.fill(str(value))
-                    field_.press("Tab")
+                helpers.set_number(page, "train_size", size)
+                helpers.set_number(page, "train_epochs", epochs)
                 begin = time.perf_counter()
                 page.locator(".st-key-train_start button").click()
                 name = f"Run {report.runs + 1}"
