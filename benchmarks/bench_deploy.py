@@ -54,11 +54,6 @@ from benchmarks.report import figure_table, write_section  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 
 BASELINE_REF = "fafd7cc"  # the last commit that served with Keras (the parent of the NumPy path)
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 TARGETS = {
     "cold_start_seconds": 3.0,
     "first_prediction_seconds": 1.0,
@@ -505,7 +500,7 @@ def main() -> None:
     figures: dict = {}
     started_load = os.getloadavg()[0]
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = helpers.launch_chromium(playwright)
         try:
             print(f"new path: {ROOT}")
             figures["new"] = measure(browser, ROOT, arguments)

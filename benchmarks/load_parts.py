@@ -87,12 +87,12 @@ def _stat(pid: str) -> tuple[int, float] | None:
 def _group(pid: str, parent: int, server_pid: int) -> str | None:
     if int(pid) == server_pid:
         return "server"
-    if parent == server_pid:
-        return "training worker"
     try:
         command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
     except OSError:
         return None
+    if parent == server_pid:  # the worker, or multiprocessing's resource tracker (not counted)
+        return None if b"resource_tracker" in command else "training worker"
     if b"chromium" in command or b"chrome" in command:
         return "Chromium"
     if b"playwright" in command and b"node" in command:
@@ -115,6 +115,18 @@ def cpu_by_group(server_pid: int) -> dict[str, float]:
     return totals
 
 
+def lowest_nice_by_group(server_pid: int) -> dict[str, int]:
+    """The lowest nice value (the highest CPU priority) of any thread, per group of ``GROUPS``
+    that has a live process."""
+    members: dict[str, set[int]] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        if entry.name.isdigit() and (stat := _stat(entry.name)) is not None:
+            if (group := _group(entry.name, stat[0], server_pid)) is not None:
+                members.setdefault(group, set()).add(int(entry.name))
+    lowest = {group: min(thread_nice_values(ids), default=None) for group, ids in members.items()}
+    return {group: lowest[group] for group in GROUPS if lowest.get(group) is not None}
+
+
 def process_ids(name: str) -> set[int]:
     """Ids of the live processes whose command line holds ``name`` (e.g. "chromium")."""
     found, proc = set(), Path("/proc")
@@ -127,6 +139,23 @@ def process_ids(name: str) -> set[int]:
         except OSError:  # gone meanwhile
             continue
     return found
+
+
+def thread_nice_values(ids: set[int]) -> list[int]:
+    """The nice value of every thread of the live processes among ``ids`` (on Linux each
+    thread has its own)."""
+    values = []
+    for pid in ids:
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:  # gone meanwhile
+            continue
+        for task in tasks:
+            try:
+                values.append(int((task / "stat").read_text().rsplit(")", 1)[1].split()[16]))
+            except (OSError, IndexError, ValueError):
+                continue
+    return values
 
 
 def cpu_seconds(ids: set[int]) -> float:

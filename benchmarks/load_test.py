@@ -54,6 +54,7 @@ from benchmarks.load_parts import (  # noqa: E402
     StrokeParts,
     cores_used,
     cpu_by_group,
+    lowest_nice_by_group,
     peak_rss_mb,
     stroke_parts,
 )
@@ -265,6 +266,7 @@ def run(seconds: float, solo: int, max_runs: int) -> dict:
         for thread in threads:
             thread.start()
         cores = start.cores_at_deadline(threads)
+        nice = lowest_nice_by_group(server.process.pid)  # while every browser is still open
         # Bounded: page loads (<= 300 s at the start line), the load phase, then at most one
         # training run or drawing in flight (<= 300 s) per session.
         hard_stop = time.monotonic() + 300 + seconds + 360
@@ -278,7 +280,7 @@ def run(seconds: float, solo: int, max_runs: int) -> dict:
     return {
         "warm": warm, "baseline": baseline, "reports": reports, "load_seconds": load_seconds,
         "stuck": stuck, "server_start": server.started_seconds, "server_tensorflow": server_tensorflow,
-        "cores": cores, "server_peak_mb": server_peak_mb,
+        "cores": cores, "nice": nice, "server_peak_mb": server_peak_mb,
     }  # fmt: skip
 
 
@@ -325,6 +327,12 @@ def summarise(result: dict, seconds: float) -> tuple[list[tuple[str, str]], list
         rows.append((
             f"CPU in the load phase, cores of {os.cpu_count()}: " + " / ".join(result["cores"]),
             " / ".join(f"{cores:.2f}" for cores in result["cores"].values()),
+        ))  # fmt: skip
+    if result.get("nice"):
+        rows.append((
+            "lowest nice value of any thread (a lower value outranks a higher one): "
+            + " / ".join(result["nice"]),
+            " / ".join(str(value) for value in result["nice"].values()),
         ))  # fmt: skip
     if result.get("server_peak_mb"):
         peak = f"{result['server_peak_mb']:,.0f} MB"

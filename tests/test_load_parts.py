@@ -14,9 +14,11 @@ from benchmarks.load_parts import (
     cores_used,
     cpu_by_group,
     cpu_seconds,
+    lowest_nice_by_group,
     peak_rss_mb,
     process_ids,
     stroke_parts,
+    thread_nice_values,
 )
 
 
@@ -75,3 +77,49 @@ def test_a_process_is_found_by_its_command_line_and_only_its_own_cpu_counts():
         assert cpu_seconds({child.pid, 2**22 + 1}) == cpu_seconds(ids)  # a gone process counts 0
     finally:
         child.communicate(b"\n", timeout=30)
+
+
+def test_thread_nice_values_read_each_thread_s_own_value():
+    inherited = os.getpriority(os.PRIO_PROCESS, 0)
+    lowered = min(19, inherited + 7)
+    one_thread_lowered = (
+        "import os, threading\n"
+        "def lowered():\n"
+        f"    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), {lowered})\n"
+        "    threading.Event().wait()\n"
+        "threading.Thread(target=lowered, daemon=True).start()\n"
+        "input()"
+    )
+    child = subprocess.Popen([sys.executable, "-c", one_thread_lowered], stdin=subprocess.PIPE)
+    try:
+        deadline = 0
+        while lowered not in (values := thread_nice_values({child.pid})):
+            deadline += 1
+            assert deadline < 10_000, f"the thread's nice {lowered} never showed: {values}"
+        assert sorted(values) == [inherited, lowered]  # the main thread kept its own
+        assert thread_nice_values({child.pid, 2**22 + 1}) == values  # a gone pid adds nothing
+    finally:
+        child.communicate(b"\n", timeout=30)
+
+
+def test_lowest_nice_per_group_is_the_highest_priority_thread_of_each():
+    inherited = os.getpriority(os.PRIO_PROCESS, 0)
+    lowered = min(19, inherited + 5)
+    niced = f"import os\nos.nice({lowered - inherited})\nprint('ready', flush=True)\ninput()"
+    child = subprocess.Popen(  # this test process stands in for the server, its child for the worker
+        [sys.executable, "-c", niced],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    tracker = subprocess.Popen(  # multiprocessing's resource tracker is a child too, not the worker
+        [sys.executable, "-c", "# multiprocessing.resource_tracker\nprint('ready', flush=True)\ninput()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert child.stdout.readline().strip() == "ready" and tracker.stdout.readline().strip() == "ready"
+        lowest = lowest_nice_by_group(os.getpid())
+        assert lowest["server"] == inherited
+        assert lowest["training worker"] == lowered
+        assert set(lowest) <= set(GROUPS)
+    finally:
+        child.communicate("\n", timeout=30)
+        tracker.communicate("\n", timeout=30)
