@@ -47,7 +47,8 @@ WORKER_THREADS = (1, 1)
 # Added to the worker's nice value (Unix, 0 to 19): training is batch work, so it takes the CPU
 # the pages leave, and a stroke or click that wakes the server gets a core first. Measured: on an
 # idle machine a job trains as fast as at 0 (docs/deploy.md); in the 8-session load test, where
-# 8 Chromiums take over half of the 2 cores, its effect is within the run-to-run spread.
+# 8 Chromiums take over half of the 2 cores, its effect was within the run-to-run spread (measured
+# while the test's browsers still ran at nice -8, above both).
 WORKER_NICENESS = 10
 
 
