@@ -12,7 +12,9 @@ sees:
 
 CPU per process group is read from Linux /proc (utime + stime) at the start and the end of the
 load phase: the server, its child processes (the training worker), the Chromiums and the
-Playwright drivers that stand in for the students' machines.
+Playwright drivers that stand in for the students' machines. Beside it: each group's highest
+thread priority (lowest nice value), and how long the server's event loop waited for a CPU
+(/proc/<pid>/schedstat).
 """
 
 from __future__ import annotations
@@ -125,6 +127,23 @@ def lowest_nice_by_group(server_pid: int) -> dict[str, int]:
                 members.setdefault(group, set()).add(int(entry.name))
     lowest = {group: min(thread_nice_values(ids), default=None) for group, ids in members.items()}
     return {group: lowest[group] for group in GROUPS if lowest.get(group) is not None}
+
+
+def run_queue_wait_seconds(thread_id: int) -> float | None:
+    """Seconds thread ``thread_id`` has spent runnable but waiting for a CPU so far (Linux
+    /proc/<id>/schedstat; a process id names its main thread), or None where not available."""
+    try:
+        return int(Path(f"/proc/{thread_id}/schedstat").read_text().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def waiting_share(start: tuple[float, float | None], end: tuple[float, float | None]) -> float | None:
+    """Share of the wall time between two (monotonic seconds, run-queue wait seconds) readings
+    that the thread spent waiting for a CPU; None if either wait is unknown."""
+    if start[1] is None or end[1] is None or end[0] <= start[0]:
+        return None
+    return (end[1] - start[1]) / (end[0] - start[0])
 
 
 def process_ids(name: str) -> set[int]:

@@ -56,7 +56,9 @@ from benchmarks.load_parts import (  # noqa: E402
     cpu_by_group,
     lowest_nice_by_group,
     peak_rss_mb,
+    run_queue_wait_seconds,
     stroke_parts,
+    waiting_share,
 )
 from benchmarks.report import write_section  # noqa: E402
 from tests.browser import helpers  # noqa: E402
@@ -118,11 +120,13 @@ class StartLine:
         self.seconds, self.server_pid = seconds, server_pid
         self.deadline = float("inf")
         self.cpu_at_start: dict[str, float] = {}  # CPU seconds per process group at the start
+        self.wait_at_start: float | None = None  # the server's main thread's run-queue wait, seconds
         self.barrier = threading.Barrier(sessions, action=self._start, timeout=300)
 
     def _start(self) -> None:
         if self.server_pid is not None:
             self.cpu_at_start = cpu_by_group(self.server_pid)
+            self.wait_at_start = run_queue_wait_seconds(self.server_pid)
         self.deadline = time.monotonic() + self.seconds
 
     def cores_at_deadline(self, threads: list[threading.Thread]) -> dict[str, float]:
@@ -248,7 +252,9 @@ def run(seconds: float, solo: int, max_runs: int) -> dict:
         print(f"warm-up: {[(d.digit, d.shown, round(d.milliseconds)) for d in warm.drawings]} {warm.crash}")
 
         baseline = SessionReport("solo", "draw")
+        solo_wait = (time.monotonic(), run_queue_wait_seconds(server.process.pid))
         drawing_session(baseline, server.url, (1, 0, 7), 300, None, limit=solo)
+        solo_wait = waiting_share(solo_wait, (time.monotonic(), run_queue_wait_seconds(server.process.pid)))
         print(f"solo: {len(baseline.drawings)} drawings {baseline.crash}")
 
         start = StartLine(len(DRAW_ORDERS) + len(TRAIN_SETTINGS), seconds, server.process.pid)
@@ -266,6 +272,8 @@ def run(seconds: float, solo: int, max_runs: int) -> dict:
         for thread in threads:
             thread.start()
         cores = start.cores_at_deadline(threads)
+        load_wait = waiting_share((start.deadline - seconds, start.wait_at_start),
+                                  (time.monotonic(), run_queue_wait_seconds(server.process.pid)))
         nice = lowest_nice_by_group(server.process.pid)  # while every browser is still open
         # Bounded: page loads (<= 300 s at the start line), the load phase, then at most one
         # training run or drawing in flight (<= 300 s) per session.
@@ -280,7 +288,7 @@ def run(seconds: float, solo: int, max_runs: int) -> dict:
     return {
         "warm": warm, "baseline": baseline, "reports": reports, "load_seconds": load_seconds,
         "stuck": stuck, "server_start": server.started_seconds, "server_tensorflow": server_tensorflow,
-        "cores": cores, "nice": nice, "server_peak_mb": server_peak_mb,
+        "cores": cores, "nice": nice, "server_peak_mb": server_peak_mb, "waiting": (solo_wait, load_wait),
     }  # fmt: skip
 
 
@@ -328,6 +336,10 @@ def summarise(result: dict, seconds: float) -> tuple[list[tuple[str, str]], list
             f"CPU in the load phase, cores of {os.cpu_count()}: " + " / ".join(result["cores"]),
             " / ".join(f"{cores:.2f}" for cores in result["cores"].values()),
         ))  # fmt: skip
+    if None not in result.get("waiting", (None,)):
+        alone, loaded = result["waiting"]
+        rows.append(("server's event loop (its main thread): share of the time it waited for a CPU, "
+                     "alone → under load", f"{alone:.1%} → {loaded:.1%}"))
     if result.get("nice"):
         rows.append((
             "lowest nice value of any thread (a lower value outranks a higher one): "
@@ -442,6 +454,8 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
         "  mouse (several intermediate points per stroke) and press Clear between drawings; trainers",
         "  C, D, G and H queue runs through the Train page's form and read the runs table",
         "  (st.dataframe) after every run.",
+        "- The event loop's wait is its time runnable but not running, from the kernel's",
+        "  /proc/<server pid>/schedstat, over the solo drawings and over the load phase.",
         RESULT_PASS if passed else "- Result: FAIL; see the notes below.",
     ]
     body += [f"- Note: {note}" for note in notes]

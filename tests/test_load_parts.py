@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -17,8 +18,10 @@ from benchmarks.load_parts import (
     lowest_nice_by_group,
     peak_rss_mb,
     process_ids,
+    run_queue_wait_seconds,
     stroke_parts,
     thread_nice_values,
+    waiting_share,
 )
 
 
@@ -123,3 +126,32 @@ def test_lowest_nice_per_group_is_the_highest_priority_thread_of_each():
     finally:
         child.communicate("\n", timeout=30)
         tracker.communicate("\n", timeout=30)
+
+
+@pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity: Linux only")
+def test_run_queue_wait_grows_while_others_hold_the_only_cpu():
+    burn = (  # a second of wall time spent busy on one given CPU
+        "import os, time\nos.sched_setaffinity(0, {%d})\n"
+        "end = time.time() + 1.0\nwhile time.time() < end: pass"
+    )
+    cpu = min(os.sched_getaffinity(0))
+    rivals = [subprocess.Popen([sys.executable, "-c", burn % cpu]) for _ in range(2)]
+    measured = subprocess.Popen([sys.executable, "-c", burn % cpu + "\ninput()"], stdin=subprocess.PIPE)
+    try:
+        for rival in rivals:
+            rival.wait(timeout=30)
+        time.sleep(0.1)  # the measured child has finished its second and waits on input()
+        waited = run_queue_wait_seconds(measured.pid)
+        # Three busy processes shared one CPU for a second: each ran about 1/3 s and waited 2/3 s.
+        assert waited is not None and 0.5 < waited < 1.5
+    finally:
+        measured.communicate(b"\n", timeout=30)
+    assert run_queue_wait_seconds(2**22 + 1) is None  # no such thread
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "share"),
+    [((10.0, 1.0), (20.0, 3.5), 0.25), ((10.0, None), (20.0, 3.5), None), ((10.0, 1.0), (10.0, 1.0), None)],
+)
+def test_waiting_share_is_the_wait_over_the_wall_time_between_two_readings(start, end, share):
+    assert waiting_share(start, end) == share
