@@ -108,24 +108,31 @@ def test_thread_nice_values_read_each_thread_s_own_value():
 def test_lowest_nice_per_group_is_the_highest_priority_thread_of_each():
     inherited = os.getpriority(os.PRIO_PROCESS, 0)
     lowered = min(19, inherited + 5)
-    niced = f"import os\nos.nice({lowered - inherited})\nprint('ready', flush=True)\ninput()"
-    child = subprocess.Popen(  # this test process stands in for the server, its child for the worker
-        [sys.executable, "-c", niced],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )
-    tracker = subprocess.Popen(  # multiprocessing's resource tracker is a child too, not the worker
-        [sys.executable, "-c", "# multiprocessing.resource_tracker\nprint('ready', flush=True)\ninput()"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    # A stand-in server (a process of its own: the test process may have other children) with
+    # two children: a worker that lowers its priority, and multiprocessing's resource tracker.
+    server_script = f"""
+import subprocess, sys
+def child(code):
+    return subprocess.Popen([sys.executable, "-c", code + "\\nprint('ready', flush=True)\\ninput()"],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+children = [child("import os\\nos.nice({lowered - inherited})"), child("# multiprocessing.resource_tracker")]
+assert all(c.stdout.readline().strip() == "ready" for c in children)
+print("ready", flush=True)
+input()
+for c in children:
+    c.communicate("\\n", timeout=30)
+"""
+    server = subprocess.Popen(
+        [sys.executable, "-c", server_script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     try:
-        assert child.stdout.readline().strip() == "ready" and tracker.stdout.readline().strip() == "ready"
-        lowest = lowest_nice_by_group(os.getpid())
+        assert server.stdout.readline().strip() == "ready"
+        lowest = lowest_nice_by_group(server.pid)
         assert lowest["server"] == inherited
         assert lowest["training worker"] == lowered
         assert set(lowest) <= set(GROUPS)
     finally:
-        child.communicate("\n", timeout=30)
-        tracker.communicate("\n", timeout=30)
+        server.communicate("\n", timeout=30)
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="CPU affinity: Linux only")
