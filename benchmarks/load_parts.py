@@ -77,11 +77,17 @@ GROUPS = ("server", "training worker", "Chromium", "Playwright drivers")
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
+def _fields(stat_path: str) -> list[str] | None:
+    """The fields of a /proc stat file after the command name (state first), or None if gone."""
+    try:
+        return Path(stat_path).read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
 def _stat(pid: str) -> tuple[int, float] | None:
     """(parent pid, CPU seconds) of a process, or None if it is gone."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
+    if (fields := _fields(f"/proc/{pid}/stat")) is None:
         return None
     return int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS
 
@@ -102,31 +108,41 @@ def _group(pid: str, parent: int, server_pid: int) -> str | None:
     return None
 
 
-def cpu_by_group(server_pid: int) -> dict[str, float]:
-    """CPU seconds so far of every live process, summed per group of ``GROUPS``."""
-    totals = dict.fromkeys(GROUPS, 0.0)
+def _processes_by_group(server_pid: int) -> dict[str, dict[int, float]]:
+    """{group: {pid: CPU seconds so far}} of every live process in one of ``GROUPS``."""
+    members: dict[str, dict[int, float]] = {}
     proc = Path("/proc")
-    if not proc.is_dir():
-        return totals
-    for entry in proc.iterdir():
+    for entry in proc.iterdir() if proc.is_dir() else ():
         if not entry.name.isdigit() or (stat := _stat(entry.name)) is None:
             continue
-        group = _group(entry.name, stat[0], server_pid)
-        if group is not None:
-            totals[group] += stat[1]
-    return totals
+        if (group := _group(entry.name, stat[0], server_pid)) is not None:
+            members.setdefault(group, {})[int(entry.name)] = stat[1]
+    return members
+
+
+def cpu_by_group(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of every live process, summed per group of ``GROUPS``."""
+    members = _processes_by_group(server_pid)
+    return {group: sum(members.get(group, {}).values(), 0.0) for group in GROUPS}
 
 
 def lowest_nice_by_group(server_pid: int) -> dict[str, int]:
     """The lowest nice value (the highest CPU priority) of any thread, per group of ``GROUPS``
     that has a live process."""
-    members: dict[str, set[int]] = {}
-    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
-        if entry.name.isdigit() and (stat := _stat(entry.name)) is not None:
-            if (group := _group(entry.name, stat[0], server_pid)) is not None:
-                members.setdefault(group, set()).add(int(entry.name))
-    lowest = {group: min(thread_nice_values(ids), default=None) for group, ids in members.items()}
+    lowest = {group: min(thread_nice_values(set(ids)), default=None)
+              for group, ids in _processes_by_group(server_pid).items()}
     return {group: lowest[group] for group in GROUPS if lowest.get(group) is not None}
+
+
+def descends_from(pid: int, ancestor: int) -> bool:
+    """Whether process ``pid`` is a descendant of ``ancestor`` (False once either is gone)."""
+    while pid > 1:
+        if (stat := _stat(str(pid))) is None:
+            return False
+        pid = stat[0]
+        if pid == ancestor:
+            return True
+    return False
 
 
 def run_queue_wait_seconds(thread_id: int) -> float | None:
@@ -170,10 +186,8 @@ def thread_nice_values(ids: set[int]) -> list[int]:
         except OSError:  # gone meanwhile
             continue
         for task in tasks:
-            try:
-                values.append(int((task / "stat").read_text().rsplit(")", 1)[1].split()[16]))
-            except (OSError, IndexError, ValueError):
-                continue
+            if (fields := _fields(str(task / "stat"))) is not None:
+                values.append(int(fields[16]))
     return values
 
 

@@ -252,9 +252,9 @@ def run(seconds: float, solo: int, max_runs: int) -> dict:
         print(f"warm-up: {[(d.digit, d.shown, round(d.milliseconds)) for d in warm.drawings]} {warm.crash}")
 
         baseline = SessionReport("solo", "draw")
-        solo_wait = (time.monotonic(), run_queue_wait_seconds(server.process.pid))
+        solo_began = (time.monotonic(), run_queue_wait_seconds(server.process.pid))
         drawing_session(baseline, server.url, (1, 0, 7), 300, None, limit=solo)
-        solo_wait = waiting_share(solo_wait, (time.monotonic(), run_queue_wait_seconds(server.process.pid)))
+        solo_wait = waiting_share(solo_began, (time.monotonic(), run_queue_wait_seconds(server.process.pid)))
         print(f"solo: {len(baseline.drawings)} drawings {baseline.crash}")
 
         start = StartLine(len(DRAW_ORDERS) + len(TRAIN_SETTINGS), seconds, server.process.pid)
