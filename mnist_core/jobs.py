@@ -45,10 +45,9 @@ WORKER_NAME = "mnist-training-worker"
 # (p95 2.1x idle, against 2.4x for the default and 2.6x for 2 intra-op threads).
 WORKER_THREADS = (1, 1)
 # Added to the worker's nice value (Unix, 0 to 19): training is batch work, so it takes the CPU
-# the pages leave, and a stroke or click that wakes the server gets a core first. Measured: on an
-# idle machine a job trains as fast as at 0 (docs/deploy.md); in the 8-session load test, where
-# 8 Chromiums take over half of the 2 cores, its effect was within the run-to-run spread (measured
-# while the test's browsers still ran at nice -8, above both).
+# the pages leave. Measured (benchmarks/bench_worker_priority.py): with nothing else running a
+# job trains as fast as at 0; with every core taken it still trains, at about a tenth of nice 0's
+# speed (Linux's SCHED_IDLE would all but stop it there, and was not used).
 WORKER_NICENESS = 10
 
 
