@@ -28,19 +28,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.load_parts import rss_mb  # noqa: E402
 from benchmarks.report import figure_table, write_section  # noqa: E402
 from mnist_core import load_mnist, preset  # noqa: E402
 from mnist_core.jobs import JobQueue, JobStatus, default_max_running  # noqa: E402
-
-PAGE_SIZE = 4096
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        fields = Path(f"/proc/{pid}/statm").read_text().split()
-    except OSError:
-        return 0.0
-    return int(fields[1]) * PAGE_SIZE / 2**20
 
 
 class PeakMemory:

@@ -50,6 +50,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.load_parts import rss_bytes  # noqa: E402
 from benchmarks.report import figure_table, write_section  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 
@@ -102,17 +103,6 @@ def process_tree(pid: int) -> list[int]:
             with contextlib.suppress(OSError):
                 pending.extend(int(child) for child in (task / "children").read_text().split())
     return tree
-
-
-def rss_bytes(pid: int) -> int:
-    """Resident set size of one process in bytes (VmRSS), 0 once it has exited."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return 0
 
 
 def cpu_seconds(pid: int) -> float:

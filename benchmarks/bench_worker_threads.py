@@ -28,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.load_parts import rss_mb  # noqa: E402
 from benchmarks.report import figure_table, write_section  # noqa: E402
 from mnist_core import (  # noqa: E402
     canvas_to_mnist,
@@ -38,15 +39,6 @@ from mnist_core import (  # noqa: E402
 )
 from mnist_core.jobs import JobQueue  # noqa: E402
 from mnist_core.synthetic import drawn_canvas  # noqa: E402
-
-PAGE_SIZE = 4096
-
-
-def rss_mb(pid: int) -> float:
-    try:
-        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE / 2**20
-    except OSError:
-        return 0.0
 
 
 def drawing_latencies(network, canvases, stop: threading.Event, seconds: float | None = None) -> list[float]:

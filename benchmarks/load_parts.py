@@ -14,7 +14,8 @@ CPU per process group is read from Linux /proc (utime + stime) at the start and 
 load phase: the server, its child processes (the training worker), the Chromiums and the
 Playwright drivers that stand in for the students' machines. Beside it: each group's highest
 thread priority (lowest nice value), and how long the server's event loop waited for a CPU
-(/proc/<pid>/schedstat).
+(/proc/<pid>/schedstat). Every benchmark reads a process's memory here too (``rss_bytes``,
+``rss_mb``, ``peak_rss_mb``).
 """
 
 from __future__ import annotations
@@ -204,13 +205,30 @@ def cores_used(before: dict[str, float], after: dict[str, float], seconds: float
     return {group: max(0.0, after[group] - before[group]) / seconds for group in GROUPS}
 
 
-def peak_rss_mb(pid: int) -> float | None:
-    """A live process's peak resident memory so far (VmHWM in /proc), in MB; None if unreadable."""
+def _status_kib(pid: int, key: str) -> int | None:
+    """A memory field of /proc/<pid>/status (``key``: "VmRSS", "VmHWM"), in KiB; None if the
+    process is gone or the field is missing."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
     for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+        if line.startswith(f"{key}:"):
+            return int(line.split()[1])
     return None
+
+
+def rss_bytes(pid: int) -> int:
+    """A process's resident memory now (VmRSS), in bytes; 0 once it has exited."""
+    return (_status_kib(pid, "VmRSS") or 0) * 1024
+
+
+def rss_mb(pid: int) -> float:
+    """``rss_bytes`` in MB (MiB, as ``peak_rss_mb``)."""
+    return rss_bytes(pid) / 2**20
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """A live process's peak resident memory so far (VmHWM in /proc), in MB; None if unreadable."""
+    peak = _status_kib(pid, "VmHWM")
+    return None if peak is None else peak / 1024

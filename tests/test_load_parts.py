@@ -18,6 +18,7 @@ from benchmarks.load_parts import (
     lowest_nice_by_group,
     peak_rss_mb,
     process_ids,
+    rss_bytes,
     run_queue_wait_seconds,
     stroke_parts,
     thread_nice_values,
@@ -53,7 +54,7 @@ def test_cpu_of_a_busy_child_counts_as_the_server_s_child_and_cores_are_per_seco
         child.communicate(b"\n", timeout=30)
 
 
-def test_peak_rss_grows_with_what_a_process_holds_and_is_none_for_a_gone_process():
+def test_rss_and_peak_rss_grow_with_what_a_process_holds_and_are_empty_for_a_gone_process():
     holder = subprocess.Popen(
         [sys.executable, "-c", "block = bytearray(200 * 1024 * 1024)\nprint(1, flush=True)\ninput()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -61,9 +62,11 @@ def test_peak_rss_grows_with_what_a_process_holds_and_is_none_for_a_gone_process
     try:
         holder.stdout.readline()  # the 200 MB are allocated (and zeroed, so resident)
         assert peak_rss_mb(holder.pid) >= 200
+        assert 200 * 2**20 <= rss_bytes(holder.pid) <= peak_rss_mb(holder.pid) * 2**20
     finally:
         holder.communicate(b"\n")
     assert peak_rss_mb(holder.pid) is None
+    assert rss_bytes(holder.pid) == 0
 
 
 def test_a_process_is_found_by_its_command_line_and_only_its_own_cpu_counts():
