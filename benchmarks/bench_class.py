@@ -186,7 +186,7 @@ def main() -> None:
     write_section("class", f"""## A class presses Start at once (training queue)
 
 Command: `{command}`. Measured {stamp}, {os.cpu_count()} CPUs, load average {load_before} at the
-start (teammates' tests and trainings ran too). {arguments.sessions} sessions submit the seed preset
+start. {arguments.sessions} sessions submit the seed preset
 (Dense(512), RMSprop, batch 128) on {arguments.train_size:,} images x {arguments.epochs} epoch(s)
 through the job API (`mnist_core.jobs.JobQueue`, the worker process the app uses), all at once; the
 baselines are the same jobs one after another, and all at once with no limit (every session that

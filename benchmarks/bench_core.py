@@ -349,8 +349,8 @@ def main(argv=None) -> int:
 
 Command: `{COMMAND}` (MNIST from `MNIST_PATH`, or Keras' download)
 
-Measured {date} on {host}. The machine was shared with other jobs, so times are
-noisy; the ratio comes from interleaved repeats (train, fit / fit, train, ...) and medians.
+Measured {date} on {host}. Times move with whatever else runs on the machine (see the load
+average), so the ratio comes from interleaved repeats (train, fit / fit, train, ...) and medians.
 Whole run: {total_seconds / 60:.1f} min.
 
 {table}
@@ -394,10 +394,10 @@ Reading the figures:
 - Stroke width and size, once the drawing goes through the MNIST steps: the default model's
   accuracy per stroke bin spans {bin_span(stroke_accuracies):.1f} points and per size bin
   {bin_span(size_accuracies):.1f} points (bins above).
-- The train()/fit wall-time ratio is dominated by other jobs on the 2 shared cores: the
-  per-pair ratios spread widely, while the work train() adds is the batch hook's own time
-  (row "time inside the batch hook") plus Keras handing it the logs every batch. Re-run on an
-  idle machine to check the 1.05 target.
+- The train()/fit wall-time ratio moves with other work on the cores (the per-pair ratios
+  above show how much), while the work train() adds is the batch hook's own time (row "time
+  inside the batch hook") plus Keras handing it the logs every batch. Where the pairs spread
+  widely, re-run on an idle machine to check the 1.05 target.
 """
     if not args.no_readme:
         write_section("bench_core", section)

@@ -283,7 +283,7 @@ def readme_section(begun: float, load: float) -> str:
 
 Command: `python benchmarks/bench_reading.py` (MNIST from `MNIST_PATH`). Measured
 {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())} on {os.cpu_count()} CPUs, 1-minute load average
-{load:.1f} at the start (shared with other jobs); whole run {(time.perf_counter() - begun) / 60:.1f} min.
+{load:.1f} at the start; whole run {(time.perf_counter() - begun) / 60:.1f} min.
 Shipped model (`models/default.keras`) on NumPy. Everything is seeded.
 
 {figure_table(ROWS)}

@@ -139,7 +139,7 @@ def main() -> None:
 
 Command: `python benchmarks/bench_worker_threads.py --train-size {arguments.train_size} --settings
 {' '.join(arguments.settings)}`. Measured {stamp}, {os.cpu_count()} CPUs, load average {load} at
-the start (teammates' tests and trainings ran too). One seed-preset job trains in the worker while
+the start. One seed-preset job trains in the worker while
 this process classifies a drawn digit five times a second the way the Draw page does
 (`canvas_to_mnist` + `DenseNetwork.probabilities`); the baseline is the same loop with no training,
 in the same run.
