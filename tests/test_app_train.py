@@ -240,14 +240,21 @@ def test_a_full_queue_is_explained_and_the_settings_stay_for_the_next_start(
     open_train_page, instant_training
 ):
     at = open_train_page()
-    instant_training.max_waiting = 0  # every Start is refused as if 100 runs were waiting
+    instant_training.max_waiting = 1  # a queue that holds one waiting run, as if it held 100
+    long_run = mnist_core.ModelConfig(train_size=1000, epochs=200)  # 1,600 fake batches: all this test
+    others = [instant_training.submit("another-session", long_run)]
+    deadline = time.monotonic() + 60
+    while instant_training.snapshot(others[0]).status != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    others.append(instant_training.submit("a-third-session", long_run))  # it waits: the queue is full
     start_training(at, train_epochs=3, train_seed=7)
     assert not session_runs(at) and not at.exception
-    assert "0 runs are already waiting for the training worker" in texts(at.error)
+    assert "1 run is already waiting for the training worker" in texts(at.error)
     assert at.number_input(key="train_epochs").value == 3 and at.number_input(key="train_seed").value == 7
     at.run()
     assert "already waiting" not in texts(at.error)  # said once, not on every rerun
-    instant_training.max_waiting = 100
+    for job in others:
+        instant_training.stop(job)
     at.button(key="train_start").click().run()  # the same settings, unchanged, queue now
     [run] = session_runs(at)
     assert run.config.epochs == 3 and run.config.seed == 7
