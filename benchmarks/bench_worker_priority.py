@@ -32,6 +32,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.bench_worker_threads import warm_queue  # noqa: E402
 from benchmarks.report import figure_table, write_section  # noqa: E402
 from mnist_core import preset  # noqa: E402
 from mnist_core.jobs import WORKER_NICENESS, JobQueue  # noqa: E402
@@ -60,13 +61,9 @@ def busy_processes(count: int) -> list[subprocess.Popen]:
 
 
 def ready_queue(niceness: int, idle_policy: bool) -> JobQueue:
-    """A queue whose worker has TensorFlow and MNIST loaded (a tiny job has run), its threads
-    put under SCHED_IDLE if ``idle_policy`` (threads it starts later inherit the policy)."""
-    queue = JobQueue(max_running=1, niceness=niceness, abandon_after=3600)
-    job = queue.submit("warm-up", preset("seed").replace(train_size=1000, epochs=1))
-    while not queue.snapshot(job).finished:
-        time.sleep(0.1)
-    queue.forget(job)
+    """``warm_queue`` of one job at a time at ``niceness``, its worker's threads put under
+    SCHED_IDLE if ``idle_policy`` (threads it starts later inherit the policy)."""
+    queue = warm_queue(max_running=1, niceness=niceness)
     if idle_policy:
         for task in Path(f"/proc/{queue.worker_pid}/task").iterdir():
             os.sched_setscheduler(int(task.name), os.SCHED_IDLE, os.sched_param(0))

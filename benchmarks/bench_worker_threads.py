@@ -37,7 +37,7 @@ from mnist_core import (  # noqa: E402
     load_mnist,
     preset,
 )
-from mnist_core.jobs import JobQueue  # noqa: E402
+from mnist_core.jobs import WORKER_NICENESS, WORKER_THREADS, JobQueue  # noqa: E402
 from mnist_core.synthetic import drawn_canvas  # noqa: E402
 
 
@@ -58,8 +58,9 @@ def percentile(values, share: float) -> float:
     return float(np.quantile(values, share)) if values else float("nan")
 
 
-def warm_queue(threads) -> JobQueue:
-    queue = JobQueue(max_running=2, threads=threads, abandon_after=3600)
+def warm_queue(threads=WORKER_THREADS, max_running: int = 2, niceness: int = WORKER_NICENESS) -> JobQueue:
+    """A queue whose worker has TensorFlow and MNIST loaded: a tiny job has run in it."""
+    queue = JobQueue(max_running=max_running, threads=threads, niceness=niceness, abandon_after=3600)
     job = queue.submit("warm-up", preset("seed").replace(train_size=1000, epochs=1))
     while not queue.snapshot(job).finished:
         time.sleep(0.1)
