@@ -83,7 +83,9 @@ def measure(
     job = None
     if queue is not None:
         job = queue.submit("job", config)
-        while queue.snapshot(job).progress is None:
+        while (snapshot := queue.snapshot(job)).progress is None:
+            if snapshot.finished:  # e.g. no MNIST: say why instead of waiting for ever
+                raise SystemExit(f"The training job ended before it trained: {snapshot.message}")
             time.sleep(0.05)
     busy = busy_processes(busy_count)
     try:

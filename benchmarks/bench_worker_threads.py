@@ -37,7 +37,7 @@ from mnist_core import (  # noqa: E402
     load_mnist,
     preset,
 )
-from mnist_core.jobs import WORKER_NICENESS, WORKER_THREADS, JobQueue  # noqa: E402
+from mnist_core.jobs import WORKER_NICENESS, WORKER_THREADS, JobQueue, JobStatus  # noqa: E402
 from mnist_core.synthetic import drawn_canvas  # noqa: E402
 
 
@@ -62,9 +62,12 @@ def warm_queue(threads=WORKER_THREADS, max_running: int = 2, niceness: int = WOR
     """A queue whose worker has TensorFlow and MNIST loaded: a tiny job has run in it."""
     queue = JobQueue(max_running=max_running, threads=threads, niceness=niceness, abandon_after=3600)
     job = queue.submit("warm-up", preset("seed").replace(train_size=1000, epochs=1))
-    while not queue.snapshot(job).finished:
+    while not (snapshot := queue.snapshot(job)).finished:
         time.sleep(0.1)
     queue.forget(job)
+    if snapshot.status != JobStatus.COMPLETED:  # e.g. no MNIST: say why, not a traceback later
+        queue.close()
+        raise SystemExit(f"The training worker could not train a warm-up job: {snapshot.message}")
     return queue
 
 
