@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from app_pages.resources import freeze_startup_objects, tune_server_process
-from app_pages.sidebar import render_sidebar
+from ui.resources import freeze_startup_objects, tune_server_process
+from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="MNIST Lab", page_icon=":material/draw:", layout="wide")
 tune_server_process()

@@ -7,14 +7,15 @@ import inspect
 import numpy as np
 import streamlit as st
 
-from app_pages.resources import Dataset, dataset_or_stop, dataset_summary, load_dataset
-from app_pages.widgets import code_block, page_link
-from mnist_core import dataset_notes as notes
-from mnist_core import dataset_stats as stats
-from mnist_core import flatten_and_scale, lesson_text
+from mnist_core import flatten_and_scale
 from mnist_core.charts import dataset as charts
+from mnist_core.charts.gallery import digit_tiles
 from mnist_core.config import CLASSES, IMAGE_PIXELS, IMAGE_SIDE
-from mnist_core.gallery import digit_tiles
+from mnist_core.data import stats
+from mnist_core.text import dataset as notes
+from mnist_core.text import lesson as lesson_text
+from ui.resources import Dataset, dataset_or_stop, dataset_summary, load_dataset
+from ui.widgets import code_block, page_link
 
 SPLITS = notes.SPLITS
 DIGIT_CHOICES = ["All", *CLASSES]

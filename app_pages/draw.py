@@ -11,16 +11,13 @@ from concurrent.futures import Future
 
 import streamlit as st
 
-from app_pages.canvas import drawing_canvas
-from app_pages.common import ActiveModel, active_model
-from app_pages.widgets import explain_missing_model
 from mnist_core import BlankImageError, MnistLabError
 from mnist_core.charts.drawing import STEP_CAPTIONS, TILE_SIZE, probability_bars, step_tiles
-from mnist_core.familiarity import DigitFamiliarity, calibrate_in_background
-from mnist_core.inspection import DRAWING, DRAWN_INPUT_KEY
-from mnist_core.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO, canvas_to_mnist_steps
-from mnist_core.reading import Reading, read_steps, read_upload
-from mnist_core.reading_text import (
+from mnist_core.inspection.activations import DRAWING, DRAWN_INPUT_KEY
+from mnist_core.reading.familiarity import DigitFamiliarity, calibrate_in_background
+from mnist_core.reading.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO, canvas_to_mnist_steps
+from mnist_core.reading.reader import Reading, read_steps, read_upload
+from mnist_core.text.reading import (
     FORCED_CHOICE,
     INSTRUCTION,
     PHOTO_INSTRUCTION,
@@ -33,6 +30,9 @@ from mnist_core.reading_text import (
     upload_error,
     upload_refused,
 )
+from ui.canvas import drawing_canvas
+from ui.session import ActiveModel, active_model
+from ui.widgets import explain_missing_model
 
 PEN_WIDTH_KEY = "draw_pen_width"
 DEFAULT_PEN_WIDTH = 20  # pixels on the 280-pixel canvas

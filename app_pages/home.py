@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import ActiveModel, Run, active_model, evaluation_of, model_record, runs
-from app_pages.job_view import render_lesson_fit
-from app_pages.resources import Dataset, dataset_or_stop, dataset_summary, load_dataset
-from app_pages.widgets import code_step, printout, side_by_side_layout
-from mnist_core import flatten_and_scale, lesson, lesson_text, preset
+from mnist_core import flatten_and_scale, preset
 from mnist_core.charts.dataset import vector_strip_figure
-from mnist_core.gallery import compose_grid, tile_strip
+from mnist_core.charts.gallery import compose_grid, tile_strip
+from mnist_core.lesson import source as lesson
+from mnist_core.text import lesson as lesson_text
+from ui.job_view import render_lesson_fit
+from ui.resources import Dataset, dataset_or_stop, dataset_summary, load_dataset
+from ui.session import ActiveModel, Run, active_model, evaluation_of, model_record, runs
+from ui.widgets import code_step, printout, side_by_side_layout
 
 HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
 FIRST = lesson_text.FIRST

@@ -1,6 +1,6 @@
 """Inside the network: what the dense network computes for one digit, and what it has learned.
 
-Layout only: the maths is in mnist_core.inspection and mnist_core.network_map, the figures in
+Layout only: the maths is in mnist_core.inspection (activations, network_map), the figures in
 mnist_core.charts.network. What is shown (input, layer, unit, second class) lives in the URL's
 query parameters, so a link opens the same view.
 """
@@ -13,13 +13,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import (
-    ActiveModel,
-    active_model,
-    evaluation_of,
-)
-from app_pages.network_views import activation_map, layer_statistics, render_templates
-from app_pages.resources import dataset_or_stop
 from mnist_core.charts.network import (
     activation_figure,
     class_bar_figure,
@@ -29,7 +22,7 @@ from mnist_core.charts.network import (
     top_images_figure,
     weights_figure,
 )
-from mnist_core.inspection import (
+from mnist_core.inspection.activations import (
     DRAWN_INPUT_KEY,
     Selection,
     active_count,
@@ -39,7 +32,14 @@ from mnist_core.inspection import (
     incoming_weights,
     parse_selection,
 )
-from mnist_core.reading_text import confidence_text
+from mnist_core.text.reading import confidence_text
+from ui.network_views import activation_map, layer_statistics, render_templates
+from ui.resources import dataset_or_stop
+from ui.session import (
+    ActiveModel,
+    active_model,
+    evaluation_of,
+)
 
 STATE_KEY = "network_selection"  # session_state: the Selection shown, mirrored in st.query_params
 APPLIED_KEY = "network_applied_params"  # session_state: the query parameters last written

@@ -1,7 +1,7 @@
 """Predictions: how the active model does on the 10,000 MNIST test images.
 
-The evaluation comes from app_pages.common.evaluation_of (once per model). What depends only
-on the model is built once and shared read-only (app_pages/prediction_views.py). The
+The evaluation comes from ui.session.evaluation_of (once per model). What depends only
+on the model is built once and shared read-only (ui/prediction_views.py). The
 explorer (matrix, table, filters) is a fragment, and the grid with its pager and inspector a
 fragment inside it: a click reruns only the part it changes.
 """
@@ -11,12 +11,8 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app_pages.common import ActiveModel, active_model, evaluation_of, model_record
-from app_pages.prediction_views import PER_CLASS_COLUMNS, ModelViews, grid_view, model_views
-from app_pages.resources import Dataset, dataset_or_stop
-from app_pages.widgets import explain_missing_model
 from mnist_core import Evaluation
-from mnist_core.browsing import SORT_ORDERS, Filters, filtered, page_caption, page_count, page_of
+from mnist_core.charts.gallery import enlarge, tile_box
 from mnist_core.charts.predictions import (
     cell_from_selection,
     index_from_selection,
@@ -24,13 +20,17 @@ from mnist_core.charts.predictions import (
     outlined_tile,
     probability_figure,
 )
-from mnist_core.gallery import enlarge, tile_box
+from mnist_core.serving.browsing import SORT_ORDERS, Filters, filtered, page_caption, page_count, page_of
+from ui.prediction_views import PER_CLASS_COLUMNS, ModelViews, grid_view, model_views
+from ui.resources import Dataset, dataset_or_stop
+from ui.session import ActiveModel, active_model, evaluation_of, model_record
+from ui.widgets import explain_missing_model
 
 PAGE_SIZE = 100  # images per grid page: 10 rows of 10
 TRUE_KEY = "predictions_true"  # filter: true digit 0-9, or ANY
 PREDICTED_KEY = "predictions_predicted"  # filter: predicted digit 0-9, or ANY
 MISTAKES_KEY = "predictions_mistakes_only"
-ORDER_KEY = "predictions_order"  # a key of mnist_core.browsing.SORT_ORDERS
+ORDER_KEY = "predictions_order"  # a key of mnist_core.serving.browsing.SORT_ORDERS
 PAGE_KEY = "predictions_page"  # 1-based grid page
 INSPECT_KEY = "predictions_inspect"  # test index shown large
 SHOWN_KEY = "predictions_shown"  # list of the test indices on the current grid page

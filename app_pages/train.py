@@ -1,7 +1,7 @@
 """Train: set up a dense network, queue it, watch it learn live, stop it, compare the runs.
 
 The page never trains. Start queues a job on the server's training worker; the live view polls
-it (app_pages/job_view.py, shared with Home's Fit step), and training goes on while the user
+it (ui/job_view.py, shared with Home's Fit step), and training goes on while the user
 visits other pages. Form <-> config, texts and the runs table come from mnist_core.
 """
 
@@ -9,25 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import ACTIVE_KEY, Run, run_evaluation, runs, set_active
-from app_pages.job_view import (
-    CHART_CONFIG,
-    STATUS_BOXES,
-    explain_start,
-    kept_figure,
-    render_curves,
-    render_live,
-    start_on_click,
-    status_box,
-)
-from app_pages.resources import dataset_or_stop, job_queue
 from mnist_core import ModelConfig, preset
 from mnist_core.charts.training import COMPARISONS, RunCurves, comparison_figure
 from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES
-from mnist_core.jobs import JobStatus
-from mnist_core.run_text import elapsed_text, measured_time_note, settings_summary
-from mnist_core.runs import last_finite, runs_table
-from mnist_core.train_form import (
+from mnist_core.text.runs import elapsed_text, measured_time_note, settings_summary
+from mnist_core.training.form import (
     BATCH_CHOICES,
     DROPOUT_MAX,
     EPOCHS,
@@ -41,6 +27,20 @@ from mnist_core.train_form import (
     preset_labels,
     settings_of,
 )
+from mnist_core.training.queue import JobStatus
+from mnist_core.training.runs import last_finite, runs_table
+from ui.job_view import (
+    CHART_CONFIG,
+    STATUS_BOXES,
+    explain_start,
+    kept_figure,
+    render_curves,
+    render_live,
+    start_on_click,
+    status_box,
+)
+from ui.resources import dataset_or_stop, job_queue
+from ui.session import ACTIVE_KEY, Run, run_evaluation, runs, set_active
 
 LATEST_KEY = "train_latest"  # session_state: id of the run last started on this page
 SETTINGS_KEY = "train_settings"  # session_state: the form's values, kept across page switches

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.load_parts import rss_mb  # noqa: E402
 from benchmarks.report import figure_table, write_section  # noqa: E402
 from mnist_core import load_mnist, preset  # noqa: E402
-from mnist_core.jobs import JobQueue, JobStatus, default_max_running  # noqa: E402
+from mnist_core.training.queue import JobQueue, JobStatus, default_max_running  # noqa: E402
 
 
 class PeakMemory:
@@ -139,7 +139,7 @@ def main() -> None:
     parser.add_argument("--no-readme", action="store_true", help="print only")
     arguments = parser.parse_args()
     load_mnist()  # the server holds MNIST; so does this process, for a fair server-side RSS
-    from mnist_core.jobs import WORKER_THREADS
+    from mnist_core.training.queue import WORKER_THREADS
 
     config = preset("seed").replace(
         train_size=None if arguments.train_size >= 60_000 else arguments.train_size, epochs=arguments.epochs
@@ -188,7 +188,7 @@ def main() -> None:
 Command: `{command}`. Measured {stamp}, {os.cpu_count()} CPUs, load average {load_before} at the
 start. {arguments.sessions} sessions submit the seed preset
 (Dense(512), RMSprop, batch 128) on {arguments.train_size:,} images x {arguments.epochs} epoch(s)
-through the job API (`mnist_core.jobs.JobQueue`, the worker process the app uses), all at once; the
+through the job API (`mnist_core.training.queue.JobQueue`, the worker process the app uses), all at once; the
 baselines are the same jobs one after another, and all at once with no limit (every session that
 pressed Start trained at the same time, as before the queue). Peak RSS is this process (the
 server's side: the queue, with MNIST loaded) plus the worker, sampled every 0.1 s.

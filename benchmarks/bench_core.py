@@ -47,7 +47,7 @@ from mnist_core import (  # noqa: E402
     load_mnist,
     train,
 )
-from mnist_core.synthetic import (  # noqa: E402
+from mnist_core.data.synthetic import (  # noqa: E402
     ENCODINGS,
     MAX_FRACTION,
     MIN_FRACTION,
@@ -56,7 +56,7 @@ from mnist_core.synthetic import (  # noqa: E402
     encode_canvas,
     naive_resize,
 )
-from mnist_core.training import ProgressCallback  # noqa: E402
+from mnist_core.training.worker.fit import ProgressCallback  # noqa: E402
 
 COMMAND = "python benchmarks/bench_core.py"  # with MNIST_PATH set, or Keras' download
 
@@ -371,14 +371,14 @@ Whole run: {total_seconds / 60:.1f} min.
 - Latency: {args.latency_calls} calls on 40 synthetic 280x280 drawings (both encodings), after
   10 warm-up calls, default model, one drawing per call.
 - Drawn set: {sample} MNIST test digits (seed {args.seed}) redrawn by
-  `mnist_core.synthetic.draw_ink`: cut to the digit, enlarged so its longer side is
+  `mnist_core.data.synthetic.draw_ink`: cut to the digit, enlarged so its longer side is
   {MIN_FRACTION:.2f}-{MAX_FRACTION:.2f} of the 280 px canvas, stroke grown or thinned by grey
   dilation/erosion with a disc of {STROKE_RANGE[0]:+.2f}..{STROKE_RANGE[1]:+.2f} MNIST pixels
   (scaled with the size), made a solid pen stroke with soft edges, placed at a random spot;
   then encoded as the canvas returns it (transparent: ink in alpha; opaque: white on black).
   The served path, `canvas_to_mnist`, crops to the ink, brings the strokes to MNIST's width,
   scales the crop into the 20x20 box and centres its centre of mass at 14.0; the model is
-  `mnist_core.inference.DenseNetwork` (NumPy), as the pages serve it.
+  `mnist_core.serving.network.DenseNetwork` (NumPy), as the pages serve it.
   Drawing and preprocessing took {drawing_seconds:.0f} s. "Naive" shrinks the whole canvas to
   28x28 (bilinear) without cropping or centring.
 - Default model on drawn digits (transparent) by stroke change and by size:

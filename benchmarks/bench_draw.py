@@ -46,8 +46,8 @@ from streamlit.elements.lib.image_utils import _np_array_to_bytes  # noqa: E402
 
 from mnist_core import DenseNetwork, canvas_to_mnist, load_default_model, load_mnist  # noqa: E402
 from mnist_core.charts.drawing import probability_bars, step_tiles  # noqa: E402
-from mnist_core.familiarity import calibrate  # noqa: E402
-from mnist_core.reading import read_canvas  # noqa: E402
+from mnist_core.reading.familiarity import calibrate  # noqa: E402
+from mnist_core.reading.reader import read_canvas  # noqa: E402
 
 REPEATS = 300
 STROKE_REPEATS = 30  # "like strokes": each call in a new thread after 250 ms idle

@@ -3,7 +3,7 @@
 Prints:
   1. the 2-D map of the shipped model's last hidden layer for the 10,000 test digits:
      leave-one-out 10-NN accuracy in the map and seconds, for PCA (the baseline), the
-     page's landmark t-SNE (mnist_core.network_map) and, when it is importable, openTSNE
+     page's landmark t-SNE (mnist_core.inspection.network_map) and, when it is importable, openTSNE
      on all 10,000 points (its import time too); target: >= 0.90 in <= 30 s;
   2. the page's script run in AppTest, median and p95 ms over --repeats runs, for
      a. a new input (another test index in the URL, as Random or a map click does),
@@ -35,8 +35,8 @@ if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.
 
 from benchmarks.report import figure_table, write_section  # noqa: E402
 from mnist_core import load_default_network, load_mnist  # noqa: E402
-from mnist_core.inspection import explain, hidden_activations  # noqa: E402
-from mnist_core.network_map import build_map, fingerprint, knn_accuracy, pca_map  # noqa: E402
+from mnist_core.inspection.activations import explain, hidden_activations  # noqa: E402
+from mnist_core.inspection.network_map import build_map, fingerprint, knn_accuracy, pca_map  # noqa: E402
 
 
 def timed(function):

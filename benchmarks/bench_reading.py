@@ -10,9 +10,9 @@
    advice would have helped). The old rule (pen width over drawing size > 0.2) beside it.
 3. Non-digit signal: share flagged of a generated non-digit set (letters from a font, stars,
    grids, spirals, scribbles, filled blobs, drawn as canvas strokes with 10-30 px pens; target
-   >= 80 %) and of the 10,000 test digits redrawn by mnist_core.synthetic (target <= 2 %).
+   >= 80 %) and of the 10,000 test digits redrawn by mnist_core.data.synthetic (target <= 2 %).
 4. Photos: MNIST test digits rendered as ink on paper with each flaw of
-   mnist_core.synthetic_photos (12 flaws x 100 digits = 1,200 photos), accuracy per flaw and
+   mnist_core.data.synthetic_photos (12 flaws x 100 digits = 1,200 photos), accuracy per flaw and
    overall against the same digits drawn on the canvas (target: within 3 points).
 
 Everything is seeded; the shipped model (models/default.keras) reads everything, on NumPy.
@@ -33,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.report import figure_table, write_section  # noqa: E402
 from mnist_core import MnistLabError, load_default_network, load_mnist  # noqa: E402
-from mnist_core.familiarity import calibrate  # noqa: E402
-from mnist_core.photo import image_to_mnist_steps  # noqa: E402
-from mnist_core.preprocess import ink_to_mnist_steps  # noqa: E402
-from mnist_core.reading import Reading  # noqa: E402
-from mnist_core.reading_text import thick_pen_hint  # noqa: E402
-from mnist_core.synthetic import NON_DIGITS, draw_ink, non_digit_ink, pen_ink  # noqa: E402
-from mnist_core.synthetic_photos import FLAWS, digit_photo  # noqa: E402
+from mnist_core.data.synthetic import NON_DIGITS, draw_ink, non_digit_ink, pen_ink  # noqa: E402
+from mnist_core.data.synthetic_photos import FLAWS, digit_photo  # noqa: E402
+from mnist_core.reading.familiarity import calibrate  # noqa: E402
+from mnist_core.reading.photo import image_to_mnist_steps  # noqa: E402
+from mnist_core.reading.preprocess import ink_to_mnist_steps  # noqa: E402
+from mnist_core.reading.reader import Reading  # noqa: E402
+from mnist_core.text.reading import thick_pen_hint  # noqa: E402
 
 PENS = (4, 10, 20, 30, 40)
 SIZES = {"small (84 px)": 0.3, "medium (140 px)": 0.5}
@@ -136,7 +136,7 @@ def stroke_width_section(network, x, y, count: int) -> None:
     inks = [draw_ink(x[index], rng) for index in range(count)]
     before = accuracy(network, [ink_to_mnist_steps(ink, None).centred for ink in inks], y[:count])
     now = accuracy(network, [ink_to_mnist_steps(ink).centred for ink in inks], y[:count])
-    print(f"   mnist_core.synthetic's own mix of sizes and strokes: before {before:.1%}, now {now:.1%}")
+    print(f"   mnist_core.data.synthetic's own mix of sizes and strokes: before {before:.1%}, now {now:.1%}")
     ROWS.append(("stroke width: synthetic's mix of sizes and strokes", f"{before:.1%} → {now:.1%}",
                  f">= {100 * before - 0.5:.1f} %", 100 * now))
     timings = {}
@@ -289,17 +289,17 @@ Shipped model (`models/default.keras`) on NumPy. Everything is seeded.
 {figure_table(ROWS)}
 
 - Stroke width: test digits drawn with a round pen of that width along the middle of their
-  strokes (`mnist_core.synthetic.pen_ink`), the digit's longer side 84 px (small) or 140 px
+  strokes (`mnist_core.data.synthetic.pen_ink`), the digit's longer side 84 px (small) or 140 px
   (medium) of the 280 px canvas; "before" is the page's steps without the stroke step.
 - Thick-pen hint: 500 test digits per pen, 84-266 px; precision is the share of firings where the
   digit was misread and the same digit drawn with a 10 px pen is read right. The old rule fired
   whenever pen width / drawing size > {OLD_THICK_ABOVE}.
 - Non-digit signal: 100 drawings per kind with 10-30 px pens (letters are the font's, with the
-  digit-like ones left out: see `mnist_core.synthetic.LETTERS`); the test digits are all 10,000
-  redrawn by `mnist_core.synthetic.draw_ink`. Calibrated on 15,000 other, training, digits
+  digit-like ones left out: see `mnist_core.data.synthetic.LETTERS`); the test digits are all 10,000
+  redrawn by `mnist_core.data.synthetic.draw_ink`. Calibrated on 15,000 other, training, digits
   only: the energy's and the class-conditional kNN distance's thresholds sit at one rank there,
   the one that flags 1.9 % of them (the 2 % allowed, less about one standard error).
-- Photos: 100 test digits x 12 flaws of `mnist_core.synthetic_photos` = 1,200 photos; the canvas
+- Photos: 100 test digits x 12 flaws of `mnist_core.data.synthetic_photos` = 1,200 photos; the canvas
   baseline draws each of the same 100 digits 12 times. Milliseconds are wall time on the
   shared machine (its load is above).
 - What the figures say: the photo target is met (every flaw within a point of the canvas but

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.bench_worker_threads import warm_queue  # noqa: E402
 from benchmarks.report import figure_table, write_section  # noqa: E402
 from mnist_core import preset  # noqa: E402
-from mnist_core.jobs import WORKER_NICENESS, JobQueue  # noqa: E402
+from mnist_core.training.queue import WORKER_NICENESS, JobQueue  # noqa: E402
 
 TICK = 0.002  # seconds the stand-in event loop sleeps between wake-ups
 PRIORITIES = {  # label: (niceness, whether its threads run under SCHED_IDLE) of the worker

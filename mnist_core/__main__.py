@@ -1,7 +1,7 @@
-"""``python -m mnist_core``: the command-line trainer (the code is in ``cli.py``)."""
+"""``python -m mnist_core``: the command-line trainer (the code is in ``training/worker/cli.py``)."""
 
 import sys
 
-from mnist_core.cli import main
+from mnist_core.training.worker.cli import main
 
 sys.exit(main())

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import Path
 
-from .errors import ConfigError
+from mnist_core.errors import ConfigError
 
 # --- MNIST -----------------------------------------------------------------------------------
+REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout: app.py, models/, mnist_core/
+MODELS_DIR = REPO_ROOT / "models"  # the shipped models and their sidecars
+
 IMAGE_SIDE = 28  # pixels per row and per column of an MNIST image
 IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE  # 784: one flattened image, the network's input width
 CLASSES = tuple(range(10))  # the digits, in the order of the network's outputs

@@ -98,11 +98,11 @@ def instant_training(monkeypatch):
     no TensorFlow, a batch every 20 ms, the shipped model as the result. Everything else (the
     queue, the worker process, the pipes, the snapshots the pages poll) is the real code.
     Yields that ``JobQueue``."""
-    import app_pages.resources
-    from mnist_core.jobs import JobQueue
+    import ui.resources
+    from mnist_core.training.queue import JobQueue
 
     queue = JobQueue(max_running=1, trainer="tests.fake_trainer")
-    monkeypatch.setattr(app_pages.resources, "job_queue", lambda: queue)
+    monkeypatch.setattr(ui.resources, "job_queue", lambda: queue)
     yield queue
     queue.close()
 

@@ -1,4 +1,5 @@
-"""A fast stand-in for the Keras trainer (``mnist_core.worker``), run in the real worker process.
+"""A fast stand-in for the Keras trainer (``mnist_core.training.worker.process``), run in the real worker
+process.
 
 It imports no TensorFlow, so a worker with it is ready in about a second. It "trains" with the
 same hooks as the real trainer: one batch every ``BATCH_SECONDS`` with a falling loss, an epoch
@@ -15,9 +16,9 @@ from __future__ import annotations
 import math
 import time
 
-from mnist_core import storage
-from mnist_core.run_text import plural
-from mnist_core.training_record import (
+from mnist_core.serving import model_files as storage
+from mnist_core.text.runs import plural
+from mnist_core.training.record import (
     COMPLETED,
     DIVERGED,
     STOPPED,
@@ -74,7 +75,7 @@ def train_job(config, hooks) -> dict:
         if status == STOPPED:
             break
     messages = {
-        COMPLETED: f"Trained {plural(config.epochs, 'epoch')}.",  # as mnist_core.training says it
+        COMPLETED: f"Trained {plural(config.epochs, 'epoch')}.",  # as mnist_core.training.worker.fit says it
         STOPPED: f"Stopped after {len(history.batch_step)} batches (fake trainer).",
         DIVERGED: "Training diverged (fake trainer). Lower the learning rate.",
     }

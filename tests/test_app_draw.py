@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 import mnist_core
 from mnist_core import DenseNetwork, ModelConfig, TrainingHistory, build_model, load_default_network
-from mnist_core.photo import NO_WRITING
+from mnist_core.reading.photo import NO_WRITING
 
 CANVAS = 280
 CANVAS_KEY = "draw_canvas"
@@ -228,7 +228,7 @@ def test_undo_takes_back_the_last_stroke(app_test, clear_examples):
 
 def zero_run():
     """A session run whose weights are all zero: it outputs 10 % for every digit."""
-    from app_pages.common import Run
+    from ui.session import Run
 
     model = build_model(ModelConfig())
     model.set_weights([np.zeros_like(weights) for weights in model.get_weights()])
@@ -294,13 +294,13 @@ def test_sure_prediction_has_no_unsure_hint(app_test, clear_examples):
 
 
 def test_missing_default_model_explains_what_to_do(app_test, monkeypatch):
-    import app_pages.resources
+    import ui.resources
 
     def unusable():
         raise mnist_core.ModelFileError("No model file at models/default.keras.")
 
-    monkeypatch.setattr(app_pages.resources, "load_default_network", unusable)
-    app_pages.resources.load_default.clear()
+    monkeypatch.setattr(ui.resources, "load_default_network", unusable)
+    ui.resources.load_default.clear()
     try:
         at = app_test(PAGE)
         assert not at.exception
@@ -308,7 +308,7 @@ def test_missing_default_model_explains_what_to_do(app_test, monkeypatch):
         assert any("Train" in info.value and "git checkout" in info.value for info in at.info)
         assert predictions(at) == [] and not at.tabs
     finally:
-        app_pages.resources.load_default.clear()
+        ui.resources.load_default.clear()
 
 
 # --- Upload tab -------------------------------------------------------------------------
@@ -387,10 +387,10 @@ def test_drawing_and_upload_are_independent(app_test, clear_examples):
 def test_a_non_digit_gets_the_not_a_digit_warning_and_a_digit_does_not(app_test, clear_examples):
     """The warning shows when the network's familiarity signal fires (which drawings it fires
     on is tests/test_familiarity.py's and the benchmark's business), and only then."""
-    from mnist_core.familiarity import calibrate
-    from mnist_core.preprocess import ink_to_mnist_steps
-    from mnist_core.reading_text import FORCED_CHOICE
-    from mnist_core.synthetic import encode_canvas, non_digit_ink
+    from mnist_core.data.synthetic import encode_canvas, non_digit_ink
+    from mnist_core.reading.familiarity import calibrate
+    from mnist_core.reading.preprocess import ink_to_mnist_steps
+    from mnist_core.text.reading import FORCED_CHOICE
 
     familiarity = calibrate(load_default_network()[0])
     for seed in range(20):
@@ -420,7 +420,7 @@ def test_missing_calibration_digits_still_classify_without_the_check(app_test, c
     drawing is still read (no non-digit check), and the page shows no traceback."""
     import streamlit as st
 
-    from mnist_core import familiarity
+    from mnist_core.reading import familiarity
 
     monkeypatch.setattr(familiarity.load_digits, "__defaults__", (tmp_path / "missing.npz",))
     st.cache_resource.clear()  # a calibration cached by an earlier test would hide the loss

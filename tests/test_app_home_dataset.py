@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app_pages.common
-import app_pages.resources
 import mnist_core
-import mnist_core.storage
+import mnist_core.serving.model_files
+import ui.resources
+import ui.session
 
 FIRST_TEST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
 
@@ -94,7 +94,7 @@ def test_home_shows_the_lessons_shapes_predictions_and_score_without_training(ap
     at.run()  # a rerun never trains
     assert not at.exception
     assert (
-        app_pages.common.RUNS_KEY not in at.session_state or not at.session_state[app_pages.common.RUNS_KEY]
+        ui.session.RUNS_KEY not in at.session_state or not at.session_state[ui.session.RUNS_KEY]
     )
     assert "home_run" not in at.session_state
 
@@ -105,7 +105,7 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test
     at = app_test("app_pages/home.py")
     at.button(key="home_fit").click()
     at.run(timeout=300)
-    runs = at.session_state[app_pages.common.RUNS_KEY]
+    runs = at.session_state[ui.session.RUNS_KEY]
     assert len(runs) == 1
     (run,) = runs.values()
     assert not run.finished and at.button(key="home_fit").disabled  # queued: the page never trains
@@ -133,11 +133,11 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test
     assert predictions["predicted"].tolist() == expected, "step 7 predicts with the new run"
 
     at.run()  # a rerun shows the run again and does not train another
-    assert len(at.session_state[app_pages.common.RUNS_KEY]) == 1
+    assert len(at.session_state[ui.session.RUNS_KEY]) == 1
     assert dataframe_with(at, "val_accuracy")["epoch"].tolist() == [1, 2, 3, 4, 5]
 
     assert at.button(key="home_activate").disabled  # the default was active: the new run took over
-    assert at.session_state[app_pages.common.ACTIVE_KEY] == run.id
+    assert at.session_state[ui.session.ACTIVE_KEY] == run.id
     assert any(run.name in markdown.value for markdown in at.sidebar.markdown)
 
     at.switch_page("app_pages/train.py").run()  # the lesson run is one of the session's runs
@@ -148,11 +148,11 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test
 @pytest.fixture
 def fresh_caches():
     """Clear the shared dataset and default-model caches before and after the test."""
-    app_pages.resources.load_dataset.clear()
-    app_pages.resources.load_default.clear()
+    ui.resources.load_dataset.clear()
+    ui.resources.load_default.clear()
     yield
-    app_pages.resources.load_dataset.clear()
-    app_pages.resources.load_default.clear()
+    ui.resources.load_dataset.clear()
+    ui.resources.load_default.clear()
 
 
 def test_home_explains_an_unusable_default_model_and_still_offers_training(
@@ -160,7 +160,7 @@ def test_home_explains_an_unusable_default_model_and_still_offers_training(
 ):
     broken = tmp_path / "default.keras"
     broken.write_bytes(b"not a zip archive")
-    monkeypatch.setattr(mnist_core.storage, "DEFAULT_MODEL_PATH", broken)
+    monkeypatch.setattr(mnist_core.serving.model_files, "DEFAULT_MODEL_PATH", broken)
     at = app_test("app_pages/home.py")
     assert any("default model could not be loaded" in error.value for error in at.error)
     assert any("No model to predict with" in info.value for info in at.info)

@@ -30,4 +30,4 @@ def test_page_opens_in_a_fresh_session_without_an_exception(app_test, page):
 def test_page_script_stays_thin(page):
     lines = len((ROOT / page).read_text().splitlines())
     assert lines <= PAGE_LINES, (f"{page} has {lines} lines: move text or statistics into mnist_core, or a "
-                                 "page-only helper into app_pages/widgets.py or the page's *_views.py")
+                                 "page-only helper into ui/widgets.py or the page's *_views.py")

@@ -1,6 +1,6 @@
 """AppTest of the Predictions page, checked against predictions made here with Keras directly.
 
-The page gets its evaluation from app_pages.common.evaluation_of (cached per model). The tests
+The page gets its evaluation from ui.session.evaluation_of (cached per model). The tests
 compute their own reference: the same model file, ``model.predict`` on the test images
 scaled here, no mnist_core preprocessing and no cache. The grid exposes the test indices it
 shows in ``st.session_state['predictions_shown']``; the inspector's options are the same list.
@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-import app_pages.common
-import app_pages.resources
 import mnist_core
+import ui.resources
+import ui.session
 from mnist_core import ModelConfig, build_model
 
 PAGE = "app_pages/predictions.py"
@@ -68,9 +68,9 @@ def reference_of(probabilities: np.ndarray, labels: np.ndarray) -> dict:
 @pytest.fixture
 def fresh_default_evaluation():
     """No cached evaluation of the default model, so this test's session computes it."""
-    app_pages.common._default_evaluation.clear()
+    ui.session._default_evaluation.clear()
     yield
-    app_pages.common._default_evaluation.clear()
+    ui.session._default_evaluation.clear()
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def evaluations(monkeypatch) -> list:
         scored.append(network)
         return mnist_core.evaluate(network, images, labels)
 
-    monkeypatch.setattr(app_pages.common, "evaluate", recording_evaluate)
+    monkeypatch.setattr(ui.session, "evaluate", recording_evaluate)
     return scored
 
 
@@ -214,7 +214,7 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(
     (_, _), (x_test, y_test) = mnist
     config = ModelConfig(hidden_units=(32,), epochs=1, train_size=3000, seed=1)
     model = build_model(config)
-    run = app_pages.common.Run(
+    run = ui.session.Run(
         id="run-test",
         name="Run 1",
         config=config,
@@ -223,7 +223,7 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(
         network=mnist_core.DenseNetwork.from_keras_model(model),
     )
     at = app_test(
-        PAGE, session_state={app_pages.common.RUNS_KEY: {run.id: run}, app_pages.common.ACTIVE_KEY: run.id}
+        PAGE, session_state={ui.session.RUNS_KEY: {run.id: run}, ui.session.ACTIVE_KEY: run.id}
     )
     probabilities = model.predict(x_test.reshape(-1, 784).astype("float32") / 255.0, verbose=0)
     run_reference = reference_of(probabilities, y_test)
@@ -231,13 +231,13 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(
     assert any("Run 1 (this session)" in markdown.value for markdown in at.markdown)
     assert len(evaluations) == 1 and evaluations[0] is run.network
 
-    at.session_state[app_pages.common.ACTIVE_KEY] = None
+    at.session_state[ui.session.ACTIVE_KEY] = None
     at.run()
     assert any("Default model (shipped)" in markdown.value for markdown in at.markdown)
     assert len(evaluations) == 2 and evaluations[1] is not run.network, "the default model is scored once"
 
     for active in (run.id, None, run.id):
-        at.session_state[app_pages.common.ACTIVE_KEY] = active
+        at.session_state[ui.session.ACTIVE_KEY] = active
         at.run()
         assert not at.exception
     assert metric(at, "Test accuracy") == f"{run_reference['accuracy']:.2%}"
@@ -248,16 +248,16 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(
 def fresh_caches():
     """Clear the shared dataset, default-model and evaluation caches before and after."""
     for cached in (
-        app_pages.resources.load_dataset,
-        app_pages.resources.load_default,
-        app_pages.common._default_evaluation,
+        ui.resources.load_dataset,
+        ui.resources.load_default,
+        ui.session._default_evaluation,
     ):
         cached.clear()
     yield
     for cached in (
-        app_pages.resources.load_dataset,
-        app_pages.resources.load_default,
-        app_pages.common._default_evaluation,
+        ui.resources.load_dataset,
+        ui.resources.load_default,
+        ui.session._default_evaluation,
     ):
         cached.clear()
 
@@ -265,7 +265,7 @@ def fresh_caches():
 def test_unusable_default_model_explains_what_to_do(app_test, fresh_caches, monkeypatch, tmp_path):
     broken = tmp_path / "default.keras"
     broken.write_bytes(b"not a zip archive")
-    monkeypatch.setattr(mnist_core.storage, "DEFAULT_MODEL_PATH", broken)
+    monkeypatch.setattr(mnist_core.serving.model_files, "DEFAULT_MODEL_PATH", broken)
     at = app_test(PAGE)
     assert any("default model could not be loaded" in error.value for error in at.error)
     assert any("What to do" in info.value and "Train page" in info.value for info in at.info)

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mnist_core
-from mnist_core.train_form import preset_labels
+from mnist_core.training.form import preset_labels
 from tests.fake_trainer import FAIL_SEED
 
 PAGE = "app_pages/train.py"
@@ -294,7 +294,7 @@ def test_presets_are_labelled_from_their_config_and_the_form_survives_a_page_swi
 
 
 def test_missing_data_says_how_to_set_mnist_path(open_train_page, monkeypatch, tmp_path):
-    from app_pages.resources import load_dataset  # the same module object the app scripts use
+    from ui.resources import load_dataset  # the same module object the app scripts use
 
     monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
     load_dataset.clear()

@@ -1,5 +1,5 @@
-"""Browsing the test set (mnist_core.browsing): filters, orders, pages, hover text; and the
-per-class table (mnist_core.evaluation). No Streamlit, no model."""
+"""Browsing the test set (mnist_core.serving.browsing): filters, orders, pages, hover text; and the
+per-class table (mnist_core.serving.evaluation). No Streamlit, no model."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from mnist_core import evaluate_probabilities, per_class_table
-from mnist_core.browsing import (
+from mnist_core.serving.browsing import (
     Filters,
     describe_prediction,
     filtered,

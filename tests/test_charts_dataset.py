@@ -4,8 +4,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from mnist_core import dataset_stats
 from mnist_core.charts import dataset as charts
+from mnist_core.data import stats as dataset_stats
 
 
 def _axis_title(axis) -> str:

@@ -11,8 +11,8 @@ from PIL import Image
 
 from mnist_core import BlankImageError, ImageFileError, load_default_network
 from mnist_core.charts.drawing import OTHER_COLOUR, TILE_SIZE, TOP_COLOUR, probability_bars, step_tiles
-from mnist_core.preprocess import PreprocessSteps
-from mnist_core.reading import Reading, read_canvas, read_upload
+from mnist_core.reading.preprocess import PreprocessSteps
+from mnist_core.reading.reader import Reading, read_canvas, read_upload
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from mnist_core.charts.network import (
     top_images_figure,
     weights_figure,
 )
-from mnist_core.training_record import WeightTemplates
+from mnist_core.training.record import WeightTemplates
 
 
 def test_activation_grid_click_layer_carries_unit_indices(rng):

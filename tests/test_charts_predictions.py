@@ -1,5 +1,5 @@
 """The Predictions page's pure helpers: Plotly figures, the click parser and the digit grid
-(mnist_core.charts.predictions, mnist_core.gallery). No Streamlit, no model."""
+(mnist_core.charts.predictions, mnist_core.charts.gallery). No Streamlit, no model."""
 
 from __future__ import annotations
 
@@ -11,18 +11,7 @@ import plotly.graph_objects as go
 import pytest
 from PIL import Image
 
-from mnist_core.charts.predictions import (
-    RIGHT_COLOUR,
-    TRUE_COLOUR,
-    WRONG_COLOUR,
-    cell_from_selection,
-    confusion_figure,
-    grid_figure,
-    index_from_selection,
-    png_data_url,
-    probability_figure,
-)
-from mnist_core.gallery import (
+from mnist_core.charts.gallery import (
     BORDER,
     CORRECT_RGB,
     SCALE,
@@ -33,6 +22,17 @@ from mnist_core.gallery import (
     grid_shape,
     tile_box,
     tile_centres,
+)
+from mnist_core.charts.predictions import (
+    RIGHT_COLOUR,
+    TRUE_COLOUR,
+    WRONG_COLOUR,
+    cell_from_selection,
+    confusion_figure,
+    grid_figure,
+    index_from_selection,
+    png_data_url,
+    probability_figure,
 )
 
 

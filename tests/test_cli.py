@@ -1,4 +1,4 @@
-"""The command-line trainer, `python -m mnist_core` (or `python -m mnist_core.train`), as a user runs it."""
+"""The command-line trainer, `python -m mnist_core`, as a user runs it."""
 
 import json
 import os
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mnist_core import load_model
-from mnist_core.cli import main
+from mnist_core.training.worker.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,12 +46,11 @@ def test_cli_bad_data_path_exits_with_a_clear_message(tmp_path, capsys):
     assert not list(tmp_path.iterdir())
 
 
-@pytest.mark.parametrize("module", ["mnist_core", "mnist_core.train"])
-def test_both_commands_run_the_cli(module, monkeypatch, capsys):
-    """README's `python -m mnist_core` and the older `python -m mnist_core.train`, as runpy runs them."""
-    monkeypatch.setattr(sys, "argv", [module, "--help"])
+def test_python_dash_m_mnist_core_runs_the_cli(monkeypatch, capsys):
+    """README's `python -m mnist_core`, as runpy runs it."""
+    monkeypatch.setattr(sys, "argv", ["mnist_core", "--help"])
     with pytest.raises(SystemExit) as exited:
-        runpy.run_module(module, run_name="__main__")
+        runpy.run_module("mnist_core", run_name="__main__")
     assert exited.value.code == 0
     assert "usage: python -m mnist_core" in capsys.readouterr().out
 
@@ -81,18 +80,6 @@ def test_cli_diverging_run_exits_1_and_saves_nothing(tmp_path, capsys):
     assert main(arguments) == 1
     assert "diverged" in capsys.readouterr().out
     assert not out.exists()
-
-
-def test_the_cli_module_cannot_shadow_the_train_function():
-    """`mnist_core.train` stays the training function: importing the shim fails, harmlessly."""
-    import mnist_core
-
-    with pytest.raises(ImportError, match="python -m mnist_core"):
-        import mnist_core.train  # noqa: F401
-    assert callable(mnist_core.train) and mnist_core.train.__module__ == "mnist_core.training"
-    from mnist_core import train
-
-    assert train is mnist_core.train
 
 
 def test_cli_ships_only_the_dense_chain_and_a_small_sidecar(tmp_path, mnist):

@@ -9,8 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_core import DatasetError, data, load_mnist, mnist_source, parse_idx, read_idx, validate_mnist
-from mnist_core.data import IMAGES_MAGIC, LABELS_MAGIC, load_mnist_file
+from mnist_core import DatasetError, load_mnist, mnist_source, parse_idx, read_idx, validate_mnist
+from mnist_core.data import mnist as data
+from mnist_core.data.mnist import IMAGES_MAGIC, LABELS_MAGIC, load_mnist_file
 
 REAL_MNIST = os.environ.get("MNIST_PATH", "")  # set by tests/conftest.py before tests change it
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]

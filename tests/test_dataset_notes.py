@@ -1,9 +1,10 @@
-"""What the Dataset page says (mnist_core.dataset_notes), computed from the data it describes."""
+"""What the Dataset page says (mnist_core.text.dataset), computed from the data it describes."""
 
 import numpy as np
 
-from mnist_core import dataset_notes as notes
-from mnist_core import dataset_stats, flatten_and_scale
+from mnist_core import flatten_and_scale
+from mnist_core.data import stats as dataset_stats
+from mnist_core.text import dataset as notes
 
 
 def test_balance_note_from_mnists_counts(mnist):

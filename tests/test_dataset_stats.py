@@ -1,9 +1,9 @@
-"""Statistics of MNIST's arrays (mnist_core.dataset_stats), on made-up and real data."""
+"""Statistics of MNIST's arrays (mnist_core.data.stats), on made-up and real data."""
 
 import numpy as np
 import pytest
 
-from mnist_core import dataset_stats
+from mnist_core.data import stats as dataset_stats
 
 
 def test_class_counts_counts_every_digit_including_absent_ones():

@@ -1,7 +1,7 @@
 """The docs stay true: quoted messages come from the code, no machine paths, targets are judged.
 
 - docs/robustness.md quotes what the user sees. Every quoted message must be made of text
-  the code writes (string literals and f-strings of app_pages/ and mnist_core/): a quote
+  the code writes (string literals and f-strings of app_pages/, ui/ and mnist_core/): a quote
   whose words the code no longer has fails, with the words that were not found. Gaps the
   code fills in (file names, numbers, a path) are allowed where the code has a placeholder;
   "…" in a quote marks text left out.
@@ -22,7 +22,8 @@ import pytest
 from tests.apptest import ROOT
 
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "benchmarks" / "README.md"]
-CODE = [*sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "mnist_core").rglob("*.py"))]
+CODE = [*sorted((ROOT / "app_pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py")),
+        *sorted((ROOT / "mnist_core").rglob("*.py"))]
 MIN_CHUNK = 6  # characters: shorter fixed text of the code is not used to explain a quote
 MAX_GAP_WORDS = 3  # words a placeholder may stand for (a file name, a number, "Run 1")
 # Messages of the libraries the app shows as they come (quoted in docs/robustness.md).

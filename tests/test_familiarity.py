@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from mnist_core import DenseNetwork, load_default_network
-from mnist_core.familiarity import (
+from mnist_core.data.synthetic import NON_DIGITS, draw_ink, non_digit_ink
+from mnist_core.reading.familiarity import (
     FLAGGED_SHARE,
     _thresholds,
     calibrate,
@@ -14,8 +15,7 @@ from mnist_core.familiarity import (
     drawn_training_digits,
     load_digits,
 )
-from mnist_core.preprocess import ink_to_mnist_steps
-from mnist_core.synthetic import NON_DIGITS, draw_ink, non_digit_ink
+from mnist_core.reading.preprocess import ink_to_mnist_steps
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def familiarity():
 
 def test_shipped_digits_are_what_the_generator_draws(mnist):
     """models/familiarity-digits.npz is stale if preprocessing or drawing changed: rewrite it
-    with ``python -m mnist_core.familiarity``."""
+    with ``python -m mnist_core.reading.familiarity``."""
     bank, calibration = load_digits()
     bank_indices, calibration_indices = digit_indices()
     assert bank.shape == (len(bank_indices), 28, 28)
@@ -105,7 +105,7 @@ def test_a_network_that_answers_the_same_to_everything_flags_nothing():
 def test_the_distance_is_to_bank_digits_read_as_the_same_class(familiarity):
     """The kNN distance compares an input only with bank digits the network reads as the class it
     reads the input as: checked against a brute-force search over the same columns."""
-    from mnist_core.familiarity import NEIGHBOURS, _raw_scores, _unit
+    from mnist_core.reading.familiarity import NEIGHBOURS, _raw_scores, _unit
 
     network, bank, starts = familiarity.network, familiarity.bank, familiarity.class_starts
     assert starts[0] == 0 and starts[-1] == bank.shape[1] and np.all(np.diff(starts) >= NEIGHBOURS)
@@ -131,7 +131,7 @@ def test_a_class_with_too_few_bank_digits_is_compared_with_the_whole_bank():
 
 def test_background_calibration_is_the_same_calibration(familiarity):
     """The Draw page starts the calibration on a thread (off its first paint): same signal."""
-    from mnist_core.familiarity import calibrate_in_background
+    from mnist_core.reading.familiarity import calibrate_in_background
 
     network = familiarity.network
     background = calibrate_in_background(network).result(timeout=120)
@@ -142,7 +142,7 @@ def test_background_calibration_is_the_same_calibration(familiarity):
 
 def test_background_calibration_raises_what_calibrate_raises(tmp_path, monkeypatch):
     """A missing digits file reaches the caller (the page then runs without the check)."""
-    from mnist_core import familiarity as module
+    from mnist_core.reading import familiarity as module
 
     monkeypatch.setattr(module, "DIGITS_PATH", tmp_path / "missing.npz")
     monkeypatch.setattr(module.load_digits, "__defaults__", (tmp_path / "missing.npz",))

@@ -1,9 +1,9 @@
-"""Pictures of digits (mnist_core.gallery): the one upscaler, plain tiles and strips."""
+"""Pictures of digits (mnist_core.charts.gallery): the one upscaler, plain tiles and strips."""
 
 import numpy as np
 import pytest
 
-from mnist_core import gallery
+from mnist_core.charts import gallery
 
 
 def test_upscale_repeats_each_pixel_and_refuses_a_bad_scale():

@@ -1,4 +1,4 @@
-"""The NumPy inference path (mnist_core.inference) against Keras' own predict."""
+"""The NumPy inference path (mnist_core.serving.network) against Keras' own predict."""
 
 import io
 import zipfile
@@ -18,8 +18,8 @@ from mnist_core import (
     train,
 )
 from mnist_core.config import ACTIVATIONS as FORM_ACTIVATIONS
-from mnist_core.inference import ACTIVATIONS
-from mnist_core.storage import DEFAULT_MODEL_PATH, load_network
+from mnist_core.serving.model_files import DEFAULT_MODEL_PATH, load_network
+from mnist_core.serving.network import ACTIVATIONS
 
 
 def spread_weights(model, seed=0):

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mnist_core import DenseNetwork, load_default_network
-from mnist_core.inspection import (
+from mnist_core.inspection.activations import (
     DRAWING,
     Selection,
     active_count,

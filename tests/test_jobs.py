@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from mnist_core import DenseNetwork, ModelConfig
-from mnist_core.jobs import (
+from mnist_core.training.queue import (
     JOBS_ENV,
     WORKER_NICENESS,
     JobError,
@@ -308,7 +308,7 @@ def test_the_keras_worker_trains_a_model_the_server_can_use_without_keras(mnist)
 
 def test_a_worker_that_cannot_start_fails_every_waiting_job_with_the_reason(make_queue, monkeypatch):
     monkeypatch.setenv("MNIST_PATH", "/nowhere/mnist.npz")  # the spawned worker inherits it
-    queue = make_queue(trainer="mnist_core.worker")
+    queue = make_queue(trainer="mnist_core.training.worker.process")
     jobs = [queue.submit(f"s{index}", TINY) for index in range(2)]
     for job in jobs:
         snapshot = finished(queue, job, timeout=120)

@@ -1,4 +1,4 @@
-"""mnist_core.lesson: the Home lesson's source tabs and network facts, without Keras."""
+"""mnist_core.lesson.source: the Home lesson's source tabs and network facts, without Keras."""
 
 import inspect
 import subprocess
@@ -6,8 +6,10 @@ import sys
 
 import pytest
 
-from mnist_core import PRESETS, ModelConfig, lesson, lesson_text
-from mnist_core.lesson import lesson_model_facts, source_excerpt, source_of
+from mnist_core import PRESETS, ModelConfig
+from mnist_core.lesson import source as lesson
+from mnist_core.lesson.source import lesson_model_facts, source_excerpt, source_of
+from mnist_core.text import lesson as lesson_text
 
 CONFIGS = {
     "seed": PRESETS["seed"],
@@ -44,11 +46,11 @@ def test_facts_equal_what_keras_builds(config):
 
 
 @pytest.mark.parametrize("module, qualname", [
-    ("mnist_core.model", "build_model"),
-    ("mnist_core.model", "make_optimizer"),
-    ("mnist_core.training", "train"),
-    ("mnist_core.data", "load_mnist"),
-    ("mnist_core.inference", "DenseNetwork.probabilities"),
+    ("mnist_core.training.worker.model", "build_model"),
+    ("mnist_core.training.worker.model", "make_optimizer"),
+    ("mnist_core.training.worker.fit", "train"),
+    ("mnist_core.data.mnist", "load_mnist"),
+    ("mnist_core.serving.network", "DenseNetwork.probabilities"),
 ])
 def test_source_equals_inspect(module, qualname):
     import importlib
@@ -69,19 +71,21 @@ def _dedent(target) -> str:
 
 
 def test_excerpt_and_missing_names():
-    excerpt = source_excerpt("mnist_core.model", "build_model", "model.compile(", "    )")
+    excerpt = source_excerpt("mnist_core.training.worker.model", "build_model", "model.compile(", "    )")
     assert excerpt.startswith("model.compile(") and excerpt.endswith(")")
     assert "loss=\"sparse_categorical_crossentropy\"" in excerpt
     with pytest.raises(LookupError):
-        source_of("mnist_core.model", "no_such_function")
+        source_of("mnist_core.training.worker.model", "no_such_function")
     with pytest.raises(LookupError):
-        source_excerpt("mnist_core.model", "build_model", "no such line", ")")
+        source_excerpt("mnist_core.training.worker.model", "build_model", "no such line", ")")
 
 
 def test_reading_sources_and_facts_imports_no_keras():
     code = (
-        "import sys; from mnist_core import PRESETS; from mnist_core.lesson import lesson_model_facts, "
-        "source_of; source_of('mnist_core.model', 'build_model'); source_of('mnist_core.training', 'train'); "
+        "import sys; from mnist_core import PRESETS; "
+        "from mnist_core.lesson.source import lesson_model_facts, source_of; "
+        "source_of('mnist_core.training.worker.model', 'build_model'); "
+        "source_of('mnist_core.training.worker.fit', 'train'); "
         "lesson_model_facts(PRESETS['best']); "
         "print(sorted(name for name in ('keras', 'tensorflow') if name in sys.modules))"
     )

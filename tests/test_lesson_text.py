@@ -1,9 +1,10 @@
-"""The lesson's words and printouts (mnist_core.lesson_text), from real arrays, histories and configs."""
+"""The lesson's words and printouts (mnist_core.text.lesson), from real arrays, histories and configs."""
 
 import numpy as np
 import pytest
 
-from mnist_core import ModelConfig, TrainingHistory, lesson_text, preset
+from mnist_core import ModelConfig, TrainingHistory, preset
+from mnist_core.text import lesson as lesson_text
 
 
 def test_shapes_printout_prints_shapes_dtypes_and_labels(mnist):

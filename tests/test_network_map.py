@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from mnist_core import load_default_network
-from mnist_core.inspection import hidden_activations
-from mnist_core.network_map import (
+from mnist_core.inspection.activations import hidden_activations
+from mnist_core.inspection.network_map import (
     ActivationMap,
     MapConfig,
     build_map,
@@ -17,7 +17,7 @@ from mnist_core.network_map import (
     shipped_map_path,
     stratified_sample,
 )
-from mnist_core.storage import DEFAULT_MODEL_PATH
+from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
 
 SMALL = MapConfig(landmarks=400, iterations=300)
 
@@ -105,10 +105,12 @@ def test_a_stale_or_damaged_shipped_map_is_not_used(subset, shipped, tmp_path):
 def test_shipped_map_belongs_to_the_shipped_model(shipped, mnist):
     """models/default.map.npz must be regenerated whenever models/default.keras changes."""
     path = shipped_map_path(DEFAULT_MODEL_PATH)
-    assert path.is_file(), "models/default.map.npz is missing: run `python -m mnist_core.network_map`"
+    assert path.is_file(), (
+        "models/default.map.npz is missing: run `python -m mnist_core.inspection.network_map`")
     atlas = ActivationMap.load(path)
     assert atlas.model == fingerprint(shipped), (
-        "models/default.map.npz was made for another model: run `python -m mnist_core.network_map`")
+        "models/default.map.npz was made for another model: "
+        "run `python -m mnist_core.inspection.network_map`")
     _, (_, y_test) = mnist
     assert atlas.positions.shape == (10_000, 2)
     assert knn_accuracy(atlas.positions, y_test) >= 0.90

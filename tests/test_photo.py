@@ -1,4 +1,4 @@
-"""Photos of a digit on paper: each flaw of mnist_core.synthetic_photos is read, and a photo that
+"""Photos of a digit on paper: each flaw of mnist_core.data.synthetic_photos is read, and a photo that
 cannot be read says why in photo terms."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from mnist_core import PhotoError, load_default_network
-from mnist_core.photo import NO_WRITING, ONLY_AT_THE_EDGE, image_to_mnist_steps
-from mnist_core.synthetic_photos import FLAWS, digit_photo, photo_set
+from mnist_core.data.synthetic_photos import FLAWS, digit_photo, photo_set
+from mnist_core.reading.photo import NO_WRITING, ONLY_AT_THE_EDGE, image_to_mnist_steps
 
 
 @pytest.fixture(scope="module")

@@ -18,14 +18,14 @@ from mnist_core import (
     is_blank,
     load_image_bytes,
 )
-from mnist_core.preprocess import (
+from mnist_core.data.synthetic import drawn_canvas, redraw_with_pen
+from mnist_core.reading.preprocess import (
     STROKE_RATIO,
     canvas_ink,
     ink_to_mnist_steps,
     normalise_strokes,
     stroke_width,
 )
-from mnist_core.synthetic import drawn_canvas, redraw_with_pen
 
 MNIST_CENTRE = 14.0  # where MNIST's own digits have their centre of mass (pixel index)
 

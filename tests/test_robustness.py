@@ -3,7 +3,7 @@
 Each case runs every page of the real app (AppTest) and checks for a clear message
 instead of an exception, and that the rest of the app stays usable. The real
 ``models/default.keras`` is never touched: a damaged copy is written under pytest's
-tmp_path and ``mnist_core.storage.DEFAULT_MODEL_PATH`` points at it for the test, with
+tmp_path and ``mnist_core.serving.model_files.DEFAULT_MODEL_PATH`` points at it for the test, with
 ``st.cache_resource`` cleared before and after so no other test sees the broken model.
 The cases that need a real browser and server (rapid reruns, two users training at once)
 are in tests/browser/test_robustness.py.
@@ -19,7 +19,7 @@ import keras
 import pytest
 import streamlit as st
 
-import mnist_core.storage
+import mnist_core.serving.model_files
 from tests.apptest import PAGES, ROOT
 
 WORKING_MNIST = os.environ.get("MNIST_PATH")  # tests/conftest.py has set it
@@ -65,7 +65,7 @@ def plain(markdown: str) -> str:
 
 def truncated_copy(target: Path) -> None:
     """The real default model cut in half: the zip's central directory is gone."""
-    real = mnist_core.storage.MODELS_DIR / "default.keras"
+    real = mnist_core.serving.model_files.MODELS_DIR / "default.keras"
     target.write_bytes(real.read_bytes()[: real.stat().st_size // 2])
 
 
@@ -86,9 +86,9 @@ def corrupt(kind: str, folder: Path, monkeypatch) -> Path:
     """DEFAULT_MODEL_PATH -> a damaged copy of ``kind`` (with the real sidecar beside it)."""
     target = folder / "default.keras"
     CORRUPTIONS[kind](target)
-    real_sidecar = mnist_core.storage.MODELS_DIR / "default.json"
+    real_sidecar = mnist_core.serving.model_files.MODELS_DIR / "default.json"
     (folder / "default.json").write_text(real_sidecar.read_text())
-    monkeypatch.setattr(mnist_core.storage, "DEFAULT_MODEL_PATH", target)
+    monkeypatch.setattr(mnist_core.serving.model_files, "DEFAULT_MODEL_PATH", target)
     return target
 
 
@@ -159,7 +159,7 @@ def no_network(monkeypatch, tmp_path, clean_caches):
     fails as it does offline (tests/test_data.py runs the real child against a refused URL)."""
     import subprocess
 
-    from mnist_core import data
+    from mnist_core.data import mnist as data
 
     calls = []
 

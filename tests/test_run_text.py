@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mnist_core import ModelConfig, preset
-from mnist_core.jobs import JobSnapshot, JobStatus
-from mnist_core.run_text import (
+from mnist_core.text.runs import (
     NO_MODEL_HELP,
     duration_text,
     finished_toast,
@@ -19,9 +18,10 @@ from mnist_core.run_text import (
     queue_line,
     settings_summary,
 )
-from mnist_core.runs import Run, runs_table
-from mnist_core.train_form import config_from, preset_labels, settings_of
-from mnist_core.training_record import BatchProgress, TrainingHistory
+from mnist_core.training.form import config_from, preset_labels, settings_of
+from mnist_core.training.queue import JobSnapshot, JobStatus
+from mnist_core.training.record import BatchProgress, TrainingHistory
+from mnist_core.training.runs import Run, runs_table
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_a_training_time_is_quoted_only_when_it_was_measured(seconds, text):
 
 def test_the_no_model_help_names_a_command_that_runs():
     """The CLI the help quotes parses its options (a renamed option or module would fail here)."""
-    from mnist_core.cli import parse_args
+    from mnist_core.training.worker.cli import parse_args
 
     command = NO_MODEL_HELP.split("`python -m mnist_core ")[1].split("`")[0]
     assert parse_args(command.split()).preset == "best"

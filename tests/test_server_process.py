@@ -11,7 +11,7 @@ import pytest
 SCRIPT = """
 import sys
 import numpy as np
-from mnist_core.server_process import release_freed_buffers_promptly
+from mnist_core.serving.process import release_freed_buffers_promptly
 
 def rss_mb():
     return int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
@@ -52,7 +52,7 @@ def test_blas_keeps_to_one_thread():
     """After ``one_blas_thread`` no BLAS pool of this process runs more than one thread."""
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from mnist_core.server_process import one_blas_thread
+    from mnist_core.serving.process import one_blas_thread
 
     with threadpool_limits():  # restores the test process's own limits afterwards
         one_blas_thread()

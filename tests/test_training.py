@@ -19,7 +19,7 @@ from mnist_core import (
     evaluate,
     train,
 )
-from mnist_core.training_record import template_units
+from mnist_core.training.record import template_units
 
 QUICK = ModelConfig(epochs=3, seed=1)  # the lesson's network, 3 epochs
 

@@ -1,7 +1,7 @@
 """Plotly figures of MNIST's arrays for the Dataset page and the Home lesson. No Streamlit here.
 
 Every builder is a plain function of NumPy arrays (the statistics come from
-``mnist_core.dataset_stats``) returning a figure whose axes say what they measure. Images are
+``mnist_core.data.stats``) returning a figure whose axes say what they measure. Images are
 drawn as they are stored, like on the other pages: ink high (255, white) on 0 (black).
 """
 
@@ -13,8 +13,8 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy import ndimage
 
-from ..config import ACCENT_COLOUR, CLASSES, CONTRAST_COLOUR, GRID_COLOUR, IMAGE_SIDE, MUTED_COLOUR
-from ..dataset_stats import class_counts
+from mnist_core.config import ACCENT_COLOUR, CLASSES, CONTRAST_COLOUR, GRID_COLOUR, IMAGE_SIDE, MUTED_COLOUR
+from mnist_core.data.stats import class_counts
 
 DIGITS = CLASSES
 SIDE = IMAGE_SIDE

@@ -1,4 +1,4 @@
-"""What the Draw page shows of a reading (mnist_core.reading), without Streamlit.
+"""What the Draw page shows of a reading (mnist_core.reading.reader), without Streamlit.
 
 - ``step_tiles``: the preprocessing steps as square uint8 images, upscaled with nearest
   neighbour so the pixels the network sees stay visible.
@@ -14,8 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from ..config import ACCENT_COLOUR, MUTED_COLOUR
-from ..preprocess import PreprocessSteps
+from mnist_core.config import ACCENT_COLOUR, MUTED_COLOUR
+from mnist_core.reading.preprocess import PreprocessSteps
 
 TOP_COLOUR = ACCENT_COLOUR  # the predicted digit
 OTHER_COLOUR = MUTED_COLOUR  # every other digit

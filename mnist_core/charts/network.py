@@ -13,7 +13,7 @@ import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 
-from ..inspection import as_grid, grid_shape
+from mnist_core.inspection.activations import as_grid, grid_shape
 
 DIVERGING = "RdBu_r"  # blue negative, white 0, red positive
 DIGIT_COLOURS = px.colors.qualitative.T10  # ten distinguishable colours, one per digit

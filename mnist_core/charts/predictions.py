@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from ..config import ACCENT_COLOUR, MUTED_COLOUR, RIGHT_COLOUR, TEXT_COLOUR, WRONG_COLOUR
+from mnist_core.config import ACCENT_COLOUR, MUTED_COLOUR, RIGHT_COLOUR, TEXT_COLOUR, WRONG_COLOUR
 
 DIGITS = list(range(10))
 TRUE_COLOUR = ACCENT_COLOUR  # the true digit when it was missed

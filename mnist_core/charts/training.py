@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from ..config import ACCENT_COLOUR, ACCENT_LIGHT_COLOUR, CONTRAST_COLOUR
-from ..training_record import TrainingHistory
+from mnist_core.config import ACCENT_COLOUR, ACCENT_LIGHT_COLOUR, CONTRAST_COLOUR
+from mnist_core.training.record import TrainingHistory
 
 SMOOTHING_BATCHES = 20  # span of the exponential moving average of the per-batch curves
 ACCURACY_RANGE, ZOOMED_ACCURACY_RANGE = (0.0, 1.0), (0.96, 1.0)  # accuracy axis, whole and zoomed

@@ -22,7 +22,7 @@ from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from mnist_core import load_mnist  # noqa: E402
-from mnist_core.synthetic_photos import digit_photo  # noqa: E402
+from mnist_core.data.synthetic_photos import digit_photo  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 from tests.browser.readme_screenshots import optimise  # noqa: E402
 

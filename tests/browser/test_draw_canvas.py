@@ -3,7 +3,7 @@ and on a phone the square fills the width, the prediction shows without scrollin
 scrolling and drawing never get in each other's way.
 
 streamlit-drawable-canvas 0.13 put an invisible toolbar over the top of the square that
-swallowed strokes and ran a hidden Undo on a tap (app_pages/canvas.py removes it).
+swallowed strokes and ran a hidden Undo on a tap (ui/canvas.py removes it).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_core.synthetic_photos import digit_photo
+from mnist_core.data.synthetic_photos import digit_photo
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from mnist_core import load_default_network
-from mnist_core.inspection import grid_shape
+from mnist_core.inspection.activations import grid_shape
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from mnist_core import DEFAULT_MODEL_PATH
-from mnist_core.gallery import grid_shape, tile_centres
+from mnist_core.charts.gallery import grid_shape, tile_centres
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from mnist_core.train_form import preset_labels
+from mnist_core.training.form import preset_labels
 from tests.apptest import PAGE_TITLES
 from tests.browser import helpers
 

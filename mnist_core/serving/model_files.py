@@ -1,0 +1,75 @@
+"""Saved models, read without Keras: a ``.keras`` file as a ``DenseNetwork`` plus its JSON
+sidecar (config, history, test metrics). Writing and Keras loading are in ``storage_keras``."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from mnist_core.config import MODELS_DIR
+from mnist_core.errors import ModelFileError
+from mnist_core.serving.network import DenseNetwork
+
+DEFAULT_MODEL_PATH = MODELS_DIR / "default.keras"
+
+
+def sidecar_path(path: str | os.PathLike) -> Path:
+    """``models/x.keras`` -> ``models/x.json``."""
+    return Path(path).with_suffix(".json")
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the repository when it is inside it (models/default.keras), else as is."""
+    try:
+        return str(Path(path).resolve().relative_to(MODELS_DIR.parent))
+    except ValueError:
+        return str(path)
+
+
+def missing_model_message(path: Path) -> str:
+    return (
+        f"No model file at {display_path(path)}. Train one with `python -m mnist_core` or on "
+        "the Train page."
+    )
+
+
+def unreadable_model_message(path: Path, reason: str) -> str:
+    shown = display_path(path)
+    return (
+        f"{shown} exists but cannot be read as a model ({reason}); the file is corrupt or from an "
+        f"incompatible version; restore it (`git checkout -- {shown}`) or retrain it with "
+        f"`python -m mnist_core --preset best --out {shown}`."
+    )
+
+
+def read_sidecar(path: str | os.PathLike) -> dict:
+    """The JSON sidecar of a model file, or ``{}`` when there is none. Raises ModelFileError."""
+    sidecar = sidecar_path(path)
+    if not sidecar.is_file():
+        return {}
+    try:
+        return json.loads(sidecar.read_text())
+    except (OSError, ValueError) as error:
+        raise ModelFileError(f"{sidecar.name} is not valid JSON ({error}).") from error
+
+
+def load_network(path: str | os.PathLike) -> tuple[DenseNetwork, dict]:
+    """A ``.keras`` file as a NumPy ``DenseNetwork``, and its sidecar (``{}`` if absent).
+
+    Imports no Keras. Raises ``ModelFileError`` when the file is missing, corrupt, or not a
+    dense network from 784 pixels to 10 classes.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(missing_model_message(path))
+    try:
+        network = DenseNetwork.from_keras_file(path)
+    except ModelFileError as error:
+        raise ModelFileError(unreadable_model_message(path, str(error))) from error
+    return network, read_sidecar(path)
+
+
+def load_default_network() -> tuple[DenseNetwork, dict]:
+    """The shipped ``models/default.keras`` as a ``DenseNetwork``, and its sidecar."""
+    return load_network(DEFAULT_MODEL_PATH)

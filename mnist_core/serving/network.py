@@ -1,0 +1,273 @@
+"""The dense network as plain NumPy arrays: the one inference path of the served app.
+
+A ``DenseNetwork`` holds, for each Dense layer in order, its kernel float32 (in, out), its
+bias float32 (out,) and the name of its activation. It runs forward for one image or
+10,000 without TensorFlow. It is built from
+
+- a ``.keras`` file (``from_keras_file`` / ``from_keras_bytes``), read with ``zipfile``,
+  ``json`` and ``h5py`` only: the server never imports Keras;
+- a trained Keras model in memory (``from_keras_model``), in the training worker.
+
+Dropout is the identity at inference, and so is the augmentation block (a Reshape to
+28x28x1, random rotation / zoom / translation, then Flatten back to 784).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from dataclasses import dataclass
+
+import numpy as np
+
+from mnist_core.config import IMAGE_PIXELS as INPUT_SIZE
+from mnist_core.config import NUM_CLASSES as CLASSES
+from mnist_core.errors import ModelFileError
+
+DEFAULT_CHUNK = 1024  # rows per matrix product on big inputs: bounds the temporaries (~10 MB for
+# the shipped 784-512-512-10 network; 4,096 rows took ~40 MB) and scores the 10,000 test images as
+# fast (63 ms against 74 ms here)
+
+
+def _sigmoid(values: np.ndarray) -> np.ndarray:
+    """1 / (1 + e^-x), without overflow warnings for large negative x."""
+    exponent = np.exp(-np.abs(values))
+    return np.where(values >= 0, 1.0 / (1.0 + exponent), exponent / (1.0 + exponent))
+
+
+def _gelu(values: np.ndarray) -> np.ndarray:
+    """Keras' default gelu: the exact, erf-based one (approximate=False)."""
+    from scipy.special import erf  # only for gelu networks: SciPy's import is ~0.3 s
+
+    return 0.5 * values * (1.0 + erf(values / np.float32(np.sqrt(2.0))))
+
+
+def _softmax(values: np.ndarray) -> np.ndarray:
+    exponent = np.exp(values - values.max(axis=-1, keepdims=True))
+    return exponent / exponent.sum(axis=-1, keepdims=True)
+
+
+ACTIVATIONS = {
+    "relu": lambda values: np.maximum(values, np.float32(0.0)),
+    "tanh": np.tanh,
+    "sigmoid": _sigmoid,
+    "gelu": _gelu,
+    "linear": lambda values: values,
+    "softmax": _softmax,
+}
+# Layers that do nothing at inference, or (Reshape ... Flatten) a round trip that cancels.
+_IDENTITY_LAYERS = {"Dropout", "RandomRotation", "RandomZoom", "RandomTranslation", "InputLayer"}
+
+
+@dataclass(frozen=True, eq=False)
+class DenseNetwork:
+    """A chain of Dense layers: 784 inputs -> hidden layers -> 10 softmax outputs.
+
+    ``kernels[i]`` float32 (in_i, out_i), ``biases[i]`` float32 (out_i,),
+    ``activations[i]`` a key of ``ACTIVATIONS``; the last layer is the 10-unit softmax.
+    Arrays are read-only, so one network can be shared between sessions.
+    """
+
+    kernels: tuple[np.ndarray, ...]
+    biases: tuple[np.ndarray, ...]
+    activations: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not (len(self.kernels) == len(self.biases) == len(self.activations)) or not self.kernels:
+            raise ModelFileError("A dense network needs one kernel, bias and activation per layer.")
+        width = INPUT_SIZE
+        for kernel, bias, activation in zip(self.kernels, self.biases, self.activations, strict=True):
+            if kernel.ndim != 2 or kernel.shape[0] != width or bias.shape != (kernel.shape[1],):
+                raise ModelFileError(
+                    f"Layer shapes do not chain: kernel {kernel.shape} and bias {bias.shape} after "
+                    f"{width} units."
+                )
+            if activation not in ACTIVATIONS:
+                raise ModelFileError(
+                    f"Activation {activation!r} is not supported; use one of {', '.join(ACTIVATIONS)}."
+                )
+            width = kernel.shape[1]
+        if width != CLASSES or self.activations[-1] != "softmax":
+            raise ModelFileError(
+                f"The last layer must be a {CLASSES}-unit softmax, got {width} {self.activations[-1]}."
+            )
+        for array in (*self.kernels, *self.biases):
+            array.flags.writeable = False
+
+    @classmethod
+    def from_arrays(cls, layers) -> DenseNetwork:
+        """From an iterable of (kernel, bias, activation name), copied to float32."""
+        kernels, biases, activations = [], [], []
+        for kernel, bias, activation in layers:
+            kernels.append(np.array(kernel, dtype="float32"))
+            biases.append(np.array(bias, dtype="float32"))
+            activations.append(str(activation))
+        return cls(tuple(kernels), tuple(biases), tuple(activations))
+
+    @property
+    def hidden_units(self) -> tuple[int, ...]:
+        """Width of each hidden layer, e.g. (512,) for the lesson's network."""
+        return tuple(kernel.shape[1] for kernel in self.kernels[:-1])
+
+    @property
+    def parameter_count(self) -> int:
+        return int(sum(kernel.size for kernel in self.kernels) + sum(bias.size for bias in self.biases))
+
+    def layer_outputs(self, images) -> list[np.ndarray]:
+        """Every layer's output for float images in [0, 1] (N, 28, 28), (N, 784), (28, 28) or (784,).
+
+        A list of float32 arrays: each hidden layer's activations (N, units), then the class
+        probabilities (N, 10). Not chunked: meant for one image or a few hundred.
+        """
+        values = as_model_input(images)
+        outputs = []
+        for kernel, bias, activation in zip(self.kernels, self.biases, self.activations, strict=True):
+            values = ACTIVATIONS[activation](values @ kernel + bias).astype("float32", copy=False)
+            outputs.append(values)
+        return outputs
+
+    def logits(self, images) -> np.ndarray:
+        """Class scores before the softmax, float32 (N, 10)."""
+        values = as_model_input(images)
+        for kernel, bias, activation in zip(self.kernels[:-1], self.biases[:-1], self.activations[:-1],
+                                            strict=True):
+            values = ACTIVATIONS[activation](values @ kernel + bias)
+        return (values @ self.kernels[-1] + self.biases[-1]).astype("float32", copy=False)
+
+    def probabilities(self, images, chunk: int = DEFAULT_CHUNK) -> np.ndarray:
+        """Class probabilities, float32 (N, 10), for float images in [0, 1] (see ``layer_outputs``)."""
+        batch = as_model_input(images)
+        if len(batch) == 0:
+            return np.zeros((0, CLASSES), "float32")
+        parts = [self.layer_outputs(batch[start : start + chunk])[-1]
+                 for start in range(0, len(batch), chunk)]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_keras_file(cls, path) -> DenseNetwork:
+        """Read a ``.keras`` file without Keras. Raises ``ModelFileError`` with what to do."""
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            raise ModelFileError(f"Could not read {path} ({error}).") from error
+        return cls.from_keras_bytes(data, name=str(path))
+
+    @classmethod
+    def from_keras_bytes(cls, data: bytes, name: str = "The model file") -> DenseNetwork:
+        """Read the bytes of a ``.keras`` file (a zip of config.json and model.weights.h5)."""
+        if not zipfile.is_zipfile(io.BytesIO(data)):
+            raise ModelFileError(
+                f"{name} is not a .keras file: it is not a zip archive (truncated, or another format)."
+            )
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                config = json.loads(archive.read("config.json"))
+                weights = archive.read("model.weights.h5")
+        except (KeyError, ValueError, zipfile.BadZipFile, OSError) as error:
+            raise ModelFileError(
+                f"{name} is a damaged .keras file ({type(error).__name__}: {error})."
+            ) from error
+        layers = _dense_chain(config, name)
+        return cls.from_arrays(_read_weights(weights, layers, name))
+
+    @classmethod
+    def from_keras_model(cls, model) -> DenseNetwork:
+        """From a Keras model in memory, by way of its ``.keras`` serialisation (the same reader
+        as for files, so the two can never disagree). Imports Keras: training worker only."""
+        return cls.from_keras_bytes(keras_model_bytes(model), name=f"Model {model.name!r}")
+
+
+def keras_model_bytes(model) -> bytes:
+    """The model as the bytes of a ``.keras`` file (imports Keras through the model)."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        file = Path(folder) / "model.keras"
+        model.save(file)
+        return file.read_bytes()
+
+
+def as_model_input(images) -> np.ndarray:
+    """(N, 28, 28), (28, 28), (N, 784) or (784,) floats in [0, 1] -> (N, 784) float32."""
+    array = np.asarray(images, dtype="float32")
+    if array.shape in ((28, 28), (INPUT_SIZE,)):
+        array = array[np.newaxis]
+    if array.ndim == 3 and array.shape[1:] == (28, 28):
+        array = array.reshape(len(array), INPUT_SIZE)
+    if array.ndim != 2 or array.shape[1] != INPUT_SIZE:
+        raise ValueError(f"Expected images shaped (N, 28, 28) or (N, 784), got {np.shape(images)}.")
+    return array
+
+
+# ---------------------------------------------------------------------- reading a .keras file
+
+
+def _snake_case(name: str) -> str:
+    """Keras' own naming of layers inside model.weights.h5 (keras.src.utils.naming.to_snake_case)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def _dense_chain(config: dict, name: str) -> list[tuple[str, str]]:
+    """The Dense layers of a chain model as (h5 group name, activation), in order.
+
+    Raises ``ModelFileError`` for anything but a single chain of supported layers.
+    """
+    unsupported = ModelFileError(
+        f"{name} is not a network MNIST Lab can run: it must be a chain of Dense layers "
+        "(with optional Dropout and the augmentation block) from 784 pixels to 10 classes."
+    )
+    if config.get("class_name") not in ("Functional", "Sequential"):
+        raise unsupported
+    layers = config.get("config", {}).get("layers", [])
+    counts: dict[str, int] = {}
+    dense, previous, flat = [], None, True
+    for layer in layers:
+        kind = layer.get("class_name")
+        base = _snake_case(kind or "")
+        group = base if base not in counts else f"{base}_{counts[base]}"
+        counts[base] = counts.get(base, 0) + 1
+        inbound = layer.get("inbound_nodes") or []
+        if config["class_name"] == "Functional" and kind != "InputLayer":
+            sources = [arg.get("config", {}).get("keras_history", [None])[0]
+                       for node in inbound for arg in node.get("args", []) if isinstance(arg, dict)]
+            if len(inbound) != 1 or sources != [previous]:
+                raise unsupported
+        previous = layer.get("name") or layer.get("config", {}).get("name")
+        settings = layer.get("config", {})
+        if kind == "Dense":
+            activation = settings.get("activation", "linear")
+            if not isinstance(activation, str) or activation not in ACTIVATIONS or not flat:
+                raise unsupported
+            if not settings.get("use_bias", True):
+                raise unsupported
+            dense.append((group, activation))
+        elif kind == "Reshape" and flat and list(settings.get("target_shape", [])) == [28, 28, 1]:
+            flat = False
+        elif kind == "Flatten" and not flat:
+            flat = True
+        elif kind not in _IDENTITY_LAYERS:
+            raise unsupported
+    if not dense or not flat:
+        raise unsupported
+    return dense
+
+
+def _read_weights(data: bytes, layers: list[tuple[str, str]], name: str):
+    import h5py  # only here: a few ms, and only when a model file is read
+
+    try:
+        with h5py.File(io.BytesIO(data), "r") as weights:
+            return [
+                (weights[f"layers/{group}/vars/0"][()], weights[f"layers/{group}/vars/1"][()], activation)
+                for group, activation in layers
+            ]
+    except (KeyError, OSError, ValueError) as error:
+        raise ModelFileError(f"{name} has unreadable or missing weights ({error}).") from error

@@ -1,0 +1,1 @@
+"""Every sentence a user reads, one module per page or topic, as plain strings and tables."""

@@ -1,0 +1,582 @@
+"""Training jobs: one server-wide queue in front of one training worker process.
+
+The Streamlit server submits a ``ModelConfig`` and polls ``JobSnapshot`` s; it never imports
+Keras. Training happens in a worker process (``mnist_core.training.worker.process``, started with the *spawn*
+method, so no threaded process is ever forked) that imports TensorFlow and streams progress
+back over a pipe. At most ``max_running`` jobs train at once; the rest wait in order.
+
+- Each session may have one queued or running job (``SessionBusyError`` otherwise).
+- A job whose session has not polled for ``abandon_after`` seconds is cancelled.
+- If the worker dies (out of memory, a crash), its jobs become ``failed`` within a poll
+  interval and the next job starts a new worker.
+- A finished or stopped job carries its model as ``.keras`` bytes.
+
+Nothing here starts at import: ``JobQueue`` starts its dispatcher thread when created and
+its worker on ``start_worker()`` or the first ``submit``.
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+import itertools
+import math
+import multiprocessing
+import os
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import wait as wait_for_ready
+
+from mnist_core.config import ModelConfig
+from mnist_core.errors import MnistLabError
+from mnist_core.training.record import BatchProgress, TrainingHistory, WeightTemplates
+
+JOBS_ENV = "MNIST_LAB_TRAINING_JOBS"  # how many jobs train at once (N); default from the CPU count
+KERAS_TRAINER = "mnist_core.training.worker.process"  # the worker trains with its ``prepare``, ``train_job``
+ABANDON_AFTER = 180.0  # seconds without a poll before a session's job is cancelled
+MAX_WAITING = 100  # queued jobs beyond this are refused with QueueFullError
+POLL_INTERVAL = 0.2  # seconds the dispatcher waits for worker messages between checks
+WORKER_NAME = "mnist-training-worker"
+# TensorFlow thread pools of the worker (intra-op, inter-op). Measured on 2 cores with
+# benchmarks/bench_worker_threads.py (benchmarks/README.md): 1 and 1 trained as fast as
+# TensorFlow's default (9,163 vs 9,134 images/s) with the lowest drawing latency beside it
+# (p95 2.1x idle, against 2.4x for the default and 2.6x for 2 intra-op threads).
+WORKER_THREADS = (1, 1)
+# Added to the worker's nice value (Unix, 0 to 19): training is batch work, so it takes the CPU
+# the pages leave. Measured (benchmarks/bench_worker_priority.py): with nothing else running a
+# job trains as fast as at 0; with every core taken it still trains, at about a tenth of nice 0's
+# speed (Linux's SCHED_IDLE would all but stop it there, and was not used).
+WORKER_NICENESS = 10
+
+
+class JobStatus(enum.StrEnum):
+    """Where a job is. The finished values equal ``training_record``'s status strings."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class JobError(MnistLabError):
+    """A job could not be submitted or found."""
+
+
+class SessionBusyError(JobError):
+    """The session already has a queued or running job."""
+
+
+class QueueFullError(JobError):
+    """Too many jobs are waiting."""
+
+
+class UnknownJobError(JobError):
+    """No job has this id (it finished long ago, or never existed)."""
+
+
+def _spawn_without_main() -> None:
+    """Make spawn start the worker without re-running the parent's ``__main__``.
+
+    Spawn normally imports the parent's main module in the child. Streamlit points
+    ``sys.modules["__main__"]`` at the page script it is running, so a worker started during
+    a script run would run app.py in the worker. The worker needs only ``mnist_core.training.worker.process``:
+    its preparation data loses the main-module entries (other processes are unaffected).
+    """
+    from multiprocessing import spawn
+
+    if getattr(spawn.get_preparation_data, "_mnist_lab", False):
+        return
+    original = spawn.get_preparation_data
+
+    def preparation_data(name):
+        data = original(name)
+        if name == WORKER_NAME:
+            data.pop("init_main_from_path", None)
+            data.pop("init_main_from_name", None)
+        return data
+
+    preparation_data._mnist_lab = True
+    spawn.get_preparation_data = preparation_data
+
+
+def available_cpus() -> int:
+    """CPUs this process may use: its affinity, capped by a cgroup v2 CPU quota if any."""
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()
+        if quota != "max":
+            count = min(count, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return max(1, count)
+
+
+def default_max_running(cpus: int | None = None) -> int:
+    """Jobs that train at once by default: one per two CPUs, at least one.
+
+    Each job trains on one intra-op thread (``WORKER_THREADS``). Measured on 2 cores
+    (benchmarks/README.md): a second concurrent job raised the pair's throughput by about a
+    quarter but the drawing p95 beside it from 2.1x to 2.9x its idle value; half the CPUs
+    leaves the other half to the pages.
+    """
+    return max(1, (available_cpus() if cpus is None else cpus) // 2)
+
+
+def max_running_from_environment() -> int:
+    """N from ``MNIST_LAB_TRAINING_JOBS`` (a positive integer), else ``default_max_running()``."""
+    text = os.environ.get(JOBS_ENV, "").strip()
+    if not text:
+        return default_max_running()
+    try:
+        value = int(text)
+    except ValueError:
+        raise JobError(f"{JOBS_ENV} must be a whole number of jobs, got {text!r}.") from None
+    if value < 1:
+        raise JobError(f"{JOBS_ENV} must be at least 1, got {value}.")
+    return value
+
+
+def parameter_count(config: ModelConfig) -> int:
+    """Weights and biases of the dense network ``config`` describes (784 in, 10 out)."""
+    widths = [784, *config.hidden_units, 10]
+    return sum(inputs * outputs + outputs for inputs, outputs in itertools.pairwise(widths))
+
+
+def planned_images(config: ModelConfig, available: int = 60_000) -> int:
+    """Training images the run passes through (all epochs, validation share excluded)."""
+    count = min(config.train_size or available, available)
+    return config.epochs * (count - int(count * config.validation_split))
+
+
+def copy_history(history: TrainingHistory) -> TrainingHistory:
+    """A copy whose lists the worker's later updates never touch (template frames are shared:
+    they are never changed once recorded)."""
+    templates = history.templates
+    return TrainingHistory(
+        **{key: list(value) for key, value in history.__dict__.items() if key != "templates"},
+        templates=WeightTemplates(list(templates.units), list(templates.epochs), list(templates.scales),
+                                  list(templates.codes)),
+    )
+
+
+@dataclass(frozen=True)
+class JobSnapshot:
+    """A consistent copy of one job, taken under the queue's lock. Plain values only."""
+
+    id: str
+    session_id: str
+    config: ModelConfig
+    status: JobStatus
+    message: str  # what happened, in words a user can act on ('' while queued or running)
+    place: int | None  # 1-based place in line while queued, else None
+    wait_seconds: float | None  # estimated wait before it starts (measured speed), or None
+    worker_ready: bool  # False while the worker is still importing TensorFlow
+    progress: BatchProgress | None  # the latest progress report, None before the first batch
+    history: TrainingHistory  # curves so far (a copy)
+    steps_per_epoch: int | None  # known once the job started
+    seconds: float  # training time so far, or of the whole run once finished
+    keras_bytes: bytes | None  # the model as a .keras file, once finished (not diverged/failed)
+    submitted: float  # time.time() of submission
+
+    @property
+    def finished(self) -> bool:
+        return self.status.finished
+
+
+@dataclass
+class _Job:
+    id: str
+    session_id: str
+    config: ModelConfig
+    submitted: float
+    status: JobStatus = JobStatus.QUEUED
+    message: str = ""
+    progress: BatchProgress | None = None
+    history: TrainingHistory = field(default_factory=TrainingHistory)
+    steps_per_epoch: int | None = None
+    seconds: float = 0.0
+    started: float | None = None  # time.monotonic() when sent to the worker
+    keras_bytes: bytes | None = None
+    last_poll: float = field(default_factory=time.monotonic)
+    stop_sent: bool = False
+
+
+class SpeedMeter:
+    """Measured training speed, in parameter-images per second, for wait estimates.
+
+    A job costs about ``parameter_count * images`` operations; augmented runs are measured
+    apart (their random transforms cost more than the network). No measurement, no estimate.
+    """
+
+    def __init__(self):
+        self._rates: dict[bool, float] = {}
+
+    def record(self, config: ModelConfig, images: int, seconds: float) -> None:
+        if images <= 0 or seconds <= 0:
+            return
+        rate = parameter_count(config) * images / seconds
+        previous = self._rates.get(config.augment)
+        self._rates[config.augment] = rate if previous is None else 0.5 * previous + 0.5 * rate
+
+    def seconds_for(self, config: ModelConfig, images: int | None = None) -> float | None:
+        rate = self._rates.get(config.augment)
+        if rate is None:
+            return None
+        images = planned_images(config) if images is None else images
+        return parameter_count(config) * images / rate
+
+
+class JobQueue:
+    """The server-wide queue and the worker process behind it. Thread-safe."""
+
+    def __init__(
+        self,
+        max_running: int | None = None,
+        trainer: str = KERAS_TRAINER,
+        threads: tuple[int, int] = WORKER_THREADS,
+        niceness: int = WORKER_NICENESS,
+        abandon_after: float = ABANDON_AFTER,
+        max_waiting: int = MAX_WAITING,
+    ):
+        self.max_running = max_running_from_environment() if max_running is None else max_running
+        if self.max_running < 1:
+            raise JobError(f"max_running must be at least 1, got {self.max_running}.")
+        self.trainer, self.threads, self.niceness = trainer, threads, niceness
+        self.abandon_after, self.max_waiting = abandon_after, max_waiting
+        self.speed = SpeedMeter()
+        self._jobs: dict[str, _Job] = {}  # insertion order = submission order
+        self._lock = threading.RLock()
+        self._send_lock = threading.Lock()
+        self._worker: multiprocessing.process.BaseProcess | None = None
+        self._commands = self._events = None
+        self._worker_ready = False
+        self._want_worker = False
+        self._closed = False
+        self._dispatcher = threading.Thread(target=self._dispatch, name="mnist-job-dispatcher", daemon=True)
+        self._dispatcher.start()
+
+    # --- what the server calls --------------------------------------------------------------
+
+    def start_worker(self) -> None:
+        """Start the worker in the background (it imports TensorFlow), if none is running."""
+        with self._lock:
+            self._want_worker = True
+
+    def submit(self, session_id: str, config: ModelConfig) -> str:
+        """Queue ``config`` for ``session_id``; returns the job id.
+
+        Raises ``SessionBusyError`` if the session has a queued or running job, and
+        ``QueueFullError`` if ``max_waiting`` jobs are already waiting.
+        """
+        with self._lock:
+            mine = [job for job in self._jobs.values() if job.session_id == session_id]
+            busy = [job for job in mine if not job.status.finished]
+            if busy:
+                raise SessionBusyError(
+                    "This session already has a run "
+                    + ("waiting in line" if busy[0].status == JobStatus.QUEUED else "training")
+                    + ". One run per session at a time keeps the queue fair: wait for it to finish, "
+                    "or stop it, then start the next."
+                )
+            waiting = sum(job.status == JobStatus.QUEUED for job in self._jobs.values())
+            if waiting >= self.max_waiting:
+                raise QueueFullError(
+                    f"{waiting} {'run is' if waiting == 1 else 'runs are'} already waiting for the training "
+                    "worker. Try again in a few minutes."
+                )
+            job = _Job(id=f"job-{uuid.uuid4().hex[:12]}", session_id=session_id, config=config,
+                       submitted=time.time())
+            self._jobs[job.id] = job
+            self._want_worker = True
+            return job.id
+
+    def snapshot(self, job_id: str) -> JobSnapshot:
+        """A consistent copy of the job; counts as a poll from its session."""
+        with self._lock:
+            job = self._job(job_id)
+            job.last_poll = time.monotonic()
+            place = wait = None
+            if job.status == JobStatus.QUEUED:
+                place, wait = self._place_and_wait(job)
+            seconds = job.seconds
+            if job.status == JobStatus.RUNNING and job.started is not None:
+                seconds = time.monotonic() - job.started
+            return JobSnapshot(
+                id=job.id,
+                session_id=job.session_id,
+                config=job.config,
+                status=job.status,
+                message=job.message,
+                place=place,
+                wait_seconds=wait,
+                worker_ready=self._worker_ready,
+                progress=job.progress,
+                history=copy_history(job.history),
+                steps_per_epoch=job.steps_per_epoch,
+                seconds=seconds,
+                keras_bytes=job.keras_bytes,
+                submitted=job.submitted,
+            )
+
+    def touch(self, session_id: str) -> None:
+        """Record a poll from a session for all its jobs (a page that shows none of them)."""
+        now = time.monotonic()
+        with self._lock:
+            for job in self._jobs.values():
+                if job.session_id == session_id:
+                    job.last_poll = now
+
+    def stop(self, job_id: str, message: str | None = None) -> None:
+        """Stop a job: a queued one at once; a running one after its current batch."""
+        with self._lock:
+            job = self._job(job_id)
+            if job.status == JobStatus.QUEUED:
+                job.status = JobStatus.STOPPED
+                job.message = message or "Stopped before it started: nothing was trained."
+            elif job.status == JobStatus.RUNNING and not job.stop_sent:
+                job.stop_sent = True
+                if message:
+                    job.message = message
+                self._send(("stop", job.id))
+
+    def forget(self, job_id: str) -> None:
+        """Drop a finished job (its session has copied what it needs)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None and job.status.finished:
+                del self._jobs[job_id]
+
+    def jobs_of(self, session_id: str) -> list[str]:
+        with self._lock:
+            return [job.id for job in self._jobs.values() if job.session_id == session_id]
+
+    def counts(self) -> dict[str, int]:
+        """How many jobs are in each state, e.g. {'queued': 3, 'running': 1, ...}."""
+        with self._lock:
+            counts = {status.value: 0 for status in JobStatus}
+            for job in self._jobs.values():
+                counts[job.status.value] += 1
+            return counts
+
+    @property
+    def worker_pid(self) -> int | None:
+        with self._lock:
+            return self._worker.pid if self._worker is not None and self._worker.is_alive() else None
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the dispatcher and the worker (used by tests and benchmarks)."""
+        with self._lock:
+            self._closed = True
+        self._dispatcher.join(timeout)
+        self._stop_worker(timeout)
+
+    # --- internals --------------------------------------------------------------------------
+
+    def _job(self, job_id: str) -> _Job:
+        job = self._jobs.get(job_id)
+        if job is None:
+            raise UnknownJobError(f"No training job {job_id!r}: it ended long ago or never existed.")
+        return job
+
+    def _place_and_wait(self, job: _Job) -> tuple[int, float | None]:
+        """1-based place among the queued jobs, and the estimated wait (None without a measurement)."""
+        queued = [other for other in self._jobs.values() if other.status == JobStatus.QUEUED]
+        place = queued.index(job) + 1
+        free_at = []  # seconds from now when each slot frees up
+        for other in self._jobs.values():
+            if other.status == JobStatus.RUNNING:
+                if other.progress is not None:
+                    free_at.append(other.progress.eta_seconds)
+                else:
+                    whole = self.speed.seconds_for(other.config)
+                    if whole is None:
+                        return place, None
+                    free_at.append(whole)
+        free_at += [0.0] * (self.max_running - len(free_at))
+        heapq.heapify(free_at)
+        for ahead in queued[: place - 1]:
+            duration = self.speed.seconds_for(ahead.config)
+            if duration is None:
+                return place, None
+            heapq.heappush(free_at, heapq.heappop(free_at) + duration)
+        return place, max(0.0, free_at[0])
+
+    def _send(self, message) -> None:
+        with self._send_lock:
+            if self._commands is not None:
+                try:
+                    self._commands.send(message)
+                except (OSError, EOFError, BrokenPipeError):
+                    pass  # the worker died; the dispatcher notices and fails its jobs
+
+    def _dispatch(self) -> None:
+        while True:
+            with self._lock:
+                if self._closed:
+                    return
+                self._ensure_worker()
+                worker, events = self._worker, self._events
+            if worker is None:
+                time.sleep(POLL_INTERVAL)
+            else:
+                ready = wait_for_ready([events, worker.sentinel], timeout=POLL_INTERVAL)
+                if events in ready:
+                    self._drain(events)
+                if worker.sentinel in ready:
+                    self._drain(events)
+                    self._worker_died(worker)
+            with self._lock:
+                self._cancel_abandoned()
+                self._start_queued()
+
+    def _drain(self, events) -> None:
+        try:
+            while events.poll():
+                self._handle(events.recv())
+        except (EOFError, OSError):
+            pass
+
+    def _ensure_worker(self) -> None:
+        if self._worker is not None or not (self._want_worker or self._has_queued()):
+            return
+        from mnist_core.training.worker import (
+            process as worker_module,  # no TensorFlow: the worker imports it itself
+        )
+
+        _spawn_without_main()
+        context = multiprocessing.get_context("spawn")
+        commands_out, commands_in = context.Pipe(duplex=False)
+        events_out, events_in = context.Pipe(duplex=False)
+        process = context.Process(
+            target=worker_module.main,
+            args=(commands_out, events_in, self.trainer, self.threads, self.niceness),
+            name=WORKER_NAME,
+            daemon=True,
+        )
+        process.start()
+        commands_out.close()
+        events_in.close()
+        self._worker, self._commands, self._events = process, commands_in, events_out
+        self._worker_ready = False
+
+    def _has_queued(self) -> bool:
+        return any(job.status == JobStatus.QUEUED for job in self._jobs.values())
+
+    def _start_queued(self) -> None:
+        if self._worker is None:
+            return
+        running = sum(job.status == JobStatus.RUNNING for job in self._jobs.values())
+        for job in list(self._jobs.values()):
+            if running >= self.max_running:
+                break
+            if job.status == JobStatus.QUEUED:
+                job.status, job.started = JobStatus.RUNNING, time.monotonic()
+                self._send(("start", job.id, job.config))
+                running += 1
+
+    def _handle(self, message) -> None:
+        kind = message[0]
+        with self._lock:
+            if kind == "ready":
+                self._worker_ready = True
+                return
+            if kind == "broken":  # the worker cannot train at all: every waiting job is told why
+                for job in self._jobs.values():
+                    if not job.status.finished:
+                        job.status, job.message = JobStatus.FAILED, message[1]
+                return
+            job = self._jobs.get(message[1])
+            if job is None:
+                return
+            if kind == "started":
+                job.steps_per_epoch = message[2]
+                job.started = time.monotonic()
+            elif kind == "progress":
+                self._apply_progress(job, message[2])
+            elif kind == "finished":
+                self._apply_outcome(job, message[2])
+            elif kind == "failed":
+                job.status, job.message = JobStatus.FAILED, message[2]
+                job.seconds = time.monotonic() - (job.started or time.monotonic())
+
+    @staticmethod
+    def _apply_progress(job: _Job, update: dict) -> None:
+        history = job.history
+        for key in ("batch_step", "batch_loss", "batch_accuracy"):
+            getattr(history, key).extend(update[key])
+        for key in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_end_step"):
+            setattr(history, key, list(update[key]))
+        if update.get("templates") is not None:
+            history.templates = update["templates"]
+        if update.get("progress") is not None:
+            job.progress = update["progress"]
+
+    def _apply_outcome(self, job: _Job, outcome: dict) -> None:
+        job.history = TrainingHistory.from_dict(outcome["history"])
+        job.status = JobStatus(outcome["status"])
+        if not (job.message and job.status == JobStatus.STOPPED):  # keep a cancellation's reason
+            job.message = outcome["message"]
+        job.seconds = outcome["seconds"]
+        job.steps_per_epoch = outcome["steps_per_epoch"]
+        job.keras_bytes = outcome["keras_bytes"]
+        if job.progress is not None:
+            job.progress = replace(job.progress, eta_seconds=0.0)
+        steps = len(job.history.batch_step)
+        if job.status in (JobStatus.COMPLETED, JobStatus.STOPPED) and steps:
+            self.speed.record(job.config, steps * job.config.batch_size, job.seconds)
+
+    def _worker_died(self, worker) -> None:
+        code = worker.exitcode
+        with self._lock:
+            if worker is not self._worker:
+                return
+            reason = "it ran out of memory or was killed" if code is not None and code < 0 else "it crashed"
+            for job in self._jobs.values():
+                if job.status == JobStatus.RUNNING:
+                    job.status = JobStatus.FAILED
+                    job.message = (
+                        f"The training worker stopped unexpectedly (exit code {code}: {reason}), so this "
+                        "run was lost. Start it again; a new worker takes over."
+                    )
+                    job.seconds = time.monotonic() - (job.started or time.monotonic())
+            self._worker = self._commands = self._events = None
+            self._worker_ready = False
+            self._want_worker = False  # restart only for queued jobs (``_ensure_worker``)
+
+    def _cancel_abandoned(self) -> None:
+        now = time.monotonic()
+        minutes = self.abandon_after / 60
+        for job in list(self._jobs.values()):
+            if now - job.last_poll <= self.abandon_after:
+                continue
+            if not job.status.finished:
+                self.stop(
+                    job.id,
+                    f"Cancelled: the page that started it stopped checking on it for {minutes:g} minutes "
+                    "(a closed tab?), so it gave its place in the queue to others.",
+                )
+            elif now - job.last_poll > 2 * self.abandon_after:
+                del self._jobs[job.id]  # nobody will collect it: free its model bytes
+
+    def _stop_worker(self, timeout: float) -> None:
+        with self._lock:
+            worker, commands = self._worker, self._commands
+            self._worker = self._commands = self._events = None
+        if worker is None:
+            return
+        try:
+            commands.send(("exit",))
+        except (OSError, EOFError):
+            pass
+        worker.join(timeout)
+        if worker.is_alive():
+            worker.kill()
+            worker.join(timeout)

@@ -1,0 +1,117 @@
+"""A session's training runs: each follows its job's snapshots until it finishes. No Streamlit.
+
+A ``Run`` is what a user sees of one training: its settings, its live job while queued or
+running, then its curves, outcome and model (``DenseNetwork`` built from the job's ``.keras``
+bytes, so the server classifies with NumPy and never imports Keras).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+from mnist_core.config import ModelConfig
+from mnist_core.errors import ModelFileError
+from mnist_core.serving.evaluation import Evaluation
+from mnist_core.serving.network import DenseNetwork
+from mnist_core.text.runs import elapsed_text, epochs_done_text, settings_summary
+from mnist_core.training.queue import JobSnapshot, JobStatus
+from mnist_core.training.record import TrainingHistory
+
+
+@dataclass
+class Run:
+    """One training run of a session."""
+
+    id: str
+    name: str
+    config: ModelConfig
+    history: TrainingHistory = field(default_factory=TrainingHistory)
+    status: str = JobStatus.QUEUED  # a JobStatus value
+    message: str = ""
+    seconds: float = 0.0  # training time (measured in the worker once finished)
+    created: float = field(default_factory=time.time)
+    evaluation: Evaluation | None = None  # test-set evaluation, computed once
+    network: DenseNetwork | None = None  # the trained weights for inference, once training ended
+    job_id: str | None = None  # the job training it, None for runs made elsewhere
+    job: JobSnapshot | None = None  # the latest snapshot while queued or running
+    steps_per_epoch: int | None = None
+    keras_bytes: bytes | None = None  # the model as a .keras file, for the download
+
+    @property
+    def finished(self) -> bool:
+        return JobStatus(self.status).finished
+
+    @property
+    def usable(self) -> bool:
+        """A model that can classify: trained at least one batch and not diverged."""
+        trained = bool(self.history.batch_step)
+        return self.network is not None and self.status != JobStatus.DIVERGED and trained
+
+    def follow(self, snapshot: JobSnapshot) -> bool:
+        """Take the job's latest state; True when this snapshot is the one that finishes the run.
+
+        On finishing, the model comes from the job's ``.keras`` bytes (a ``ModelFileError``
+        from unreadable bytes makes the run failed, with that message).
+        """
+        self.history, self.seconds = snapshot.history, snapshot.seconds
+        self.steps_per_epoch = snapshot.steps_per_epoch or self.steps_per_epoch
+        if not snapshot.finished:
+            self.status, self.job = snapshot.status, snapshot
+            return False
+        if self.finished:
+            return False
+        self.status, self.message, self.job = snapshot.status, snapshot.message, None
+        trained = self.history.batch_step and snapshot.status != JobStatus.DIVERGED
+        if snapshot.keras_bytes is not None and trained:
+            try:
+                self.network = DenseNetwork.from_keras_bytes(snapshot.keras_bytes)
+                self.keras_bytes = snapshot.keras_bytes
+            except ModelFileError as error:
+                self.status, self.message = JobStatus.FAILED, f"The trained model could not be read: {error}"
+        return True
+
+    def lose(self, message: str) -> None:
+        """The job is gone from the queue without an outcome (the server restarted)."""
+        self.status, self.message, self.job = JobStatus.FAILED, message, None
+
+    @property
+    def steps_done(self) -> int:
+        return self.history.batch_step[-1] if self.history.batch_step else 0
+
+
+def next_run_name(runs: dict[str, Run]) -> str:
+    return f"Run {len(runs) + 1}"
+
+
+def last_finite(values) -> float | None:
+    """The last value that is a finite number, or None."""
+    finite = [value for value in values if value is not None and math.isfinite(value)]
+    return finite[-1] if finite else None
+
+
+def figure_text(value: float | None, format_spec: str) -> str:
+    """A figure for a table, or '–' when there is none (yet)."""
+    return "–" if value is None or not math.isfinite(value) else format(value, format_spec)
+
+
+def runs_table(runs: list[Run], active_id: str | None) -> list[dict[str, str]]:
+    """One row of display texts per run; a figure not measured (yet) reads '–'."""
+    rows = []
+    for run in runs:
+        evaluation = run.evaluation
+        rows.append(
+            {
+                "Run": run.name,
+                "Active": "★" if run.id == active_id and run.usable else "",
+                "Status": JobStatus(run.status).value,
+                "Epochs": epochs_done_text(run.steps_done, run.steps_per_epoch, run.config.epochs),
+                "Val accuracy": figure_text(last_finite(run.history.val_accuracy), ".2%"),
+                "Test accuracy": figure_text(evaluation.accuracy if evaluation else None, ".2%"),
+                "Test loss": figure_text(evaluation.loss if evaluation else None, ".4f"),
+                "Time": elapsed_text(run.seconds) if run.finished else "–",
+                "Settings": settings_summary(run.config),
+            }
+        )
+    return rows

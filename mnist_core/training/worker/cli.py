@@ -1,0 +1,113 @@
+"""Train a preset or explicit hyperparameters on MNIST, report test accuracy, save the model.
+
+Run as ``python -m mnist_core`` (mnist_core/__main__.py calls ``main``):
+
+    python -m mnist_core --preset best --out models/default.keras
+    python -m mnist_core --preset seed --epochs 3 --hidden 256,128 --out /tmp/m.keras
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import keras
+
+from mnist_core.config import PRESETS
+from mnist_core.data.mnist import load_mnist, mnist_source
+from mnist_core.errors import MnistLabError, ModelFileError
+from mnist_core.serving.evaluation import evaluate
+from mnist_core.serving.network import DenseNetwork
+from mnist_core.training.worker.fit import COMPLETED, DIVERGED, train
+from mnist_core.training.worker.keras_files import build_metadata, save_model
+from mnist_core.training.worker.model import inference_model
+
+KERAS_METRICS = ["loss", "accuracy", "val_loss", "val_accuracy"]  # shown as Keras reports them
+
+SIDECAR_BATCH_POINTS = 200  # per-batch curve points kept in the sidecar (the epoch figures are all kept)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m mnist_core", description=__doc__.split("\n")[0])
+    parser.add_argument("--preset", choices=sorted(PRESETS), default="seed")
+    parser.add_argument("--hidden", help="hidden layer sizes, comma-separated, e.g. 512,256")
+    parser.add_argument("--activation")
+    parser.add_argument("--dropout", type=float)
+    parser.add_argument("--optimizer")
+    parser.add_argument("--learning-rate", type=float)
+    parser.add_argument("--schedule", choices=["constant", "cosine"])
+    parser.add_argument("--epochs", type=int)
+    parser.add_argument("--batch-size", type=int)
+    parser.add_argument("--validation-split", type=float)
+    parser.add_argument("--train-size", type=int)
+    parser.add_argument("--augment", action=argparse.BooleanOptionalAction, default=None)
+    parser.add_argument("--seed", type=int)
+    parser.add_argument("--data", help="MNIST .npz or IDX folder (default: $MNIST_PATH, then Keras)")
+    parser.add_argument("--out", default="model.keras",
+                        help="where to save the .keras file (a folder: <folder>/model.keras)")
+    return parser.parse_args(argv)
+
+
+def config_from_args(args: argparse.Namespace):
+    changes = {
+        name: getattr(args, name)
+        for name in ("activation", "dropout", "optimizer", "learning_rate", "schedule", "epochs",
+                     "batch_size", "validation_split", "train_size", "augment", "seed")
+        if getattr(args, name) is not None
+    }
+    if args.hidden is not None:
+        changes["hidden_units"] = tuple(int(part) for part in args.hidden.split(",") if part.strip())
+    return PRESETS[args.preset].replace(**changes)
+
+
+def output_path(out: str) -> Path:
+    """The .keras file to write: ``out`` itself, or ``out/model.keras`` for a folder."""
+    path = Path(out)
+    if path.is_dir():
+        path = path / "model.keras"
+    if path.suffix != ".keras":
+        raise ModelFileError(f"--out must name a .keras file (or a folder), got {out!r}.")
+    return path
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        out = output_path(args.out)  # checked before minutes of training, not after
+        config = config_from_args(args)
+        print(f"Data: {mnist_source(args.data)}", flush=True)
+        (x_train, y_train), (x_test, y_test) = load_mnist(args.data)
+    except (MnistLabError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(f"Model: {config.describe()}", flush=True)
+    bars: dict[int, keras.utils.Progbar] = {}  # epoch -> Keras' own progress bar, as fit(verbose=1) prints
+
+    def on_batch(progress):
+        if progress.epoch not in bars:
+            print(f"Epoch {progress.epoch}/{progress.epochs}", flush=True)
+            bars[progress.epoch] = keras.utils.Progbar(progress.batches, stateful_metrics=KERAS_METRICS)
+        if progress.batch < progress.batches:  # the epoch's last update comes from on_epoch
+            figures = [("loss", progress.loss), ("accuracy", progress.accuracy)]
+            bars[progress.epoch].update(progress.batch, figures)
+
+    def on_epoch(epoch, logs):  # the bar's last update carries the epoch's figures, as Keras' does
+        bar = bars.get(epoch)
+        if bar is not None:
+            figures = [(name, logs[name]) for name in KERAS_METRICS if name in logs]
+            bar.update(bar.target, figures, finalize=True)
+
+    result = train(config, x_train, y_train, on_batch=on_batch, on_epoch=on_epoch)
+    print(result.message, f"({result.seconds:.1f} s)", flush=True)
+    if result.status == DIVERGED:
+        return 1
+    scores = evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test)
+    print(f"Test accuracy: {scores.accuracy:.4f}  test loss: {scores.loss:.4f}", flush=True)
+    test = {"loss": scores.loss, "accuracy": scores.accuracy}
+    metadata = build_metadata(config, result.history.thinned(SIDECAR_BATCH_POINTS), test,
+                              status=result.status, train_seconds=result.seconds,
+                              data=mnist_source(args.data))
+    path = save_model(inference_model(result.model), out, metadata)  # no optimizer state, no augmentation
+    print(f"Saved {path} (+ {path.with_suffix('.json').name})", flush=True)
+    return 0 if result.status == COMPLETED else 1

@@ -1,0 +1,210 @@
+"""The training worker process: trains the jobs ``mnist_core.training.queue.JobQueue`` sends it.
+
+``main`` runs in a process started with the spawn method. It imports its trainer module
+(TensorFlow, for the real one) and announces ``("ready",)`` (or ``("broken", message)`` and
+exits, when that fails), then reads commands from the
+server: ``("start", job_id, config)`` trains in a new thread, ``("stop", job_id)`` ends that
+job after its current batch, ``("exit",)`` ends the process (so does the server going away).
+
+It answers with ``("started", job_id, steps_per_epoch)``, ``("progress", job_id, update)`` a
+few times a second (new batches since the last report, the epoch table and a
+``BatchProgress``), then ``("finished", job_id, outcome)`` or ``("failed", job_id, message)``.
+
+A trainer module has ``prepare(threads)`` (called once, before any job) and
+``train_job(config, hooks) -> dict`` (keys of ``outcome``: status, message, seconds,
+steps_per_epoch, history as a dict, keras_bytes). This module is the Keras trainer.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import os
+import threading
+import traceback
+from pathlib import Path
+
+from mnist_core.config import ModelConfig
+from mnist_core.errors import MnistLabError
+from mnist_core.training.record import BatchProgress, TrainingHistory, WeightTemplates
+
+PROGRESS_INTERVAL = 0.25  # seconds between progress messages of one job
+_DATA: dict = {}  # the worker's MNIST training arrays, loaded once by ``prepare``
+
+
+class JobHooks:
+    """What a trainer calls while it trains one job: streams the history to the server."""
+
+    def __init__(self, job_id: str, send, stop_event: threading.Event):
+        self.job_id, self._send, self._stop = job_id, send, stop_event
+        self.history: TrainingHistory | None = None
+        self._sent = 0  # batches already sent
+        self._frames = 0  # template frames already sent
+
+    def attach(self, history: TrainingHistory, steps_per_epoch: int) -> None:
+        """The run's history object (filled as it trains) and its batches per epoch."""
+        self.history = history
+        self._send(("started", self.job_id, steps_per_epoch))
+
+    def report(self, progress: BatchProgress | None = None) -> None:
+        """Send the batches recorded since the last report, the epoch table and ``progress``."""
+        history = self.history
+        if history is None:
+            return
+        end = len(history.batch_step)
+        update = {key: getattr(history, key)[self._sent:end] for key in ("batch_step", "batch_loss",
+                                                                          "batch_accuracy")}
+        count = len(history.epoch)
+        for key in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_end_step"):
+            update[key] = list(getattr(history, key)[:count])
+        update["progress"] = progress
+        templates = history.templates
+        if len(templates.epochs) != self._frames:  # a new epoch's first-layer pictures
+            self._frames = len(templates.epochs)
+            update["templates"] = WeightTemplates(list(templates.units), list(templates.epochs),
+                                                  list(templates.scales), list(templates.codes))
+        self._sent = end
+        self._send(("progress", self.job_id, update))
+
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
+
+
+def main(commands, events, trainer_name: str, threads: tuple[int, int], niceness: int = 0) -> None:
+    """The worker process: lower its CPU priority by ``niceness``, prepare the trainer, then
+    run commands until told to exit."""
+    lower_priority(niceness)
+    send_lock = threading.Lock()
+
+    def send(message) -> None:
+        with send_lock:
+            try:
+                events.send(message)
+            except OSError:  # the server is gone (BrokenPipeError): nobody to tell
+                pass
+
+    try:
+        trainer = importlib.import_module(trainer_name)
+        trainer.prepare(threads)
+    except Exception as error:  # noqa: BLE001 - e.g. no MNIST: every job is told why, then exit
+        send(("broken", f"The training worker could not start: {error}"))
+        return
+    send(("ready", os.getpid()))
+    stops: dict[str, threading.Event] = {}
+    active: set[str] = set()
+    active_lock = threading.Lock()
+
+    def run(job_id: str, config: ModelConfig) -> None:
+        try:
+            outcome = trainer.train_job(config, JobHooks(job_id, send, stops[job_id]))
+            send(("finished", job_id, outcome))
+        except MnistLabError as error:
+            send(("failed", job_id, f"Training failed: {error}"))
+        except Exception as error:  # noqa: BLE001 - any error ends this job only, never the worker
+            traceback.print_exc()
+            send(("failed", job_id, f"Training failed: {type(error).__name__}: {error}"))
+        finally:
+            with active_lock:
+                active.discard(job_id)
+                idle = not active
+            stops.pop(job_id, None)
+            if idle and hasattr(trainer, "idle"):
+                trainer.idle()
+
+    while True:
+        try:
+            message = commands.recv()
+        except (EOFError, OSError):
+            break  # the server went away
+        if message[0] == "start":
+            _, job_id, config = message
+            stops[job_id] = threading.Event()
+            with active_lock:
+                active.add(job_id)
+            threading.Thread(target=run, args=(job_id, config), name=f"train-{job_id}", daemon=True).start()
+        elif message[0] == "stop" and message[1] in stops:
+            stops[message[1]].set()
+        elif message[0] == "exit":
+            break
+    for event in stops.values():
+        event.set()
+
+
+def lower_priority(niceness: int) -> None:
+    """Add ``niceness`` to the nice value of this process and every thread it has (Unix).
+
+    On Linux a nice value belongs to a thread: threads that exist already (NumPy's BLAS pool,
+    started when the job settings were unpickled) are set one by one through /proc, and every
+    thread started later (TensorFlow's pools, the jobs) inherits the main thread's value.
+    """
+    if not niceness or not hasattr(os, "setpriority"):
+        return
+    target = min(19, os.getpriority(os.PRIO_PROCESS, 0) + niceness)
+    tasks = Path("/proc/self/task")
+    thread_ids = [int(task.name) for task in tasks.iterdir()] if tasks.is_dir() else [0]  # 0: this process
+    for thread_id in thread_ids:
+        try:
+            os.setpriority(os.PRIO_PROCESS, thread_id, target)
+        except OSError:  # not allowed here, or the thread just ended: it keeps its priority
+            pass
+
+
+# --- the Keras trainer -----------------------------------------------------------------------
+
+
+def prepare(threads: tuple[int, int]) -> None:
+    """Load MNIST's training set, then import TensorFlow with its thread pools set to
+    ``threads`` (intra-op, inter-op; 0 = TensorFlow's default)."""
+    from mnist_core.data.mnist import load_mnist
+
+    (_DATA["x"], _DATA["y"]), _ = load_mnist()  # first: no data, no need for TensorFlow
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    intra, inter = threads
+    if intra:
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+    if inter:
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
+    from mnist_core import training  # noqa: F401 - imports Keras now, not in the first job
+
+
+def train_job(config: ModelConfig, hooks: JobHooks) -> dict:
+    """Train ``config`` on MNIST with ``fit.train``; the outcome as plain values."""
+    from mnist_core.training.worker.fit import DIVERGED, train
+    from mnist_core.training.worker.keras_files import model_to_bytes
+
+    result = train(
+        config,
+        _DATA["x"],
+        _DATA["y"],
+        on_model=lambda model, history: hooks.attach(history, _steps(config)),
+        on_batch=hooks.report,
+        on_epoch=lambda epoch, logs: hooks.report(),
+        should_stop=hooks.should_stop,
+        min_interval=PROGRESS_INTERVAL,
+    )
+    keras_bytes = None if result.status == DIVERGED else model_to_bytes(result.model)
+    return {
+        "status": result.status,
+        "message": result.message,
+        "seconds": result.seconds,
+        "steps_per_epoch": result.steps_per_epoch,
+        "history": result.history.to_dict(),
+        "keras_bytes": keras_bytes,
+    }
+
+
+def idle() -> None:
+    """No job is training: let Keras drop the finished models' graphs and free their memory."""
+    import keras
+
+    keras.backend.clear_session()
+    gc.collect()
+
+
+def _steps(config: ModelConfig) -> int:
+    from mnist_core.training.record import steps_per_epoch
+
+    count = min(config.train_size or len(_DATA["x"]), len(_DATA["x"]))
+    return steps_per_epoch(count, config.validation_split, config.batch_size)
