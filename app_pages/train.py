@@ -86,19 +86,20 @@ def render_settings() -> None:
                        help="After each hidden layer")
         optimisation.markdown("**Optimisation**")
         optimisation.selectbox("Optimizer", OPTIMIZERS, key="train_optimizer")
-        optimisation.number_input("Learning rate", min_value=0.0, max_value=LEARNING_RATE_MAX, step=0.0005,
-                                  format="%g", key="train_learning_rate",
-                                  help="0.001 is a good start; 10 makes training diverge")
+        optimisation.text_input("Learning rate", key="train_learning_rate",
+                                help=f"Above 0, at most {LEARNING_RATE_MAX:g}. 0.001 is a good start; "
+                                "10 makes training diverge.")
         optimisation.selectbox("Schedule", SCHEDULES, key="train_schedule",
                                format_func={"constant": "constant", "cosine": "cosine decay to 0"}.get)
-        optimisation.number_input("Epochs", *EPOCHS, step=1, key="train_epochs")
+        optimisation.text_input("Epochs", key="train_epochs", help=f"{EPOCHS[0]} to {EPOCHS[1]}")
         optimisation.select_slider("Batch size", BATCH_CHOICES, key="train_batch_size")
         data.markdown("**Data**")
-        data.number_input("Training images", *TRAIN_SIZES, step=1000, key="train_size",
-                          help="A seeded random subset; 60000 = all of them")
+        data.text_input("Training images", key="train_size",
+                        help=f"{TRAIN_SIZES[0]:,} to {TRAIN_SIZES[1]:,}: a seeded random subset; "
+                        f"{TRAIN_SIZES[1]:,} = all of them")
         data.slider("Validation split", 0.0, VALIDATION_MAX, step=0.05, key="train_validation_split",
                     help="Share of the training images held out to measure validation loss and accuracy")
-        data.number_input("Seed", min_value=0, max_value=SEED_MAX, step=1, key="train_seed")
+        data.text_input("Seed", key="train_seed", help=f"0 to {SEED_MAX:,}: the same seed gives the same run")
         data.toggle("Augment", key="train_augment", help="Random shifts, rotations and zoom while training.")
         st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:",
                               key="train_start", on_click=start_on_click,

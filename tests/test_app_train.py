@@ -31,7 +31,7 @@ def start_training(at: AppTest, **settings) -> AppTest:
     """Fill the form through its widgets and press Start."""
     values = {"train_size": 1000, "train_epochs": 1, **settings}
     for key, value in values.items():
-        at.number_input(key=key).set_value(value)
+        at.text_input(key=key).input(str(value))
     at.button(key="train_start").click()
     return at.run()
 
@@ -250,7 +250,7 @@ def test_a_full_queue_is_explained_and_the_settings_stay_for_the_next_start(
     start_training(at, train_epochs=3, train_seed=7)
     assert not session_runs(at) and not at.exception
     assert "1 run is already waiting for the training worker" in texts(at.error)
-    assert at.number_input(key="train_epochs").value == 3 and at.number_input(key="train_seed").value == 7
+    assert at.text_input(key="train_epochs").value == "3" and at.text_input(key="train_seed").value == "7"
     at.run()
     assert "already waiting" not in texts(at.error)  # said once, not on every rerun
     for job in others:
@@ -265,7 +265,22 @@ def test_invalid_setting_is_explained_and_queues_nothing(open_train_page):
     at = open_train_page()
     start_training(at, train_learning_rate=0.0)
     assert not session_runs(at)
-    assert "learning rate must be positive" in texts(at.error)
+    assert "**Learning rate**: 0.0 is out of range. Use a number above 0" in texts(at.error)
+
+
+def test_every_bad_typed_value_is_named_with_its_range_and_kept_as_typed(open_train_page):
+    at = open_train_page()
+    typed = {"train_epochs": "abc", "train_learning_rate": "-0.1", "train_size": "5", "train_seed": "-3"}
+    start_training(at, **typed)
+    assert not session_runs(at) and not at.exception
+    [message] = [error.value for error in at.error]
+    assert "(4 problems)" in message and "Nothing was started" in message
+    assert "**Epochs**: “abc” is not a number. Use a whole number from 1 to 200." in message
+    assert "**Learning rate**: -0.1 is out of range. Use a number above 0 and at most 100" in message
+    assert "**Training images**: 5 is out of range. Use a whole number from 100 to 60,000." in message
+    assert "**Seed**: -3 is out of range. Use a whole number from 0 to 2,147,483,647." in message
+    for key, text in typed.items():
+        assert at.text_input(key=key).value == text  # nothing typed was changed
 
 
 def test_presets_are_labelled_from_their_config_and_the_form_survives_a_page_switch(open_train_page):
@@ -279,12 +294,12 @@ def test_presets_are_labelled_from_their_config_and_the_form_survives_a_page_swi
     assert at.slider(key="train_layers").value == len(best.hidden_units)
     assert at.select_slider(key="train_units").value == best.hidden_units[0]
     assert at.selectbox(key="train_schedule").value == "cosine"
-    assert at.number_input(key="train_epochs").value == best.epochs
+    assert at.text_input(key="train_epochs").value == str(best.epochs)
     assert at.toggle(key="train_augment").value is True
     at.switch_page("app_pages/dataset.py").run()
     at.switch_page("app_pages/train.py").run()
     assert at.radio(key="train_preset").value == "best"
-    assert at.number_input(key="train_epochs").value == best.epochs
+    assert at.text_input(key="train_epochs").value == str(best.epochs)
 
     start_training(at)  # the preset's network, on 1,000 images for 1 epoch
     poll_until(at, finished)

@@ -8,6 +8,7 @@ import pytest
 
 from mnist_core import ConfigError, ModelConfig
 from mnist_core import config as constants
+from mnist_core.training.form import EPOCHS, TRAIN_SIZES
 from tests.apptest import ROOT
 
 
@@ -44,7 +45,6 @@ def test_train_form_offers_exactly_the_range_model_config_accepts(app_test):
     at = app_test("app_pages/train.py")
     layers = at.slider(key="train_layers")
     assert (layers.min, layers.max) == (0, constants.MAX_HIDDEN_LAYERS)
-    epochs = at.number_input(key="train_epochs")
-    assert (epochs.min, epochs.max) == (1, constants.MAX_EPOCHS)
-    size = at.number_input(key="train_size")
-    assert (size.min, size.max) == (constants.MIN_TRAIN_SIZE, constants.MAX_TRAIN_SIZE)
+    # the typed fields' ranges, named with them on Start
+    assert EPOCHS == (1, constants.MAX_EPOCHS)
+    assert TRAIN_SIZES == (constants.MIN_TRAIN_SIZE, constants.MAX_TRAIN_SIZE)

@@ -129,8 +129,8 @@ def test_corrupt_default_model_leaves_training_usable(
     How the file is damaged does not matter here (each kind is refused above), so one kind."""
     corrupt("garbage", tmp_path, monkeypatch)
     at = app_test("app_pages/train.py")
-    at.number_input(key="train_size").set_value(1000)
-    at.number_input(key="train_epochs").set_value(1)
+    at.text_input(key="train_size").input("1000")
+    at.text_input(key="train_epochs").input("1")
     train_and_wait(at)
     assert not at.exception
     assert any("Trained 1 epoch." in text for text in texts(at.success)), texts(at.success)
@@ -227,9 +227,9 @@ def test_nan_diverging_run_is_reported_and_not_made_active(app_test, instant_tra
     ``fit`` is the instant stand-in (its loss is NaN at this rate); tests/test_training.py
     diverges for real."""
     at = app_test("app_pages/train.py")
-    at.number_input(key="train_size").set_value(1000)
-    at.number_input(key="train_epochs").set_value(2)
-    at.number_input(key="train_learning_rate").set_value(100.0)
+    at.text_input(key="train_size").input("1000")
+    at.text_input(key="train_epochs").input("2")
+    at.text_input(key="train_learning_rate").input("100.0")
     train_and_wait(at)
     assert not at.exception
     diverged = [text for text in texts(at.error) if "diverged" in text]

@@ -25,6 +25,7 @@ from mnist_core.text.runs import (
     settings_summary,
     waiting_text,
 )
+from mnist_core.training.form import FormError
 from mnist_core.training.queue import JobError, JobStatus, SessionBusyError
 from mnist_core.training.runs import Run
 from ui import resources
@@ -78,6 +79,8 @@ def explain_start(page: str) -> None:
     if isinstance(error, SessionBusyError):
         busy = ", ".join(run.name for run in pending_runs())
         st.warning(f"**{busy} is not finished yet.** {error}", icon=":material/hourglass_top:")
+    elif isinstance(error, FormError):
+        st.error(str(error), icon=":material/tune:")
     elif isinstance(error, ConfigError):
         st.error(f"{error} Change the setting and press Start again.", icon=":material/tune:")
     else:

@@ -1,7 +1,9 @@
 """The Train page's settings form as plain values: widget key <-> ``ModelConfig``. No Streamlit.
 
-The form's limits are ``mnist_core.config``'s, so the form never offers what validation refuses
-(except a learning rate of 0, which the form allows so the validation message can explain it).
+Sliders and choices offer only what ``mnist_core.config`` accepts. The four typed fields
+(``TYPED_FIELDS``: epochs, learning rate, training images, seed) are text: the user's text is
+kept as typed, and ``config_from`` reads it on Start, naming every field it cannot use with its
+allowed range (``FormError``) instead of clamping or zeroing it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from mnist_core.config import (
     PRESETS,
     ModelConfig,
 )
+from mnist_core.errors import ConfigError
+from mnist_core.text import form as form_text
 from mnist_core.text.runs import preset_label
 
 UNIT_CHOICES = tuple(units for units in (16, 32, 64, 128, 256, 512, 1024, 2048) if units <= MAX_UNITS)
@@ -28,6 +32,53 @@ DROPOUT_MAX = 0.8  # the slider stops here: more leaves too little signal to lea
 VALIDATION_MAX = round(MAX_VALIDATION_SPLIT - 0.05, 2)
 LEARNING_RATE_MAX = 100.0
 SEED_MAX = 2**31 - 1
+TYPED_FIELDS = ("train_learning_rate", "train_epochs", "train_size", "train_seed")  # text inputs
+
+
+class FormError(ConfigError):
+    """The form holds values no run can use; ``problems`` has one sentence per field."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(form_text.form_problems_text(problems))
+        self.problems = problems
+
+
+def _number(text) -> float | None:
+    """The number typed (digit-group commas, underscores and spaces allowed), or None if unreadable."""
+    cleaned = str(text).strip().replace(",", "").replace("_", "").replace(" ", "")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if value == value and abs(value) != float("inf") else None
+
+
+def _whole(values, key: str, low: int, high: int, problems: list[str]) -> int | None:
+    text = str(values[key])
+    allowed = form_text.whole_number_range(low, high)
+    value = _number(text)
+    if value is None:
+        problems.append(form_text.unreadable(key, text, allowed))
+    elif value != int(value):
+        problems.append(form_text.not_whole(key, text, allowed))
+    elif not low <= value <= high:
+        problems.append(form_text.out_of_range(key, text, allowed))
+    else:
+        return int(value)
+    return None
+
+
+def _learning_rate(values, problems: list[str]) -> float | None:
+    text = str(values["train_learning_rate"])
+    allowed = form_text.positive_number_range(LEARNING_RATE_MAX)
+    value = _number(text)
+    if value is None:
+        problems.append(form_text.unreadable("train_learning_rate", text, allowed))
+    elif not 0 < value <= LEARNING_RATE_MAX:
+        problems.append(form_text.out_of_range("train_learning_rate", text, allowed))
+    else:
+        return value
+    return None
 
 def settings_of(config: ModelConfig) -> dict:
     """The form's widget values (by widget key) for a config."""
@@ -37,33 +88,41 @@ def settings_of(config: ModelConfig) -> dict:
         "train_activation": config.activation,
         "train_dropout": config.dropout,
         "train_optimizer": config.optimizer,
-        "train_learning_rate": config.learning_rate,
+        "train_learning_rate": f"{config.learning_rate:g}",
         "train_schedule": config.schedule,
-        "train_epochs": config.epochs,
+        "train_epochs": str(config.epochs),
         "train_batch_size": config.batch_size,
-        "train_size": config.train_size or MAX_TRAIN_SIZE,
+        "train_size": str(config.train_size or MAX_TRAIN_SIZE),
         "train_validation_split": config.validation_split,
         "train_augment": config.augment,
-        "train_seed": config.seed,
+        "train_seed": str(config.seed),
     }
 
 
 def config_from(values) -> ModelConfig:
-    """A validated config from the form's values (any mapping by widget key; raises ConfigError)."""
-    size = int(values["train_size"])
+    """A validated config from the form's values (any mapping by widget key; the typed fields are
+    text or numbers). Raises ``FormError`` naming every typed field it cannot use, with its range,
+    and ``ConfigError`` for a combination ``ModelConfig`` refuses."""
+    problems: list[str] = []
+    learning_rate = _learning_rate(values, problems)
+    epochs = _whole(values, "train_epochs", *EPOCHS, problems)
+    size = _whole(values, "train_size", *TRAIN_SIZES, problems)
+    seed = _whole(values, "train_seed", 0, SEED_MAX, problems)
+    if problems:
+        raise FormError(problems)
     return ModelConfig(
         hidden_units=(int(values["train_units"]),) * int(values["train_layers"]),
         activation=values["train_activation"],
         dropout=float(values["train_dropout"]),
         optimizer=values["train_optimizer"],
-        learning_rate=float(values["train_learning_rate"]),
+        learning_rate=learning_rate,
         schedule=values["train_schedule"],
-        epochs=int(values["train_epochs"]),
+        epochs=epochs,
         batch_size=int(values["train_batch_size"]),
         validation_split=float(values["train_validation_split"]),
         train_size=None if size >= MAX_TRAIN_SIZE else size,
         augment=bool(values["train_augment"]),
-        seed=int(values["train_seed"]),
+        seed=seed,
     )
 
 
