@@ -15,6 +15,7 @@ from mnist_core.errors import (
     BlankImageError,
     ConfigError,
     DatasetError,
+    DigitFileError,
     ImageFileError,
     MnistLabError,
     ModelFileError,
@@ -63,7 +64,8 @@ def __getattr__(name: str):
 __all__ = [
     "PRESETS", "ModelConfig", "preset",
     "load_mnist", "mnist_source", "parse_idx", "read_idx", "validate_mnist",
-    "BlankImageError", "ConfigError", "DatasetError", "ImageFileError", "MnistLabError", "ModelFileError",
+    "BlankImageError", "ConfigError", "DatasetError", "DigitFileError", "ImageFileError", "MnistLabError",
+    "ModelFileError",
     "PhotoError",
     "Evaluation", "confusion_matrix", "evaluate", "evaluate_probabilities", "per_class_table",
     "DenseNetwork",

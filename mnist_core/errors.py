@@ -31,3 +31,7 @@ class ModelFileError(MnistLabError):
 
 class ConfigError(MnistLabError):
     """A model or training setting is out of range."""
+
+
+class DigitFileError(MnistLabError):
+    """An imported set of one's own digits is not a file this app can read; the message says why."""

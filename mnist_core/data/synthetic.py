@@ -209,3 +209,30 @@ def _shape_strokes(kind: str, rng: np.random.Generator, size: int) -> list[np.nd
     if kind == "scribble":
         return [rng.uniform(0.2, 0.8, (int(rng.integers(6, 14)), 2)) * size]
     raise ValueError(f"Unknown non-digit {kind!r}; use one of {', '.join(NON_DIGITS)}.")
+
+
+# A writer unlike MNIST's: digits in a typeface's shapes (Pillow's bundled font: its 1 has a flag
+# and a foot, its 4 is closed, its 6 and 9 are straight-stemmed), written by hand with a round pen,
+# so every instance differs: slant, rotation, size, pen width and a smooth wobble of the strokes.
+FONT_STYLE_SIZE = 140  # pixels of the working square (the MNIST steps crop and rescale anyway)
+
+
+def font_style_ink(digit: int, rng: np.random.Generator, size: int = FONT_STYLE_SIZE) -> np.ndarray:
+    """One digit 0-9 in the font style: float32 ink (size, size) in [0, 1], a pen stroke along the
+    glyph's middle line after a random slant (±0.25), rotation (±12°) and elastic wobble."""
+    if not 0 <= int(digit) <= 9:
+        raise ValueError(f"digit must be 0-9, got {digit!r}.")
+    picture = Image.new("L", (size, size), 0)
+    font = ImageFont.load_default(size=int(size * rng.uniform(0.55, 0.8)))
+    ImageDraw.Draw(picture).text((size / 2, size / 2), str(int(digit)), fill=255, font=font, anchor="mm")
+    ink = np.asarray(picture, dtype="float32") / 255.0
+    slant, centre = rng.uniform(-0.25, 0.25), np.array([size / 2, size / 2])
+    matrix = np.array([[1.0, 0.0], [slant, 1.0]])
+    ink = ndimage.affine_transform(ink, matrix, offset=centre - matrix @ centre, order=1)
+    ink = ndimage.rotate(ink, rng.uniform(-12, 12), reshape=False, order=1)
+    smooth, reach = size / 15, size * 1.1  # the wobble: a few pixels, over a third of the digit
+    rows, columns = np.mgrid[:size, :size].astype("float32")
+    shift_rows = ndimage.gaussian_filter(rng.uniform(-1, 1, (size, size)), smooth) * reach
+    shift_columns = ndimage.gaussian_filter(rng.uniform(-1, 1, (size, size)), smooth) * reach
+    ink = ndimage.map_coordinates(ink, [rows + shift_rows, columns + shift_columns], order=1)
+    return redraw_with_pen(stroke_skeleton(ink), rng.uniform(0.05, 0.09) * size)

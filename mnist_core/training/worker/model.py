@@ -16,7 +16,7 @@ def build_model(config: ModelConfig, steps_per_epoch: int = 422) -> keras.Model:
     sizes the cosine learning-rate schedule.
     """
     inputs = keras.Input(shape=(784,), name="pixels")
-    features = _augmentation(inputs, config.seed) if config.augment else inputs
+    features = augmentation(inputs, config.seed) if config.augment else inputs
     for index, units in enumerate(config.hidden_units, start=1):
         features = keras.layers.Dense(units, activation=config.activation, name=f"hidden_{index}")(
             features
@@ -52,7 +52,7 @@ def inference_model(model: keras.Model) -> keras.Model:
     return keras.Model(inputs, features, name=model.name)
 
 
-def _augmentation(inputs, seed: int):
+def augmentation(inputs, seed: int):
     """Small random shifts (±2 px), rotations (±10°) and zoom (±10 %), as drawn digits vary."""
     images = keras.layers.Reshape((28, 28, 1), name="as_image")(inputs)
     images = keras.layers.RandomRotation(0.03, fill_mode="constant", seed=seed, name="rotate")(images)

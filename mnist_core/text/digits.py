@@ -1,0 +1,152 @@
+"""What the "Your digits" page and ``python -m mnist_core evaluate|finetune`` say, without Streamlit.
+
+Every message about a personal digit set (import failures, privacy, prompts, scores) is here, so
+the tests check the page and the command line against the same words. Plain values only in,
+strings out: nothing here imports the digits package.
+"""
+
+from __future__ import annotations
+
+PRIVACY = (
+    "Your digits live in this browser session only, and in the files you download. Nothing is "
+    "written to the server's disk; close the tab (or restart the server) and they are gone, so "
+    "export them to keep them."
+)
+EMPTY_SET = "No digits yet: draw some below, or import a set you exported before."
+PROMPTED_HELP = (
+    "Draw the digit asked for, then press **Keep** (or the key **Enter** on the square's button). "
+    "The next prompt follows: 0 to 9, then again, until you have N of each."
+)
+FREE_HELP = "Choose the digit's label, draw it, then press **Keep**."
+KEYS_HELP = "Select a digit in the grid, then type its right label with the keys 0–9, or delete it."
+BLANK_DRAWING = "The square is empty: draw the digit first, then keep it."
+HELD_OUT_NOTE = (
+    "The held-out digits are never trained on: they measure the model before and after, as a test "
+    "set does. The rest, mixed with MNIST training images so the network does not forget MNIST, "
+    "is what it is tuned on."
+)
+
+
+def prompt(digit: int) -> str:
+    """'Draw a 3'."""
+    return f"Draw a {digit}"
+
+
+def prompt_progress(done: int, total: int) -> str:
+    """'7 of 20 kept'."""
+    return f"{done} of {total} kept"
+
+
+def set_full(limit: int) -> str:
+    return (f"The set holds {limit:,} digits, its limit: delete some (or export it and start a new one) "
+            "to add more.")
+
+
+def kept(digit: int, count: int) -> str:
+    return f"Kept as a {digit}; the set now has {count:,} digit{'s' if count != 1 else ''}."
+
+
+# --- import: one message per way a file can be wrong -----------------------------------------
+
+
+def file_too_large(size: int, limit: int) -> str:
+    return (f"The file is {size / 1e6:.1f} MB; a set of at most the allowed number of digits is under "
+            f"{limit / 1e6:.0f} MB. Is it the right file?")
+
+
+def not_npz(detail: str) -> str:
+    return ("This is not an .npz file (a zip of NumPy arrays, as Export writes and Keras' mnist.npz is): "
+            f"{detail}.")
+
+
+PICKLE_FILE = (
+    "This file is a Python pickle. Pickles can run code when read, so they are never opened: export "
+    "the set as .npz (numpy.savez with plain arrays) instead."
+)
+TRUNCATED = (
+    "The file is truncated or damaged (its zip directory or an array's data is incomplete). "
+    "Download or copy it again."
+)
+
+
+def missing_keys(found: list[str], required: tuple[str, ...]) -> str:
+    listed = ", ".join(found) if found else "none"
+    return (f"The file needs the arrays {' and '.join(required)} (Keras' MNIST layout); it has {listed}.")
+
+
+def unexpected_keys(extra: list[str], allowed: tuple[str, ...]) -> str:
+    return (f"The file has arrays this app does not read: {', '.join(extra)}. A set holds only "
+            f"{', '.join(allowed)}.")
+
+
+def pickled_array(key: str) -> str:
+    return (f"{key} holds Python objects (a pickled array), which could run code when read, so it "
+            "is refused. Save plain uint8 arrays.")
+
+
+def wrong_dtype(key: str, dtype: str) -> str:
+    kind = "floats" if dtype.startswith("float") else dtype
+    what = "pixels 0–255" if key == "x_test" else "digits 0–9"
+    return f"{key} must hold uint8 {what}, as MNIST does; it holds {kind} ({dtype})."
+
+
+def wrong_image_shape(shape: tuple) -> str:
+    return f"x_test must be shaped (N, 28, 28), N digits of 28×28 pixels; it is {shape}."
+
+
+def wrong_label_shape(shape: tuple) -> str:
+    return f"y_test must be shaped (N,), one label per digit; it is {shape}."
+
+
+def count_mismatch(images: int, labels: int) -> str:
+    return f"x_test has {images:,} digits but y_test has {labels:,} labels: each digit needs exactly one."
+
+
+def too_many(count: int, limit: int) -> str:
+    return f"The file holds {count:,} digits; a set holds at most {limit:,}."
+
+
+NO_DIGITS = "The file holds no digits (x_test is empty)."
+
+
+def bad_label(value: int, position: int) -> str:
+    return f"Labels must be digits 0–9; y_test[{position}] is {value}."
+
+
+def thumbnails_mismatch(shape: tuple, expected: tuple) -> str:
+    return f"originals must be shaped {expected}, one small picture per digit; it is {shape}."
+
+
+def import_failed(name: str, reason: str) -> str:
+    """The one message shown for a refused import; the set is unchanged."""
+    return f"**{name} was not imported; your set is unchanged.** {reason}"
+
+
+def imported(count: int, total: int) -> str:
+    return f"Imported {count:,} digits; the set now has {total:,}."
+
+
+# --- scores ----------------------------------------------------------------------------------
+
+
+def accuracy_line(name: str, correct: int, count: int) -> str:
+    """'accuracy 0.9000 (18 of 20)' as the command line prints it."""
+    share = correct / count if count else float("nan")
+    return f"{name}: accuracy {share:.4f} ({correct} of {count})"
+
+
+def class_line(digit: int, correct: int, count: int) -> str:
+    """One digit's line: '  3: 0.8000 (4 of 5)', or '  3: no digits'."""
+    if not count:
+        return f"  {digit}: no digits"
+    return f"  {digit}: {correct / count:.4f} ({correct} of {count})"
+
+
+def percent(value: float | None) -> str:
+    """'91.2 %' or '–'."""
+    return "–" if value is None or value != value else f"{value:.1%}"
+
+
+def change_points(before: float, after: float) -> str:
+    """'+12.0 points' / '-0.1 points'."""
+    return f"{(after - before) * 100:+.1f} points"
