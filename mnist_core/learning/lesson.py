@@ -1,0 +1,188 @@
+"""One session's run of "How it learns": the weights, the optimiser's state, the history of the batch
+loss and of the validation accuracy, the path for the landscape, and the step about to be taken.
+
+The page shows the *next* step under the microscope (its batch's forward pass, gradients and the
+update it would make); Step takes exactly that step.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from mnist_core.learning.batches import BatchPlan
+from mnist_core.learning.landscape import Landscape, PathRecorder, loss_landscape, raw_directions
+from mnist_core.learning.network import (
+    Backward,
+    Forward,
+    Parameters,
+    accuracy,
+    as_inputs,
+    backward,
+    forward,
+    initial_parameters,
+)
+from mnist_core.learning.optimisers import OptimiserState, apply_update, new_state, update_array
+from mnist_core.learning.settings import LearningSettings
+from mnist_core.training.record import DIVERGED_LOSS
+
+
+@dataclass(frozen=True)
+class LessonData:
+    """The images a run uses, shared read-only by every session: train_images uint8 (60000, 28, 28) and
+    train_labels uint8 (60000,); validation_x float32 (1000, 784) and validation_labels int (1000,) (the
+    first test images); landscape_x float32 (256, 784) and landscape_labels int (256,) (the first
+    training images, the landscape's fixed batch)."""
+
+    train_images: np.ndarray
+    train_labels: np.ndarray
+    validation_x: np.ndarray
+    validation_labels: np.ndarray
+    landscape_x: np.ndarray
+    landscape_labels: np.ndarray
+
+
+def lesson_data(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
+                settings: LearningSettings | None = None) -> LessonData:
+    """LessonData from MNIST's arrays (uint8 (N, 28, 28) images, uint8 (N,) labels); the float arrays are
+    made read-only."""
+    settings = settings or LearningSettings()
+    validation = as_inputs(x_test[:settings.validation_images], settings.dtype)
+    landscape = as_inputs(x_train[:settings.landscape_images], settings.dtype)
+    for array in (validation, landscape):
+        array.flags.writeable = False
+    return LessonData(x_train[:settings.train_images], y_train[:settings.train_images], validation,
+                      y_test[:settings.validation_images].astype(int), landscape,
+                      y_train[:settings.landscape_images].astype(int))
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """The step about to be taken: its number (0-based), the batch's training indices int32 (N,), the
+    forward pass on it and the backward pass (all with the current weights)."""
+
+    step: int
+    indices: np.ndarray
+    forward: Forward
+    backward: Backward
+
+
+@dataclass(frozen=True)
+class UnitUpdate:
+    """What the next step does to one hidden unit's incoming weights, all float (784,): before, gradient,
+    after, change (= after - before), and the optimiser's slot before and after (None for SGD)."""
+
+    before: np.ndarray
+    gradient: np.ndarray
+    after: np.ndarray
+    change: np.ndarray
+    slot_before: np.ndarray | None
+    slot_after: np.ndarray | None
+
+
+class Lesson:
+    """A run: the lesson's network from ``settings.seed``, trained one batch at a time.
+
+    losses[k] is the batch loss of step k (before its update); accuracies[k] the validation accuracy
+    after k steps (accuracies[0] at the random start), so len(accuracies) == step + 1.
+    """
+
+    def __init__(self, settings: LearningSettings, data: LessonData):
+        self.settings, self.data = settings, data
+        self.params: Parameters = initial_parameters(settings.seed, settings.hidden_units, settings.dtype)
+        self.state: OptimiserState = new_state(settings, self.params)
+        self.step = 0
+        self.losses: list[float] = []
+        self.accuracies: list[float] = [accuracy(self.params, data.validation_x, data.validation_labels)]
+        self.plan = BatchPlan(settings)
+        self.path = PathRecorder(raw_directions(settings.seed, settings.hidden_units))
+        self.path.record(0, self.params)
+        self._next: NextStep | None = None
+        self._landscape: tuple[tuple, Landscape] | None = None
+
+    def configure(self, settings: LearningSettings) -> None:
+        """Change the optimiser or its learning rate and go on from the current weights (a new optimiser
+        starts from a zero state). A new seed or network needs a new Lesson."""
+        if (settings.seed, settings.hidden_units, settings.dtype) != (
+                self.settings.seed, self.settings.hidden_units, self.settings.dtype):
+            raise ValueError("A new seed, width or dtype starts a new run: make a new Lesson.")
+        if settings.optimiser != self.settings.optimiser:
+            self.state = new_state(settings, self.params)
+        self.settings = settings
+        self.plan.settings = settings
+
+    @property
+    def diverged(self) -> bool:
+        """True once the weights hold a NaN or an infinity, or a batch loss was not finite or above
+        DIVERGED_LOSS (the Train page's rule: with a far too large learning rate the loss reaches
+        millions long before any NaN, in Keras as here, since both compute it from the logits)."""
+        last = self.losses[-1] if self.losses else 0.0
+        return not (math.isfinite(last) and last <= DIVERGED_LOSS and self.params.is_finite())
+
+    def next_step(self) -> NextStep:
+        """The step about to be taken, computed once per step."""
+        if self._next is None or self._next.step != self.step:
+            indices = self.plan.indices(self.step)
+            x = as_inputs(self.data.train_images[indices], self.settings.dtype)
+            result = forward(self.params, x, self.data.train_labels[indices].astype(int))
+            self._next = NextStep(self.step, indices, result, backward(self.params, result))
+        return self._next
+
+    def unit_update(self, unit: int) -> UnitUpdate:
+        """What the next step does to hidden unit ``unit``'s incoming weights (same formula as the step)."""
+        gradient = self.next_step().backward.gradients.w1[:, unit]
+        before = self.params.w1[:, unit]
+        slot = None if self.state.slots is None else self.state.slots.w1[:, unit]
+        after, slot_after = update_array(self.settings, before, gradient, slot)
+        with np.errstate(invalid="ignore", over="ignore"):
+            change = after - before
+        return UnitUpdate(before, gradient, after, change, slot, slot_after)
+
+    def take_step(self) -> None:
+        """Take the next step: update the weights with its gradients, record its loss and the accuracy."""
+        upcoming = self.next_step()
+        self.params, self.state = apply_update(self.settings, self.params, upcoming.backward.gradients,
+                                               self.state)
+        self._next = None
+        self.step += 1
+        self.losses.append(upcoming.forward.loss)
+        self.accuracies.append(accuracy(self.params, self.data.validation_x, self.data.validation_labels))
+        if self.params.is_finite():
+            self.path.record(self.step, self.params)
+
+    def take_steps(self, count: int, should_stop: Callable[[], bool] | None = None) -> int:
+        """Up to ``count`` steps; stops early when ``should_stop()`` says so or the run diverges.
+        Returns the number taken."""
+        for taken in range(count):
+            if self.diverged or (should_stop is not None and should_stop()):
+                return taken
+            self.take_step()
+        return count
+
+    def landscape(self, span: float = 1.0) -> Landscape:
+        """The loss landscape around the current weights (``landscape``), kept until the next step."""
+        key = (self.step, self.settings.optimiser, span)
+        if self._landscape is None or self._landscape[0] != key:
+            data = self.data
+            self._landscape = (key, loss_landscape(self.params, data.landscape_x, data.landscape_labels,
+                                                   self.path, self.settings.landscape_points, span))
+        return self._landscape[1]
+
+    def epoch_accuracy(self, epoch: int = 1) -> float | None:
+        """Validation accuracy after ``epoch`` full epochs (469 steps each in the lesson), or None."""
+        steps = epoch * self.settings.steps_per_epoch
+        return self.accuracies[steps] if steps < len(self.accuracies) else None
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays this run keeps (weights, optimiser state, next step, path, landscape)."""
+        total = self.params.nbytes + self.path.nbytes + self.plan._order.nbytes
+        total += self.state.slots.nbytes if self.state.slots is not None else 0
+        if self._next is not None:
+            f, b = self._next.forward, self._next.backward
+            total += sum(a.nbytes for a in (f.x, f.z1, f.h, f.logits, f.probabilities, f.losses))
+            total += b.gradients.nbytes + b.delta1.nbytes + b.delta2.nbytes
+        return total

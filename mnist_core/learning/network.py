@@ -1,0 +1,174 @@
+"""The lesson's network from scratch: 784 -> hidden (ReLU) -> 10 (softmax), its forward pass on a
+batch, and its backward pass (the gradients of the batch's mean cross-entropy).
+
+Every function works in the dtype of the parameters it is given (float32 as Keras trains, or
+float64 to check the maths). Shapes: N images in a batch, H hidden units (512 in the lesson).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from mnist_core.config import IMAGE_PIXELS, NUM_CLASSES
+
+NAMES = ("w1", "b1", "w2", "b2")  # the four parameter arrays, in Keras' order of trainable weights
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """The network's weights (or anything shaped like them: gradients, optimiser slots, directions).
+
+    w1 float (784, H): first layer kernel, column j is hidden unit j's incoming weights (one per pixel)
+    b1 float (H,): first layer biases
+    w2 float (H, 10): second layer kernel, column k is digit k's incoming weights
+    b2 float (10,): second layer biases
+    """
+
+    w1: np.ndarray
+    b1: np.ndarray
+    w2: np.ndarray
+    b2: np.ndarray
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """(w1, b1, w2, b2), Keras' order of a Dense-Dense model's trainable weights."""
+        return tuple(getattr(self, field.name) for field in fields(self))
+
+    def map(self, function, *others: Parameters) -> Parameters:
+        """A new Parameters with ``function(array, *other arrays)`` for each of the four."""
+        return Parameters(*(function(*group) for group in zip(self.arrays(), *(o.arrays() for o in others),
+                                                                strict=True)))
+
+    def astype(self, dtype) -> Parameters:
+        return self.map(lambda array: array.astype(dtype))
+
+    @property
+    def count(self) -> int:
+        """Number of parameters: 407,050 for the lesson's network."""
+        return sum(array.size for array in self.arrays())
+
+    @property
+    def nbytes(self) -> int:
+        return sum(array.nbytes for array in self.arrays())
+
+    def norms(self) -> dict[str, float]:
+        """Euclidean norm of each array, by name (float64 sums)."""
+        return {name: float(np.linalg.norm(array.astype("float64").ravel()))
+                for name, array in zip(NAMES, self.arrays(), strict=True)}
+
+    def is_finite(self) -> bool:
+        return all(bool(np.isfinite(array).all()) for array in self.arrays())
+
+
+def glorot_uniform(fan_in: int, fan_out: int, rng: np.random.Generator, dtype: str) -> np.ndarray:
+    """Keras' default kernel initialiser: uniform on [-limit, limit], limit = sqrt(6 / (fan_in + fan_out)).
+
+    Returns float ``dtype`` (fan_in, fan_out).
+    """
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out)).astype(dtype)
+
+
+def initial_parameters(seed: int, hidden_units: int = 512, dtype: str = "float32") -> Parameters:
+    """Glorot-uniform kernels and zero biases, as Keras' Dense layers start, drawn from ``seed``.
+
+    The same seed gives the same weights (NumPy's generator, not Keras' own: the values differ from a
+    Keras model with the same seed, the distribution is the same).
+    """
+    rng = np.random.default_rng(seed)
+    return Parameters(
+        w1=glorot_uniform(IMAGE_PIXELS, hidden_units, rng, dtype),
+        b1=np.zeros(hidden_units, dtype),
+        w2=glorot_uniform(hidden_units, NUM_CLASSES, rng, dtype),
+        b2=np.zeros(NUM_CLASSES, dtype),
+    )
+
+
+def as_inputs(images: np.ndarray, dtype: str = "float32") -> np.ndarray:
+    """uint8 images (N, 28, 28) -> float ``dtype`` (N, 784) in [0, 1], the lesson's preprocessing."""
+    return (np.asarray(images).reshape(len(images), IMAGE_PIXELS) / np.array(255, dtype)).astype(dtype)
+
+
+@dataclass(frozen=True)
+class Forward:
+    """Everything the forward pass computed on a batch of N images (float in the parameters' dtype).
+
+    x (N, 784) inputs; labels int (N,); z1 (N, H) pre-activations; h (N, H) = relu(z1);
+    logits (N, 10); probabilities (N, 10) = softmax(logits); losses (N,) = -log p[label];
+    loss: their mean, the batch loss (a Python float, NaN or inf when the weights diverged).
+    """
+
+    x: np.ndarray
+    labels: np.ndarray
+    z1: np.ndarray
+    h: np.ndarray
+    logits: np.ndarray
+    probabilities: np.ndarray
+    losses: np.ndarray
+    loss: float
+
+
+def forward(params: Parameters, x: np.ndarray, labels: np.ndarray) -> Forward:
+    """The forward pass on x float (N, 784) with labels int (N,), in the parameters' dtype.
+
+    The loss is computed from the logits (log-sum-exp), as Keras does for a softmax output.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        z1 = x @ params.w1 + params.b1
+        h = np.maximum(z1, 0)
+        logits = h @ params.w2 + params.b2
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        exp = np.exp(shifted)
+        total = exp.sum(axis=1, keepdims=True)
+        probabilities = exp / total
+        losses = np.log(total[:, 0]) - shifted[np.arange(len(labels)), labels]
+    return Forward(x, labels, z1, h, logits, probabilities, losses, float(losses.mean()))
+
+
+def loss(params: Parameters, x: np.ndarray, labels: np.ndarray) -> float:
+    """The batch's mean cross-entropy (float) for x float (N, 784), labels int (N,)."""
+    return forward(params, x, labels).loss
+
+
+@dataclass(frozen=True)
+class Backward:
+    """The backward pass: ``gradients`` (a Parameters: dL/dw1 (784, H), dL/db1 (H,), dL/dw2 (H, 10),
+    dL/db2 (10,)), and the two error signals: delta2 (N, 10) = (p - onehot) / N = dL/dlogits and
+    delta1 (N, H) = (delta2 w2^T) * relu'(z1) = dL/dz1."""
+
+    gradients: Parameters
+    delta2: np.ndarray
+    delta1: np.ndarray
+
+
+def backward(params: Parameters, result: Forward) -> Backward:
+    """Gradients of ``result.loss`` (the batch mean) with respect to every parameter, by the chain rule.
+
+    relu'(0) is taken as 0, as TensorFlow does.
+    """
+    count = len(result.labels)
+    with np.errstate(over="ignore", invalid="ignore"):
+        delta2 = result.probabilities.copy()
+        delta2[np.arange(count), result.labels] -= 1
+        delta2 /= np.array(count, delta2.dtype)
+        w2 = result.h.T @ delta2
+        b2 = delta2.sum(axis=0)
+        delta1 = (delta2 @ params.w2.T) * (result.z1 > 0)
+        w1 = result.x.T @ delta1
+        b1 = delta1.sum(axis=0)
+    return Backward(Parameters(w1, b1, w2, b2), delta2, delta1)
+
+
+def predict(params: Parameters, x: np.ndarray) -> np.ndarray:
+    """Predicted digits int (N,) for x float (N, 784) (argmax of the logits)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.argmax(np.maximum(x @ params.w1 + params.b1, 0) @ params.w2 + params.b2, axis=1)
+
+
+def accuracy(params: Parameters, x: np.ndarray, labels: np.ndarray) -> float:
+    """Share of x float (N, 784) predicted as labels int (N,); NaN when the weights are not all finite
+    numbers (a diverged run predicts nothing)."""
+    if not params.is_finite():
+        return float("nan")
+    return float(np.mean(predict(params, x) == labels))
