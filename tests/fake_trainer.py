@@ -87,3 +87,22 @@ def train_job(config, hooks) -> dict:
         "history": history.to_dict(),
         "keras_bytes": None if status == DIVERGED else _MODEL["bytes"],
     }
+
+
+def finetune_job(task, hooks) -> dict:
+    """A fine-tune as ``train_job`` fakes training (a few batches, the shipped model back), with a
+    report measured for real with the NumPy network: the shipped model before and 'after'."""
+    from mnist_core.data.mnist import load_mnist
+    from mnist_core.digits.tuning import FinetuneReport
+    from mnist_core.serving.evaluation import evaluate
+    from mnist_core.serving.network import DenseNetwork
+
+    config = task.config(DenseNetwork.from_keras_bytes(task.base_keras)).replace(train_size=1000, epochs=1)
+    outcome = train_job(config, hooks)
+    network = DenseNetwork.from_keras_bytes(_MODEL["bytes"])
+    _, (x_test, y_test) = load_mnist()
+    held = evaluate(network, task.held_images, task.held_labels).accuracy if len(task.held_labels) else None
+    mnist = evaluate(network, x_test, y_test).accuracy
+    report = FinetuneReport(task.base_name, len(task.tune_labels), len(task.held_labels),
+                            task.settings.mnist_images, held, held, mnist, mnist, outcome["seconds"])
+    return {**outcome, "report": report.to_dict()}

@@ -53,15 +53,17 @@ def session_id() -> str:
     return st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex)
 
 
-def start_run(config: ModelConfig) -> Run:
-    """Queue ``config`` as a job of this session and register its run.
+def start_run(config: ModelConfig, task=None, name: str | None = None) -> Run:
+    """Queue ``config`` (or ``task``, a fine-tune that ``config`` describes) as a job of this
+    session and register its run, named ``name`` or the next "Run N".
 
     Raises ``SessionBusyError`` (this session has a queued or running job) or
     ``QueueFullError``, with messages to show as they are.
     """
     queue = resources.job_queue()
-    job_id = queue.submit(session_id(), config)
-    run = Run(id=f"run-{uuid.uuid4().hex[:12]}", name=next_run_name(runs()), config=config, job_id=job_id)
+    job_id = queue.submit(session_id(), config, task)
+    run = Run(id=f"run-{uuid.uuid4().hex[:12]}", name=name or next_run_name(runs()), config=config,
+              job_id=job_id)
     run.follow(queue.snapshot(job_id))
     runs()[run.id] = run
     return run

@@ -10,6 +10,9 @@ back over a pipe. At most ``max_running`` jobs train at once; the rest wait in o
 - If the worker dies (out of memory, a crash), its jobs become ``failed`` within a poll
   interval and the next job starts a new worker.
 - A finished or stopped job carries its model as ``.keras`` bytes.
+- A job trains a new network from its ``ModelConfig``, or, given a ``task`` (a fine-tune of
+  ``mnist_core.digits.tuning.FinetuneJob``), tunes that task's model; ``config`` then describes
+  the tuned network for tables and estimates, and the finished job carries the task's ``report``.
 
 Nothing here starts at import: ``JobQueue`` starts its dispatcher thread when created and
 its worker on ``start_worker()`` or the first ``submit``.
@@ -185,6 +188,7 @@ class JobSnapshot:
     seconds: float  # training time so far, or of the whole run once finished
     keras_bytes: bytes | None  # the model as a .keras file, once finished (not diverged/failed)
     submitted: float  # time.time() of submission
+    report: dict | None = None  # a task's own figures once finished (a fine-tune's before and after)
 
     @property
     def finished(self) -> bool:
@@ -207,6 +211,8 @@ class _Job:
     keras_bytes: bytes | None = None
     last_poll: float = field(default_factory=time.monotonic)
     stop_sent: bool = False
+    task: object | None = None  # what the worker trains instead of a fresh ``config`` (a fine-tune)
+    report: dict | None = None
 
 
 class SpeedMeter:
@@ -270,8 +276,8 @@ class JobQueue:
         with self._lock:
             self._want_worker = True
 
-    def submit(self, session_id: str, config: ModelConfig) -> str:
-        """Queue ``config`` for ``session_id``; returns the job id.
+    def submit(self, session_id: str, config: ModelConfig, task: object | None = None) -> str:
+        """Queue ``config`` (or ``task``, described by ``config``) for ``session_id``; returns the job id.
 
         Raises ``SessionBusyError`` if the session has a queued or running job, and
         ``QueueFullError`` if ``max_waiting`` jobs are already waiting.
@@ -293,7 +299,7 @@ class JobQueue:
                     "worker. Try again in a few minutes."
                 )
             job = _Job(id=f"job-{uuid.uuid4().hex[:12]}", session_id=session_id, config=config,
-                       submitted=time.time())
+                       submitted=time.time(), task=task)
             self._jobs[job.id] = job
             self._want_worker = True
             return job.id
@@ -324,6 +330,7 @@ class JobQueue:
                 seconds=seconds,
                 keras_bytes=job.keras_bytes,
                 submitted=job.submitted,
+                report=job.report,
             )
 
     def touch(self, session_id: str) -> None:
@@ -479,7 +486,8 @@ class JobQueue:
                 break
             if job.status == JobStatus.QUEUED:
                 job.status, job.started = JobStatus.RUNNING, time.monotonic()
-                self._send(("start", job.id, job.config))
+                self._send(("start", job.id, job.config, job.task))
+                job.task = None  # sent: the worker has it; its digits and model bytes need not stay here
                 running += 1
 
     def _handle(self, message) -> None:
@@ -527,6 +535,7 @@ class JobQueue:
         job.seconds = outcome["seconds"]
         job.steps_per_epoch = outcome["steps_per_epoch"]
         job.keras_bytes = outcome["keras_bytes"]
+        job.report = outcome.get("report")
         if job.progress is not None:
             job.progress = replace(job.progress, eta_seconds=0.0)
         steps = len(job.history.batch_step)

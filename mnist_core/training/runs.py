@@ -38,6 +38,7 @@ class Run:
     job: JobSnapshot | None = None  # the latest snapshot while queued or running
     steps_per_epoch: int | None = None
     keras_bytes: bytes | None = None  # the model as a .keras file, for the download
+    report: dict | None = None  # a fine-tune's before/after figures (``FinetuneReport.to_dict()``)
 
     @property
     def finished(self) -> bool:
@@ -63,6 +64,7 @@ class Run:
         if self.finished:
             return False
         self.status, self.message, self.job = snapshot.status, snapshot.message, None
+        self.report = snapshot.report
         trained = self.history.batch_step and snapshot.status != JobStatus.DIVERGED
         if snapshot.keras_bytes is not None and trained:
             try:

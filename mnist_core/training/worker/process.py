@@ -3,7 +3,7 @@
 ``main`` runs in a process started with the spawn method. It imports its trainer module
 (TensorFlow, for the real one) and announces ``("ready",)`` (or ``("broken", message)`` and
 exits, when that fails), then reads commands from the
-server: ``("start", job_id, config)`` trains in a new thread, ``("stop", job_id)`` ends that
+server: ``("start", job_id, config, task)`` trains in a new thread, ``("stop", job_id)`` ends that
 job after its current batch, ``("exit",)`` ends the process (so does the server going away).
 
 It answers with ``("started", job_id, steps_per_epoch)``, ``("progress", job_id, update)`` a
@@ -12,7 +12,9 @@ few times a second (new batches since the last report, the epoch table and a
 
 A trainer module has ``prepare(threads)`` (called once, before any job) and
 ``train_job(config, hooks) -> dict`` (keys of ``outcome``: status, message, seconds,
-steps_per_epoch, history as a dict, keras_bytes). This module is the Keras trainer.
+steps_per_epoch, history as a dict, keras_bytes), and, for jobs with a task (a fine-tune),
+``finetune_job(task, hooks) -> dict`` (the same keys and ``report``). This module is the Keras
+trainer.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from pathlib import Path
 
 from mnist_core.config import ModelConfig
 from mnist_core.errors import MnistLabError
-from mnist_core.training.record import BatchProgress, TrainingHistory, WeightTemplates
+from mnist_core.training.record import DIVERGED, BatchProgress, TrainingHistory, WeightTemplates
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress messages of one job
 _DATA: dict = {}  # the worker's MNIST training arrays, loaded once by ``prepare``
@@ -94,9 +96,10 @@ def main(commands, events, trainer_name: str, threads: tuple[int, int], niceness
     active: set[str] = set()
     active_lock = threading.Lock()
 
-    def run(job_id: str, config: ModelConfig) -> None:
+    def run(job_id: str, config: ModelConfig, task) -> None:
         try:
-            outcome = trainer.train_job(config, JobHooks(job_id, send, stops[job_id]))
+            hooks = JobHooks(job_id, send, stops[job_id])
+            outcome = trainer.train_job(config, hooks) if task is None else trainer.finetune_job(task, hooks)
             send(("finished", job_id, outcome))
         except MnistLabError as error:
             send(("failed", job_id, f"Training failed: {error}"))
@@ -117,11 +120,12 @@ def main(commands, events, trainer_name: str, threads: tuple[int, int], niceness
         except (EOFError, OSError):
             break  # the server went away
         if message[0] == "start":
-            _, job_id, config = message
+            _, job_id, config, task = message
             stops[job_id] = threading.Event()
             with active_lock:
                 active.add(job_id)
-            threading.Thread(target=run, args=(job_id, config), name=f"train-{job_id}", daemon=True).start()
+            threading.Thread(target=run, args=(job_id, config, task), name=f"train-{job_id}",
+                             daemon=True).start()
         elif message[0] == "stop" and message[1] in stops:
             stops[message[1]].set()
         elif message[0] == "exit":
@@ -157,7 +161,7 @@ def prepare(threads: tuple[int, int]) -> None:
     ``threads`` (intra-op, inter-op; 0 = TensorFlow's default)."""
     from mnist_core.data.mnist import load_mnist
 
-    (_DATA["x"], _DATA["y"]), _ = load_mnist()  # first: no data, no need for TensorFlow
+    (_DATA["x"], _DATA["y"]), (_DATA["x_test"], _DATA["y_test"]) = load_mnist()  # first: no data, no TF
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import tensorflow as tf
 
@@ -171,7 +175,7 @@ def prepare(threads: tuple[int, int]) -> None:
 
 def train_job(config: ModelConfig, hooks: JobHooks) -> dict:
     """Train ``config`` on MNIST with ``fit.train``; the outcome as plain values."""
-    from mnist_core.training.worker.fit import DIVERGED, train
+    from mnist_core.training.worker.fit import train
     from mnist_core.training.worker.keras_files import model_to_bytes
 
     result = train(
@@ -193,6 +197,39 @@ def train_job(config: ModelConfig, hooks: JobHooks) -> dict:
         "history": result.history.to_dict(),
         "keras_bytes": keras_bytes,
     }
+
+
+def finetune_job(task, hooks: JobHooks) -> dict:
+    """Fine-tune ``task`` (a ``FinetuneJob``) with ``finetune.finetune``; ``train_job``'s outcome
+    plus the before/after ``report``."""
+    from mnist_core.training.worker.finetune import finetune
+    from mnist_core.training.worker.keras_files import model_to_bytes
+    from mnist_core.training.worker.model import inference_model
+
+    result, report = finetune(
+        task, _DATA["x"], _DATA["y"], _DATA["x_test"], _DATA["y_test"],
+        on_model=lambda model, history: hooks.attach(history, _finetune_steps(task)),
+        on_batch=hooks.report,
+        on_epoch=lambda epoch, logs: hooks.report(),
+        should_stop=hooks.should_stop,
+        min_interval=PROGRESS_INTERVAL,
+    )
+    keras_bytes = None if result.status == DIVERGED else model_to_bytes(inference_model(result.model))
+    return {
+        "status": result.status,
+        "message": result.message,
+        "seconds": result.seconds,
+        "steps_per_epoch": result.steps_per_epoch,
+        "history": result.history.to_dict(),
+        "keras_bytes": keras_bytes,
+        "report": report.to_dict(),
+    }
+
+
+def _finetune_steps(task) -> int:
+    """Batches per epoch of a fine-tune."""
+    settings = task.settings
+    return -(-settings.images_per_epoch(len(task.tune_labels)) // settings.batch_size)
 
 
 def idle() -> None:
