@@ -34,9 +34,9 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from benchmarks.load_parts import cpu_seconds, process_ids  # noqa: E402
 from benchmarks.report import write_section  # noqa: E402
-from tests.browser import helpers  # noqa: E402
+from harness import browser, strokes  # noqa: E402
+from harness.processes import cpu_seconds, process_ids  # noqa: E402
 
 DIGITS = (1, 0, 7)  # the digits the browser helpers draw
 PHASES = ("Clear", "strokes", "prediction")
@@ -48,23 +48,23 @@ def open_in_new_browser(playwright, url: str, title: str):
     """(page, browser, its process ids): the app's page ``title`` in a Chromium of its own, so
     its CPU is its own. The ids are taken once the page is open (its renderer exists by then)."""
     before = process_ids("chromium")
-    browser = helpers.launch_chromium(playwright)
-    page, _ = helpers.new_page(browser)
-    helpers.open_app(page, url)
-    helpers.go_to(page, title)
-    return page, browser, process_ids("chromium") - before
+    chrome = browser.launch_chromium(playwright)
+    page, _ = browser.new_page(chrome)
+    browser.open_app(page, url)
+    browser.go_to(page, title)
+    return page, chrome, process_ids("chromium") - before
 
 
 def draw(url: str, server_pid: int, drawings: int) -> dict[str, Counter]:
     """CPU seconds (browser, server) per phase, summed over ``drawings`` drawings."""
     spent = {"browser": Counter(), "server": Counter()}
     with sync_playwright() as playwright:
-        page, browser, browser_ids = open_in_new_browser(playwright, url, "Draw")
+        page, chrome, browser_ids = open_in_new_browser(playwright, url, "Draw")
         clear = page.locator(".st-key-draw_clear button")
-        prediction = helpers.metric_value(page, "Prediction")
-        canvas = helpers.clear_canvas(page, clear, "draw_canvas", gone=prediction, quiet=SETTLE)
-        helpers.draw_and_time(page, canvas, DIGITS[0], timeout=60)  # warm: model and page loaded
-        helpers.wait_idle(page)
+        prediction = browser.metric_value(page, "Prediction")
+        canvas = strokes.clear_canvas(page, clear, "draw_canvas", gone=prediction, quiet=SETTLE)
+        strokes.draw_and_time(page, canvas, DIGITS[0], timeout=60)  # warm: model and page loaded
+        browser.wait_idle(page)
 
         def clock() -> tuple[float, float]:
             return cpu_seconds(browser_ids), cpu_seconds({server_pid})
@@ -72,23 +72,23 @@ def draw(url: str, server_pid: int, drawings: int) -> dict[str, Counter]:
         for number in range(drawings):
             marks = [clock()]
             # The load test's Clear: click, the canvas empty, then SETTLE s idle (a few ms of CPU).
-            helpers.clear_canvas(page, clear, "draw_canvas", gone=prediction, quiet=SETTLE)
+            strokes.clear_canvas(page, clear, "draw_canvas", gone=prediction, quiet=SETTLE)
             marks.append(clock())
-            helpers.draw_strokes(page, canvas, helpers.DIGIT_STROKES[DIGITS[number % len(DIGITS)]])
+            strokes.draw_strokes(page, canvas, strokes.DIGIT_STROKES[DIGITS[number % len(DIGITS)]])
             marks.append(clock())
             prediction.wait_for(timeout=60_000)
-            helpers.wait_idle(page)
+            browser.wait_idle(page)
             marks.append(clock())
             for phase, start, end in zip(PHASES, marks[:-1], marks[1:], strict=True):
                 spent["browser"][phase] += end[0] - start[0]
                 spent["server"][phase] += end[1] - start[1]
-        browser.close()
+        chrome.close()
     return spent
 
 
 def start_run(page, size: int, epochs: int) -> None:
-    helpers.set_number(page, "train_size", size)
-    helpers.set_number(page, "train_epochs", epochs)
+    browser.set_number(page, "train_size", size)
+    browser.set_number(page, "train_epochs", epochs)
     page.locator(".st-key-train_start button").click()
 
 
@@ -98,7 +98,7 @@ def train(url: str, server_pid: int, seconds: float) -> dict[str, float]:
         trainer, trainer_browser, trainer_ids = open_in_new_browser(playwright, url, "Train")
         waiter, waiter_browser, waiter_ids = open_in_new_browser(playwright, url, "Train")
         start_run(trainer, 60_000, TRAIN_EPOCHS)
-        helpers.run_heading(trainer, "Run 1", "training").wait_for(timeout=300_000)
+        browser.run_heading(trainer, "Run 1", "training").wait_for(timeout=300_000)
         trainer.get_by_text("Epoch 1/").first.wait_for(timeout=300_000)  # the data is ready
         start_run(waiter, 60_000, 1)
         waiter.get_by_text("1st in line").first.wait_for(timeout=60_000)
@@ -106,11 +106,11 @@ def train(url: str, server_pid: int, seconds: float) -> dict[str, float]:
         before = {name: cpu_seconds(ids) for name, ids in groups.items()}
         time.sleep(seconds)
         after = {name: cpu_seconds(ids) for name, ids in groups.items()}
-        still = helpers.run_heading(trainer, "Run 1", "training").count() == 1
+        still = browser.run_heading(trainer, "Run 1", "training").count() == 1
         if not still or waiter.get_by_text("1st in line").count() != 1:
             raise RuntimeError("a run ended or started inside the window: use fewer --seconds")
-        for browser in (trainer_browser, waiter_browser):
-            browser.close()
+        for chrome in (trainer_browser, waiter_browser):
+            chrome.close()
     return {name: 1000 * (after[name] - before[name]) / seconds for name in groups}
 
 
@@ -130,7 +130,7 @@ def report(spent: dict[str, Counter], drawings: int, per_second: dict[str, float
         "## What a session costs its browser and the server — `benchmarks/bench_browser.py`\n\n"
         f"Command: `python benchmarks/bench_browser.py --drawings {drawings} --seconds {seconds:g}`\n\n"
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs, "
-        f"{helpers.chromium_version()}; 1-minute load average at the end {load:.1f}. One session "
+        f"{browser.chromium_version()}; 1-minute load average at the end {load:.1f}. One session "
         f"at a time on an idle server; a drawing's figures are the mean of {drawings}, a Train "
         f"tab's are over {seconds:g} s.\n\n" + "\n".join(rows) + "\n\n"
         "- A drawing's phases, as the load test draws: Clear (click → the canvas empty → the "
@@ -149,8 +149,8 @@ def main(argv=None) -> int:
     parser.add_argument("--seconds", type=float, default=30, help="the Train tabs' window")
     parser.add_argument("--no-readme", action="store_true", help="print only")
     args = parser.parse_args(argv)
-    helpers.require_chromium()
-    with helpers.StreamlitServer(name="bench-browser-server") as server:
+    browser.require_chromium()
+    with browser.StreamlitServer(name="bench-browser-server") as server:
         spent = draw(server.url, server.process.pid, args.drawings)
         per_second = train(server.url, server.process.pid, args.seconds)
     text = report(spent, args.drawings, per_second, args.seconds)

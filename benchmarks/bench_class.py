@@ -28,8 +28,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.load_parts import rss_mb  # noqa: E402
 from benchmarks.report import figure_table, write_section  # noqa: E402
+from harness.processes import rss_mb  # noqa: E402
 from mnist_core import load_mnist, preset  # noqa: E402
 from mnist_core.training.queue import JobQueue, JobStatus, default_max_running  # noqa: E402
 

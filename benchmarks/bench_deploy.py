@@ -50,9 +50,9 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.load_parts import rss_bytes  # noqa: E402
 from benchmarks.report import figure_table, write_section  # noqa: E402
-from tests.browser import helpers  # noqa: E402
+from harness import browser, strokes  # noqa: E402
+from harness.processes import rss_bytes  # noqa: E402
 
 BASELINE_REF = "fafd7cc"  # the last commit that served with Keras (the parent of the NumPy path)
 TARGETS = {
@@ -262,9 +262,9 @@ def settle(page) -> None:
     page.wait_for_timeout(300)
 
 
-def cold_start_once(browser, root: Path) -> dict:
+def cold_start_once(chrome, root: Path) -> dict:
     """Seconds to health, to a ready /draw, server CPU by then, and the first prediction."""
-    context = browser.new_context(viewport=helpers.VIEWPORT)
+    context = chrome.new_context(viewport=browser.VIEWPORT)
     page = context.new_page()
     server = Server(root)
     try:
@@ -279,16 +279,16 @@ def cold_start_once(browser, root: Path) -> dict:
         assert_no_exception(page, "Draw")
         if not nav_link(page, "Draw").count():
             raise RuntimeError("/draw opened without the app's navigation: app.py did not run")
-        helpers.wait_settled(page, "draw_canvas", 0.5)
-        _, milliseconds = helpers.draw_and_time(page, helpers.canvas_of(page, "draw_canvas"), 7)
+        strokes.wait_settled(page, "draw_canvas", 0.5)
+        _, milliseconds = strokes.draw_and_time(page, strokes.canvas_of(page, "draw_canvas"), 7)
     finally:
         context.close()
         server.stop()
     return {"healthy": healthy, "ready": ready, "cpu": cpu, "first_prediction": milliseconds / 1000}
 
 
-def bench_cold_start(browser, runs: int, root: Path) -> dict:
-    results = [cold_start_once(browser, root) for _ in range(runs)]
+def bench_cold_start(chrome, runs: int, root: Path) -> dict:
+    results = [cold_start_once(chrome, root) for _ in range(runs)]
     for number, result in enumerate(results, start=1):
         print(f"    cold start {number}: health {result['healthy']:.2f} s, "
               f"/draw ready {result['ready']:.2f} s "
@@ -334,7 +334,7 @@ def bench_clicks(page, server: Server, clicks: int) -> dict:
     return {kind: statistics.median(values) for kind, values in figures.items()}
 
 
-def bench_sessions(browser, server: Server, sessions: int) -> dict:
+def bench_sessions(chrome, server: Server, sessions: int) -> dict:
     """Server CPU of a new session opening each page by URL on a warm server."""
     figures = {}
     for title, path in PAGES.items():
@@ -342,7 +342,7 @@ def bench_sessions(browser, server: Server, sessions: int) -> dict:
             continue  # a page the served copy does not have
         values = []
         for _ in range(sessions):
-            context = browser.new_context(viewport=helpers.VIEWPORT)
+            context = chrome.new_context(viewport=browser.VIEWPORT)
             page = context.new_page()
             before = server_cpu(server)
             open_page(page, server.url, path)
@@ -354,7 +354,7 @@ def bench_sessions(browser, server: Server, sessions: int) -> dict:
     return figures
 
 
-def bench_server(browser, root: Path, sessions: int, clicks: int, training: bool) -> dict:
+def bench_server(chrome, root: Path, sessions: int, clicks: int, training: bool) -> dict:
     """Memory after Home, Draw and Predictions; CPU per new session and per click; training."""
     server = Server(root)
     sampler = RssSampler(server.process.pid)
@@ -364,7 +364,7 @@ def bench_server(browser, root: Path, sessions: int, clicks: int, training: bool
         server.wait_healthy()
         time.sleep(1.0)
         figures["idle_mb"] = rss_bytes(server.process.pid) / MB
-        context = browser.new_context(viewport=helpers.VIEWPORT)
+        context = chrome.new_context(viewport=browser.VIEWPORT)
         page = context.new_page()
         for title in ("Home", "Draw", "Predictions"):
             open_page(page, server.url, PAGES[title])
@@ -373,7 +373,7 @@ def bench_server(browser, root: Path, sessions: int, clicks: int, training: bool
         time.sleep(5.0)  # a training worker Home may have started: let it finish loading
         figures["tree_after_pages_mb"] = tree_rss_bytes(server.process.pid) / MB
         figures["clicks"] = bench_clicks(page, server, clicks)
-        figures["sessions"] = bench_sessions(browser, server, sessions)
+        figures["sessions"] = bench_sessions(chrome, server, sessions)
         figures["rss_after_sessions_mb"] = rss_bytes(server.process.pid) / MB
         if training:
             sampler.enter("training")
@@ -401,12 +401,12 @@ def baseline_tree(reference: str):
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], check=False)
 
 
-def measure(browser, root: Path, arguments) -> dict:
+def measure(chrome, root: Path, arguments) -> dict:
     figures = {}
     if not arguments.skip_cold:
-        figures["cold"] = bench_cold_start(browser, arguments.cold_runs, root)
+        figures["cold"] = bench_cold_start(chrome, arguments.cold_runs, root)
     if not arguments.skip_server:
-        figures["server"] = bench_server(browser, root, arguments.sessions, arguments.clicks,
+        figures["server"] = bench_server(chrome, root, arguments.sessions, arguments.clicks,
                                          arguments.training)
     return figures
 
@@ -490,18 +490,18 @@ def main() -> None:
     figures: dict = {}
     started_load = os.getloadavg()[0]
     with sync_playwright() as playwright:
-        browser = helpers.launch_chromium(playwright)
+        chrome = browser.launch_chromium(playwright)
         try:
             print(f"new path: {ROOT}")
-            figures["new"] = measure(browser, ROOT, arguments)
+            figures["new"] = measure(chrome, ROOT, arguments)
             if not arguments.no_baseline:
                 with contextlib.ExitStack() as stack:
                     root = arguments.baseline_root or stack.enter_context(
                         baseline_tree(arguments.baseline_ref))
                     print(f"previous path: {arguments.baseline_root or arguments.baseline_ref}")
-                    figures["previous"] = measure(browser, root, arguments)
+                    figures["previous"] = measure(chrome, root, arguments)
         finally:
-            browser.close()
+            chrome.close()
     load = f"load average {started_load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     print(load)
     rows = report(figures["new"], figures.get("previous"))

@@ -28,8 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.load_parts import rss_mb  # noqa: E402
 from benchmarks.report import figure_table, write_section  # noqa: E402
+from harness.processes import rss_mb  # noqa: E402
 from mnist_core import (  # noqa: E402
     canvas_to_mnist,
     flatten_and_scale,

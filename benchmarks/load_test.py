@@ -17,9 +17,9 @@ What it does (everything on 127.0.0.1, every loop bounded in time and count, the
      session's runs ("Run 1".."Run k"), each with this session's settings.
 4. Prints p50 / p95 / max of stroke-to-prediction under load against the solo baseline,
    where a stroke's time goes (canvas, the server's first reply, rerun and paint) and the CPU
-   each process group used (``benchmarks/load_parts.py``), accuracy, isolation checks, runs
-   done, console errors and exception boxes, and writes them with the date and machine into
-   benchmarks/README.md, section "## Browser and load".
+   each process group used (``harness/strokes.py``, ``harness/processes.py``), accuracy,
+   isolation checks, runs done, console errors and exception boxes, and writes them with the
+   date and machine into benchmarks/README.md, section "## Browser and load".
 
 Run from the repository root:  python benchmarks/load_test.py  [--seconds 120] [--solo 30] [--no-readme]
 MNIST comes from MNIST_PATH (default ../shared/data/mnist.npz next to the repository).
@@ -46,22 +46,24 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from benchmarks.load_parts import (  # noqa: E402
-    CLEAR_TIMES_JS,
-    PART_NAMES,
-    READ_TIMES_JS,
-    WEBSOCKET_TIMES_JS,
-    StrokeParts,
+from benchmarks.report import write_section  # noqa: E402
+from harness import browser, strokes  # noqa: E402
+from harness.processes import (  # noqa: E402
     cores_used,
     cpu_by_group,
     lowest_nice_by_group,
     peak_rss_mb,
     run_queue_wait_seconds,
-    stroke_parts,
     waiting_share,
 )
-from benchmarks.report import write_section  # noqa: E402
-from tests.browser import helpers  # noqa: E402
+from harness.strokes import (  # noqa: E402
+    CLEAR_TIMES_JS,
+    PART_NAMES,
+    READ_TIMES_JS,
+    WEBSOCKET_TIMES_JS,
+    StrokeParts,
+    stroke_parts,
+)
 
 # The digits the browser helpers can draw are 1, 0 and 7: at each step A, B and E draw three
 # different digits and F repeats one of them in another order, so a leak between any two
@@ -75,7 +77,7 @@ RESULT_PASS = (
 )
 MAX_DRAWINGS = 200  # per drawing session, whatever --seconds says
 VISIBLE_ROWS = 10  # rows of the runs table the grid renders at least (it draws only those in view)
-SETTLE = 1.5  # seconds the page must stay idle after Clear before drawing (see helpers.wait_settled)
+SETTLE = 1.5  # seconds the page must stay idle after Clear before drawing (see strokes.wait_settled)
 
 
 @dataclass
@@ -84,7 +86,7 @@ class Drawing:
     digit: int
     shown: str
     milliseconds: float
-    parts: StrokeParts | None = None  # where the milliseconds went (benchmarks/load_parts.py)
+    parts: StrokeParts | None = None  # where the milliseconds went (harness/strokes.py)
 
 
 @dataclass
@@ -154,36 +156,36 @@ def drawing_session(
 ) -> None:
     """Draw ``digits`` in turn (Clear between) for ``seconds`` or ``limit`` drawings."""
     with sync_playwright() as playwright:
-        browser = helpers.launch_chromium(playwright)
-        page, console = helpers.new_page(browser)
+        chrome = browser.launch_chromium(playwright)
+        page, console = browser.new_page(chrome)
         page.add_init_script(WEBSOCKET_TIMES_JS)
         try:
-            helpers.open_app(page, url)
-            helpers.go_to(page, "Draw")
+            browser.open_app(page, url)
+            browser.go_to(page, "Draw")
             deadline = start.wait() if start is not None else time.monotonic() + seconds
             began = time.monotonic()
             clear = page.locator(".st-key-draw_clear button")
-            prediction = helpers.metric_value(page, "Prediction")
+            prediction = browser.metric_value(page, "Prediction")
             count = 0
             while time.monotonic() < deadline and count < limit:
                 digit = digits[count % len(digits)]
-                canvas = helpers.clear_canvas(page, clear, "draw_canvas", gone=prediction, quiet=SETTLE)
+                canvas = strokes.clear_canvas(page, clear, "draw_canvas", gone=prediction, quiet=SETTLE)
                 count += 1
                 page.evaluate(CLEAR_TIMES_JS)
                 try:
-                    shown, milliseconds = helpers.draw_and_time(page, canvas, digit, timeout=30)
-                except helpers.StrokeLost as lost:
+                    shown, milliseconds = strokes.draw_and_time(page, canvas, digit, timeout=30)
+                except strokes.StrokeLost as lost:
                     report.lost_strokes.append(str(lost))
                     continue
                 parts = stroke_parts(page.evaluate(READ_TIMES_JS), milliseconds)
                 report.drawings.append(Drawing(report.name, digit, shown, milliseconds, parts))
                 report.active_seconds = time.monotonic() - began
-                helpers.wait_idle(page)
+                browser.wait_idle(page)
         except Exception:  # noqa: BLE001 - reported, and the other sessions go on
             report.crash = traceback.format_exc(limit=3)
         finally:
             finish(report, page, console)
-            browser.close()
+            chrome.close()
 
 
 def training_session(
@@ -192,16 +194,16 @@ def training_session(
     """Train runs of ``size`` images x ``epochs`` through the form; check the runs table each time."""
     own = f"{size:,} images"  # each trainer's own training-set size
     with sync_playwright() as playwright:
-        browser = helpers.launch_chromium(playwright)
-        page, console = helpers.new_page(browser)
+        chrome = browser.launch_chromium(playwright)
+        page, console = browser.new_page(chrome)
         try:
-            helpers.open_app(page, url)
-            helpers.go_to(page, "Train")
+            browser.open_app(page, url)
+            browser.go_to(page, "Train")
             deadline = start.wait()
             began = time.monotonic()
             while time.monotonic() < deadline and report.runs < max_runs:
-                helpers.set_number(page, "train_size", size)
-                helpers.set_number(page, "train_epochs", epochs)
+                browser.set_number(page, "train_size", size)
+                browser.set_number(page, "train_epochs", epochs)
                 begin = time.perf_counter()
                 page.locator(".st-key-train_start button").click()
                 name = f"Run {report.runs + 1}"
@@ -212,9 +214,9 @@ def training_session(
                 report.run_seconds.append(time.perf_counter() - begin)
                 report.active_seconds = time.monotonic() - began
                 report.runs += 1
-                helpers.wait_idle(page)
+                browser.wait_idle(page)
                 frame = page.locator('[data-testid="stDataFrame"]').filter(has_text="Status").first
-                rows = helpers.dataframe_rows(frame)
+                rows = browser.dataframe_rows(frame)
                 names = [row.get("Run") for row in rows]
                 expected = [f"Run {number}" for number in range(1, report.runs + 1)]
                 # The grid renders only the rows in view (about 12): those must be this session's
@@ -228,12 +230,12 @@ def training_session(
             report.crash = traceback.format_exc(limit=3)
         finally:
             finish(report, page, console)
-            browser.close()
+            chrome.close()
 
 
 def finish(report: SessionReport, page, console) -> None:
     try:
-        report.exceptions = helpers.exceptions(page)
+        report.exceptions = browser.exceptions(page)
     except Exception:  # noqa: BLE001 - the page may be gone after a crash
         pass
     report.console_errors = console.errors
@@ -244,8 +246,8 @@ def finish(report: SessionReport, page, console) -> None:
 
 
 def run(seconds: float, solo: int, max_runs: int) -> dict:
-    helpers.require_chromium()
-    with helpers.StreamlitServer(name="load-test-server") as server:
+    browser.require_chromium()
+    with browser.StreamlitServer(name="load-test-server") as server:
         print(f"server up at {server.url} after {server.started_seconds:.1f} s (log {server.log_path})")
         warm = SessionReport("warm-up", "draw")
         drawing_session(warm, server.url, (1,), 300, None, limit=1)
@@ -392,7 +394,8 @@ def summarise(result: dict, seconds: float) -> tuple[list[tuple[str, str]], list
 
 
 def part_rows(solo: list[Drawing], load: list[Drawing]) -> list[tuple[str, str]]:
-    """A row per part of a stroke's time (``load_parts``): p50 / p95 alone, then under load."""
+    """A row per part of a stroke's time (``harness.strokes.stroke_parts``): p50 / p95 alone, then
+    under load."""
     rows = []
     for index, name in enumerate(PART_NAMES):
         columns = []
@@ -422,7 +425,7 @@ def machine() -> str:
         pass
     return (
         f"{os.cpu_count()} CPUs ({cpu or platform.machine()}), Python {platform.python_version()}, "
-        f"{helpers.chromium_version()}; 1-minute load average at the end {load:.1f}"
+        f"{browser.chromium_version()}; 1-minute load average at the end {load:.1f}"
     )
 
 

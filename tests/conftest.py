@@ -117,18 +117,18 @@ def chromium():
     Playwright's sync API allows one instance per thread, so every test that drives a
     browser takes this fixture.
     """
-    from tests.browser import helpers
+    from harness import browser
 
     try:
-        helpers.require_chromium()
-    except helpers.BrowserSetupError as error:
+        browser.require_chromium()
+    except browser.BrowserSetupError as error:
         pytest.fail(str(error), pytrace=False)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = helpers.launch_chromium(playwright)
-        yield browser
-        browser.close()
+        chrome = browser.launch_chromium(playwright)
+        yield chrome
+        chrome.close()
 
 
 @pytest.fixture(scope="session")
@@ -141,13 +141,13 @@ def app_server():
     if os.environ.get("MNIST_LAB_URL"):
         yield SimpleNamespace(url=os.environ["MNIST_LAB_URL"].rstrip("/"))
         return
-    from tests.browser import helpers
+    from harness import browser
 
     # One training job at a time, as the default on a 2-core machine, whatever CI's CPU count.
-    server = helpers.StreamlitServer(name="browser-tests-server", extra_env={"MNIST_LAB_TRAINING_JOBS": "1"})
+    server = browser.StreamlitServer(name="browser-tests-server", extra_env={"MNIST_LAB_TRAINING_JOBS": "1"})
     try:
         server.start()
-    except helpers.BrowserSetupError as error:
+    except browser.BrowserSetupError as error:
         pytest.fail(str(error), pytrace=False)
     yield server
     server.stop()

@@ -5,6 +5,8 @@
   runs ``keras.backend.clear_session()`` after every script run of every session.
 - ``mnist_core`` never imports Streamlit: the engine is plain functions, tested without it.
 - No import cycle between the modules of ``mnist_core``, nor between its packages.
+- Tests and benchmarks never import each other: what both need (starting the app and Chromium,
+  drawing on the canvas, reading /proc) lives in ``harness/``.
 
 Imports are found at any depth (inside functions too), whether written ``import keras``,
 ``from tensorflow import ...``, ``from keras.src import ...`` or ``importlib.import_module("keras")``.
@@ -163,3 +165,15 @@ def test_no_import_cycle_between_packages():
 def test_the_cycle_finder_finds_a_cycle():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def importers_of(folder: str, forbidden: set[str]) -> list[str]:
+    """Files under ``folder`` that import one of the top-level packages ``forbidden``."""
+    return [str(path.relative_to(ROOT)) for path in sorted((ROOT / folder).rglob("*.py"))
+            if roots(imported_modules(path.read_text(), module_name(path))) & forbidden]
+
+
+def test_tests_and_benchmarks_never_import_each_other_and_share_only_the_harness():
+    assert importers_of("tests", {"benchmarks"}) == []
+    assert importers_of("benchmarks", {"tests"}) == []
+    assert importers_of("harness", {"tests", "benchmarks"}) == []

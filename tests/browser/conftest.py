@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from harness import browser
 from tests.browser import helpers
 
 
@@ -21,8 +22,8 @@ def session_page(request, app_server, chromium):
 
     On failure a screenshot lands in artifacts/screenshots/FAILED-<test>.png.
     """
-    page, console = helpers.new_page(chromium)
-    helpers.open_app(page, app_server.url)
+    page, console = browser.new_page(chromium)
+    browser.open_app(page, app_server.url)
     yield page, console
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:

@@ -21,6 +21,7 @@ import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from harness import browser, strokes  # noqa: E402
 from mnist_core import load_mnist  # noqa: E402
 from mnist_core.data.synthetic_photos import digit_photo  # noqa: E402
 from tests.browser import helpers  # noqa: E402
@@ -46,28 +47,28 @@ def photo_bytes() -> bytes:
     return buffer.getvalue()
 
 
-def session(browser, url: str, phone: bool):
-    page, _ = helpers.new_page(browser, helpers.PHONE if phone else None, touch=phone)
-    helpers.open_app(page, url, "draw")
-    canvas = helpers.canvas_of(page, "draw_canvas")
+def session(chrome, url: str, phone: bool):
+    page, _ = browser.new_page(chrome, helpers.PHONE if phone else None, touch=phone)
+    browser.open_app(page, url, "draw")
+    canvas = strokes.canvas_of(page, "draw_canvas")
     canvas.wait_for()
-    helpers.wait_settled(page, "draw_canvas")
+    strokes.wait_settled(page, "draw_canvas")
     return page, canvas
 
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
     given = sys.argv[1] if len(sys.argv) > 1 else None
-    server = nullcontext(SimpleNamespace(url=given)) if given else helpers.StreamlitServer(name="draw-shots")
+    server = nullcontext(SimpleNamespace(url=given)) if given else browser.StreamlitServer(name="draw-shots")
     photo = photo_bytes()
     with server as running, sync_playwright() as playwright:
-        browser = helpers.launch_chromium(playwright)
+        chrome = browser.launch_chromium(playwright)
         for phone in (False, True):
             suffix = "-phone" if phone else ""
-            page, canvas = session(browser, running.url, phone)
-            (helpers.touch_strokes if phone else helpers.draw_strokes)(page, canvas, FOUR)
-            helpers.metric_value(page, "Prediction").wait_for()
-            helpers.wait_idle(page)
+            page, canvas = session(chrome, running.url, phone)
+            (helpers.touch_strokes if phone else strokes.draw_strokes)(page, canvas, FOUR)
+            browser.metric_value(page, "Prediction").wait_for()
+            browser.wait_idle(page)
             shoot(page, f"draw{suffix}")
             if not phone:  # the steps, below the prediction
                 page.locator(MAIN).evaluate("main => main.scrollTo(0, 330)")
@@ -78,12 +79,12 @@ def main() -> int:
                 files=[{"name": "seven-on-lined-paper.jpg", "mimeType": "image/jpeg", "buffer": photo}]
             )
             page.locator('.st-key-draw_upload_outcome [data-testid="stMetric"]').wait_for()
-            helpers.wait_idle(page)
+            browser.wait_idle(page)
             if phone:  # the photo's name in the uploader, and its prediction under it
                 page.locator(MAIN).evaluate("main => main.scrollTo(0, 230)")
             shoot(page, f"upload{suffix}")
             page.context.close()
-        browser.close()
+        chrome.close()
     return 0
 
 

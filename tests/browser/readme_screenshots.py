@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 from PIL import Image  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
+from harness import browser, strokes  # noqa: E402
 from tests.browser import helpers  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
@@ -53,45 +54,45 @@ def main(argv=None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["--only"]:
         ONLY.update(arguments[1:])
-    with helpers.StreamlitServer(name="readme-screenshots-server") as server, sync_playwright() as playwright:
-        browser = helpers.launch_chromium(playwright)
-        page, _ = helpers.new_page(browser)
-        helpers.open_app(page, server.url)
+    with browser.StreamlitServer(name="readme-screenshots-server") as server, sync_playwright() as playwright:
+        chrome = browser.launch_chromium(playwright)
+        page, _ = browser.new_page(chrome)
+        browser.open_app(page, server.url)
         shoot(page, "home")
-        helpers.go_to(page, "Dataset")
+        browser.go_to(page, "Dataset")
         shoot(page, "dataset")
 
-        helpers.go_to(page, "Train")
+        browser.go_to(page, "Train")
         for key, value in (("train_size", 20000), ("train_epochs", 3)):
             field = page.locator(f".st-key-{key} input")
             field.fill(str(value))
             field.press("Tab")
         page.locator(".st-key-train_start button").click()
         page.get_by_role("heading", name="Run 1 · completed").wait_for(timeout=300_000)
-        helpers.wait_idle(page)
+        browser.wait_idle(page)
         scroll_to(page, "Train a network")
         shoot(page, "train")
 
-        helpers.go_to(page, "Predictions")
+        browser.go_to(page, "Predictions")
         shoot(page, "predictions")
         helpers.click_and_wait(page, page.locator(".st-key-predictions_mistakes_only label"))
         scroll_to(page, "Browse the test images")
         shoot(page, "predictions-mistakes")
 
-        helpers.go_to(page, "Draw")
-        canvas = helpers.clear_canvas(
+        browser.go_to(page, "Draw")
+        canvas = strokes.clear_canvas(
             page, page.locator(".st-key-draw_clear button"), "draw_canvas",
-            gone=helpers.metric_value(page, "Prediction"),
+            gone=browser.metric_value(page, "Prediction"),
         )  # fmt: skip
-        helpers.draw_and_time(page, canvas, 7)
-        helpers.wait_idle(page)
+        strokes.draw_and_time(page, canvas, 7)
+        browser.wait_idle(page)
         shoot(page, "draw")
 
         # Inside the network, for the drawn 7 and the active model (Run 1: its map is computed once)
         page.get_by_role("link", name="Look inside the network").click()
-        helpers.wait_idle(page)
+        browser.wait_idle(page)
         page.get_by_role("heading", name="Watch the templates form").wait_for(timeout=120_000)
-        helpers.wait_idle(page)
+        browser.wait_idle(page)
         scroll_to(page, "Inside the network")
         shoot(page, "network")
         scroll_to(page, "Why a 7? Each class score, pixel by pixel")
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
         helpers.click_and_wait(page, page.locator(".st-key-network_template_change label"))
         scroll_to(page, "Watch the templates form")
         shoot(page, "network-templates")
-        browser.close()
+        chrome.close()
     return 0
 
 

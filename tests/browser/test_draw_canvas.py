@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness import browser, strokes
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser
@@ -66,8 +67,8 @@ def assert_clean(page, console, where: str) -> None:
 @pytest.fixture
 def phone_page(app_server, chromium):
     """A fresh session on the Draw page of a 390x844 touch screen."""
-    page, console = helpers.new_page(chromium, helpers.PHONE, touch=True)
-    helpers.open_app(page, app_server.url, "draw")
+    page, console = browser.new_page(chromium, helpers.PHONE, touch=True)
+    browser.open_app(page, app_server.url, "draw")
     yield page, console
     page.context.close()
 
@@ -75,8 +76,8 @@ def phone_page(app_server, chromium):
 @pytest.fixture
 def desktop_page(app_server, chromium):
     """A fresh session on the Draw page at 1280x900 with a mouse."""
-    page, console = helpers.new_page(chromium)
-    helpers.open_app(page, app_server.url, "draw")
+    page, console = browser.new_page(chromium)
+    browser.open_app(page, app_server.url, "draw")
     yield page, console
     page.context.close()
 
@@ -85,10 +86,10 @@ def desktop_page(app_server, chromium):
 def test_strokes_from_every_edge_and_corner_are_drawn_and_classified(device, request):
     page, console = request.getfixturevalue("desktop_page" if device == "mouse" else "phone_page")
     clear = page.locator(".st-key-draw_clear button")
-    prediction = helpers.metric_value(page, "Prediction")
-    canvas = helpers.canvas_of(page, CANVAS_KEY)
+    prediction = browser.metric_value(page, "Prediction")
+    canvas = strokes.canvas_of(page, CANVAS_KEY)
     canvas.wait_for()
-    helpers.wait_settled(page, CANVAS_KEY)
+    strokes.wait_settled(page, CANVAS_KEY)
     missed = []
     for name in STARTS:
         box = canvas.bounding_box()
@@ -99,42 +100,42 @@ def test_strokes_from_every_edge_and_corner_are_drawn_and_classified(device, req
             missed.append(f"{name}: the start point hits {hit!r}, not the drawing surface")
             continue
         if device == "mouse":
-            helpers.draw_strokes(page, canvas, [stroke])
+            strokes.draw_strokes(page, canvas, [stroke])
         else:
             helpers.touch_strokes(page, canvas, [stroke])
         try:
             prediction.wait_for(timeout=30_000)
         except Exception:  # noqa: BLE001 - reported with the others below
-            missed.append(f"{name}: no prediction after the stroke (ink {helpers.ink_pixels(canvas)})")
+            missed.append(f"{name}: no prediction after the stroke (ink {strokes.ink_pixels(canvas)})")
         ink_at_start = canvas.evaluate(INK_NEAR_JS, [stroke[0][0], stroke[0][1], 6])
         if ink_at_start == 0:
             missed.append(f"{name}: no ink where the stroke started")
-        helpers.wait_idle(page)
-        canvas = helpers.clear_canvas(page, clear, CANVAS_KEY, gone=prediction)
+        browser.wait_idle(page)
+        canvas = strokes.clear_canvas(page, clear, CANVAS_KEY, gone=prediction)
     assert not missed, f"{device}: strokes lost or not classified: {missed}"
     assert_clean(page, console, f"Draw ({device})")
 
 
 def test_undo_takes_back_the_last_stroke_in_the_browser(desktop_page):
     page, console = desktop_page
-    canvas = helpers.canvas_of(page, CANVAS_KEY)
+    canvas = strokes.canvas_of(page, CANVAS_KEY)
     canvas.wait_for()
-    helpers.wait_settled(page, CANVAS_KEY)
-    helpers.draw_strokes(page, canvas, helpers.DIGIT_STROKES[1])
-    helpers.metric_value(page, "Prediction").wait_for()
-    helpers.wait_settled(page, CANVAS_KEY)
-    one_stroke = helpers.ink_pixels(canvas)
-    helpers.draw_strokes(page, canvas, [[(0.3, 0.9), (0.5, 0.9), (0.7, 0.9)]])  # a base under the 1
-    helpers.wait_settled(page, CANVAS_KEY)
-    assert helpers.ink_pixels(canvas) > one_stroke
+    strokes.wait_settled(page, CANVAS_KEY)
+    strokes.draw_strokes(page, canvas, strokes.DIGIT_STROKES[1])
+    browser.metric_value(page, "Prediction").wait_for()
+    strokes.wait_settled(page, CANVAS_KEY)
+    one_stroke = strokes.ink_pixels(canvas)
+    strokes.draw_strokes(page, canvas, [[(0.3, 0.9), (0.5, 0.9), (0.7, 0.9)]])  # a base under the 1
+    strokes.wait_settled(page, CANVAS_KEY)
+    assert strokes.ink_pixels(canvas) > one_stroke
     page.locator(".st-key-draw_undo button").first.click()
-    helpers.wait_settled(page, CANVAS_KEY)
+    strokes.wait_settled(page, CANVAS_KEY)
     for _ in range(50):  # the canvas reloads the first stroke, then sends its image
-        if helpers.ink_pixels(canvas) == one_stroke:
+        if strokes.ink_pixels(canvas) == one_stroke:
             break
         page.wait_for_timeout(200)
-    assert helpers.ink_pixels(canvas) == one_stroke, f"after Undo: {helpers.ink_pixels(canvas)} ink pixels"
-    prediction = helpers.metric_value(page, "Prediction")
+    assert strokes.ink_pixels(canvas) == one_stroke, f"after Undo: {strokes.ink_pixels(canvas)} ink pixels"
+    prediction = browser.metric_value(page, "Prediction")
     prediction.wait_for()
     assert prediction.inner_text().strip() == "1"
     assert_clean(page, console, "Draw after Undo")
@@ -142,19 +143,19 @@ def test_undo_takes_back_the_last_stroke_in_the_browser(desktop_page):
 
 def test_phone_layout_fills_the_width_shows_the_prediction_and_keeps_scroll_and_drawing_apart(phone_page):
     page, console = phone_page
-    canvas = helpers.canvas_of(page, CANVAS_KEY)
+    canvas = strokes.canvas_of(page, CANVAS_KEY)
     canvas.wait_for()
-    helpers.wait_settled(page, CANVAS_KEY)
+    strokes.wait_settled(page, CANVAS_KEY)
     box = canvas.bounding_box()
     width = helpers.PHONE["width"]
     assert box["width"] >= width - 40 and box["height"] == pytest.approx(box["width"], abs=1), box
     helpers.screenshot(page, "phone-draw-empty")
     # Drawing never scrolls the page: a downward stroke leaves the page where it was.
     assert page.evaluate(SCROLLED_JS) == 0
-    helpers.touch_strokes(page, canvas, helpers.DIGIT_STROKES[7])
-    prediction = helpers.metric_value(page, "Prediction")
+    helpers.touch_strokes(page, canvas, strokes.DIGIT_STROKES[7])
+    prediction = browser.metric_value(page, "Prediction")
     prediction.wait_for()
-    helpers.wait_idle(page)
+    browser.wait_idle(page)
     assert page.evaluate(SCROLLED_JS) == 0, "drawing scrolled the page"
     # The prediction is on screen right away, above the preprocessing steps.
     shown = prediction.bounding_box()
@@ -163,11 +164,11 @@ def test_phone_layout_fills_the_width_shows_the_prediction_and_keeps_scroll_and_
     assert first_step is None or first_step["y"] > shown["y"]
     helpers.screenshot(page, "phone-draw-prediction")
     # Scrolling never draws: a swipe up on the text above the square scrolls and leaves the ink.
-    ink = helpers.ink_pixels(canvas)
+    ink = strokes.ink_pixels(canvas)
     title = page.get_by_role("heading", name="Draw a digit").bounding_box()
     helpers.swipe(page, (width / 2, title["y"] + 5), (width / 2, title["y"] - 200 if title["y"] > 250 else 5))
     helpers.swipe(page, (width - 8, 800), (width - 8, 300))  # the margin beside the square
     page.wait_for_timeout(800)
     assert page.evaluate(SCROLLED_JS) > 0, "a swipe outside the square did not scroll the page"
-    assert helpers.ink_pixels(canvas) == ink, "scrolling drew on the canvas"
+    assert strokes.ink_pixels(canvas) == ink, "scrolling drew on the canvas"
     assert_clean(page, console, "Draw on a phone")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from harness import browser
 from mnist_core.data.synthetic_photos import digit_photo
 from tests.browser import helpers
 
@@ -44,7 +45,7 @@ def choose(page, name: str, mime: str, content: bytes) -> None:
 
 def test_switching_files_shows_one_outcome_at_a_time(session_page, mnist):
     page, console = session_page
-    helpers.go_to(page, "Draw")
+    browser.go_to(page, "Draw")
     page.get_by_role("tab", name="Upload").click()
     (_, _), (x_test, _) = mnist
     seven = png(digit_photo(x_test[0], "clean", np.random.default_rng(0)))  # test digit 0 is a 7
@@ -57,7 +58,7 @@ def test_switching_files_shows_one_outcome_at_a_time(session_page, mnist):
     page.evaluate(WATCH_JS)
     choose(page, "notes.txt", "text/plain", b"not a picture\n" * 10)
     page.get_by_text("notes.txt cannot be classified").wait_for()
-    helpers.wait_idle(page)
+    browser.wait_idle(page)
     too_big = 11 * 1024 * 1024  # over the 10 MB of .streamlit/config.toml
     choose(page, "huge.png", "image/png", os.urandom(too_big))
     refused = page.locator(".st-key-draw_upload_refused .mnist-refused")
@@ -66,7 +67,7 @@ def test_switching_files_shows_one_outcome_at_a_time(session_page, mnist):
     assert not page.get_by_text("notes.txt cannot be classified").is_visible()
     choose(page, "two.png", "image/png", two)
     prediction.wait_for(state="visible")
-    helpers.wait_idle(page)
+    browser.wait_idle(page)
     assert prediction.inner_text().strip() == "2"
     seen = page.evaluate("window.__uploadWatch.stop()")
     together = [sample for sample in seen if sum(sample.values()) > 1]

@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from harness import browser, strokes
 from tests.apptest import PAGE_TITLES
 from tests.browser import helpers
 
@@ -20,10 +21,10 @@ pytestmark = pytest.mark.browser
 def test_every_page_opens_from_the_sidebar_without_errors(session_page):
     page, console = session_page
     helpers.assert_clean(page, console, "Home (first load)")
-    assert helpers.nav_titles(page) == list(PAGE_TITLES)
+    assert browser.nav_titles(page) == list(PAGE_TITLES)
     for title in PAGE_TITLES[1:] + PAGE_TITLES[:1]:
-        helpers.go_to(page, title)
-        current = helpers.nav_link(page, title).get_attribute("aria-current")
+        browser.go_to(page, title)
+        current = browser.nav_link(page, title).get_attribute("aria-current")
         assert current == "page", f"{title} is not the current page"
         assert page.locator('[data-testid="stMain"]').inner_text().strip(), f"{title} shows nothing"
         helpers.screenshot(page, f"page-{title.lower()}", full_page=True)
@@ -32,15 +33,15 @@ def test_every_page_opens_from_the_sidebar_without_errors(session_page):
 
 def test_drawn_digits_are_recognised(session_page):
     page, console = session_page
-    helpers.go_to(page, "Draw")
+    browser.go_to(page, "Draw")
     clear = page.locator(".st-key-draw_clear button")
-    prediction = helpers.metric_value(page, "Prediction")
+    prediction = browser.metric_value(page, "Prediction")
     for digit in (1, 0, 7):
-        canvas = helpers.clear_canvas(page, clear, "draw_canvas", gone=prediction)
+        canvas = strokes.clear_canvas(page, clear, "draw_canvas", gone=prediction)
         assert prediction.count() == 0, "the Prediction is still shown after Clear"
-        shown, _ = helpers.draw_and_time(page, canvas, digit)
-        helpers.wait_idle(page)
-        assert helpers.ink_pixels(canvas) > 0, f"the {digit} is not on the canvas"
+        shown, _ = strokes.draw_and_time(page, canvas, digit)
+        browser.wait_idle(page)
+        assert strokes.ink_pixels(canvas) > 0, f"the {digit} is not on the canvas"
         assert prediction.inner_text().strip() == str(digit), f"drew {digit}, the page shows {shown}"
         helpers.screenshot(page, f"draw-{digit}")
     helpers.assert_clean(page, console, "Draw")
@@ -48,17 +49,17 @@ def test_drawn_digits_are_recognised(session_page):
 
 def test_train_a_short_run_then_stop_a_long_one(session_page):
     page, console = session_page
-    helpers.go_to(page, "Train")
+    browser.go_to(page, "Train")
 
     # A short run through the page's own form: all 60,000 images, 5 epochs (10-40 s, depending on
     # the machine's load). The page polls the job every 2 s, so the bar moves in steps of about
     # 2 s of training: on a quiet machine a 3-epoch run showed only two steps.
-    helpers.set_number(page, "train_size", 60000)
-    helpers.set_number(page, "train_epochs", 5)
+    browser.set_number(page, "train_size", 60000)
+    browser.set_number(page, "train_epochs", 5)
     page.evaluate(helpers.TRAIN_WATCH_JS)
     page.locator(".st-key-train_start button").click()
-    helpers.run_heading(page, "Run 1", "completed").wait_for(timeout=180_000)
-    helpers.wait_idle(page)
+    browser.run_heading(page, "Run 1", "completed").wait_for(timeout=180_000)
+    browser.wait_idle(page)
     seen = page.evaluate("() => window.__trainWatch.stop()")
     values = seen["values"]
     # At least two readings while training, in order: the bar moved forward live. (On a quiet
@@ -74,15 +75,15 @@ def test_train_a_short_run_then_stop_a_long_one(session_page):
     helpers.screenshot(page, "train-completed", full_page=True)
 
     # A long run (all 60,000 images, 20 epochs) stopped once it is under way.
-    helpers.set_number(page, "train_size", 60000)
-    helpers.set_number(page, "train_epochs", 20)
+    browser.set_number(page, "train_size", 60000)
+    browser.set_number(page, "train_epochs", 20)
     page.evaluate(helpers.TRAIN_WATCH_JS)
     page.locator(".st-key-train_start button").click()
     page.wait_for_function("() => window.__trainWatch.seen.values.some(value => value > 0)", timeout=120_000)
     helpers.screenshot(page, "train-live")
     page.locator(".st-key-train_live_stop button").filter(visible=True).click()
-    helpers.run_heading(page, "Run 2", "stopped").wait_for(timeout=60_000)
-    helpers.wait_idle(page)
+    browser.run_heading(page, "Run 2", "stopped").wait_for(timeout=60_000)
+    browser.wait_idle(page)
     page.evaluate("() => window.__trainWatch.stop()")
     rows = helpers.runs_table(page)
     assert [(row["Run"], row["Status"]) for row in rows] == [("Run 1", "completed"), ("Run 2", "stopped")]
@@ -106,8 +107,8 @@ def parse_pager(caption: str) -> tuple[int, int, int, int, int]:
 
 def test_predictions_mistakes_filter_and_page_turn(session_page):
     page, console = session_page
-    helpers.go_to(page, "Predictions")
-    mistakes_text = helpers.metric_value(page, "Mistakes").inner_text()
+    browser.go_to(page, "Predictions")
+    mistakes_text = browser.metric_value(page, "Mistakes").inner_text()
     mistakes = int(re.match(r"([\d,]+) of 10,000", mistakes_text).group(1).replace(",", ""))
     assert 0 < mistakes < 1000, f"implausible number of mistakes for a trained model: {mistakes_text}"
     assert parse_pager(pager_caption(page)) == (1, 100, 1, 100, 10_000)
@@ -117,7 +118,7 @@ def test_predictions_mistakes_filter_and_page_turn(session_page):
         "() => [...document.querySelectorAll('[data-testid=stCaptionContainer]')]"
         ".some(e => /of [\\d,]+ matching/.test(e.innerText) && !/of 10,000 matching/.test(e.innerText))"
     )
-    helpers.wait_idle(page)
+    browser.wait_idle(page)
     first_page = parse_pager(pager_caption(page))
     pages = -(-mistakes // 100)
     assert first_page == (1, pages, 1, min(100, mistakes), mistakes)
@@ -143,6 +144,6 @@ def inspected_option(page) -> str:
 
 
 def assert_inspected_is_a_mistake(page) -> None:
-    predicted = helpers.metric_value(page, "Prediction").inner_text().strip()
-    true = helpers.metric_value(page, "True digit").inner_text().strip()
+    predicted = browser.metric_value(page, "Prediction").inner_text().strip()
+    true = browser.metric_value(page, "True digit").inner_text().strip()
     assert predicted != true, f"only mistakes, yet {inspected_option(page)} is predicted right ({true})"

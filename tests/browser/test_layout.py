@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness import browser
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser
@@ -16,8 +17,8 @@ pytestmark = pytest.mark.browser
 @pytest.mark.parametrize("title", ["Home", "Dataset"])
 def test_no_label_or_number_is_cut(session_page, title):
     page, console = session_page
-    helpers.go_to(page, title)
-    assert page.viewport_size == helpers.VIEWPORT
+    browser.go_to(page, title)
+    assert page.viewport_size == browser.VIEWPORT
     for heading in page.locator("h2, h3").all():
         heading.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.wait_for_timeout(200)

@@ -11,6 +11,7 @@ import base64
 import numpy as np
 import pytest
 
+from harness import browser, strokes
 from mnist_core import load_default_network
 from mnist_core.inspection.activations import grid_shape
 from tests.browser import helpers
@@ -45,16 +46,16 @@ def click_unit(page, layer: int, unit: int, units: int = 512) -> None:
 
 def test_draw_look_inside_click_a_unit_and_see_its_weights(session_page):
     page, console = session_page
-    helpers.go_to(page, "Draw")
-    prediction = helpers.metric_value(page, "Prediction")
+    browser.go_to(page, "Draw")
+    prediction = browser.metric_value(page, "Prediction")
     clear = page.locator(".st-key-draw_clear button")
-    canvas = helpers.clear_canvas(page, clear, "draw_canvas", gone=prediction)
-    shown, _ = helpers.draw_and_time(page, canvas, 7)
-    helpers.wait_idle(page)
+    canvas = strokes.clear_canvas(page, clear, "draw_canvas", gone=prediction)
+    shown, _ = strokes.draw_and_time(page, canvas, 7)
+    browser.wait_idle(page)
     assert shown.strip() == "7"
 
     page.get_by_role("link", name="Look inside the network").click()
-    helpers.wait_idle(page)
+    browser.wait_idle(page)
     assert "input=drawing" in page.url, page.url
     page.get_by_role("heading", name="Why a 7? Each class score, pixel by pixel").wait_for()
     assert page.get_by_text("Your drawing (28×28)").count() == 1
@@ -64,7 +65,7 @@ def test_draw_look_inside_click_a_unit_and_see_its_weights(session_page):
     helpers.screenshot(page, "network-drawing-input")
 
     click_unit(page, 0, UNIT)
-    helpers.wait_idle(page)
+    browser.wait_idle(page)
     heading = page.get_by_role("heading", name=f"Unit {UNIT} of hidden layer 1")
     heading.wait_for()
     assert f"unit={UNIT}" in page.url and "input=drawing" in page.url, page.url

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 
+from harness import browser
 from mnist_core import DEFAULT_MODEL_PATH
 from mnist_core.charts.gallery import grid_shape, tile_centres
 from tests.browser import helpers
@@ -41,7 +42,7 @@ def test_a_matrix_click_filters_the_grid_and_a_tile_click_inspects_it(session_pa
     expected = np.flatnonzero((labels == true_digit) & (predicted == predicted_digit)).tolist()
 
     page, console = session_page
-    helpers.go_to(page, "Predictions")
+    browser.go_to(page, "Predictions")
     assert "of 10,000 matching" in pager_text(page)
 
     # rows = true digit from the top, columns = predicted digit; cells are equal squares
@@ -53,7 +54,7 @@ def test_a_matrix_click_filters_the_grid_and_a_tile_click_inspects_it(session_pa
         ".some(e => e.innerText.includes(`of ${n} matching`))",
         arg=f"{len(expected):,}",
     )
-    helpers.wait_idle(page)
+    browser.wait_idle(page)
     assert f"images 1–{len(expected)} of {len(expected)} matching" in pager_text(page)
     for key, digit in (("predictions_true", true_digit), ("predictions_predicted", predicted_digit)):
         assert page.locator(f".st-key-{key} input").input_value() == str(digit)  # a combobox in 1.67
@@ -64,11 +65,11 @@ def test_a_matrix_click_filters_the_grid_and_a_tile_click_inspects_it(session_pa
     x, y = tile_centres(len(expected))
     click_at_fraction(page, '[class*="st-key-predictions_grid_"]', x[position] / width, y[position] / height)
     page.get_by_text(f"Test image #{expected[position]}", exact=True).wait_for()
-    helpers.wait_idle(page)
-    assert helpers.metric_value(page, "Prediction").inner_text().strip() == str(predicted_digit)
-    assert helpers.metric_value(page, "True digit").inner_text().strip() == str(true_digit)
+    browser.wait_idle(page)
+    assert browser.metric_value(page, "Prediction").inner_text().strip() == str(predicted_digit)
+    assert browser.metric_value(page, "True digit").inner_text().strip() == str(true_digit)
 
     helpers.click_and_wait(page, page.get_by_role("button", name="Show all"))
     assert "of 10,000 matching" in pager_text(page)
-    assert not helpers.exceptions(page)
+    assert not browser.exceptions(page)
     assert not console.take(), "no errors in the browser console"

@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from harness import browser, strokes
 from mnist_core.training.form import preset_labels
 from tests.apptest import PAGE_TITLES
 from tests.browser import helpers
@@ -23,9 +24,9 @@ RUN_OUTCOME = re.compile(r"^Run (\d+) · (completed|stopped|diverged|failed)$")
 
 def open_session(chromium, server, title: str):
     """A new browser session at the app's root (not a deep link), then ``title`` via the sidebar."""
-    page, console = helpers.new_page(chromium)
-    helpers.open_app(page, server.url)
-    helpers.go_to(page, title)
+    page, console = browser.new_page(chromium)
+    browser.open_app(page, server.url)
+    browser.go_to(page, title)
     return page, console
 
 
@@ -88,15 +89,15 @@ def press_rerun(page, times: int, pause_ms: int) -> int:
 
 def test_rapid_reruns_on_draw_keep_the_prediction(chromium, app_server):
     page, console = open_session(chromium, app_server, "Draw")
-    canvas = page.locator(helpers.CANVAS).first
+    canvas = page.locator(strokes.CANVAS).first
     canvas.wait_for()
-    shown, _ = helpers.draw_and_time(page, canvas, 7)
-    helpers.wait_idle(page)
+    shown, _ = strokes.draw_and_time(page, canvas, 7)
+    browser.wait_idle(page)
     started = press_rerun(page, times=20, pause_ms=150)
-    helpers.wait_idle(page, timeout=180)
+    browser.wait_idle(page, timeout=180)
     assert started >= 2, f"only {started} reruns started"
-    assert not helpers.exceptions(page)
-    assert helpers.metric_value(page, "Prediction").inner_text().strip() == shown == "7"
+    assert not browser.exceptions(page)
+    assert browser.metric_value(page, "Prediction").inner_text().strip() == shown == "7"
     assert not console.take()
     page.context.close()
 
@@ -116,15 +117,15 @@ def test_rapid_reruns_during_training_leave_it_training(chromium, app_server):
     for label in [BEST_PRESET, SEED_PRESET] * 3:  # each click is a rerun
         page.get_by_text(label, exact=True).click(timeout=10_000)
         page.wait_for_timeout(150)
-    assert helpers.run_heading(page, "Run 1", "training").count() == 1, "the clicks came after the run"
+    assert browser.run_heading(page, "Run 1", "training").count() == 1, "the clicks came after the run"
     assert run_outcome(page) == (1, "completed")
-    assert not helpers.exceptions(page)
+    assert not browser.exceptions(page)
     fill_number(page, "Training images", 2000)
     fill_number(page, "Epochs", 1)
     page.get_by_role("button", name=re.compile("Start training")).click()
     page.get_by_text(re.compile(r"^Run 2 · ")).first.wait_for(timeout=30_000)
     assert run_outcome(page) == (2, "completed")
-    assert not helpers.exceptions(page)
+    assert not browser.exceptions(page)
     assert not console.take()
     page.context.close()
 
@@ -143,7 +144,7 @@ def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chrom
     for page, _, _ in users:
         page.get_by_role("button", name=re.compile("Start training")).click()
     for page, _, _ in users:  # both Starts queued a run
-        helpers.run_heading(page, "Run 1", "(waiting in line|training)").wait_for(timeout=60_000)
+        browser.run_heading(page, "Run 1", "(waiting in line|training)").wait_for(timeout=60_000)
         page.evaluate(STALE_HEADING_JS)
     waiting, training = re.compile(r"1st in line"), re.compile(r"Epoch \d+/\d+ · batch")
     start = time.monotonic()
@@ -162,16 +163,16 @@ def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chrom
         users[0][0].wait_for_timeout(200)
     waiter = users[seen.index(1)][0]
     helpers.screenshot(waiter, "train-waiting-in-line")
-    assert helpers.run_heading(waiter, "Run 1", "waiting in line").count() == 1
+    assert browser.run_heading(waiter, "Run 1", "waiting in line").count() == 1
     # Once it trains, its page says so (the whole page reruns) and shows progress.
-    helpers.run_heading(waiter, "Run 1", "training").wait_for(timeout=300_000)
+    browser.run_heading(waiter, "Run 1", "training").wait_for(timeout=300_000)
     waiter.get_by_text(training).wait_for(timeout=300_000)  # after it prepares the data
     # ... and the poll that sees it start reruns the page before it shows the progress.
     assert waiter.evaluate("window.__staleHeading") == [], "'waiting in line' above a started run"
     for page, console, epochs in users:
         assert run_outcome(page) == (1, "completed")
-        helpers.wait_idle(page, timeout=300)
-        assert not helpers.exceptions(page)
+        browser.wait_idle(page, timeout=300)
+        assert not browser.exceptions(page)
         assert page.get_by_text(f"Trained {epochs} epochs.", exact=False).count() == 1
         assert not console.take()
     for page, _, _ in users:
@@ -184,12 +185,12 @@ def test_first_request_after_a_start_can_be_a_deep_link(chromium):
     With the page scripts in a folder named pages/, Streamlit ran that first request in its
     legacy mode: raw file names in the sidebar, no app.py (no model panel, title "draw").
     """
-    with helpers.StreamlitServer(name="robustness-deep-link-server") as server:
-        page, console = helpers.new_page(chromium)
-        helpers.open_app(page, server.url, "draw")
-        assert helpers.nav_titles(page) == list(PAGE_TITLES)
+    with browser.StreamlitServer(name="robustness-deep-link-server") as server:
+        page, console = browser.new_page(chromium)
+        browser.open_app(page, server.url, "draw")
+        assert browser.nav_titles(page) == list(PAGE_TITLES)
         assert page.title() == "MNIST Lab"
         assert "Active model" in page.locator('[data-testid="stSidebarUserContent"]').inner_text()
-        assert page.locator(helpers.CANVAS).count() == 1
-        assert not helpers.exceptions(page)
+        assert page.locator(strokes.CANVAS).count() == 1
+        assert not browser.exceptions(page)
         page.context.close()

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import browser, strokes
 from tests.apptest import PAGE_TITLES
 from tests.browser import helpers
 
@@ -36,7 +37,7 @@ def test_the_check_sees_tensorflow_in_a_process_that_imports_keras():
     child = subprocess.Popen(
         [sys.executable, "-c", "import keras, sys; print('ready', flush=True); sys.stdin.read()"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        env=helpers.StreamlitServer().environment(),
+        env=browser.StreamlitServer().environment(),
     )
     try:
         assert child.stdout.readline().strip() == "ready"
@@ -47,30 +48,30 @@ def test_the_check_sees_tensorflow_in_a_process_that_imports_keras():
 
 
 def test_the_server_never_imports_keras_or_tensorflow_while_serving(chromium):
-    with helpers.StreamlitServer(name="serving-without-tensorflow") as server:
-        page, console = helpers.new_page(chromium)
-        helpers.open_app(page, server.url)
+    with browser.StreamlitServer(name="serving-without-tensorflow") as server:
+        page, console = browser.new_page(chromium)
+        browser.open_app(page, server.url)
         assert {"Home", "Dataset", "Predictions", "Draw", "Train"} <= set(PAGE_TITLES)
         for title in PAGE_TITLES:
-            helpers.go_to(page, title)
+            browser.go_to(page, title)
             helpers.assert_clean(page, console, title)
-        helpers.go_to(page, "Draw")
-        canvas = helpers.canvas_of(page, "draw_canvas")
-        helpers.wait_settled(page, "draw_canvas")
-        shown, _ = helpers.draw_and_time(page, canvas, 7)
+        browser.go_to(page, "Draw")
+        canvas = strokes.canvas_of(page, "draw_canvas")
+        strokes.wait_settled(page, "draw_canvas")
+        shown, _ = strokes.draw_and_time(page, canvas, 7)
         assert shown.strip() == "7"
-        helpers.go_to(page, "Predictions")
+        browser.go_to(page, "Predictions")
         helpers.click_and_wait(page, page.locator(".st-key-predictions_next button"))
         helpers.assert_clean(page, console, "Predictions, page 2")
         assert not tensorflow_libraries(server.process.pid), "serving the pages loaded TensorFlow"
 
-        helpers.go_to(page, "Train")  # a short run: 2,000 images, 1 epoch, in the worker
-        helpers.set_number(page, "train_size", 2000)
-        helpers.set_number(page, "train_epochs", 1)
+        browser.go_to(page, "Train")  # a short run: 2,000 images, 1 epoch, in the worker
+        browser.set_number(page, "train_size", 2000)
+        browser.set_number(page, "train_epochs", 1)
         page.get_by_role("button", name=re.compile("Start training")).click()
-        helpers.run_heading(page, "Run 1", "completed").wait_for(timeout=600_000)
-        helpers.wait_idle(page)
-        helpers.go_to(page, "Predictions")  # now with the run as the active model
+        browser.run_heading(page, "Run 1", "completed").wait_for(timeout=600_000)
+        browser.wait_idle(page)
+        browser.go_to(page, "Predictions")  # now with the run as the active model
         helpers.assert_clean(page, console, "Predictions of the trained run")
         time.sleep(0.5)
         mapped = tensorflow_libraries(server.process.pid)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import browser, strokes
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser
@@ -48,24 +49,24 @@ def sidebar_status(page):
 
 def test_a_run_trains_on_while_its_user_draws_and_only_the_worker_loads_tensorflow(session_page, app_server):
     page, console = session_page
-    helpers.go_to(page, "Train")
-    helpers.wait_idle(page)
+    browser.go_to(page, "Train")
+    browser.wait_idle(page)
     page.get_by_role("button", name="Start training").first.click()  # the seed preset, as the form opens
     page.get_by_text(re.compile(r"Epoch \d/5 · batch \d+/422")).first.wait_for(timeout=300_000)
 
-    helpers.go_to(page, "Draw")
+    browser.go_to(page, "Draw")
     sidebar_status(page).wait_for(timeout=10_000)
-    canvas = helpers.canvas_of(page, "draw_canvas")
+    canvas = strokes.canvas_of(page, "draw_canvas")
     canvas.wait_for()
-    shown, _ = helpers.draw_and_time(page, canvas, 7)
+    shown, _ = strokes.draw_and_time(page, canvas, 7)
     assert shown == "7", f"drew a 7 while training, the page shows {shown}"
     assert sidebar_status(page).count() == 1, "the run is no longer training after the drawing"
     helpers.screenshot(page, "draw-while-training")
 
-    helpers.go_to(page, "Train")
-    helpers.run_heading(page, "Run 1", "completed").wait_for(timeout=600_000)  # not stopped
-    helpers.wait_idle(page)
-    assert helpers.run_heading(page, "Run 1", "stopped").count() == 0
+    browser.go_to(page, "Train")
+    browser.run_heading(page, "Run 1", "completed").wait_for(timeout=600_000)  # not stopped
+    browser.wait_idle(page)
+    assert browser.run_heading(page, "Run 1", "stopped").count() == 0
     rows = helpers.runs_table(page)
     assert [(row["Run"], row["Status"], row["Epochs"]) for row in rows] == [("Run 1", "completed", "5 / 5")]
 
@@ -78,12 +79,12 @@ def test_a_run_trains_on_while_its_user_draws_and_only_the_worker_loads_tensorfl
 @pytest.mark.parametrize("key", ["train_epochs", "train_learning_rate"])
 def test_enter_in_a_field_of_the_form_starts_no_run(session_page, key):
     page, console = session_page
-    helpers.go_to(page, "Train")
+    browser.go_to(page, "Train")
     field = page.locator(f".st-key-{key} input")
     field.fill("1" if key == "train_epochs" else "0.002")
     field.press("Enter")
     page.wait_for_timeout(1500)
-    helpers.wait_idle(page)
+    browser.wait_idle(page)
     assert page.get_by_text("No runs yet").count() == 1, "Enter started a run"
     assert page.get_by_text(re.compile(r"^Run 1 · ")).count() == 0
     assert field.input_value() == ("1" if key == "train_epochs" else "0.002")  # the value is kept

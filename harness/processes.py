@@ -1,78 +1,21 @@
-"""Where the load test's time and CPU go: a stroke's latency in three parts, and CPU per process.
+"""What the benchmarks and the browser tests read about processes from Linux /proc.
 
-A stroke's time (mouse release → "Prediction" shown) splits at two WebSocket events the page
-sees:
+- CPU seconds (utime + stime) per process, and summed per group of the load test's processes:
+  the app server, its child processes (the training worker), the Chromiums and the Playwright
+  drivers that stand in for the students' machines (``cpu_by_group``, ``cores_used``);
+- each thread's priority (nice value), and each group's highest (``thread_nice_values``,
+  ``lowest_nice_by_group``);
+- how long a thread waited for a CPU (``run_queue_wait_seconds``, /proc/<pid>/schedstat);
+- a process's memory now and at its peak (``rss_bytes``, ``rss_mb``, ``peak_rss_mb``);
+- process ids by command line, and ancestry (``process_ids``, ``descends_from``).
 
-1. **canvas**: release → the canvas component sends the drawing. streamlit-drawable-canvas 0.13
-   waits 200 ms after a stroke before it sends (its bundled ``Bc = 200``), so quick multi-stroke
-   digits go as one drawing;
-2. **first reply**: that send → the server's first message back (the rerun has started);
-3. **rerun and paint**: → the Prediction in the DOM: the script computes the reading and streams
-   its elements, and the browser renders them.
-
-CPU per process group is read from Linux /proc (utime + stime) at the start and the end of the
-load phase: the server, its child processes (the training worker), the Chromiums and the
-Playwright drivers that stand in for the students' machines. Beside it: each group's highest
-thread priority (lowest nice value), and how long the server's event loop waited for a CPU
-(/proc/<pid>/schedstat). Every benchmark reads a process's memory here too (``rss_bytes``,
-``rss_mb``, ``peak_rss_mb``).
+Processes come and go while these run: a process gone meanwhile counts nothing.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-
-# Installed with page.add_init_script: records WebSocket sends and receives, and mouse/pointer
-# releases, with performance.now() times, in window.__wsTimes (["s"|"r"|"up", ms]).
-WEBSOCKET_TIMES_JS = """
-(() => {
-  window.__wsTimes = [];
-  const Native = window.WebSocket;
-  class Timed extends Native {
-    constructor(...args) {
-      super(...args);
-      this.addEventListener('message', () => window.__wsTimes.push(['r', performance.now()]));
-    }
-    send(data) {
-      window.__wsTimes.push(['s', performance.now()]);
-      return super.send(data);
-    }
-  }
-  window.WebSocket = Timed;
-  window.addEventListener('pointerup', () => window.__wsTimes.push(['up', performance.now()]),
-                          {capture: true});
-})();
-"""
-CLEAR_TIMES_JS = "window.__wsTimes && (window.__wsTimes.length = 0)"
-READ_TIMES_JS = "window.__wsTimes || []"
-PART_NAMES = ("canvas", "first reply", "rerun and paint")
-
-
-@dataclass(frozen=True)
-class StrokeParts:
-    """A stroke's milliseconds in the three parts above (they add up to its total)."""
-
-    canvas: float
-    first_reply: float
-    rerun_and_paint: float
-
-
-def stroke_parts(events: list[list], total_ms: float) -> StrokeParts | None:
-    """Split ``total_ms`` with the page's ``window.__wsTimes`` events; None if one is missing."""
-    releases = [time for kind, time in events if kind == "up"]
-    if not releases:
-        return None
-    sends = [time for kind, time in events if kind == "s" and time >= releases[-1]]
-    replies = [time for kind, time in events if kind == "r" and sends and time >= sends[0]]
-    if not replies:
-        return None
-    canvas, first_reply = sends[0] - releases[-1], replies[0] - sends[0]
-    return StrokeParts(canvas, first_reply, total_ms - canvas - first_reply)
-
-
-# --- CPU per process group ---------------------------------------------------------------------
 
 GROUPS = ("server", "training worker", "Chromium", "Playwright drivers")
 _TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
