@@ -13,6 +13,13 @@ import pytest
 from mnist_core import load_model
 from mnist_core.training.worker.cli import main
 
+
+def cli_main(argv: list[str]) -> int:
+    """``python -m mnist_core ARGV`` in this process, as mnist_core/__main__.py dispatches it."""
+    from mnist_core.__main__ import main as dispatch
+
+    return dispatch(argv)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -127,3 +134,61 @@ def test_thinned_history_keeps_epoch_ends_and_at_most_the_points_asked():
     assert (thin.epoch, thin.loss) == (history.epoch, history.loss)
     assert thin.epoch_end_step == history.epoch_end_step
     assert TrainingHistory().thinned(50) == TrainingHistory()
+
+
+# --- subcommands for one's own digits --------------------------------------------------------------
+
+
+@pytest.fixture
+def digits_file(tmp_path, mnist):
+    """A set of 40 MNIST test digits exported as the page exports it."""
+    from mnist_core.digits.collection import DigitSet
+    from mnist_core.digits.files import to_npz
+
+    (_, _), (x_test, y_test) = mnist
+    path = tmp_path / "mine.npz"
+    path.write_bytes(to_npz(DigitSet.from_arrays(x_test[100:140], y_test[100:140])))
+    return path
+
+
+def test_evaluate_prints_accuracy_overall_and_per_digit(digits_file, capsys, mnist):
+    from mnist_core.serving.evaluation import evaluate
+    from mnist_core.serving.model_files import DEFAULT_MODEL_PATH, load_default_network
+
+    assert cli_main(["evaluate", "--model", str(DEFAULT_MODEL_PATH), "--digits", str(digits_file)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (_, _), (x_test, y_test) = mnist
+    expected = evaluate(load_default_network()[0], x_test[100:140], y_test[100:140])
+    overall = re.search(r"mine\.npz: accuracy (\d\.\d{4}) \((\d+) of 40\)", lines[1])
+    assert overall and float(overall.group(1)) == round(expected.accuracy, 4)
+    assert [line.split(":")[0].strip() for line in lines[2:]] == [str(digit) for digit in range(10)]
+
+
+def test_evaluate_explains_a_bad_digit_file(tmp_path, capsys):
+    from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
+
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"not a zip")
+    assert cli_main(["evaluate", "--model", str(DEFAULT_MODEL_PATH), "--digits", str(bad)]) == 2
+    assert "error: This is not an .npz file" in capsys.readouterr().err
+
+
+def test_the_training_flags_still_work_beside_the_subcommands(capsys):
+    with pytest.raises(SystemExit):
+        cli_main(["--help"])
+    out = capsys.readouterr().out
+    assert "usage: python -m mnist_core" in out and "--preset" in out and "finetune" in out
+
+
+@pytest.mark.slow
+def test_finetune_prints_before_and_after_and_saves_the_tuned_model(digits_file, tmp_path):
+    from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
+
+    out = tmp_path / "tuned.keras"
+    done = run_cli("finetune", "--model", str(DEFAULT_MODEL_PATH), "--digits", str(digits_file),
+                   "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"Held-out digits \(\d+\): 0\.\d{4} -> [01]\.\d{4}", done.stdout)
+    assert re.search(r"MNIST test \(10,000\): 0\.\d{4} -> 0\.\d{4}", done.stdout)
+    model, metadata = load_model(out)
+    assert metadata["finetune"]["tune_count"] + metadata["finetune"]["held_count"] == 40

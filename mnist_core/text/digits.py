@@ -150,3 +150,21 @@ def percent(value: float | None) -> str:
 def change_points(before: float, after: float) -> str:
     """'+12.0 points' / '-0.1 points'."""
     return f"{(after - before) * 100:+.1f} points"
+
+
+def before_after_line(name: str, before: float | None, after: float | None) -> str:
+    """'held-out digits (10): 0.7700 -> 0.9360 (+16.6 points)' as the command line prints it."""
+    if before is None or after is None:
+        return f"{name}: none held out"
+    return f"{name}: {before:.4f} -> {after:.4f} ({change_points(before, after)})"
+
+
+def finetune_lines(report: dict) -> list[str]:
+    """What ``finetune`` prints after tuning (``FinetuneReport.to_dict()``)."""
+    return [
+        f"Tuned {report['base_name']} on {report['tune_count']} of your digits, mixed with "
+        f"{report['mnist_images']:,} MNIST training images an epoch ({report['seconds']:.1f} s).",
+        before_after_line(f"Held-out digits ({report['held_count']})", report["held_before"],
+                          report["held_after"]),
+        before_after_line("MNIST test (10,000)", report["mnist_before"], report["mnist_after"]),
+    ]

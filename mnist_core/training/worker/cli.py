@@ -4,6 +4,9 @@ Run as ``python -m mnist_core`` (mnist_core/__main__.py calls ``main``):
 
     python -m mnist_core --preset best --out models/default.keras
     python -m mnist_core --preset seed --epochs 3 --hidden 256,128 --out /tmp/m.keras
+
+and ``finetune_main``, ``python -m mnist_core finetune --model M.keras --digits D.npz --out T.keras``:
+the "Your digits" page's fine-tune (a fifth of each digit held out), printing before and after.
 """
 
 from __future__ import annotations
@@ -16,9 +19,13 @@ import keras
 
 from mnist_core.config import PRESETS
 from mnist_core.data.mnist import load_mnist, mnist_source
+from mnist_core.digits.cli import read_digits
+from mnist_core.digits.tuning import FinetuneJob, FinetuneSettings, split_held_out
 from mnist_core.errors import MnistLabError, ModelFileError
 from mnist_core.serving.evaluation import evaluate
 from mnist_core.serving.network import DenseNetwork
+from mnist_core.text.digits import finetune_lines
+from mnist_core.training.worker.finetune import finetune
 from mnist_core.training.worker.fit import COMPLETED, DIVERGED, train
 from mnist_core.training.worker.keras_files import build_metadata, save_model
 from mnist_core.training.worker.model import inference_model
@@ -29,7 +36,12 @@ SIDECAR_BATCH_POINTS = 200  # per-batch curve points kept in the sidecar (the ep
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m mnist_core", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m mnist_core", description=__doc__.split("\n")[0],
+        epilog="Subcommands for your own digits: `python -m mnist_core evaluate --model M.keras --digits "
+        "D.npz` and `python -m mnist_core finetune --model M.keras --digits D.npz --out T.keras` "
+        "(each with --help).",
+    )
     parser.add_argument("--preset", choices=sorted(PRESETS), default="seed")
     parser.add_argument("--hidden", help="hidden layer sizes, comma-separated, e.g. 512,256")
     parser.add_argument("--activation")
@@ -111,3 +123,44 @@ def main(argv=None) -> int:
     path = save_model(inference_model(result.model), out, metadata)  # no optimizer state, no augmentation
     print(f"Saved {path} (+ {path.with_suffix('.json').name})", flush=True)
     return 0 if result.status == COMPLETED else 1
+
+
+def parse_finetune_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m mnist_core finetune",
+                                     description="Fine-tune a model on your digits, as the page does.")
+    parser.add_argument("--model", required=True, help="the .keras model to start from")
+    parser.add_argument("--digits", required=True, help="your digit set, .npz (x_test, y_test), as exported")
+    parser.add_argument("--out", required=True, help="where to save the tuned .keras file")
+    parser.add_argument("--data", help="MNIST .npz or IDX folder (default: $MNIST_PATH, then Keras)")
+    return parser.parse_args(argv)
+
+
+def finetune_main(argv=None) -> int:
+    """Tune ``--model`` on ``--digits`` (a fifth of each digit held out) mixed with MNIST, print
+    before and after, save the tuned model (``--out``) and its sidecar (the report)."""
+    args = parse_finetune_args(argv)
+    try:
+        out = output_path(args.out)
+        base_bytes = Path(args.model).read_bytes() if Path(args.model).is_file() else None
+        if base_bytes is None:
+            raise ModelFileError(f"{args.model} does not exist.")
+        digits = read_digits(args.digits)
+        tune, held = split_held_out(digits.labels)
+        job = FinetuneJob(Path(args.model).name, base_bytes, digits.images[tune], digits.labels[tune],
+                          digits.images[held], digits.labels[held], FinetuneSettings())
+        (x_train, y_train), (x_test, y_test) = load_mnist(args.data)
+        result, report = finetune(job, x_train, y_train, x_test, y_test)
+    except (MnistLabError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    print(result.message, flush=True)
+    for line in finetune_lines(report.to_dict()):
+        print(line, flush=True)
+    if result.status == DIVERGED:
+        return 1
+    test = {"accuracy": report.mnist_after}
+    metadata = build_metadata(result.config, result.history, test, status=result.status,
+                              train_seconds=result.seconds, finetune=report.to_dict())
+    path = save_model(inference_model(result.model), out, metadata)
+    print(f"Saved {path} (+ {path.with_suffix('.json').name})", flush=True)
+    return 0
