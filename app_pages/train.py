@@ -12,7 +12,8 @@ import streamlit as st
 from mnist_core import ModelConfig, preset
 from mnist_core.charts.training import COMPARISONS, RunCurves, comparison_figure
 from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES
-from mnist_core.text.runs import elapsed_text, measured_time_note, settings_summary
+from mnist_core.text.format import elapsed_text
+from mnist_core.text.runs import measured_time_note, preset_labels, runs_table, settings_summary
 from mnist_core.training.form import (
     BATCH_CHOICES,
     DROPOUT_MAX,
@@ -24,11 +25,10 @@ from mnist_core.training.form import (
     UNIT_CHOICES,
     VALIDATION_MAX,
     config_from,
-    preset_labels,
     settings_of,
 )
-from mnist_core.training.queue import JobStatus
-from mnist_core.training.runs import last_finite, runs_table
+from mnist_core.training.record import JobStatus
+from mnist_core.training.runs import last_finite
 from ui.job_view import (
     CHART_CONFIG,
     STATUS_BOXES,

@@ -31,7 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.report import figure_table, write_section  # noqa: E402
 from harness.processes import rss_mb  # noqa: E402
 from mnist_core import load_mnist, preset  # noqa: E402
-from mnist_core.training.queue import JobQueue, JobStatus, default_max_running  # noqa: E402
+from mnist_core.training.queue import JobQueue, default_max_running  # noqa: E402
+from mnist_core.training.record import JobStatus  # noqa: E402
 
 
 class PeakMemory:

@@ -38,7 +38,8 @@ from mnist_core import (  # noqa: E402
     preset,
 )
 from mnist_core.data.synthetic import drawn_canvas  # noqa: E402
-from mnist_core.training.queue import WORKER_NICENESS, WORKER_THREADS, JobQueue, JobStatus  # noqa: E402
+from mnist_core.training.queue import WORKER_NICENESS, WORKER_THREADS, JobQueue  # noqa: E402
+from mnist_core.training.record import JobStatus  # noqa: E402
 
 
 def drawing_latencies(network, canvases, stop: threading.Event, seconds: float | None = None) -> list[float]:

@@ -21,14 +21,7 @@ from mnist_core.errors import (
     ModelFileError,
     PhotoError,
 )
-from mnist_core.training.record import (
-    COMPLETED,
-    DIVERGED,
-    STOPPED,
-    BatchProgress,
-    TrainingHistory,
-    WeightTemplates,
-)
+from mnist_core.training.record import BatchProgress, JobStatus, TrainingHistory, WeightTemplates
 
 # Imported from their module on first access (PEP 562). The Keras names, so that serving never
 # pays for Keras; the pixel and inference names, so that the training worker (which needs the
@@ -36,10 +29,10 @@ from mnist_core.training.record import (
 _LAZY_NAMES = {
     **dict.fromkeys(("Evaluation", "confusion_matrix", "evaluate", "evaluate_probabilities",
                      "per_class_table"), "serving.evaluation"),
-    "DenseNetwork": "serving.network",
+    **dict.fromkeys(("DenseNetwork", "flatten_and_scale"), "serving.network"),
     **dict.fromkeys(("image_to_mnist", "image_to_mnist_steps"), "reading.photo"),
-    **dict.fromkeys(("PreprocessSteps", "canvas_to_mnist", "canvas_to_mnist_steps", "flatten_and_scale",
-                     "is_blank", "load_image_bytes"), "reading.preprocess"),
+    **dict.fromkeys(("PreprocessSteps", "canvas_to_mnist", "canvas_to_mnist_steps", "is_blank",
+                     "load_image_bytes"), "reading.preprocess"),
     **dict.fromkeys(("DEFAULT_MODEL_PATH", "load_default_network", "load_network"), "serving.model_files"),
 }
 _KERAS_NAMES = {
@@ -72,6 +65,6 @@ __all__ = [
     "PreprocessSteps", "canvas_to_mnist", "canvas_to_mnist_steps", "flatten_and_scale",
     "image_to_mnist", "image_to_mnist_steps", "is_blank", "load_image_bytes",
     "DEFAULT_MODEL_PATH", "load_default_network", "load_network",
-    "COMPLETED", "DIVERGED", "STOPPED", "BatchProgress", "TrainingHistory", "WeightTemplates",
+    "JobStatus", "BatchProgress", "TrainingHistory", "WeightTemplates",
     *_KERAS_NAMES,
 ]

@@ -17,12 +17,10 @@ import math
 import time
 
 from mnist_core.serving import model_files as storage
-from mnist_core.text.runs import plural
+from mnist_core.text.format import plural
 from mnist_core.training.record import (
-    COMPLETED,
-    DIVERGED,
-    STOPPED,
     BatchProgress,
+    JobStatus,
     TrainingHistory,
     steps_per_epoch,
 )
@@ -42,7 +40,7 @@ def train_job(config, hooks) -> dict:
     history = TrainingHistory()
     hooks.attach(history, steps)
     started = time.perf_counter()
-    status = COMPLETED
+    status = JobStatus.COMPLETED
     for epoch in range(1, config.epochs + 1):
         for batch in range(1, steps + 1):
             time.sleep(BATCH_SECONDS)
@@ -52,7 +50,7 @@ def train_job(config, hooks) -> dict:
             history.batch_loss.append(loss)
             history.batch_accuracy.append(1 - loss / 2.5)
             if loss > 1e3:
-                status = DIVERGED
+                status = JobStatus.DIVERGED
                 break
             if config.seed == FAIL_SEED and batch == steps // 2:
                 raise RuntimeError("the fake trainer fails on purpose")
@@ -61,9 +59,9 @@ def train_job(config, hooks) -> dict:
                                        step * config.batch_size / elapsed,
                                        elapsed / step * (config.epochs * steps - step)))
             if hooks.should_stop():
-                status = STOPPED
+                status = JobStatus.STOPPED
                 break
-        if status == DIVERGED:
+        if status == JobStatus.DIVERGED:
             break
         history.epoch.append(epoch)
         history.epoch_end_step.append(history.batch_step[-1])
@@ -72,12 +70,12 @@ def train_job(config, hooks) -> dict:
         for key in ("accuracy", "val_accuracy"):
             getattr(history, key).append(history.batch_accuracy[-1])
         hooks.report()
-        if status == STOPPED:
+        if status == JobStatus.STOPPED:
             break
     messages = {
-        COMPLETED: f"Trained {plural(config.epochs, 'epoch')}.",  # as mnist_core.training.worker.fit says it
-        STOPPED: f"Stopped after {len(history.batch_step)} batches (fake trainer).",
-        DIVERGED: "Training diverged (fake trainer). Lower the learning rate.",
+        JobStatus.COMPLETED: f"Trained {plural(config.epochs, 'epoch')}.",  # as training.worker.fit says it
+        JobStatus.STOPPED: f"Stopped after {len(history.batch_step)} batches (fake trainer).",
+        JobStatus.DIVERGED: "Training diverged (fake trainer). Lower the learning rate.",
     }
     return {
         "status": status,
@@ -85,7 +83,7 @@ def train_job(config, hooks) -> dict:
         "seconds": time.perf_counter() - started,
         "steps_per_epoch": steps,
         "history": history.to_dict(),
-        "keras_bytes": None if status == DIVERGED else _MODEL["bytes"],
+        "keras_bytes": None if status == JobStatus.DIVERGED else _MODEL["bytes"],
     }
 
 

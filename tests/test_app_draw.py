@@ -233,7 +233,7 @@ def zero_run():
     model = build_model(ModelConfig())
     model.set_weights([np.zeros_like(weights) for weights in model.get_weights()])
     run = Run(id="run-zero", name="Zero run", config=ModelConfig(), history=TrainingHistory(batch_step=[1]))
-    run.status = mnist_core.COMPLETED
+    run.status = mnist_core.JobStatus.COMPLETED
     run.network = DenseNetwork.from_keras_model(model)
     return run
 

@@ -118,7 +118,7 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test
     assert any(f"{run.name} finished training" in toast.value for toast in at.toast)
     assert at.session_state["home_run"] == run.id
     assert run.config == mnist_core.preset("seed")
-    assert run.status == mnist_core.COMPLETED and run.usable and run.seconds > 0
+    assert run.status == mnist_core.JobStatus.COMPLETED and run.usable and run.seconds > 0
     assert run.history.epoch == [1, 2, 3, 4, 5]
     epochs = dataframe_with(at, "val_accuracy")
     assert epochs["epoch"].tolist() == [1, 2, 3, 4, 5]

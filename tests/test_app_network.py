@@ -130,7 +130,7 @@ def test_the_page_never_imports_keras():
 
 def small_run(rng) -> Run:
     """A finished run of this session with a 784-64-32-10 network and three recorded epochs."""
-    from mnist_core import COMPLETED, DenseNetwork, ModelConfig, TrainingHistory
+    from mnist_core import DenseNetwork, JobStatus, ModelConfig, TrainingHistory
 
     widths = [784, 64, 32, 10]
     layers = [(rng.normal(0, 0.05, (a, b)), np.zeros(b), "relu")
@@ -140,7 +140,7 @@ def small_run(rng) -> Run:
     for epoch in range(4):
         history.templates.add(epoch, network.kernels[0] * (1 + epoch))
     return Run(id="run-small", name="Small run", config=ModelConfig(hidden_units=(64, 32), epochs=3),
-               history=history, status=COMPLETED, network=network)
+               history=history, status=JobStatus.COMPLETED, network=network)
 
 
 def test_a_session_run_with_templates_and_fewer_units(open_page, rng):

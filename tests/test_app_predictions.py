@@ -219,7 +219,7 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(
         name="Run 1",
         config=config,
         history=mnist_core.TrainingHistory(epoch=[1], batch_step=[1]),
-        status=mnist_core.COMPLETED,
+        status=mnist_core.JobStatus.COMPLETED,
         network=mnist_core.DenseNetwork.from_keras_model(model),
     )
     at = app_test(

@@ -15,7 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mnist_core
-from mnist_core.training.form import preset_labels
+from mnist_core.text.runs import preset_labels
 from tests.fake_trainer import FAIL_SEED
 
 PAGE = "app_pages/train.py"
@@ -85,7 +85,7 @@ def test_a_run_is_queued_trains_in_the_worker_and_becomes_active_when_the_defaul
     [run] = session_runs(at)
     assert run.job_id is not None and not run.finished  # Start only queued it
     poll_until(at, finished)
-    assert run.status == mnist_core.COMPLETED and run.usable and run.network is not None
+    assert run.status == mnist_core.JobStatus.COMPLETED and run.usable and run.network is not None
     assert run.history.epoch == [1] and len(run.history.batch_step) == 8  # 900 images / 128
     assert any(f"{run.name} finished training" in toast.value for toast in at.toast)
     assert "now the active model" in texts(at.toast)
@@ -105,7 +105,7 @@ def test_a_run_is_queued_trains_in_the_worker_and_becomes_active_when_the_defaul
     start_training(at, train_seed=1)
     poll_until(at, finished)
     first, second = session_runs(at)
-    assert first is run and second.status == mnist_core.COMPLETED
+    assert first is run and second.status == mnist_core.JobStatus.COMPLETED
     assert at.selectbox(key="train_pick").value == second.id
     assert at.multiselect(key="train_compare").value == [first.id, second.id]
     assert at.session_state["active_run"] == first.id
@@ -133,7 +133,7 @@ def test_training_goes_on_while_the_user_is_on_another_page(open_train_page):
     status = [link.proto.label for link in at.sidebar.get("page_link")]
     assert any(label.startswith(f"{run.name} · epoch ") and "%" in label for label in status), status
     poll_until(at, finished)
-    assert run.status == mnist_core.COMPLETED
+    assert run.status == mnist_core.JobStatus.COMPLETED
     assert any(f"{run.name} finished training" in toast.value for toast in at.toast)  # on the Draw page
     assert any(f"{run.name} (this session)" in caption.value for caption in at.caption)  # Draw uses it now
     at.switch_page("app_pages/train.py").run()
@@ -187,7 +187,7 @@ def test_stop_ends_a_running_job_within_a_second_and_keeps_the_partial_model(ope
     poll_until(at, lambda at: len(run.history.batch_step) >= 20)
     at.button(key="train_live_stop").click().run()
     assert run.finished  # Stop waited (up to 1 s) for the worker to hand back the partial model
-    assert run.status == mnist_core.STOPPED and run.usable
+    assert run.status == mnist_core.JobStatus.STOPPED and run.usable
     assert 20 <= len(run.history.batch_step) < 320
     assert any(run.message in warning.value for warning in at.warning)
     assert at.dataframe[0].value["Status"][0] == "stopped"
@@ -210,7 +210,7 @@ def test_a_run_waiting_in_line_shows_its_place_and_can_be_stopped(open_train_pag
     at.switch_page(PAGE).run()
     at.button(key="train_live_stop").click().run()
     poll_until(at, finished, timeout=5)
-    assert run.status == mnist_core.STOPPED and not run.usable
+    assert run.status == mnist_core.JobStatus.STOPPED and not run.usable
     assert "before it started" in run.message
     other.button(key="train_live_stop").click().run()
 

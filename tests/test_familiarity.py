@@ -6,15 +6,9 @@ import numpy as np
 import pytest
 
 from mnist_core import DenseNetwork, load_default_network
+from mnist_core.data.familiarity_digits import digit_indices, drawn_training_digits
 from mnist_core.data.synthetic import NON_DIGITS, draw_ink, non_digit_ink
-from mnist_core.reading.familiarity import (
-    FLAGGED_SHARE,
-    _thresholds,
-    calibrate,
-    digit_indices,
-    drawn_training_digits,
-    load_digits,
-)
+from mnist_core.reading.familiarity import FLAGGED_SHARE, _thresholds, calibrate, load_digits
 from mnist_core.reading.preprocess import ink_to_mnist_steps
 
 
@@ -25,7 +19,7 @@ def familiarity():
 
 def test_shipped_digits_are_what_the_generator_draws(mnist):
     """models/familiarity-digits.npz is stale if preprocessing or drawing changed: rewrite it
-    with ``python -m mnist_core.reading.familiarity``."""
+    with ``python -m mnist_core.data.familiarity_digits``."""
     bank, calibration = load_digits()
     bank_indices, calibration_indices = digit_indices()
     assert bank.shape == (len(bank_indices), 28, 28)

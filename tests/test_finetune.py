@@ -12,7 +12,8 @@ from mnist_core.reading.preprocess import ink_to_mnist_steps
 from mnist_core.serving.evaluation import evaluate
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
 from mnist_core.serving.network import DenseNetwork
-from mnist_core.training.queue import JobQueue, JobStatus
+from mnist_core.training.queue import JobQueue
+from mnist_core.training.record import JobStatus
 from tests.test_jobs import finished
 
 

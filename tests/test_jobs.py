@@ -21,13 +21,13 @@ from mnist_core.training.queue import (
     WORKER_NICENESS,
     JobError,
     JobQueue,
-    JobStatus,
     QueueFullError,
     SessionBusyError,
     default_max_running,
     max_running_from_environment,
     parameter_count,
 )
+from mnist_core.training.record import JobStatus
 from tests.fake_trainer import FAIL_SEED
 
 FAKE = "tests.fake_trainer"

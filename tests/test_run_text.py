@@ -5,23 +5,23 @@ from __future__ import annotations
 import pytest
 
 from mnist_core import ModelConfig, preset
+from mnist_core.text.format import duration_text, ordinal, plural
 from mnist_core.text.runs import (
     NO_MODEL_HELP,
-    duration_text,
     finished_toast,
     job_status_line,
     measured_time_note,
-    ordinal,
-    plural,
     preset_label,
+    preset_labels,
     progress_line,
     queue_line,
+    runs_table,
     settings_summary,
 )
-from mnist_core.training.form import config_from, preset_labels, settings_of
-from mnist_core.training.queue import JobSnapshot, JobStatus
-from mnist_core.training.record import BatchProgress, TrainingHistory
-from mnist_core.training.runs import Run, runs_table
+from mnist_core.training.form import config_from, settings_of
+from mnist_core.training.queue import JobSnapshot
+from mnist_core.training.record import BatchProgress, JobStatus, TrainingHistory
+from mnist_core.training.runs import Run
 
 
 @pytest.mark.parametrize(

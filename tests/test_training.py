@@ -8,12 +8,10 @@ import numpy as np
 import pytest
 
 from mnist_core import (
-    COMPLETED,
-    DIVERGED,
     PRESETS,
-    STOPPED,
     DatasetError,
     DenseNetwork,
+    JobStatus,
     ModelConfig,
     TrainingHistory,
     evaluate,
@@ -65,7 +63,7 @@ def stop_after(polls: int):
 
 def test_loss_falls_and_accuracy_beats_chance(quick_run, small_mnist):
     result, _, _ = quick_run
-    assert result.status == COMPLETED and result.message == "Trained 3 epochs."
+    assert result.status == JobStatus.COMPLETED and result.message == "Trained 3 epochs."
     history = result.history
     assert history.epoch == [1, 2, 3]
     assert history.loss[0] > history.loss[1] > history.loss[2]
@@ -163,7 +161,7 @@ def test_augmented_dropout_model_also_learns(small_mnist):
     config = ModelConfig(hidden_units=(128,), dropout=0.2, optimizer="adam", schedule="cosine",
                          augment=True, epochs=2)
     result = train(config, x_train, y_train)
-    assert result.status == COMPLETED
+    assert result.status == JobStatus.COMPLETED
     assert result.history.loss[1] < result.history.loss[0]
     assert evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test).accuracy > 0.6
 
@@ -211,7 +209,7 @@ def test_stop_mid_training_keeps_a_usable_model(small_mnist):
     result = train(ModelConfig(epochs=5), x_train, y_train, should_stop=stop_after(30),
                    on_epoch=recorder.on_epoch)
     steps = result.steps_per_epoch  # 22: the stop falls in epoch 2
-    assert result.status == STOPPED
+    assert result.status == JobStatus.STOPPED
     assert result.history.batch_step[-1] == 30 < 2 * steps
     assert "during epoch 2 of 5 after 30 batches (1 full epoch)" in result.message
     assert "kept and usable" in result.message
@@ -224,7 +222,7 @@ def test_stop_mid_training_keeps_a_usable_model(small_mnist):
 def test_stop_at_an_epoch_boundary(small_mnist):
     (x_train, y_train), _ = small_mnist
     result = train(ModelConfig(hidden_units=(32,), epochs=3), x_train, y_train, should_stop=stop_after(22))
-    assert result.status == STOPPED
+    assert result.status == JobStatus.STOPPED
     assert "after epoch 1 of 3 after 22 batches (1 full epoch)" in result.message
     assert result.history.epoch == [1]
 
@@ -240,7 +238,7 @@ def test_diverging_run_stops_with_a_clear_message(small_mnist, config):
     (x_train, y_train), _ = small_mnist
     recorder = Recorder()
     result = train(config, x_train, y_train, on_epoch=recorder.on_epoch)
-    assert result.status == DIVERGED
+    assert result.status == JobStatus.DIVERGED
     assert "diverged" in result.message and "Lower the learning rate" in result.message
     assert len(result.history.batch_loss) < result.steps_per_epoch  # stopped at once, not after 2 epochs
     last = result.history.batch_loss[-1]
@@ -256,5 +254,5 @@ def test_diverging_run_stops_with_a_clear_message(small_mnist, config):
 def test_seed_preset_on_full_mnist_reaches_97_percent(mnist):
     (x_train, y_train), (x_test, y_test) = mnist
     result = train(PRESETS["seed"], x_train, y_train)
-    assert result.status == COMPLETED
+    assert result.status == JobStatus.COMPLETED
     assert evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test).accuracy >= 0.97

@@ -14,19 +14,14 @@ from collections.abc import Callable, Hashable
 import plotly.graph_objects as go
 import streamlit as st
 
-from mnist_core import COMPLETED, DIVERGED, STOPPED, ConfigError, ModelConfig, TrainingHistory
+from mnist_core import ConfigError, ModelConfig, TrainingHistory
 from mnist_core.charts.training import curve_figure, update_curve_figure
 from mnist_core.text import lesson as lesson_text
-from mnist_core.text.runs import (
-    elapsed_text,
-    measured_time_note,
-    plural,
-    progress_line,
-    settings_summary,
-    waiting_text,
-)
+from mnist_core.text.format import elapsed_text, plural
+from mnist_core.text.runs import measured_time_note, progress_line, settings_summary, waiting_text
 from mnist_core.training.form import FormError
-from mnist_core.training.queue import JobError, JobStatus, SessionBusyError
+from mnist_core.training.queue import JobError, SessionBusyError
+from mnist_core.training.record import JobStatus
 from mnist_core.training.runs import Run
 from ui import resources
 from ui.resources import default_record
@@ -102,10 +97,10 @@ def stop(run: Run) -> None:
 def status_box(run: Run, text: str) -> None:
     """``text`` in the box that fits how ``run`` ended: a warning when stopped, an error when it
     diverged or failed, a success when it completed."""
-    if run.status == COMPLETED:
+    if run.status == JobStatus.COMPLETED:
         st.success(text, icon=":material/check_circle:")
     else:
-        box, icon = STATUS_BOXES.get(JobStatus(run.status), (st.warning, None))
+        box, icon = STATUS_BOXES.get(run.status, (st.warning, None))
         box(text, icon=icon)
 
 
@@ -244,10 +239,10 @@ def show_untrained_note() -> None:
 
 
 def show_lesson_run(run: Run) -> None:
-    if run.status in (DIVERGED, JobStatus.FAILED):
+    if run.status in (JobStatus.DIVERGED, JobStatus.FAILED):
         status_box(run, f"**{run.name} {run.status}.** {run.message}")
         return
-    if run.status == STOPPED:
+    if run.status == JobStatus.STOPPED:
         status_box(run, f"**{run.name} stopped early.** {run.message}")
     if not run.history.batch_step:
         return
@@ -256,7 +251,7 @@ def show_lesson_run(run: Run) -> None:
         first, second = st.columns(2)
         first.metric("Training accuracy", f"{run.history.accuracy[-1]:.2%}", border=True)
         second.metric("Validation accuracy", f"{run.history.val_accuracy[-1]:.2%}", border=True)
-    if run.status == COMPLETED:
+    if run.status == JobStatus.COMPLETED:
         st.success(
             f"**{run.name}** trained {plural(run.config.epochs, 'epoch')} in {elapsed_text(run.seconds)}. "
             "It is listed on the Train page, and steps 7 and 8 below now use it."

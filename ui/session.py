@@ -14,7 +14,8 @@ import streamlit as st
 
 from mnist_core import DenseNetwork, Evaluation, ModelConfig, ModelFileError, TrainingHistory, evaluate
 from mnist_core.text.runs import finished_toast
-from mnist_core.training.queue import JobStatus, UnknownJobError
+from mnist_core.training.queue import UnknownJobError
+from mnist_core.training.record import JobStatus
 from mnist_core.training.runs import Run, last_finite, next_run_name
 from ui import resources
 from ui.resources import default_record, load_dataset, load_default
@@ -99,7 +100,7 @@ def sync_runs() -> list[Run]:
         if activated:
             set_active(run.id)
         validation = last_finite(run.history.val_accuracy)
-        toast = finished_toast(run.name, JobStatus(run.status), validation, activated)
+        toast = finished_toast(run.name, run.status, validation, activated)
         st.session_state.setdefault(TOASTS_KEY, []).append(toast)
     return done
 

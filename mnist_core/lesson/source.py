@@ -102,7 +102,7 @@ SOURCES = {  # per step: what MNIST Lab runs for it, and a note above the code
     "compile": ((Source("mnist_core.training.worker.model:build_model", "model.compile(", "    )"),
                  Source("mnist_core.training.worker.model:make_optimizer")),
                 "`build_model` compiles the network it builds; the optimizer comes from the config:"),
-    "prepare": ((Source("mnist_core.reading.preprocess:flatten_and_scale"),),
+    "prepare": ((Source("mnist_core.serving.network:flatten_and_scale"),),
                 "One function, used for training, evaluation and prediction alike:"),
     "fit": ((Source("mnist_core.training.worker.fit:train"),),
             "`train` builds the network, calls Keras' `fit` and reports progress through callbacks. "

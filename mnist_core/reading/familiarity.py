@@ -40,7 +40,7 @@ more than half a point of non-digits (at 1.8 % of 3,000: 81.7 % without, 81.5 % 
 Comparing with one class's bank digits also makes a call about 4x faster than with the whole bank.
 
 The drawn digits are the same for every network and cost seconds to draw, so they ship in
-``models/familiarity-digits.npz`` (``python -m mnist_core.reading.familiarity`` rewrites it; a test
+``models/familiarity-digits.npz`` (``python -m mnist_core.data.familiarity_digits`` rewrites it; a test
 checks it against the generator).
 """
 
@@ -140,39 +140,10 @@ def _thresholds(raw: np.ndarray, share: float = FLAGGED_SHARE) -> np.ndarray:
     return (ordered[rank - 1] + ordered[rank]) / 2  # between the last kept and the first flagged value
 
 
-def drawn_training_digits(indices, seed: int = SEED) -> np.ndarray:
-    """The training digits at ``indices`` drawn on the page's canvas by ``mnist_core.data.synthetic``
-    (each from its own seeded generator) and put through the page's steps: uint8 (N, 28, 28).
-    Raises ``DatasetError`` without MNIST."""
-    from mnist_core.data.mnist import load_mnist
-    from mnist_core.data.synthetic import draw_ink
-    from mnist_core.reading.preprocess import ink_to_mnist_steps
-
-    (x_train, _), _ = load_mnist()
-    images = [
-        ink_to_mnist_steps(draw_ink(x_train[index], np.random.default_rng([seed, int(index)]))).centred
-        for index in indices
-    ]
-    return np.rint(np.stack(images) * 255.0).astype(np.uint8)
-
-
-def digit_indices(seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
-    """Which training digits form the bank and the calibration set (disjoint)."""
-    order = np.random.default_rng(seed).permutation(60_000)
-    return order[:BANK_DIGITS], order[BANK_DIGITS : BANK_DIGITS + CALIBRATION_DIGITS]
-
-
 def load_digits(path: Path = DIGITS_PATH) -> tuple[np.ndarray, np.ndarray]:
     """(bank, calibration) uint8 (N, 28, 28) from the shipped file."""
     with np.load(path) as stored:
         return stored["bank"], stored["calibration"]
-
-
-def write_digits(path: Path = DIGITS_PATH, seed: int = SEED) -> None:
-    """Draw the bank and calibration digits and save them (about a minute on one core)."""
-    bank, calibration = digit_indices(seed)
-    np.savez_compressed(path, bank=drawn_training_digits(bank, seed),
-                        calibration=drawn_training_digits(calibration, seed))
 
 
 def _as_float(images) -> np.ndarray:
@@ -203,7 +174,3 @@ def _raw_scores(network: DenseNetwork, outputs: list[np.ndarray], bank: np.ndarr
         nearest[rows] = np.partition(similarity, -NEIGHBOURS, axis=1)[:, -NEIGHBOURS]
     return np.stack([energy, 1.0 - nearest], axis=1)
 
-
-if __name__ == "__main__":
-    write_digits()
-    print(f"wrote {DIGITS_PATH}")

@@ -1,6 +1,6 @@
-"""Turning images into what the network eats.
+"""Turning drawings and uploads into MNIST images (the lesson's ``flatten_and_scale``, the last
+step into the network, is ``mnist_core.serving.network``'s).
 
-- ``flatten_and_scale``: the lesson's reshape to 784 and scaling to [0, 1].
 - ``canvas_to_mnist``: a drawing made the way MNIST digits were made (LeCun): crop to
   the ink, redraw its strokes at MNIST's width, fit it in a 20x20 box keeping the aspect
   ratio (antialiased), and place it in 28x28 with its centre of mass at the centre.
@@ -55,14 +55,6 @@ class PreprocessSteps:
     def stroke_ratio(self) -> float:
         """The drawn strokes' width over the digit's longer side (MNIST's is ``STROKE_RATIO``)."""
         return self.stroke_width / max(self.cropped.shape)
-
-
-def flatten_and_scale(images: np.ndarray) -> np.ndarray:
-    """(N, 28, 28) uint8 images -> (N, 784) float32 in [0, 1]."""
-    images = np.asarray(images)
-    if images.ndim != 3 or images.shape[1:] != (28, 28):
-        raise ValueError(f"Expected images of shape (N, 28, 28), got {images.shape}.")
-    return images.reshape(len(images), 784).astype("float32") / 255.0
 
 
 def canvas_ink(rgba: np.ndarray) -> np.ndarray:

@@ -7,9 +7,8 @@ from functools import cached_property
 
 import numpy as np
 
-from mnist_core.reading.preprocess import flatten_and_scale
 from mnist_core.serving.browsing import select_indices
-from mnist_core.serving.network import DEFAULT_CHUNK, DenseNetwork
+from mnist_core.serving.network import DEFAULT_CHUNK, DenseNetwork, flatten_and_scale
 
 EPSILON = 1e-7  # Keras' clip for the cross-entropy
 

@@ -22,7 +22,7 @@ from mnist_core.config import (
     ModelConfig,
     preset,
 )
-from mnist_core.reading.preprocess import flatten_and_scale
+from mnist_core.serving.network import flatten_and_scale
 from mnist_core.training.record import TrainingHistory
 
 BOOK_ACCURACY = 0.978  # Chollet's test accuracy for the lesson's network

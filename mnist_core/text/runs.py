@@ -8,55 +8,17 @@ from __future__ import annotations
 
 import math
 
-from mnist_core.config import ModelConfig
-from mnist_core.training.queue import JobSnapshot, JobStatus
-from mnist_core.training.record import BatchProgress
+from mnist_core.config import PRESETS, ModelConfig
+from mnist_core.text.format import duration_text, elapsed_text, ordinal, plural, throughput_text
+from mnist_core.training.queue import JobSnapshot
+from mnist_core.training.record import BatchProgress, JobStatus
+from mnist_core.training.runs import Run, last_finite
 
 NO_MODEL_HELP = (  # shown by the pages that need a model when there is none
     "**What to do:** train a model on the Train page (when it completes, it becomes the active model), "
     "or restore the shipped file with `git checkout models/default.keras`, or retrain it with "
     "`python -m mnist_core --preset best --out models/default.keras`, then reload this page."
 )
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """'1 epoch', '2 epochs', '1,000 images'."""
-    return f"{count:,} {word if count == 1 else (words or word + 's')}"
-
-
-def ordinal(number: int) -> str:
-    """1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st…"""
-    if 10 <= number % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number}{suffix}"
-
-
-def duration_text(seconds: float | None) -> str:
-    """An estimate, rounded as such: 'about 40 s', 'about 2 min 10 s', 'about 1 h 5 min'; '' for None."""
-    if seconds is None or not math.isfinite(seconds):
-        return ""
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"about {max(1, round(seconds / 5) * 5 if seconds >= 10 else round(seconds))} s"
-    minutes, rest = divmod(round(seconds / 10) * 10, 60)
-    if minutes < 60:
-        return f"about {minutes} min" + (f" {rest} s" if rest else "")
-    hours, minutes = divmod(minutes, 60)
-    return f"about {hours} h" + (f" {minutes} min" if minutes else "")
-
-
-def elapsed_text(seconds: float) -> str:
-    """A measured time: '36.2 s', '2 min 05 s'."""
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, rest = divmod(round(seconds), 60)
-    return f"{minutes} min {rest:02d} s"
-
-
-def throughput_text(images_per_second: float) -> str:
-    return f"{images_per_second:,.0f} images/s"
 
 
 def progress_line(progress: BatchProgress) -> str:
@@ -119,6 +81,11 @@ def preset_label(name: str, config: ModelConfig) -> str:
     return f"{name}: " + ", ".join(parts)
 
 
+def preset_labels() -> dict[str, str]:
+    """Every preset's label, derived from its config."""
+    return {name: preset_label(name, config) for name, config in PRESETS.items()}
+
+
 def measured_time_note(seconds: float | None) -> str:
     """" It takes about 40 s on this server (measured here).", or "" before anything was measured."""
     return f" It takes {duration_text(seconds)} on this server (measured here)." if seconds else ""
@@ -154,3 +121,29 @@ def finished_toast(name: str, status: JobStatus, validation_accuracy: float | No
     if status == JobStatus.DIVERGED:
         return f"{name} diverged: lower the learning rate and train again."
     return f"{name} failed: see the Train page."
+
+
+def figure_text(value: float | None, format_spec: str) -> str:
+    """A figure for a table, or '–' when there is none (yet)."""
+    return "–" if value is None or not math.isfinite(value) else format(value, format_spec)
+
+
+def runs_table(runs: list[Run], active_id: str | None) -> list[dict[str, str]]:
+    """One row of display texts per run; a figure not measured (yet) reads '–'."""
+    rows = []
+    for run in runs:
+        evaluation = run.evaluation
+        rows.append(
+            {
+                "Run": run.name,
+                "Active": "★" if run.id == active_id and run.usable else "",
+                "Status": run.status.value,
+                "Epochs": epochs_done_text(run.steps_done, run.steps_per_epoch, run.config.epochs),
+                "Val accuracy": figure_text(last_finite(run.history.val_accuracy), ".2%"),
+                "Test accuracy": figure_text(evaluation.accuracy if evaluation else None, ".2%"),
+                "Test loss": figure_text(evaluation.loss if evaluation else None, ".4f"),
+                "Time": elapsed_text(run.seconds) if run.finished else "–",
+                "Settings": settings_summary(run.config),
+            }
+        )
+    return rows

@@ -16,12 +16,10 @@ from mnist_core.config import (
     MAX_UNITS,
     MAX_VALIDATION_SPLIT,
     MIN_TRAIN_SIZE,
-    PRESETS,
     ModelConfig,
 )
 from mnist_core.errors import ConfigError
 from mnist_core.text import form as form_text
-from mnist_core.text.runs import preset_label
 
 UNIT_CHOICES = tuple(units for units in (16, 32, 64, 128, 256, 512, 1024, 2048) if units <= MAX_UNITS)
 BATCH_CHOICES = tuple(size for size in (16, 32, 64, 128, 256, 512, 1024, 2048) if size <= MAX_BATCH_SIZE)
@@ -80,6 +78,7 @@ def _learning_rate(values, problems: list[str]) -> float | None:
         return value
     return None
 
+
 def settings_of(config: ModelConfig) -> dict:
     """The form's widget values (by widget key) for a config."""
     return {
@@ -124,8 +123,3 @@ def config_from(values) -> ModelConfig:
         augment=bool(values["train_augment"]),
         seed=seed,
     )
-
-
-def preset_labels() -> dict[str, str]:
-    """Every preset's label, derived from its config."""
-    return {name: preset_label(name, config) for name, config in PRESETS.items()}

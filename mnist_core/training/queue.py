@@ -20,8 +20,8 @@ its worker on ``start_worker()`` or the first ``submit``.
 
 from __future__ import annotations
 
-import enum
 import heapq
+import importlib
 import itertools
 import math
 import multiprocessing
@@ -34,10 +34,11 @@ from multiprocessing.connection import wait as wait_for_ready
 
 from mnist_core.config import ModelConfig
 from mnist_core.errors import MnistLabError
-from mnist_core.training.record import BatchProgress, TrainingHistory, WeightTemplates
+from mnist_core.training.record import BatchProgress, JobStatus, TrainingHistory, WeightTemplates
 
 JOBS_ENV = "MNIST_LAB_TRAINING_JOBS"  # how many jobs train at once (N); default from the CPU count
-KERAS_TRAINER = "mnist_core.training.worker.process"  # the worker trains with its ``prepare``, ``train_job``
+WORKER_MODULE = "mnist_core.training.worker.process"  # the worker process's loop, ``main``
+KERAS_TRAINER = WORKER_MODULE  # ... which is also the Keras trainer (``prepare``, ``train_job``)
 ABANDON_AFTER = 180.0  # seconds without a poll before a session's job is cancelled
 MAX_WAITING = 100  # queued jobs beyond this are refused with QueueFullError
 POLL_INTERVAL = 0.2  # seconds the dispatcher waits for worker messages between checks
@@ -52,21 +53,6 @@ WORKER_THREADS = (1, 1)
 # job trains as fast as at 0; with every core taken it still trains, at about a tenth of nice 0's
 # speed (Linux's SCHED_IDLE would all but stop it there, and was not used).
 WORKER_NICENESS = 10
-
-
-class JobStatus(enum.StrEnum):
-    """Where a job is. The finished values equal ``training_record``'s status strings."""
-
-    QUEUED = "queued"
-    RUNNING = "running"
-    COMPLETED = "completed"
-    STOPPED = "stopped"
-    DIVERGED = "diverged"
-    FAILED = "failed"
-
-    @property
-    def finished(self) -> bool:
-        return self not in (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
 class JobError(MnistLabError):
@@ -108,6 +94,12 @@ def _spawn_without_main() -> None:
 
     preparation_data._mnist_lab = True
     spawn.get_preparation_data = preparation_data
+
+
+def run_worker(*args) -> None:
+    """The spawned worker process's target: the worker's loop, imported by name in that process,
+    so the server's queue never imports the worker (nor the worker the queue)."""
+    importlib.import_module(WORKER_MODULE).main(*args)
 
 
 def available_cpus() -> int:
@@ -454,16 +446,12 @@ class JobQueue:
     def _ensure_worker(self) -> None:
         if self._worker is not None or not (self._want_worker or self._has_queued()):
             return
-        from mnist_core.training.worker import (
-            process as worker_module,  # no TensorFlow: the worker imports it itself
-        )
-
         _spawn_without_main()
         context = multiprocessing.get_context("spawn")
         commands_out, commands_in = context.Pipe(duplex=False)
         events_out, events_in = context.Pipe(duplex=False)
         process = context.Process(
-            target=worker_module.main,
+            target=run_worker,
             args=(commands_out, events_in, self.trainer, self.threads, self.niceness),
             name=WORKER_NAME,
             daemon=True,

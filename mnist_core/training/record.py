@@ -4,13 +4,29 @@ its progress snapshots and its curves. The training worker fills them; pages rea
 from __future__ import annotations
 
 import base64
+import enum
 import math
 import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
 
-COMPLETED, STOPPED, DIVERGED = "completed", "stopped", "diverged"
+
+class JobStatus(enum.StrEnum):
+    """Where a training job, and the run it trains, is: the one status type of both."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    DIVERGED = "diverged"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        return self not in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
 # A cross-entropy this high means the weights blew up: chance level is ln(10) = 2.3, and with a
 # too-large learning rate Keras reports losses in the millions long before any NaN appears.
 DIVERGED_LOSS = 1e3

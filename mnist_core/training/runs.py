@@ -15,9 +15,8 @@ from mnist_core.config import ModelConfig
 from mnist_core.errors import ModelFileError
 from mnist_core.serving.evaluation import Evaluation
 from mnist_core.serving.network import DenseNetwork
-from mnist_core.text.runs import elapsed_text, epochs_done_text, settings_summary
-from mnist_core.training.queue import JobSnapshot, JobStatus
-from mnist_core.training.record import TrainingHistory
+from mnist_core.training.queue import JobSnapshot
+from mnist_core.training.record import JobStatus, TrainingHistory
 
 
 @dataclass
@@ -28,7 +27,7 @@ class Run:
     name: str
     config: ModelConfig
     history: TrainingHistory = field(default_factory=TrainingHistory)
-    status: str = JobStatus.QUEUED  # a JobStatus value
+    status: JobStatus = JobStatus.QUEUED
     message: str = ""
     seconds: float = 0.0  # training time (measured in the worker once finished)
     created: float = field(default_factory=time.time)
@@ -42,7 +41,7 @@ class Run:
 
     @property
     def finished(self) -> bool:
-        return JobStatus(self.status).finished
+        return self.status.finished
 
     @property
     def usable(self) -> bool:
@@ -91,29 +90,3 @@ def last_finite(values) -> float | None:
     """The last value that is a finite number, or None."""
     finite = [value for value in values if value is not None and math.isfinite(value)]
     return finite[-1] if finite else None
-
-
-def figure_text(value: float | None, format_spec: str) -> str:
-    """A figure for a table, or '–' when there is none (yet)."""
-    return "–" if value is None or not math.isfinite(value) else format(value, format_spec)
-
-
-def runs_table(runs: list[Run], active_id: str | None) -> list[dict[str, str]]:
-    """One row of display texts per run; a figure not measured (yet) reads '–'."""
-    rows = []
-    for run in runs:
-        evaluation = run.evaluation
-        rows.append(
-            {
-                "Run": run.name,
-                "Active": "★" if run.id == active_id and run.usable else "",
-                "Status": JobStatus(run.status).value,
-                "Epochs": epochs_done_text(run.steps_done, run.steps_per_epoch, run.config.epochs),
-                "Val accuracy": figure_text(last_finite(run.history.val_accuracy), ".2%"),
-                "Test accuracy": figure_text(evaluation.accuracy if evaluation else None, ".2%"),
-                "Test loss": figure_text(evaluation.loss if evaluation else None, ".4f"),
-                "Time": elapsed_text(run.seconds) if run.finished else "–",
-                "Settings": settings_summary(run.config),
-            }
-        )
-    return rows

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from harness import browser, strokes
-from mnist_core.training.form import preset_labels
+from mnist_core.text.runs import preset_labels
 from tests.apptest import PAGE_TITLES
 from tests.browser import helpers
 

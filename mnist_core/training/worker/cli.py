@@ -25,8 +25,9 @@ from mnist_core.errors import MnistLabError, ModelFileError
 from mnist_core.serving.evaluation import evaluate
 from mnist_core.serving.network import DenseNetwork
 from mnist_core.text.digits import finetune_lines
+from mnist_core.training.record import JobStatus
 from mnist_core.training.worker.finetune import finetune
-from mnist_core.training.worker.fit import COMPLETED, DIVERGED, train
+from mnist_core.training.worker.fit import train
 from mnist_core.training.worker.keras_files import build_metadata, save_model
 from mnist_core.training.worker.model import inference_model
 
@@ -112,7 +113,7 @@ def main(argv=None) -> int:
 
     result = train(config, x_train, y_train, on_batch=on_batch, on_epoch=on_epoch)
     print(result.message, f"({result.seconds:.1f} s)", flush=True)
-    if result.status == DIVERGED:
+    if result.status == JobStatus.DIVERGED:
         return 1
     scores = evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test)
     print(f"Test accuracy: {scores.accuracy:.4f}  test loss: {scores.loss:.4f}", flush=True)
@@ -122,7 +123,7 @@ def main(argv=None) -> int:
                               data=mnist_source(args.data))
     path = save_model(inference_model(result.model), out, metadata)  # no optimizer state, no augmentation
     print(f"Saved {path} (+ {path.with_suffix('.json').name})", flush=True)
-    return 0 if result.status == COMPLETED else 1
+    return 0 if result.status == JobStatus.COMPLETED else 1
 
 
 def parse_finetune_args(argv=None) -> argparse.Namespace:
@@ -156,7 +157,7 @@ def finetune_main(argv=None) -> int:
     print(result.message, flush=True)
     for line in finetune_lines(report.to_dict()):
         print(line, flush=True)
-    if result.status == DIVERGED:
+    if result.status == JobStatus.DIVERGED:
         return 1
     test = {"accuracy": report.mnist_after}
     metadata = build_metadata(result.config, result.history, test, status=result.status,

@@ -20,8 +20,8 @@ import numpy as np
 from mnist_core.digits.tuning import FinetuneJob, FinetuneReport
 from mnist_core.serving.evaluation import evaluate
 from mnist_core.serving.network import DenseNetwork
-from mnist_core.text.runs import plural
-from mnist_core.training.record import COMPLETED, DIVERGED, STOPPED, BatchProgress, TrainingHistory
+from mnist_core.text.format import plural
+from mnist_core.training.record import BatchProgress, JobStatus, TrainingHistory
 from mnist_core.training.worker.fit import ProgressCallback, TemplateCallback, TrainResult
 from mnist_core.training.worker.model import augmentation
 
@@ -110,11 +110,12 @@ def finetune(
                 callbacks=[TemplateCallback(model, history.templates), progress])
     seconds = time.perf_counter() - started
     if progress.diverged:
-        status, message = DIVERGED, "Fine-tuning diverged: the loss blew up. Start again from the model."
+        status = JobStatus.DIVERGED
+        message = "Fine-tuning diverged: the loss blew up. Start again from the model."
         tuned = base
     else:
         tuned = DenseNetwork.from_keras_model(model)
-        status = STOPPED if progress.stopped else COMPLETED
+        status = JobStatus.STOPPED if progress.stopped else JobStatus.COMPLETED
         done = history.epoch[-1] if history.epoch else 0
         message = (f"Stopped after {plural(done, 'epoch')} of {settings.epochs}; the model tuned so far is "
                    "kept." if progress.stopped else f"Fine-tuned for {plural(settings.epochs, 'epoch')}.")

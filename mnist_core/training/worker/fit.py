@@ -17,13 +17,11 @@ import numpy as np
 
 from mnist_core.config import ModelConfig
 from mnist_core.errors import DatasetError
-from mnist_core.text.runs import plural
+from mnist_core.text.format import plural
 from mnist_core.training.record import (
-    COMPLETED,
-    DIVERGED,
     DIVERGED_LOSS,
-    STOPPED,
     BatchProgress,
+    JobStatus,
     TrainingHistory,
     WeightTemplates,
 )
@@ -38,7 +36,7 @@ class TrainResult:
     model: keras.Model
     config: ModelConfig
     history: TrainingHistory
-    status: str  # COMPLETED, STOPPED or DIVERGED
+    status: JobStatus  # COMPLETED, STOPPED or DIVERGED
     message: str  # what happened, in words a user can act on
     seconds: float  # wall time of fit
     steps_per_epoch: int
@@ -277,7 +275,7 @@ def train(
 def _outcome(progress: ProgressCallback, history: TrainingHistory, config: ModelConfig):
     if progress.diverged:
         step = history.batch_step[-1] if history.batch_step else 0
-        return DIVERGED, (
+        return JobStatus.DIVERGED, (
             f"Training diverged: the loss blew up to {history.batch_loss[-1]:.3g} at step {step} (epoch "
             f"{progress.current_epoch}). The weights are unusable. Lower the learning rate "
             f"(now {config.learning_rate:g}; try 0.001) and train again."
@@ -288,9 +286,9 @@ def _outcome(progress: ProgressCallback, history: TrainingHistory, config: Model
         steps = history.batch_step[-1] if history.batch_step else 0
         done = steps // progress.steps_per_epoch
         where = "after" if steps % progress.steps_per_epoch == 0 else "during"
-        return STOPPED, (
+        return JobStatus.STOPPED, (
             f"Stopped {where} epoch {progress.current_epoch} of {config.epochs} after {steps} "
             f"batches ({plural(done, 'full epoch')}); the model trained so far "
             "is kept and usable."
         )
-    return COMPLETED, f"Trained {plural(config.epochs, 'epoch')}."
+    return JobStatus.COMPLETED, f"Trained {plural(config.epochs, 'epoch')}."

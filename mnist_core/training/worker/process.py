@@ -28,7 +28,7 @@ from pathlib import Path
 
 from mnist_core.config import ModelConfig
 from mnist_core.errors import MnistLabError
-from mnist_core.training.record import DIVERGED, BatchProgress, TrainingHistory, WeightTemplates
+from mnist_core.training.record import BatchProgress, JobStatus, TrainingHistory, WeightTemplates
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress messages of one job
 _DATA: dict = {}  # the worker's MNIST training arrays, loaded once by ``prepare``
@@ -188,7 +188,7 @@ def train_job(config: ModelConfig, hooks: JobHooks) -> dict:
         should_stop=hooks.should_stop,
         min_interval=PROGRESS_INTERVAL,
     )
-    keras_bytes = None if result.status == DIVERGED else model_to_bytes(result.model)
+    keras_bytes = None if result.status == JobStatus.DIVERGED else model_to_bytes(result.model)
     return {
         "status": result.status,
         "message": result.message,
@@ -214,7 +214,8 @@ def finetune_job(task, hooks: JobHooks) -> dict:
         should_stop=hooks.should_stop,
         min_interval=PROGRESS_INTERVAL,
     )
-    keras_bytes = None if result.status == DIVERGED else model_to_bytes(inference_model(result.model))
+    diverged = result.status == JobStatus.DIVERGED
+    keras_bytes = None if diverged else model_to_bytes(inference_model(result.model))
     return {
         "status": result.status,
         "message": result.message,
