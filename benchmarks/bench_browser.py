@@ -22,7 +22,6 @@ Needs Debian's /usr/bin/chromium; never `playwright install`.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from collections import Counter
@@ -34,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from benchmarks.report import write_section  # noqa: E402
+from benchmarks.report import machine, write_section  # noqa: E402
 from harness import browser, strokes  # noqa: E402
 from harness.processes import cpu_seconds, process_ids  # noqa: E402
 
@@ -125,12 +124,11 @@ def report(spent: dict[str, Counter], drawings: int, per_second: dict[str, float
     rows.append(f"| a second of a Train tab whose run trains | {per_second['training tab']:.0f} "
                 f"| {per_second['server']:.0f} (both tabs) |")
     rows.append(f"| a second of a Train tab 1st in line behind it | {per_second['tab 1st in line']:.0f} | |")
-    load = os.getloadavg()[0]
     return (
         "## What a session costs its browser and the server — `benchmarks/bench_browser.py`\n\n"
         f"Command: `python benchmarks/bench_browser.py --drawings {drawings} --seconds {seconds:g}`\n\n"
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} CPUs, "
-        f"{browser.chromium_version()}; 1-minute load average at the end {load:.1f}. One session "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on "
+        f"{machine(browser.chromium_version(), when='at the end')}. One session "
         f"at a time on an idle server; a drawing's figures are the mean of {drawings}, a Train "
         f"tab's are over {seconds:g} s.\n\n" + "\n".join(rows) + "\n\n"
         "- A drawing's phases, as the load test draws: Clear (click → the canvas empty → the "

@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.report import figure_table, write_section  # noqa: E402
+from benchmarks.report import figure_table, machine, write_section  # noqa: E402
 from harness.processes import rss_mb  # noqa: E402
 from mnist_core import load_mnist, preset  # noqa: E402
 from mnist_core.training.queue import JobQueue, default_max_running  # noqa: E402
@@ -44,7 +44,6 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def _sample(self) -> None:
-        import os
 
         while not self._done.wait(0.1):
             worker = self.queue.worker_pid
@@ -146,7 +145,7 @@ def main() -> None:
         train_size=None if arguments.train_size >= 60_000 else arguments.train_size, epochs=arguments.epochs
     )
     limit = default_max_running()
-    load_before = open("/proc/loadavg").read().split()[0]
+    host = machine()
     print(f"{arguments.sessions} sessions, seed preset on {arguments.train_size:,} images x "
           f"{arguments.epochs} epoch(s); queue limit N={limit}; worker threads {WORKER_THREADS}", flush=True)
     queue = measure(f"queue (N={limit})", limit, config, arguments.sessions, True, WORKER_THREADS)
@@ -186,8 +185,7 @@ def main() -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     write_section("class", f"""## A class presses Start at once (training queue)
 
-Command: `{command}`. Measured {stamp}, {os.cpu_count()} CPUs, load average {load_before} at the
-start. {arguments.sessions} sessions submit the seed preset
+Command: `{command}`. Measured {stamp} on {host}. {arguments.sessions} sessions submit the seed preset
 (Dense(512), RMSprop, batch 128) on {arguments.train_size:,} images x {arguments.epochs} epoch(s)
 through the job API (`mnist_core.training.queue.JobQueue`, the worker process the app uses), all at once; the
 baselines are the same jobs one after another, and all at once with no limit (every session that

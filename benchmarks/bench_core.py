@@ -5,7 +5,8 @@
 1. Test accuracy of models/default.keras, and of the seed preset trained fresh.
 2. Wall time of train() with progress callbacks against a plain model.fit (same data,
    settings and seed), interleaved repeats, medians: the ratio of the two.
-3. Latency of canvas_to_mnist + DenseNetwork.probabilities for one 280x280 drawing: median and p95.
+3. Latency of canvas_to_mnist + DenseNetwork.probabilities for one 280x280 drawing: median and p95
+   (the one drawing-latency figure; bench_draw.py times the rest of the Draw page's handling).
 4. Accuracy on synthetic drawings (MNIST test digits redrawn on a 280x280 canvas at a
    random spot and size, varied stroke width) in both canvas encodings, against the same
    model's plain test accuracy; and the naive whole-canvas resize most demos use.
@@ -20,7 +21,6 @@ import argparse
 import datetime
 import math
 import os
-import platform
 import statistics
 import sys
 import time
@@ -34,7 +34,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
-from benchmarks.report import figure_table, write_section  # noqa: E402
+from benchmarks.report import figure_table, machine, percentile, write_section  # noqa: E402
 from mnist_core import (  # noqa: E402
     PRESETS,
     DenseNetwork,
@@ -163,7 +163,7 @@ def measure_latency(model, canvases: list[np.ndarray], calls: int) -> dict:
         predict_only.append(ended - middle)
 
     def summary(values):
-        return 1000 * float(np.median(values)), 1000 * float(np.percentile(values, 95))
+        return 1000 * percentile(values, 0.5), 1000 * percentile(values, 0.95)
 
     return {"total": summary(total), "preprocess": summary(preprocess_only), "predict": summary(predict_only)}
 
@@ -234,17 +234,6 @@ def bin_span(accuracies: list[float]) -> float:
     return 100 * (max(accuracies) - min(accuracies)) if accuracies else float("nan")
 
 
-def machine() -> str:
-    model_name = "unknown CPU"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            model_name = line.split(":", 1)[1].strip()
-            break
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    return (f"{os.cpu_count()} CPUs (nproc), {model_name}, Python {platform.python_version()}, "
-            f"Keras {keras.__version__}; 1-minute load average at start {load:.1f}")
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--drawn", type=int, default=10000, help="test digits to draw (default all 10,000)")
@@ -256,7 +245,7 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
-    host = machine()
+    host = machine(f"Keras {keras.__version__}")
     date = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     print(f"{date}; {host}", flush=True)
     (x_train, y_train), (x_test, y_test) = load_mnist()

@@ -50,7 +50,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.report import figure_table, write_section  # noqa: E402
+from benchmarks.report import figure_table, machine, write_section  # noqa: E402
 from harness import browser, strokes  # noqa: E402
 from harness.processes import rss_bytes  # noqa: E402
 
@@ -485,10 +485,9 @@ def main() -> None:
     parser.add_argument("--no-readme", action="store_true",
                         help="print only; leave benchmarks/README.md alone")
     arguments = parser.parse_args()
-    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}, load average "
-          f"{os.getloadavg()[0]:.2f} at start (other work on the machine slows these figures)")
+    host = machine()
+    print(f"machine: {host} (other work on the machine slows these figures)")
     figures: dict = {}
-    started_load = os.getloadavg()[0]
     with sync_playwright() as playwright:
         chrome = browser.launch_chromium(playwright)
         try:
@@ -502,14 +501,14 @@ def main() -> None:
                     figures["previous"] = measure(chrome, root, arguments)
         finally:
             chrome.close()
-    load = f"load average {started_load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
-    print(load)
+    load = f"{os.getloadavg()[0]:.1f} at the end"
+    print(f"1-minute load average {load}")
     rows = report(figures["new"], figures.get("previous"))
     if not arguments.no_readme:
         when = time.strftime("%d %b %H:%M UTC", time.gmtime())
         write_section("bench_deploy", (
             "## Serving without TensorFlow — `benchmarks/bench_deploy.py`\n\n"
-            f"{when}, {os.cpu_count()} cores, {load} (other work on the machine slows the wall-clock "
+            f"{when}, {host}, {load} (other work on the machine slows the wall-clock "
             "figures; CPU and memory much less). Medians; the previous path is the Keras server "
             f"at commit {arguments.baseline_ref}, served and measured the same way in the same run.\n\n"
             + figure_table(rows)))

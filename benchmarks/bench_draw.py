@@ -1,18 +1,18 @@
 """Draw page latency: from a finished stroke to the shown prediction, server side.
 
 Prints median and p95 (milliseconds) of:
-  1. canvas_to_mnist + DenseNetwork.probabilities (NumPy, the served path) for one 280x280
-     drawing (target: <= 0.5 ms median);
-  2. the same with model.predict, the usual Keras call and the previous served path, as the
-     baseline;
-  3. the page's whole handling of a stroke outside Streamlit: decode the canvas PNG
+  1. canvas_to_mnist + model.predict for one 280x280 drawing, the usual Keras call and the
+     previous served path, as the baseline. The served path for one drawing,
+     canvas_to_mnist + DenseNetwork.probabilities (NumPy), is measured once, with its target,
+     by ``python benchmarks/bench_core.py`` (its row "canvas_to_mnist + DenseNetwork.probabilities");
+  2. the page's whole handling of a stroke outside Streamlit: decode the canvas PNG
      (what CanvasResult.image_data does), read_canvas, the probability chart serialised
      as st.plotly_chart does, and the four step tiles PNG-encoded as st.image does;
-  4. the Draw page script rerun after a new stroke, in AppTest, timed in the script
+  3. the Draw page script rerun after a new stroke, in AppTest, timed in the script
      thread (every st.* call of the page); and the whole AppTest.run for reference, which
      adds app.py, the sidebar and AppTest's own polling.
 
-  5. DenseNetwork.probabilities and the page handling timed like strokes (in a new thread
+  4. DenseNetwork.probabilities and the page handling timed like strokes (in a new thread
      after an idle gap), with Keras' predict_on_batch as a reference; with --busy N the
      same again while N processes burn CPU, as on a shared host.
 
@@ -44,6 +44,7 @@ import plotly.io  # noqa: E402
 from PIL import Image  # noqa: E402
 from streamlit.elements.lib.image_utils import _np_array_to_bytes  # noqa: E402
 
+from benchmarks.report import machine, percentile  # noqa: E402
 from mnist_core import DenseNetwork, canvas_to_mnist, load_default_model, load_mnist  # noqa: E402
 from mnist_core.charts.drawing import probability_bars, step_tiles  # noqa: E402
 from mnist_core.reading.familiarity import calibrate  # noqa: E402
@@ -54,7 +55,6 @@ STROKE_REPEATS = 30  # "like strokes": each call in a new thread after 250 ms id
 STROKE_GAP = 0.25
 BASELINE_REPEATS = 60
 APP_RERUNS = 20
-TARGET_MS = 0.5  # one drawing -> probabilities, median (issue 12)
 CANVAS_KEY = "draw_canvas"  # app_pages/draw.py's canvas key (importing the page would run it)
 
 
@@ -127,7 +127,7 @@ def burn_cpu(until: float) -> None:
 
 def summary(name: str, times: list[float], baseline: float | None = None) -> float:
     median = statistics.median(times)
-    p95 = float(np.percentile(times, 95))
+    p95 = percentile(times, 0.95)
     ratio = f"   {baseline / median:6.1f}x faster than model.predict" if baseline else ""
     print(f"{name:<58} median {median:8.2f} ms   p95 {p95:8.2f} ms   (n={len(times)}){ratio}")
     return median
@@ -198,7 +198,7 @@ def main() -> None:
     digit = int(network.probabilities(canvas_to_mnist(rgba)).argmax())
     familiarity = calibrate(network)  # the Draw page's non-digit check, part of its handling
     print(f"One 280x280 drawing of test image 0 (label {y_test[0]}), classified as {digit}.")
-    print(f"CPU cores: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}\n")
+    print(f"{machine()}\n")
 
     baseline = summary(
         "canvas_to_mnist + model.predict (baseline)",
@@ -207,15 +207,7 @@ def main() -> None:
             BASELINE_REPEATS,
         ),
     )
-    one_drawing = summary(
-        "canvas_to_mnist + DenseNetwork.probabilities",
-        timed(lambda: network.probabilities(canvas_to_mnist(rgba)), REPEATS),
-        baseline,
-    )
-    print(f"{'':<58} target <= {TARGET_MS} ms median: {'met' if one_drawing <= TARGET_MS else 'MISSED'}")
-    summary("  of which canvas_to_mnist", timed(lambda: canvas_to_mnist(rgba), REPEATS))
-    centred = canvas_to_mnist(rgba)
-    summary("  of which DenseNetwork.probabilities", timed(lambda: network.probabilities(centred), REPEATS))
+    print("canvas_to_mnist + DenseNetwork.probabilities, one drawing: python benchmarks/bench_core.py")
     summary(
         "page handling of a stroke (decode, read, chart, 4 tiles)",
         timed(lambda: page_handling(url, network, familiarity), REPEATS),

@@ -33,7 +33,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
     os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
 
-from benchmarks.report import figure_table, write_section  # noqa: E402
+from benchmarks.report import figure_table, machine, percentile, write_section  # noqa: E402
 from mnist_core import load_default_network, load_mnist  # noqa: E402
 from mnist_core.inspection.activations import explain, hidden_activations  # noqa: E402
 from mnist_core.inspection.network_map import build_map, fingerprint, knn_accuracy, pca_map  # noqa: E402
@@ -46,13 +46,12 @@ def timed(function):
 
 
 def summary(seconds: list[float]) -> str:
-    values = sorted(seconds)
-    p95 = values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
-    return f"median {statistics.median(values) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms"
+    return (f"median {statistics.median(seconds) * 1000:7.1f} ms   "
+            f"p95 {percentile(seconds, 0.95) * 1000:7.1f} ms")
 
 
 def bench_map(network, x_test, y_test) -> list[tuple]:
-    print(f"load average at start: {os.getloadavg()[0]:.1f} (2 cores)")
+    print(machine())
     features, seconds = timed(lambda: hidden_activations(network, x_test)[-1])
     print(f"last hidden layer of 10,000 test digits: {seconds:.2f} s")
     positions, pca_seconds = timed(lambda: pca_map(features))
@@ -161,7 +160,7 @@ def main() -> int:
     args = parser.parse_args()
     network, _ = load_default_network()
     _, (x_test, y_test) = load_mnist()
-    load_before = os.getloadavg()[0]
+    host = machine()
     rows = [] if args.skip_map else bench_map(network, x_test, y_test)
     rows += bench_core(network, x_test, args.repeats)
     rows += bench_page(args.repeats)
@@ -171,8 +170,8 @@ def main() -> int:
 
 Command: `python benchmarks/bench_network.py` (openTSNE rows only when it is importable).
 
-Measured {time.strftime("%d %b %H:%M UTC", time.gmtime())} on 2 shared cores; 1-minute load average
-{load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (other engineers' jobs running).
+Measured {time.strftime("%d %b %H:%M UTC", time.gmtime())} on {host}, {os.getloadavg()[0]:.1f} at the
+end.
 
 {table}
 

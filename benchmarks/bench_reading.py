@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.report import figure_table, write_section  # noqa: E402
+from benchmarks.report import figure_table, machine, write_section  # noqa: E402
 from mnist_core import MnistLabError, load_default_network, load_mnist  # noqa: E402
 from mnist_core.data.synthetic import NON_DIGITS, draw_ink, non_digit_ink, pen_ink  # noqa: E402
 from mnist_core.data.synthetic_photos import FLAWS, digit_photo  # noqa: E402
@@ -262,19 +262,19 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer digits: a rough look in a minute")
     args = parser.parse_args()
     scale = 0.2 if args.quick else 1.0
-    begun, load = time.perf_counter(), os.getloadavg()[0]
+    begun, host = time.perf_counter(), machine()
     network = load_default_network()[0]
     (_, _), (x_test, y_test) = load_mnist()
-    print(f"bench_reading: shipped model, load average {load:.1f} at the start")
+    print(f"bench_reading: shipped model; {host}")
     stroke_width_section(network, x_test, y_test, int(500 * scale))
     thick_hint_section(network, x_test, y_test, int(500 * scale))
     non_digit_section(network, x_test, y_test, int(100 * scale), int(10_000 * scale))
     photo_section(network, x_test, y_test, int(100 * scale))
     if not args.quick:
-        write_section("bench_reading", readme_section(begun, load))
+        write_section("bench_reading", readme_section(begun, host))
 
 
-def readme_section(begun: float, load: float) -> str:
+def readme_section(begun: float, host: str) -> str:
     notes = "\n".join(f"- {note}" for note in NOTES)
     variants = "\n".join(f"  | {' | '.join(row)} |" for row in
                           (("variant", "calibration digits flagged", "non-digits", "10,000 test digits"),
@@ -282,8 +282,8 @@ def readme_section(begun: float, load: float) -> str:
     return f"""## Reading drawings and photos — `benchmarks/bench_reading.py`
 
 Command: `python benchmarks/bench_reading.py` (MNIST from `MNIST_PATH`). Measured
-{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())} on {os.cpu_count()} CPUs, 1-minute load average
-{load:.1f} at the start; whole run {(time.perf_counter() - begun) / 60:.1f} min.
+{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())} on {host};
+whole run {(time.perf_counter() - begun) / 60:.1f} min.
 Shipped model (`models/default.keras`) on NumPy. Everything is seeded.
 
 {figure_table(ROWS)}

@@ -28,12 +28,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_worker_threads import warm_queue  # noqa: E402
-from benchmarks.report import figure_table, write_section  # noqa: E402
+from benchmarks.report import figure_table, machine, percentile, write_section  # noqa: E402
 from mnist_core import preset  # noqa: E402
 from mnist_core.training.queue import WORKER_NICENESS, JobQueue  # noqa: E402
 
@@ -113,7 +111,7 @@ def measure(
 
 
 def milliseconds(delays: list[float]) -> str:
-    p50, p95, p99 = (float(np.quantile(delays, share)) * 1000 for share in (0.5, 0.95, 0.99))
+    p50, p95, p99 = (percentile(delays, share) * 1000 for share in (0.5, 0.95, 0.99))
     return f"{p50:.2f} / {p95:.2f} / {p99:.2f} / {max(delays) * 1000:.1f}"
 
 
@@ -127,7 +125,7 @@ def main(argv=None) -> int:
         raise SystemExit("This benchmark needs Linux (SCHED_IDLE).")
     config = preset("seed").replace(train_size=args.train_size, epochs=100)  # stopped after the window
     cpus = len(os.sched_getaffinity(0))
-    load = os.getloadavg()[0]
+    host = machine()
     queues = {label: ready_queue(*priority) for label, priority in PRIORITIES.items()}
     rows = []
     try:
@@ -167,11 +165,11 @@ def main(argv=None) -> int:
 
 Command: `{command}`
 
-Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {cpus} CPUs (Linux {os.uname().release}); 1-minute
-load average {load:.1f} at the start. A thread of the benchmark stands in for the server's event
-loop: it sleeps {TICK * 1000:g} ms at a time, and the rows give how late it woke over {args.seconds:g} s
-while a seed-preset job ({args.train_size:,} images) trains in the worker, beside busy processes
-at nice 0: {cpus - 1} (the other core(s) taken), then {cpus + 1} (every core taken). Training speed
+Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {host}.
+A thread of the benchmark stands in for the server's event loop: it sleeps {TICK * 1000:g} ms at
+a time, and the rows give how late it woke over {args.seconds:g} s while a seed-preset job
+({args.train_size:,} images) trains in the worker, beside busy processes at nice 0: {cpus - 1}
+(the other core(s) taken), then {cpus + 1} (every core taken). Training speed
 is the images the job trained in those {args.seconds:g} s, per second.
 
 {table}

@@ -17,7 +17,6 @@ the worker's RSS idle (TensorFlow and MNIST loaded) and while training one job v
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import threading
 import time
@@ -28,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.report import figure_table, write_section  # noqa: E402
+from benchmarks.report import figure_table, machine, percentile, write_section  # noqa: E402
 from harness.processes import rss_mb  # noqa: E402
 from mnist_core import (  # noqa: E402
     canvas_to_mnist,
@@ -53,10 +52,6 @@ def drawing_latencies(network, canvases, stop: threading.Event, seconds: float |
         index += 1
         time.sleep(0.2)
     return latencies
-
-
-def percentile(values, share: float) -> float:
-    return float(np.quantile(values, share)) if values else float("nan")
 
 
 def warm_queue(threads=WORKER_THREADS, max_running: int = 2, niceness: int = WORKER_NICENESS) -> JobQueue:
@@ -114,8 +109,8 @@ def main() -> None:
     canvases = [drawn_canvas(digit, rng) for digit in x_test[:50]]
     config = preset("seed").replace(train_size=arguments.train_size, epochs=1)
     idle = drawing_latencies(network, canvases, threading.Event(), seconds=10)
-    load = open("/proc/loadavg").read().split()[0]
-    print(f"seed preset on {arguments.train_size:,} images x 1 epoch; load average {load}", flush=True)
+    host = machine()
+    print(f"seed preset on {arguments.train_size:,} images x 1 epoch; {host}", flush=True)
     rows = [row("no training", idle, idle, "-")]
     for setting in arguments.settings:
         threads = tuple(int(part) for part in setting.split(","))
@@ -143,8 +138,7 @@ def main() -> None:
     write_section("worker_threads", f"""## Training worker: TensorFlow threads, threads or processes
 
 Command: `python benchmarks/bench_worker_threads.py --train-size {arguments.train_size} --settings
-{' '.join(arguments.settings)}`. Measured {stamp}, {os.cpu_count()} CPUs, load average {load} at
-the start. One seed-preset job trains in the worker while
+{' '.join(arguments.settings)}`. Measured {stamp} on {host}. One seed-preset job trains in the worker while
 this process classifies a drawn digit five times a second the way the Draw page does
 (`canvas_to_mnist` + `DenseNetwork.probabilities`); the baseline is the same loop with no training,
 in the same run.

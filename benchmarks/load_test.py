@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import re
 import statistics
 import sys
@@ -46,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from benchmarks.report import write_section  # noqa: E402
+from benchmarks.report import machine, percentile, write_section  # noqa: E402
 from harness import browser, strokes  # noqa: E402
 from harness.processes import (  # noqa: E402
     cores_used,
@@ -103,13 +102,6 @@ class SessionReport:
     active_seconds: float = 0.0  # from the start line to the end of this session's last drawing or run
     exceptions: list[str] = field(default_factory=list)
     crash: str = ""
-
-
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (share in 0..1) of a non-empty list."""
-    ordered = sorted(values)
-    rank = max(1, round(share * len(ordered) + 0.5 - 1e-9))
-    return ordered[min(rank, len(ordered)) - 1]
 
 
 # --- the sessions ------------------------------------------------------------------------------
@@ -412,23 +404,6 @@ def _right(drawings: list[Drawing]) -> str:
     return f"{len(drawings)}, {right} right"
 
 
-def machine() -> str:
-    load = os.getloadavg()[0]
-    cpu = ""
-    try:
-        cpu = next(
-            line.split(":", 1)[1].strip()
-            for line in Path("/proc/cpuinfo").read_text().splitlines()
-            if line.startswith("model name")
-        )
-    except (OSError, StopIteration):
-        pass
-    return (
-        f"{os.cpu_count()} CPUs ({cpu or platform.machine()}), Python {platform.python_version()}, "
-        f"{browser.chromium_version()}; 1-minute load average at the end {load:.1f}"
-    )
-
-
 def write_readme(rows, notes, passed: bool, seconds: float, result: dict, command: str) -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     table = ["| figure | measured |", "|---|---|"] + [f"| {name} | {value} |" for name, value in rows]
@@ -437,7 +412,7 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
         "",
         f"Command: `{command}`",
         "",
-        f"Measured {stamp} on {machine()}.",
+        f"Measured {stamp} on {machine(browser.chromium_version(), when='at the end')}.",
         "The 1-minute load average includes the test's own 8 browsers; absolute times are noisy,",
         "so the solo baseline is measured in the same run, on the same server.",
         f"Server start to healthy: {result['server_start']:.1f} s. "

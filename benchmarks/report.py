@@ -6,14 +6,20 @@
   "<= 3 ms" or "< 5 %".
 - ``write_section(name, text)``: replaces the block between ``<!-- name:begin -->`` and
   ``<!-- name:end -->`` in benchmarks/README.md (appends it the first time), and says so.
+- ``machine(*extras)``: the one line that says where figures were measured, with the load.
+- ``percentile(values, share)``: the one percentile every benchmark reports (p50, p95, ...).
 
 A new benchmark adds its own section name and rows; nothing else changes.
 """
 
 from __future__ import annotations
 
+import os
+import platform
 import re
 from pathlib import Path
+
+import numpy as np
 
 README = Path(__file__).resolve().parent / "README.md"
 _TARGET = re.compile(r"^\s*(<=|>=|<|>|≤|≥)\s*([-+]?\d[\d,]*\.?\d*)")
@@ -59,3 +65,30 @@ def write_section(name: str, text: str, readme: Path = README) -> None:
         whole = whole.rstrip() + "\n\n" + block + "\n"
     readme.write_text(whole)
     print(f"wrote the {name!r} section of {readme.parent.name}/{readme.name}", flush=True)
+
+
+def percentile(values, share: float) -> float:
+    """The ``share`` (0..1) quantile of ``values``, interpolated linearly between the two nearest
+    values (NumPy's default, as ``np.percentile``); nan when there are no values."""
+    return float(np.quantile(values, share)) if len(values) else float("nan")
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo, or the architecture where it is not there."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
+
+
+def machine(*extras: str, when: str = "at the start") -> str:
+    """Where the figures were measured: the CPUs this process may use, their model, the kernel,
+    Python and ``extras`` (e.g. the Keras or Chromium version), and the 1-minute load average
+    now (``when``: "at the start", "at the end"), which says how busy the machine was."""
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    parts = [f"{cpus} CPUs ({cpu_model()})", f"{platform.system()} {platform.release()}",
+             f"Python {platform.python_version()}", *extras]
+    return f"{', '.join(parts)}; 1-minute load average {os.getloadavg()[0]:.1f} {when}"
