@@ -13,6 +13,8 @@ navigation = st.navigation(
         st.Page("app_pages/home.py", title="Home", icon=":material/school:", default=True),
         st.Page("app_pages/dataset.py", title="Dataset", icon=":material/grid_view:"),
         st.Page("app_pages/train.py", title="Train", icon=":material/model_training:"),
+        st.Page("app_pages/learn.py", title="How it learns", icon=":material/trending_down:",
+                url_path="learn"),
         st.Page("app_pages/predictions.py", title="Predictions", icon=":material/fact_check:"),
         st.Page("app_pages/network.py", title="Inside the network", icon=":material/hub:",
                 url_path="network"),

@@ -41,6 +41,7 @@ from ui.job_view import (
 )
 from ui.resources import dataset_or_stop, job_queue
 from ui.session import ACTIVE_KEY, Run, run_evaluation, runs, set_active
+from ui.widgets import page_link
 
 LATEST_KEY = "train_latest"  # session_state: id of the run last started on this page
 SETTINGS_KEY = "train_settings"  # session_state: the form's values, kept across page switches
@@ -220,6 +221,7 @@ def render_comparison(with_curves: list[Run]) -> None:
 st.title("Train a network")
 st.caption("Set up a dense network, watch it learn batch by batch, stop it whenever you like, and compare "
            "your runs. Runs live in this browser session only.")
+page_link("app_pages/learn.py", "What one training step does, number by number", ":material/trending_down:")
 job_queue().start_worker()  # the worker loads TensorFlow in the background, before the first Start
 restore_settings()
 select_new_run()

@@ -1,0 +1,225 @@
+"""How it learns: one step of gradient descent under the microscope, with the real numbers.
+
+Layout only: the network, its gradients, the optimisers, the gradient check, the landscape and the
+race are in mnist_core.learning; the words in mnist_core.text.learning; the figures in
+mnist_core.charts.learning. The run lives in this session (ui/learning_views.py); seed, example,
+unit, optimiser and learning rate live in the URL.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from mnist_core.charts.learning import (
+    class_bars,
+    diverging_picture,
+    grey_picture,
+    history_figure,
+    w2_gradient_figure,
+)
+from mnist_core.learning.lesson import Lesson
+from mnist_core.learning.settings import MAX_SEED, OPTIMISERS
+from mnist_core.learning.view import LEARNING_RATES, LearnView
+from mnist_core.text import learning as words
+from mnist_core.training.record import DIVERGED_LOSS
+from ui.learning_views import (
+    current_view,
+    render_check,
+    render_landscape,
+    render_race,
+    reset_lesson,
+    session_lesson,
+    shared_lesson_data,
+    update_view,
+    write_params,
+)
+from ui.resources import dataset_or_stop
+from ui.session import runs
+
+SEED_WIDGET, OPTIMISER_WIDGET, RATE_WIDGET = "learn_seed", "learn_optimiser", "learn_rate"
+EXAMPLE_WIDGET, UNIT_WIDGET = "learn_example", "learn_unit"
+LONG_RUN_KEY = "learn_long_run"  # session_state: {"asked": n, "done": k} of the last Step ×10/×100
+CHUNK = 5  # steps between progress updates (and chances to Stop) of a long run
+CHART = {"displayModeBar": False}
+
+
+def render_controls(view: LearnView) -> None:
+    st.session_state[SEED_WIDGET] = view.seed
+    st.session_state[OPTIMISER_WIDGET] = view.optimiser
+    st.session_state[RATE_WIDGET] = view.learning_rate
+    rates = sorted({*LEARNING_RATES, view.learning_rate})
+    seed, optimiser, rate = st.columns([1, 2, 3])
+    seed.number_input("Seed", 0, MAX_SEED, step=1, key=SEED_WIDGET, help=words.SEED_HELP,
+                      on_change=lambda: update_view(seed=int(st.session_state[SEED_WIDGET])))
+    optimiser.selectbox("Optimiser", OPTIMISERS, format_func=words.OPTIMISER_NAMES.get, key=OPTIMISER_WIDGET,
+                        help=words.OPTIMISER_HELP,
+                        on_change=lambda: update_view(optimiser=st.session_state[OPTIMISER_WIDGET]))
+    rate.select_slider("Learning rate η", rates, format_func=lambda value: f"{value:g}", key=RATE_WIDGET,
+                       help=words.RATE_HELP,
+                       on_change=lambda: update_view(learning_rate=float(st.session_state[RATE_WIDGET])))
+
+
+def long_run(lesson: Lesson, asked: int) -> None:
+    """Take ``asked`` steps, CHUNK at a time, showing progress. A click on Stop (or any other widget)
+    interrupts the script at the next progress update; every step taken is kept."""
+    record = st.session_state[LONG_RUN_KEY] = {"asked": asked, "done": 0}
+    bar = st.progress(0.0, text=words.running(0, asked))
+    st.button(words.STOP_LABEL, key="learn_stop", icon=":material/stop:")
+    while record["done"] < asked and not lesson.diverged:
+        record["done"] += lesson.take_steps(min(CHUNK, asked - record["done"]))
+        bar.progress(record["done"] / asked, text=words.running(record["done"], asked))
+    st.session_state.pop(LONG_RUN_KEY, None)
+    st.rerun()
+
+
+def render_steps(lesson: Lesson) -> None:
+    buttons = st.columns(5)
+    clicked = None
+    for column, count in zip(buttons, (1, 10, 100), strict=False):
+        if column.button(f"Step ×{count}", key=f"learn_step_{count}", help=words.STEP_HELP[count],
+                         disabled=lesson.diverged, width="stretch", icon=":material/skip_next:"):
+            clicked = count
+    buttons[3].button("Reset", key="learn_reset", help=words.RESET_HELP, on_click=reset_lesson,
+                      icon=":material/restart_alt:", width="stretch", type="primary" if lesson.diverged
+                      else "secondary")
+    interrupted = st.session_state.pop(LONG_RUN_KEY, None)
+    if interrupted:
+        st.info(words.stopped(interrupted["done"], interrupted["asked"]), icon=":material/stop_circle:")
+    if clicked == 1:
+        lesson.take_step()
+    elif clicked:
+        long_run(lesson, clicked)
+
+
+def render_history(lesson: Lesson) -> None:
+    last = lesson.losses[-1] if lesson.losses else None
+    st.markdown(words.status(lesson.step, lesson.settings.steps_per_epoch, last, lesson.accuracies[-1]))
+    if lesson.diverged:
+        st.error(words.diverged(last if last is not None else float("nan"), DIVERGED_LOSS),
+                 icon=":material/warning:")
+    if not lesson.losses:
+        st.caption(words.NO_HISTORY)
+        return
+    st.plotly_chart(history_figure(lesson.losses, lesson.accuracies, lesson.settings.steps_per_epoch),
+                    config=CHART, key="learn_history")
+    st.caption(words.HISTORY_CAPTION)
+    ours = lesson.epoch_accuracy(1)
+    if ours is not None:
+        st.success(words.epoch_comparison(ours, *keras_first_epoch()), icon=":material/compare_arrows:")
+
+
+def keras_first_epoch() -> tuple[float | None, str | None]:
+    """The first-epoch validation accuracy of this session's latest run trained with the seed preset's
+    network, optimiser, learning rate and batch size, and its name; (None, None) if there is none."""
+    for run in reversed(list(runs().values())):
+        config, history = run.config, run.history
+        same = (config.hidden_units == (512,) and config.optimizer == "rmsprop" and config.batch_size == 128
+                and config.learning_rate == 1e-3 and not config.augment and config.dropout == 0)
+        if same and history is not None and history.val_accuracy:
+            return float(history.val_accuracy[0]), run.name
+    return None, None
+
+
+def render_forward(lesson: Lesson, view: LearnView, example: int) -> None:
+    upcoming = lesson.next_step()
+    result = upcoming.forward
+    st.subheader(words.FORWARD_TITLE, divider="gray")
+    st.markdown(words.forward_intro(len(upcoming.indices), upcoming.step))
+    st.latex(words.FORWARD_LATEX)
+    label = int(result.labels[example])
+    pixels, pre, mask, bars = st.columns([2, 3, 3, 4])
+    pixels.image(grey_picture(result.x[example], (28, 28), scale=5),
+                 caption=words.pixels_caption(int(upcoming.indices[example]), label))
+    pre.image(diverging_picture(result.z1[example], (16, 32), scale=9), caption=words.PRE_ACTIVATION_CAPTION)
+    active = result.z1[example] > 0
+    mask.image(grey_picture(active.astype("float32"), (16, 32), scale=9),
+               caption=words.mask_caption(int(active.sum()), active.size))
+    with bars:
+        st.plotly_chart(class_bars(result.logits[example], words.LOGITS_TITLE, label), config=CHART,
+                        key="learn_logits")
+        st.plotly_chart(class_bars(result.probabilities[example], words.PROBABILITIES_TITLE, label),
+                        config=CHART, key="learn_probabilities")
+    st.latex(words.loss_latex(label, float(result.probabilities[example, label]),
+                              float(result.losses[example])))
+    st.latex(words.batch_loss_latex(len(upcoming.indices), result.loss))
+
+
+def render_backward(lesson: Lesson, unit: int, example: int) -> None:
+    upcoming = lesson.next_step()
+    gradients, result = upcoming.backward.gradients, upcoming.forward
+    st.subheader(words.BACKWARD_TITLE, divider="gray")
+    st.markdown(words.BACKWARD_INTRO)
+    st.latex(words.BACKWARD_LATEX)
+    label = int(result.labels[example])
+    st.latex(words.delta_latex(label, float(result.probabilities[example, label]), len(upcoming.indices)))
+    gradient, weights, norms = st.columns([2, 2, 3])
+    gradient.image(diverging_picture(gradients.w1[:, unit], (28, 28), scale=6),
+                   caption=words.unit_gradient_caption(unit))
+    weights.image(diverging_picture(lesson.params.w1[:, unit], (28, 28), scale=6),
+                  caption=words.unit_weights_caption(unit))
+    with norms:
+        for name, value in gradients.norms().items():
+            st.metric(words.NORM_LABELS[name], words.number(value))
+        st.caption(words.NORMS_CAPTION)
+    st.plotly_chart(w2_gradient_figure(gradients.w2), config=CHART, key="learn_w2_gradient")
+    st.caption(words.W2_GRADIENT_CAPTION)
+
+
+def render_update(lesson: Lesson, unit: int) -> None:
+    optimiser = lesson.settings.optimiser
+    st.subheader(words.UPDATE_TITLE, divider="gray")
+    st.markdown(words.UPDATE_EXPLANATION[optimiser])
+    st.latex(words.UPDATE_LATEX[optimiser])
+    change = lesson.unit_update(unit)
+    pixel = int(np.nanargmax(np.abs(np.nan_to_num(change.gradient))))  # the most pulled weight
+    slot = None if change.slot_after is None else float(change.slot_after[pixel])
+    st.latex(words.update_numbers_latex(optimiser, lesson.settings.learning_rate, pixel,
+                                        float(change.before[pixel]), float(change.gradient[pixel]), slot,
+                                        float(change.after[pixel])))
+    columns = st.columns(4)
+    peak = float(np.nanmax(np.abs(change.before)))
+    columns[0].image(diverging_picture(change.before, (28, 28), 5, peak), caption=words.BEFORE_CAPTION)
+    columns[1].image(diverging_picture(change.after, (28, 28), 5, peak), caption=words.AFTER_CAPTION)
+    columns[2].image(diverging_picture(change.change, (28, 28), 5), caption=words.CHANGE_CAPTION)
+    if change.slot_after is not None:
+        picture = (grey_picture(change.slot_after, (28, 28), 5) if optimiser == "rmsprop"
+                   else diverging_picture(change.slot_after, (28, 28), 5))
+        columns[3].image(picture, caption=words.SLOT_CAPTION[optimiser])
+    largest = float(np.nanmax(np.abs(change.change))) if np.isfinite(change.change).any() else float("nan")
+    st.caption(words.update_caption(lesson.settings.learning_rate, unit, largest))
+
+
+def main() -> None:
+    st.title(words.TITLE)
+    st.markdown(words.INTRO)
+    dataset = dataset_or_stop()
+    data = shared_lesson_data(dataset)
+    view = current_view()
+    render_controls(view)
+    view = st.session_state["learn_view"]
+    lesson = session_lesson(view, data)
+    render_steps(lesson)
+    render_history(lesson)
+    batch = len(lesson.next_step().indices)
+    st.session_state[EXAMPLE_WIDGET] = min(view.example, batch - 1)
+    st.session_state[UNIT_WIDGET] = view.unit
+    pick_example, pick_unit = st.columns(2)
+    units = lesson.settings.hidden_units
+    example = pick_example.number_input(
+        f"Image of the batch (0–{batch - 1})", 0, batch - 1, step=1, key=EXAMPLE_WIDGET,
+        help=words.EXAMPLE_HELP,
+        on_change=lambda: update_view(example=int(st.session_state[EXAMPLE_WIDGET])))
+    unit = pick_unit.number_input(
+        f"Hidden unit (0–{units - 1})", 0, units - 1, step=1, key=UNIT_WIDGET, help=words.UNIT_HELP,
+        on_change=lambda: update_view(unit=int(st.session_state[UNIT_WIDGET])))
+    render_forward(lesson, view, int(example))
+    render_backward(lesson, int(unit), int(example))
+    render_update(lesson, int(unit))
+    render_check(lesson)
+    render_landscape(lesson)
+    render_race(lesson, data)
+    write_params(st.session_state["learn_view"])
+
+
+main()

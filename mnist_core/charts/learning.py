@@ -1,0 +1,137 @@
+"""Figures of the "How it learns" page (plain functions, no Streamlit): pictures of arrays as uint8
+RGB images for ``st.image`` (cheap enough to redraw on every step), and Plotly figures for the
+curves, the bars, the landscape and the race."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import plotly.express as px
+import plotly.graph_objects as go
+
+from mnist_core.charts.network import diverging_rgb
+from mnist_core.charts.training import finite_or_none, thin
+from mnist_core.config import ACCENT_COLOUR, CONTRAST_COLOUR, GRID_COLOUR
+from mnist_core.text import learning as words
+
+RACE_COLOURS = {"sgd": "#64748B", "momentum": CONTRAST_COLOUR, "rmsprop": ACCENT_COLOUR}
+
+
+def _peak(values: np.ndarray) -> float:
+    finite = np.abs(values[np.isfinite(values)])
+    return float(finite.max()) if finite.size else 1.0
+
+
+def _enlarge(rgb: np.ndarray, scale: int) -> np.ndarray:
+    return np.kron(rgb, np.ones((scale, scale, 1), "uint8"))
+
+
+def diverging_picture(values: np.ndarray, shape: tuple[int, int], scale: int = 6,
+                      peak: float | None = None) -> np.ndarray:
+    """float values (rows * columns,) as a blue-white-red picture centred on 0 (NaN white): uint8
+    (rows * scale, columns * scale, 3)."""
+    values = np.nan_to_num(np.asarray(values, "float32").reshape(shape), nan=0.0, posinf=0.0, neginf=0.0)
+    return _enlarge(diverging_rgb(values, peak if peak is not None else _peak(values)), scale)
+
+
+def grey_picture(values: np.ndarray, shape: tuple[int, int], scale: int = 6,
+                 dark_high: bool = True) -> np.ndarray:
+    """float values (rows * columns,) from 0 to their maximum as grey levels, the highest black when
+    ``dark_high``: uint8 (rows * scale, columns * scale, 3)."""
+    values = np.nan_to_num(np.asarray(values, "float32").reshape(shape), nan=0.0)
+    top = max(float(values.max()), 1e-30)
+    level = np.clip(values / top, 0, 1)
+    grey = (255 * (1 - level if dark_high else level)).round().astype("uint8")
+    return _enlarge(np.repeat(grey[..., None], 3, axis=2), scale)
+
+
+def class_bars(values: Sequence[float], title: str, highlight: int, value_format: str = ".3f",
+               height: int = 220) -> go.Figure:
+    """One bar per digit 0-9 (float (10,)); ``highlight`` (the label) in the accent colour."""
+    values = finite_or_none([float(v) for v in values])
+    colours = [ACCENT_COLOUR if digit == highlight else "#94A3B8" for digit in range(10)]
+    figure = go.Figure(go.Bar(x=list(range(10)), y=values, marker_color=colours,
+                              hovertemplate=f"digit %{{x}}: %{{y:{value_format}}}<extra></extra>"))
+    figure.update_layout(title=dict(text=title, font=dict(size=13)), height=height, showlegend=False,
+                         margin=dict(l=4, r=4, t=30, b=4), xaxis=dict(tickmode="linear", title=None),
+                         yaxis=dict(zeroline=True, zerolinecolor="#64748B", gridcolor=GRID_COLOUR))
+    return figure
+
+
+def history_figure(losses: Sequence[float], accuracies: Sequence[float], steps_per_epoch: int) -> go.Figure:
+    """Batch loss float (S,) of each step (log scale, left) and validation accuracy float (S + 1,)
+    after each (right), against the step; NaN or inf leave a gap; an epoch's end is marked."""
+    loss_steps, loss_values = thin(list(range(len(losses))), list(losses))
+    accuracy_steps, accuracy_values = thin(list(range(len(accuracies))), list(accuracies))
+    figure = go.Figure()
+    figure.add_trace(go.Scatter(x=loss_steps, y=finite_or_none(loss_values), name="batch loss",
+                                mode="lines", line=dict(color=ACCENT_COLOUR, width=1.5),
+                                hovertemplate="step %{x}: loss %{y:.4g}<extra></extra>"))
+    figure.add_trace(go.Scatter(x=accuracy_steps, y=finite_or_none(accuracy_values),
+                                name="validation accuracy", yaxis="y2", mode="lines",
+                                line=dict(color=CONTRAST_COLOUR, width=2),
+                                hovertemplate="after %{x} steps: %{y:.1%}<extra></extra>"))
+    if len(losses) >= steps_per_epoch:
+        figure.add_vline(x=steps_per_epoch, line=dict(color="#94A3B8", dash="dot"))
+    figure.update_layout(
+        height=300, margin=dict(l=4, r=4, t=10, b=4), hovermode="x unified",
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        xaxis=dict(title="step", gridcolor=GRID_COLOUR, rangemode="tozero"),
+        yaxis=dict(title="batch loss (log scale)", type="log", gridcolor=GRID_COLOUR),
+        yaxis2=dict(title="validation accuracy", overlaying="y", side="right", range=[0, 1],
+                    tickformat=".0%", showgrid=False),
+    )
+    return figure
+
+
+def w2_gradient_figure(gradient: np.ndarray) -> go.Figure:
+    """dL/dW2 float (H, 10) as a heat map: digits down, hidden units across, diverging around 0."""
+    values = np.asarray(gradient, "float32").T
+    peak = _peak(values)
+    figure = px.imshow(values, color_continuous_scale="RdBu_r", zmin=-peak, zmax=peak, aspect="auto",
+                       labels=dict(x="hidden unit", y="digit", color="∂L/∂W₂"))
+    figure.update_traces(hovertemplate="unit %{x}, digit %{y}: %{z:.3g}<extra></extra>")
+    figure.update_layout(height=230, margin=dict(l=4, r=4, t=4, b=4),
+                         yaxis=dict(tickmode="linear", dtick=1), coloraxis_colorbar=dict(thickness=10))
+    return figure
+
+
+def landscape_figure(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray, path: np.ndarray,
+                     path_steps: np.ndarray) -> go.Figure:
+    """The loss float (P, P) over the offsets alphas, betas float (P,) as filled contours (log-spaced
+    colours via log10 of the loss), the centre marked, the path float (K, 2) as a line."""
+    shown = np.where(np.isfinite(losses) & (losses > 0), losses, np.nan)
+    figure = go.Figure(go.Contour(
+        x=alphas, y=betas, z=np.log10(shown), colorscale="Viridis", ncontours=24,
+        customdata=shown, hovertemplate="α %{x:.2f}, β %{y:.2f}: loss %{customdata:.4g}<extra></extra>",
+        colorbar=dict(title=dict(text="log₁₀ loss"), thickness=10),
+    ))
+    if len(path) > 1:
+        figure.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="path",
+                                    customdata=path_steps, line=dict(color="white", width=2),
+                                    marker=dict(size=4, color="white"),
+                                    hovertemplate="after step %{customdata}<extra></extra>"))
+    figure.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="current weights",
+                                marker=dict(symbol="x", size=12, color="#DC2626"),
+                                hovertemplate="the current weights<extra></extra>"))
+    figure.update_layout(height=420, margin=dict(l=4, r=4, t=10, b=4), showlegend=False,
+                         xaxis=dict(title="α (direction 1)", constrain="domain"),
+                         yaxis=dict(title="β (direction 2)", scaleanchor="x"))
+    return figure
+
+
+def race_figure(curves: Mapping[str, np.ndarray], rates: Mapping[str, float]) -> go.Figure:
+    """Each optimiser's batch losses float (S,) against the step, log scale."""
+    figure = go.Figure()
+    for name, losses in curves.items():
+        figure.add_trace(go.Scatter(
+            x=list(range(len(losses))), y=finite_or_none([float(v) for v in losses]), mode="lines",
+            name=f"{words.short_name(name)}, η = {rates[name]:g}",
+            line=dict(color=RACE_COLOURS[name], width=1.5),
+        ))
+    figure.update_layout(height=320, margin=dict(l=4, r=4, t=10, b=4), hovermode="x unified",
+                         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+                         xaxis=dict(title="step", gridcolor=GRID_COLOUR),
+                         yaxis=dict(title="batch loss (log scale)", type="log", gridcolor=GRID_COLOUR))
+    return figure

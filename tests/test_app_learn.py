@@ -1,0 +1,98 @@
+"""The How-it-learns page in AppTest: it opens with every section, steps lower the loss, the URL
+carries seed, example, unit, optimiser and learning rate (bad values get a message and a default),
+the gradient check and the landscape appear when asked, a diverging run is shown and Reset works."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mnist_core.text import learning as words
+
+PAGE = "app_pages/learn.py"
+SECTIONS = [words.FORWARD_TITLE, words.BACKWARD_TITLE, words.UPDATE_TITLE, words.CHECK_TITLE,
+            words.LANDSCAPE_TITLE, words.RACE_TITLE]
+
+
+@pytest.fixture
+def open_page(app_test):
+    def open_with(params: dict | None = None) -> AppTest:
+        at = app_test(PAGE, query_params=params)
+        assert not at.error, [error.value for error in at.error]
+        return at
+
+    return open_with
+
+
+def params(at: AppTest) -> dict:
+    values = {name: at.query_params[name] for name in at.query_params}
+    return {name: value[0] if isinstance(value, list) else value for name, value in values.items()}
+
+
+def lesson(at: AppTest):
+    return at.session_state["learn_lesson"]
+
+
+def test_the_page_opens_at_step_0_with_every_section_and_its_state_in_the_url(open_page):
+    at = open_page()
+    assert [header.value for header in at.subheader] == SECTIONS
+    assert lesson(at).step == 0
+    assert params(at) == {"seed": "0", "example": "0", "unit": "0", "optimiser": "rmsprop", "lr": "0.001"}
+    assert any("Step 0" in block.value for block in at.markdown)
+
+
+def test_ten_steps_lower_the_batch_loss_and_reset_starts_again(open_page):
+    at = open_page()
+    at.button(key="learn_step_1").click().run()
+    assert lesson(at).step == 1
+    at.button(key="learn_step_10").click().run()
+    run = lesson(at)
+    assert run.step == 11 and run.losses[-1] < run.losses[0]
+    assert not at.exception
+    at.button(key="learn_reset").click().run()
+    assert lesson(at).step == 0 and lesson(at) is not run
+
+
+def test_a_link_opens_its_seed_example_unit_optimiser_and_rate(open_page):
+    at = open_page({"seed": "7", "example": "5", "unit": "300", "optimiser": "momentum", "lr": "0.01"})
+    assert not at.warning
+    run = lesson(at)
+    assert (run.settings.seed, run.settings.optimiser, run.settings.learning_rate) == (7, "momentum", 0.01)
+    assert at.number_input(key="learn_example").value == 5
+    assert at.number_input(key="learn_unit").value == 300
+
+
+def test_bad_link_values_get_a_message_and_the_default(open_page):
+    at = open_page({"seed": "-3", "example": "999", "unit": "x", "optimiser": "adam", "lr": "1e9"})
+    messages = " ".join(warning.value for warning in at.warning)
+    for name in ("seed", "example", "unit", "optimiser", "learning rate"):
+        assert f"The link's {name}" in messages
+    assert params(at) == {"seed": "0", "example": "0", "unit": "0", "optimiser": "rmsprop", "lr": "0.001"}
+
+
+def test_the_gradient_check_and_the_landscape_appear_when_asked(open_page):
+    at = open_page()
+    at.button(key="learn_check_button").click().run()
+    verdict = [block.value for block in at.markdown if "relative error" in block.value]
+    assert verdict and "agree" in verdict[0]
+    at.button(key="learn_landscape_button").click().run()
+    assert any("Loss at the centre" in caption.value for caption in at.caption)
+
+
+def test_learning_rate_10_diverges_and_says_so(open_page):
+    at = open_page({"lr": "10"})
+    at.button(key="learn_step_10").click().run()
+    assert not at.exception
+    assert any("The run diverged" in error.value for error in at.error)
+    assert at.button(key="learn_step_1").disabled
+    at.button(key="learn_reset").click().run()
+    assert not at.error and lesson(at).step == 0
+
+
+def test_the_race_draws_three_curves_from_the_same_start(open_page):
+    at = open_page()
+    race = next(button for button in at.button if button.label == words.RACE_BUTTON)
+    race.click().run()
+    curves, rates = at.session_state["learn_race"]
+    assert list(curves) == ["sgd", "momentum", "rmsprop"] and len(curves["sgd"]) == 50
+    assert any(caption.value.startswith("Batch loss of each of the 50 steps") for caption in at.caption)
