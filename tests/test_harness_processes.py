@@ -13,6 +13,7 @@ import os
 import select
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import pytest
@@ -98,7 +99,7 @@ def test_rss_and_peak_rss_grow_with_what_a_process_holds_and_are_empty_for_a_gon
 
 
 def test_a_process_is_found_by_its_command_line_and_only_its_own_cpu_counts():
-    marker = "bench-cpu-seconds-marker"
+    marker = f"harness-cpu-seconds-marker-{uuid.uuid4().hex}"  # no other run's child has it
     child = start(f"# {marker}\n{BURN_SCRIPT}")
     try:
         assert read_line(child) == "ready"
