@@ -21,7 +21,6 @@ Needs Debian's /usr/bin/chromium; never `playwright install`.
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections import Counter
@@ -33,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from benchmarks.report import machine, write_section  # noqa: E402
+from benchmarks.report import argument_parser, machine, publish  # noqa: E402
 from harness import browser, strokes  # noqa: E402
 from harness.processes import cpu_seconds, process_ids  # noqa: E402
 
@@ -142,19 +141,16 @@ def report(spent: dict[str, Counter], drawings: int, per_second: dict[str, float
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--drawings", type=int, default=12, help="drawings to average over")
     parser.add_argument("--seconds", type=float, default=30, help="the Train tabs' window")
-    parser.add_argument("--no-readme", action="store_true", help="print only")
     args = parser.parse_args(argv)
     browser.require_chromium()
     with browser.StreamlitServer(name="bench-browser-server") as server:
         spent = draw(server.url, server.process.pid, args.drawings)
         per_second = train(server.url, server.process.pid, args.seconds)
     text = report(spent, args.drawings, per_second, args.seconds)
-    print(text)
-    if not args.no_readme:
-        write_section("bench_browser", text)
+    publish("bench_browser", text, readme=not args.no_readme)
     return 0
 
 

@@ -18,7 +18,6 @@ the longest wait (submission to first batch).
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import threading
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.report import figure_table, machine, write_section  # noqa: E402
+from benchmarks.report import argument_parser, figure_table, machine, write_section  # noqa: E402
 from harness.processes import rss_mb  # noqa: E402
 from mnist_core import load_mnist, preset  # noqa: E402
 from mnist_core.training.queue import JobQueue, default_max_running  # noqa: E402
@@ -129,14 +128,11 @@ def measure(name: str, max_running: int, config, sessions: int, at_once: bool, t
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--sessions", type=int, default=30)
     parser.add_argument("--train-size", type=int, default=15_000)
     parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--skip-unlimited", action="store_true")
-    parser.add_argument("--no-readme", action="store_true", help="print only")
     arguments = parser.parse_args()
     load_mnist()  # the server holds MNIST; so does this process, for a fair server-side RSS
     from mnist_core.training.queue import WORKER_THREADS

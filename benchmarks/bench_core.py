@@ -17,7 +17,6 @@ figures into benchmarks/README.md (the "bench_core" section).
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import math
 import os
@@ -34,7 +33,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from scipy import ndimage  # noqa: E402
 
-from benchmarks.report import figure_table, machine, percentile, write_section  # noqa: E402
+from benchmarks.report import argument_parser, figure_table, machine, percentile, write_section  # noqa: E402
 from mnist_core import (  # noqa: E402
     PRESETS,
     DenseNetwork,
@@ -235,13 +234,12 @@ def bin_span(accuracies: list[float]) -> float:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--drawn", type=int, default=10000, help="test digits to draw (default all 10,000)")
     parser.add_argument("--repeats", type=int, default=6, help="interleaved train/fit pairs")
     parser.add_argument("--overhead-epochs", type=int, default=2, help="epochs of each overhead run")
     parser.add_argument("--latency-calls", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0, help="seed of the drawn test set")
-    parser.add_argument("--no-readme", action="store_true", help="print only; leave README.md alone")
     args = parser.parse_args(argv)
 
     started = time.perf_counter()

@@ -29,7 +29,6 @@ Other work on the machine slows wall-clock figures; the load average is printed.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import os
@@ -50,7 +49,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.report import figure_table, machine, write_section  # noqa: E402
+from benchmarks.report import argument_parser, figure_table, machine, write_section  # noqa: E402
 from harness import browser, strokes  # noqa: E402
 from harness.processes import rss_bytes  # noqa: E402
 
@@ -471,7 +470,7 @@ def report(new: dict, old: dict | None) -> list[tuple]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--training", action="store_true", help="also train the seed preset (peak RSS)")
@@ -482,8 +481,6 @@ def main() -> None:
     parser.add_argument("--baseline-root", type=Path, help="serve the previous path from this copy")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--json", help="also write the figures to this file")
-    parser.add_argument("--no-readme", action="store_true",
-                        help="print only; leave benchmarks/README.md alone")
     arguments = parser.parse_args()
     host = machine()
     print(f"machine: {host} (other work on the machine slows these figures)")

@@ -18,7 +18,6 @@ It rewrites its section of benchmarks/README.md (``--no-readme`` to only print).
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -33,7 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
     os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
 
-from benchmarks.report import figure_table, machine, percentile, write_section  # noqa: E402
+from benchmarks.report import argument_parser, figure_table, machine, percentile, write_section  # noqa: E402
 from mnist_core import load_default_network, load_mnist  # noqa: E402
 from mnist_core.inspection.activations import explain, hidden_activations  # noqa: E402
 from mnist_core.inspection.network_map import build_map, fingerprint, knn_accuracy, pca_map  # noqa: E402
@@ -153,10 +152,9 @@ def bench_core(network, x_test, repeats: int) -> list[tuple]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--skip-map", action="store_true")
-    parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     network, _ = load_default_network()
     _, (x_test, y_test) = load_mnist()

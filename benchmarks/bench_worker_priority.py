@@ -19,7 +19,6 @@ use it: see docs/deploy.md). MNIST comes from MNIST_PATH. Linux only (SCHED_IDLE
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_worker_threads import warm_queue  # noqa: E402
-from benchmarks.report import figure_table, machine, percentile, write_section  # noqa: E402
+from benchmarks.report import argument_parser, figure_table, machine, percentile, publish  # noqa: E402
 from mnist_core import preset  # noqa: E402
 from mnist_core.training.queue import WORKER_NICENESS, JobQueue  # noqa: E402
 
@@ -116,10 +115,9 @@ def milliseconds(delays: list[float]) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--train-size", type=int, default=60_000, help="the seed preset's training images")
     parser.add_argument("--seconds", type=float, default=8, help="how long each wake-up loop runs")
-    parser.add_argument("--no-readme", action="store_true", help="print only")
     args = parser.parse_args(argv)
     if not hasattr(os, "SCHED_IDLE"):
         raise SystemExit("This benchmark needs Linux (SCHED_IDLE).")
@@ -174,9 +172,7 @@ is the images the job trained in those {args.seconds:g} s, per second.
 
 {table}
 """
-    print(text)
-    if not args.no_readme:
-        write_section("worker_priority", text)
+    publish("worker_priority", text, readme=not args.no_readme)
     return 0
 
 

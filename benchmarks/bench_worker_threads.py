@@ -16,7 +16,6 @@ the worker's RSS idle (TensorFlow and MNIST loaded) and while training one job v
 
 from __future__ import annotations
 
-import argparse
 import sys
 import threading
 import time
@@ -27,7 +26,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.report import figure_table, machine, percentile, write_section  # noqa: E402
+from benchmarks.report import argument_parser, figure_table, machine, percentile, write_section  # noqa: E402
 from harness.processes import rss_mb  # noqa: E402
 from mnist_core import (  # noqa: E402
     canvas_to_mnist,
@@ -95,13 +94,10 @@ def row(label: str, latencies, idle, throughput: str) -> tuple[str, str, str]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argument_parser(__doc__)
     parser.add_argument("--train-size", type=int, default=30_000)
     parser.add_argument("--settings", nargs="+", default=["1,1", "2,1", "0,0"],
                         help="intra,inter thread counts; 0 = TensorFlow's default")
-    parser.add_argument("--no-readme", action="store_true", help="print only")
     arguments = parser.parse_args()
     (_, _), (x_test, _) = load_mnist()
     network, _ = load_default_network()

@@ -28,7 +28,6 @@ Needs Debian's /usr/bin/chromium; never `playwright install`.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import statistics
@@ -45,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
 
-from benchmarks.report import machine, percentile, write_section  # noqa: E402
+from benchmarks.report import argument_parser, machine, percentile, write_section  # noqa: E402
 from harness import browser, strokes  # noqa: E402
 from harness.processes import (  # noqa: E402
     cores_used,
@@ -442,12 +441,11 @@ def write_readme(rows, notes, passed: bool, seconds: float, result: dict, comman
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--seconds", type=float, default=120, help="length of the load phase")
     parser.add_argument("--solo", type=int, default=30,
                         help="drawings in the solo baseline (its p95 needs a few dozen)")
     parser.add_argument("--max-runs", type=int, default=12, help="training runs per trainer at most")
-    parser.add_argument("--no-readme", action="store_true", help="print only")
     args = parser.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # progress shows up when redirected to a file
     if not 10 <= args.seconds <= 900:

@@ -5,7 +5,9 @@
 - ``meets(value, target)``: that verdict, from a number and a target such as ">= 0.975",
   "<= 3 ms" or "< 5 %".
 - ``write_section(name, text)``: replaces the block between ``<!-- name:begin -->`` and
-  ``<!-- name:end -->`` in benchmarks/README.md (appends it the first time), and says so.
+  ``<!-- name:end -->`` in benchmarks/README.md (appends it the first time), and says so;
+  ``publish(name, text, readme)`` prints the text and writes it there unless told not to.
+- ``argument_parser(doc)``: a script's command line, its docstring as help and ``--no-readme``.
 - ``machine(*extras)``: the one line that says where figures were measured, with the load.
 - ``percentile(values, share)``: the one percentile every benchmark reports (p50, p95, ...).
 
@@ -14,6 +16,7 @@ A new benchmark adds its own section name and rows; nothing else changes.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -65,6 +68,21 @@ def write_section(name: str, text: str, readme: Path = README) -> None:
         whole = whole.rstrip() + "\n\n" + block + "\n"
     readme.write_text(whole)
     print(f"wrote the {name!r} section of {readme.parent.name}/{readme.name}", flush=True)
+
+
+def argument_parser(doc: str) -> argparse.ArgumentParser:
+    """A benchmark's command line: ``doc`` (its module docstring) as the help, and ``--no-readme``."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--no-readme", action="store_true",
+                        help="print only; leave benchmarks/README.md alone")
+    return parser
+
+
+def publish(name: str, text: str, readme: bool = True) -> None:
+    """Print a benchmark's report ``text`` and, if ``readme``, write it as section ``name``."""
+    print(text, flush=True)
+    if readme:
+        write_section(name, text)
 
 
 def percentile(values, share: float) -> float:
