@@ -13,6 +13,7 @@ from mnist_core.charts.training import (
     RunCurves,
     batch_curve,
     comparison_figure,
+    fitted_accuracy_range,
     curve_figure,
     finite_or_none,
     per_batch_values,
@@ -180,3 +181,19 @@ def test_a_diverged_run_never_gets_a_negative_accuracy_axis():
     history.val_loss[:] = history.val_accuracy[:] = history.epoch_end_step[:] = []
     figure = curve_figure(history, "accuracy", 3)
     assert list(figure.layout.yaxis.range) == [0.0, 1.0]
+
+
+def test_accuracy_comparisons_zoom_to_their_values():
+    """Runs at 98.03 % and 96.83 % are a good part of the chart apart, not 3 px on a 0-100 % axis."""
+    runs = [
+        RunCurves("Run 1", history_of(epochs=2, steps_per_epoch=4), 4),
+        RunCurves("Run 2", history_of(epochs=2, steps_per_epoch=4), 4),
+    ]
+    runs[0].history.val_accuracy[:] = [0.9712, 0.9803]
+    runs[1].history.val_accuracy[:] = [0.9590, 0.9683]
+    low, high = comparison_figure(runs, "Validation accuracy").layout.yaxis.range
+    assert 0.94 < low < 0.959 and 0.9803 < high < 1.0
+    assert (0.9803 - 0.9683) / (high - low) > 0.4  # the two final values 40 % of the axis apart or more
+    assert fitted_accuracy_range([0.995, 1.0]) == pytest.approx((0.991, 1.001))  # never far past 100 %
+    assert fitted_accuracy_range([0.0, 0.001])[0] == 0.0 and fitted_accuracy_range([]) == (0.0, 1.0)
+    assert fitted_accuracy_range([0.5]) == pytest.approx((0.495, 0.505))
