@@ -1,6 +1,8 @@
 """Preprocessing, by cases you can check by hand: MNIST's 20x20 box and centre of mass."""
 
 import io
+import struct
+import zlib
 
 import numpy as np
 import pytest
@@ -249,6 +251,16 @@ def test_photo_array_must_be_uint8():
 # ---------------------------------------------------------------- uploaded files
 
 
+def _png_header(width: int, height: int) -> bytes:
+    """The first bytes of a PNG that says it is ``width`` x ``height``, 1-bit grey: all Pillow reads
+    before refusing an image too large to open."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"")
+
+
 def _truncated(kind: str) -> bytes:
     noise = np.random.default_rng(0).integers(0, 256, (200, 200, 3), dtype=np.uint8)
     data = png_bytes(Image.fromarray(noise), kind)
@@ -261,7 +273,9 @@ BAD_UPLOADS = [
     ("text", b"hello, this is not a picture\n" * 20, "not an image"),
     ("truncated PNG", _truncated("PNG"), "damaged or truncated"),
     ("truncated JPEG", _truncated("JPEG"), "damaged or truncated"),
-    ("oversized", png_bytes(Image.new("1", (5000, 5000))), "the limit is 24 MP"),
+    ("oversized", png_bytes(Image.new("1", (5000, 5000))), "the limit is 24 megapixels"),
+    # Pillow refuses this at open with its own "decompression bomb DOS attack": the user reads ours.
+    ("past Pillow's limit", _png_header(20_000, 20_000), "over 179 megapixels; the limit is 24 megapixels"),
 ]
 
 

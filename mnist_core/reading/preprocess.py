@@ -213,11 +213,8 @@ def load_image_bytes(data: bytes) -> Image.Image:
         with Image.open(io.BytesIO(data)) as probe:
             width, height = probe.size
             if width * height > MAX_IMAGE_PIXELS:
-                raise ImageFileError(
-                    f"The image is {width}x{height} ({width * height / 1e6:.0f} megapixels); "
-                    f"the limit is {MAX_IMAGE_PIXELS / 1e6:.0f} MP. Crop it around the digit "
-                    "or resize it and upload again."
-                )
+                size = f"{width}x{height} ({width * height / 1e6:.0f} megapixels)"
+                raise ImageFileError(too_many_pixels(size))
             probe.load()
             return ImageOps.exif_transpose(probe).copy()
     except ImageFileError:
@@ -226,12 +223,21 @@ def load_image_bytes(data: bytes) -> Image.Image:
         raise ImageFileError(
             "This file is not an image Pillow can read: upload a PNG or JPEG photo of one digit."
         ) from error
-    except Image.DecompressionBombError as error:
-        raise ImageFileError(f"The image is too large to open safely ({error}).") from error
+    except Image.DecompressionBombError as error:  # Pillow refuses to even open one this large
+        size = f"over {2 * Image.MAX_IMAGE_PIXELS / 1e6:.0f} megapixels"
+        raise ImageFileError(too_many_pixels(size)) from error
     except (OSError, SyntaxError, ValueError) as error:
         raise ImageFileError(
             f"The image is damaged or truncated ({error}): save it again and re-upload."
         ) from error
+
+
+def too_many_pixels(size: str) -> str:
+    """The message for an image larger than ``MAX_IMAGE_PIXELS``; ``size`` says how large it is."""
+    return (
+        f"The image is {size}; the limit is {MAX_IMAGE_PIXELS / 1e6:.0f} megapixels. Crop it around "
+        "the digit or resize it and upload again."
+    )
 
 
 def _ink_from_gray(level: np.ndarray) -> np.ndarray:
