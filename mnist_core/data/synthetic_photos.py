@@ -38,11 +38,21 @@ PENS = {
 TABLE = np.array([96.0, 82.0, 70.0])  # a wooden table
 
 
-def digit_photo(digit: np.ndarray, flaw: str, rng: np.random.Generator) -> np.ndarray:
-    """One MNIST digit, uint8 (28, 28), as a uint8 RGB photo (H, W, 3) of it on paper, with ``flaw``."""
+def digit_photo(
+    digit: np.ndarray, flaw: str, rng: np.random.Generator,
+    size: tuple[int, int] | None = None, digit_height: float | None = None,
+) -> np.ndarray:
+    """One MNIST digit, uint8 (28, 28), as a uint8 RGB photo (H, W, 3) of it on paper, with ``flaw``.
+
+    ``size`` is the photo's (height, width), 360-480 px each from ``rng`` when None;
+    ``digit_height`` the digit's height as a share of the photo's height (about 0.3-0.55 from
+    ``rng`` when None), e.g. 0.05 for a digit written small on a sheet photographed whole.
+    """
     if flaw not in FLAWS:
         raise ValueError(f"Unknown flaw {flaw!r}; use one of {', '.join(FLAWS)}.")
-    height, width = int(rng.integers(360, 481)), int(rng.integers(360, 481))
+    if digit_height is not None and not 0.0 < digit_height <= 0.9:
+        raise ValueError(f"digit_height is a share of the photo's height in (0, 0.9], got {digit_height}.")
+    height, width = size if size is not None else (int(rng.integers(360, 481)), int(rng.integers(360, 481)))
     flaws = {"paper edges", "shadow", "blue pen", "lined paper", "jpeg"} if flaw == "all at once" else {flaw}
     pen = "blue" if "blue pen" in flaws else "pencil" if "pencil" in flaws else "black"
     paper = np.ones((height, width, 3)) * (PAPER + rng.normal(0, 3, 3))
@@ -50,7 +60,8 @@ def digit_photo(digit: np.ndarray, flaw: str, rng: np.random.Generator) -> np.nd
         _rule_lines(paper, rng)
     if "squared paper" in flaws:
         _grid(paper, rng)
-    photo = _lay_ink(paper, _digit_ink(digit, rng, (height, width), "off centre" in flaws), pen, rng)
+    ink = _digit_ink(digit, rng, (height, width), "off centre" in flaws, digit_height)
+    photo = _lay_ink(paper, ink, pen, rng)
     photo *= _lighting(rng, (height, width), flaws)[..., None]
     if "paper edges" in flaws:
         photo = _on_a_table(photo, rng)
@@ -66,18 +77,26 @@ def digit_photo(digit: np.ndarray, flaw: str, rng: np.random.Generator) -> np.nd
     return np.asarray(picture)
 
 
-def _digit_ink(digit, rng, shape, off_centre: bool) -> np.ndarray:
-    """The digit's ink, float (H, W): about half the photo's height, near the middle or a corner."""
+def _digit_ink(digit, rng, shape, off_centre: bool, digit_height: float | None) -> np.ndarray:
+    """The digit's ink, float (H, W): about half the photo's height (or ``digit_height`` of it),
+    near the middle or a corner."""
     height, width = shape
-    side = int(min(height, width) * rng.uniform(0.4, 0.6))
-    ink = draw_ink(digit, rng, side, fraction=rng.uniform(0.8, 0.95))
+    if digit_height is None:
+        side = int(min(height, width) * rng.uniform(0.4, 0.6))
+        fraction = rng.uniform(0.8, 0.95)
+    else:  # the digit's longer side, its height for nearly every MNIST digit, fills 90 % of a square
+        fraction = 0.9
+        side = max(8, round(digit_height * height / fraction))
+    ink = draw_ink(digit, rng, side, fraction=fraction)
     page = np.zeros(shape)
+    margin = min(30, max(9, (min(height, width) - side) // 4))
     if off_centre:
-        top = int(rng.choice([rng.integers(8, 30), height - side - rng.integers(8, 30)]))
-        left = int(rng.choice([rng.integers(8, 30), width - side - rng.integers(8, 30)]))
+        top = int(rng.choice([rng.integers(8, margin), height - side - rng.integers(8, margin)]))
+        left = int(rng.choice([rng.integers(8, margin), width - side - rng.integers(8, margin)]))
     else:
-        top = (height - side) // 2 + int(rng.integers(-20, 21))
-        left = (width - side) // 2 + int(rng.integers(-20, 21))
+        shift = min(20, (min(height, width) - side) // 4)
+        top = (height - side) // 2 + int(rng.integers(-shift, shift + 1))
+        left = (width - side) // 2 + int(rng.integers(-shift, shift + 1))
     page[top : top + side, left : left + side] = ink
     return page
 

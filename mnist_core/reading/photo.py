@@ -13,7 +13,9 @@ What phone photos of a digit on paper contain, and how each is handled (Pillow a
 - specks: blobs with a small share of the largest one's ink are dropped;
 - pen colour (blue, black, pencil): the grey level (``Image.convert("L")``) of each is darker
   than paper, and ``ImageOps.autocontrast`` makes the strongest strokes full ink;
-- an off-centre digit or a slight rotation: the MNIST steps crop and centre it.
+- an off-centre digit or a slight rotation: the MNIST steps crop and centre it;
+- a small digit on a sheet photographed whole: found on the shrunk photo, then read again from a
+  full-size crop around it; under ``MIN_DIGIT_PIXELS`` tall it is refused as too small.
 
 Where a photo cannot be read, ``PhotoError`` says why in photo terms.
 """
@@ -21,7 +23,7 @@ Where a photo cannot be read, ``PhotoError`` says why in photo terms.
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 from scipy import ndimage
 
 from mnist_core.errors import ImageFileError, PhotoError
@@ -32,18 +34,29 @@ BACKGROUND_SIZE = 128  # the paper's brightness is estimated on a copy this long
 BACKGROUND_FOOTPRINT = 33  # ... by a grey closing this wide (a quarter of the photo: wider than
 # the strokes of a digit cropped close; a percentile filter over 13 % windows was tried instead
 # and lost 5 points on the "all at once" photos, bench_reading.py)
-INK_SHARE = 0.5  # ink is darker than this share of the strongest ink (the 99.7th percentile)
+INK_SHARE = 0.5  # ink is darker than this share of the strongest ink ...
+STRONGEST_PIXELS = 16  # ... taken as the 16th darkest pixel: a count, not a share of the photo, so a
+# digit covering 0.1 % of a photo still sets it (a percentile made small digits "blank paper")
 MIN_INK = 0.12  # a photo whose strongest ink is lighter than this holds no writing
 SPECK_SHARE = 0.05  # blobs with less ink than this share of the largest one are specks
+STRETCH_SHARE = 0.003  # the strongest 0.3 % of the photo's pixels become full ink ...
+STRETCH_DIGIT_SHARE = 0.1  # ... but never more than this share of the digit's own pixels
+CLOSE_UP_BELOW = 96  # a digit shorter than this (px, at WORK_SIZE) is read again from a crop ...
+CLOSE_UP_MARGIN = 1.0  # ... of the full-size photo, with this many digit heights of paper around it
+MIN_DIGIT_PIXELS = 12  # a digit shorter than this in the photo's own pixels is too small to read
 
 NO_WRITING = (
-    "No writing found in the photo: it looks like blank or evenly shaded paper. Take the photo "
-    "closer, with the digit dark on light paper."
+    "No writing found in the photo: it looks like blank or evenly shaded paper, or the digit is too "
+    "small or faint to see. Take the photo closer, with the digit dark on light paper."
 )
 ONLY_AT_THE_EDGE = (
     "The only dark things found touch the photo's edge: the paper's edge, a table or the digit "
     "itself is cut by the frame. Crop closer around the digit, leaving some plain paper all "
     "around it."
+)
+TOO_SMALL = (
+    "The digit is small in the photo: move closer or crop. It is {height} px tall; a digit needs "
+    "at least {minimum} px (MNIST's own are 20 px)."
 )
 
 
@@ -62,13 +75,40 @@ def image_to_mnist_steps(image) -> PreprocessSteps:
 
 
 def photo_ink(image) -> np.ndarray:
-    """Photo -> (H, W) float32 ink in [0, 1], at most ``WORK_SIZE`` long, only the digit's strokes."""
-    level = _gray_level(image)
-    if float(np.median(level)) < 0.5:  # light writing on a dark board or a negative scan
-        level = 1.0 - level
+    """Photo -> (H, W) float32 ink in [0, 1], at most ``WORK_SIZE`` long, only the digit's strokes.
+
+    A digit small in a large photo (a sheet photographed whole) is found on the shrunk photo,
+    then read again from a crop of the full-size photo around it, so its strokes keep their
+    pixels. Raises ``PhotoError``, with ``TOO_SMALL`` for a digit under ``MIN_DIGIT_PIXELS``.
+    """
+    full = _gray_picture(image)
+    level = _shrunk(full)
+    light_writing = float(np.median(level)) < 0.5  # light writing on a dark board or a negative scan
+    digit, box = _find_digit(1.0 - level if light_writing else level)
+    scale = full.height / level.shape[0]  # full-size pixels per working pixel
+    top, left, bottom, right = box
+    if bottom - top < CLOSE_UP_BELOW and scale > 1.0:
+        margin = CLOSE_UP_MARGIN * max(bottom - top, right - left)
+        crop = full.crop(tuple(round(scale * value) for value in (
+            max(0.0, left - margin), max(0.0, top - margin),
+            min(level.shape[1], right + margin), min(level.shape[0], bottom + margin))))
+        level = _shrunk(crop)
+        digit, box = _find_digit(1.0 - level if light_writing else level)
+        scale = crop.height / level.shape[0]
+    height = round((box[2] - box[0]) * scale)
+    if height < MIN_DIGIT_PIXELS:
+        raise PhotoError(TOO_SMALL.format(height=height, minimum=MIN_DIGIT_PIXELS))
+    return digit
+
+
+def _find_digit(level: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Dark writing on light paper, grey levels float32 (H, W) in [0, 1] -> the digit's ink,
+    float32 (H, W) in [0, 1] stretched so its strongest strokes are full ink, and its bounding
+    box (top, left, bottom, right) in pixels."""
     paper = _paper_level(level)
     ink = np.clip((paper - level) / np.maximum(paper, 0.05), 0.0, 1.0)
-    strongest = float(np.percentile(ink, 99.7))
+    count = min(STRONGEST_PIXELS, ink.size)
+    strongest = float(np.partition(ink, ink.size - count, axis=None)[ink.size - count])
     if strongest < MIN_INK:
         raise PhotoError(NO_WRITING)
     strokes = ink >= max(INK_SHARE * strongest, INK_THRESHOLD)
@@ -78,22 +118,33 @@ def photo_ink(image) -> np.ndarray:
     if inside.size == 0:
         raise PhotoError(ONLY_AT_THE_EDGE)
     mass = ndimage.sum(ink, labels, index=inside)
-    kept = inside[mass >= SPECK_SHARE * mass.max()]
-    digit = np.where(np.isin(labels, kept), ink, 0.0)
-    # A pencil's or a faint pen's strokes as dark as MNIST's: the strongest 0.3 % become full ink.
-    stretched = ImageOps.autocontrast(Image.fromarray(np.rint(digit * 255).astype(np.uint8)), cutoff=(0, 0.3))
-    return np.asarray(stretched, dtype="float32") / 255.0
+    kept = np.isin(labels, inside[mass >= SPECK_SHARE * mass.max()])
+    rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
+    box = (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
+    digit = np.where(kept, ink, 0.0)
+    # A pencil's or a faint pen's strokes as dark as MNIST's: the strongest pixels become full ink
+    # (0.3 % of the photo, as ImageOps.autocontrast's cutoff, or a tenth of a small digit's own).
+    top_count = max(1, min(round(STRETCH_SHARE * digit.size), round(STRETCH_DIGIT_SHARE * int(kept.sum()))))
+    full_ink = float(np.partition(digit, digit.size - top_count, axis=None)[digit.size - top_count])
+    low = float(digit.min())
+    stretched = np.clip((digit - low) / max(full_ink - low, 1e-6), 0.0, 1.0)
+    return stretched.astype("float32"), box
 
 
-def _gray_level(image) -> np.ndarray:
-    """The photo in grey levels, float32 in [0, 1], at most ``WORK_SIZE`` long; transparency
-    is flattened onto white (or black for light ink)."""
+def _gray_picture(image) -> Image.Image:
+    """The photo at full size in grey levels (mode "L"); transparency is flattened onto white
+    (or black for light ink)."""
     picture = image if isinstance(image, Image.Image) else _array_to_image(image)
     if picture.mode in ("RGBA", "LA", "PA") or "transparency" in picture.info:
         picture = picture.convert("RGBA")
         background = (0, 0, 0, 255) if _light_ink(picture) else (255, 255, 255, 255)
         picture = Image.alpha_composite(Image.new("RGBA", picture.size, background), picture)
-    gray = picture.convert("L")
+    return picture.convert("L")
+
+
+def _shrunk(gray: Image.Image) -> np.ndarray:
+    """A grey picture at most ``WORK_SIZE`` long, float32 (H, W) in [0, 1]."""
+    gray = gray.copy()
     gray.thumbnail((WORK_SIZE, WORK_SIZE), Image.Resampling.LANCZOS)
     return np.asarray(gray, dtype="float32") / 255.0
 
