@@ -19,6 +19,7 @@ navigation = st.navigation(
         st.Page("app_pages/network.py", title="Inside the network", icon=":material/hub:",
                 url_path="network"),
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
+        st.Page("app_pages/mine.py", title="Your digits", icon=":material/edit_note:", url_path="mine"),
     ]
 )
 render_sidebar(navigation.url_path)

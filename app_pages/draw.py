@@ -17,6 +17,7 @@ from mnist_core.inspection.activations import DRAWING, DRAWN_INPUT_KEY
 from mnist_core.reading.familiarity import DigitFamiliarity, calibrate_in_background
 from mnist_core.reading.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO, canvas_to_mnist_steps
 from mnist_core.reading.reader import Reading, read_steps, read_upload
+from mnist_core.text.digits import WRONG_HELP, WRONG_LABEL
 from mnist_core.text.reading import (
     FORCED_CHOICE,
     INSTRUCTION,
@@ -30,7 +31,8 @@ from mnist_core.text.reading import (
     upload_error,
     upload_refused,
 )
-from ui.canvas import drawing_canvas
+from ui.canvas import CANVAS_KEY, drawing_canvas
+from ui.digit_set import add_drawing, show_notice
 from ui.session import ActiveModel, active_model
 from ui.widgets import explain_missing_model
 
@@ -123,7 +125,21 @@ def draw_tab(active: ActiveModel) -> None:
         st.session_state[DRAWN_INPUT_KEY] = reading.steps.centred  # for Inside the network
         st.page_link("app_pages/network.py", label="Look inside the network", icon=":material/hub:",
                      query_params={"input": DRAWING})
+        tell_right_digit(reading.digit)
     show_steps(reading)
+
+
+def tell_right_digit(predicted: int) -> None:
+    """"Wrong? Tell it the right digit": adds the drawing to the session's own digits (Your digits)
+    with the label chosen, for a test set of the network's mistakes."""
+    with st.popover(WRONG_LABEL, icon=":material/flag:"):
+        st.caption(WRONG_HELP)
+        with st.container(horizontal=True):
+            for label in range(10):
+                st.button(str(label), key=f"draw_right_{label}", on_click=add_drawing,
+                          args=(CANVAS_KEY, label), kwargs={"clear": False}, disabled=label == predicted)
+        show_notice()
+        st.page_link("app_pages/mine.py", label="Your digits", icon=":material/edit_note:")
 
 
 def upload_reading(uploaded, active: ActiveModel) -> Reading | str:

@@ -12,7 +12,12 @@ Clear and Undo buttons instead of the toolbar's.
 
 from __future__ import annotations
 
+import base64
+import io
+
+import numpy as np
 import streamlit as st
+from PIL import Image
 from streamlit_drawable_canvas import st_canvas
 
 CANVAS_SIZE = 280  # pixels; 10x MNIST's 28
@@ -76,44 +81,62 @@ export default function ({ data }) {
 _guard = st.components.v2.component("mnist_lab.canvas_guard", js=GUARD_JS)
 
 
-def _raw() -> dict:
+def _keys(key: str) -> tuple[str, str, str]:
+    """The session-state keys of the canvas ``key``: its value, its generation, its kept strokes
+    (Draw's are ``CANVAS_KEY``, ``GENERATION_KEY`` and ``KEPT_KEY``)."""
+    return key, f"{key}_generation", f"{key}_kept"
+
+
+def _raw(key: str = CANVAS_KEY) -> dict:
     """The canvas' drawing now (Fabric JSON with its "objects", the strokes), from session state."""
-    value = st.session_state.get(CANVAS_KEY) or {}
+    value = st.session_state.get(key) or {}
     return dict((value.get("drawing") or {}).get("raw") or {})
 
 
-def _objects() -> list:
-    return list(_raw().get("objects") or [])
+def _objects(key: str = CANVAS_KEY) -> list:
+    return list(_raw(key).get("objects") or [])
 
 
-def _reload(objects: list) -> None:
+def _reload(objects: list, key: str = CANVAS_KEY) -> None:
     """Make the canvas reload with ``objects``; this rerun sees no image until it sends one.
 
     Clearing by changing the canvas key (a remount) lost strokes in Chromium: the first stroke
     after a remount often never reached Python. A changed ``initial_drawing`` makes the
     component reload it in place, reset its own history and send the new image.
     """
-    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
-    raw = {**_raw(), "objects": objects}
-    st.session_state[KEPT_KEY] = raw
-    st.session_state[CANVAS_KEY] = {"drawing": {"raw": raw, "data": None}, "backgroundFit": None}
+    canvas_key, generation_key, kept_key = _keys(key)
+    st.session_state[generation_key] = st.session_state.get(generation_key, 0) + 1
+    raw = {**_raw(key), "objects": objects}
+    st.session_state[kept_key] = raw
+    st.session_state[canvas_key] = {"drawing": {"raw": raw, "data": None}, "backgroundFit": None}
 
 
-def clear_canvas() -> None:
+def current_drawing(key: str = CANVAS_KEY) -> np.ndarray | None:
+    """The canvas' latest image as uint8 (H, W, 4) RGBA, or None before anything was drawn: read
+    from session state, so a button's on_click can take the drawing the page last received."""
+    value = st.session_state.get(key) or {}
+    url = (value.get("drawing") or {}).get("data")
+    if not url or ";base64," not in url:
+        return None
+    encoded = url.split(";base64,", 1)[1]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(encoded))).convert("RGBA"))
+
+
+def clear_canvas(key: str = CANVAS_KEY) -> None:
     """on_click of Clear: every stroke goes."""
-    _reload([])
+    _reload([], key)
 
 
-def undo_stroke() -> None:
+def undo_stroke(key: str = CANVAS_KEY) -> None:
     """on_click of Undo: the last stroke goes."""
-    _reload(_objects()[:-1])
+    _reload(_objects(key)[:-1], key)
 
 
 # Page CSS for phones: less space above the title, so the square, its buttons and the
 # prediction under them fit one 844-pixel-high screen.
 PHONE_CSS = f"""
 <style>
-.st-key-draw_canvas_guard {{ display: none; }}
+.st-key-draw_canvas_guard, [class*="_canvas_guard"] {{ display: none; }}
 @media (max-width: {PHONE_BELOW - 0.02}px) {{
   .stMainBlockContainer {{ padding-top: 3.25rem; }}
   .stMainBlockContainer h1 {{ font-size: 2rem; padding-top: 0.5rem; }}
@@ -122,9 +145,12 @@ PHONE_CSS = f"""
 """
 
 
-def drawing_canvas(pen_width: int, pen_slider):
+def drawing_canvas(pen_width: int, pen_slider, key: str = CANVAS_KEY):
     """The guarded canvas with Undo, Clear and a pen menu (``pen_slider()`` draws its slider)
-    under it; returns st_canvas' ``CanvasResult``."""
+    under it; returns st_canvas' ``CanvasResult``. ``key`` names it (Draw's by default), so
+    another page's canvas keeps its own strokes."""
+    canvas_key, generation_key, kept_key = _keys(key)
+    prefix = "draw" if key == CANVAS_KEY else key
     st.html(PHONE_CSS)
     canvas = st_canvas(
         stroke_width=pen_width,
@@ -135,20 +161,21 @@ def drawing_canvas(pen_width: int, pen_slider):
         width=CANVAS_SIZE,
         drawing_mode="freedraw",
         initial_drawing={
-            **st.session_state.get(KEPT_KEY, {"objects": []}),
-            "mnistLabClears": st.session_state.get(GENERATION_KEY, 0),
+            **st.session_state.get(kept_key, {"objects": []}),
+            "mnistLabClears": st.session_state.get(generation_key, 0),
         },
         return_image_data=True,
-        key=CANVAS_KEY,
+        key=canvas_key,
     )
     _guard(
-        key="draw_canvas_guard",
-        data={"key": CANVAS_KEY, "css": GUARD_CSS, "size": CANVAS_SIZE, "phoneBelow": PHONE_BELOW},
+        key=f"{canvas_key}_guard",
+        data={"key": canvas_key, "css": GUARD_CSS, "size": CANVAS_SIZE, "phoneBelow": PHONE_BELOW},
     )
     with st.container(horizontal=True):
-        st.button("Undo", icon=":material/undo:", on_click=undo_stroke, key="draw_undo",
-                  disabled=not _objects(), help="Take back the last stroke.")
-        st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas, key="draw_clear")
+        st.button("Undo", icon=":material/undo:", on_click=undo_stroke, args=(key,), key=f"{prefix}_undo",
+                  disabled=not _objects(key), help="Take back the last stroke.")
+        st.button("Clear", icon=":material/ink_eraser:", on_click=clear_canvas, args=(key,),
+                  key=f"{prefix}_clear")
         with st.popover(f"Pen {pen_width} px", icon=":material/line_weight:"):
             pen_slider()
     return canvas

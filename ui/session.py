@@ -23,6 +23,7 @@ from ui.resources import default_record, load_dataset, load_default
 RUNS_KEY = "runs"  # session_state: dict run id -> Run, in creation order
 ACTIVE_KEY = "active_run"  # session_state: id of the active run, or None for the default
 DEFAULT_KEY = "default"  # model key of the shipped default model
+DEFAULT_NAME = "Default model (shipped)"  # its name on every page
 SESSION_KEY = "session_id"  # session_state: this session's id in the job queue
 TOASTS_KEY = "pending_toasts"  # session_state: toasts to show on the next full page run
 
@@ -125,7 +126,7 @@ def active_model() -> ActiveModel | None:
     except ModelFileError as error:
         st.error(f"**The default model could not be loaded.** {error}", icon=":material/error:")
         return None
-    return ActiveModel(DEFAULT_KEY, "Default model (shipped)", network, None)
+    return ActiveModel(DEFAULT_KEY, DEFAULT_NAME, network, None)
 
 
 def evaluation_of(active: ActiveModel) -> Evaluation:

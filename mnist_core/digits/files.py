@@ -81,6 +81,15 @@ def from_npz(data: bytes) -> DigitSet:
     return DigitSet.from_arrays(arrays["x_test"], labels, arrays.get("originals"))
 
 
+def import_into(digits: DigitSet, data: bytes) -> DigitSet:
+    """``digits`` followed by the set in .npz ``data``; ``DigitFileError`` (and ``digits`` unchanged,
+    being a value) when the file is not a valid set or the two together exceed ``MAX_DIGITS``."""
+    incoming = from_npz(data)
+    if len(digits) + len(incoming) > MAX_DIGITS:
+        raise DigitFileError(text.too_many_together(len(digits), len(incoming), MAX_DIGITS))
+    return digits.extend(incoming)
+
+
 def _header(archive: zipfile.ZipFile, name: str) -> tuple[tuple, np.dtype]:
     """(shape, dtype) from the .npy header, read before any data."""
     try:

@@ -106,6 +106,11 @@ def too_many(count: int, limit: int) -> str:
     return f"The file holds {count:,} digits; a set holds at most {limit:,}."
 
 
+def too_many_together(have: int, incoming: int, limit: int) -> str:
+    return (f"Your set has {have:,} digits and the file {incoming:,}: together more than the {limit:,} a set "
+            "holds. Delete some, or export yours and start afresh.")
+
+
 NO_DIGITS = "The file holds no digits (x_test is empty)."
 
 
@@ -168,3 +173,38 @@ def finetune_lines(report: dict) -> list[str]:
                           report["held_after"]),
         before_after_line("MNIST test (10,000)", report["mnist_before"], report["mnist_after"]),
     ]
+
+
+INTRO = (
+    "MNIST's digits were written by about 250 people, census staff and students. Yours come from "
+    "somewhere else. Build a test set from your own handwriting, see how the network scores on it "
+    "beside MNIST's test set, and fine-tune it on your digits."
+)
+FINETUNE_INTRO = (
+    "Fine-tuning starts from the chosen model and trains it a little more, at a low learning rate, on "
+    "your digits (each shown many times, randomly shifted, rotated and zoomed, as the shipped model was "
+    "trained) mixed with MNIST training images, so that it learns your writing without forgetting "
+    "MNIST. It runs in the same training queue as Train and becomes a run like any other: Draw, "
+    "Predictions and Inside the network can use it, and it can be downloaded."
+)
+
+
+def too_few_to_tune(count: int, needed: int) -> str:
+    return (f"Fine-tuning needs at least {needed} digits to tune on besides the held-out ones; you have "
+            f"{count}. Collect a few of each digit first.")
+
+
+def split_line(tune: int, held: int) -> str:
+    return (f"**{tune}** of your digits to tune on, **{held}** held out (a fifth of each digit, shown "
+            "below), never trained on.")
+
+
+def tuned_run_name(run_name: str, base_name: str) -> str:
+    return f"{run_name} (tuned from {base_name})"
+
+
+WRONG_LABEL = "Wrong? Tell it the right digit"
+WRONG_HELP = (
+    "Press the right digit: the drawing joins your own test set (Your digits, this session only), "
+    "where you can score any model on it and fine-tune one."
+)

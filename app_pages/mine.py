@@ -1,0 +1,147 @@
+"""Your digits: a personal test set drawn here, scored beside MNIST's, exported and imported, and
+a fine-tune of the network on it. The set lives in this session only (ui/digit_set.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from mnist_core import BlankImageError
+from mnist_core.charts.gallery import tile_strip
+from mnist_core.digits.collection import prompt_digit
+from mnist_core.digits.tuning import MIN_TUNE_DIGITS, FinetuneJob, split_held_out
+from mnist_core.reading.preprocess import canvas_to_mnist_steps
+from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
+from mnist_core.text import digits as text
+from mnist_core.training.queue import JobError
+from ui.canvas import drawing_canvas
+from ui.digit_set import add_drawing, digit_set, show_notice
+from ui.digit_views import files, model_choices, scores, show_report, the_set
+from ui.job_view import render_live
+from ui.session import ActiveModel, runs, start_run, sync_runs
+from ui.widgets import explain_missing_model
+
+CANVAS = "mine_canvas"
+MODE_KEY = "mine_mode"
+PER_DIGIT_KEY = "mine_per_digit"
+POSITION_KEY = "mine_prompt_position"  # session_state: place in the prompted round (0-based)
+FREE_LABEL_KEY = "mine_free_label"
+FINETUNE_KEY = "mine_finetune_run"  # session_state: id of the run the last fine-tune made
+PEN_WIDTH = 20
+
+
+def keep_prompted(label: int) -> None:
+    if add_drawing(CANVAS, label):
+        st.session_state[POSITION_KEY] = st.session_state.get(POSITION_KEY, 0) + 1
+
+
+def restart_round() -> None:
+    st.session_state[POSITION_KEY] = 0
+
+
+@st.fragment
+def collect() -> None:
+    """The canvas, what it becomes (28x28), and Keep with the prompted or chosen label."""
+    mode = st.segmented_control("Mode", ["Prompted", "Free"], default="Prompted", key=MODE_KEY,
+                                required=True)
+    canvas_column, side_column = st.columns([3, 4], gap="medium")
+    label = None
+    with side_column:
+        if mode == "Prompted":
+            per_digit = st.number_input("How many of each digit", 1, 50, 2, key=PER_DIGIT_KEY)
+            position = st.session_state.get(POSITION_KEY, 0)
+            label = prompt_digit(position, int(per_digit))
+            if label is None:
+                st.success(f"Round complete: {10 * int(per_digit)} digits kept.")
+                st.button("Another round", on_click=restart_round, key="mine_round")
+            else:
+                st.markdown(f"## {text.prompt(label)}")
+                st.caption(text.prompt_progress(position, 10 * int(per_digit)) + " · " + text.PROMPTED_HELP)
+        else:
+            label = st.segmented_control("Label", list(range(10)), default=0, key=FREE_LABEL_KEY,
+                                         required=True)
+            st.caption(text.FREE_HELP)
+    with canvas_column:
+        canvas = drawing_canvas(PEN_WIDTH, lambda: st.caption(f"Pen {PEN_WIDTH} px"), key=CANVAS)
+    rgba = canvas.image_data
+    try:
+        steps = None if rgba is None else canvas_to_mnist_steps(rgba)
+    except BlankImageError:
+        steps = None
+    with side_column:
+        if steps is not None:
+            st.image((steps.centred * 255).astype(np.uint8), width=84, caption="What is kept (28×28)")
+        if label is not None:
+            st.button(f"Keep as {label}", key="mine_keep", type="primary", icon=":material/add:",
+                      on_click=keep_prompted if mode == "Prompted" else add_drawing,
+                      args=(label,) if mode == "Prompted" else (CANVAS, label),
+                      disabled=steps is None or digit_set().full, shortcut="Enter",
+                      help="Keep this drawing with this label (key: Enter).")
+        show_notice()
+
+
+def base_keras(model: ActiveModel) -> bytes | None:
+    return DEFAULT_MODEL_PATH.read_bytes() if model.run is None else model.run.keras_bytes
+
+
+def finetune(model: ActiveModel) -> None:
+    st.caption(text.FINETUNE_INTRO)
+    digits = digit_set()
+    tune, held = split_held_out(digits.labels)
+    run = runs().get(st.session_state.get(FINETUNE_KEY) or "")
+    if run is not None and not run.finished:
+        render_live(run, "mine_live")
+        return
+    if run is not None:
+        show_report(run)
+    if len(tune) < MIN_TUNE_DIGITS:
+        st.info(text.too_few_to_tune(len(tune), MIN_TUNE_DIGITS))
+        return
+    st.markdown(text.split_line(len(tune), len(held)))
+    if len(held):
+        st.image(tile_strip(digits.images[held], columns=20, scale=2), caption="Held out")
+    keras_bytes = base_keras(model)
+    if st.button(f"Fine-tune {model.name} on your digits", key="mine_finetune", type="primary",
+                 icon=":material/tune:", disabled=keras_bytes is None):
+        job = FinetuneJob(model.name, keras_bytes, digits.images[tune], digits.labels[tune],
+                          digits.images[held], digits.labels[held])
+        try:
+            tuned = start_run(job.config(model.network), job)
+        except JobError as error:  # this session's run is busy, or the queue is full
+            st.error(str(error))
+            return
+        tuned.name = text.tuned_run_name(tuned.name, model.name)
+        st.session_state[FINETUNE_KEY] = tuned.id
+        st.rerun()
+
+
+def main() -> None:
+    st.title("Your digits")
+    st.caption(text.INTRO)
+    st.info(text.PRIVACY, icon=":material/lock:")
+    sync_runs()
+    st.subheader("1 · Collect")
+    collect()
+    digits = digit_set()
+    if not len(digits):
+        st.subheader("Import")
+        files()
+        st.caption(text.EMPTY_SET)
+        return
+    choices = model_choices()
+    if not choices:
+        explain_missing_model()
+        st.stop()
+    st.subheader("2 · Score")
+    names = {model.key: model for model in choices}
+    key = st.selectbox("Model", list(names), format_func=lambda key: names[key].name, key="mine_model")
+    predicted = scores(names[key])
+    st.subheader("3 · Your set")
+    the_set(predicted)
+    st.subheader("4 · Export and import")
+    files()
+    st.subheader("5 · Fine-tune")
+    finetune(names[key])
+
+
+main()

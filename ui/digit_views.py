@@ -1,0 +1,159 @@
+"""The "Your digits" page's views of the session's set: its grid with relabel and delete, a model's
+scores on it beside MNIST's, export and import, and a fine-tune's before and after."""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from mnist_core import DigitFileError, ModelFileError
+from mnist_core.charts.gallery import compose_grid
+from mnist_core.digits.collection import MAX_DIGITS
+from mnist_core.digits.files import contact_sheet, import_into, to_npz
+from mnist_core.digits.scoring import score
+from mnist_core.text import digits as text
+from ui.digit_set import digit_set, replace
+from ui.job_view import status_box
+from ui.resources import load_default
+from ui.session import DEFAULT_KEY, DEFAULT_NAME, ActiveModel, active_model, evaluation_of, runs
+
+SELECTED_KEY = "mine_selected"
+IMPORTED_KEY = "mine_imported"  # session_state: file id of the last import handled
+OUTCOME_KEY = "mine_import_outcome"  # session_state: (kind, message) of the last import
+GRID_PAGE = 50  # digits per page of the set's grid
+
+
+def relabel(label: int) -> None:
+    digits, index = digit_set(), st.session_state.get(SELECTED_KEY)
+    if index is not None and 0 <= index < len(digits):
+        replace(digits.relabel(index, label))
+
+
+def delete_selected() -> None:
+    digits, index = digit_set(), st.session_state.get(SELECTED_KEY)
+    if index is not None and 0 <= index < len(digits):
+        replace(digits.delete(index))
+        if index >= len(digit_set()):
+            st.session_state[SELECTED_KEY] = max(0, len(digit_set()) - 1)
+
+
+def the_set(predicted: np.ndarray | None) -> None:
+    """The grid (framed red where the chosen model is wrong), and one digit's relabel and delete."""
+    digits = digit_set()
+    counts = digits.counts()
+    st.caption(f"{len(digits):,} of at most {MAX_DIGITS:,} digits · per digit: "
+               + ", ".join(f"{digit}: {count}" for digit, count in enumerate(counts)))
+    pages = max(1, -(-len(digits) // GRID_PAGE))
+    grid_column, edit_column = st.columns([3, 2], gap="medium")
+    with grid_column:
+        page = st.number_input("Page", 1, pages, pages, key="mine_page") if pages > 1 else 1
+        shown = np.arange((page - 1) * GRID_PAGE, min(page * GRID_PAGE, len(digits)))
+        guesses = digits.labels[shown] if predicted is None else predicted[shown]
+        st.image(compose_grid(digits.images[shown], guesses, digits.labels[shown], shown),
+                 caption="Each digit with its number; under it the label, or, when the chosen model reads it "
+                 "otherwise, its answer and the true label (red).")
+    with edit_column:
+        index = st.number_input("Digit number", 0, len(digits) - 1, len(digits) - 1, key=SELECTED_KEY)
+        drawn, kept = st.columns(2)
+        drawn.image(digits.thumbnails[index], width=80, caption="Drawn")
+        kept.image(digits.images[index], width=80, caption=f"Kept, label {digits.labels[index]}")
+        st.caption(text.KEYS_HELP)
+        with st.container(horizontal=True):
+            for label in range(10):
+                st.button(str(label), key=f"mine_label_{label}", on_click=relabel, args=(label,),
+                          shortcut=str(label), help=f"Relabel as {label} (key {label})")
+        st.button("Delete", key="mine_delete", icon=":material/delete:", on_click=delete_selected,
+                  shortcut="Delete", help="Delete this digit (key: Delete)")
+
+
+def model_choices() -> list[ActiveModel]:
+    """The shipped model and this session's runs that can classify, the active one first."""
+    active = active_model()
+    choices = [] if active is None else [active]
+    for run in runs().values():
+        if run.usable and (active is None or run.id != active.key):
+            choices.append(ActiveModel(run.id, run.name, run.network, run))
+    if active is not None and active.key != DEFAULT_KEY:
+        try:
+            choices.append(ActiveModel(DEFAULT_KEY, DEFAULT_NAME, load_default()[0], None))
+        except ModelFileError:
+            pass  # the active run is offered; the missing default is explained on Draw and Predictions
+    return choices
+
+
+def scores(model: ActiveModel) -> np.ndarray:
+    """The model on the set beside MNIST; returns the predictions int64 (N,)."""
+    from mnist_core.charts.digits import class_accuracy_figure
+    from mnist_core.charts.predictions import confusion_figure
+
+    result = score(model.network, digit_set())
+    mnist = evaluation_of(model)
+    mine_column, mnist_column, gap_column = st.columns(3)
+    mine_column.metric("Your digits", text.percent(result.accuracy),
+                       help=f"{result.correct_total} of {result.count} right")
+    mnist_column.metric("MNIST test", text.percent(mnist.accuracy), help="10,000 test images")
+    gap_column.metric("Gap", text.change_points(mnist.accuracy, result.accuracy).replace("+", "+ "))
+    chart_column, matrix_column = st.columns(2)
+    chart_column.plotly_chart(class_accuracy_figure(result.class_accuracy(), mnist.recall, result.counts),
+                              key="mine_class_chart", config={"displayModeBar": False})
+    matrix_column.plotly_chart(confusion_figure(result.evaluation.confusion), key="mine_confusion",
+                               config={"displayModeBar": False})
+    mistakes = result.mistakes()
+    with st.expander(f"Mistakes ({len(mistakes)}), most confident first", expanded=bool(len(mistakes))):
+        if not len(mistakes):
+            st.write("None: every digit of your set is read right.")
+        else:
+            evaluation = result.evaluation
+            st.image(compose_grid(digit_set().images[mistakes], evaluation.predicted[mistakes],
+                                  evaluation.labels[mistakes], mistakes))
+            rows = [{"Digit number": int(index), "Label": int(evaluation.labels[index]),
+                     "Read as": int(evaluation.predicted[index]),
+                     **{str(digit): float(evaluation.probabilities[index, digit]) for digit in range(10)}}
+                    for index in mistakes]
+            st.dataframe(rows, hide_index=True, column_config={
+                str(digit): st.column_config.NumberColumn(format="percent") for digit in range(10)})
+    return result.evaluation.predicted
+
+
+def files() -> None:
+    digits = digit_set()
+    with st.container(horizontal=True):
+        st.download_button("Export (.npz)", to_npz(digits), "my-digits.npz", "application/octet-stream",
+                           icon=":material/download:", key="mine_export", disabled=not len(digits),
+                           help="x_test uint8 (N, 28, 28) and y_test uint8 (N,), as Keras' mnist.npz")
+        st.download_button("Contact sheet (.png)", contact_sheet(digits), "my-digits.png", "image/png",
+                           icon=":material/image:", key="mine_sheet", disabled=not len(digits))
+    uploaded = st.file_uploader("Import a set you exported (.npz): its digits are added to yours",
+                                type=["npz"], key="mine_import")
+    if uploaded is not None and st.session_state.get(IMPORTED_KEY) != uploaded.file_id:
+        st.session_state[IMPORTED_KEY] = uploaded.file_id
+        before = len(digit_set())
+        try:
+            replace(import_into(digit_set(), uploaded.getvalue()))
+        except DigitFileError as error:
+            st.session_state[OUTCOME_KEY] = ("error", text.import_failed(uploaded.name, str(error)))
+        else:
+            added = len(digit_set()) - before
+            st.session_state[OUTCOME_KEY] = ("success", text.imported(added, len(digit_set())))
+        st.rerun()
+    outcome = st.session_state.get(OUTCOME_KEY)
+    if outcome is not None:
+        (st.error if outcome[0] == "error" else st.success)(outcome[1])
+
+
+def show_report(run) -> None:
+    status_box(run, f"**{run.name}**: {run.message}")
+    report = run.report
+    if not report:
+        return
+    held, mnist = st.columns(2)
+    if report["held_before"] is not None:
+        held.metric(f"Held-out digits ({report['held_count']})", text.percent(report["held_after"]),
+                    delta=text.change_points(report["held_before"], report["held_after"]),
+                    help=f"before: {text.percent(report['held_before'])}")
+    mnist.metric("MNIST test (10,000)", text.percent(report["mnist_after"]),
+                 delta=text.change_points(report["mnist_before"], report["mnist_after"]),
+                 help=f"before: {text.percent(report['mnist_before'])}")
+    if run.keras_bytes is not None:
+        st.download_button("Download the tuned model (.keras)", run.keras_bytes, "tuned.keras",
+                           key="mine_tuned_download", icon=":material/download:")
