@@ -12,10 +12,10 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.charts.learning import (
-    class_bars,
     diverging_picture,
     grey_picture,
     history_figure,
+    output_bars,
     w2_gradient_figure,
 )
 from mnist_core.learning.lesson import Lesson
@@ -135,11 +135,8 @@ def render_forward(lesson: Lesson, view: LearnView, example: int) -> None:
     active = result.z1[example] > 0
     mask.image(grey_picture(active.astype("float32"), (16, 32), scale=9),
                caption=words.mask_caption(int(active.sum()), active.size))
-    with bars:
-        st.plotly_chart(class_bars(result.logits[example], words.LOGITS_TITLE, label), config=CHART,
-                        key="learn_logits")
-        st.plotly_chart(class_bars(result.probabilities[example], words.PROBABILITIES_TITLE, label),
-                        config=CHART, key="learn_probabilities")
+    bars.plotly_chart(output_bars(result.logits[example], result.probabilities[example], label), config=CHART,
+                      key="learn_outputs")
     st.latex(words.loss_latex(label, float(result.probabilities[example, label]),
                               float(result.losses[example])))
     st.latex(words.batch_loss_latex(len(upcoming.indices), result.loss))

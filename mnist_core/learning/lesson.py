@@ -98,8 +98,7 @@ class Lesson:
         self.losses: list[float] = []
         self.accuracies: list[float] = [accuracy(self.params, data.validation_x, data.validation_labels)]
         self.plan = BatchPlan(settings)
-        self.path = PathRecorder(raw_directions(settings.seed, settings.hidden_units))
-        self.path.record(0, self.params)
+        self._path: PathRecorder | None = None  # made at the first step: a first look costs nothing
         self._next: NextStep | None = None
         self._landscape: tuple[tuple, Landscape] | None = None
 
@@ -141,9 +140,19 @@ class Lesson:
             change = after - before
         return UnitUpdate(before, gradient, after, change, slot, slot_after)
 
+    @property
+    def path(self) -> PathRecorder:
+        """The steps' path for the landscape (the starting weights are its first point)."""
+        if self._path is None:
+            self._path = PathRecorder(raw_directions(self.settings.seed, self.settings.hidden_units))
+            if self.step == 0:
+                self._path.record(0, self.params)
+        return self._path
+
     def take_step(self) -> None:
         """Take the next step: update the weights with its gradients, record its loss and the accuracy."""
         upcoming = self.next_step()
+        path = self.path  # records the start before the first update
         self.params, self.state = apply_update(self.settings, self.params, upcoming.backward.gradients,
                                                self.state)
         self._next = None
@@ -151,7 +160,7 @@ class Lesson:
         self.losses.append(upcoming.forward.loss)
         self.accuracies.append(accuracy(self.params, self.data.validation_x, self.data.validation_labels))
         if self.params.is_finite():
-            self.path.record(self.step, self.params)
+            path.record(self.step, self.params)
 
     def take_steps(self, count: int, should_stop: Callable[[], bool] | None = None) -> int:
         """Up to ``count`` steps; stops early when ``should_stop()`` says so or the run diverges.
@@ -179,7 +188,7 @@ class Lesson:
     @property
     def nbytes(self) -> int:
         """Bytes of the arrays this run keeps (weights, optimiser state, next step, path, landscape)."""
-        total = self.params.nbytes + self.path.nbytes + self.plan._order.nbytes
+        total = self.params.nbytes + self.plan._order.nbytes + (self._path.nbytes if self._path else 0)
         total += self.state.slots.nbytes if self.state.slots is not None else 0
         if self._next is not None:
             f, b = self._next.forward, self._next.backward

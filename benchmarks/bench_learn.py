@@ -1,0 +1,191 @@
+"""How it learns: the page's server CPU per step, Step x100, the landscape, memory per session and the
+first load, each beside a baseline measured in the same run.
+
+Prints:
+  1. one Step x1 (forward, backward, update, every picture and chart of the page): server CPU of the
+     page's script run in AppTest, median over --repeats clicks; baseline: a rerun of the Draw page
+     with nothing drawn; target <= 60 ms;
+  2. one Step x100 (the steps, the progress updates and the page's rerun after): CPU and wall time;
+     target <= 3 s;
+  3. the landscape (21 x 21 points on 256 images): CPU of ``Lesson.landscape``; baseline: the same
+     grid as 441 plain forward passes (what the page's linear-first-layer shortcut saves); target <= 2 s;
+  4. memory per session: what a session's run keeps after Step x100, a gradient check, the landscape
+     and a race (tracemalloc, which NumPy reports its arrays to), and what is left after the session
+     is dropped; target <= 10 MB, freed;
+  5. the first load of the page in a new session (the process warm, as on a server that has served
+     it once): server CPU; baseline: the same for Draw; target <= 0.3 s.
+
+NumPy's BLAS runs one thread per call, as in the server (mnist_core.serving.process).
+Run from the repo root:  MNIST_PATH=/path/to/mnist.npz python benchmarks/bench_learn.py
+It rewrites its section of benchmarks/README.md (``--no-readme`` to only print).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
+    os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
+
+import numpy as np  # noqa: E402
+
+from benchmarks.report import argument_parser, figure_table, machine, publish  # noqa: E402
+from mnist_core.learning.network import Parameters, forward  # noqa: E402
+from mnist_core.serving.process import one_blas_thread  # noqa: E402
+
+PAGE, BASELINE_PAGE = "app_pages/learn.py", "app_pages/draw.py"
+
+
+def cpu(function) -> tuple[float, float]:
+    """(process CPU seconds, wall seconds) of ``function()``: AppTest runs the script in a thread of this
+    process, so the process's CPU is the server's."""
+    started, wall = time.process_time(), time.perf_counter()
+    function()
+    return time.process_time() - started, time.perf_counter() - wall
+
+
+def open_page(page: str, timeout: float = 300):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    at.switch_page(page)
+    at.run()
+    if at.exception:
+        raise SystemExit(f"{page} raised: {[e.message for e in at.exception]}")
+    return at
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def bench_step(repeats: int) -> list[tuple]:
+    at = open_page(PAGE)
+    at.button(key="learn_step_1").click().run()  # warm: first figures, Plotly's validators
+    steps = [cpu(lambda: at.button(key="learn_step_1").click().run())[0] for _ in range(repeats)]
+    draw = open_page(BASELINE_PAGE)
+    baseline = [cpu(draw.run)[0] for _ in range(repeats)]
+    hundred_cpu, hundred_wall = cpu(lambda: at.button(key="learn_step_100").click().run())
+    lesson = at.session_state["learn_lesson"]
+    if at.exception or lesson.step != repeats + 101:
+        raise SystemExit(f"Step x100 went wrong: step {lesson.step}, {at.exception}")
+    step, base = statistics.median(steps), statistics.median(baseline)
+    print(f"Step x1 page run, server CPU median {ms(step)} (Draw rerun {ms(base)}); "
+          f"Step x100 CPU {hundred_cpu:.2f} s, wall {hundred_wall:.2f} s")
+    return [
+        ("Step x1: page run incl. every picture, server CPU (median)",
+         f"{ms(step)} ({step / base:.1f}x baseline)", "<= 60 ms", step * 1000),
+        ("baseline: Draw page rerun, nothing drawn, server CPU (median)", ms(base), "(baseline)"),
+        ("Step x100 incl. progress and the rerun after, server CPU", f"{hundred_cpu:.2f} s", "<= 3 s",
+         hundred_cpu),
+        ("Step x100, wall time", f"{hundred_wall:.2f} s", "<= 3 s", hundred_wall),
+    ]
+
+
+def bench_landscape() -> list[tuple]:
+    from mnist_core.learning.landscape import directions
+    from mnist_core.learning.lesson import Lesson
+    from mnist_core.learning.settings import LearningSettings
+    from ui.learning_views import shared_lesson_data
+    from ui.resources import load_dataset
+
+    data = shared_lesson_data(load_dataset())
+    lesson = Lesson(LearningSettings(), data)
+    lesson.take_steps(20)
+    seconds, _ = cpu(lambda: lesson.landscape(1.0))
+
+    def plain():
+        first, second = directions(lesson.params, lesson.path.raw, "float32")
+        triples = list(zip(lesson.params.arrays(), first.arrays(), second.arrays(), strict=True))
+        for alpha in np.linspace(-1, 1, 21, dtype="float32"):
+            for beta in np.linspace(-1, 1, 21, dtype="float32"):
+                moved = Parameters(*(w + alpha * a + beta * b for w, a, b in triples))
+                forward(moved, data.landscape_x, data.landscape_labels)
+
+    baseline, _ = cpu(plain)
+    print(f"landscape {seconds:.2f} s CPU, 441 plain forward passes {baseline:.2f} s")
+    return [("landscape, 21 x 21 on 256 images, CPU", f"{seconds:.2f} s ({seconds / baseline:.2f}x baseline)",
+             "<= 2 s", seconds),
+            ("baseline: the same grid as 441 plain forward passes, CPU", f"{baseline:.2f} s", "(baseline)")]
+
+
+def bench_memory() -> list[tuple]:
+    open_page(PAGE)  # the shared images are cached once per process, before measuring
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    at = open_page(PAGE)
+    at.button(key="learn_step_100").click().run()
+    at.button(key="learn_check_button").click().run()
+    at.button(key="learn_landscape_button").click().run()
+    next(button for button in at.button if button.label == "Race").click().run()
+    if at.exception:
+        raise SystemExit(f"the page raised: {at.exception}")
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0] - before
+    lesson_bytes = at.session_state["learn_lesson"].nbytes
+    del at
+    gc.collect()
+    left = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    print(f"session after Step x100, check, landscape, race: {held / 1e6:.1f} MB "
+          f"(the run's arrays {lesson_bytes / 1e6:.1f} MB); after the session is dropped {left / 1e6:.2f} MB")
+    return [("memory per session after Step x100, check, landscape, race",
+             f"{held / 1e6:.1f} MB (the run's arrays {lesson_bytes / 1e6:.1f} MB)", "<= 10 MB", held / 1e6),
+            ("  left after the session is dropped", f"{left / 1e6:.2f} MB", "")]
+
+
+def bench_first_load(repeats: int) -> list[tuple]:
+    open_page(PAGE)
+    open_page(BASELINE_PAGE)  # warm: modules, caches, as a server that has served both once
+    ours = [cpu(lambda: open_page(PAGE))[0] for _ in range(repeats)]
+    baseline = [cpu(lambda: open_page(BASELINE_PAGE))[0] for _ in range(repeats)]
+    first, base = statistics.median(ours), statistics.median(baseline)
+    print(f"first load CPU median {ms(first)}, Draw {ms(base)}")
+    return [("first load of the page in a new session, server CPU (median)",
+             f"{first:.2f} s ({first / base:.1f}x baseline)", "<= 0.3 s", first),
+            ("baseline: first load of Draw in a new session (median)", f"{base:.2f} s", "(baseline)")]
+
+
+def main() -> int:
+    parser = argument_parser(__doc__)
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args()
+    os.chdir(ROOT)
+    one_blas_thread()
+    host = machine()
+    started = time.perf_counter()
+    rows = bench_step(args.repeats) + bench_landscape() + bench_memory() + bench_first_load(args.repeats)
+    table = figure_table(rows)
+    section = f"""## How it learns — `benchmarks/bench_learn.py`
+
+Command: `python benchmarks/bench_learn.py`
+
+Measured {time.strftime("%d %b %H:%M UTC", time.gmtime())} on {host}; {os.getloadavg()[0]:.1f} at the
+end; whole run {time.perf_counter() - started:.0f} s.
+
+{table}
+
+- Server CPU is this process's CPU time around `AppTest` runs (the script and the serialisation of its
+  elements, no browser), warm caches, NumPy's BLAS on one thread as in the server. {args.repeats}
+  repeats for the medians.
+- A step's own work (forward and backward on 128 images, the RMSprop update of 407,050 weights,
+  accuracy on 1,000 validation images, the path's dot products) is the larger part of Step x100; the
+  pictures are uint8 images (`st.image`) except the bars, the history, the ∂W₂ heat map.
+- Memory counts what NumPy and Python allocate (tracemalloc), not the RSS; the images every session
+  shares (about 4 MB of float32 validation and landscape slices) are cached before measuring.
+"""
+    publish("bench_learn", section, readme=not args.no_readme)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
