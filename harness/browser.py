@@ -199,7 +199,7 @@ class StreamlitServer:
 OFFLINE_ONLY = re.compile(r"Failed to load resource: net::ERR_(NAME_NOT_RESOLVED|INTERNET_DISCONNECTED)")
 # A 404 for one of Streamlit's in-memory media files (/media/<hash>.png|jpg): a newer script
 # run replaced the image before the browser fetched the old one, and the newer one is shown.
-# Seen about once in several CI runs while two sessions trained; reported, not failed on.
+# It happens now and then while sessions train: reported, not failed on.
 STALE_MEDIA = re.compile(r"status of 404 .*/media/[0-9a-f]+\.(png|jpg|jpeg)\)$")
 
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from harness import browser
 from mnist_core.text import learning as words
 from tests.browser import helpers
 
@@ -20,9 +21,9 @@ def batch_loss(page) -> float:
 
 
 def test_ten_steps_lower_the_loss_and_the_gradient_check_agrees(chromium, app_server):
-    page, console = helpers.new_page(chromium)
+    page, console = browser.new_page(chromium)
     try:
-        helpers.open_app(page, app_server.url, "learn")
+        browser.open_app(page, app_server.url, "learn")
         assert page.get_by_role("heading", name=words.TITLE).count() == 1
         helpers.click_and_wait(page, page.get_by_role("button", name="Step ×1", exact=True))
         first = batch_loss(page)
@@ -32,7 +33,7 @@ def test_ten_steps_lower_the_loss_and_the_gradient_check_agrees(chromium, app_se
         assert "seed=0" in page.url and "lr=0.001" in page.url
         helpers.click_and_wait(page, page.get_by_role("button", name=words.CHECK_BUTTON))
         frame = page.locator('[data-testid="stDataFrame"]').filter(has_text="relative error").first
-        rows = helpers.dataframe_rows(frame)
+        rows = browser.dataframe_rows(frame)
         assert len(rows) == 6
         assert all(float(row["relative error"]) < 1e-4 for row in rows), rows
         helpers.screenshot(page, "learn", full_page=True)
