@@ -3,8 +3,11 @@ count as the app's errors, the server's command and environment, the Chromium it
 
 from __future__ import annotations
 
+import importlib
 import os
+import re
 import socket
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -95,3 +98,29 @@ def test_a_missing_chromium_is_a_setup_error_that_says_how_to_install_it(monkeyp
     monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "chromium")
     with pytest.raises(browser.BrowserSetupError, match="apt-get install -y chromium"):
         browser.require_chromium()
+
+
+def used_attributes(alias: str, imported_by: str) -> set[tuple[str, str]]:
+    """(file, name) of every ``<alias>.<name>`` in the tests and benchmarks that import it."""
+    root = Path(browser.ROOT)
+    used = set()
+    for path in [*(root / "tests").rglob("*.py"), *(root / "benchmarks").rglob("*.py")]:
+        text = path.read_text()
+        if not re.search(imported_by, text):
+            continue
+        used.update((str(path.relative_to(root)), name)
+                    for name in re.findall(rf"(?<![\w./-]){alias}\.([A-Za-z_]\w*)\b(?!\.py)", text))
+    return used
+
+
+@pytest.mark.parametrize(("alias", "module", "imported_by"), [
+    ("browser", "harness.browser", r"from harness import [^\n]*\bbrowser\b"),
+    ("strokes", "harness.strokes", r"from harness import [^\n]*\bstrokes\b"),
+    ("helpers", "tests.browser.helpers", r"from tests\.browser import helpers\b"),
+])
+def test_every_harness_and_test_helper_a_test_or_benchmark_names_exists(alias, module, imported_by):
+    """A browser test written before a helper moved fails here, in the fast loop, and not only
+    when the browser tests run."""
+    provided = vars(importlib.import_module(module))
+    missing = sorted(used for used in used_attributes(alias, imported_by) if used[1] not in provided)
+    assert not missing, f"{module} has no: {missing}"

@@ -8,16 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness.browser import (
-    ARTIFACTS,
-    BrowserSetupError,
-    dataframe_rows,
-    exceptions,
-    wait_idle,
-    wait_until_gone,
-)
+from harness import browser
 
-SCREENSHOTS = ARTIFACTS / "screenshots"
+SCREENSHOTS = browser.ARTIFACTS / "screenshots"
 PHONE = {"width": 390, "height": 844}  # a phone in portrait, CSS pixels
 
 
@@ -33,8 +26,8 @@ def click_and_wait(page, locator, until_gone=None) -> None:
     """Click, wait for what must disappear (if given), then for the run to finish."""
     locator.click()
     if until_gone is not None:
-        wait_until_gone(until_gone)
-    wait_idle(page)
+        browser.wait_until_gone(until_gone)
+    browser.wait_idle(page)
 
 
 # Runs in the page: records every value the progress bar(s) take and whether a Plotly chart
@@ -91,7 +84,7 @@ def cut_text(page) -> list[str]:
 
 def assert_clean(page, console, where: str) -> None:
     """No exception box on the page and no error in the browser console."""
-    boxes = exceptions(page)
+    boxes = browser.exceptions(page)
     assert not boxes, f"{where}: exception box shown: {boxes}"
     errors = console.take()
     assert not errors, f"{where}: browser console errors: {errors}"
@@ -99,7 +92,7 @@ def assert_clean(page, console, where: str) -> None:
 
 def runs_table(page) -> list[dict[str, str]]:
     frame = page.locator('[data-testid="stDataFrame"]').filter(has_text="Status").first
-    return dataframe_rows(frame)
+    return browser.dataframe_rows(frame)
 
 
 def touch_strokes(page, canvas, strokes: list[list[tuple[float, float]]], steps: int = 4) -> None:
@@ -109,7 +102,7 @@ def touch_strokes(page, canvas, strokes: list[list[tuple[float, float]]], steps:
     """
     box = canvas.bounding_box()
     if box is None:
-        raise BrowserSetupError("The canvas is not visible: cannot draw on it.")
+        raise browser.BrowserSetupError("The canvas is not visible: cannot draw on it.")
     cdp = page.context.new_cdp_session(page)
 
     def touch(kind: str, point=None) -> None:
