@@ -13,7 +13,7 @@ from mnist_core import ModelConfig, preset
 from mnist_core.charts.training import COMPARISONS, RunCurves, comparison_figure
 from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES
 from mnist_core.text.format import elapsed_text
-from mnist_core.text.runs import measured_time_note, preset_labels, runs_table, settings_summary
+from mnist_core.text.runs import measured_time_note, outcome_text, preset_labels, runs_table, settings_summary
 from mnist_core.training.form import (
     BATCH_CHOICES,
     DROPOUT_MAX,
@@ -137,7 +137,7 @@ def render_outcome(run: Run) -> None:
     st.markdown(f"#### {run.name} · {run.status}")
     st.caption(settings_summary(run.config))
     took = f" Training took {elapsed_text(run.seconds)}." if run.status == JobStatus.COMPLETED else ""
-    status_box(run, f"{run.message}{took}")
+    status_box(run, f"{outcome_text(run)}{took}")
     columns = st.columns(4)
     evaluation, validation = run_evaluation(run), last_finite(run.history.val_accuracy)
     columns[0].metric("Test accuracy", f"{evaluation.accuracy:.2%}" if evaluation else "–")
@@ -187,7 +187,7 @@ def render_run_actions(by_id: dict[str, Run]) -> None:
         disabled=run.keras_bytes is None or not run.usable, on_click="ignore", width="stretch",
     )
     if run.id != st.session_state.get(LATEST_KEY) and run.status in STATUS_BOXES:
-        status_box(run, f"{run.name}: {run.message}")
+        status_box(run, f"{run.name}: {outcome_text(run)}")
 
 
 def render_comparison(with_curves: list[Run]) -> None:

@@ -4,7 +4,7 @@ Loading, preprocessing, the NumPy inference path, evaluation and saved models im
 TensorFlow, and the package itself imports nothing heavier than NumPy. The Keras parts
 (``build_model``, ``train``, ``load_model``, ``save_model`` ...) are resolved on first use, so
 the serving process can import this package and never pay for Keras. ``python -m mnist_core``
-is the command-line trainer (mnist_core/training/worker/cli.py).
+is the command-line trainer (mnist_core/cli.py).
 """
 
 import importlib

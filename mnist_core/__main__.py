@@ -1,6 +1,5 @@
-"""``python -m mnist_core``: the command-line trainer (``training/worker/cli.py``), and two
-subcommands for one's own digits: ``evaluate`` (``digits/cli.py``, NumPy only) and ``finetune``
-(``training/worker/cli.py``, Keras)."""
+"""``python -m mnist_core``: the command-line trainer (``cli.py``), and two subcommands for one's
+own digits: ``evaluate`` (``digits/cli.py``, NumPy only) and ``finetune`` (``cli.py``)."""
 
 import sys
 
@@ -10,8 +9,8 @@ def main(argv: list[str]) -> int:
         from mnist_core.digits.cli import main as evaluate
 
         return evaluate(argv[1:])
-    from mnist_core.training.worker.cli import finetune_main
-    from mnist_core.training.worker.cli import main as train
+    from mnist_core.cli import finetune_main
+    from mnist_core.cli import main as train
 
     return finetune_main(argv[1:]) if argv[:1] == ["finetune"] else train(argv)
 

@@ -13,11 +13,12 @@ What a config asks for decides the outcome:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 
 from mnist_core.serving import model_files as storage
-from mnist_core.text.format import plural
+from mnist_core.training.protocol import Outcome
 from mnist_core.training.record import (
     BatchProgress,
     JobStatus,
@@ -34,7 +35,7 @@ def prepare(threads) -> None:
     _MODEL["bytes"] = storage.DEFAULT_MODEL_PATH.read_bytes()
 
 
-def train_job(config, hooks) -> dict:
+def train_job(config, hooks) -> Outcome:
     images = config.train_size or 60_000
     steps = steps_per_epoch(images, config.validation_split, config.batch_size)
     history = TrainingHistory()
@@ -72,28 +73,17 @@ def train_job(config, hooks) -> dict:
         hooks.report()
         if status == JobStatus.STOPPED:
             break
-    messages = {
-        JobStatus.COMPLETED: f"Trained {plural(config.epochs, 'epoch')}.",  # as training.worker.fit says it
-        JobStatus.STOPPED: f"Stopped after {len(history.batch_step)} batches (fake trainer).",
-        JobStatus.DIVERGED: "Training diverged (fake trainer). Lower the learning rate.",
-    }
-    return {
-        "status": status,
-        "message": messages[status],
-        "seconds": time.perf_counter() - started,
-        "steps_per_epoch": steps,
-        "history": history.to_dict(),
-        "keras_bytes": None if status == JobStatus.DIVERGED else _MODEL["bytes"],
-    }
+    keras_bytes = None if status == JobStatus.DIVERGED else _MODEL["bytes"]
+    return Outcome(status, time.perf_counter() - started, steps, history.to_dict(), keras_bytes)
 
 
-def finetune_job(task, hooks) -> dict:
+def finetune_job(task, hooks) -> Outcome:
     """A fine-tune as ``train_job`` fakes training (a few batches, the shipped model back), with a
     report measured for real with the NumPy network: the shipped model before and 'after'."""
     from mnist_core.data.mnist import load_mnist
-    from mnist_core.digits.tuning import FinetuneReport
     from mnist_core.serving.evaluation import evaluate
     from mnist_core.serving.network import DenseNetwork
+    from mnist_core.training.tuning import FinetuneReport
 
     config = task.config(DenseNetwork.from_keras_bytes(task.base_keras)).replace(train_size=1000, epochs=1)
     outcome = train_job(config, hooks)
@@ -102,5 +92,5 @@ def finetune_job(task, hooks) -> dict:
     held = evaluate(network, task.held_images, task.held_labels).accuracy if len(task.held_labels) else None
     mnist = evaluate(network, x_test, y_test).accuracy
     report = FinetuneReport(task.base_name, len(task.tune_labels), len(task.held_labels),
-                            task.settings.mnist_images, held, held, mnist, mnist, outcome["seconds"])
-    return {**outcome, "report": report.to_dict()}
+                            task.settings.mnist_images, held, held, mnist, mnist, outcome.seconds)
+    return dataclasses.replace(outcome, report=report.to_dict())

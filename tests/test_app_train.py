@@ -15,7 +15,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import mnist_core
-from mnist_core.text.runs import preset_labels
+from mnist_core.text.runs import outcome_text, preset_labels
+from mnist_core.training.record import EndReason
 from tests.fake_trainer import FAIL_SEED
 
 PAGE = "app_pages/train.py"
@@ -137,7 +138,7 @@ def test_training_goes_on_while_the_user_is_on_another_page(open_train_page):
     assert any(f"{run.name} finished training" in toast.value for toast in at.toast)  # on the Draw page
     assert any(f"{run.name} (this session)" in caption.value for caption in at.caption)  # Draw uses it now
     at.switch_page("app_pages/train.py").run()
-    assert any(run.message in success.value for success in at.success)
+    assert any(outcome_text(run) in success.value for success in at.success)
 
 
 def test_the_charts_follow_the_run_on_every_poll_and_redraw_for_the_zoom_switch(open_train_page):
@@ -189,7 +190,7 @@ def test_stop_ends_a_running_job_within_a_second_and_keeps_the_partial_model(ope
     assert run.finished  # Stop waited (up to 1 s) for the worker to hand back the partial model
     assert run.status == mnist_core.JobStatus.STOPPED and run.usable
     assert 20 <= len(run.history.batch_step) < 320
-    assert any(run.message in warning.value for warning in at.warning)
+    assert any(outcome_text(run) in warning.value for warning in at.warning)
     assert at.dataframe[0].value["Status"][0] == "stopped"
     assert not at.button(key="train_make_active").disabled
 
@@ -211,7 +212,7 @@ def test_a_run_waiting_in_line_shows_its_place_and_can_be_stopped(open_train_pag
     at.button(key="train_live_stop").click().run()
     poll_until(at, finished, timeout=5)
     assert run.status == mnist_core.JobStatus.STOPPED and not run.usable
-    assert "before it started" in run.message
+    assert run.ending.reason == EndReason.NOT_STARTED and outcome_text(run) in texts(at.warning)
     other.button(key="train_live_stop").click().run()
 
 

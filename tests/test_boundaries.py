@@ -149,7 +149,6 @@ def test_no_import_cycle_between_modules():
     assert find_cycle(graph) is None
 
 
-@pytest.mark.xfail(strict=True, reason="training.worker.fit -> text.format; text.runs -> training")
 def test_no_import_cycle_between_packages():
     graph: dict[str, set[str]] = {}
     for name, imported in engine_modules().items():

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from mnist_core import load_model
-from mnist_core.training.worker.cli import main
+from mnist_core.cli import main
 
 
 def cli_main(argv: list[str]) -> int:

@@ -11,15 +11,16 @@ import numpy as np
 import pytest
 
 from mnist_core import BlankImageError, DigitFileError
+from mnist_core.charts.gallery import contact_sheet
 from mnist_core.data.synthetic import drawn_canvas
 from mnist_core.digits.collection import MAX_DIGITS, THUMBNAIL_SIDE, DigitSet, prompt_digit
-from mnist_core.digits.files import MAX_FILE_BYTES, contact_sheet, from_npz, to_npz
+from mnist_core.digits.files import MAX_FILE_BYTES, from_npz, to_npz
 from mnist_core.digits.scoring import score, set_report
-from mnist_core.digits.tuning import FinetuneJob, split_held_out
 from mnist_core.reading.preprocess import canvas_to_mnist
 from mnist_core.serving.evaluation import evaluate
 from mnist_core.serving.network import DenseNetwork
 from mnist_core.text import digits as text
+from mnist_core.training.tuning import FinetuneJob, split_held_out
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,13 @@ import pytest
 
 from mnist_core.data.synthetic import font_style_ink
 from mnist_core.digits.collection import as_mnist_pixels
-from mnist_core.digits.tuning import FinetuneJob, FinetuneSettings
 from mnist_core.reading.preprocess import ink_to_mnist_steps
 from mnist_core.serving.evaluation import evaluate
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
 from mnist_core.serving.network import DenseNetwork
 from mnist_core.training.queue import JobQueue
 from mnist_core.training.record import JobStatus
+from mnist_core.training.tuning import FinetuneJob, FinetuneSettings
 from tests.test_jobs import finished
 
 
@@ -39,7 +39,7 @@ def test_a_finetune_job_tunes_the_chosen_model_in_the_training_worker(mnist):
         snapshot = finished(queue, queue.submit("a", job.config(base), job), timeout=120)
     finally:
         queue.close()
-    assert snapshot.status == JobStatus.COMPLETED, snapshot.message
+    assert snapshot.status == JobStatus.COMPLETED, snapshot.ending
     assert snapshot.steps_per_epoch == 15 and snapshot.history.epoch == [1]  # (30·10 + 600) / 64
     report = snapshot.report
     (_, _), (x_test, y_test) = mnist

@@ -27,7 +27,7 @@ from mnist_core.training.queue import (
     max_running_from_environment,
     parameter_count,
 )
-from mnist_core.training.record import JobStatus
+from mnist_core.training.record import Ending, EndReason, JobStatus
 from tests.fake_trainer import FAIL_SEED
 
 FAKE = "tests.fake_trainer"
@@ -108,8 +108,9 @@ def test_waiting_jobs_see_their_place_and_an_estimate_only_once_speed_is_measure
 def test_one_queued_or_running_job_per_session(make_queue):
     queue = make_queue()
     first = queue.submit("class-laptop", LONG)
-    with pytest.raises(SessionBusyError, match="already has a run"):
+    with pytest.raises(SessionBusyError) as busy:
         queue.submit("class-laptop", TINY)
+    assert busy.value.queued is (queue.snapshot(first).status == JobStatus.QUEUED)
     queue.submit("another-laptop", TINY)  # other sessions are not affected
     queue.stop(first)
     finished(queue, first)
@@ -121,8 +122,9 @@ def test_a_full_queue_refuses_new_jobs_until_a_place_frees(make_queue):
     running = queue.submit("laptop-1", LONG)
     wait_until(lambda: queue.snapshot(running).status == JobStatus.RUNNING)
     waiting = queue.submit("laptop-2", LONG)
-    with pytest.raises(QueueFullError, match="^1 run is already waiting"):
+    with pytest.raises(QueueFullError) as full:
         queue.submit("laptop-3", TINY)
+    assert full.value.waiting == 1
     assert queue.snapshot(waiting).status == JobStatus.QUEUED  # the refusal changed nothing
     queue.stop(waiting)
     finished(queue, waiting)
@@ -142,7 +144,7 @@ def test_stop_while_queued_ends_it_at_once_and_the_running_job_goes_on(make_queu
     queue.stop(waiting)
     snapshot = queue.snapshot(waiting)
     assert snapshot.status == JobStatus.STOPPED and snapshot.keras_bytes is None
-    assert "before it started" in snapshot.message
+    assert snapshot.ending == Ending(EndReason.NOT_STARTED)
     assert queue.snapshot(running).status == JobStatus.RUNNING
     queue.stop(running)
 
@@ -167,7 +169,8 @@ def test_an_exception_in_a_job_fails_that_job_only(make_queue):
     after = queue.submit("b", TINY)
     snapshot = finished(queue, failing)
     assert snapshot.status == JobStatus.FAILED
-    assert "fails on purpose" in snapshot.message and snapshot.keras_bytes is None
+    assert snapshot.ending.reason == EndReason.TRAINER_ERROR and snapshot.keras_bytes is None
+    assert snapshot.ending.detail == "RuntimeError: the fake trainer fails on purpose"
     assert finished(queue, after).status == JobStatus.COMPLETED  # same worker, still alive
 
 
@@ -175,7 +178,7 @@ def test_a_diverging_job_is_diverged_with_no_model(make_queue):
     queue = make_queue()
     snapshot = finished(queue, queue.submit("a", TINY.replace(learning_rate=10.0)))
     assert snapshot.status == JobStatus.DIVERGED
-    assert snapshot.keras_bytes is None and "Lower the learning rate" in snapshot.message
+    assert snapshot.keras_bytes is None and snapshot.ending == Ending(EndReason.DIVERGED)
 
 
 def test_jobs_of_a_session_that_stopped_polling_are_cancelled(make_queue):
@@ -191,7 +194,7 @@ def test_jobs_of_a_session_that_stopped_polling_are_cancelled(make_queue):
     wait_until(only_here_polls, timeout=30, interval=0.2)
     for job in (running, waiting):
         snapshot = queue.snapshot(job)
-        assert snapshot.status == JobStatus.STOPPED and "Cancelled" in snapshot.message
+        assert snapshot.status == JobStatus.STOPPED and snapshot.ending.reason == EndReason.ABANDONED
     queue.touch("here")
     assert finished(queue, kept).status == JobStatus.COMPLETED
 
@@ -240,7 +243,7 @@ def test_a_killed_worker_fails_its_job_within_seconds_and_a_new_worker_takes_the
     killed = time.monotonic()
     snapshot = finished(queue, victim, timeout=10)
     assert time.monotonic() - killed < 3.0
-    assert snapshot.status == JobStatus.FAILED and "stopped unexpectedly" in snapshot.message
+    assert snapshot.status == JobStatus.FAILED and snapshot.ending.reason == EndReason.WORKER_DIED
     assert finished(queue, queue.submit("b", TINY)).status == JobStatus.COMPLETED
     assert queue.worker_pid not in (None, old_pid)
 
@@ -298,7 +301,7 @@ def test_the_keras_worker_trains_a_model_the_server_can_use_without_keras(mnist)
         snapshot = finished(queue, queue.submit("a", TINY), timeout=240)
     finally:
         queue.close()
-    assert snapshot.status == JobStatus.COMPLETED, snapshot.message
+    assert snapshot.status == JobStatus.COMPLETED, snapshot.ending
     assert snapshot.steps_per_epoch == 8 and snapshot.history.epoch == [1]
     network = DenseNetwork.from_keras_bytes(snapshot.keras_bytes)
     pixels = x_test[:1000].reshape(-1, 784).astype(np.float32) / 255
@@ -313,5 +316,5 @@ def test_a_worker_that_cannot_start_fails_every_waiting_job_with_the_reason(make
     for job in jobs:
         snapshot = finished(queue, job, timeout=120)
         assert snapshot.status == JobStatus.FAILED
-        assert snapshot.message.startswith("The training worker could not start:")
-        assert "MNIST_PATH" in snapshot.message or "mnist" in snapshot.message.lower()
+        assert snapshot.ending.reason == EndReason.WORKER_BROKEN
+        assert "MNIST_PATH" in snapshot.ending.detail or "mnist" in snapshot.ending.detail.lower()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from mnist_core import ModelConfig, preset
@@ -9,8 +11,10 @@ from mnist_core.text.format import duration_text, ordinal, plural
 from mnist_core.text.runs import (
     NO_MODEL_HELP,
     finished_toast,
+    job_error_text,
     job_status_line,
     measured_time_note,
+    outcome_text,
     preset_label,
     preset_labels,
     progress_line,
@@ -19,8 +23,8 @@ from mnist_core.text.runs import (
     settings_summary,
 )
 from mnist_core.training.form import config_from, settings_of
-from mnist_core.training.queue import JobSnapshot
-from mnist_core.training.record import BatchProgress, JobStatus, TrainingHistory
+from mnist_core.training.queue import JobSnapshot, QueueFullError, SessionBusyError, UnknownJobError
+from mnist_core.training.record import BatchProgress, Ending, EndReason, JobStatus, TrainingHistory
 from mnist_core.training.runs import Run
 
 
@@ -64,7 +68,7 @@ def test_a_training_time_is_quoted_only_when_it_was_measured(seconds, text):
 
 def test_the_no_model_help_names_a_command_that_runs():
     """The CLI the help quotes parses its options (a renamed option or module would fail here)."""
-    from mnist_core.training.worker.cli import parse_args
+    from mnist_core.cli import parse_args
 
     command = NO_MODEL_HELP.split("`python -m mnist_core ")[1].split("`")[0]
     assert parse_args(command.split()).preset == "best"
@@ -124,3 +128,63 @@ def test_runs_table_shows_a_dash_for_every_missing_figure():
     assert row["Epochs"] == "0 / 1"
     assert {row[key] for key in ("Val accuracy", "Test accuracy", "Test loss", "Time")} == {"–"}
     assert "None" not in " ".join(row.values())
+
+
+FIVE_EPOCHS = ModelConfig(epochs=5)
+
+
+def ended(reason: EndReason, config: ModelConfig = FIVE_EPOCHS, steps: int = 0, per_epoch: int = 10,
+          **ending) -> SimpleNamespace:
+    """What ``outcome_text`` reads of a run, a snapshot or a TrainResult: ``steps`` batches done."""
+    history = TrainingHistory(batch_step=list(range(1, steps + 1)), batch_loss=[0.5] * steps,
+                              epoch=list(range(1, steps // per_epoch + 1)))
+    return SimpleNamespace(ending=Ending(reason, **ending), config=config, history=history,
+                           steps_per_epoch=per_epoch)
+
+
+KEPT = "the model trained so far is kept and usable."
+WORKER_DIED = "The training worker stopped unexpectedly (exit code {}), so this run was lost. Start it " \
+              "again; a new worker takes over."
+
+
+@pytest.mark.parametrize(("run", "text"), [
+    (ended(EndReason.TRAINED, ModelConfig(epochs=1)), "Trained 1 epoch."),
+    (ended(EndReason.TRAINED), "Trained 5 epochs."),
+    (ended(EndReason.STOPPED, steps=15),
+     f"Stopped during epoch 2 of 5 after 15 batches (1 full epoch); {KEPT}"),
+    (ended(EndReason.STOPPED, steps=20),
+     f"Stopped after epoch 2 of 5 after 20 batches (2 full epochs); {KEPT}"),
+    (ended(EndReason.DIVERGED, ModelConfig(learning_rate=10.0), steps=13),
+     "Training diverged: the loss blew up to 0.5 at step 13 (epoch 2). The weights are unusable. "
+     "Lower the learning rate (now 10; try 0.001) and train again."),
+    (ended(EndReason.TRAINED, finetune=True), "Fine-tuned for 5 epochs."),
+    (ended(EndReason.STOPPED, finetune=True, steps=20),
+     "Stopped after 2 epochs of 5; the model tuned so far is kept."),
+    (ended(EndReason.NOT_STARTED), "Stopped before it started: nothing was trained."),
+    (ended(EndReason.ABANDONED, minutes=3.0),
+     "Cancelled: the page that started it stopped checking on it for 3 minutes (a closed tab?), so it "
+     "gave its place in the queue to others."),
+    (ended(EndReason.TRAINER_ERROR, detail="RuntimeError: boom"), "Training failed: RuntimeError: boom"),
+    (ended(EndReason.WORKER_BROKEN, detail="no MNIST"), "The training worker could not start: no MNIST"),
+    (ended(EndReason.WORKER_DIED, exit_code=-9),
+     WORKER_DIED.format("-9: it ran out of memory or was killed")),
+    (ended(EndReason.WORKER_DIED, exit_code=1), WORKER_DIED.format("1: it crashed")),
+    (ended(EndReason.UNREADABLE_MODEL, detail="bad zip"), "The trained model could not be read: bad zip"),
+    (ended(EndReason.LOST),
+     "The server restarted while this run was training, so it was lost. Start it again."),
+])
+def test_outcome_text_words_each_ending(run, text):
+    assert outcome_text(run) == text
+
+
+@pytest.mark.parametrize(("error", "text"), [
+    (SessionBusyError(queued=True),
+     "This session already has a run waiting in line. One run per session at a time keeps the queue "
+     "fair: wait for it to finish, or stop it, then start the next."),
+    (SessionBusyError(queued=False), "This session already has a run training."),
+    (QueueFullError(1), "1 run is already waiting for the training worker. Try again in a few minutes."),
+    (QueueFullError(1200), "1,200 runs are already waiting"),
+    (UnknownJobError("job-1"), "No training job 'job-1': it ended long ago or never existed."),
+])
+def test_job_error_text(error, text):
+    assert job_error_text(error).startswith(text)

@@ -17,6 +17,7 @@ from mnist_core import (
     evaluate,
     train,
 )
+from mnist_core.text.runs import outcome_text
 from mnist_core.training.record import template_units
 
 QUICK = ModelConfig(epochs=3, seed=1)  # the lesson's network, 3 epochs
@@ -63,7 +64,7 @@ def stop_after(polls: int):
 
 def test_loss_falls_and_accuracy_beats_chance(quick_run, small_mnist):
     result, _, _ = quick_run
-    assert result.status == JobStatus.COMPLETED and result.message == "Trained 3 epochs."
+    assert result.status == JobStatus.COMPLETED and outcome_text(result) == "Trained 3 epochs."
     history = result.history
     assert history.epoch == [1, 2, 3]
     assert history.loss[0] > history.loss[1] > history.loss[2]
@@ -211,8 +212,8 @@ def test_stop_mid_training_keeps_a_usable_model(small_mnist):
     steps = result.steps_per_epoch  # 22: the stop falls in epoch 2
     assert result.status == JobStatus.STOPPED
     assert result.history.batch_step[-1] == 30 < 2 * steps
-    assert "during epoch 2 of 5 after 30 batches (1 full epoch)" in result.message
-    assert "kept and usable" in result.message
+    assert "during epoch 2 of 5 after 30 batches (1 full epoch)" in outcome_text(result)
+    assert "kept and usable" in outcome_text(result)
     assert result.history.epoch == [1, 2]  # Keras validates the partial epoch too
     assert result.history.epoch_end_step == [steps, 30]
     assert [epoch for epoch, _ in recorder.epochs] == [1, 2]
@@ -223,7 +224,7 @@ def test_stop_at_an_epoch_boundary(small_mnist):
     (x_train, y_train), _ = small_mnist
     result = train(ModelConfig(hidden_units=(32,), epochs=3), x_train, y_train, should_stop=stop_after(22))
     assert result.status == JobStatus.STOPPED
-    assert "after epoch 1 of 3 after 22 batches (1 full epoch)" in result.message
+    assert "after epoch 1 of 3 after 22 batches (1 full epoch)" in outcome_text(result)
     assert result.history.epoch == [1]
 
 
@@ -239,7 +240,7 @@ def test_diverging_run_stops_with_a_clear_message(small_mnist, config):
     recorder = Recorder()
     result = train(config, x_train, y_train, on_epoch=recorder.on_epoch)
     assert result.status == JobStatus.DIVERGED
-    assert "diverged" in result.message and "Lower the learning rate" in result.message
+    assert "diverged" in outcome_text(result) and "Lower the learning rate" in outcome_text(result)
     assert len(result.history.batch_loss) < result.steps_per_epoch  # stopped at once, not after 2 epochs
     last = result.history.batch_loss[-1]
     assert not math.isfinite(last) or last > 100

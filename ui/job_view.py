@@ -17,8 +17,16 @@ import streamlit as st
 from mnist_core import ConfigError, ModelConfig, TrainingHistory
 from mnist_core.charts.training import curve_figure, update_curve_figure
 from mnist_core.text import lesson as lesson_text
+from mnist_core.text.form import form_problems_text
 from mnist_core.text.format import elapsed_text, plural
-from mnist_core.text.runs import measured_time_note, progress_line, settings_summary, waiting_text
+from mnist_core.text.runs import (
+    job_error_text,
+    measured_time_note,
+    outcome_text,
+    progress_line,
+    settings_summary,
+    waiting_text,
+)
 from mnist_core.training.form import FormError
 from mnist_core.training.queue import JobError, SessionBusyError
 from mnist_core.training.record import JobStatus
@@ -73,13 +81,15 @@ def explain_start(page: str) -> None:
     error = problem[1]
     if isinstance(error, SessionBusyError):
         busy = ", ".join(run.name for run in pending_runs())
-        st.warning(f"**{busy} is not finished yet.** {error}", icon=":material/hourglass_top:")
+        st.warning(f"**{busy} is not finished yet.** {job_error_text(error)}",
+                   icon=":material/hourglass_top:")
     elif isinstance(error, FormError):
-        st.error(str(error), icon=":material/tune:")
+        st.error(form_problems_text(error.problems), icon=":material/tune:")
     elif isinstance(error, ConfigError):
         st.error(f"{error} Change the setting and press Start again.", icon=":material/tune:")
     else:
-        st.error(str(error), icon=":material/error:")
+        st.error(job_error_text(error) if isinstance(error, JobError) else str(error),
+                 icon=":material/error:")
 
 
 def stop(run: Run) -> None:
@@ -240,10 +250,10 @@ def show_untrained_note() -> None:
 
 def show_lesson_run(run: Run) -> None:
     if run.status in (JobStatus.DIVERGED, JobStatus.FAILED):
-        status_box(run, f"**{run.name} {run.status}.** {run.message}")
+        status_box(run, f"**{run.name} {run.status}.** {outcome_text(run)}")
         return
     if run.status == JobStatus.STOPPED:
-        status_box(run, f"**{run.name} stopped early.** {run.message}")
+        status_box(run, f"**{run.name} stopped early.** {outcome_text(run)}")
     if not run.history.batch_step:
         return
     show_epoch_table(run.history)

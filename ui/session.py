@@ -90,7 +90,7 @@ def sync_runs() -> list[Run]:
         try:
             snapshot = queue.snapshot(run.job_id)
         except UnknownJobError:
-            run.lose("The server restarted while this run was training, so it was lost. Start it again.")
+            run.lose()
             done.append(run)
             continue
         if run.follow(snapshot):

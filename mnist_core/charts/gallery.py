@@ -7,6 +7,7 @@ a page of 100 digits becomes ONE RGB image, so a page turn costs one small PNG i
 
 from __future__ import annotations
 
+import io
 from functools import lru_cache
 
 import numpy as np
@@ -209,3 +210,16 @@ def tile_box(position: int, columns: int = 10) -> tuple[int, int, int, int]:
     left = (position % columns) * (side + GAP)
     top = (position // columns) * (side + STRIP + GAP)
     return left, top, left + side, top + side + STRIP
+
+
+def contact_sheet(digits, columns: int = 20) -> bytes:
+    """A PNG of every digit of a ``DigitSet`` as the network sees it (28x28, twice enlarged), in set
+    order, rows of
+    ``columns``; sorted by label first so a writer's 3s sit together."""
+    order = np.argsort(digits.labels, kind="stable")
+    picture = tile_strip(digits.images[order], columns=columns, scale=2)
+    if picture.size == 0:
+        picture = np.full((56, 56), 255, np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(picture).save(buffer, format="PNG")
+    return buffer.getvalue()

@@ -15,9 +15,7 @@ import io
 import zipfile
 
 import numpy as np
-from PIL import Image
 
-from mnist_core.charts.gallery import tile_strip
 from mnist_core.config import IMAGE_SIDE, NUM_CLASSES
 from mnist_core.digits.collection import MAX_DIGITS, THUMBNAIL_SIDE, DigitSet
 from mnist_core.errors import DigitFileError
@@ -34,18 +32,6 @@ def to_npz(digits: DigitSet) -> bytes:
     """The set as .npz bytes (compressed): x_test, y_test and originals."""
     buffer = io.BytesIO()
     np.savez_compressed(buffer, x_test=digits.images, y_test=digits.labels, originals=digits.thumbnails)
-    return buffer.getvalue()
-
-
-def contact_sheet(digits: DigitSet, columns: int = 20) -> bytes:
-    """A PNG of every digit as the network sees it (28x28, twice enlarged), in set order, rows of
-    ``columns``; sorted by label first so a writer's 3s sit together."""
-    order = np.argsort(digits.labels, kind="stable")
-    picture = tile_strip(digits.images[order], columns=columns, scale=2)
-    if picture.size == 0:
-        picture = np.full((56, 56), 255, np.uint8)
-    buffer = io.BytesIO()
-    Image.fromarray(picture).save(buffer, format="PNG")
     return buffer.getvalue()
 
 

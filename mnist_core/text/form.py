@@ -1,7 +1,9 @@
 """What the Train form says about a value it cannot use: the field's name, what was typed, and the
-range it accepts. No Streamlit; ``mnist_core.training.form`` decides, this module words it."""
+range it accepts. No Streamlit; ``mnist_core.training.form`` decides (``FieldProblem``), this words it."""
 
 from __future__ import annotations
+
+from mnist_core.training.form import FieldProblem
 
 FIELD_LABELS = {  # widget key -> the label on the form
     "train_epochs": "Epochs",
@@ -36,8 +38,19 @@ def not_whole(key: str, typed: str, allowed: str) -> str:
     return f"**{FIELD_LABELS[key]}**: {typed.strip()} is not a whole number. Use {allowed}."
 
 
-def form_problems_text(problems: list[str]) -> str:
+def problem_text(problem: FieldProblem) -> str:
+    """One ``FieldProblem`` in words: the field, what was typed and the range it accepts."""
+    if problem.whole:
+        allowed = whole_number_range(int(problem.low), int(problem.high))
+    else:
+        allowed = positive_number_range(problem.high)
+    words = {"unreadable": unreadable, "not_whole": not_whole, "out_of_range": out_of_range}[problem.kind]
+    return words(problem.key, problem.typed, allowed)
+
+
+def form_problems_text(problems: list[FieldProblem]) -> str:
     """The one message shown above the form when Start found problems: one line per field."""
+    problems = [problem_text(problem) for problem in problems]
     count = "" if len(problems) == 1 else f" ({len(problems)} problems)"
     head = f"**This run cannot start{count}:**"
     return head + "\n" + "\n".join(f"- {problem}" for problem in problems) + f"\n\n{FIX_AND_RETRY}"

@@ -10,8 +10,8 @@ import math
 
 from mnist_core.config import PRESETS, ModelConfig
 from mnist_core.text.format import duration_text, elapsed_text, ordinal, plural, throughput_text
-from mnist_core.training.queue import JobSnapshot
-from mnist_core.training.record import BatchProgress, JobStatus
+from mnist_core.training.queue import JobError, JobSnapshot, QueueFullError, SessionBusyError, UnknownJobError
+from mnist_core.training.record import BatchProgress, Ending, EndReason, JobStatus, TrainingHistory
 from mnist_core.training.runs import Run, last_finite
 
 NO_MODEL_HELP = (  # shown by the pages that need a model when there is none
@@ -147,3 +147,79 @@ def runs_table(runs: list[Run], active_id: str | None) -> list[dict[str, str]]:
             }
         )
     return rows
+
+
+def outcome_text(ended) -> str:
+    """What happened to a finished run, job or ``TrainResult`` (anything with its ``ending``,
+    ``config``, ``history`` and ``steps_per_epoch``), in words a user can act on."""
+    ending: Ending = ended.ending
+    config: ModelConfig = ended.config
+    words = _FAILURES.get(ending.reason)
+    if words is not None:
+        return words(ending)
+    if ending.reason == EndReason.NOT_STARTED:
+        return "Stopped before it started: nothing was trained."
+    if ending.reason == EndReason.ABANDONED:
+        return (f"Cancelled: the page that started it stopped checking on it for {ending.minutes:g} minutes "
+                "(a closed tab?), so it gave its place in the queue to others.")
+    if ending.finetune:
+        return _finetune_text(ending.reason, config, ended.history)
+    return _training_text(ending.reason, config, ended.history, ended.steps_per_epoch or 1)
+
+
+def _training_text(reason: EndReason, config: ModelConfig, history: TrainingHistory, per_epoch: int) -> str:
+    steps = history.batch_step[-1] if history.batch_step else 0
+    epoch = max(1, -(-steps // per_epoch))  # the epoch it was in
+    if reason == EndReason.DIVERGED:
+        return (
+            f"Training diverged: the loss blew up to {history.batch_loss[-1]:.3g} at step {steps} (epoch "
+            f"{epoch}). The weights are unusable. Lower the learning rate "
+            f"(now {config.learning_rate:g}; try 0.001) and train again."
+        )
+    if reason == EndReason.STOPPED:
+        where = "after" if steps % per_epoch == 0 else "during"
+        return (
+            f"Stopped {where} epoch {epoch} of {config.epochs} after {steps} batches "
+            f"({plural(steps // per_epoch, 'full epoch')}); the model trained so far is kept and usable."
+        )
+    return f"Trained {plural(config.epochs, 'epoch')}."
+
+
+def _finetune_text(reason: EndReason, config: ModelConfig, history: TrainingHistory) -> str:
+    if reason == EndReason.DIVERGED:
+        return "Fine-tuning diverged: the loss blew up. Start again from the model."
+    if reason == EndReason.STOPPED:
+        done = history.epoch[-1] if history.epoch else 0
+        return f"Stopped after {plural(done, 'epoch')} of {config.epochs}; the model tuned so far is kept."
+    return f"Fine-tuned for {plural(config.epochs, 'epoch')}."
+
+
+def _worker_died_text(ending: Ending) -> str:
+    code = ending.exit_code
+    cause = "it ran out of memory or was killed" if code is not None and code < 0 else "it crashed"
+    return (f"The training worker stopped unexpectedly (exit code {code}: {cause}), so this run was lost. "
+            "Start it again; a new worker takes over.")
+
+
+_FAILURES = {
+    EndReason.TRAINER_ERROR: lambda ending: f"Training failed: {ending.detail}",
+    EndReason.WORKER_BROKEN: lambda ending: f"The training worker could not start: {ending.detail}",
+    EndReason.WORKER_DIED: _worker_died_text,
+    EndReason.UNREADABLE_MODEL: lambda ending: f"The trained model could not be read: {ending.detail}",
+    EndReason.LOST: lambda ending: "The server restarted while this run was training, so it was lost. "
+                                   "Start it again.",
+}
+
+
+def job_error_text(error: JobError) -> str:
+    """Why a job could not be submitted or found, in words a user can act on."""
+    if isinstance(error, SessionBusyError):
+        state = "waiting in line" if error.queued else "training"
+        return (f"This session already has a run {state}. One run per session at a time keeps the queue "
+                "fair: wait for it to finish, or stop it, then start the next.")
+    if isinstance(error, QueueFullError):
+        return (f"{plural(error.waiting, 'run is', 'runs are')} already waiting for the training worker. "
+                "Try again in a few minutes.")
+    if isinstance(error, UnknownJobError):
+        return f"No training job {error.job_id!r}: it ended long ago or never existed."
+    return str(error)

@@ -8,6 +8,8 @@ allowed range (``FormError``) instead of clamping or zeroing it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from mnist_core.config import (
     MAX_BATCH_SIZE,
     MAX_EPOCHS,
@@ -19,7 +21,6 @@ from mnist_core.config import (
     ModelConfig,
 )
 from mnist_core.errors import ConfigError
-from mnist_core.text import form as form_text
 
 UNIT_CHOICES = tuple(units for units in (16, 32, 64, 128, 256, 512, 1024, 2048) if units <= MAX_UNITS)
 BATCH_CHOICES = tuple(size for size in (16, 32, 64, 128, 256, 512, 1024, 2048) if size <= MAX_BATCH_SIZE)
@@ -33,11 +34,25 @@ SEED_MAX = 2**31 - 1
 TYPED_FIELDS = ("train_learning_rate", "train_epochs", "train_size", "train_seed")  # text inputs
 
 
-class FormError(ConfigError):
-    """The form holds values no run can use; ``problems`` has one sentence per field."""
+@dataclass(frozen=True)
+class FieldProblem:
+    """A typed field Start cannot use: its widget key, what was typed, why (``kind``: "unreadable",
+    "not_whole" or "out_of_range") and the range it accepts (``whole``: whole numbers from ``low``
+    to ``high``; else a number above 0 and at most ``high``). ``mnist_core.text.form`` words it."""
 
-    def __init__(self, problems: list[str]):
-        super().__init__(form_text.form_problems_text(problems))
+    key: str
+    typed: str
+    kind: str
+    low: float
+    high: float
+    whole: bool
+
+
+class FormError(ConfigError):
+    """The form holds values no run can use; ``problems`` has one ``FieldProblem`` per field."""
+
+    def __init__(self, problems: list[FieldProblem]):
+        super().__init__("unusable form fields: " + ", ".join(problem.key for problem in problems))
         self.problems = problems
 
 
@@ -51,31 +66,24 @@ def _number(text) -> float | None:
     return value if value == value and abs(value) != float("inf") else None
 
 
-def _whole(values, key: str, low: int, high: int, problems: list[str]) -> int | None:
+def _whole(values, key: str, low: int, high: int, problems: list[FieldProblem]) -> int | None:
     text = str(values[key])
-    allowed = form_text.whole_number_range(low, high)
     value = _number(text)
-    if value is None:
-        problems.append(form_text.unreadable(key, text, allowed))
-    elif value != int(value):
-        problems.append(form_text.not_whole(key, text, allowed))
-    elif not low <= value <= high:
-        problems.append(form_text.out_of_range(key, text, allowed))
-    else:
+    kind = ("unreadable" if value is None else "not_whole" if value != int(value)
+            else "out_of_range" if not low <= value <= high else None)
+    if kind is None:
         return int(value)
+    problems.append(FieldProblem(key, text, kind, low, high, whole=True))
     return None
 
 
-def _learning_rate(values, problems: list[str]) -> float | None:
+def _learning_rate(values, problems: list[FieldProblem]) -> float | None:
     text = str(values["train_learning_rate"])
-    allowed = form_text.positive_number_range(LEARNING_RATE_MAX)
     value = _number(text)
-    if value is None:
-        problems.append(form_text.unreadable("train_learning_rate", text, allowed))
-    elif not 0 < value <= LEARNING_RATE_MAX:
-        problems.append(form_text.out_of_range("train_learning_rate", text, allowed))
-    else:
+    kind = "unreadable" if value is None else "out_of_range" if not 0 < value <= LEARNING_RATE_MAX else None
+    if kind is None:
         return value
+    problems.append(FieldProblem("train_learning_rate", text, kind, 0, LEARNING_RATE_MAX, whole=False))
     return None
 
 
@@ -102,7 +110,7 @@ def config_from(values) -> ModelConfig:
     """A validated config from the form's values (any mapping by widget key; the typed fields are
     text or numbers). Raises ``FormError`` naming every typed field it cannot use, with its range,
     and ``ConfigError`` for a combination ``ModelConfig`` refuses."""
-    problems: list[str] = []
+    problems: list[FieldProblem] = []
     learning_rate = _learning_rate(values, problems)
     epochs = _whole(values, "train_epochs", *EPOCHS, problems)
     size = _whole(values, "train_size", *TRAIN_SIZES, problems)

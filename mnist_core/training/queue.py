@@ -11,7 +11,7 @@ back over a pipe. At most ``max_running`` jobs train at once; the rest wait in o
   interval and the next job starts a new worker.
 - A finished or stopped job carries its model as ``.keras`` bytes.
 - A job trains a new network from its ``ModelConfig``, or, given a ``task`` (a fine-tune of
-  ``mnist_core.digits.tuning.FinetuneJob``), tunes that task's model; ``config`` then describes
+  ``mnist_core.training.tuning.FinetuneJob``), tunes that task's model; ``config`` then describes
   the tuned network for tables and estimates, and the finished job carries the task's ``report``.
 
 Nothing here starts at import: ``JobQueue`` starts its dispatcher thread when created and
@@ -34,7 +34,16 @@ from multiprocessing.connection import wait as wait_for_ready
 
 from mnist_core.config import ModelConfig
 from mnist_core.errors import MnistLabError
-from mnist_core.training.record import BatchProgress, JobStatus, TrainingHistory, WeightTemplates
+from mnist_core.training import protocol
+from mnist_core.training.record import (
+    BatchProgress,
+    Ending,
+    EndReason,
+    JobStatus,
+    TrainingHistory,
+    WeightTemplates,
+    ending_of,
+)
 
 JOBS_ENV = "MNIST_LAB_TRAINING_JOBS"  # how many jobs train at once (N); default from the CPU count
 WORKER_MODULE = "mnist_core.training.worker.process"  # the worker process's loop, ``main``
@@ -60,15 +69,27 @@ class JobError(MnistLabError):
 
 
 class SessionBusyError(JobError):
-    """The session already has a queued or running job."""
+    """The session already has a queued (``queued``) or running job."""
+
+    def __init__(self, queued: bool):
+        super().__init__(f"session busy: a job is {'queued' if queued else 'running'}")
+        self.queued = queued
 
 
 class QueueFullError(JobError):
-    """Too many jobs are waiting."""
+    """``waiting`` jobs are waiting already."""
+
+    def __init__(self, waiting: int):
+        super().__init__(f"queue full: {waiting} jobs waiting")
+        self.waiting = waiting
 
 
 class UnknownJobError(JobError):
     """No job has this id (it finished long ago, or never existed)."""
+
+    def __init__(self, job_id: str):
+        super().__init__(f"no job {job_id!r}")
+        self.job_id = job_id
 
 
 def _spawn_without_main() -> None:
@@ -170,7 +191,7 @@ class JobSnapshot:
     session_id: str
     config: ModelConfig
     status: JobStatus
-    message: str  # what happened, in words a user can act on ('' while queued or running)
+    ending: Ending | None  # how and why it ended, once finished (``text.runs.outcome_text`` words it)
     place: int | None  # 1-based place in line while queued, else None
     wait_seconds: float | None  # estimated wait before it starts (measured speed), or None
     worker_ready: bool  # False while the worker is still importing TensorFlow
@@ -194,7 +215,7 @@ class _Job:
     config: ModelConfig
     submitted: float
     status: JobStatus = JobStatus.QUEUED
-    message: str = ""
+    ending: Ending | None = None
     progress: BatchProgress | None = None
     history: TrainingHistory = field(default_factory=TrainingHistory)
     steps_per_epoch: int | None = None
@@ -203,6 +224,7 @@ class _Job:
     keras_bytes: bytes | None = None
     last_poll: float = field(default_factory=time.monotonic)
     stop_sent: bool = False
+    finetune: bool = False  # it has a task: a fine-tune (the task itself is dropped once sent)
     task: object | None = None  # what the worker trains instead of a fresh ``config`` (a fine-tune)
     report: dict | None = None
 
@@ -278,20 +300,12 @@ class JobQueue:
             mine = [job for job in self._jobs.values() if job.session_id == session_id]
             busy = [job for job in mine if not job.status.finished]
             if busy:
-                raise SessionBusyError(
-                    "This session already has a run "
-                    + ("waiting in line" if busy[0].status == JobStatus.QUEUED else "training")
-                    + ". One run per session at a time keeps the queue fair: wait for it to finish, "
-                    "or stop it, then start the next."
-                )
+                raise SessionBusyError(queued=busy[0].status == JobStatus.QUEUED)
             waiting = sum(job.status == JobStatus.QUEUED for job in self._jobs.values())
             if waiting >= self.max_waiting:
-                raise QueueFullError(
-                    f"{waiting} {'run is' if waiting == 1 else 'runs are'} already waiting for the training "
-                    "worker. Try again in a few minutes."
-                )
+                raise QueueFullError(waiting)
             job = _Job(id=f"job-{uuid.uuid4().hex[:12]}", session_id=session_id, config=config,
-                       submitted=time.time(), task=task)
+                       submitted=time.time(), task=task, finetune=task is not None)
             self._jobs[job.id] = job
             self._want_worker = True
             return job.id
@@ -312,7 +326,7 @@ class JobQueue:
                 session_id=job.session_id,
                 config=job.config,
                 status=job.status,
-                message=job.message,
+                ending=job.ending,
                 place=place,
                 wait_seconds=wait,
                 worker_ready=self._worker_ready,
@@ -333,18 +347,18 @@ class JobQueue:
                 if job.session_id == session_id:
                     job.last_poll = now
 
-    def stop(self, job_id: str, message: str | None = None) -> None:
-        """Stop a job: a queued one at once; a running one after its current batch."""
+    def stop(self, job_id: str, ending: Ending | None = None) -> None:
+        """Stop a job: a queued one at once; a running one after its current batch. ``ending``: why,
+        when not at its user's request (kept as the job's ending)."""
         with self._lock:
             job = self._job(job_id)
             if job.status == JobStatus.QUEUED:
                 job.status = JobStatus.STOPPED
-                job.message = message or "Stopped before it started: nothing was trained."
+                job.ending = ending or Ending(EndReason.NOT_STARTED)
             elif job.status == JobStatus.RUNNING and not job.stop_sent:
                 job.stop_sent = True
-                if message:
-                    job.message = message
-                self._send(("stop", job.id))
+                job.ending = ending
+                self._send(protocol.Stop(job.id))
 
     def forget(self, job_id: str) -> None:
         """Drop a finished job (its session has copied what it needs)."""
@@ -382,7 +396,7 @@ class JobQueue:
     def _job(self, job_id: str) -> _Job:
         job = self._jobs.get(job_id)
         if job is None:
-            raise UnknownJobError(f"No training job {job_id!r}: it ended long ago or never existed.")
+            raise UnknownJobError(job_id)
         return job
 
     def _place_and_wait(self, job: _Job) -> tuple[int, float | None]:
@@ -474,56 +488,58 @@ class JobQueue:
                 break
             if job.status == JobStatus.QUEUED:
                 job.status, job.started = JobStatus.RUNNING, time.monotonic()
-                self._send(("start", job.id, job.config, job.task))
+                self._send(protocol.Start(job.id, job.config, job.task))
                 job.task = None  # sent: the worker has it; its digits and model bytes need not stay here
                 running += 1
 
     def _handle(self, message) -> None:
-        kind = message[0]
         with self._lock:
-            if kind == "ready":
+            if isinstance(message, protocol.Ready):
                 self._worker_ready = True
                 return
-            if kind == "broken":  # the worker cannot train at all: every waiting job is told why
+            if isinstance(message, protocol.Broken):  # the worker cannot train: every waiting job is told why
                 for job in self._jobs.values():
                     if not job.status.finished:
-                        job.status, job.message = JobStatus.FAILED, message[1]
+                        job.status = JobStatus.FAILED
+                        job.ending = Ending(EndReason.WORKER_BROKEN, detail=message.error)
                 return
-            job = self._jobs.get(message[1])
+            job = self._jobs.get(message.job_id)
             if job is None:
                 return
-            if kind == "started":
-                job.steps_per_epoch = message[2]
+            if isinstance(message, protocol.Started):
+                job.steps_per_epoch = message.steps_per_epoch
                 job.started = time.monotonic()
-            elif kind == "progress":
-                self._apply_progress(job, message[2])
-            elif kind == "finished":
-                self._apply_outcome(job, message[2])
-            elif kind == "failed":
-                job.status, job.message = JobStatus.FAILED, message[2]
+            elif isinstance(message, protocol.Progress):
+                self._apply_progress(job, message.update)
+            elif isinstance(message, protocol.Finished):
+                self._apply_outcome(job, message.outcome)
+            elif isinstance(message, protocol.Failed):
+                job.status = JobStatus.FAILED
+                job.ending = Ending(EndReason.TRAINER_ERROR, finetune=job.finetune, detail=message.error)
                 job.seconds = time.monotonic() - (job.started or time.monotonic())
 
     @staticmethod
-    def _apply_progress(job: _Job, update: dict) -> None:
+    def _apply_progress(job: _Job, update: protocol.ProgressUpdate) -> None:
         history = job.history
-        for key in ("batch_step", "batch_loss", "batch_accuracy"):
-            getattr(history, key).extend(update[key])
-        for key in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_end_step"):
-            setattr(history, key, list(update[key]))
-        if update.get("templates") is not None:
-            history.templates = update["templates"]
-        if update.get("progress") is not None:
-            job.progress = update["progress"]
+        history.batch_step.extend(update.batch_step)
+        history.batch_loss.extend(update.batch_loss)
+        history.batch_accuracy.extend(update.batch_accuracy)
+        for key in protocol.EPOCH_KEYS:
+            setattr(history, key, list(update.epochs[key]))
+        if update.templates is not None:
+            history.templates = update.templates
+        if update.progress is not None:
+            job.progress = update.progress
 
-    def _apply_outcome(self, job: _Job, outcome: dict) -> None:
-        job.history = TrainingHistory.from_dict(outcome["history"])
-        job.status = JobStatus(outcome["status"])
-        if not (job.message and job.status == JobStatus.STOPPED):  # keep a cancellation's reason
-            job.message = outcome["message"]
-        job.seconds = outcome["seconds"]
-        job.steps_per_epoch = outcome["steps_per_epoch"]
-        job.keras_bytes = outcome["keras_bytes"]
-        job.report = outcome.get("report")
+    def _apply_outcome(self, job: _Job, outcome: protocol.Outcome) -> None:
+        job.history = TrainingHistory.from_dict(outcome.history)
+        job.status = outcome.status
+        if not (job.ending and job.status == JobStatus.STOPPED):  # keep a cancellation's reason
+            job.ending = ending_of(job.status, finetune=job.finetune)
+        job.seconds = outcome.seconds
+        job.steps_per_epoch = outcome.steps_per_epoch
+        job.keras_bytes = outcome.keras_bytes
+        job.report = outcome.report
         if job.progress is not None:
             job.progress = replace(job.progress, eta_seconds=0.0)
         steps = len(job.history.batch_step)
@@ -535,14 +551,10 @@ class JobQueue:
         with self._lock:
             if worker is not self._worker:
                 return
-            reason = "it ran out of memory or was killed" if code is not None and code < 0 else "it crashed"
             for job in self._jobs.values():
                 if job.status == JobStatus.RUNNING:
                     job.status = JobStatus.FAILED
-                    job.message = (
-                        f"The training worker stopped unexpectedly (exit code {code}: {reason}), so this "
-                        "run was lost. Start it again; a new worker takes over."
-                    )
+                    job.ending = Ending(EndReason.WORKER_DIED, finetune=job.finetune, exit_code=code)
                     job.seconds = time.monotonic() - (job.started or time.monotonic())
             self._worker = self._commands = self._events = None
             self._worker_ready = False
@@ -550,16 +562,12 @@ class JobQueue:
 
     def _cancel_abandoned(self) -> None:
         now = time.monotonic()
-        minutes = self.abandon_after / 60
         for job in list(self._jobs.values()):
             if now - job.last_poll <= self.abandon_after:
                 continue
             if not job.status.finished:
-                self.stop(
-                    job.id,
-                    f"Cancelled: the page that started it stopped checking on it for {minutes:g} minutes "
-                    "(a closed tab?), so it gave its place in the queue to others.",
-                )
+                self.stop(job.id, Ending(EndReason.ABANDONED, finetune=job.finetune,
+                                         minutes=self.abandon_after / 60))
             elif now - job.last_poll > 2 * self.abandon_after:
                 del self._jobs[job.id]  # nobody will collect it: free its model bytes
 
@@ -570,7 +578,7 @@ class JobQueue:
         if worker is None:
             return
         try:
-            commands.send(("exit",))
+            commands.send(protocol.Exit())
         except (OSError, EOFError):
             pass
         worker.join(timeout)

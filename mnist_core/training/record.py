@@ -27,6 +27,54 @@ class JobStatus(enum.StrEnum):
         return self not in (JobStatus.QUEUED, JobStatus.RUNNING)
 
 
+class EndReason(enum.StrEnum):
+    """Why a finished job ended as it did (its ``JobStatus`` says how); ``mnist_core.text.runs``
+    words each one."""
+
+    TRAINED = "trained"  # COMPLETED: every planned epoch trained
+    STOPPED = "stopped"  # STOPPED by its user while it trained
+    NOT_STARTED = "not_started"  # STOPPED while it waited in line: nothing trained
+    ABANDONED = "abandoned"  # STOPPED: its page stopped polling for ``Ending.minutes``
+    DIVERGED = "diverged"  # DIVERGED: the loss blew up
+    TRAINER_ERROR = "trainer_error"  # FAILED: training raised (``Ending.detail``: the error)
+    WORKER_BROKEN = "worker_broken"  # FAILED: the worker could not start (``Ending.detail``)
+    WORKER_DIED = "worker_died"  # FAILED: the worker process ended (``Ending.exit_code``)
+    UNREADABLE_MODEL = "unreadable_model"  # FAILED: the finished model could not be read (``detail``)
+    LOST = "lost"  # FAILED: the server restarted while it trained
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How and why a job or run ended, as values (no words)."""
+
+    reason: EndReason
+    finetune: bool = False  # a fine-tune of a trained model rather than a fresh training run
+    detail: str = ""  # an error's own text (TRAINER_ERROR, WORKER_BROKEN, UNREADABLE_MODEL)
+    exit_code: int | None = None  # WORKER_DIED: the process's exit code (negative: killed by a signal)
+    minutes: float | None = None  # ABANDONED: how long its page had not polled
+
+    @property
+    def status(self) -> JobStatus:
+        return _STATUS_OF[self.reason]
+
+
+_STATUS_OF = {
+    EndReason.TRAINED: JobStatus.COMPLETED,
+    EndReason.STOPPED: JobStatus.STOPPED, EndReason.NOT_STARTED: JobStatus.STOPPED,
+    EndReason.ABANDONED: JobStatus.STOPPED,
+    EndReason.DIVERGED: JobStatus.DIVERGED,
+    **dict.fromkeys((EndReason.TRAINER_ERROR, EndReason.WORKER_BROKEN, EndReason.WORKER_DIED,
+                     EndReason.UNREADABLE_MODEL, EndReason.LOST), JobStatus.FAILED),
+}
+
+
+def ending_of(status: JobStatus, finetune: bool = False) -> Ending:
+    """The ending of a trainer that finished with ``status`` (COMPLETED, STOPPED or DIVERGED)."""
+    reason = {JobStatus.COMPLETED: EndReason.TRAINED, JobStatus.STOPPED: EndReason.STOPPED,
+              JobStatus.DIVERGED: EndReason.DIVERGED}[status]
+    return Ending(reason, finetune=finetune)
+
+
 # A cross-entropy this high means the weights blew up: chance level is ln(10) = 2.3, and with a
 # too-large learning rate Keras reports losses in the millions long before any NaN appears.
 DIVERGED_LOSS = 1e3

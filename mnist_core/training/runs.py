@@ -16,7 +16,7 @@ from mnist_core.errors import ModelFileError
 from mnist_core.serving.evaluation import Evaluation
 from mnist_core.serving.network import DenseNetwork
 from mnist_core.training.queue import JobSnapshot
-from mnist_core.training.record import JobStatus, TrainingHistory
+from mnist_core.training.record import Ending, EndReason, JobStatus, TrainingHistory
 
 
 @dataclass
@@ -28,7 +28,7 @@ class Run:
     config: ModelConfig
     history: TrainingHistory = field(default_factory=TrainingHistory)
     status: JobStatus = JobStatus.QUEUED
-    message: str = ""
+    ending: Ending | None = None  # how and why it ended, once finished (``text.runs.outcome_text``)
     seconds: float = 0.0  # training time (measured in the worker once finished)
     created: float = field(default_factory=time.time)
     evaluation: Evaluation | None = None  # test-set evaluation, computed once
@@ -53,7 +53,7 @@ class Run:
         """Take the job's latest state; True when this snapshot is the one that finishes the run.
 
         On finishing, the model comes from the job's ``.keras`` bytes (a ``ModelFileError``
-        from unreadable bytes makes the run failed, with that message).
+        from unreadable bytes makes the run failed, with that error as its ending's detail).
         """
         self.history, self.seconds = snapshot.history, snapshot.seconds
         self.steps_per_epoch = snapshot.steps_per_epoch or self.steps_per_epoch
@@ -62,7 +62,7 @@ class Run:
             return False
         if self.finished:
             return False
-        self.status, self.message, self.job = snapshot.status, snapshot.message, None
+        self.status, self.ending, self.job = snapshot.status, snapshot.ending, None
         self.report = snapshot.report
         trained = self.history.batch_step and snapshot.status != JobStatus.DIVERGED
         if snapshot.keras_bytes is not None and trained:
@@ -70,12 +70,13 @@ class Run:
                 self.network = DenseNetwork.from_keras_bytes(snapshot.keras_bytes)
                 self.keras_bytes = snapshot.keras_bytes
             except ModelFileError as error:
-                self.status, self.message = JobStatus.FAILED, f"The trained model could not be read: {error}"
+                self.status = JobStatus.FAILED
+                self.ending = Ending(EndReason.UNREADABLE_MODEL, detail=str(error))
         return True
 
-    def lose(self, message: str) -> None:
+    def lose(self) -> None:
         """The job is gone from the queue without an outcome (the server restarted)."""
-        self.status, self.message, self.job = JobStatus.FAILED, message, None
+        self.status, self.ending, self.job = JobStatus.FAILED, Ending(EndReason.LOST), None
 
     @property
     def steps_done(self) -> int:

@@ -17,11 +17,10 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from mnist_core.digits.tuning import FinetuneJob, FinetuneReport
 from mnist_core.serving.evaluation import evaluate
 from mnist_core.serving.network import DenseNetwork
-from mnist_core.text.format import plural
-from mnist_core.training.record import BatchProgress, JobStatus, TrainingHistory
+from mnist_core.training.record import BatchProgress, JobStatus, TrainingHistory, ending_of
+from mnist_core.training.tuning import FinetuneJob, FinetuneReport
 from mnist_core.training.worker.fit import ProgressCallback, TemplateCallback, TrainResult
 from mnist_core.training.worker.model import augmentation
 
@@ -110,21 +109,17 @@ def finetune(
                 callbacks=[TemplateCallback(model, history.templates), progress])
     seconds = time.perf_counter() - started
     if progress.diverged:
-        status = JobStatus.DIVERGED
-        message = "Fine-tuning diverged: the loss blew up. Start again from the model."
-        tuned = base
+        status, tuned = JobStatus.DIVERGED, base
     else:
-        tuned = DenseNetwork.from_keras_model(model)
         status = JobStatus.STOPPED if progress.stopped else JobStatus.COMPLETED
-        done = history.epoch[-1] if history.epoch else 0
-        message = (f"Stopped after {plural(done, 'epoch')} of {settings.epochs}; the model tuned so far is "
-                   "kept." if progress.stopped else f"Fine-tuned for {plural(settings.epochs, 'epoch')}.")
+        tuned = DenseNetwork.from_keras_model(model)
     report = FinetuneReport(
         base_name=job.base_name, tune_count=len(job.tune_labels), held_count=len(job.held_labels),
         mnist_images=settings.mnist_images, held_before=held_before, held_after=_held_accuracy(tuned, job),
         mnist_before=mnist_before, mnist_after=evaluate(tuned, x_test, y_test).accuracy, seconds=seconds,
     )
-    return TrainResult(model, config, history, status, message, seconds, len(batches)), report
+    ending = ending_of(status, finetune=True)
+    return TrainResult(model, config, history, status, seconds, len(batches), ending), report
 
 
 def _held_accuracy(network: DenseNetwork, job: FinetuneJob) -> float | None:

@@ -17,13 +17,14 @@ import numpy as np
 
 from mnist_core.config import ModelConfig
 from mnist_core.errors import DatasetError
-from mnist_core.text.format import plural
 from mnist_core.training.record import (
     DIVERGED_LOSS,
     BatchProgress,
+    Ending,
     JobStatus,
     TrainingHistory,
     WeightTemplates,
+    ending_of,
 )
 from mnist_core.training.record import steps_per_epoch as planned_steps
 from mnist_core.training.worker.model import build_model
@@ -37,9 +38,9 @@ class TrainResult:
     config: ModelConfig
     history: TrainingHistory
     status: JobStatus  # COMPLETED, STOPPED or DIVERGED
-    message: str  # what happened, in words a user can act on
     seconds: float  # wall time of fit
     steps_per_epoch: int
+    ending: Ending  # why, as values (``mnist_core.text.runs.outcome_text`` words it)
 
 
 class ProgressCallback(keras.callbacks.Callback):
@@ -243,7 +244,7 @@ def train(
       by an exception from one of its own callbacks.
 
     The run is seeded by ``config.seed`` (same seed, same result). A NaN or infinite loss
-    stops the run with status DIVERGED and a message saying what to change.
+    stops the run with status DIVERGED.
     """
     images, labels = training_subset(x_train, y_train, config.train_size, config.seed)
     pixels = images.reshape(len(images), 28 * 28)  # uint8, a view: no float copy of the set
@@ -268,27 +269,36 @@ def train(
         verbose=0,
     )
     seconds = time.perf_counter() - started
-    status, message = _outcome(progress, history, config)
-    return TrainResult(model, config, history, status, message, seconds, steps_per_epoch)
+    status = _status(progress)
+    return TrainResult(model, config, history, status, seconds, steps_per_epoch, ending_of(status))
 
 
-def _outcome(progress: ProgressCallback, history: TrainingHistory, config: ModelConfig):
+def _status(progress: ProgressCallback) -> JobStatus:
     if progress.diverged:
-        step = history.batch_step[-1] if history.batch_step else 0
-        return JobStatus.DIVERGED, (
-            f"Training diverged: the loss blew up to {history.batch_loss[-1]:.3g} at step {step} (epoch "
-            f"{progress.current_epoch}). The weights are unusable. Lower the learning rate "
-            f"(now {config.learning_rate:g}; try 0.001) and train again."
-        )
-    if progress.stopped:
-        # Keras still ends (and validates) the epoch it was stopped in, so history.epoch
-        # may end with a partial epoch: count full ones from the steps done.
-        steps = history.batch_step[-1] if history.batch_step else 0
-        done = steps // progress.steps_per_epoch
-        where = "after" if steps % progress.steps_per_epoch == 0 else "during"
-        return JobStatus.STOPPED, (
-            f"Stopped {where} epoch {progress.current_epoch} of {config.epochs} after {steps} "
-            f"batches ({plural(done, 'full epoch')}); the model trained so far "
-            "is kept and usable."
-        )
-    return JobStatus.COMPLETED, f"Trained {plural(config.epochs, 'epoch')}."
+        return JobStatus.DIVERGED
+    return JobStatus.STOPPED if progress.stopped else JobStatus.COMPLETED
+
+
+KERAS_METRICS = ["loss", "accuracy", "val_loss", "val_accuracy"]  # shown as Keras reports them
+
+
+def progress_bars() -> tuple[Callable[[BatchProgress], None], Callable[[int, dict], None]]:
+    """``on_batch`` and ``on_epoch`` for ``train`` that print Keras' own progress bar per epoch, as
+    ``fit(verbose=1)`` does (the command line's view of a run)."""
+    bars: dict[int, keras.utils.Progbar] = {}  # epoch -> its bar
+
+    def on_batch(progress: BatchProgress) -> None:
+        if progress.epoch not in bars:
+            print(f"Epoch {progress.epoch}/{progress.epochs}", flush=True)
+            bars[progress.epoch] = keras.utils.Progbar(progress.batches, stateful_metrics=KERAS_METRICS)
+        if progress.batch < progress.batches:  # the epoch's last update comes from on_epoch
+            figures = [("loss", progress.loss), ("accuracy", progress.accuracy)]
+            bars[progress.epoch].update(progress.batch, figures)
+
+    def on_epoch(epoch: int, logs: dict) -> None:  # the bar's last update carries the epoch's figures
+        bar = bars.get(epoch)
+        if bar is not None:
+            figures = [(name, logs[name]) for name in KERAS_METRICS if name in logs]
+            bar.update(bar.target, figures, finalize=True)
+
+    return on_batch, on_epoch

@@ -1,19 +1,15 @@
 """The training worker process: trains the jobs ``mnist_core.training.queue.JobQueue`` sends it.
 
 ``main`` runs in a process started with the spawn method. It imports its trainer module
-(TensorFlow, for the real one) and announces ``("ready",)`` (or ``("broken", message)`` and
-exits, when that fails), then reads commands from the
-server: ``("start", job_id, config, task)`` trains in a new thread, ``("stop", job_id)`` ends that
-job after its current batch, ``("exit",)`` ends the process (so does the server going away).
-
-It answers with ``("started", job_id, steps_per_epoch)``, ``("progress", job_id, update)`` a
-few times a second (new batches since the last report, the epoch table and a
-``BatchProgress``), then ``("finished", job_id, outcome)`` or ``("failed", job_id, message)``.
+(TensorFlow, for the real one) and announces ``Ready`` (or ``Broken`` and exits, when that
+fails), then reads commands from the server (the messages of ``mnist_core.training.protocol``):
+``Start`` trains in a new thread, ``Stop`` ends that job after its current batch, ``Exit`` ends
+the process (so does the server going away). Per job it answers ``Started``, ``Progress`` a few
+times a second, then ``Finished`` or ``Failed``.
 
 A trainer module has ``prepare(threads)`` (called once, before any job) and
-``train_job(config, hooks) -> dict`` (keys of ``outcome``: status, message, seconds,
-steps_per_epoch, history as a dict, keras_bytes), and, for jobs with a task (a fine-tune),
-``finetune_job(task, hooks) -> dict`` (the same keys and ``report``). This module is the Keras
+``train_job(config, hooks) -> Outcome``, and, for jobs with a task (a fine-tune),
+``finetune_job(task, hooks) -> Outcome`` (with the task's ``report``). This module is the Keras
 trainer.
 """
 
@@ -28,6 +24,8 @@ from pathlib import Path
 
 from mnist_core.config import ModelConfig
 from mnist_core.errors import MnistLabError
+from mnist_core.training import protocol
+from mnist_core.training.protocol import EPOCH_KEYS, Outcome, ProgressUpdate
 from mnist_core.training.record import BatchProgress, JobStatus, TrainingHistory, WeightTemplates
 
 PROGRESS_INTERVAL = 0.25  # seconds between progress messages of one job
@@ -46,27 +44,27 @@ class JobHooks:
     def attach(self, history: TrainingHistory, steps_per_epoch: int) -> None:
         """The run's history object (filled as it trains) and its batches per epoch."""
         self.history = history
-        self._send(("started", self.job_id, steps_per_epoch))
+        self._send(protocol.Started(self.job_id, steps_per_epoch))
 
     def report(self, progress: BatchProgress | None = None) -> None:
         """Send the batches recorded since the last report, the epoch table and ``progress``."""
         history = self.history
         if history is None:
             return
-        end = len(history.batch_step)
-        update = {key: getattr(history, key)[self._sent:end] for key in ("batch_step", "batch_loss",
-                                                                          "batch_accuracy")}
-        count = len(history.epoch)
-        for key in ("epoch", "loss", "accuracy", "val_loss", "val_accuracy", "epoch_end_step"):
-            update[key] = list(getattr(history, key)[:count])
-        update["progress"] = progress
-        templates = history.templates
+        end, count = len(history.batch_step), len(history.epoch)
+        templates, frames = history.templates, None
         if len(templates.epochs) != self._frames:  # a new epoch's first-layer pictures
             self._frames = len(templates.epochs)
-            update["templates"] = WeightTemplates(list(templates.units), list(templates.epochs),
-                                                  list(templates.scales), list(templates.codes))
+            frames = WeightTemplates(list(templates.units), list(templates.epochs), list(templates.scales),
+                                     list(templates.codes))
+        update = ProgressUpdate(
+            batch_step=history.batch_step[self._sent:end], batch_loss=history.batch_loss[self._sent:end],
+            batch_accuracy=history.batch_accuracy[self._sent:end],
+            epochs={key: list(getattr(history, key)[:count]) for key in EPOCH_KEYS},
+            templates=frames, progress=progress,
+        )
         self._sent = end
-        self._send(("progress", self.job_id, update))
+        self._send(protocol.Progress(self.job_id, update))
 
     def should_stop(self) -> bool:
         return self._stop.is_set()
@@ -89,9 +87,9 @@ def main(commands, events, trainer_name: str, threads: tuple[int, int], niceness
         trainer = importlib.import_module(trainer_name)
         trainer.prepare(threads)
     except Exception as error:  # noqa: BLE001 - e.g. no MNIST: every job is told why, then exit
-        send(("broken", f"The training worker could not start: {error}"))
+        send(protocol.Broken(str(error)))
         return
-    send(("ready", os.getpid()))
+    send(protocol.Ready(os.getpid()))
     stops: dict[str, threading.Event] = {}
     active: set[str] = set()
     active_lock = threading.Lock()
@@ -100,12 +98,12 @@ def main(commands, events, trainer_name: str, threads: tuple[int, int], niceness
         try:
             hooks = JobHooks(job_id, send, stops[job_id])
             outcome = trainer.train_job(config, hooks) if task is None else trainer.finetune_job(task, hooks)
-            send(("finished", job_id, outcome))
-        except MnistLabError as error:
-            send(("failed", job_id, f"Training failed: {error}"))
+            send(protocol.Finished(job_id, outcome))
+        except MnistLabError as error:  # ours: its text says what went wrong
+            send(protocol.Failed(job_id, str(error)))
         except Exception as error:  # noqa: BLE001 - any error ends this job only, never the worker
             traceback.print_exc()
-            send(("failed", job_id, f"Training failed: {type(error).__name__}: {error}"))
+            send(protocol.Failed(job_id, f"{type(error).__name__}: {error}"))
         finally:
             with active_lock:
                 active.discard(job_id)
@@ -119,16 +117,15 @@ def main(commands, events, trainer_name: str, threads: tuple[int, int], niceness
             message = commands.recv()
         except (EOFError, OSError):
             break  # the server went away
-        if message[0] == "start":
-            _, job_id, config, task = message
-            stops[job_id] = threading.Event()
+        if isinstance(message, protocol.Start):
+            stops[message.job_id] = threading.Event()
             with active_lock:
-                active.add(job_id)
-            threading.Thread(target=run, args=(job_id, config, task), name=f"train-{job_id}",
-                             daemon=True).start()
-        elif message[0] == "stop" and message[1] in stops:
-            stops[message[1]].set()
-        elif message[0] == "exit":
+                active.add(message.job_id)
+            threading.Thread(target=run, args=(message.job_id, message.config, message.task),
+                             name=f"train-{message.job_id}", daemon=True).start()
+        elif isinstance(message, protocol.Stop) and message.job_id in stops:
+            stops[message.job_id].set()
+        elif isinstance(message, protocol.Exit):
             break
     for event in stops.values():
         event.set()
@@ -173,7 +170,7 @@ def prepare(threads: tuple[int, int]) -> None:
     from mnist_core import training  # noqa: F401 - imports Keras now, not in the first job
 
 
-def train_job(config: ModelConfig, hooks: JobHooks) -> dict:
+def train_job(config: ModelConfig, hooks: JobHooks) -> Outcome:
     """Train ``config`` on MNIST with ``fit.train``; the outcome as plain values."""
     from mnist_core.training.worker.fit import train
     from mnist_core.training.worker.keras_files import model_to_bytes
@@ -189,17 +186,11 @@ def train_job(config: ModelConfig, hooks: JobHooks) -> dict:
         min_interval=PROGRESS_INTERVAL,
     )
     keras_bytes = None if result.status == JobStatus.DIVERGED else model_to_bytes(result.model)
-    return {
-        "status": result.status,
-        "message": result.message,
-        "seconds": result.seconds,
-        "steps_per_epoch": result.steps_per_epoch,
-        "history": result.history.to_dict(),
-        "keras_bytes": keras_bytes,
-    }
+    return Outcome(result.status, result.seconds, result.steps_per_epoch, result.history.to_dict(),
+                   keras_bytes)
 
 
-def finetune_job(task, hooks: JobHooks) -> dict:
+def finetune_job(task, hooks: JobHooks) -> Outcome:
     """Fine-tune ``task`` (a ``FinetuneJob``) with ``finetune.finetune``; ``train_job``'s outcome
     plus the before/after ``report``."""
     from mnist_core.training.worker.finetune import finetune
@@ -216,15 +207,8 @@ def finetune_job(task, hooks: JobHooks) -> dict:
     )
     diverged = result.status == JobStatus.DIVERGED
     keras_bytes = None if diverged else model_to_bytes(inference_model(result.model))
-    return {
-        "status": result.status,
-        "message": result.message,
-        "seconds": result.seconds,
-        "steps_per_epoch": result.steps_per_epoch,
-        "history": result.history.to_dict(),
-        "keras_bytes": keras_bytes,
-        "report": report.to_dict(),
-    }
+    return Outcome(result.status, result.seconds, result.steps_per_epoch, result.history.to_dict(),
+                   keras_bytes, report=report.to_dict())
 
 
 def _finetune_steps(task) -> int:

@@ -1,6 +1,8 @@
 """Train a preset or explicit hyperparameters on MNIST, report test accuracy, save the model.
 
-Run as ``python -m mnist_core`` (mnist_core/__main__.py calls ``main``):
+The command line's front (its arguments and what it prints); the Keras work is the training
+worker's (``training/worker``: fit, fine-tune, saving). Run as ``python -m mnist_core``
+(mnist_core/__main__.py calls ``main``):
 
     python -m mnist_core --preset best --out models/default.keras
     python -m mnist_core --preset seed --epochs 3 --hidden 256,128 --out /tmp/m.keras
@@ -15,23 +17,20 @@ import argparse
 import sys
 from pathlib import Path
 
-import keras
-
 from mnist_core.config import PRESETS
 from mnist_core.data.mnist import load_mnist, mnist_source
 from mnist_core.digits.cli import read_digits
-from mnist_core.digits.tuning import FinetuneJob, FinetuneSettings, split_held_out
 from mnist_core.errors import MnistLabError, ModelFileError
 from mnist_core.serving.evaluation import evaluate
 from mnist_core.serving.network import DenseNetwork
 from mnist_core.text.digits import finetune_lines
+from mnist_core.text.runs import outcome_text
 from mnist_core.training.record import JobStatus
+from mnist_core.training.tuning import FinetuneJob, FinetuneSettings, split_held_out
 from mnist_core.training.worker.finetune import finetune
-from mnist_core.training.worker.fit import train
+from mnist_core.training.worker.fit import progress_bars, train
 from mnist_core.training.worker.keras_files import build_metadata, save_model
 from mnist_core.training.worker.model import inference_model
-
-KERAS_METRICS = ["loss", "accuracy", "val_loss", "val_accuracy"]  # shown as Keras reports them
 
 SIDECAR_BATCH_POINTS = 200  # per-batch curve points kept in the sidecar (the epoch figures are all kept)
 
@@ -95,24 +94,9 @@ def main(argv=None) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"Model: {config.describe()}", flush=True)
-    bars: dict[int, keras.utils.Progbar] = {}  # epoch -> Keras' own progress bar, as fit(verbose=1) prints
-
-    def on_batch(progress):
-        if progress.epoch not in bars:
-            print(f"Epoch {progress.epoch}/{progress.epochs}", flush=True)
-            bars[progress.epoch] = keras.utils.Progbar(progress.batches, stateful_metrics=KERAS_METRICS)
-        if progress.batch < progress.batches:  # the epoch's last update comes from on_epoch
-            figures = [("loss", progress.loss), ("accuracy", progress.accuracy)]
-            bars[progress.epoch].update(progress.batch, figures)
-
-    def on_epoch(epoch, logs):  # the bar's last update carries the epoch's figures, as Keras' does
-        bar = bars.get(epoch)
-        if bar is not None:
-            figures = [(name, logs[name]) for name in KERAS_METRICS if name in logs]
-            bar.update(bar.target, figures, finalize=True)
-
+    on_batch, on_epoch = progress_bars()
     result = train(config, x_train, y_train, on_batch=on_batch, on_epoch=on_epoch)
-    print(result.message, f"({result.seconds:.1f} s)", flush=True)
+    print(outcome_text(result), f"({result.seconds:.1f} s)", flush=True)
     if result.status == JobStatus.DIVERGED:
         return 1
     scores = evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test)
@@ -154,7 +138,7 @@ def finetune_main(argv=None) -> int:
     except (MnistLabError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(result.message, flush=True)
+    print(outcome_text(result), flush=True)
     for line in finetune_lines(report.to_dict()):
         print(line, flush=True)
     if result.status == JobStatus.DIVERGED:
