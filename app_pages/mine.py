@@ -9,11 +9,11 @@ import streamlit as st
 from mnist_core import BlankImageError
 from mnist_core.charts.gallery import tile_strip
 from mnist_core.digits.collection import prompt_digit
-from mnist_core.digits.tuning import MIN_TUNE_DIGITS, FinetuneJob, split_held_out
 from mnist_core.reading.preprocess import canvas_to_mnist_steps
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
 from mnist_core.text import digits as text
 from mnist_core.training.queue import JobError
+from mnist_core.training.tuning import MIN_TUNE_DIGITS, FinetuneJob, split_held_out
 from ui.canvas import drawing_canvas
 from ui.digit_set import add_drawing, digit_set, show_notice
 from ui.digit_views import files, model_choices, scores, show_report, the_set

@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.bench_worker_threads import warm_queue  # noqa: E402
 from benchmarks.report import argument_parser, figure_table, machine, percentile, publish  # noqa: E402
 from mnist_core import preset  # noqa: E402
+from mnist_core.text.runs import outcome_text  # noqa: E402
 from mnist_core.training.queue import WORKER_NICENESS, JobQueue  # noqa: E402
 
 TICK = 0.002  # seconds the stand-in event loop sleeps between wake-ups
@@ -82,7 +83,7 @@ def measure(
         job = queue.submit("job", config)
         while (snapshot := queue.snapshot(job)).progress is None:
             if snapshot.finished:  # e.g. no MNIST: say why instead of waiting for ever
-                raise SystemExit(f"The training job ended before it trained: {snapshot.message}")
+                raise SystemExit(f"The training job ended before it trained: {outcome_text(snapshot)}")
             time.sleep(0.05)
     busy = busy_processes(busy_count)
     try:

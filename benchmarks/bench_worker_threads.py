@@ -36,6 +36,7 @@ from mnist_core import (  # noqa: E402
     preset,
 )
 from mnist_core.data.synthetic import drawn_canvas  # noqa: E402
+from mnist_core.text.runs import outcome_text  # noqa: E402
 from mnist_core.training.queue import WORKER_NICENESS, WORKER_THREADS, JobQueue  # noqa: E402
 from mnist_core.training.record import JobStatus  # noqa: E402
 
@@ -62,7 +63,7 @@ def warm_queue(threads=WORKER_THREADS, max_running: int = 2, niceness: int = WOR
     queue.forget(job)
     if snapshot.status != JobStatus.COMPLETED:  # e.g. no MNIST: say why, not a traceback later
         queue.close()
-        raise SystemExit(f"The training worker could not train a warm-up job: {snapshot.message}")
+        raise SystemExit(f"The training worker could not train a warm-up job: {outcome_text(snapshot)}")
     return queue
 
 

@@ -16,9 +16,9 @@ from mnist_core.data.synthetic import drawn_canvas
 from mnist_core.digits.collection import DigitSet
 from mnist_core.digits.files import from_npz, import_into, to_npz
 from mnist_core.digits.scoring import score, set_report
-from mnist_core.digits.tuning import split_held_out
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH, load_default_network
 from mnist_core.text import digits as text
+from mnist_core.training.tuning import split_held_out
 from tests.test_app_draw import canvas_value
 
 PAGE = "app_pages/mine.py"
@@ -150,7 +150,7 @@ def test_a_finetune_becomes_a_run_with_its_before_and_after(app_test, set_file, 
         time.sleep(0.5)
         at.run()
     run = at.session_state["runs"][run_id]
-    assert run.finished and run.status == "completed", run.message
+    assert run.finished and run.status == "completed", run.ending
     assert run.name == "Run 1 (tuned from Default model (shipped))"
     held = len(split_held_out(digits.labels)[1])
     assert run.report["tune_count"] + run.report["held_count"] == 40 and run.report["held_count"] == held

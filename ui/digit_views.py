@@ -7,11 +7,12 @@ import numpy as np
 import streamlit as st
 
 from mnist_core import DigitFileError, ModelFileError
-from mnist_core.charts.gallery import compose_grid
+from mnist_core.charts.gallery import compose_grid, contact_sheet
 from mnist_core.digits.collection import MAX_DIGITS
-from mnist_core.digits.files import contact_sheet, import_into, to_npz
+from mnist_core.digits.files import import_into, to_npz
 from mnist_core.digits.scoring import score
 from mnist_core.text import digits as text
+from mnist_core.text.runs import outcome_text
 from ui.digit_set import digit_set, replace
 from ui.job_view import status_box
 from ui.resources import load_default
@@ -142,7 +143,7 @@ def files() -> None:
 
 
 def show_report(run) -> None:
-    status_box(run, f"**{run.name}**: {run.message}")
+    status_box(run, f"**{run.name}**: {outcome_text(run)}")
     report = run.report
     if not report:
         return
