@@ -128,15 +128,16 @@ def render_forward(lesson: Lesson, view: LearnView, example: int) -> None:
     st.markdown(words.forward_intro(len(upcoming.indices), upcoming.step))
     st.latex(words.FORWARD_LATEX)
     label = int(result.labels[example])
-    pixels, pre, mask, bars = st.columns([2, 3, 3, 4])
-    pixels.image(grey_picture(result.x[example], (28, 28), scale=5),
+    pixels, pre, mask = st.columns([2, 3, 3])
+    pixels.image(grey_picture(result.x[example], (28, 28), scale=5), width=140,
                  caption=words.pixels_caption(int(upcoming.indices[example]), label))
-    pre.image(diverging_picture(result.z1[example], (16, 32), scale=9), caption=words.PRE_ACTIVATION_CAPTION)
+    pre.image(diverging_picture(result.z1[example], (16, 32), scale=9), width=288,
+              caption=words.PRE_ACTIVATION_CAPTION)
     active = result.z1[example] > 0
-    mask.image(grey_picture(active.astype("float32"), (16, 32), scale=9),
+    mask.image(grey_picture(active.astype("float32"), (16, 32), scale=9), width=288,
                caption=words.mask_caption(int(active.sum()), active.size))
-    bars.plotly_chart(output_bars(result.logits[example], result.probabilities[example], label), config=CHART,
-                      key="learn_outputs")
+    st.plotly_chart(output_bars(result.logits[example], result.probabilities[example], label), config=CHART,
+                    key="learn_outputs")
     st.latex(words.loss_latex(label, float(result.probabilities[example, label]),
                               float(result.losses[example])))
     st.latex(words.batch_loss_latex(len(upcoming.indices), result.loss))
@@ -151,9 +152,9 @@ def render_backward(lesson: Lesson, unit: int, example: int) -> None:
     label = int(result.labels[example])
     st.latex(words.delta_latex(label, float(result.probabilities[example, label]), len(upcoming.indices)))
     gradient, weights, norms = st.columns([2, 2, 3])
-    gradient.image(diverging_picture(gradients.w1[:, unit], (28, 28), scale=6),
+    gradient.image(diverging_picture(gradients.w1[:, unit], (28, 28), scale=6), width=168,
                    caption=words.unit_gradient_caption(unit))
-    weights.image(diverging_picture(lesson.params.w1[:, unit], (28, 28), scale=6),
+    weights.image(diverging_picture(lesson.params.w1[:, unit], (28, 28), scale=6), width=168,
                   caption=words.unit_weights_caption(unit))
     with norms:
         for name, value in gradients.norms().items():
@@ -176,13 +177,16 @@ def render_update(lesson: Lesson, unit: int) -> None:
                                         float(change.after[pixel])))
     columns = st.columns(4)
     peak = float(np.nanmax(np.abs(change.before)))
-    columns[0].image(diverging_picture(change.before, (28, 28), 5, peak), caption=words.BEFORE_CAPTION)
-    columns[1].image(diverging_picture(change.after, (28, 28), 5, peak), caption=words.AFTER_CAPTION)
-    columns[2].image(diverging_picture(change.change, (28, 28), 5), caption=words.CHANGE_CAPTION)
+    columns[0].image(diverging_picture(change.before, (28, 28), 5, peak), width=140,
+                     caption=words.BEFORE_CAPTION)
+    columns[1].image(diverging_picture(change.after, (28, 28), 5, peak), width=140,
+                     caption=words.AFTER_CAPTION)
+    columns[2].image(diverging_picture(change.change, (28, 28), 5), width=140,
+                     caption=words.CHANGE_CAPTION)
     if change.slot_after is not None:
         picture = (grey_picture(change.slot_after, (28, 28), 5) if optimiser == "rmsprop"
                    else diverging_picture(change.slot_after, (28, 28), 5))
-        columns[3].image(picture, caption=words.SLOT_CAPTION[optimiser])
+        columns[3].image(picture, width=140, caption=words.SLOT_CAPTION[optimiser])
     largest = float(np.nanmax(np.abs(change.change))) if np.isfinite(change.change).any() else float("nan")
     st.caption(words.update_caption(lesson.settings.learning_rate, unit, largest))
 

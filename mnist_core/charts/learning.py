@@ -88,7 +88,7 @@ def history_figure(losses: Sequence[float], accuracies: Sequence[float], steps_p
         xaxis=dict(title="step", gridcolor=GRID_COLOUR, rangemode="tozero"),
         yaxis=dict(title="batch loss (log scale)", type="log", gridcolor=GRID_COLOUR),
         yaxis2=dict(title="validation accuracy", overlaying="y", side="right", range=[0, 1],
-                    tickformat=".0%", showgrid=False),
+                    tickmode="linear", tick0=0, dtick=0.2, tickformat=".0%", showgrid=False),
     )
     return figure
 
@@ -112,19 +112,22 @@ def landscape_figure(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray, 
     """The loss float (P, P) over the offsets alphas, betas float (P,) as filled contours (log-spaced
     colours via log10 of the loss), the centre marked, the path float (K, 2) as a line."""
     shown = np.where(np.isfinite(losses) & (losses > 0), losses, np.nan)
+    logs = np.log10(shown)
+    ticks = np.linspace(np.nanmin(logs), np.nanmax(logs), 5) if np.isfinite(logs).any() else np.zeros(0)
     figure = go.Figure(go.Contour(
-        x=alphas, y=betas, z=np.log10(shown), colorscale="Viridis", ncontours=24,
+        x=alphas, y=betas, z=logs, colorscale="Viridis", ncontours=24,
         customdata=shown, hovertemplate="α %{x:.2f}, β %{y:.2f}: loss %{customdata:.4g}<extra></extra>",
-        colorbar=dict(title=dict(text="log₁₀ loss"), thickness=10),
+        colorbar=dict(title=dict(text="loss (log colours)"), thickness=10, tickvals=ticks,
+                      ticktext=[f"{10 ** tick:.3g}" for tick in ticks]),
     ))
-    if len(path) > 1:
+    figure.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="current weights",
+                                marker=dict(symbol="x", size=11, color="#DC2626"),
+                                hovertemplate="the current weights<extra></extra>"))
+    if len(path) > 1:  # drawn over the marker: it ends at the centre
         figure.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="path",
                                     customdata=path_steps, line=dict(color="white", width=2),
                                     marker=dict(size=4, color="white"),
                                     hovertemplate="after step %{customdata}<extra></extra>"))
-    figure.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="current weights",
-                                marker=dict(symbol="x", size=12, color="#DC2626"),
-                                hovertemplate="the current weights<extra></extra>"))
     figure.update_layout(height=420, margin=dict(l=4, r=4, t=10, b=4), showlegend=False,
                          xaxis=dict(title="α (direction 1)", constrain="domain"),
                          yaxis=dict(title="β (direction 2)", scaleanchor="x"))

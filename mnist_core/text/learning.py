@@ -116,7 +116,7 @@ FORWARD_LATEX = (
 
 
 def loss_latex(label: int, probability: float, loss: float) -> str:
-    return (rf"L = -\log p_{{{label}}} = -\log {probability:.4g} = {loss_text(loss)}")
+    return rf"L = -\log p_{{{label}}} = -\log {latex_number(probability)} = {latex_number(loss)}"
 
 
 def batch_loss_latex(batch_size: int, loss: float) -> str:
@@ -181,17 +181,29 @@ UPDATE_EXPLANATION = {
 }
 
 
+def latex_number(value: float, digits: int = 4) -> str:
+    """A number for LaTeX: 0.01911, 4.119 \\times 10^{-6}, \\text{NaN}."""
+    if not math.isfinite(value):
+        return rf"\text{{{loss_text(value)}}}"
+    text = f"{value:.{digits}g}"
+    if "e" not in text:
+        return text
+    mantissa, exponent = text.split("e")
+    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
 def update_numbers_latex(optimiser: str, rate: float, pixel: int, weight: float, gradient: float,
                          slot_after: float | None, after: float) -> str:
     """The update of one weight (unit's weight from pixel ``pixel``) with its numbers in."""
-    eta, g, w = f"{rate:g}", f"{gradient:.4g}", f"{weight:.4g}"
+    eta, g, w = latex_number(rate), latex_number(gradient), latex_number(weight)
+    new, slot = latex_number(after, 6), latex_number(slot_after) if slot_after is not None else ""
     head = rf"\text{{pixel {pixel}: }}\ "
     if optimiser == "sgd":
-        return head + rf"{w} - {eta} \times ({g}) = {after:.6g}"
+        return head + rf"{w} - {eta} \times ({g}) = {new}"
     if optimiser == "momentum":
-        return head + rf"m = {slot_after:.4g},\quad {w} + ({slot_after:.4g}) = {after:.6g}"
-    return head + (rf"v = {slot_after:.4g},\quad {w} - \frac{{{eta} \times ({g})}}{{\sqrt{{{slot_after:.4g}"
-                   rf" + 10^{{-7}}}}}} = {after:.6g}")
+        return head + rf"m = {slot},\quad {w} + ({slot}) = {new}"
+    fraction = rf"\frac{{{eta} \times ({g})}}{{\sqrt{{{slot} + 10^{{-7}}}}}}"
+    return head + rf"v = {slot},\quad {w} - {fraction} = {new}"
 
 
 def update_caption(rate: float, unit: int, largest_change: float) -> str:
