@@ -3,10 +3,12 @@
 import streamlit as st
 
 from ui.resources import freeze_startup_objects, tune_server_process
+from ui.session import keep, reattach
 from ui.sidebar import render_sidebar
 
 st.set_page_config(page_title="MNIST Lab", page_icon=":material/draw:", layout="wide")
 tune_server_process()
+reattach()  # after a reload: this browser's runs, job, drawing and form, as they were
 
 navigation = st.navigation(
     [
@@ -24,4 +26,5 @@ navigation = st.navigation(
 )
 render_sidebar(navigation.url_path)
 navigation.run()
+keep()
 freeze_startup_objects(navigation.url_path)

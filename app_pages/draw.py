@@ -109,8 +109,7 @@ def draw_tab(active: ActiveModel) -> None:
     canvas_column, result_column = st.columns([3, 4], gap="medium")
     with canvas_column:
         pen_width = int(st.session_state.get(PEN_WIDTH_KEY, DEFAULT_PEN_WIDTH))
-        canvas = drawing_canvas(pen_width, pen_slider)
-    rgba = canvas.image_data
+        rgba = drawing_canvas(pen_width, pen_slider)
     calibration_of(active.key, active.network)  # starts the non-digit check's calibration
     try:  # the steps first: a blank canvas raises before the calibration is waited for
         steps = None if rgba is None else canvas_to_mnist_steps(rgba)

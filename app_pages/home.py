@@ -17,10 +17,9 @@ from mnist_core.lesson import source as lesson
 from mnist_core.text import lesson as lesson_text
 from ui.job_view import render_lesson_fit
 from ui.resources import Dataset, dataset_or_stop, dataset_summary, load_dataset
-from ui.session import ActiveModel, Run, active_model, evaluation_of, model_record, runs
+from ui.session import HOME_RUN_KEY, ActiveModel, Run, active_model, evaluation_of, model_record, runs
 from ui.widgets import code_step, printout, side_by_side_layout
 
-HOME_RUN_KEY = "home_run"  # session_state: id of the run trained by the Fit step, or absent
 FIRST = lesson_text.FIRST
 STEPS = {step.number: step for step in lesson_text.steps()}
 LINKS = {  # step number -> the pages that go deeper: (page, label, icon)

@@ -62,8 +62,7 @@ def collect() -> None:
                                          required=True)
             st.caption(text.FREE_HELP)
     with canvas_column:
-        canvas = drawing_canvas(PEN_WIDTH, lambda: st.caption(f"Pen {PEN_WIDTH} px"), key=CANVAS)
-    rgba = canvas.image_data
+        rgba = drawing_canvas(PEN_WIDTH, lambda: st.caption(f"Pen {PEN_WIDTH} px"), key=CANVAS)
     try:
         steps = None if rgba is None else canvas_to_mnist_steps(rgba)
     except BlankImageError:

@@ -40,11 +40,19 @@ from ui.job_view import (
     status_box,
 )
 from ui.resources import dataset_or_stop, job_queue
-from ui.session import ACTIVE_KEY, Run, run_evaluation, runs, set_active
+from ui.session import (
+    ACTIVE_KEY,
+    TRAIN_LATEST_KEY,
+    TRAIN_SETTINGS_KEY,
+    Run,
+    run_evaluation,
+    runs,
+    set_active,
+)
 from ui.widgets import page_link
 
-LATEST_KEY = "train_latest"  # session_state: id of the run last started on this page
-SETTINGS_KEY = "train_settings"  # session_state: the form's values, kept across page switches
+LATEST_KEY = TRAIN_LATEST_KEY  # session_state: id of the run last started on this page
+SETTINGS_KEY = TRAIN_SETTINGS_KEY  # session_state: the form's values, kept across page switches
 PRESET_KEY = "train_preset"
 PICK_KEY = "train_pick"  # selectbox: the run the action buttons apply to
 COMPARE_KEY = "train_compare"  # multiselect of runs to compare

@@ -432,3 +432,23 @@ def test_missing_calibration_digits_still_classify_without_the_check(app_test, c
         assert predictions(at) == ["3"]
     finally:
         st.cache_resource.clear()
+
+
+def test_the_drawing_survives_a_page_switch(app_test, clear_examples):
+    """Streamlit drops the canvas' state when Draw is left; the strokes and the last image stay."""
+    at = app_test(PAGE)
+    value = drawn(clear_examples, 7, 200, 40, 40)
+    value["drawing"]["raw"] = {"version": "5.3.0", "objects": [{"type": "path", "path": [["M", 1, 2]]}]}
+    at.session_state[CANVAS_KEY] = value
+    at.run()
+    assert predictions(at) == ["7"]
+    at.switch_page("app_pages/network.py").run()
+    assert CANVAS_KEY not in at.session_state  # Streamlit dropped the widget's state
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert canvas_config(at)["initialDrawing"]["objects"] == value["drawing"]["raw"]["objects"]
+    assert predictions(at) == ["7"] and instructions(at) == []
+    at.button(key="draw_clear").click().run()
+    at.switch_page("app_pages/network.py").run()
+    at.switch_page(PAGE).run()
+    assert predictions(at) == [] and canvas_config(at)["initialDrawing"]["objects"] == []

@@ -20,8 +20,10 @@ import streamlit as st
 from PIL import Image
 from streamlit_drawable_canvas import st_canvas
 
+from ui.session import DRAW_CANVAS_KEY, drawing_keys
+
 CANVAS_SIZE = 280  # pixels; 10x MNIST's 28
-CANVAS_KEY = "draw_canvas"
+CANVAS_KEY = DRAW_CANVAS_KEY
 GENERATION_KEY = "draw_canvas_generation"  # bumped on Clear and Undo: the canvas reloads
 KEPT_KEY = "draw_canvas_kept"  # the strokes (Fabric objects) the canvas reloads after an Undo
 PHONE_BELOW = 640  # viewport width (px) under which Streamlit stacks columns
@@ -109,6 +111,7 @@ def _reload(objects: list, key: str = CANVAS_KEY) -> None:
     raw = {**_raw(key), "objects": objects}
     st.session_state[kept_key] = raw
     st.session_state[canvas_key] = {"drawing": {"raw": raw, "data": None}, "backgroundFit": None}
+    st.session_state.pop(drawing_keys(canvas_key)[1], None)
 
 
 def current_drawing(key: str = CANVAS_KEY) -> np.ndarray | None:
@@ -117,7 +120,7 @@ def current_drawing(key: str = CANVAS_KEY) -> np.ndarray | None:
     value = st.session_state.get(key) or {}
     url = (value.get("drawing") or {}).get("data")
     if not url or ";base64," not in url:
-        return None
+        return None if value.get("drawing") else st.session_state.get(drawing_keys(key)[1])
     encoded = url.split(";base64,", 1)[1]
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(encoded))).convert("RGBA"))
 
@@ -145,13 +148,22 @@ PHONE_CSS = f"""
 """
 
 
-def drawing_canvas(pen_width: int, pen_slider, key: str = CANVAS_KEY):
+def drawing_canvas(pen_width: int, pen_slider, key: str = CANVAS_KEY) -> np.ndarray | None:
     """The guarded canvas with Undo, Clear and a pen menu (``pen_slider()`` draws its slider)
-    under it; returns st_canvas' ``CanvasResult``. ``key`` names it (Draw's by default), so
-    another page's canvas keeps its own strokes."""
+    under it; returns the drawing as RGBA uint8 (280, 280, 4), or None while there is none.
+    ``key`` names it (Draw's by default), so another page's canvas keeps its own strokes.
+
+    A drawing survives leaving the page (Streamlit drops a widget's state then) and, for Draw's,
+    a reload (``ui.session.KEPT_KEYS``): a new canvas starts with the last one's strokes, and
+    until it sends an image of its own (after the next stroke) the last image stands in.
+    """
     canvas_key, generation_key, kept_key = _keys(key)
+    strokes_key, image_key = drawing_keys(canvas_key)
     prefix = "draw" if key == CANVAS_KEY else key
     st.html(PHONE_CSS)
+    fresh = canvas_key not in st.session_state
+    if fresh and strokes_key in st.session_state:
+        st.session_state[kept_key] = st.session_state[strokes_key]
     canvas = st_canvas(
         stroke_width=pen_width,
         stroke_color="#FFFFFF",
@@ -167,6 +179,13 @@ def drawing_canvas(pen_width: int, pen_slider, key: str = CANVAS_KEY):
         return_image_data=True,
         key=canvas_key,
     )
+    if not fresh and (st.session_state.get(canvas_key) or {}).get("drawing") is not None:
+        st.session_state[strokes_key] = {**_raw(key), "objects": _objects(key)}
+        if canvas.image_data is None:
+            st.session_state.pop(image_key, None)
+        else:
+            st.session_state[image_key] = canvas.image_data
+    image = canvas.image_data if canvas.image_data is not None else st.session_state.get(image_key)
     _guard(
         key=f"{canvas_key}_guard",
         data={"key": canvas_key, "css": GUARD_CSS, "size": CANVAS_SIZE, "phoneBelow": PHONE_BELOW},
@@ -178,4 +197,4 @@ def drawing_canvas(pen_width: int, pen_slider, key: str = CANVAS_KEY):
                   key=f"{prefix}_clear")
         with st.popover(f"Pen {pen_width} px", icon=":material/line_weight:"):
             pen_slider()
-    return canvas
+    return image

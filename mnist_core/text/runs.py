@@ -159,6 +159,8 @@ def outcome_text(ended) -> str:
         return words(ending)
     if ending.reason == EndReason.NOT_STARTED:
         return "Stopped before it started: nothing was trained."
+    if ending.reason == EndReason.CLOSED:
+        return "Cancelled: the page that started it was closed, so it gave its place in the queue to others."
     if ending.reason == EndReason.ABANDONED:
         return (f"Cancelled: the page that started it stopped checking on it for {ending.minutes:g} minutes "
                 "(a closed tab?), so it gave its place in the queue to others.")

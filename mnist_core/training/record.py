@@ -35,6 +35,7 @@ class EndReason(enum.StrEnum):
     STOPPED = "stopped"  # STOPPED by its user while it trained
     NOT_STARTED = "not_started"  # STOPPED while it waited in line: nothing trained
     ABANDONED = "abandoned"  # STOPPED: its page stopped polling for ``Ending.minutes``
+    CLOSED = "closed"  # STOPPED: its page was closed (its connection ended, no reload took it back)
     DIVERGED = "diverged"  # DIVERGED: the loss blew up
     TRAINER_ERROR = "trainer_error"  # FAILED: training raised (``Ending.detail``: the error)
     WORKER_BROKEN = "worker_broken"  # FAILED: the worker could not start (``Ending.detail``)
@@ -61,7 +62,7 @@ class Ending:
 _STATUS_OF = {
     EndReason.TRAINED: JobStatus.COMPLETED,
     EndReason.STOPPED: JobStatus.STOPPED, EndReason.NOT_STARTED: JobStatus.STOPPED,
-    EndReason.ABANDONED: JobStatus.STOPPED,
+    EndReason.ABANDONED: JobStatus.STOPPED, EndReason.CLOSED: JobStatus.STOPPED,
     EndReason.DIVERGED: JobStatus.DIVERGED,
     **dict.fromkeys((EndReason.TRAINER_ERROR, EndReason.WORKER_BROKEN, EndReason.WORKER_DIED,
                      EndReason.UNREADABLE_MODEL, EndReason.LOST), JobStatus.FAILED),

@@ -15,7 +15,7 @@ from mnist_core.config import ModelConfig
 from mnist_core.errors import ModelFileError
 from mnist_core.serving.evaluation import Evaluation
 from mnist_core.serving.network import DenseNetwork
-from mnist_core.training.queue import JobSnapshot
+from mnist_core.training.queue import JobQueue, JobSnapshot, UnknownJobError
 from mnist_core.training.record import Ending, EndReason, JobStatus, TrainingHistory
 
 
@@ -81,6 +81,26 @@ class Run:
     @property
     def steps_done(self) -> int:
         return self.history.batch_step[-1] if self.history.batch_step else 0
+
+
+def follow_jobs(runs, queue: JobQueue) -> list[Run]:
+    """Poll the job of each unfinished run in ``runs`` (Run objects) and take its state; returns the
+    runs that just finished (their jobs are then dropped from the queue: the run holds the result).
+    A job the queue no longer knows (the server restarted) makes its run lost."""
+    done = []
+    for run in list(runs):
+        if run.job_id is None or run.finished:
+            continue
+        try:
+            snapshot = queue.snapshot(run.job_id)
+        except UnknownJobError:
+            run.lose()
+            done.append(run)
+            continue
+        if run.follow(snapshot):
+            queue.forget(run.job_id)
+            done.append(run)
+    return done
 
 
 def next_run_name(runs: dict[str, Run]) -> str:
