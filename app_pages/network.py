@@ -33,12 +33,13 @@ from mnist_core.inspection.activations import (
     parse_selection,
 )
 from mnist_core.text.reading import confidence_text
+from mnist_core.text.runs import MODEL_PARAM, RUN_DOES_NOT_TRAVEL
 from ui.network_views import activation_map, layer_statistics, render_templates
 from ui.resources import dataset_or_stop
 from ui.session import (
     ActiveModel,
-    active_model,
     evaluation_of,
+    linked_model,
 )
 
 STATE_KEY = "network_selection"  # session_state: the Selection shown, mirrored in st.query_params
@@ -71,8 +72,8 @@ def current_selection(test_count: int, hidden_units: tuple[int, ...]) -> Selecti
     if STATE_KEY not in st.session_state or params != st.session_state.get(APPLIED_KEY):
         has_drawing = DRAWN_INPUT_KEY in st.session_state
         selection, notes = parse_selection(params, test_count, hidden_units, has_drawing)
-        for note in notes:
-            st.warning(f"{note} Showing the default instead.", icon=":material/link_off:")
+        for note in notes:  # each says what is shown instead
+            st.warning(note, icon=":material/link_off:")
         st.session_state[STATE_KEY] = selection
     return st.session_state[STATE_KEY]
 
@@ -99,8 +100,9 @@ def render_input(selection: Selection, dataset, image: np.ndarray, explanation, 
                                   width="stretch", disabled=DRAWN_INPUT_KEY not in st.session_state,
                                   on_click=lambda: update(drawing=True),
                                   help="The digit you last drew on the Draw page.")
-    picture.image(np.kron(image, np.ones((6, 6))).clip(0, 1), width=150,
-                  caption="Your drawing (28×28)" if selection.drawing else f"Test image #{selection.test}")
+    shown = "Your drawing (28×28)" if selection.drawing else f"Test image #{selection.test}"
+    picture.image(np.kron(image, np.ones((6, 6))).clip(0, 1), width=150, caption=shown,
+                  alt=f"{shown}, the input the network reads")
     with verdict:
         predicted = explanation.predicted
         truth = "" if selection.drawing else f" · true digit **{dataset.y_test[selection.test]}**"
@@ -202,9 +204,11 @@ def render_map(active: ActiveModel, dataset, evaluation, explanation, selection:
 
 def main() -> None:
     st.title("Inside the network")
-    active = active_model()
+    active, run_stayed_behind = linked_model(st.query_params.get(MODEL_PARAM))
     if active is None:
         st.stop()
+    if run_stayed_behind:
+        st.warning(RUN_DOES_NOT_TRAVEL, icon=":material/link_off:")
     dataset = dataset_or_stop()
     names = active.network.activations[:-1]
     if not names:
@@ -222,7 +226,7 @@ def main() -> None:
         render_inside(active, dataset, explanation, (selection.test, selection.drawing))
         render_map(active, dataset, evaluation, explanation, selection)
     render_templates(active)
-    write_params(selection)
+    write_params(selection, active.key)
 
 
 @st.fragment
@@ -235,12 +239,12 @@ def render_inside(active: ActiveModel, dataset, explanation, shown_input: tuple)
     render_activations(explanation, selection, active.network.activations[:-1])
     render_unit(active, dataset, explanation, selection, layer_statistics(active.key, active, dataset))
     render_why(explanation, selection, selection.layer)
-    write_params(selection)
+    write_params(selection, active.key)
 
 
-def write_params(selection: Selection) -> None:
-    """Mirror what is shown in the URL, so the address bar is a link to this view."""
-    params = selection.to_params()
+def write_params(selection: Selection, model_key: str) -> None:
+    """Mirror what is shown in the URL, so the address bar is a link to this view, model included."""
+    params = {MODEL_PARAM: model_key, **selection.to_params()}
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     st.session_state[APPLIED_KEY] = params

@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.inspection.activations import DRAWN_INPUT_KEY
+from mnist_core.text.runs import RUN_DOES_NOT_TRAVEL
 from tests.apptest import APP
 from ui.session import ACTIVE_KEY, RUNS_KEY, Run
 
@@ -47,7 +48,8 @@ def test_a_shared_link_opens_the_same_digit_and_unit(open_page):
     assert all(section in subheaders(at) for section in SECTIONS)
     assert any("true digit **8**" in block.value for block in at.markdown)  # test image 1234 is an 8
     assert at.number_input(key="network_test_index").value == 1234
-    assert params(at) == {"test": "1234", "layer": "1", "unit": "37", "vs": params(at)["vs"]}
+    shared = {"model": "default", "test": "1234", "layer": "1", "unit": "37", "vs": params(at)["vs"]}
+    assert params(at) == shared
     assert any(caption.value.startswith("Pixels ") and "biases" in caption.value for caption in at.caption)
 
 
@@ -68,6 +70,24 @@ def test_bad_link_gets_a_note_and_the_default(open_page, query, words, expected)
     shown = params(at)
     assert {name: shown[name] for name in expected} == expected  # the URL now says what is shown
     assert "input" not in shown
+    assert len(at.warning) == 1 and at.warning[0].value.count("instead") == 1  # one clear sentence
+
+
+def test_a_link_carries_the_model_and_a_run_does_not_travel(open_page, rng):
+    """The URL names the model shown; a recipient without that run is told and sees the shipped one."""
+    at = open_page({"test": "3"})
+    assert params(at)["model"] == "default"
+    at = open_page({"model": "run-0123456789ab", "test": "3", "unit": "5"})
+    assert [warning.value for warning in at.warning] == [RUN_DOES_NOT_TRAVEL]
+    assert any(caption.value.startswith("Default model (shipped)") for caption in at.caption)
+    assert params(at)["model"] == "default" and params(at)["unit"] == "5"
+    run = small_run(rng)  # the sender's own session: the run is there, and a link can still name the default
+    state = {RUNS_KEY: {run.id: run}, ACTIVE_KEY: run.id}
+    at = open_page({"model": run.id, "test": "3"}, state)
+    assert not at.warning and any("784 pixels → 64 → 32 → 10" in caption.value for caption in at.caption)
+    at = open_page({"model": "default", "test": "3"}, state)
+    assert not at.warning
+    assert any(caption.value.startswith("Default model (shipped)") for caption in at.caption)
 
 
 def test_the_drawn_digit_is_looked_inside(open_page, mnist):
@@ -149,7 +169,7 @@ def test_a_session_run_with_templates_and_fewer_units(open_page, rng):
     state = {RUNS_KEY: {run.id: run}, ACTIVE_KEY: run.id}
     at = open_page({"test": "5", "layer": "2", "unit": "300"}, state)
     notes = [warning.value for warning in at.warning]
-    expected = "`unit=300` is out of range; a unit of hidden layer 2 must be 0–31"
+    expected = "`unit=300` is out of range (a unit of hidden layer 2 must be 0–31): showing the default"
     assert any(expected in note for note in notes), notes
     assert params(at)["layer"] == "2" and int(params(at)["unit"]) < 32
     assert any("784 pixels → 64 → 32 → 10" in caption.value for caption in at.caption)

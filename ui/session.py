@@ -241,6 +241,24 @@ def active_model() -> ActiveModel | None:
     return ActiveModel(DEFAULT_KEY, DEFAULT_NAME, network, None)
 
 
+def linked_model(name: str | None) -> tuple[ActiveModel | None, bool]:
+    """The model a link names (``MODEL_PARAM``): ``DEFAULT_KEY`` the shipped one, a run id one of
+    this session's runs; no name, the active model. Second: True when the link named a run this
+    session does not have (runs never travel between sessions), and the shipped model is shown."""
+    if not name:
+        return active_model(), False
+    run = runs().get(name)
+    if run is not None and run.usable:
+        return ActiveModel(run.id, f"{run.name} (this session)", run.network, run), False
+    try:
+        network, _ = load_default()
+    except ModelFileError as error:
+        st.error(f"**The default model could not be loaded.** {error}", icon=":material/error:")
+        return None, False
+    stayed_behind = name not in (DEFAULT_KEY, *runs())
+    return ActiveModel(DEFAULT_KEY, "Default model (shipped)", network, None), stayed_behind
+
+
 def evaluation_of(active: ActiveModel) -> Evaluation:
     """Test-set evaluation of the active model: computed once per model (with a spinner), then reused."""
     if active.run is None:

@@ -271,10 +271,12 @@ def _integer(params, name: str, low: int, high: int, what: str, notes: list[str]
     try:
         value = int(str(text).strip())
     except ValueError:
-        notes.append(f"`{name}={text}` is not a whole number; {what} must be {low}–{high}.")
+        notes.append(f"`{name}={text}` is not a whole number ({what} must be {low}–{high}): "
+                     "showing the default instead.")
         return None
     if not low <= value <= high:
-        notes.append(f"`{name}={value}` is out of range; {what} must be {low}–{high}.")
+        notes.append(f"`{name}={value}` is out of range ({what} must be {low}–{high}): "
+                     "showing the default instead.")
         return None
     return value
 
@@ -287,7 +289,8 @@ def parse_selection(params, test_count: int, hidden_units: tuple[int, ...],
     drawing = False
     source = params.get("input")
     if source is not None and source not in (DRAWING, "test"):
-        notes.append(f"`input={source}` is unknown; use `input=drawing` or `test=<index>`.")
+        notes.append(f"`input={source}` is unknown (use `input=drawing` or `test=<index>`): "
+                     "showing a test image instead.")
     elif source == DRAWING:
         drawing = has_drawing
         if not has_drawing:

@@ -21,6 +21,14 @@ NO_MODEL_HELP = (  # shown by the pages that need a model when there is none
 )
 
 
+MODEL_PARAM = "model"  # a link's query parameter naming the model it shows: "default" or a run id
+RUN_DOES_NOT_TRAVEL = (  # a link naming a run this session does not have
+    "This link was made with a network trained in another browser session, and a trained run stays in "
+    "the session that trained it: this page shows the shipped default model instead, so what you see "
+    "may differ from what was shared."
+)
+
+
 def progress_line(progress: BatchProgress) -> str:
     """The one progress line of a training run (Home and Train)."""
     return (
