@@ -20,7 +20,19 @@ from mnist_core.charts.predictions import (
     outlined_tile,
     probability_figure,
 )
-from mnist_core.serving.browsing import SORT_ORDERS, Filters, filtered, page_caption, page_count, page_of
+from mnist_core.serving.browsing import (
+    LINK_PARAMS,
+    SORT_ORDERS,
+    Filters,
+    filtered,
+    filters_from_params,
+    filters_to_params,
+    page_caption,
+    page_count,
+    page_of,
+)
+from mnist_core.text.links import bad_link_value
+from ui.accessibility import TILES_KEY_PREFIX
 from ui.prediction_views import PER_CLASS_COLUMNS, ModelViews, grid_view, model_views
 from ui.resources import Dataset, dataset_or_stop
 from ui.session import ActiveModel, active_model, evaluation_of, model_record
@@ -36,6 +48,7 @@ INSPECT_KEY = "predictions_inspect"  # test index shown large
 SHOWN_KEY = "predictions_shown"  # list of the test indices on the current grid page
 MATRIX_VERSION_KEY = "predictions_matrix_version"  # bumped to clear the chart's own selection
 GRID_VERSION_KEY = "predictions_grid_version"  # bumped when the filters change
+LINK_KEY = "predictions_link"  # the query parameters last written: a different URL is a shared link
 ANY = "Any"  # filter value meaning "any digit" (None would show as an empty selectbox)
 DIGIT_OPTIONS = [ANY, *range(10)]
 CHART_CONFIG = {"displayModeBar": False}
@@ -62,6 +75,37 @@ def _init_state() -> None:
                 GRID_VERSION_KEY: 0, MATRIX_VERSION_KEY: 0}
     for key, default in defaults.items():
         st.session_state.setdefault(key, default)
+    _apply_link()
+
+
+def _apply_link() -> None:
+    """A link's filters and page (true, predicted, mistakes, sort, page), when the URL says
+    something other than what this page last wrote there: a shared link, or a reload."""
+    params = {name: st.query_params[name] for name in LINK_PARAMS if name in st.query_params}
+    if params == st.session_state.get(LINK_KEY, {}):
+        return
+    filters, page, problems = filters_from_params(params)
+    st.session_state[TRUE_KEY] = ANY if filters.true_digit is None else filters.true_digit
+    st.session_state[PREDICTED_KEY] = ANY if filters.predicted_digit is None else filters.predicted_digit
+    st.session_state[MISTAKES_KEY] = filters.mistakes_only
+    st.session_state[ORDER_KEY] = filters.order
+    st.session_state[PAGE_KEY] = page
+    st.session_state[GRID_VERSION_KEY] += 1
+    st.session_state[MATRIX_VERSION_KEY] += 1
+    st.session_state.pop(INSPECT_KEY, None)
+    for problem in problems:
+        st.warning(bad_link_value(problem.name, problem.value, problem.allowed, problem.shown),
+                   icon=":material/link_off:")
+
+
+def _write_link(page: int) -> None:
+    """Mirror the filters and page in the URL, so the address bar is a link to this view."""
+    params = filters_to_params(_filters(), page)
+    if {name: st.query_params[name] for name in LINK_PARAMS if name in st.query_params} != params:
+        for name in LINK_PARAMS:
+            st.query_params.pop(name, None)
+        st.query_params.update(params)
+    st.session_state[LINK_KEY] = params
 
 
 def render_summary(active: ActiveModel, evaluation: Evaluation) -> None:
@@ -91,9 +135,12 @@ def render_first_ten(views: ModelViews, evaluation: Evaluation) -> None:
         "Each test image with, big, the digit the model predicts and, small, its confidence: "
         "green frame when the prediction equals the true label, red when not."
     )
-    for index, column in enumerate(st.columns(len(views.first_tiles))):
+    tiles = st.container(key=f"{TILES_KEY_PREFIX}first_ten")  # ten small images, no ten "Fullscreen" stops
+    for index, column in enumerate(tiles.columns(len(views.first_tiles))):
         right = evaluation.predicted[index] == evaluation.labels[index]
-        column.image(views.first_tiles[index], width="stretch")
+        truth, read = evaluation.labels[index], evaluation.predicted[index]
+        column.image(views.first_tiles[index], width="stretch",
+                     alt=f"Test image {index}, a {truth}, read as {read}")
         column.metric(f"#{index} · true {evaluation.labels[index]}", int(evaluation.predicted[index]),
                       f"{evaluation.confidence[index]:.1%}", delta_color="normal" if right else "inverse",
                       delta_arrow="off")
@@ -145,7 +192,7 @@ def _apply_matrix_click() -> None:
 def render_filters() -> None:
     st.subheader("Browse the test images", anchor=False)
     true_column, predicted_column, order_column, mistakes_column, clear_column = st.columns(
-        [2, 2, 3, 2, 2], vertical_alignment="bottom")
+        [2, 2, 4, 2, 2], vertical_alignment="bottom")  # the sort box fits "Most confident mistakes first"
     true_column.selectbox("True digit", DIGIT_OPTIONS, key=TRUE_KEY, on_change=_reset_paging)
     predicted_column.selectbox("Predicted digit", DIGIT_OPTIONS, key=PREDICTED_KEY, on_change=_reset_paging)
     order_column.selectbox("Sort", list(SORT_ORDERS), format_func=SORT_ORDERS.get, key=ORDER_KEY,
@@ -179,7 +226,12 @@ def render_grid_pages(model_key: str, dataset: Dataset, evaluation: Evaluation, 
     """One page of the grid as ONE picture, the pager and the inspector: a page turn or a
     tile click reruns only this."""
     pages = page_count(len(indices), PAGE_SIZE)
-    st.session_state[PAGE_KEY] = page = min(max(1, int(st.session_state[PAGE_KEY])), pages)
+    asked = int(st.session_state[PAGE_KEY])
+    st.session_state[PAGE_KEY] = page = min(max(1, asked), pages)
+    if asked > page:
+        st.warning(bad_link_value("page", str(asked), f"a page of these {pages}", f"page {page}"),
+                   icon=":material/link_off:")
+    _write_link(page)
     shown = [int(index) for index in page_of(indices, page - 1, PAGE_SIZE)]
     st.session_state[SHOWN_KEY] = shown
     _render_pager(page, pages, page_caption(page, pages, len(shown), len(indices), PAGE_SIZE))
@@ -229,7 +281,8 @@ def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[in
     )
     label, predicted = int(evaluation.labels[index]), int(evaluation.predicted[index])
     image_column, metric_column = st.columns([3, 2], vertical_alignment="center")
-    image_column.image(enlarge(dataset.x_test[index], 196), caption=f"Test image #{index}", width="content")
+    image_column.image(enlarge(dataset.x_test[index], 196), caption=f"Test image #{index}", width="content",
+                       alt=f"Test image {index}, a {label}, enlarged")
     metric_column.metric("Prediction", predicted, f"{evaluation.confidence[index]:.1%} sure",
                          delta_color="normal" if predicted == label else "inverse", delta_arrow="off")
     metric_column.metric("True digit", label)

@@ -121,3 +121,64 @@ def hover_texts(evaluation, indices: np.ndarray) -> list[str]:
                             float(confidence[index]))
         for index in indices
     ]
+
+
+# A Predictions link: the filters and page as URL query parameters (defaults left out).
+LINK_PARAMS = ("true", "predicted", "mistakes", "sort", "page")
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    """A link parameter that could not be used: its name, value, what it must be, what is shown."""
+
+    name: str
+    value: str
+    allowed: str
+    shown: str
+
+
+def filters_to_params(filters: Filters, page: int) -> dict[str, str]:
+    """``filters`` and the 1-based ``page`` as query parameters; defaults are left out, so the
+    unfiltered first page is a bare address."""
+    params = {}
+    if filters.true_digit is not None:
+        params["true"] = str(filters.true_digit)
+    if filters.predicted_digit is not None:
+        params["predicted"] = str(filters.predicted_digit)
+    if filters.mistakes_only:
+        params["mistakes"] = "1"
+    if filters.order != "index":
+        params["sort"] = filters.order
+    if page != 1:
+        params["page"] = str(page)
+    return params
+
+
+def filters_from_params(params) -> tuple[Filters, int, list[LinkProblem]]:
+    """Filters and the 1-based page from query parameters (a mapping of str to str), and every
+    value that could not be used, replaced by its default. Never raises on user input."""
+    problems: list[LinkProblem] = []
+
+    def digit(name: str) -> int | None:
+        text = str(params.get(name, "")).strip()
+        if not text:
+            return None
+        if text.isdigit() and int(text) <= 9:
+            return int(text)
+        problems.append(LinkProblem(name, text, "a digit 0-9", "any digit"))
+        return None
+
+    true_digit, predicted_digit = digit("true"), digit("predicted")
+    mistakes_text = str(params.get("mistakes", "")).strip().lower()
+    if mistakes_text not in ("", "0", "1", "true", "false"):
+        problems.append(LinkProblem("mistakes", mistakes_text, "1 or 0", "every image"))
+    order = str(params.get("sort", "")).strip() or "index"
+    if order not in SORT_ORDERS:
+        problems.append(LinkProblem("sort", order, f"one of {', '.join(SORT_ORDERS)}", "index order"))
+        order = "index"
+    page_text = str(params.get("page", "")).strip()
+    page = int(page_text) if page_text.isdigit() and int(page_text) >= 1 else 1
+    if page_text and str(page) != page_text.lstrip("0"):
+        problems.append(LinkProblem("page", page_text, "a page number from 1", "page 1"))
+    filters = Filters(true_digit, predicted_digit, mistakes_text in ("1", "true"), order)
+    return filters, page, problems
