@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from ui.accessibility import accessibility_layer
 from ui.resources import freeze_startup_objects, tune_server_process
 from ui.session import keep, reattach
 from ui.sidebar import render_sidebar
@@ -25,6 +26,7 @@ navigation = st.navigation(
     ]
 )
 render_sidebar(navigation.url_path)
+accessibility_layer()
 navigation.run()
 keep()
 freeze_startup_objects(navigation.url_path)

@@ -130,12 +130,15 @@ def render_forward(lesson: Lesson, view: LearnView, example: int) -> None:
     label = int(result.labels[example])
     pixels, pre, mask = st.columns([2, 3, 3])
     pixels.image(grey_picture(result.x[example], (28, 28), scale=5), width=140,
-                 caption=words.pixels_caption(int(upcoming.indices[example]), label))
+                 caption=words.pixels_caption(int(upcoming.indices[example]), label),
+                 alt="The example's 28×28 input pixels")
     pre.image(diverging_picture(result.z1[example], (16, 32), scale=9), width=288,
-              caption=words.PRE_ACTIVATION_CAPTION)
+              caption=words.PRE_ACTIVATION_CAPTION,
+              alt="The hidden layer's weighted sums for the example, one square per unit")
     active = result.z1[example] > 0
     mask.image(grey_picture(active.astype("float32"), (16, 32), scale=9), width=288,
-               caption=words.mask_caption(int(active.sum()), active.size))
+               caption=words.mask_caption(int(active.sum()), active.size),
+               alt="Which hidden units are active")
     st.plotly_chart(output_bars(result.logits[example], result.probabilities[example], label), config=CHART,
                     key="learn_outputs")
     st.latex(words.loss_latex(label, float(result.probabilities[example, label]),
@@ -153,9 +156,11 @@ def render_backward(lesson: Lesson, unit: int, example: int) -> None:
     st.latex(words.delta_latex(label, float(result.probabilities[example, label]), len(upcoming.indices)))
     gradient, weights, norms = st.columns([2, 2, 3])
     gradient.image(diverging_picture(gradients.w1[:, unit], (28, 28), scale=6), width=168,
-                   caption=words.unit_gradient_caption(unit))
+                   caption=words.unit_gradient_caption(unit),
+                   alt=f"The gradient of unit {unit}'s 784 weights, as a 28×28 picture")
     weights.image(diverging_picture(lesson.params.w1[:, unit], (28, 28), scale=6), width=168,
-                  caption=words.unit_weights_caption(unit))
+                  caption=words.unit_weights_caption(unit),
+                  alt=f"Unit {unit}'s 784 weights, as a 28×28 picture")
     with norms:
         for name, value in gradients.norms().items():
             st.metric(words.NORM_LABELS[name], words.number(value))
@@ -178,15 +183,19 @@ def render_update(lesson: Lesson, unit: int) -> None:
     columns = st.columns(4)
     peak = float(np.nanmax(np.abs(change.before)))
     columns[0].image(diverging_picture(change.before, (28, 28), 5, peak), width=140,
-                     caption=words.BEFORE_CAPTION)
+                     caption=words.BEFORE_CAPTION,
+                     alt="The unit's weights before the step, as a 28×28 picture")
     columns[1].image(diverging_picture(change.after, (28, 28), 5, peak), width=140,
-                     caption=words.AFTER_CAPTION)
+                     caption=words.AFTER_CAPTION,
+                     alt="The unit's weights after the step, as a 28×28 picture")
     columns[2].image(diverging_picture(change.change, (28, 28), 5), width=140,
-                     caption=words.CHANGE_CAPTION)
+                     caption=words.CHANGE_CAPTION,
+                     alt="The change of the unit's weights in the step, as a 28×28 picture")
     if change.slot_after is not None:
         picture = (grey_picture(change.slot_after, (28, 28), 5) if optimiser == "rmsprop"
                    else diverging_picture(change.slot_after, (28, 28), 5))
-        columns[3].image(picture, width=140, caption=words.SLOT_CAPTION[optimiser])
+        columns[3].image(picture, width=140, caption=words.SLOT_CAPTION[optimiser],
+                         alt="The optimiser's memory for the unit's weights, as a 28×28 picture")
     largest = float(np.nanmax(np.abs(change.change))) if np.isfinite(change.change).any() else float("nan")
     st.caption(words.update_caption(lesson.settings.learning_rate, unit, largest))
 

@@ -126,7 +126,8 @@ def render_live(run: Run, key: str, figures: str | None = None) -> None:
     """
     queued = run.status == JobStatus.QUEUED
     behind = waits_behind(run)
-    name_column, stop_column = st.columns([5, 1], vertical_alignment="bottom")
+    # Stop keeps its whole label in Home's half-width column at 1280 px ([5, 1] showed "S..").
+    name_column, stop_column = st.columns([3, 1], vertical_alignment="bottom")
     name_column.markdown(f"#### {run.name} · {'waiting in line' if queued else 'training'}")
     stop_column.button(
         "Stop",
@@ -134,7 +135,7 @@ def render_live(run: Run, key: str, figures: str | None = None) -> None:
         icon=":material/stop_circle:",
         on_click=stop,
         args=(run,),
-        width="stretch",
+        width="content",
         help="End training after the current batch; the model trained so far is kept.",
     )
 

@@ -70,5 +70,6 @@ def render_templates(active: ActiveModel) -> None:
                              format_func=labels.__getitem__, key="network_template_epoch")
     peak = float(np.percentile(np.abs(frames), 99.5))  # one scale for every epoch, so growth shows
     st.image(templates_sheet(frames[shown], peak), width="content",
+             alt=f"Weight maps of units {', '.join(map(str, templates.units))} {labels[shown]}",
              caption=f"Units {', '.join(map(str, templates.units))}, left to right, row by row. Red: "
                      f"weight above 0, blue: below; the scale ends at ±{peak:.3f} for every epoch.")

@@ -1,0 +1,70 @@
+"""What every page gets for keyboard and contrast, whichever theme (light or dark) is showing.
+
+- Code colours: Streamlit's syntax colours are fixed for a light and a dark background and fall
+  under WCAG AA contrast (4.5:1) on its own code boxes (numbers 2.6:1, strings 2.9:1, comments
+  3.6:1 in the light theme). Each token's colour is mixed from the box's own text colour
+  (``currentColor``, dark in the light theme, light in the dark one) and a hue, so it keeps the
+  text's contrast in both themes without knowing which one is showing.
+- A row of small images (a container keyed ``TILES_KEY_PREFIX`` + name) shows no "Fullscreen"
+  button on each: ten in a row were ten Tab stops to nothing useful.
+- Scrollable boxes (long code, wide formulas) can be reached with Tab and scrolled with the
+  arrow keys: a small script gives every box that overflows ``tabindex="0"``.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+TILES_KEY_PREFIX = "tiles_"
+# token classes -> hue mixed into the text colour (the text colour keeps the larger share)
+TOKEN_HUES = {
+    "keyword, .token.builtin, .token.important": "#4F46E5",
+    "number, .token.boolean, .token.constant": "#0D9488",
+    "string, .token.char, .token.attr-value": "#16A34A",
+    "function, .token.class-name": "#B45309",
+    "operator, .token.punctuation": "#64748B",
+}
+TEXT_SHARE = 0.6  # the text colour's share of each token colour (comments: 72 % of it, mixed with grey)
+CSS = "<style>\n" + "".join(
+    f'[data-testid="stCode"] .token.{tokens} '
+    f'{{ color: color-mix(in srgb, currentColor {TEXT_SHARE:.0%}, {hue}); }}\n'
+    for tokens, hue in TOKEN_HUES.items()
+) + (
+    '[data-testid="stCode"] .token.comment { color: color-mix(in srgb, currentColor 72%, #808495); }\n'
+    f'[class*=" st-key-{TILES_KEY_PREFIX}"] [data-testid="stElementToolbar"] {{ display: none; }}\n'
+    "</style>"
+)
+# Scrollable regions must be keyboard-reachable (axe-core's scrollable-region-focusable).
+SCROLLABLE = '[data-testid="stCode"] pre, .katex-display, [data-testid="stMarkdownContainer"] pre'
+SCRIPT = """<script>
+(() => {
+  if (window.__mnistScrollables) return;
+  window.__mnistScrollables = true;
+  const mark = () => {
+    for (const box of document.querySelectorAll('SCROLLABLE')) {
+      const scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls && !box.hasAttribute('tabindex')) {
+        box.setAttribute('tabindex', '0');
+        box.setAttribute('data-mnist-scrollable', '');
+      } else if (!scrolls && box.hasAttribute('data-mnist-scrollable')) {
+        box.removeAttribute('tabindex');
+        box.removeAttribute('data-mnist-scrollable');
+      }
+    }
+  };
+  let queued = false;
+  const soon = () => {
+    if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; mark(); }); }
+  };
+  new MutationObserver(soon).observe(document.body, {subtree: true, childList: true});
+  window.addEventListener('resize', soon);
+  mark();
+})();
+</script>""".replace("SCROLLABLE", SCROLLABLE)
+
+
+def accessibility_layer() -> None:
+    """Once per script run, from app.py: the code colours and the scrollable-box script (in the
+    sidebar, where its empty element takes no room from a page)."""
+    st.html(CSS)
+    st.sidebar.html(SCRIPT, unsafe_allow_javascript=True)
