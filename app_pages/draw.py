@@ -87,6 +87,7 @@ def show_steps(reading: Reading, first_caption: str = STEP_CAPTIONS[0], source: 
         column.image(
             tile,
             caption=f"{caption} ({image.shape[1]}×{image.shape[0]})",
+            alt=f"The drawing at the step: {caption}",
             width=TILE_SIZE,
             output_format="PNG",
         )

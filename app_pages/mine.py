@@ -69,7 +69,8 @@ def collect() -> None:
         steps = None
     with side_column:
         if steps is not None:
-            st.image((steps.centred * 255).astype(np.uint8), width=84, caption="What is kept (28×28)")
+            st.image((steps.centred * 255).astype(np.uint8), width=84, caption="What is kept (28×28)",
+                     alt="The digit as it is kept, 28×28")
         if label is not None:
             st.button(f"Keep as {label}", key="mine_keep", type="primary", icon=":material/add:",
                       on_click=keep_prompted if mode == "Prompted" else add_drawing,
@@ -98,7 +99,8 @@ def finetune(model: ActiveModel) -> None:
         return
     st.markdown(text.split_line(len(tune), len(held)))
     if len(held):
-        st.image(tile_strip(digits.images[held], columns=20, scale=2), caption="Held out")
+        st.image(tile_strip(digits.images[held], columns=20, scale=2), caption="Held out",
+                 alt="The digits held out")
     keras_bytes = base_keras(model)
     if st.button(f"Fine-tune {model.name} on your digits", key="mine_finetune", type="primary",
                  icon=":material/tune:", disabled=keras_bytes is None):
