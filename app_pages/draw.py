@@ -138,7 +138,7 @@ def tell_right_digit(predicted: int) -> None:
             for label in range(10):
                 st.button(str(label), key=f"draw_right_{label}", on_click=add_drawing,
                           args=(CANVAS_KEY, label), kwargs={"clear": False}, disabled=label == predicted)
-        show_notice()
+        show_notice(CANVAS_KEY)
         st.page_link("app_pages/mine.py", label="Your digits", icon=":material/edit_note:")
 
 

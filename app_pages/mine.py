@@ -15,7 +15,7 @@ from mnist_core.text import digits as text
 from mnist_core.training.queue import JobError
 from mnist_core.training.tuning import MIN_TUNE_DIGITS, FinetuneJob, split_held_out
 from ui.canvas import drawing_canvas
-from ui.digit_set import add_drawing, digit_set, show_notice
+from ui.digit_set import add_drawing, digit_set, just_added, show_notice
 from ui.digit_views import files, model_choices, scores, show_report, the_set
 from ui.job_view import render_live
 from ui.session import ActiveModel, runs, start_run, sync_runs
@@ -41,7 +41,10 @@ def restart_round() -> None:
 
 @st.fragment
 def collect() -> None:
-    """The canvas, what it becomes (28x28), and Keep with the prompted or chosen label."""
+    """The canvas, what it becomes (28x28), and Keep with the prompted or chosen label. A fragment: a
+    stroke reruns only this part; a Keep reruns the page, whose set, scores and files change."""
+    if just_added():
+        st.rerun()
     mode = st.segmented_control("Mode", ["Prompted", "Free"], default="Prompted", key=MODE_KEY,
                                 required=True)
     canvas_column, side_column = st.columns([3, 4], gap="medium")
@@ -77,7 +80,7 @@ def collect() -> None:
                       args=(label,) if mode == "Prompted" else (CANVAS, label),
                       disabled=steps is None or digit_set().full, shortcut="Enter",
                       help="Keep this drawing with this label (key: Enter).")
-        show_notice()
+        show_notice(CANVAS)
 
 
 def base_keras(model: ActiveModel) -> bytes | None:

@@ -14,7 +14,7 @@ from mnist_core.text import digits as text
 from ui.canvas import clear_canvas, current_drawing
 
 DIGITS_KEY = "my_digits"  # session_state: this session's DigitSet
-NOTICE_KEY = "my_digits_notice"  # session_state: (kind, message) of the last add, shown once
+ADDED_KEY = "my_digits_added"  # session_state: True from an add until the page that made it reruns
 
 
 def digit_set() -> DigitSet:
@@ -26,30 +26,41 @@ def replace(digits: DigitSet) -> None:
     st.session_state[DIGITS_KEY] = digits
 
 
+def _notice_key(canvas_key: str) -> str:
+    return f"{canvas_key}_notice"  # session_state: (kind, message) of the last add from that canvas
+
+
 def add_drawing(canvas_key: str, label: int, clear: bool = True) -> bool:
     """on_click: add the drawing on canvas ``canvas_key`` with ``label``; clear the canvas if asked.
-    Leaves a notice (kept, blank, or the set is full); True when the digit was added."""
+    Leaves a notice (kept, blank, or the set is full) for ``show_notice``; True when added."""
     digits = digit_set()
     rgba = current_drawing(canvas_key)
+    notice = _notice_key(canvas_key)
     if digits.full:
-        st.session_state[NOTICE_KEY] = ("error", text.set_full(MAX_DIGITS))
+        st.session_state[notice] = ("error", text.set_full(MAX_DIGITS))
         return False
     try:
         if rgba is None:
             raise BlankImageError(text.BLANK_DRAWING)
         replace(digits.add_canvas(rgba, label))
     except BlankImageError:
-        st.session_state[NOTICE_KEY] = ("warning", text.BLANK_DRAWING)
+        st.session_state[notice] = ("warning", text.BLANK_DRAWING)
         return False
-    st.session_state[NOTICE_KEY] = ("success", text.kept(label, len(digit_set())))
+    st.session_state[notice] = ("success", text.kept(label, len(digit_set())))
+    st.session_state[ADDED_KEY] = True
     if clear:
         clear_canvas(canvas_key)
     return True
 
 
-def show_notice() -> None:
-    """The last add's notice, once."""
-    notice = st.session_state.pop(NOTICE_KEY, None)
+def just_added() -> bool:
+    """True once after an add (a fragment that added a digit reruns the whole page with it)."""
+    return st.session_state.pop(ADDED_KEY, False)
+
+
+def show_notice(canvas_key: str) -> None:
+    """The notice of the last add from canvas ``canvas_key``, until the next one replaces it."""
+    notice = st.session_state.get(_notice_key(canvas_key))
     if notice is None:
         return
     kind, message = notice

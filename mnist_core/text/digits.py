@@ -14,8 +14,8 @@ PRIVACY = (
 )
 EMPTY_SET = "No digits yet: draw some below, or import a set you exported before."
 PROMPTED_HELP = (
-    "Draw the digit asked for, then press **Keep** (or the key **Enter** on the square's button). "
-    "The next prompt follows: 0 to 9, then again, until you have N of each."
+    "Draw the digit asked for, then press **Keep** (or the key **Enter**). The prompts go 0 to 9, "
+    "then again, until you have as many of each as you chose."
 )
 FREE_HELP = "Choose the digit's label, draw it, then press **Keep**."
 KEYS_HELP = "Select a digit in the grid, then type its right label with the keys 0–9, or delete it."
