@@ -34,10 +34,10 @@ from mnist_core import load_mnist  # noqa: E402
 from mnist_core.data.synthetic import font_style_ink  # noqa: E402
 from mnist_core.digits.collection import DigitSet, as_mnist_pixels  # noqa: E402
 from mnist_core.digits.scoring import score  # noqa: E402
-from mnist_core.digits.tuning import FinetuneJob, FinetuneSettings  # noqa: E402
 from mnist_core.reading.preprocess import ink_to_mnist_steps  # noqa: E402
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH, load_default_network  # noqa: E402
 from mnist_core.serving.process import one_blas_thread  # noqa: E402
+from mnist_core.training.tuning import FinetuneJob, FinetuneSettings  # noqa: E402
 
 TUNE_SEED, HELD_SEED = 100, 200
 
