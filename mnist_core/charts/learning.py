@@ -14,6 +14,9 @@ from mnist_core.charts.training import finite_or_none, thin
 from mnist_core.config import ACCENT_COLOUR, CONTRAST_COLOUR, GRID_COLOUR
 from mnist_core.text import learning as words
 
+LOSS_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8)
+LOSS_AXIS = dict(type="log", gridcolor=GRID_COLOUR, tickvals=LOSS_TICKS,
+                 ticktext=[f"{tick:g}" for tick in LOSS_TICKS])  # Plotly labels 0.3 as "3" on log axes
 RACE_COLOURS = {"sgd": "#64748B", "momentum": CONTRAST_COLOUR, "rmsprop": ACCENT_COLOUR}
 
 
@@ -86,7 +89,7 @@ def history_figure(losses: Sequence[float], accuracies: Sequence[float], steps_p
         height=300, margin=dict(l=4, r=4, t=10, b=4), hovermode="x unified",
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
         xaxis=dict(title="step", gridcolor=GRID_COLOUR, rangemode="tozero"),
-        yaxis=dict(title="batch loss (log scale)", type="log", gridcolor=GRID_COLOUR),
+        yaxis=dict(title="batch loss (log scale)", **LOSS_AXIS),
         yaxis2=dict(title="validation accuracy", overlaying="y", side="right", range=[0, 1],
                     tickmode="linear", tick0=0, dtick=0.2, tickformat=".0%", showgrid=False),
     )
@@ -146,5 +149,5 @@ def race_figure(curves: Mapping[str, np.ndarray], rates: Mapping[str, float]) ->
     figure.update_layout(height=320, margin=dict(l=4, r=4, t=10, b=4), hovermode="x unified",
                          legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
                          xaxis=dict(title="step", gridcolor=GRID_COLOUR),
-                         yaxis=dict(title="batch loss (log scale)", type="log", gridcolor=GRID_COLOUR))
+                         yaxis=dict(title="batch loss (log scale)", **LOSS_AXIS))
     return figure

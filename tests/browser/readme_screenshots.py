@@ -50,6 +50,19 @@ def scroll_to(page, heading: str) -> None:
     page.wait_for_timeout(300)
 
 
+def shoot_learn(page) -> None:
+    """How it learns after Step x100: the loss and accuracy curves, then one image's forward pass."""
+    browser.go_to(page, "How it learns")
+    helpers.click_and_wait(page, page.get_by_role("button", name="Step ×100", exact=True))
+    page.get_by_text("Step 100 ").first.wait_for(timeout=120_000)
+    browser.wait_idle(page)
+    page.get_by_text("Step 100 ").first.evaluate(  # the status line just under Streamlit's header
+        "e => { e.scrollIntoView({block: 'start'});"
+        " document.querySelector('[data-testid=stMain]').scrollBy(0, -80); }")
+    page.wait_for_timeout(300)
+    shoot(page, "learn")
+
+
 def main(argv=None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["--only"]:
@@ -102,6 +115,7 @@ def main(argv=None) -> int:
         helpers.click_and_wait(page, page.locator(".st-key-network_template_change label"))
         scroll_to(page, "Watch the templates form")
         shoot(page, "network-templates")
+        shoot_learn(page)
         chrome.close()
     return 0
 
