@@ -1,11 +1,13 @@
 """What the page AppTests share: the app, its pages and one timeout.
 
-Fixtures built on these are in tests/conftest.py (``app_test``, ``instant_training``).
+Fixtures built on these are in tests/conftest.py (``app_test``, ``instant_training``); the
+helpers below read a page's elements and drive its widgets as a user would.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,3 +19,55 @@ PAGE_TITLES = tuple(re.findall(r'st\.Page\(\s*"app_pages/[a-z_]+\.py",\s*title="
 # Seconds for one script run of a page in an AppTest. The first run in the process imports
 # TensorFlow (for the tests' own references) and loads MNIST on 2 shared cores.
 APP_TEST_TIMEOUT = 180
+
+
+# --- reading and driving a page -------------------------------------------------------------
+
+
+def texts(elements) -> str:
+    """The values of ``elements`` (e.g. ``at.error``), joined by spaces."""
+    return " ".join(element.value for element in elements)
+
+
+def sidebar_text(at) -> str:
+    return " ".join(element.value for element in [*at.sidebar.markdown, *at.sidebar.caption])
+
+
+def session_runs(at) -> list:
+    """The session's runs (``ui.session.Run``), oldest first."""
+    return list(at.session_state["runs"].values()) if "runs" in at.session_state else []
+
+
+def poll_until(at, condition, timeout: float = 60):
+    """Rerun the page (as its polling fragment does) until ``condition(at)`` holds; fails after
+    ``timeout`` seconds. Checks every rerun for exceptions."""
+    deadline = time.monotonic() + timeout
+    while not condition(at):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout} s")
+        time.sleep(0.2)
+        at.run()
+        assert not at.exception, [exception.message for exception in at.exception]
+    return at
+
+
+def all_finished(at) -> bool:
+    return all(run.finished for run in session_runs(at))
+
+
+def start_training(at, **settings):
+    """Type into the Train form's fields (text inputs by key; 1,000 images and 1 epoch unless
+    given) and press Start."""
+    values = {"train_size": 1000, "train_epochs": 1, **settings}
+    for key, value in values.items():
+        at.text_input(key=key).input(str(value))
+    at.button(key="train_start").click()
+    return at.run()
+
+
+def first_ten_predicted(at) -> list[int]:
+    """The digits the Predictions page shows for the first ten test images (its "#i · true L" metrics)."""
+    found = {int(metric.label[1:].split(" ")[0]): int(metric.value)
+             for metric in at.main.metric if metric.label.startswith("#") and " · true " in metric.label}
+    assert sorted(found) == list(range(10)), found
+    return [found[index] for index in range(10)]

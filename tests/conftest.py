@@ -12,6 +12,7 @@ MNIST comes from MNIST_PATH (CI points it at ../shared/data/mnist.npz).
 """
 
 import os
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,6 +26,62 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
     os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
+
+
+# --- the fast loop stays free of TensorFlow ------------------------------------------------
+
+HEAVY_MODULES = ("keras", "tensorflow")
+_HEAVY_BEFORE = pytest.StashKey[bool]()
+# Test modules that import Keras at the top (they check mnist_core against Keras, or train): every
+# test in them is ``slow``, and a run that selects no slow test does not even import them.
+KERAS_TEST_MODULES = ("test_cli.py", "test_inference.py", "test_model.py", "test_storage.py",
+                      "test_training.py")
+
+
+class _Markers(dict):
+    def __missing__(self, name):
+        return False
+
+
+def _selects_slow_tests(config) -> bool:
+    """Whether ``-m`` (e.g. "not slow and not browser") can select a test marked only ``slow``."""
+    expression = config.getoption("markexpr") or ""
+    if not expression.strip():
+        return True
+    return bool(eval(expression, {"__builtins__": {}}, _Markers(slow=True)))  # -m's and/or/not
+
+
+def pytest_ignore_collect(collection_path, config):
+    if collection_path.name in KERAS_TEST_MODULES and collection_path.parent == Path(__file__).parent:
+        return None if _selects_slow_tests(config) else True
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if item.path.name in KERAS_TEST_MODULES and item.path.parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    item.stash[_HEAVY_BEFORE] = any(name in sys.modules for name in HEAVY_MODULES)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A test that is not marked ``slow`` fails if it (or a fixture it set up) imported Keras or
+    TensorFlow into this process: that costs seconds and hundreds of MB, and the fast loop
+    (``-m "not slow and not browser"``) must not pay it. Only checked while neither was loaded."""
+    report = yield
+    imported = [name for name in HEAVY_MODULES if name in sys.modules]
+    if (report.when in ("setup", "call") and report.passed and imported
+            and not item.stash.get(_HEAVY_BEFORE, True) and item.get_closest_marker("slow") is None):
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} imported {' and '.join(imported)} but is not marked "
+                           "@pytest.mark.slow: build models with NumPy (DenseNetwork.from_arrays), "
+                           "or mark it slow.")
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -62,8 +119,11 @@ def images_and_labels():
 
 
 @pytest.fixture
-def app_test(monkeypatch):
+def app_test(request, monkeypatch):
     """Open a page in a fresh session: ``at = app_test("app_pages/draw.py")``.
+
+    Unless the test is marked ``slow``, the pages' training queue is ``instant_training``'s, so
+    a page that warms the worker up (Home) never starts a TensorFlow process.
 
     Returns the AppTest after its first run, checked for exceptions. Options:
     ``session_state={...}`` is set before the first run (a session that already has runs);
@@ -72,6 +132,8 @@ def app_test(monkeypatch):
     """
     from streamlit.testing.v1 import AppTest
 
+    if request.node.get_closest_marker("slow") is None:
+        request.getfixturevalue("instant_training")
     monkeypatch.chdir(ROOT)  # .streamlit/config.toml is read from the working folder
 
     def open_page(page: str, *, session_state: dict | None = None, check: bool = True,

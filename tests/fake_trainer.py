@@ -3,23 +3,35 @@ process.
 
 It imports no TensorFlow, so a worker with it is ready in about a second. It "trains" with the
 same hooks as the real trainer: one batch every ``BATCH_SECONDS`` with a falling loss, an epoch
-table, Stop after the current batch, and a model that is the shipped ``models/default.keras``.
+table, Stop after the current batch, and a model of its own: the shipped ``models/default.keras``
+with its output units rotated by the run's number in this worker (1, 2, ... 9, 1, ...), so it
+predicts ``(default's digit + n) % 10`` and a test can tell which run's weights a page used.
 What a config asks for decides the outcome:
 
-- ``learning_rate >= 10``: the loss blows up at the 3rd batch (diverged);
+- ``learning_rate >= 10``: the loss blows up at the 3rd batch (diverged): to 1e6, or to NaN
+  from ``learning_rate >= 100`` (as Keras' loss does when the weights overflow);
 - ``seed == FAIL_SEED``: raises in the middle of the first epoch (failed);
+- ``seed == HOLD_SEED``: after batch ``HOLD_AT`` it waits (up to ``HOLD_SECONDS``) for Stop, so a
+  test can stop it at a known batch whatever the machine's load;
 - otherwise it completes, or stops when asked.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import io
+import itertools
 import math
 import time
+import zipfile
+
+import h5py
+import numpy as np
 
 from mnist_core.serving import model_files as storage
 from mnist_core.training.protocol import Outcome
 from mnist_core.training.record import (
+    DIVERGED_LOSS,
     BatchProgress,
     JobStatus,
     TrainingHistory,
@@ -28,14 +40,37 @@ from mnist_core.training.record import (
 
 BATCH_SECONDS = 0.02
 FAIL_SEED = 13
+HOLD_SEED = 14
+HOLD_AT = 20
+HOLD_SECONDS = 120.0
 _MODEL: dict = {}
+_RUN_NUMBERS = itertools.count(1)
 
 
 def prepare(threads) -> None:
     _MODEL["bytes"] = storage.DEFAULT_MODEL_PATH.read_bytes()
 
 
+def rotated_model_bytes(keras_bytes: bytes, shift: int) -> bytes:
+    """A .keras file whose output layer's units (kernel columns and biases, float32 (units, 10)
+    and (10,)) are rolled by ``shift``: it predicts ``(digit + shift) % 10`` where the original
+    predicts ``digit``, with the same probabilities."""
+    source = zipfile.ZipFile(io.BytesIO(keras_bytes))
+    weights = io.BytesIO(source.read("model.weights.h5"))
+    with h5py.File(weights, "r+") as h5:
+        output = [vars_ for vars_ in (h5["layers"][name].get("vars") for name in h5["layers"])
+                  if vars_ is not None and "0" in vars_ and vars_["0"].shape[-1] == 10][-1]
+        for key in ("0", "1"):
+            output[key][...] = np.roll(output[key][...], shift, axis=-1)
+    result = io.BytesIO()
+    with zipfile.ZipFile(result, "w") as target:
+        for name in source.namelist():
+            target.writestr(name, weights.getvalue() if name == "model.weights.h5" else source.read(name))
+    return result.getvalue()
+
+
 def train_job(config, hooks) -> Outcome:
+    run_shift = (next(_RUN_NUMBERS) - 1) % 9 + 1
     images = config.train_size or 60_000
     steps = steps_per_epoch(images, config.validation_split, config.batch_size)
     history = TrainingHistory()
@@ -46,11 +81,13 @@ def train_job(config, hooks) -> Outcome:
         for batch in range(1, steps + 1):
             time.sleep(BATCH_SECONDS)
             step = (epoch - 1) * steps + batch
-            loss = 1e6 if config.learning_rate >= 10 and step >= 3 else 2.3 / math.sqrt(step)
+            loss = 2.3 / math.sqrt(step)
+            if config.learning_rate >= 10 and step >= 3:
+                loss = math.nan if config.learning_rate >= 100 else 1e6
             history.batch_step.append(step)
             history.batch_loss.append(loss)
             history.batch_accuracy.append(1 - loss / 2.5)
-            if loss > 1e3:
+            if not math.isfinite(loss) or loss > DIVERGED_LOSS:  # as the Keras trainer's callback
                 status = JobStatus.DIVERGED
                 break
             if config.seed == FAIL_SEED and batch == steps // 2:
@@ -59,6 +96,10 @@ def train_job(config, hooks) -> Outcome:
             hooks.report(BatchProgress(epoch, config.epochs, batch, steps, step, loss, 1 - loss / 2.5,
                                        step * config.batch_size / elapsed,
                                        elapsed / step * (config.epochs * steps - step)))
+            if config.seed == HOLD_SEED and step == HOLD_AT:
+                held_until = time.monotonic() + HOLD_SECONDS
+                while not hooks.should_stop() and time.monotonic() < held_until:
+                    time.sleep(0.01)
             if hooks.should_stop():
                 status = JobStatus.STOPPED
                 break
@@ -73,7 +114,7 @@ def train_job(config, hooks) -> Outcome:
         hooks.report()
         if status == JobStatus.STOPPED:
             break
-    keras_bytes = None if status == JobStatus.DIVERGED else _MODEL["bytes"]
+    keras_bytes = None if status == JobStatus.DIVERGED else rotated_model_bytes(_MODEL["bytes"], run_shift)
     return Outcome(status, time.perf_counter() - started, steps, history.to_dict(), keras_bytes)
 
 

@@ -1,14 +1,14 @@
-"""AppTest of the Predictions page, checked against predictions made here with Keras directly.
+"""AppTest of the Predictions page, checked against predictions made here.
 
 The page gets its evaluation from ui.session.evaluation_of (cached per model). The tests
-compute their own reference: the same model file, ``model.predict`` on the test images
-scaled here, no mnist_core preprocessing and no cache. The grid exposes the test indices it
+compute their own reference: the same model file read by ``DenseNetwork`` (which
+tests/test_inference.py checks against Keras' ``model.predict`` on all 10,000 test images), on
+the test images scaled here, no mnist_core preprocessing and no cache. The grid exposes the test indices it
 shows in ``st.session_state['predictions_shown']``; the inspector's options are the same list.
 """
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 import mnist_core
 import ui.resources
 import ui.session
-from mnist_core import ModelConfig, build_model
+from mnist_core import ModelConfig
 
 PAGE = "app_pages/predictions.py"
 SHOWN = "predictions_shown"
@@ -46,10 +46,10 @@ def metric(at: AppTest, label: str) -> str:
 
 @pytest.fixture(scope="module")
 def reference(mnist) -> dict:
-    """The shipped model's probabilities (10000, 10) on the test set, from Keras directly."""
+    """The shipped model's probabilities (10000, 10) on the test set."""
     (_, _), (x_test, y_test) = mnist
-    model = keras.saving.load_model(mnist_core.DEFAULT_MODEL_PATH)
-    probabilities = model.predict(x_test.reshape(len(x_test), 784).astype("float32") / 255.0, verbose=0)
+    network = mnist_core.DenseNetwork.from_keras_file(mnist_core.DEFAULT_MODEL_PATH)
+    probabilities = network.probabilities(x_test.reshape(len(x_test), 784).astype("float32") / 255.0)
     return reference_of(probabilities, y_test)
 
 
@@ -210,22 +210,30 @@ def test_predictions_are_computed_once_per_model_not_per_run(
 def test_switching_between_a_session_run_and_the_default_does_not_recompute(
     app_test, mnist, fresh_default_evaluation, evaluations
 ):
-    """A session run (an untrained seeded network: the page must score whatever it is given)."""
+    """A session run (random weights: the page must score whatever it is given)."""
     (_, _), (x_test, y_test) = mnist
     config = ModelConfig(hidden_units=(32,), epochs=1, train_size=3000, seed=1)
-    model = build_model(config)
+    rng = np.random.default_rng(1)
+    network = mnist_core.DenseNetwork.from_arrays([
+        (rng.normal(0, 0.05, (784, 32)), np.zeros(32), "relu"),
+        (rng.normal(0, 0.3, (32, 10)), rng.normal(0, 0.1, 10), "softmax"),
+    ])
     run = ui.session.Run(
         id="run-test",
         name="Run 1",
         config=config,
         history=mnist_core.TrainingHistory(epoch=[1], batch_step=[1]),
         status=mnist_core.JobStatus.COMPLETED,
-        network=mnist_core.DenseNetwork.from_keras_model(model),
+        network=network,
     )
     at = app_test(
         PAGE, session_state={ui.session.RUNS_KEY: {run.id: run}, ui.session.ACTIVE_KEY: run.id}
     )
-    probabilities = model.predict(x_test.reshape(-1, 784).astype("float32") / 255.0, verbose=0)
+    hidden = np.maximum(x_test.reshape(-1, 784).astype("float32") / 255.0 @ network.kernels[0]
+                        + network.biases[0], 0)
+    logits = hidden @ network.kernels[1] + network.biases[1]
+    probabilities = np.exp(logits - logits.max(axis=1, keepdims=True))
+    probabilities /= probabilities.sum(axis=1, keepdims=True)
     run_reference = reference_of(probabilities, y_test)
     assert metric(at, "Test accuracy") == f"{run_reference['accuracy']:.2%}"
     assert any("Run 1 (this session)" in markdown.value for markdown in at.markdown)

@@ -17,7 +17,8 @@ from streamlit.testing.v1 import AppTest
 import mnist_core
 from mnist_core.text.runs import outcome_text, preset_labels
 from mnist_core.training.record import EndReason
-from tests.fake_trainer import FAIL_SEED
+from tests.apptest import all_finished, poll_until, session_runs, sidebar_text, start_training, texts
+from tests.fake_trainer import FAIL_SEED, HOLD_AT, HOLD_SEED
 
 PAGE = "app_pages/train.py"
 
@@ -28,46 +29,13 @@ def open_train_page(app_test, instant_training):
     return lambda: app_test(PAGE)
 
 
-def start_training(at: AppTest, **settings) -> AppTest:
-    """Fill the form through its widgets and press Start."""
-    values = {"train_size": 1000, "train_epochs": 1, **settings}
-    for key, value in values.items():
-        at.text_input(key=key).input(str(value))
-    at.button(key="train_start").click()
-    return at.run()
-
-
-def session_runs(at: AppTest) -> list:
-    return list(at.session_state["runs"].values()) if "runs" in at.session_state else []
-
-
-def poll_until(at: AppTest, condition, timeout: float = 30) -> AppTest:
-    """Rerun the page (as its polling fragment does) until ``condition(at)`` holds."""
-    deadline = time.monotonic() + timeout
-    while not condition(at):
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {timeout} s")
-        time.sleep(0.2)
-        at.run()
-        assert not at.exception, at.exception
-    return at
-
-
 def finished(at: AppTest) -> bool:
-    return all(run.finished for run in session_runs(at))
-
-
-def sidebar_text(at: AppTest) -> str:
-    return " ".join(element.value for element in [*at.sidebar.markdown, *at.sidebar.caption])
+    return all_finished(at)
 
 
 def download_disabled(at: AppTest) -> bool:
     [download] = at.get("download_button")
     return download.proto.disabled
-
-
-def texts(elements) -> str:
-    return " ".join(element.value for element in elements)
 
 
 def chart(at: AppTest, key: str) -> dict:
@@ -84,7 +52,8 @@ def test_a_run_is_queued_trains_in_the_worker_and_becomes_active_when_the_defaul
 
     start_training(at)
     [run] = session_runs(at)
-    assert run.job_id is not None and not run.finished  # Start only queued it
+    job = instant_training.snapshot(run.job_id)  # Start only queued it, as this session's job
+    assert not run.finished and job.session_id == at.session_state["session_id"] and job.config == run.config
     poll_until(at, finished)
     assert run.status == mnist_core.JobStatus.COMPLETED and run.usable and run.network is not None
     assert run.history.epoch == [1] and len(run.history.batch_step) == 8  # 900 images / 128
@@ -174,22 +143,26 @@ def test_the_charts_follow_the_run_on_every_poll_and_redraw_for_the_zoom_switch(
 
 def test_a_second_start_while_a_run_is_unfinished_is_explained_not_queued(open_train_page):
     at = open_train_page()
-    start_training(at, train_epochs=40)
+    start_training(at, train_epochs=40, train_seed=HOLD_SEED)
+    [run] = session_runs(at)
+    poll_until(at, lambda at: run.status == "running")  # not in the rerun that shows it starting
     start_training(at)
     assert len(session_runs(at)) == 1
     assert "Run 1 is not finished yet" in texts(at.warning) and "One run per session" in texts(at.warning)
     at.button(key="train_live_stop").click().run()
 
 
-def test_stop_ends_a_running_job_within_a_second_and_keeps_the_partial_model(open_train_page):
+def test_stop_ends_a_running_job_after_its_current_batch_and_keeps_the_partial_model(open_train_page):
+    """The fake holds the run after batch HOLD_AT until Stop arrives, so the count is exact
+    whatever the machine's load; the page polls until the worker has handed the model back."""
     at = open_train_page()
-    start_training(at, train_epochs=40)
+    start_training(at, train_epochs=40, train_seed=HOLD_SEED)
     [run] = session_runs(at)
-    poll_until(at, lambda at: len(run.history.batch_step) >= 20)
+    poll_until(at, lambda at: len(run.history.batch_step) >= HOLD_AT)
     at.button(key="train_live_stop").click().run()
-    assert run.finished  # Stop waited (up to 1 s) for the worker to hand back the partial model
+    poll_until(at, finished)
     assert run.status == mnist_core.JobStatus.STOPPED and run.usable
-    assert 20 <= len(run.history.batch_step) < 320
+    assert len(run.history.batch_step) == HOLD_AT  # of 320: nothing trained after Stop
     assert any(outcome_text(run) in warning.value for warning in at.warning)
     assert at.dataframe[0].value["Status"][0] == "stopped"
     assert not at.button(key="train_make_active").disabled
