@@ -45,6 +45,7 @@ from ui.session import (
 STATE_KEY = "network_selection"  # session_state: the Selection shown, mirrored in st.query_params
 APPLIED_KEY = "network_applied_params"  # session_state: the query parameters last written
 TEST_WIDGET, COMPARE_WIDGET = "network_test_index", "network_compare"
+LAYER_WIDGET, UNIT_WIDGET, TOP_WIDGET = "network_pick_layer", "network_pick_unit", "network_pick_top"
 CHART = {"displayModeBar": False}
 
 
@@ -57,6 +58,14 @@ def pick_typed_test() -> None:
     typed = st.session_state[TEST_WIDGET]
     if typed is not None:
         update(test=int(typed), drawing=False)
+
+
+def pick_top_image() -> None:
+    """on_change of the top images' box: the keyboard's way to a click on one of them."""
+    picked = st.session_state[TOP_WIDGET]
+    if picked is not None:
+        update(test=int(picked), drawing=False)
+        st.session_state[TOP_WIDGET] = None
 
 
 def on_click(chart_key: str, **fixed) -> None:
@@ -109,7 +118,7 @@ def render_input(selection: Selection, dataset, image: np.ndarray, explanation, 
         sure = confidence_text(explanation.probabilities[predicted])
         st.markdown(f"The network reads **{predicted}** ({sure}){truth}.")
         st.caption("Each hidden unit computes a weighted sum of its inputs plus a bias, then its activation. "
-                   "Click a square in a grid to look at that unit.")
+                   "Click a square in a grid, or pick a unit below the grids, to look at that unit.")
 
 
 def render_activations(explanation, selection: Selection, names: tuple[str, ...]) -> None:
@@ -124,6 +133,18 @@ def render_activations(explanation, selection: Selection, names: tuple[str, ...]
         column.plotly_chart(activation_figure(values, selected, title),
                             key=key, on_select=lambda key=key, layer=layer: on_click(key, layer=layer),
                             selection_mode="points", config=CHART)
+
+
+def render_unit_picker(explanation, selection: Selection) -> None:
+    """The keyboard's way to what a click on a grid square does: a layer and a unit number."""
+    widths = [values.size for values in explanation.activations]
+    st.session_state[LAYER_WIDGET], st.session_state[UNIT_WIDGET] = selection.layer + 1, selection.unit
+    layer_column, unit_column, _ = st.columns([1, 1, 2])
+    layer_column.selectbox("Hidden layer", range(1, len(widths) + 1), key=LAYER_WIDGET,
+                           on_change=lambda: update(layer=st.session_state[LAYER_WIDGET] - 1, unit=None))
+    unit_column.number_input(f"Unit (0–{widths[selection.layer] - 1})", min_value=0,
+                             max_value=widths[selection.layer] - 1, step=1, key=UNIT_WIDGET,
+                             on_change=lambda: update(unit=int(st.session_state[UNIT_WIDGET] or 0)))
 
 
 def render_unit(active: ActiveModel, dataset, explanation, selection: Selection, statistics) -> None:
@@ -149,6 +170,9 @@ def render_unit(active: ActiveModel, dataset, explanation, selection: Selection,
                                         stats.top_values[unit]),
                       key=key, on_select=lambda: on_click(key), selection_mode="points", config=CHART)
     tops.caption("The 9 test images that excite it most. Click one to look inside it.")
+    tops.selectbox("Look inside one of them", [int(index) for index in stats.top_images[unit]], index=None,
+                   key=TOP_WIDGET, placeholder="Test image #…", format_func="Test image #{}".format,
+                   on_change=pick_top_image)
     contribution = explanation.unit_contributions(layer)[unit]
     parts.plotly_chart(class_bar_figure(contribution, "Its part of each logit, this input",
                                         highlight=[predicted, compare], value_format="+.3f"), config=CHART)
@@ -237,6 +261,7 @@ def render_inside(active: ActiveModel, dataset, explanation, shown_input: tuple)
     if (selection.test, selection.drawing) != shown_input:
         st.rerun(scope="app")
     render_activations(explanation, selection, active.network.activations[:-1])
+    render_unit_picker(explanation, selection)
     render_unit(active, dataset, explanation, selection, layer_statistics(active.key, active, dataset))
     render_why(explanation, selection, selection.layer)
     write_params(selection, active.key)

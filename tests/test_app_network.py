@@ -177,3 +177,16 @@ def test_a_session_run_with_templates_and_fewer_units(open_page, rng):
     assert not at.info  # the templates are there, no "did not record" note
     at.toggle(key="network_template_change").set_value(True).run()
     assert not at.exception
+
+
+def test_the_keyboard_reaches_what_a_click_on_a_chart_does(open_page):
+    """A unit by its layer and number, a top image from a box: the same as clicking them."""
+    at = open_page({"test": "3", "unit": "5"})
+    at.number_input(key="network_pick_unit").set_value(105).run()
+    assert "Unit 105 of hidden layer 1" in subheaders(at) and params(at)["unit"] == "105"
+    at.selectbox(key="network_pick_layer").set_value(2).run()
+    assert params(at)["layer"] == "2"
+    assert any(header.endswith("of hidden layer 2") for header in subheaders(at))
+    top = at.selectbox(key="network_pick_top").options[0]
+    at.selectbox(key="network_pick_top").set_value(int(top.removeprefix("Test image #"))).run()
+    assert params(at)["test"] == top.removeprefix("Test image #")
