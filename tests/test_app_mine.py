@@ -159,3 +159,17 @@ def test_a_finetune_becomes_a_run_with_its_before_and_after(app_test, set_file, 
     assert f"Held-out digits ({held})" in labels and "MNIST test (10,000)" in labels
     assert at.session_state["active_run"] == run_id  # like any completed run: Draw, Predictions use it
     assert io.BytesIO(run.keras_bytes).getvalue()[:2] == b"PK"
+
+
+def test_draw_adds_a_misread_drawing_with_the_right_digit(app_test, examples):
+    at = app_test("app_pages/draw.py")
+    drawing = drawn_canvas(examples[3], np.random.default_rng(1), "opaque")
+    at.session_state["draw_canvas"] = canvas_value(drawing)
+    at.run()
+    assert at.button(key="draw_right_3").disabled  # the digit it read is not offered as a correction
+    at.button(key="draw_right_5").click().run()
+    assert not at.exception
+    digits = digits_of(at)
+    assert digits.labels.tolist() == [5] and digits.images.shape == (1, 28, 28)
+    assert any(text.kept(5, 1) in success.value for success in at.success)
+    assert at.session_state["draw_canvas"]["drawing"]["data"] is not None  # the drawing stays on Draw
