@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from mnist_core import DenseNetwork, ModelConfig
+from mnist_core.training.estimates import parameter_count
 from mnist_core.training.queue import (
     JOBS_ENV,
     WORKER_NICENESS,
@@ -25,7 +26,6 @@ from mnist_core.training.queue import (
     SessionBusyError,
     default_max_running,
     max_running_from_environment,
-    parameter_count,
 )
 from mnist_core.training.record import Ending, EndReason, JobStatus
 from tests.fake_trainer import FAIL_SEED, HOLD_AT, HOLD_SEED
@@ -33,6 +33,7 @@ from tests.fake_trainer import FAIL_SEED, HOLD_AT, HOLD_SEED
 FAKE = "tests.fake_trainer"
 TINY = ModelConfig(train_size=1000, epochs=1)  # 8 batches: about 0.2 s with the fake trainer
 LONG = ModelConfig(train_size=1000, epochs=40)  # 320 batches: about 7 s
+MEASURABLE = ModelConfig(train_size=1000, epochs=25)  # 200 batches, about 4 s: a speed past the warm-up
 
 
 @pytest.fixture
@@ -96,13 +97,16 @@ def test_waiting_jobs_see_their_place_and_an_estimate_only_once_speed_is_measure
         queue.stop(job)
     finished(queue, unmeasured[0])
 
-    finished(queue, queue.submit("measure", TINY))  # one real measurement of this machine
+    finished(queue, queue.submit("tiny", TINY))  # 8 batches: too short to measure a speed
+    assert queue.speed.seconds_for(LONG) is None
+    finished(queue, queue.submit("measure", MEASURABLE))  # one real measurement of this machine
+    assert queue.speed.seconds_for(LONG) is not None
     running = queue.submit("a", LONG)
     second = queue.submit("b", LONG)
     wait_until(lambda: queue.snapshot(running).progress is not None)
     snapshot = queue.snapshot(second)
     assert snapshot.place == 1
-    assert 0 < snapshot.wait_seconds < 60  # the running job's own ETA (about 7 s)
+    assert 0 < snapshot.wait_seconds < 60  # what is left of the running job (about 7 s)
     queue.stop(running)
     queue.stop(second)
 

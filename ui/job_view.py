@@ -149,7 +149,8 @@ def render_live(run: Run, key: str, figures: str | None = None) -> None:
         if snapshot is None or snapshot.progress is None:
             st.info(waiting_text(snapshot) if snapshot else "Queued…", icon=":material/hourglass_top:")
         else:
-            st.progress(min(1.0, snapshot.progress.fraction), text=progress_line(snapshot.progress))
+            st.progress(min(1.0, snapshot.progress.fraction), text=progress_line(
+                snapshot.progress, snapshot.seconds_left, snapshot.images_per_second))
         render_curves(run, key, figures)
 
     live()

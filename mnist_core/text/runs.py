@@ -29,13 +29,16 @@ RUN_DOES_NOT_TRAVEL = (  # a link naming a run this session does not have
 )
 
 
-def progress_line(progress: BatchProgress) -> str:
-    """The one progress line of a training run (Home and Train)."""
-    return (
-        f"Epoch {progress.epoch}/{progress.epochs} · batch {progress.batch}/{progress.batches} · "
-        f"loss {progress.loss:.3f} · accuracy {progress.accuracy:.1%} · "
-        f"{throughput_text(progress.samples_per_second)} · {duration_text(progress.eta_seconds)} left"
-    )
+def progress_line(progress: BatchProgress, seconds_left: float | None = None,
+                  images_per_second: float | None = None) -> str:
+    """The one progress line of a training run (Home and Train). The speed and the time left are
+    the job's own, warm-up left out (``training.estimates``); until they are stable the line says
+    the speed is being measured instead of a figure that would change by minutes."""
+    line = (f"Epoch {progress.epoch}/{progress.epochs} · batch {progress.batch}/{progress.batches} · "
+            f"loss {progress.loss:.3f} · accuracy {progress.accuracy:.1%} · ")
+    if seconds_left is None or images_per_second is None:
+        return line + "measuring its speed…"
+    return line + f"{throughput_text(images_per_second)} · {duration_text(seconds_left)} left"
 
 
 def queue_line(place: int, wait_seconds: float | None) -> str:

@@ -20,9 +20,7 @@ its worker on ``start_worker()`` or the first ``submit``.
 
 from __future__ import annotations
 
-import heapq
 import importlib
-import itertools
 import math
 import multiprocessing
 import os
@@ -35,6 +33,7 @@ from multiprocessing.connection import wait as wait_for_ready
 from mnist_core.config import ModelConfig
 from mnist_core.errors import MnistLabError
 from mnist_core.training import protocol
+from mnist_core.training.estimates import RunClock, SpeedMeter, remaining_seconds, wait_seconds
 from mnist_core.training.record import (
     BatchProgress,
     Ending,
@@ -160,18 +159,6 @@ def max_running_from_environment() -> int:
     return value
 
 
-def parameter_count(config: ModelConfig) -> int:
-    """Weights and biases of the dense network ``config`` describes (784 in, 10 out)."""
-    widths = [784, *config.hidden_units, 10]
-    return sum(inputs * outputs + outputs for inputs, outputs in itertools.pairwise(widths))
-
-
-def planned_images(config: ModelConfig, available: int = 60_000) -> int:
-    """Training images the run passes through (all epochs, validation share excluded)."""
-    count = min(config.train_size or available, available)
-    return config.epochs * (count - int(count * config.validation_split))
-
-
 def copy_history(history: TrainingHistory) -> TrainingHistory:
     """A copy whose lists the worker's later updates never touch (template frames are shared:
     they are never changed once recorded)."""
@@ -202,6 +189,8 @@ class JobSnapshot:
     keras_bytes: bytes | None  # the model as a .keras file, once finished (not diverged/failed)
     submitted: float  # time.time() of submission
     report: dict | None = None  # a task's own figures once finished (a fine-tune's before and after)
+    seconds_left: float | None = None  # while running: at its own measured speed, once stable
+    images_per_second: float | None = None  # while running: its own speed, warm-up left out, once stable
 
     @property
     def finished(self) -> bool:
@@ -227,31 +216,7 @@ class _Job:
     finetune: bool = False  # it has a task: a fine-tune (the task itself is dropped once sent)
     task: object | None = None  # what the worker trains instead of a fresh ``config`` (a fine-tune)
     report: dict | None = None
-
-
-class SpeedMeter:
-    """Measured training speed, in parameter-images per second, for wait estimates.
-
-    A job costs about ``parameter_count * images`` operations; augmented runs are measured
-    apart (their random transforms cost more than the network). No measurement, no estimate.
-    """
-
-    def __init__(self):
-        self._rates: dict[bool, float] = {}
-
-    def record(self, config: ModelConfig, images: int, seconds: float) -> None:
-        if images <= 0 or seconds <= 0:
-            return
-        rate = parameter_count(config) * images / seconds
-        previous = self._rates.get(config.augment)
-        self._rates[config.augment] = rate if previous is None else 0.5 * previous + 0.5 * rate
-
-    def seconds_for(self, config: ModelConfig, images: int | None = None) -> float | None:
-        rate = self._rates.get(config.augment)
-        if rate is None:
-            return None
-        images = planned_images(config) if images is None else images
-        return parameter_count(config) * images / rate
+    clock: RunClock | None = None  # its measured speed, from when it was sent to the worker
 
 
 class JobQueue:
@@ -318,9 +283,14 @@ class JobQueue:
             place = wait = None
             if job.status == JobStatus.QUEUED:
                 place, wait = self._place_and_wait(job)
-            seconds = job.seconds
+            seconds, now = job.seconds, time.monotonic()
             if job.status == JobStatus.RUNNING and job.started is not None:
-                seconds = time.monotonic() - job.started
+                seconds = now - job.started
+            seconds_left = speed = None
+            if job.status == JobStatus.RUNNING and job.clock is not None:
+                seconds_left = job.clock.seconds_left(now)
+                steps_per_second = job.clock.steps_per_second()
+                speed = None if steps_per_second is None else steps_per_second * job.config.batch_size
             return JobSnapshot(
                 id=job.id,
                 session_id=job.session_id,
@@ -337,6 +307,8 @@ class JobQueue:
                 keras_bytes=job.keras_bytes,
                 submitted=job.submitted,
                 report=job.report,
+                seconds_left=seconds_left,
+                images_per_second=speed,
             )
 
     def touch(self, session_id: str) -> None:
@@ -400,27 +372,18 @@ class JobQueue:
         return job
 
     def _place_and_wait(self, job: _Job) -> tuple[int, float | None]:
-        """1-based place among the queued jobs, and the estimated wait (None without a measurement)."""
+        """1-based place among the queued jobs, and the estimated wait (``estimates``; None until
+        this server's speed was measured)."""
         queued = [other for other in self._jobs.values() if other.status == JobStatus.QUEUED]
         place = queued.index(job) + 1
-        free_at = []  # seconds from now when each slot frees up
-        for other in self._jobs.values():
-            if other.status == JobStatus.RUNNING:
-                if other.progress is not None:
-                    free_at.append(other.progress.eta_seconds)
-                else:
-                    whole = self.speed.seconds_for(other.config)
-                    if whole is None:
-                        return place, None
-                    free_at.append(whole)
-        free_at += [0.0] * (self.max_running - len(free_at))
-        heapq.heapify(free_at)
-        for ahead in queued[: place - 1]:
-            duration = self.speed.seconds_for(ahead.config)
-            if duration is None:
-                return place, None
-            heapq.heappush(free_at, heapq.heappop(free_at) + duration)
-        return place, max(0.0, free_at[0])
+        now = time.monotonic()
+        running = [
+            remaining_seconds(other.config, other.clock, other.progress.step if other.progress else None,
+                              now, self.speed)
+            for other in self._jobs.values() if other.status == JobStatus.RUNNING
+        ]
+        ahead = [self.speed.seconds_for(other.config) for other in queued[: place - 1]]
+        return place, wait_seconds(running, ahead, self.max_running)
 
     def _send(self, message) -> None:
         with self._send_lock:
@@ -488,6 +451,7 @@ class JobQueue:
                 break
             if job.status == JobStatus.QUEUED:
                 job.status, job.started = JobStatus.RUNNING, time.monotonic()
+                job.clock = RunClock(job.started, warm_worker=self._worker_ready)
                 self._send(protocol.Start(job.id, job.config, job.task))
                 job.task = None  # sent: the worker has it; its digits and model bytes need not stay here
                 running += 1
@@ -518,8 +482,12 @@ class JobQueue:
                 job.ending = Ending(EndReason.TRAINER_ERROR, finetune=job.finetune, detail=message.error)
                 job.seconds = time.monotonic() - (job.started or time.monotonic())
 
-    @staticmethod
-    def _apply_progress(job: _Job, update: protocol.ProgressUpdate) -> None:
+    def _apply_progress(self, job: _Job, update: protocol.ProgressUpdate) -> None:
+        progress = update.progress
+        if progress is not None and job.clock is not None:
+            job.clock.report(time.monotonic(), progress.step, progress.epochs * progress.batches)
+            if not job.finetune:
+                self.speed.observe(job.config, job.config.batch_size, job.clock)
         history = job.history
         history.batch_step.extend(update.batch_step)
         history.batch_loss.extend(update.batch_loss)
@@ -543,8 +511,10 @@ class JobQueue:
         if job.progress is not None:
             job.progress = replace(job.progress, eta_seconds=0.0)
         steps = len(job.history.batch_step)
-        if job.status in (JobStatus.COMPLETED, JobStatus.STOPPED) and steps:
-            self.speed.record(job.config, steps * job.config.batch_size, job.seconds)
+        trained = job.status in (JobStatus.COMPLETED, JobStatus.STOPPED) and steps
+        if trained and job.clock is not None and not job.finetune:
+            job.clock.report(time.monotonic(), steps, job.clock.total_steps or steps)
+            self.speed.record(job.config, job.config.batch_size, job.clock)
 
     def _worker_died(self, worker) -> None:
         code = worker.exitcode
