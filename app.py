@@ -23,6 +23,7 @@ navigation = st.navigation(
                 url_path="network"),
         st.Page("app_pages/draw.py", title="Draw", icon=":material/draw:"),
         st.Page("app_pages/mine.py", title="Your digits", icon=":material/edit_note:", url_path="mine"),
+        st.Page("app_pages/lab.py", title="Break it", icon=":material/science:", url_path="lab"),
     ]
 )
 render_sidebar(navigation.url_path)

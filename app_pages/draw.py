@@ -125,6 +125,8 @@ def draw_tab(active: ActiveModel) -> None:
         st.session_state[DRAWN_INPUT_KEY] = reading.steps.centred  # for Inside the network
         st.page_link("app_pages/network.py", label="Look inside the network", icon=":material/hub:",
                      query_params={"input": DRAWING})
+        st.page_link("app_pages/lab.py", label="Why this answer? Try it in the lab",
+                     icon=":material/science:", query_params={"input": DRAWING})
         tell_right_digit(reading.digit)
     show_steps(reading)
 

@@ -119,6 +119,9 @@ def render_input(selection: Selection, dataset, image: np.ndarray, explanation, 
         st.markdown(f"The network reads **{predicted}** ({sure}){truth}.")
         st.caption("Each hidden unit computes a weighted sum of its inputs plus a bias, then its activation. "
                    "Click a square in a grid, or pick a unit below the grids, to look at that unit.")
+        st.page_link("app_pages/lab.py", label="Move, turn or attack this digit in the lab",
+                     icon=":material/science:",
+                     query_params={"input": "drawing"} if selection.drawing else {"test": selection.test})
 
 
 def render_activations(explanation, selection: Selection, names: tuple[str, ...]) -> None:

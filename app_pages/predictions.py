@@ -288,6 +288,9 @@ def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[in
     metric_column.metric("True digit", label)
     st.page_link("app_pages/network.py", label="Look inside", icon=":material/hub:",
                  query_params={"test": index})  # full width: the metric column clips it at 1280 px
+    st.page_link("app_pages/lab.py", icon=":material/science:", query_params={"test": index},
+                 label="Why this mistake? Break it in the lab" if predicted != label
+                 else "Break it in the lab")
     st.plotly_chart(probability_figure(evaluation.probabilities[index], label),
                     key="predictions_probabilities", config=CHART_CONFIG)
 

@@ -21,8 +21,9 @@ from mnist_core.config import PRESETS
 from mnist_core.data.mnist import load_mnist, mnist_source
 from mnist_core.digits.cli import read_digits
 from mnist_core.errors import MnistLabError, ModelFileError
+from mnist_core.serving.classifier import read_classifier
 from mnist_core.serving.evaluation import evaluate
-from mnist_core.serving.network import DenseNetwork
+from mnist_core.serving.network import keras_model_bytes
 from mnist_core.text.digits import finetune_lines
 from mnist_core.text.runs import outcome_text
 from mnist_core.training.record import JobStatus
@@ -99,13 +100,14 @@ def main(argv=None) -> int:
     print(outcome_text(result), f"({result.seconds:.1f} s)", flush=True)
     if result.status == JobStatus.DIVERGED:
         return 1
-    scores = evaluate(DenseNetwork.from_keras_model(result.model), x_test, y_test)
+    shipped = inference_model(result.model)  # no optimizer state, no augmentation
+    scores = evaluate(read_classifier(keras_model_bytes(shipped)), x_test, y_test)
     print(f"Test accuracy: {scores.accuracy:.4f}  test loss: {scores.loss:.4f}", flush=True)
     test = {"loss": scores.loss, "accuracy": scores.accuracy}
     metadata = build_metadata(config, result.history.thinned(SIDECAR_BATCH_POINTS), test,
                               status=result.status, train_seconds=result.seconds,
                               data=mnist_source(args.data))
-    path = save_model(inference_model(result.model), out, metadata)  # no optimizer state, no augmentation
+    path = save_model(shipped, out, metadata)
     print(f"Saved {path} (+ {path.with_suffix('.json').name})", flush=True)
     return 0 if result.status == JobStatus.COMPLETED else 1
 

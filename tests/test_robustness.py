@@ -25,9 +25,9 @@ from tests.apptest import PAGES, ROOT
 
 WORKING_MNIST = os.environ.get("MNIST_PATH")  # tests/conftest.py has set it
 NEEDS_MODEL = {"app_pages/home.py", "app_pages/predictions.py", "app_pages/network.py",
-               "app_pages/draw.py"}  # they classify with it
+               "app_pages/draw.py", "app_pages/lab.py"}  # they classify with it
 NEEDS_DATA = {"app_pages/home.py", "app_pages/dataset.py", "app_pages/train.py", "app_pages/predictions.py",
-              "app_pages/network.py"}
+              "app_pages/network.py", "app_pages/lab.py"}
 MODEL_ERROR = "The default model could not be loaded."
 DATA_ERROR = "MNIST could not be loaded."
 

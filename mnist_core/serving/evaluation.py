@@ -8,7 +8,8 @@ from functools import cached_property
 import numpy as np
 
 from mnist_core.serving.browsing import select_indices
-from mnist_core.serving.network import DEFAULT_CHUNK, DenseNetwork, flatten_and_scale
+from mnist_core.serving.classifier import Classifier
+from mnist_core.serving.network import DEFAULT_CHUNK, flatten_and_scale
 
 EPSILON = 1e-7  # Keras' clip for the cross-entropy
 
@@ -49,7 +50,7 @@ class Evaluation:
         return int((self.predicted != self.labels).sum())
 
 
-def evaluate(network: DenseNetwork, images: np.ndarray, labels: np.ndarray) -> Evaluation:
+def evaluate(network: Classifier, images: np.ndarray, labels: np.ndarray) -> Evaluation:
     """Evaluate on uint8 images (N, 28, 28) and labels (N,) in one NumPy prediction pass, scaled
     to float a chunk at a time (a float32 copy of the 10,000 test images would be 31 MB more
     peak memory in the server for every model it scores)."""

@@ -9,6 +9,8 @@ from pathlib import Path
 
 from mnist_core.config import MODELS_DIR
 from mnist_core.errors import ModelFileError
+from mnist_core.serving.classifier import read_classifier
+from mnist_core.serving.convnet import ConvNetwork
 from mnist_core.serving.network import DenseNetwork
 
 DEFAULT_MODEL_PATH = MODELS_DIR / "default.keras"
@@ -54,17 +56,20 @@ def read_sidecar(path: str | os.PathLike) -> dict:
         raise ModelFileError(f"{sidecar.name} is not valid JSON ({error}).") from error
 
 
-def load_network(path: str | os.PathLike) -> tuple[DenseNetwork, dict]:
-    """A ``.keras`` file as a NumPy ``DenseNetwork``, and its sidecar (``{}`` if absent).
+def load_network(path: str | os.PathLike) -> tuple[DenseNetwork | ConvNetwork, dict]:
+    """A ``.keras`` file as a NumPy ``DenseNetwork`` (or ``ConvNetwork``), and its sidecar
+    (``{}`` if absent).
 
     Imports no Keras. Raises ``ModelFileError`` when the file is missing, corrupt, or not a
-    dense network from 784 pixels to 10 classes.
+    network from 784 pixels to 10 classes MNIST Lab can run.
     """
     path = Path(path)
     if not path.is_file():
         raise ModelFileError(missing_model_message(path))
     try:
-        network = DenseNetwork.from_keras_file(path)
+        network = read_classifier(path.read_bytes(), name=str(path))
+    except OSError as error:
+        raise ModelFileError(unreadable_model_message(path, str(error))) from error
     except ModelFileError as error:
         raise ModelFileError(unreadable_model_message(path, str(error))) from error
     return network, read_sidecar(path)

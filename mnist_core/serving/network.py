@@ -65,8 +65,29 @@ ACTIVATIONS = {
     "linear": lambda values: values,
     "softmax": _softmax,
 }
+
+
+def backward_activation(name: str, gradient: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """The gradient w.r.t. an activation's input, from the gradient w.r.t. its output
+    (``before``/``after``: the activation's input and output, same shape as ``gradient``)."""
+    if name == "relu":
+        return gradient * (before > 0)
+    if name == "tanh":
+        return gradient * (1.0 - after * after)
+    if name == "sigmoid":
+        return gradient * after * (1.0 - after)
+    if name == "linear":
+        return gradient
+    if name == "gelu":
+        from scipy.special import erf
+
+        density = np.exp(-0.5 * before * before) / np.float32(np.sqrt(2.0 * np.pi))
+        return gradient * (0.5 * (1.0 + erf(before / np.float32(np.sqrt(2.0)))) + before * density)
+    raise ValueError(f"No gradient for activation {name!r} inside a network.")
+
+
 # Layers that do nothing at inference, or (Reshape ... Flatten) a round trip that cancels.
-_IDENTITY_LAYERS = {"Dropout", "RandomRotation", "RandomZoom", "RandomTranslation", "InputLayer"}
+IDENTITY_LAYERS = {"Dropout", "RandomRotation", "RandomZoom", "RandomTranslation", "InputLayer"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,6 +174,33 @@ class DenseNetwork:
                  for start in range(0, len(batch), chunk)]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
+    def loss_gradient(self, images, labels, chunk: int = DEFAULT_CHUNK) -> np.ndarray:
+        """Gradient of each image's cross-entropy loss for ``labels`` (N,) (or one label for all)
+        with respect to its pixels, float32 (N, 784).
+
+        Exact for this network: the softmax and the loss give ``p - onehot(label)`` at the
+        output, and each Dense layer passes it back through its kernel and activation's slope;
+        for the lesson's network the gradient of class k's score is ``W1 @ (relu_mask * W2[:, k])``.
+        """
+        batch = as_model_input(images)
+        labels = np.broadcast_to(np.asarray(labels, dtype=np.int64), (len(batch),))
+        parts = []
+        for start in range(0, len(batch), chunk):
+            inputs = [batch[start : start + chunk]]
+            befores = []
+            for kernel, bias, activation in zip(self.kernels, self.biases, self.activations, strict=True):
+                befores.append(inputs[-1] @ kernel + bias)
+                inputs.append(ACTIVATIONS[activation](befores[-1]).astype("float32", copy=False))
+            gradient = inputs[-1].copy()
+            gradient[np.arange(len(gradient)), labels[start : start + chunk]] -= 1.0
+            for layer in range(len(self.kernels) - 1, -1, -1):
+                if layer < len(self.kernels) - 1:
+                    gradient = backward_activation(self.activations[layer], gradient, befores[layer],
+                                                   inputs[layer + 1])
+                gradient = gradient @ self.kernels[layer].T
+            parts.append(gradient.astype("float32", copy=False))
+        return np.concatenate(parts) if parts else np.zeros((0, INPUT_SIZE), "float32")
+
     # ------------------------------------------------------------------ construction
 
     @classmethod
@@ -168,18 +216,7 @@ class DenseNetwork:
     @classmethod
     def from_keras_bytes(cls, data: bytes, name: str = "The model file") -> DenseNetwork:
         """Read the bytes of a ``.keras`` file (a zip of config.json and model.weights.h5)."""
-        if not zipfile.is_zipfile(io.BytesIO(data)):
-            raise ModelFileError(
-                f"{name} is not a .keras file: it is not a zip archive (truncated, or another format)."
-            )
-        try:
-            with zipfile.ZipFile(io.BytesIO(data)) as archive:
-                config = json.loads(archive.read("config.json"))
-                weights = archive.read("model.weights.h5")
-        except (KeyError, ValueError, zipfile.BadZipFile, OSError) as error:
-            raise ModelFileError(
-                f"{name} is a damaged .keras file ({type(error).__name__}: {error})."
-            ) from error
+        config, weights = read_keras_archive(data, name)
         layers = _dense_chain(config, name)
         return cls.from_arrays(_read_weights(weights, layers, name))
 
@@ -201,6 +238,22 @@ def keras_model_bytes(model) -> bytes:
         return file.read_bytes()
 
 
+def read_keras_archive(data: bytes, name: str = "The model file") -> tuple[dict, bytes]:
+    """The architecture (config.json, parsed) and the bytes of model.weights.h5 of a ``.keras``
+    file's bytes. Raises ``ModelFileError`` for anything but an intact .keras zip."""
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise ModelFileError(
+            f"{name} is not a .keras file: it is not a zip archive (truncated, or another format)."
+        )
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return json.loads(archive.read("config.json")), archive.read("model.weights.h5")
+    except (KeyError, ValueError, zipfile.BadZipFile, OSError) as error:
+        raise ModelFileError(
+            f"{name} is a damaged .keras file ({type(error).__name__}: {error})."
+        ) from error
+
+
 def as_model_input(images) -> np.ndarray:
     """(N, 28, 28), (28, 28), (N, 784) or (784,) floats in [0, 1] -> (N, 784) float32."""
     array = np.asarray(images, dtype="float32")
@@ -214,6 +267,37 @@ def as_model_input(images) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------- reading a .keras file
+
+
+def chain_layers(config: dict, unsupported: ModelFileError):
+    """(layer config, h5 group name) of each layer of a Sequential or Functional model whose
+    layers form one chain; raises ``unsupported`` for anything else (branches, sub-models)."""
+    if config.get("class_name") not in ("Functional", "Sequential"):
+        raise unsupported
+    layers = config.get("config", {}).get("layers", [])
+    previous = None
+    for layer, group in zip(layers, layer_groups(layers), strict=True):
+        kind = layer.get("class_name")
+        inbound = layer.get("inbound_nodes") or []
+        if config["class_name"] == "Functional" and kind != "InputLayer":
+            sources = [arg.get("config", {}).get("keras_history", [None])[0]
+                       for node in inbound for arg in node.get("args", []) if isinstance(arg, dict)]
+            if len(inbound) != 1 or sources != [previous]:
+                raise unsupported
+        previous = layer.get("name") or layer.get("config", {}).get("name")
+        yield layer, group
+
+
+def layer_groups(layers: list[dict]) -> list[str]:
+    """Each layer's group in model.weights.h5 (``dense``, ``dense_1``, ``conv2d`` ...), in order:
+    Keras names them after the class, counting repeats."""
+    counts: dict[str, int] = {}
+    groups = []
+    for layer in layers:
+        base = _snake_case(layer.get("class_name") or "")
+        groups.append(base if base not in counts else f"{base}_{counts[base]}")
+        counts[base] = counts.get(base, 0) + 1
+    return groups
 
 
 def _snake_case(name: str) -> str:
@@ -232,23 +316,9 @@ def _dense_chain(config: dict, name: str) -> list[tuple[str, str]]:
         f"{name} is not a network MNIST Lab can run: it must be a chain of Dense layers "
         "(with optional Dropout and the augmentation block) from 784 pixels to 10 classes."
     )
-    if config.get("class_name") not in ("Functional", "Sequential"):
-        raise unsupported
-    layers = config.get("config", {}).get("layers", [])
-    counts: dict[str, int] = {}
-    dense, previous, flat = [], None, True
-    for layer in layers:
+    dense, flat = [], True
+    for layer, group in chain_layers(config, unsupported):
         kind = layer.get("class_name")
-        base = _snake_case(kind or "")
-        group = base if base not in counts else f"{base}_{counts[base]}"
-        counts[base] = counts.get(base, 0) + 1
-        inbound = layer.get("inbound_nodes") or []
-        if config["class_name"] == "Functional" and kind != "InputLayer":
-            sources = [arg.get("config", {}).get("keras_history", [None])[0]
-                       for node in inbound for arg in node.get("args", []) if isinstance(arg, dict)]
-            if len(inbound) != 1 or sources != [previous]:
-                raise unsupported
-        previous = layer.get("name") or layer.get("config", {}).get("name")
         settings = layer.get("config", {})
         if kind == "Dense":
             activation = settings.get("activation", "linear")
@@ -261,7 +331,7 @@ def _dense_chain(config: dict, name: str) -> list[tuple[str, str]]:
             flat = False
         elif kind == "Flatten" and not flat:
             flat = True
-        elif kind not in _IDENTITY_LAYERS:
+        elif kind not in IDENTITY_LAYERS:
             raise unsupported
     if not dense or not flat:
         raise unsupported
@@ -269,13 +339,19 @@ def _dense_chain(config: dict, name: str) -> list[tuple[str, str]]:
 
 
 def _read_weights(data: bytes, layers: list[tuple[str, str]], name: str):
+    """(kernel, bias, activation) of each (h5 group, activation) in ``layers``."""
+    arrays = read_kernels(data, [group for group, _ in layers], name)
+    return [(kernel, bias, activation)
+            for (kernel, bias), (_, activation) in zip(arrays, layers, strict=True)]
+
+
+def read_kernels(data: bytes, groups: list[str], name: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(kernel, bias) of each named layer group of model.weights.h5's bytes."""
     import h5py  # only here: a few ms, and only when a model file is read
 
     try:
         with h5py.File(io.BytesIO(data), "r") as weights:
-            return [
-                (weights[f"layers/{group}/vars/0"][()], weights[f"layers/{group}/vars/1"][()], activation)
-                for group, activation in layers
-            ]
+            return [(weights[f"layers/{group}/vars/0"][()], weights[f"layers/{group}/vars/1"][()])
+                    for group in groups]
     except (KeyError, OSError, ValueError) as error:
         raise ModelFileError(f"{name} has unreadable or missing weights ({error}).") from error

@@ -93,6 +93,15 @@ def your_digits(page) -> None:
     shoot(page, "mine")
 
 
+def shoot_lab(page, url: str) -> None:
+    """Break it with test digit 0 moved 4 px right: the picture, the answers and their bars."""
+    if ONLY and "lab" not in ONLY:
+        return
+    browser.open_app(page, url, "lab?test=0&dx=4")
+    page.get_by_role("heading", name="Adversarial pixels").wait_for()
+    shoot(page, "lab")
+
+
 def main(argv=None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["--only"]:
@@ -105,7 +114,13 @@ def main(argv=None) -> int:
             your_digits(page)
             chrome.close()
             return 0
+        if ONLY == {"lab"}:  # Break it needs no run either
+            shoot_lab(page, server.url)
+            chrome.close()
+            return 0
         shoot(page, "home")
+        shoot_lab(page, server.url)
+        browser.open_app(page, server.url)
         browser.go_to(page, "Dataset")
         shoot(page, "dataset")
 

@@ -265,7 +265,8 @@ def train(
         training_batches,
         epochs=config.epochs,
         validation_data=validation_batches,
-        callbacks=[TemplateCallback(model, history.templates), progress],
+        callbacks=[progress] if config.architecture == "convnet"
+        else [TemplateCallback(model, history.templates), progress],
         verbose=0,
     )
     seconds = time.perf_counter() - started

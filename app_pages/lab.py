@@ -1,0 +1,184 @@
+"""Break it: move, turn, thin, blur or attack a digit and compare the networks' answers.
+
+Layout only: transformations, attacks and curves are in mnist_core.lab, words in
+mnist_core.text.lab, figures in mnist_core.charts.lab. What is shown (input, every slider, the
+attack's ε, target and budget) lives in the URL's query parameters, so a link opens the same view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from mnist_core.charts.lab import enlarged
+from mnist_core.inspection.activations import DRAWN_INPUT_KEY
+from mnist_core.lab import transforms
+from mnist_core.text import lab as text
+from ui.lab_controls import (
+    NOTES_KEY,
+    SOURCE_LABELS,
+    W,
+    pick,
+    reset_edits,
+    state_from_widgets,
+    sync_from_url,
+    write_params,
+)
+from ui.lab_views import (
+    LabModel,
+    curve_cache,
+    explain_edits,
+    render_answers,
+    render_curves,
+    render_fgsm,
+    render_targeted,
+    session_model,
+    shipped_models,
+)
+from ui.resources import dataset_or_stop
+from ui.session import active_model, evaluation_of
+
+
+def render_input(dataset, mistakes: np.ndarray) -> tuple[np.ndarray, int | None, str, str]:
+    """The input picker; returns the chosen image float32 (28, 28), its true digit (None for a
+    drawing), its caption and its source ("test" or "drawing")."""
+    source_column, index_column, buttons = st.columns([2, 2, 3], vertical_alignment="bottom")
+    source_column.segmented_control(
+        "Input", list(SOURCE_LABELS), key=W["source"], format_func=SOURCE_LABELS.get, help=text.INPUT_HELP
+    )
+    index_column.number_input("Test digit # (0–9,999)", 0, len(dataset.x_test) - 1, step=1, key=W["test"])
+    random_column, mistake_column = buttons.columns(2)
+    generator = np.random.default_rng()
+    random_column.button(
+        "Random digit",
+        icon=":material/casino:",
+        width="stretch",
+        on_click=lambda: pick(generator.integers(len(dataset.x_test))),
+    )
+    mistake_column.button(
+        "Random mistake",
+        icon=":material/error:",
+        width="stretch",
+        disabled=not len(mistakes),
+        help="A test digit the active model reads wrong.",
+        on_click=lambda: pick(generator.choice(mistakes)),
+    )
+    drawn = st.session_state.get(DRAWN_INPUT_KEY)
+    if st.session_state.get(W["source"]) == "drawing":
+        if drawn is not None:
+            return np.asarray(drawn, dtype="float32"), None, "Your drawing, as Draw prepared it", "drawing"
+        st.info(text.NO_DRAWING, icon=":material/draw:")
+    index = state_from_widgets().test
+    return dataset.x_test[index] / np.float32(255), int(dataset.y_test[index]), f"Test digit #{index}", "test"
+
+
+def render_sliders() -> None:
+    first, second, third = st.columns(3)
+    first.slider(
+        "Shift right / left (px)",
+        -transforms.MAX_SHIFT,
+        transforms.MAX_SHIFT,
+        key=W["dx"],
+        help=text.CONTROL_HELP["shift"],
+    )
+    first.slider(
+        "Shift down / up (px)",
+        -transforms.MAX_SHIFT,
+        transforms.MAX_SHIFT,
+        key=W["dy"],
+        help=text.CONTROL_HELP["shift"],
+    )
+    first.slider(
+        "Rotation (degrees, + is counter-clockwise)",
+        -transforms.MAX_ROTATION,
+        transforms.MAX_ROTATION,
+        step=5,
+        key=W["rot"],
+        help=text.CONTROL_HELP["rotation"],
+    )
+    second.slider(
+        "Scale", *transforms.SCALE_RANGE, step=0.05, key=W["scale"], help=text.CONTROL_HELP["scale"]
+    )
+    second.slider(
+        "Stroke width (px thinner − / thicker +)",
+        -transforms.MAX_STROKE,
+        transforms.MAX_STROKE,
+        key=W["stroke"],
+        help=text.CONTROL_HELP["stroke"],
+    )
+    second.slider(
+        "Gaussian noise (standard deviation)",
+        0.0,
+        transforms.MAX_NOISE,
+        step=0.05,
+        key=W["noise"],
+        help=text.CONTROL_HELP["noise"],
+    )
+    third.segmented_control(
+        "Erase", list(transforms.ERASE_KINDS), key=W["erase"], help=text.CONTROL_HELP["erase"]
+    )
+    if st.session_state.get(W["erase"]) in ("band", "box"):
+        row, column = third.columns(2)
+        row.number_input("Erase at row", 0, 27, key=W["row"])
+        column.number_input(
+            "… and column", 0, 27, key=W["col"], disabled=st.session_state[W["erase"]] != "box"
+        )
+    third.toggle("Invert (black ink on white)", key=W["invert"], help=text.CONTROL_HELP["invert"])
+    third.button("Reset the changes", icon=":material/restart_alt:", on_click=reset_edits)
+
+
+@st.fragment
+def render_playground(dataset, models: list[LabModel], mistakes: np.ndarray) -> None:
+    """Input, sliders, picture, answers and attacks: a fragment, so a slider move reruns only this."""
+    for note in st.session_state.pop(NOTES_KEY, []):
+        st.warning(note, icon=":material/link_off:")
+    image, truth, caption, source = render_input(dataset, mistakes)
+    picture_column, controls_column = st.columns([1, 3], gap="medium")
+    with controls_column:
+        render_sliders()
+    state = state_from_widgets(source)
+    changed = transforms.apply(image, state.edits)
+    picture_column.image(
+        enlarged(changed), width="stretch", caption=caption + ("" if state.edits.is_identity else ", changed")
+    )
+    render_answers(models, changed, truth, "lab_bars")
+    explain_edits(models, state.edits)
+    render_fgsm(models, changed, truth, state.epsilon)
+    render_targeted(models, changed)
+    write_params(state_from_widgets(source))
+
+
+@st.fragment(run_every=1.0)
+def render_pending(model: LabModel) -> None:
+    """While a session model's curves are measured: progress, then a full rerun to show them."""
+    share = curve_cache().progress(model.network)
+    _, future = session_model()
+    if future is None or future.done():
+        st.rerun(scope="app")
+    st.info(text.CURVES_PENDING.format(name=model.name, share=share), icon=":material/hourglass_top:")
+
+
+def main() -> None:
+    st.title(text.TITLE)
+    st.markdown(text.INTRO)
+    dataset = dataset_or_stop()
+    shipped, problems = shipped_models()
+    for problem in problems:
+        st.warning(problem, icon=":material/warning:")
+    own, future = session_model()
+    models = list(shipped[:2]) + ([own] if own is not None else []) + list(shipped[2:])
+    if not models:
+        st.stop()
+    active = active_model()
+    mistakes = evaluation_of(active).mistakes if active is not None else np.zeros(0, dtype=np.int64)
+    sync_from_url(len(dataset.x_test))
+    render_playground(dataset, models, mistakes)
+    render_curves(models)
+    if own is not None and own.curves is None:
+        if future.done():
+            st.error(text.CURVES_FAILED.format(name=own.name, reason=future.exception()))
+        else:
+            render_pending(own)
+
+
+main()

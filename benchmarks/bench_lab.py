@@ -1,0 +1,228 @@
+"""Break it: a slider move, a session model's robustness curves, the page's first load.
+
+Prints, each beside a baseline measured in the same run:
+  1. a slider move: what the page's fragment computes (transform the digit, every model's
+     probabilities and bars, every model's FGSM picture), median ms; and the whole page rerun in
+     AppTest (an upper bound: in the browser a slider move reruns only the fragment). Target 50 ms.
+  2. a session model's curves (all AXES over the 10,000 test digits, the seed network) on the
+     page's background thread: wall and CPU seconds (target 10 s on 2 cores), and meanwhile a
+     drawing session's stroke-to-prediction (canvas -> MNIST steps -> probabilities -> bars),
+     median ms against the same measured with the thread idle.
+  3. the page's first load for a new session on a warm server process: server CPU (target 0.3 s),
+     beside Draw's.
+
+Run from the repo root:  MNIST_PATH=/path/to/mnist.npz python benchmarks/bench_lab.py
+It rewrites its section of benchmarks/README.md (``--no-readme`` to only print).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
+    os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
+
+from benchmarks.report import figure_table, write_section  # noqa: E402
+from mnist_core import load_mnist  # noqa: E402
+from mnist_core.charts.drawing import probability_bars  # noqa: E402
+from mnist_core.charts.lab import enlarged, perturbation_picture  # noqa: E402
+from mnist_core.config import MODELS_DIR  # noqa: E402
+from mnist_core.lab import attacks, transforms  # noqa: E402
+from mnist_core.lab.curves import AXES, CurveCache  # noqa: E402
+from mnist_core.reading.reader import read_canvas  # noqa: E402
+from mnist_core.serving.model_files import load_network  # noqa: E402
+from mnist_core.serving.network import DenseNetwork  # noqa: E402
+from mnist_core.serving.process import one_blas_thread  # noqa: E402
+
+
+def median_ms(function, repeats: int) -> float:
+    for _ in range(3):
+        function()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def slider_move(models, image: np.ndarray, label: int, shift: int) -> None:
+    """What the fragment computes for one slider position (short of Streamlit's messaging)."""
+    import plotly.io
+
+    changed = transforms.apply(image, transforms.Edits(shift_x=shift, rotation=10))
+    enlarged(changed)
+    for network in models:
+        plotly.io.to_json(probability_bars(network.probabilities(changed)[0]), validate=False)
+        attacked = attacks.fgsm(network, changed, [label], 0.1)[0]
+        perturbation_picture(attacked - changed.reshape(-1), 0.1)
+        network.probabilities(attacked)
+
+
+def bench_slider(models, x_test, y_test, repeats: int) -> list[tuple]:
+    shifts = iter(np.tile(np.arange(-8, 9), 100))
+    image = x_test[0] / np.float32(255)
+    core = median_ms(lambda: slider_move(models, image, int(y_test[0]), next(shifts)), repeats)
+    baseline = median_ms(lambda: probability_bars(models[0].probabilities(image)[0]).to_json(), repeats)
+    print(f"slider move, the fragment's work for {len(models)} models: {core:.1f} ms "
+          f"(baseline, one model's bars: {baseline:.1f} ms)")
+    from streamlit.testing.v1 import AppTest
+
+    os.chdir(ROOT)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    at.query_params["test"] = "0"
+    at.switch_page("app_pages/lab.py")
+    at.run()
+    assert not at.exception, at.exception
+    reruns = []
+    for shift in np.tile(np.arange(-8, 9), 2)[:repeats]:
+        started = time.perf_counter()
+        at.slider(key="lab_dx").set_value(int(shift)).run()
+        reruns.append((time.perf_counter() - started) * 1000)
+    draw = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    draw.switch_page("app_pages/draw.py")
+    draw.run()
+    draw_reruns = median_ms(draw.run, repeats)
+    page = statistics.median(reruns)
+    print(f"slider move, whole page rerun (AppTest): {page:.0f} ms; Draw page rerun {draw_reruns:.0f} ms")
+    return [
+        (f"slider move: the fragment's work, {len(models)} models, median", f"{core:.1f} ms", "<= 50 ms",
+         core),
+        ("baseline: one model's probabilities and bars", f"{baseline:.1f} ms", "(baseline)"),
+        ("slider move: whole page rerun in AppTest (upper bound), median", f"{page:.0f} ms", "(reference)"),
+        ("Draw page rerun in AppTest, nothing drawn, median", f"{draw_reruns:.0f} ms", "(reference)"),
+    ]
+
+
+def canvas_of(image: np.ndarray) -> np.ndarray:
+    """A test digit drawn large on a black 280x280 RGBA canvas, as the Draw page receives it."""
+    from PIL import Image
+
+    ink = np.asarray(Image.fromarray(image).resize((200, 200), Image.Resampling.BILINEAR))
+    plane = np.zeros((280, 280), np.uint8)
+    plane[40:240, 40:240] = ink
+    return np.dstack([plane, plane, plane, np.full_like(plane, 255)])
+
+
+def bench_curves(network: DenseNetwork, x_test, y_test, repeats: int) -> list[tuple]:
+    import plotly.io
+
+    canvas = canvas_of(x_test[7])
+    default_network, _ = load_network(MODELS_DIR / "default.keras")
+
+    def stroke() -> None:
+        reading = read_canvas(canvas, default_network)
+        plotly.io.to_json(probability_bars(reading.probabilities), validate=False)
+
+    idle = median_ms(stroke, repeats)
+    cache = CurveCache()
+    started = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    times: dict[str, float] = {}
+
+    def measured() -> None:
+        begun = time.thread_time()
+        cache._compute("bench", network, x_test, y_test)  # the thread the page uses, at its priority
+        times["cpu"] = time.thread_time() - begun
+
+    # submit() runs _compute on the cache's own thread; here a plain thread runs it so its CPU
+    # time can be read (thread_time) the same way
+    thread = threading.Thread(target=measured)
+    thread.start()
+    during = []
+    while thread.is_alive():
+        during.append(median_ms(stroke, 5))
+    thread.join()
+    wall = time.perf_counter() - started
+    cache.close()
+    busy = statistics.median(during) if during else float("nan")
+    print(f"session model's curves (seed network): {wall:.1f} s wall, {times['cpu']:.1f} s CPU "
+          f"(load average {load_before:.1f} at the start)")
+    print(f"stroke-to-prediction meanwhile: {busy:.2f} ms (idle: {idle:.2f} ms, {busy / idle:.2f}x)")
+    return [
+        ("session model's curves, all 10,000 test digits, wall", f"{wall:.1f} s", "<= 10 s", wall),
+        ("session model's curves, CPU of its thread", f"{times['cpu']:.1f} s", "<= 10 s", times["cpu"]),
+        ("stroke-to-prediction while the curves run, median", f"{busy:.2f} ms ({busy / idle:.2f}x idle)",
+         "(vs idle)"),
+        ("baseline: stroke-to-prediction, curves idle, median", f"{idle:.2f} ms", "(baseline)"),
+    ]
+
+
+def bench_first_load(sessions: int) -> list[tuple]:
+    from streamlit.testing.v1 import AppTest
+
+    os.chdir(ROOT)
+
+    def first_run(page: str) -> float:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+        at.query_params["test"] = "0"
+        at.switch_page(page)
+        started = time.process_time()
+        at.run()
+        assert not at.exception, at.exception
+        return time.process_time() - started
+
+    first_run("app_pages/lab.py")  # warm the process: shipped models, curves, dataset
+    first_run("app_pages/draw.py")
+    lab = statistics.median(first_run("app_pages/lab.py") for _ in range(sessions))
+    draw = statistics.median(first_run("app_pages/draw.py") for _ in range(sessions))
+    print(f"first load of a new session, server CPU: Break it {lab:.2f} s, Draw {draw:.2f} s")
+    return [
+        ("first load of Break it, new session, server CPU (AppTest), median", f"{lab:.2f} s", "<= 0.3 s",
+         lab),
+        ("baseline: first load of Draw, new session, server CPU, median", f"{draw:.2f} s", "(baseline)"),
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--sessions", type=int, default=5)
+    parser.add_argument("--no-readme", action="store_true")
+    args = parser.parse_args()
+    one_blas_thread()  # as the server does
+    _, (x_test, y_test) = load_mnist()
+    models = [load_network(MODELS_DIR / f"{name}.keras")[0] for name in ("seed", "default", "convnet")]
+    load_start = os.getloadavg()[0]
+    rows = bench_slider(models, x_test, y_test, args.repeats)
+    rows += bench_first_load(args.sessions)
+    rows += bench_curves(models[0], x_test, y_test, args.repeats)
+    table = figure_table(rows)
+    print("\n" + table)
+    section = f"""## Break it — `benchmarks/bench_lab.py`
+
+Command: `python benchmarks/bench_lab.py`.
+
+Measured {time.strftime("%d %b %H:%M UTC", time.gmtime())} on 2 shared cores; 1-minute load average
+{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (other engineers' jobs running).
+
+{table}
+
+- A slider move reruns only the page's fragment (input, sliders, picture, every model's bars,
+  FGSM pictures); the first row is that work in-process for the seed, default and convnet models
+  (shift changes, 10° rotation, FGSM at ε 0.1). The AppTest row reruns the whole page and is an
+  upper bound.
+- The curves row runs the page's background computation (`CurveCache`, one thread at nice +10)
+  for the seed network on the 10,000 test digits: {len(AXES)} curves, each setting scored one
+  matrix product at a time with one BLAS thread, as in the server. Meanwhile the main thread
+  reads a drawn digit the way Draw does.
+- First load: server CPU of one AppTest first run of a new session, warm process (the shipped
+  models and curves loaded once per process).
+"""
+    if not args.no_readme:
+        write_section("bench_lab", section)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

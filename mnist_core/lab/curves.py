@@ -1,0 +1,216 @@
+"""Robustness curves: a network's accuracy on all 10,000 test digits as one transformation grows
+(shift right/left, down/up, rotation, scale, stroke width, noise) and under FGSM as epsilon grows.
+
+- The shipped models' curves are computed when the models are built and saved beside them
+  (``models/<name>.curves.npz``, tied to the weights by ``fingerprint``):
+  ``python -m mnist_core.lab.curves models/seed.keras models/default.keras models/convnet.keras``.
+- A model trained in a session gets its curves from ``CurveCache``: one background thread per
+  server process at a lower CPU priority, one computation per model, results cached.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mnist_core.inspection.network_map import fingerprint
+from mnist_core.lab import attacks, transforms
+
+CHUNK = 2500  # test images transformed and scored at a time (10 MB of float32 per copy)
+
+# Each curve's settings; the untouched images are every curve's identity point, scored once.
+AXES: dict[str, np.ndarray] = {
+    "shift_x": np.arange(-transforms.MAX_SHIFT, transforms.MAX_SHIFT + 1),
+    "shift_y": np.arange(-transforms.MAX_SHIFT, transforms.MAX_SHIFT + 1),
+    "rotation": np.arange(-transforms.MAX_ROTATION, transforms.MAX_ROTATION + 1, 10),
+    "scale": np.round(np.arange(0.5, 1.501, 0.1), 2),
+    "stroke": np.arange(-transforms.MAX_STROKE, transforms.MAX_STROKE + 1),
+    "noise": np.round(np.arange(0.0, transforms.MAX_NOISE + 0.001, 0.1), 2),
+    "epsilon": np.round(np.arange(0.0, 0.2501, 0.05), 2),
+}
+IDENTITY = {"shift_x": 0, "shift_y": 0, "rotation": 0, "scale": 1.0, "stroke": 0, "noise": 0.0,
+            "epsilon": 0.0}
+
+
+def transformed(images: np.ndarray, axis: str, value) -> np.ndarray:
+    """float32 (N, 28, 28): ``images`` (float, [0, 1]) with one transformation of ``AXES`` applied
+    (not "epsilon": that depends on the network, see ``accuracy_at``)."""
+    edits = {
+        "shift_x": lambda: transforms.shift(images, int(value), 0),
+        "shift_y": lambda: transforms.shift(images, 0, int(value)),
+        "rotation": lambda: transforms.rotate(images, float(value)),
+        "scale": lambda: transforms.scale(images, float(value)),
+        "stroke": lambda: transforms.stroke(images, int(value)),
+        "noise": lambda: transforms.add_noise(images, float(value)),
+    }
+    if axis not in edits:
+        raise ValueError(f"Unknown transformation {axis!r}; one of {', '.join(edits)}.")
+    return edits[axis]()
+
+
+@dataclass(frozen=True)
+class Curves:
+    """``accuracy[axis]``: float64 (len(AXES[axis]),), the share of test digits read right at each
+    setting of ``AXES[axis]``; ``model``: the fingerprint of the weights they were measured on;
+    ``count``: how many test digits."""
+
+    model: str
+    count: int
+    accuracy: dict[str, np.ndarray]
+
+    def at(self, axis: str, value) -> float:
+        """Accuracy at one setting of ``AXES[axis]`` (ValueError for a setting not measured)."""
+        matches = np.flatnonzero(np.isclose(AXES[axis], value))
+        if not len(matches):
+            raise ValueError(f"{axis} = {value} is not one of the measured settings.")
+        return float(self.accuracy[axis][matches[0]])
+
+    def save(self, path) -> None:
+        """Write an .npz: the fingerprint, count, and each axis's settings and accuracies."""
+        arrays = {f"{axis}_accuracy": values for axis, values in self.accuracy.items()}
+        arrays |= {f"{axis}_settings": AXES[axis] for axis in self.accuracy}
+        temporary = Path(path).with_suffix(f".{os.getpid()}.tmp.npz")
+        np.savez_compressed(temporary, model=np.array(self.model), count=np.array(self.count), **arrays)
+        os.replace(temporary, path)
+
+    @classmethod
+    def load(cls, path) -> Curves:
+        """Read ``save``'s file; ValueError when its settings are not today's ``AXES``."""
+        with np.load(path) as stored:
+            accuracy = {}
+            for axis, settings in AXES.items():
+                if not np.allclose(stored[f"{axis}_settings"], settings):
+                    raise ValueError(f"{path} was measured at other {axis} settings.")
+                accuracy[axis] = stored[f"{axis}_accuracy"].astype("float64")
+            return cls(str(stored["model"]), int(stored["count"]), accuracy)
+
+
+def compute_curves(network, images: np.ndarray, labels: np.ndarray,
+                   on_progress: Callable[[float], None] | None = None) -> Curves:
+    """Every curve of ``AXES`` for ``network`` on uint8 images (N, 28, 28) and labels (N,)."""
+    labels = np.asarray(labels, dtype=np.int64)
+    correct = {axis: np.zeros(len(settings)) for axis, settings in AXES.items()}
+    for start in range(0, len(images), CHUNK):
+        clean = np.asarray(images[start : start + CHUNK], dtype="float32") / np.float32(255)
+        truth = labels[start : start + CHUNK]
+        base = _correct(network, clean, truth)
+        for axis, settings in AXES.items():
+            for index, value in enumerate(settings):
+                if np.isclose(value, IDENTITY[axis]):
+                    correct[axis][index] += base
+                elif axis == "epsilon":
+                    attacked = attacks.fgsm(network, clean, truth, value)
+                    correct[axis][index] += _correct(network, attacked, truth)
+                else:
+                    correct[axis][index] += _correct(network, transformed(clean, axis, value), truth)
+        if on_progress is not None:
+            on_progress(min(start + CHUNK, len(images)) / len(images))
+    count = len(images)
+    return Curves(fingerprint(network), count, {axis: hits / max(count, 1) for axis, hits in correct.items()})
+
+
+def _correct(network, images, labels) -> int:
+    return int((network.probabilities(images).argmax(axis=1) == labels).sum())
+
+
+# ---------------------------------------------------------------------- shipped curves
+
+
+def shipped_curves_path(model_path) -> Path:
+    """``models/seed.keras`` -> ``models/seed.curves.npz``."""
+    return Path(model_path).with_suffix(".curves.npz")
+
+
+def load_shipped(model_path, network) -> Curves | None:
+    """The curves shipped beside ``model_path`` if they exist, are readable and were measured on
+    exactly this ``network``; else None (then the caller computes them)."""
+    try:
+        stored = Curves.load(shipped_curves_path(model_path))
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+    return stored if stored.model == fingerprint(network) else None
+
+
+# ---------------------------------------------------------------------- a session's model
+
+
+class CurveCache:
+    """Curves computed on one background thread, once per model (by fingerprint), kept for the
+    last ``size`` models. The thread lowers its own CPU priority, so pages keep the cores first."""
+
+    def __init__(self, size: int = 32, niceness: int = 10):
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curves")
+        self._futures: OrderedDict[str, Future] = OrderedDict()
+        self._progress: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._size, self._niceness = size, niceness
+
+    def submit(self, network, images: np.ndarray, labels: np.ndarray) -> Future:
+        """A ``Future`` of ``compute_curves(network, images, labels)``, started at most once per model."""
+        key = fingerprint(network)
+        with self._lock:
+            if key in self._futures:
+                self._futures.move_to_end(key)
+                return self._futures[key]
+            self._progress[key] = 0.0
+            future = self._executor.submit(self._compute, key, network, images, labels)
+            self._futures[key] = future
+            while len(self._futures) > self._size:
+                old, _ = self._futures.popitem(last=False)
+                self._progress.pop(old, None)
+            return future
+
+    def progress(self, network) -> float:
+        """Share of the test digits done, 0 to 1 (1 once finished or unknown)."""
+        return self._progress.get(fingerprint(network), 1.0)
+
+    def _compute(self, key, network, images, labels) -> Curves:
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
+        except (OSError, AttributeError):  # not Linux, or not allowed: run at the normal priority
+            pass
+
+        def report(share: float) -> None:
+            self._progress[key] = share
+
+        return compute_curves(network, images, labels, on_progress=report)
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def main(argv=None) -> int:
+    """Measure and save the curves of shipped models:
+    ``python -m mnist_core.lab.curves models/seed.keras models/default.keras models/convnet.keras``."""
+    import time
+
+    from mnist_core.data.mnist import load_mnist
+    from mnist_core.serving.model_files import load_network
+
+    paths = sys.argv[1:] if argv is None else argv
+    if not paths:
+        print(main.__doc__)
+        return 2
+    _, (x_test, y_test) = load_mnist()
+    for path in paths:
+        network, _ = load_network(path)
+        started = time.perf_counter()
+        curves = compute_curves(network, x_test, y_test)
+        out = shipped_curves_path(path)
+        curves.save(out)
+        print(f"Saved {out} in {time.perf_counter() - started:.1f} s: "
+              f"shift +4 px right {curves.at('shift_x', 4):.3f}, "
+              f"FGSM eps 0.1 {curves.at('epsilon', 0.1):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
