@@ -1,20 +1,20 @@
-"""Shared fixtures: the data, one way to open a page (``app_test``), one app server, one Chromium.
+"""Shared fixtures: the data, one way to open a page (``app_test``), a training queue with a fake
+trainer, and the rule that keeps the fast loop free of TensorFlow.
 
 MNIST comes from MNIST_PATH (CI points it at ../shared/data/mnist.npz).
 
 - ``app_test(page)``: a fresh session (a new AppTest: nothing trained, the shipped default
   model active) opened on ``page`` and run once. Every page AppTest uses it.
-- ``instant_training``: the app's training queue runs a fake trainer (tests/fake_trainer.py) in
-  its worker process, for page tests that start runs; the real Keras worker is tested in
-  tests/test_jobs.py and by Home's slow Fit test.
-- ``app_server`` and ``chromium``: one ``streamlit run app.py`` and one headless Chromium for
-  every browser test of the run (tests/browser/).
+- ``instant_training``: the app's training queue runs a fake trainer (tests/fake_trainer.py, no
+  TensorFlow) in its worker process; every AppTest not marked ``slow`` gets it. The real Keras
+  worker is tested in tests/test_jobs.py and by Home's slow Fit test.
+- Helpers to read and drive a page are in tests/apptest.py.
+- The browser tests' fixtures (one app server, one Chromium) are in tests/browser/conftest.py.
 """
 
 import os
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -167,49 +167,3 @@ def instant_training(monkeypatch):
     monkeypatch.setattr(ui.resources, "job_queue", lambda: queue)
     yield queue
     queue.close()
-
-
-# --- the real app in Chromium (tests/browser/) ----------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """One headless Debian Chromium (playwright Browser) for every browser test of the run.
-
-    Playwright's sync API allows one instance per thread, so every test that drives a
-    browser takes this fixture.
-    """
-    from harness import browser
-
-    try:
-        browser.require_chromium()
-    except browser.BrowserSetupError as error:
-        pytest.fail(str(error), pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chrome = browser.launch_chromium(playwright)
-        yield chrome
-        chrome.close()
-
-
-@pytest.fixture(scope="session")
-def app_server():
-    """The app served on 127.0.0.1:<free port> for the whole run; yields the StreamlitServer (``.url``).
-
-    Set MNIST_LAB_URL=http://127.0.0.1:<port> to test an already running server instead
-    (handy while iterating; CI leaves it unset).
-    """
-    if os.environ.get("MNIST_LAB_URL"):
-        yield SimpleNamespace(url=os.environ["MNIST_LAB_URL"].rstrip("/"))
-        return
-    from harness import browser
-
-    # One training job at a time, as the default on a 2-core machine, whatever CI's CPU count.
-    server = browser.StreamlitServer(name="browser-tests-server", extra_env={"MNIST_LAB_TRAINING_JOBS": "1"})
-    try:
-        server.start()
-    except browser.BrowserSetupError as error:
-        pytest.fail(str(error), pytrace=False)
-    yield server
-    server.stop()

@@ -8,8 +8,9 @@ import pytest
 
 from mnist_core import ConfigError, ModelConfig
 from mnist_core import config as constants
-from mnist_core.training.form import EPOCHS, TRAIN_SIZES
-from tests.apptest import ROOT
+from mnist_core.text.form import whole_number_range
+from mnist_core.training.form import BATCH_CHOICES, EPOCHS, TRAIN_SIZES, UNIT_CHOICES, VALIDATION_MAX
+from tests.apptest import ROOT, session_runs, start_training, texts
 
 
 @pytest.mark.parametrize(
@@ -43,10 +44,27 @@ def test_accent_colour_is_the_light_themes_primary_colour_and_no_theme_is_forced
     assert {"primaryColor", "backgroundColor", "textColor"} <= set(theme["dark"])
 
 
-def test_train_form_offers_exactly_the_range_model_config_accepts(app_test):
+def test_train_form_offers_only_what_model_config_accepts_and_types_up_to_each_limit(app_test):
+    """All seven limits: the sliders and choices stop inside them (units and batch sizes are a
+    choice of powers of two, so they need not reach the limit), and the typed fields start a run
+    at each limit and explain the first value past it, as ModelConfig's validation words it."""
     at = app_test("app_pages/train.py")
     layers = at.slider(key="train_layers")
     assert (layers.min, layers.max) == (0, constants.MAX_HIDDEN_LAYERS)
-    # the typed fields' ranges, named with them on Start
+    assert max(UNIT_CHOICES) <= constants.MAX_UNITS and max(BATCH_CHOICES) <= constants.MAX_BATCH_SIZE
+    assert at.slider(key="train_validation_split").max == VALIDATION_MAX < constants.MAX_VALIDATION_SPLIT
+    ModelConfig(hidden_units=(max(UNIT_CHOICES),) * constants.MAX_HIDDEN_LAYERS,
+                batch_size=max(BATCH_CHOICES), validation_split=VALIDATION_MAX)  # the far corner is valid
+
+    past = [("train_epochs", constants.MAX_EPOCHS + 1, whole_number_range(*EPOCHS)),
+            ("train_size", constants.MIN_TRAIN_SIZE - 1, whole_number_range(*TRAIN_SIZES)),
+            ("train_size", constants.MAX_TRAIN_SIZE + 1, whole_number_range(*TRAIN_SIZES))]
     assert EPOCHS == (1, constants.MAX_EPOCHS)
     assert TRAIN_SIZES == (constants.MIN_TRAIN_SIZE, constants.MAX_TRAIN_SIZE)
+    for key, value, allowed in past:
+        start_training(at, **{key: value})
+        assert allowed in texts(at.error) and not session_runs(at), (key, value, texts(at.error))
+    start_training(at, train_epochs=constants.MAX_EPOCHS, train_size=constants.MIN_TRAIN_SIZE)
+    [run] = session_runs(at)
+    assert (run.config.epochs, run.config.train_size) == (constants.MAX_EPOCHS, constants.MIN_TRAIN_SIZE)
+    at.button(key="train_live_stop").click().run()

@@ -24,6 +24,7 @@ from mnist_core.training.queue import (
     JobQueue,
     QueueFullError,
     SessionBusyError,
+    UnknownJobError,
     default_max_running,
     max_running_from_environment,
 )
@@ -328,3 +329,26 @@ def test_a_worker_that_cannot_start_fails_every_waiting_job_with_the_reason(make
         assert snapshot.ending.reason == EndReason.WORKER_BROKEN
         detail = snapshot.ending.detail  # the path it could not read, and how to set it
         assert "No MNIST data at /nowhere/mnist.npz" in detail and "MNIST_PATH" in detail
+
+
+def test_finished_jobs_nobody_collects_are_dropped_and_unfinished_ones_of_polling_sessions_kept(make_queue):
+    """A tab closed after its run finished never copies the model: after twice ``abandon_after``
+    without a poll the queue drops the job (and its model bytes), so memory stays bounded."""
+    queue = make_queue(abandon_after=1.0)
+    collected_never = queue.submit("closed-tab", TINY)
+    kept = queue.submit("open-tab", LONG.replace(seed=HOLD_SEED))
+
+    def open_tab_polls(condition):
+        def poll() -> bool:
+            queue.touch("open-tab")
+            return condition()
+        return poll
+
+    # It completes, or (worker slow to start) is cancelled unpolled: finished either way.
+    wait_until(open_tab_polls(lambda: queue.counts()["completed"] + queue.counts()["stopped"] >= 1),
+               timeout=60, interval=0.1)  # counts() and jobs_of() are no polls
+    wait_until(open_tab_polls(lambda: not queue.jobs_of("closed-tab")), timeout=60, interval=0.1)
+    with pytest.raises(UnknownJobError):
+        queue.snapshot(collected_never)
+    assert queue.jobs_of("open-tab") == [kept] and not queue.snapshot(kept).finished  # still polled
+    queue.stop(kept)

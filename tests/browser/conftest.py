@@ -1,6 +1,6 @@
 """Fixtures for the real-browser tests: one app server and one Chromium for the whole run.
 
-``app_server`` (tests/conftest.py) runs ``streamlit run app.py`` on a free 127.0.0.1 port and
+``app_server`` runs ``streamlit run app.py`` on a free 127.0.0.1 port and
 stops it afterwards; ``chromium`` is Debian's /usr/bin/chromium driven by PyPI playwright.
 Each test gets a fresh browser context (so a fresh Streamlit session) through ``session_page``.
 A missing Chromium is a failure with a clear message, never a skip.
@@ -8,12 +8,57 @@ A missing Chromium is a failure with a clear message, never a skip.
 
 from __future__ import annotations
 
+import os
 import re
+from types import SimpleNamespace
 
 import pytest
 
 from harness import browser
 from tests.browser import helpers
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Debian Chromium (playwright Browser) for every browser test of the run.
+
+    Playwright's sync API allows one instance per thread, so every test that drives a
+    browser takes this fixture.
+    """
+    from harness import browser
+
+    try:
+        browser.require_chromium()
+    except browser.BrowserSetupError as error:
+        pytest.fail(str(error), pytrace=False)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chrome = browser.launch_chromium(playwright)
+        yield chrome
+        chrome.close()
+
+
+@pytest.fixture(scope="session")
+def app_server():
+    """The app served on 127.0.0.1:<free port> for the whole run; yields the StreamlitServer (``.url``).
+
+    Set MNIST_LAB_URL=http://127.0.0.1:<port> to test an already running server instead
+    (handy while iterating; CI leaves it unset).
+    """
+    if os.environ.get("MNIST_LAB_URL"):
+        yield SimpleNamespace(url=os.environ["MNIST_LAB_URL"].rstrip("/"))
+        return
+    from harness import browser
+
+    # One training job at a time, as the default on a 2-core machine, whatever CI's CPU count.
+    server = browser.StreamlitServer(name="browser-tests-server", extra_env={"MNIST_LAB_TRAINING_JOBS": "1"})
+    try:
+        server.start()
+    except browser.BrowserSetupError as error:
+        pytest.fail(str(error), pytrace=False)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
@@ -41,3 +86,12 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call":
         item.report_call = report
     return report
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (``-n``), every browser test runs in one worker (``--dist loadgroup``):
+    one app server and one Chromium for all of them, while other workers take the rest."""
+    here = os.path.dirname(__file__)
+    for item in items:
+        if str(item.path).startswith(here + os.sep):
+            item.add_marker(pytest.mark.xdist_group("browser"))
