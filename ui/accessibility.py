@@ -1,4 +1,4 @@
-"""What every page gets for keyboard and contrast, whichever theme (light or dark) is showing.
+"""What every page gets for keyboard, contrast and phones, whichever theme (light or dark) is showing.
 
 - Code colours: Streamlit's syntax colours are fixed for a light and a dark background and fall
   under WCAG AA contrast (4.5:1) on its own code boxes (numbers 2.6:1, strings 2.9:1, comments
@@ -7,6 +7,9 @@
   text's contrast in both themes without knowing which one is showing.
 - A row of small images (a container keyed ``TILES_KEY_PREFIX`` + name) shows no "Fullscreen"
   button on each: ten in a row were ten Tab stops to nothing useful.
+- On a phone (Streamlit stacks columns under 640 px) the Train form's Start button comes first
+  in the form, on the first screen, instead of under the form's three stacked columns (about
+  two screens down at 390x844).
 - Scrollable boxes (long code, wide formulas) can be reached with Tab and scrolled with the
   arrow keys: a small script gives every box that overflows ``tabindex="0"``.
 """
@@ -16,6 +19,7 @@ from __future__ import annotations
 import streamlit as st
 
 TILES_KEY_PREFIX = "tiles_"
+PHONE_WIDTH = 640  # px: under this Streamlit stacks columns
 # token classes -> hue mixed into the text colour (the text colour keeps the larger share)
 TOKEN_HUES = {
     "keyword, .token.builtin, .token.important": "#4F46E5",
@@ -32,6 +36,7 @@ CSS = "<style>\n" + "".join(
 ) + (
     '[data-testid="stCode"] .token.comment { color: color-mix(in srgb, currentColor 72%, #808495); }\n'
     f'[class*=" st-key-{TILES_KEY_PREFIX}"] [data-testid="stElementToolbar"] {{ display: none; }}\n'
+    f"@media (max-width: {PHONE_WIDTH}px) {{ .st-key-train_start {{ order: -1; }} }}\n"
     "</style>"
 )
 # Scrollable regions must be keyboard-reachable (axe-core's scrollable-region-focusable).
