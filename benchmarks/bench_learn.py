@@ -5,6 +5,8 @@ Prints:
   1. one Step x1 (forward, backward, update, every picture and chart of the page): server CPU of the
      page's script run in AppTest, median over --repeats clicks; baseline: a rerun of the Draw page
      with nothing drawn; target <= 60 ms;
+     and the same click in Chromium against a real server (its process's CPU from /proc), beside a
+     rerun of the page without a step (another hidden unit picked: every picture redrawn);
   2. one Step x100 (the steps, the progress updates and the page's rerun after): CPU and wall time;
      target <= 3 s;
   3. the landscape (21 x 21 points on 256 images): CPU of ``Lesson.landscape``; baseline: the same
@@ -12,7 +14,9 @@ Prints:
   4. memory per session: what a session's run keeps after Step x100, a gradient check, the landscape
      and a race (tracemalloc, which NumPy reports its arrays to), and what is left after the session
      is dropped; target <= 10 MB, freed;
-  5. the first load of the page in a new session (the process warm, as on a server that has served
+  5. other sessions meanwhile: a Draw rerun in another session while this one runs Step x100, against
+     the same rerun with nothing else running (the page's steps release the GIL in NumPy);
+  6. the first load of the page in a new session (the process warm, as on a server that has served
      it once): server CPU; baseline: the same for Draw; target <= 0.3 s.
 
 NumPy's BLAS runs one thread per call, as in the server (mnist_core.serving.process).
@@ -90,6 +94,39 @@ def bench_step(repeats: int) -> list[tuple]:
     ]
 
 
+def bench_real_server(repeats: int) -> list[tuple]:
+    from playwright.sync_api import sync_playwright
+
+    from harness import browser
+    from harness.processes import cpu_seconds
+
+    def server_cpu(page, action) -> float:
+        before = cpu_seconds({server.process.pid})
+        action()
+        browser.wait_idle(page)
+        return cpu_seconds({server.process.pid}) - before
+
+    with browser.StreamlitServer(name="bench-learn-server") as server, sync_playwright() as playwright:
+        chrome = browser.launch_chromium(playwright)
+        page, _ = browser.new_page(chrome)
+        browser.open_app(page, server.url, "learn")
+        step = page.get_by_role("button", name="Step ×1", exact=True)
+        unit = page.locator(".st-key-learn_unit input")
+        server_cpu(page, step.click)  # warm
+        steps, redraws = [], []
+        for index in range(repeats):
+            steps.append(server_cpu(page, step.click))
+            pick = str(index + 1)
+            redraws.append(server_cpu(page, lambda pick=pick: (unit.fill(pick), unit.press("Tab"))))
+        chrome.close()
+    step_cpu, redraw_cpu = statistics.median(steps), statistics.median(redraws)
+    print(f"real server: Step x1 {ms(step_cpu)}, redraw without a step {ms(redraw_cpu)}")
+    return [("Step x1 click in Chromium, real server's CPU (median)",
+             f"{ms(step_cpu)} ({step_cpu / redraw_cpu:.1f}x baseline)", "<= 60 ms", step_cpu * 1000),
+            ("baseline: the page redrawn without a step (another unit), real server (median)",
+             ms(redraw_cpu), "(baseline)")]
+
+
 def bench_landscape() -> list[tuple]:
     from mnist_core.learning.landscape import directions
     from mnist_core.learning.lesson import Lesson
@@ -143,6 +180,29 @@ def bench_memory() -> list[tuple]:
             ("  left after the session is dropped", f"{left / 1e6:.2f} MB", "")]
 
 
+def bench_other_session(repeats: int) -> list[tuple]:
+    import threading
+
+    draw = open_page(BASELINE_PAGE)
+    alone = [cpu(draw.run)[1] for _ in range(repeats)]
+    learner = open_page(PAGE)
+    runner = threading.Thread(target=lambda: learner.button(key="learn_step_100").click().run())
+    runner.start()
+    time.sleep(0.3)
+    beside = []
+    while runner.is_alive():
+        beside.append(cpu(draw.run)[1])
+    runner.join()
+    if not beside:
+        raise SystemExit("Step x100 ended before the other session could rerun once.")
+    quiet, busy = statistics.median(alone), statistics.median(beside)
+    print(f"Draw rerun in another session: alone {ms(quiet)}, during Step x100 {ms(busy)} "
+          f"({len(beside)} reruns)")
+    return [("another session's Draw rerun during Step x100, wall (median)",
+             f"{ms(busy)} ({busy / quiet:.1f}x alone, {len(beside)} reruns)", ""),
+            ("baseline: the same rerun with nothing else running (median)", ms(quiet), "(baseline)")]
+
+
 def bench_first_load(repeats: int) -> list[tuple]:
     open_page(PAGE)
     open_page(BASELINE_PAGE)  # warm: modules, caches, as a server that has served both once
@@ -163,7 +223,9 @@ def main() -> int:
     one_blas_thread()
     host = machine()
     started = time.perf_counter()
-    rows = bench_step(args.repeats) + bench_landscape() + bench_memory() + bench_first_load(args.repeats)
+    rows = (bench_step(args.repeats) + bench_real_server(args.repeats) + bench_landscape() + bench_memory()
+            + bench_other_session(args.repeats)
+            + bench_first_load(args.repeats))
     table = figure_table(rows)
     section = f"""## How it learns — `benchmarks/bench_learn.py`
 
@@ -174,12 +236,16 @@ end; whole run {time.perf_counter() - started:.0f} s.
 
 {table}
 
-- Server CPU is this process's CPU time around `AppTest` runs (the script and the serialisation of its
-  elements, no browser), warm caches, NumPy's BLAS on one thread as in the server. {args.repeats}
-  repeats for the medians.
+- Server CPU in the AppTest rows is this process's CPU time around `AppTest` runs (the script and
+  the serialisation of its elements, plus AppTest's own parsing of them), warm caches, NumPy's BLAS
+  on one thread as in the server. The Chromium rows are the real server process's CPU (/proc, 10 ms
+  ticks) from a click until the app is idle again. {args.repeats} repeats for the medians.
 - A step's own work (forward and backward on 128 images, the RMSprop update of 407,050 weights,
-  accuracy on 1,000 validation images, the path's dot products) is the larger part of Step x100; the
-  pictures are uint8 images (`st.image`) except the bars, the history, the ∂W₂ heat map.
+  accuracy on 1,000 validation images, the path's dot products) is the difference between the step
+  and the redraw rows; the rest is the page's pictures, formulas and three Plotly charts, redrawn on
+  every step. CPU time grows with the machine's load (shared caches and cores): compare rows with
+  their baseline, not with a target, when the load average is far above 2.
+- Step x100's wall time is its CPU time plus the time this process waited for a core.
 - Memory counts what NumPy and Python allocate (tracemalloc), not the RSS; the images every session
   shares (about 4 MB of float32 validation and landscape slices) are cached before measuring.
 """
