@@ -12,13 +12,15 @@ from mnist_core.digits.collection import prompt_digit
 from mnist_core.reading.preprocess import canvas_to_mnist_steps
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
 from mnist_core.text import digits as text
+from mnist_core.text.runs import job_error_text
+from mnist_core.training.keeper import KEEP_SECONDS
 from mnist_core.training.queue import JobError
 from mnist_core.training.tuning import MIN_TUNE_DIGITS, FinetuneJob, split_held_out
 from ui.canvas import drawing_canvas
 from ui.digit_set import add_drawing, digit_set, just_added, show_notice
 from ui.digit_views import files, model_choices, scores, show_report, the_set
 from ui.job_view import render_live
-from ui.session import ActiveModel, runs, start_run, sync_runs
+from ui.session import FINETUNE_RUN_KEY, ActiveModel, runs, start_run, sync_runs
 from ui.widgets import explain_missing_model
 
 CANVAS = "mine_canvas"
@@ -26,7 +28,6 @@ MODE_KEY = "mine_mode"
 PER_DIGIT_KEY = "mine_per_digit"
 POSITION_KEY = "mine_prompt_position"  # session_state: place in the prompted round (0-based)
 FREE_LABEL_KEY = "mine_free_label"
-FINETUNE_KEY = "mine_finetune_run"  # session_state: id of the run the last fine-tune made
 PEN_WIDTH = 20
 
 
@@ -91,7 +92,7 @@ def finetune(model: ActiveModel) -> None:
     st.caption(text.FINETUNE_INTRO)
     digits = digit_set()
     tune, held = split_held_out(digits.labels)
-    run = runs().get(st.session_state.get(FINETUNE_KEY) or "")
+    run = runs().get(st.session_state.get(FINETUNE_RUN_KEY) or "")
     if run is not None and not run.finished:
         render_live(run, "mine_live")
         return
@@ -112,17 +113,17 @@ def finetune(model: ActiveModel) -> None:
         try:
             tuned = start_run(job.config(model.network), job)
         except JobError as error:  # this session's run is busy, or the queue is full
-            st.error(str(error))
+            st.error(job_error_text(error))
             return
         tuned.name = text.tuned_run_name(tuned.name, model.name)
-        st.session_state[FINETUNE_KEY] = tuned.id
+        st.session_state[FINETUNE_RUN_KEY] = tuned.id
         st.rerun()
 
 
 def main() -> None:
     st.title("Your digits")
     st.caption(text.INTRO)
-    st.info(text.PRIVACY, icon=":material/lock:")
+    st.info(text.privacy(KEEP_SECONDS / 60), icon=":material/lock:")
     sync_runs()
     st.subheader("1 · Collect")
     collect()

@@ -18,6 +18,7 @@ from mnist_core.digits.files import from_npz, import_into, to_npz
 from mnist_core.digits.scoring import score, set_report
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH, load_default_network
 from mnist_core.text import digits as text
+from mnist_core.training.keeper import KEEP_SECONDS
 from mnist_core.training.tuning import split_held_out
 from tests.test_app_draw import canvas_value
 
@@ -44,7 +45,7 @@ def digits_of(at) -> DigitSet:
 def test_first_load_says_where_the_digits_live_and_prompts_a_0(app_test):
     at = app_test(PAGE)
     assert at.title[0].value == "Your digits"
-    assert any(text.PRIVACY in info.value for info in at.info)
+    assert any(text.privacy(KEEP_SECONDS / 60) in info.value for info in at.info)
     assert "## Draw a 0" in [markdown.value for markdown in at.markdown]
     keep = at.button(key="mine_keep")
     assert keep.label == "Keep as 0" and keep.disabled  # nothing drawn yet

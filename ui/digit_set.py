@@ -1,7 +1,8 @@
 """A session's own digits (``mnist_core.digits.DigitSet``) in ``st.session_state``, and adding the
 drawing on a canvas to them (the Your digits page's Keep, Draw's "Wrong? Tell it the right digit").
 
-The set lives in this session only: nothing is written to disk.
+The set lives in this session only (and, for a reload, in the server's memory under the browser's
+cookie, as the session's runs do: ``ui.session.KEPT_KEYS``): nothing is written to disk.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from mnist_core import BlankImageError
 from mnist_core.digits.collection import MAX_DIGITS, DigitSet
 from mnist_core.text import digits as text
 from ui.canvas import clear_canvas, current_drawing
+from ui.session import DIGITS_KEY
 
-DIGITS_KEY = "my_digits"  # session_state: this session's DigitSet
 ADDED_KEY = "my_digits_added"  # session_state: True from an add until the page that made it reruns
 
 

@@ -59,8 +59,10 @@ def drawing_keys(canvas_key: str) -> tuple[str, str]:
 
 DRAWING_KEY, DRAWING_IMAGE_KEY = drawing_keys(DRAW_CANVAS_KEY)  # the image: RGBA uint8 (280, 280, 4)
 # What a reload gives back (see the module's docstring).
+DIGITS_KEY = "my_digits"  # the session's own digits, a DigitSet (ui.digit_set; at most about 12 MB)
+FINETUNE_RUN_KEY = "mine_finetune_run"  # id of the run Your digits' last fine-tune made
 KEPT_KEYS = (RUNS_KEY, ACTIVE_KEY, HOME_RUN_KEY, TRAIN_LATEST_KEY, TRAIN_SETTINGS_KEY, DRAWING_KEY,
-             DRAWING_IMAGE_KEY, DRAWN_INPUT_KEY)
+             DRAWING_IMAGE_KEY, DRAWN_INPUT_KEY, DIGITS_KEY, FINETUNE_RUN_KEY)
 OWNER_COOKIE = "mnist_lab_owner"
 OWNER_PATTERN = re.compile(r"[A-Za-z0-9_-]{43}")  # secrets.token_urlsafe(32)
 COOKIE_DAYS = 1
@@ -107,9 +109,11 @@ def _connection_id() -> str:
 
 def _kept_size(values: dict) -> int:
     """Bytes a session's kept values hold: its runs' .keras files and curves (about 8 bytes a
-    number) and its drawing's image."""
-    image = values.get(DRAWING_IMAGE_KEY)
+    number), its drawing's image and its own digits."""
+    image, digits = values.get(DRAWING_IMAGE_KEY), values.get(DIGITS_KEY)
     total = 0 if image is None else image.nbytes
+    if digits is not None:
+        total += digits.images.nbytes + digits.labels.nbytes + digits.thumbnails.nbytes
     for run in (values.get(RUNS_KEY) or {}).values():
         templates = run.history.templates
         total += len(run.keras_bytes or b"") + 8 * 3 * len(run.history.batch_step)

@@ -7,11 +7,17 @@ strings out: nothing here imports the digits package.
 
 from __future__ import annotations
 
-PRIVACY = (
-    "Your digits live in this browser session only, and in the files you download. Nothing is "
-    "written to the server's disk; close the tab (or restart the server) and they are gone, so "
-    "export them to keep them."
-)
+
+def privacy(keep_minutes: float) -> str:
+    """Where the set lives; ``keep_minutes``: how long the server keeps a closed page's session."""
+    return (
+        "Your digits live in this browser session only (in the server's memory, for your browser "
+        f"alone: a reload brings them back, and they are dropped {keep_minutes:g} minutes after you "
+        "close the page) and in the files you download. Nothing is written to the server's disk: "
+        "export them to keep them."
+    )
+
+
 EMPTY_SET = "No digits yet: draw some below, or import a set you exported before."
 PROMPTED_HELP = (
     "Draw the digit asked for, then press **Keep** (or the key **Enter**). The prompts go 0 to 9, "

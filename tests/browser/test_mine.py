@@ -1,5 +1,5 @@
 """The Your digits page in a real browser: 20 digits collected in prompted mode, each kept with the
-prompted label by one click beyond the drawing itself."""
+prompted label by one click beyond the drawing itself; a reload brings the set back."""
 
 from __future__ import annotations
 
@@ -44,3 +44,7 @@ def test_prompted_mode_collects_20_digits_one_click_each(session_page):
     assert counts.inner_text().endswith(", ".join(f"{digit}: 2" for digit in range(10)))
     helpers.screenshot(page, "mine-collected", full_page=True)
     helpers.assert_clean(page, console, "Your digits")
+    page.wait_for_timeout(2000)  # as a person would, not within the same second
+    page.reload()  # a new session of the same browser: the set comes back (the page says so)
+    browser.wait_idle(page)
+    page.get_by_text(re.compile(r"^20 of at most 5,000 digits")).wait_for(timeout=90_000)
