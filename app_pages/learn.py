@@ -18,7 +18,7 @@ from mnist_core.charts.learning import (
     output_bars,
     w2_gradient_figure,
 )
-from mnist_core.learning.lesson import Lesson
+from mnist_core.learning.lesson import Lesson, keras_first_epoch
 from mnist_core.learning.settings import MAX_SEED, OPTIMISERS
 from mnist_core.learning.view import LEARNING_RATES, LearnView
 from mnist_core.text import learning as words
@@ -106,19 +106,8 @@ def render_history(lesson: Lesson) -> None:
     st.caption(words.HISTORY_CAPTION)
     ours = lesson.epoch_accuracy(1)
     if ours is not None:
-        st.success(words.epoch_comparison(ours, *keras_first_epoch()), icon=":material/compare_arrows:")
-
-
-def keras_first_epoch() -> tuple[float | None, str | None]:
-    """The first-epoch validation accuracy of this session's latest run trained with the seed preset's
-    network, optimiser, learning rate and batch size, and its name; (None, None) if there is none."""
-    for run in reversed(list(runs().values())):
-        config, history = run.config, run.history
-        same = (config.hidden_units == (512,) and config.optimizer == "rmsprop" and config.batch_size == 128
-                and config.learning_rate == 1e-3 and not config.augment and config.dropout == 0)
-        if same and history is not None and history.val_accuracy:
-            return float(history.val_accuracy[0]), run.name
-    return None, None
+        keras = keras_first_epoch(runs().values())
+        st.success(words.epoch_comparison(ours, *(keras or (None, None))), icon=":material/compare_arrows:")
 
 
 def render_forward(lesson: Lesson, view: LearnView, example: int) -> None:

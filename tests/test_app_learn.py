@@ -91,8 +91,11 @@ def test_learning_rate_10_diverges_and_says_so(open_page):
 
 def test_the_race_draws_three_curves_from_the_same_start(open_page):
     at = open_page()
+    at.select_slider(key="learn_race_steps").set_value(20)
     race = next(button for button in at.button if button.label == words.RACE_BUTTON)
     race.click().run()
     curves, rates = at.session_state["learn_race"]
-    assert list(curves) == ["sgd", "momentum", "rmsprop"] and len(curves["sgd"]) == 50
-    assert any(caption.value.startswith("Batch loss of each of the 50 steps") for caption in at.caption)
+    assert list(curves) == ["sgd", "momentum", "rmsprop"] and len(curves["sgd"]) == 20
+    assert rates == {"sgd": 0.1, "momentum": 0.01, "rmsprop": 0.001}
+    assert curves["sgd"][0] == curves["rmsprop"][0]  # the same start on the same first batch
+    assert any(caption.value.startswith("Batch loss of each of the 20 steps") for caption in at.caption)

@@ -12,7 +12,7 @@ import pytest
 from mnist_core.learning import landscape as landscape_module
 from mnist_core.learning.batches import BatchPlan
 from mnist_core.learning.gradcheck import gradient_check
-from mnist_core.learning.lesson import Lesson, lesson_data
+from mnist_core.learning.lesson import Lesson, keras_first_epoch, lesson_data
 from mnist_core.learning.network import (
     Parameters,
     as_inputs,
@@ -44,8 +44,10 @@ def batch(mnist):
 
 @pytest.fixture(scope="module")
 def data(mnist):
+    """The run's images with smaller validation and landscape slices than the page's (faster tests)."""
     (x_train, y_train), (x_test, y_test) = mnist
-    return lesson_data(x_train, y_train, x_test, y_test)
+    return lesson_data(x_train, y_train, x_test, y_test,
+                       LearningSettings(validation_images=300, landscape_images=64))
 
 
 def test_initial_weights_are_glorot_uniform_with_zero_biases_and_follow_the_seed():
@@ -324,3 +326,30 @@ def test_the_race_starts_three_optimisers_from_the_same_weights_on_the_same_batc
     assert all(curve.shape == (5,) for curve in curves.values())
     assert curves["sgd"][0] == curves["momentum"][0] == curves["rmsprop"][0]
     assert curves["rmsprop"][-1] < curves["rmsprop"][0]
+
+
+def test_after_one_epoch_the_page_compares_with_the_seed_presets_first_epoch(mnist):
+    from types import SimpleNamespace
+
+    from mnist_core.config import PRESETS
+    from mnist_core.text import learning as words
+    from mnist_core.training.record import TrainingHistory
+
+    (x_train, y_train), (x_test, y_test) = mnist
+    settings = LearningSettings(train_images=256)  # an epoch of 2 steps
+    lesson = Lesson(settings, lesson_data(x_train, y_train, x_test, y_test, settings))
+    lesson.take_step()
+    assert lesson.epoch_accuracy(1) is None
+    lesson.take_step()
+    assert lesson.epoch_accuracy(1) == lesson.accuracies[2]
+
+    def run(name, config, first):
+        return SimpleNamespace(name=name, config=config, history=TrainingHistory(val_accuracy=first))
+
+    runs = [run("Run 1", PRESETS["seed"].replace(epochs=2, seed=3), [0.95, 0.97]),
+            run("Run 2", PRESETS["best"], [0.9]), run("Run 3", PRESETS["seed"], [])]
+    assert keras_first_epoch(runs) == (0.95, "Run 1")
+    assert keras_first_epoch(runs[1:]) is None
+    text = words.epoch_comparison(0.962, 0.95, "Run 1")
+    assert "96.2%" in text and "95.0%" in text and "+1.2 points" in text
+    assert "Train the seed preset" in words.epoch_comparison(0.962, None, None)

@@ -123,7 +123,8 @@ def render_race(lesson: Lesson, data) -> None:
     st.markdown(words.RACE_INTRO)
     with st.form("learn_race_form", enter_to_submit=False, border=False):
         columns = st.columns(4)
-        steps = columns[0].select_slider(words.RACE_STEPS_LABEL, (20, 50, 100, 200), value=50)
+        steps = columns[0].select_slider(words.RACE_STEPS_LABEL, (20, 50, 100, 200), value=50,
+                                         key="learn_race_steps")
         defaults = {"sgd": 0.1, "momentum": 0.01, "rmsprop": 1e-3}
         rates = {name: column.select_slider(words.RACE_RATE_LABEL.format(words.short_name(name)),
                                             LEARNING_RATES, value=defaults[name], format_func="{:g}".format)

@@ -7,12 +7,14 @@ update it would make); Step takes exactly that step.
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
+from mnist_core.config import PRESETS
 from mnist_core.learning.batches import BatchPlan
 from mnist_core.learning.landscape import Landscape, PathRecorder, loss_landscape, raw_directions
 from mnist_core.learning.network import (
@@ -195,3 +197,15 @@ class Lesson:
             total += sum(a.nbytes for a in (f.x, f.z1, f.h, f.logits, f.probabilities, f.losses))
             total += b.gradients.nbytes + b.delta1.nbytes + b.delta2.nbytes
         return total
+
+
+def keras_first_epoch(runs: Iterable) -> tuple[float, str] | None:
+    """(validation accuracy after epoch 1, run name) of the latest of ``runs`` (objects with ``name``,
+    ``config`` (a ModelConfig) and ``history`` (a TrainingHistory), like ``training.runs.Run``) that
+    trained the seed preset, whatever its number of epochs and seed; None if there is none."""
+    lesson = PRESETS["seed"]
+    for run in reversed(list(runs)):
+        same = dataclasses.replace(run.config, epochs=lesson.epochs, seed=lesson.seed) == lesson
+        if same and run.history.val_accuracy:
+            return float(run.history.val_accuracy[0]), run.name
+    return None
