@@ -38,7 +38,7 @@ def shoot(page, name: str) -> None:
         return
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.png"
-    page.mouse.move(5, 890)  # no hover effects in the picture
+    page.mouse.move(5, page.viewport_size["height"] - 10)  # no hover effects in the picture
     page.wait_for_timeout(500)
     page.screenshot(path=str(path))
     print(f"{path.relative_to(ROOT)}: {optimise(path) / 1024:.0f} KiB")
@@ -102,6 +102,34 @@ def shoot_lab(page, url: str) -> None:
     shoot(page, "lab")
 
 
+THEME_AND_PHONE = {"predictions-dark", "network-dark", "home-phone", "train-phone"}
+
+
+def shoot_theme_and_phone(chrome, url: str) -> None:
+    """The dark theme (a system set to dark, 1280x900) and the phone layout (390x844, touch),
+    each in its own session: they need no run."""
+    if ONLY and not ONLY & THEME_AND_PHONE:
+        return
+    context = chrome.new_context(viewport=browser.VIEWPORT, color_scheme="dark", device_scale_factor=1)
+    page = context.new_page()
+    context.set_default_timeout(browser.PAGE_TIMEOUT * 1000)
+    browser.open_app(page, url, "predictions")
+    page.locator('[data-testid="stPlotlyChart"]').first.wait_for()
+    browser.wait_idle(page)
+    scroll_to(page, "Where it goes wrong")
+    page.wait_for_timeout(1500)
+    shoot(page, "predictions-dark")
+    browser.open_app(page, url, "network")
+    shoot(page, "network-dark")
+    context.close()
+    page, _ = browser.new_page(chrome, viewport=helpers.PHONE, touch=True)
+    browser.open_app(page, url)
+    shoot(page, "home-phone")
+    browser.open_app(page, url, "train")
+    shoot(page, "train-phone")
+    page.context.close()
+
+
 def main(argv=None) -> int:
     arguments = sys.argv[1:] if argv is None else argv
     if arguments[:1] == ["--only"]:
@@ -116,6 +144,10 @@ def main(argv=None) -> int:
             return 0
         if ONLY == {"lab"}:  # Break it needs no run either
             shoot_lab(page, server.url)
+            chrome.close()
+            return 0
+        shoot_theme_and_phone(chrome, server.url)
+        if ONLY and ONLY <= THEME_AND_PHONE:
             chrome.close()
             return 0
         shoot(page, "home")
