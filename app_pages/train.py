@@ -171,7 +171,9 @@ def render_runs() -> None:
             run_evaluation(run)  # scored once, for the table's test accuracy
     st.dataframe(runs_table(session_runs, st.session_state.get(ACTIVE_KEY)), hide_index=True)
     render_run_actions({run.id: run for run in session_runs})
-    render_comparison([run for run in session_runs if run.history.batch_step and run.steps_per_epoch])
+    # finished runs only: an unfinished one's curves are live above, and a copy here would lag them
+    render_comparison([run for run in session_runs
+                       if run.finished and run.history.batch_step and run.steps_per_epoch])
 
 
 def render_run_actions(by_id: dict[str, Run]) -> None:

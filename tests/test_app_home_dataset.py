@@ -109,6 +109,7 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test
     assert len(runs) == 1
     (run,) = runs.values()
     assert not run.finished and at.button(key="home_fit").disabled  # queued: the page never trains
+    assert at.button(key="home_fit").label in ("Waiting in line…", "Training…")  # not "Train it again"
     deadline = time.monotonic() + 900
     while not run.finished:  # rerun as the step's polling fragment does
         assert time.monotonic() < deadline, "the lesson's run did not finish in 15 minutes"

@@ -283,7 +283,7 @@ def test_presets_are_labelled_from_their_config_and_the_form_survives_a_page_swi
 
 
 def test_missing_data_says_how_to_set_mnist_path(open_train_page, monkeypatch, tmp_path):
-    from ui.resources import load_dataset  # the same module object the app scripts use
+    from ui.resources import dataset_failure, load_dataset  # the module objects the app scripts use
 
     monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
     load_dataset.clear()
@@ -294,3 +294,4 @@ def test_missing_data_says_how_to_set_mnist_path(open_train_page, monkeypatch, t
         assert not at.button  # no form, nothing to start
     finally:
         load_dataset.clear()  # later tests load the real data again
+        dataset_failure.clear()

@@ -139,3 +139,14 @@ def test_model_note_says_which_model_answered(source, words):
 
 def test_the_lessons_code_fits_its_column():
     assert max(len(line) for code in lesson_text.CODE.values() for line in code.splitlines()) <= 54
+
+
+def test_the_fit_step_says_why_54000_images_train_in_422_batches():
+    from mnist_core.config import preset
+    from mnist_core.text.lesson import fit_button_label, steps
+
+    fit = next(step for step in steps(preset("seed")) if step.name == "Fit").explanation
+    assert "10% of the 60,000 training images (`validation_split`)" in fit
+    assert "54,000 images train: 422 batches an epoch, not the 469 that 60,000 would make" in fit
+    assert [fit_button_label(status) for status in (None, "queued", "running", "completed")] == [
+        "Train the lesson's network", "Waiting in line…", "Training…", "Train it again"]

@@ -27,7 +27,7 @@ WORKING_MNIST = os.environ.get("MNIST_PATH")  # tests/conftest.py has set it
 NEEDS_MODEL = {"app_pages/home.py", "app_pages/predictions.py", "app_pages/network.py",
                "app_pages/draw.py", "app_pages/lab.py"}  # they classify with it
 NEEDS_DATA = {"app_pages/home.py", "app_pages/dataset.py", "app_pages/train.py", "app_pages/predictions.py",
-              "app_pages/network.py", "app_pages/lab.py"}
+              "app_pages/network.py", "app_pages/lab.py", "app_pages/learn.py"}
 MODEL_ERROR = "The default model could not be loaded."
 DATA_ERROR = "MNIST could not be loaded."
 
@@ -191,8 +191,11 @@ def test_missing_dataset_gives_a_clear_error_on_every_page(app_test, missing_dat
     at = app_test(page)
     data_errors = explained_where_needed(at, page, NEEDS_DATA, DATA_ERROR)
     if data_errors:
-        assert str(missing_dataset) in data_errors[0]
-        assert "MNIST_PATH" in data_errors[0]  # says how to fix it
+        assert "`mnist.npz`" in plain(texts(at.error)[0]) or "mnist.npz" in data_errors[0]  # by name...
+        assert str(missing_dataset.parent) not in " ".join(texts(at.error))  # ...never by server path
+        assert "MNIST_PATH" in data_errors[0]
+        assert any("MNIST_PATH=" in text for text in texts(at.info))  # says how to fix it
+        assert at.button(key="dataset_retry").label == "Retry"
 
 
 def test_draw_page_works_without_the_dataset(app_test, missing_dataset):
@@ -210,8 +213,21 @@ def test_no_network_gives_a_clear_error(app_test, no_network, page):
     assert no_network, "the page did not try Keras' download"
     data_errors = [plain(text) for text in texts(at.error) if DATA_ERROR in plain(text)]
     assert data_errors, texts(at.error)
-    assert "Keras could not download it" in data_errors[0]
-    assert "MNIST_PATH" in data_errors[0]
+    assert "could not download it (no internet connection?)" in data_errors[0]
+    assert "URL fetch failure" not in " ".join(texts(at.error) + texts(at.info))  # no raw exception
+    assert any("MNIST_PATH=" in text for text in texts(at.info))
+    assert "Data: MNIST could not be loaded" in " ".join(caption.value for caption in at.sidebar.caption)
+
+
+def test_a_failed_load_is_remembered_for_every_page_until_retry(app_test, no_network):
+    at = app_test("app_pages/dataset.py")
+    assert len(no_network) == 1
+    at.switch_page("app_pages/predictions.py").run()
+    at.switch_page("app_pages/train.py").run()
+    assert len(no_network) == 1, "every page tried the download again"
+    assert DATA_ERROR in plain(texts(at.error)[0])
+    at.button(key="dataset_retry").click().run()
+    assert len(no_network) == 2  # Retry tries at once
 
 
 def test_dataset_error_is_not_cached_so_fixing_the_path_recovers(

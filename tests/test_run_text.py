@@ -128,9 +128,23 @@ def test_toasts_say_whether_the_run_became_active():
 def test_runs_table_shows_a_dash_for_every_missing_figure():
     run = Run(id="r", name="Run 1", config=ModelConfig(epochs=1, train_size=1000), status=JobStatus.QUEUED)
     [row] = runs_table([run], active_id=None)
-    assert row["Epochs"] == "0 / 1"
+    assert row["Epochs"] == "– / 1" and row["Status"] == "queued (live above)"
     assert {row[key] for key in ("Val accuracy", "Test accuracy", "Test loss", "Time")} == {"–"}
     assert "None" not in " ".join(row.values())
+
+
+def test_an_unfinished_run_s_row_leaves_its_changing_figures_to_the_live_view():
+    """The issue saw 'Epoch 3/5 · batch 67/422' above and '0.656 / 5' in the table: a page run
+    froze the table a poll behind the live view. The table now says where the figures are."""
+    run = Run(id="r", name="Run 1", config=ModelConfig(epochs=5), status=JobStatus.RUNNING,
+              steps_per_epoch=422)
+    run.history.batch_step.extend(range(1, 277))
+    run.history.val_accuracy.extend([0.95, 0.96])
+    [row] = runs_table([run], active_id=None)
+    assert (row["Status"], row["Epochs"], row["Val accuracy"]) == ("running (live above)", "– / 5", "–")
+    run.status = JobStatus.STOPPED
+    [row] = runs_table([run], active_id=None)
+    assert (row["Status"], row["Epochs"], row["Val accuracy"]) == ("stopped", "0.654 / 5", "96.00%")
 
 
 FIVE_EPOCHS = ModelConfig(epochs=5)

@@ -223,7 +223,7 @@ def render_lesson_fit(config: ModelConfig, run: Run | None, remember: Callable[[
     Train), then its outcome. The button queues ``config`` and passes the run to ``remember``."""
     resources.job_queue().start_worker()  # the worker loads TensorFlow in the background, before the click
     training = run is not None and not run.finished
-    label = "Train the lesson's network" if run is None else "Train it again"
+    label = lesson_text.fit_button_label(None if run is None else run.status)
     st.button(label, type="primary", icon=":material/play_arrow:", key="home_fit", disabled=training,
               on_click=start_on_click, args=(lambda: config, "home", remember))
     explain_start("home")

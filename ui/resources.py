@@ -6,6 +6,8 @@ Nothing a user trains or uploads is kept here (that is ``ui.session``, per sessi
 from __future__ import annotations
 
 import gc
+import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,8 +25,11 @@ from mnist_core import (
 )
 from mnist_core.data.stats import array_summary
 from mnist_core.serving.process import one_blas_thread, release_freed_buffers_promptly
+from mnist_core.text import dataset as dataset_text
 from mnist_core.text import lesson as lesson_text
 from mnist_core.training.queue import JobQueue
+
+DATASET_RETRY_SECONDS = 300.0  # a failed MNIST load is tried again after this long (or on Retry)
 
 
 @dataclass(frozen=True)
@@ -81,14 +86,46 @@ def freeze_startup_objects(page: str) -> None:
     gc.freeze()
 
 
+@dataclass
+class DatasetFailure:
+    """When loading MNIST last failed (``time.monotonic()``), or None: shared by every session,
+    so a failed load (a download that times out takes seconds) is not tried again on every page."""
+
+    failed_at: float | None = None
+
+
+@st.cache_resource(show_spinner=False)
+def dataset_failure() -> DatasetFailure:
+    return DatasetFailure()
+
+
+def dataset_failed() -> bool:
+    """Whether loading MNIST failed less than ``DATASET_RETRY_SECONDS`` ago (Retry tries at once)."""
+    failed_at = dataset_failure().failed_at
+    return failed_at is not None and time.monotonic() - failed_at < DATASET_RETRY_SECONDS
+
+
+def retry_dataset() -> None:
+    """on_click of Retry: forget the failure, so the next page run loads MNIST again."""
+    dataset_failure().failed_at = None
+
+
 def dataset_or_stop() -> Dataset:
-    """The dataset, or an explanation and ``st.stop()`` when it cannot be loaded."""
-    try:
-        return load_dataset()
-    except DatasetError as error:
-        st.error(f"**MNIST could not be loaded.** {error}", icon=":material/database_off:")
-        st.info("Offline? Run `MNIST_PATH=/path/to/mnist.npz streamlit run app.py`.")
-        st.stop()
+    """The dataset, or an explanation with a Retry button and ``st.stop()`` when it cannot be
+    loaded. A failure is remembered for ``DATASET_RETRY_SECONDS``: the pages say so at once
+    instead of each waiting for another failed download. The error's own text (a path, a
+    library's exception) goes to the server's log, not to the page."""
+    if not dataset_failed():
+        try:
+            return load_dataset()
+        except DatasetError as error:
+            logging.getLogger(__name__).warning("MNIST could not be loaded: %s", error)
+            dataset_failure().failed_at = time.monotonic()
+            st.rerun()  # once: the sidebar, drawn before this page, then says the same
+    st.error(dataset_text.no_data_message(mnist_source()), icon=":material/database_off:")
+    st.info(dataset_text.NO_DATA_HELP, icon=":material/info:")
+    st.button("Retry", icon=":material/refresh:", on_click=retry_dataset, key="dataset_retry")
+    st.stop()
 
 
 @st.cache_resource(show_spinner=False)

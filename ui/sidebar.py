@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from mnist_core import ModelFileError, mnist_source
+from mnist_core.text.dataset import data_source_caption
 from mnist_core.text.runs import job_status_line
-from ui.resources import load_default
+from ui.resources import dataset_failed, load_default
 from ui.session import ACTIVE_KEY, pending_runs, runs, show_toasts, sync_runs
 
 SIDEBAR_POLL_SECONDS = 3.0  # how often the sidebar's job status polls the queue
@@ -46,11 +45,7 @@ def render_sidebar(page: str = "") -> None:
 
 def _render_data_source() -> None:
     """Where MNIST came from, by name only: a server's folders are no student's business."""
-    source = mnist_source()
-    st.caption(
-        "Data: MNIST from Keras' download" if source == "keras"
-        else f"Data: MNIST from `{Path(source).name}` (set by MNIST_PATH)"
-    )
+    st.caption(data_source_caption(mnist_source(), dataset_failed()))
 
 
 def render_job_status(poll: bool = True) -> None:

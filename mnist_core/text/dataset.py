@@ -111,3 +111,32 @@ def first_inked_note(image: np.ndarray, vector: np.ndarray, count: int = 4) -> s
         + ", ".join(f"input {i} = {image.flat[i]}/255 = {vector[i]:.3f}" for i in inked)
         + "."
     )
+
+
+NO_DATA_HELP = (
+    "**What to do** (on the server): put MNIST on it and start the app with `MNIST_PATH` pointing at "
+    "it, e.g. `MNIST_PATH=/data/mnist.npz streamlit run app.py` (a Keras-layout `mnist.npz` or a folder "
+    "with LeCun's four IDX files), or give it an internet connection. Then press **Retry**. The "
+    "reason is in the server's log. Draw works without MNIST."
+)
+
+
+def no_data_message(source: str) -> str:
+    """Why a page that needs MNIST shows nothing, from where MNIST was to come from ("keras" or
+    the MNIST_PATH given); a file is named by its name only, never by its server path."""
+    if source == "keras":
+        return ("**MNIST could not be loaded.** This server has no copy of it and could not download "
+                "it (no internet connection?).")
+    name = source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return (f"**MNIST could not be loaded.** The server's `MNIST_PATH` names `{name}`, which is missing "
+            "or not an MNIST file.")
+
+
+def data_source_caption(source: str, failed: bool) -> str:
+    """The sidebar's line about the data, agreeing with the page when loading failed."""
+    if failed:
+        return "Data: MNIST could not be loaded (see the page)"
+    if source == "keras":
+        return "Data: MNIST from Keras' download"
+    name = source.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
+    return f"Data: MNIST from `{name}` (set by MNIST_PATH)"

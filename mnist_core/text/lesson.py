@@ -23,7 +23,7 @@ from mnist_core.config import (
     preset,
 )
 from mnist_core.serving.network import flatten_and_scale
-from mnist_core.training.record import TrainingHistory
+from mnist_core.training.record import TrainingHistory, steps_per_epoch
 
 BOOK_ACCURACY = 0.978  # Chollet's test accuracy for the lesson's network
 FIRST = 10  # step 7 predicts the first ten test images, as the lesson does
@@ -36,8 +36,9 @@ LESSON_NAMES = (  # the lesson's variable names for x_train, y_train, x_test, y_
 
 INTRO = (
     "Teach a computer to read handwritten digits, in eight steps and about twenty lines of "
-    "Keras. Each step shows **the code** on the left (the lesson's, and in a second tab the "
-    "source MNIST Lab runs) and **what it just produced** on the right. No training happens "
+    "Keras. Each step shows **the code** (the lesson's, and in a second tab the "
+    "source MNIST Lab runs) and **what it just produced**: side by side on a wide screen, one "
+    "under the other on a phone. No training happens "
     "until you press the button in step 6."
 )
 
@@ -92,6 +93,29 @@ class Step:
     explanation: str
 
 
+def fit_button_label(status) -> str:
+    """Home's Fit button: what pressing it does, or why it cannot be pressed now (``status``: the
+    lesson run's ``JobStatus``, None before the first)."""
+    if status is None:
+        return "Train the lesson's network"
+    if status == "queued":
+        return "Waiting in line…"
+    if status == "running":
+        return "Training…"
+    return "Train it again"
+
+
+def fit_images(config: ModelConfig) -> int:
+    """Images ``fit`` trains on per epoch: the subset less its validation share."""
+    count = config.train_size or 60_000
+    return count - int(count * config.validation_split)
+
+
+def fit_batches(config: ModelConfig) -> int:
+    """Batches ``fit`` runs per epoch (the last one may be smaller)."""
+    return steps_per_epoch(config.train_size or 60_000, config.validation_split, config.batch_size)
+
+
 def steps(config: ModelConfig | None = None) -> tuple[Step, ...]:
     """The eight steps, with the Fit step's figures taken from ``config`` (the lesson's preset)."""
     config = config or preset("seed")
@@ -118,11 +142,13 @@ def steps(config: ModelConfig | None = None) -> tuple[Step, ...]:
              "becomes 784 values, row after row. Bytes 0–255 are divided by 255 to become floats "
              "between 0 and 1, a range in which training behaves well."),
         Step(6, "Fit", "Fit: train the network",
-             f"Training shows the network the 60,000 images in batches of {config.batch_size}. After "
+             f"Training shows the network its training images in batches of {config.batch_size}. After "
              "each batch, it compares its answers with the labels (the loss) and nudges all weights "
              f"to do a little better. One pass over the data is an *epoch*; the lesson does "
-             f"{config.epochs}. MNIST Lab also holds back the last {config.validation_split:.0%} of the "
-             "training images to report *validation* accuracy on images the network is not trained on."),
+             f"{config.epochs}. MNIST Lab holds back the last {config.validation_split:.0%} of the 60,000 "
+             "training images (`validation_split`) to report *validation* accuracy on images the "
+             f"network is not trained on, so {fit_images(config):,} images train: {fit_batches(config)} "
+             f"batches an epoch, not the {math.ceil(60_000 / config.batch_size)} that 60,000 would make."),
         Step(7, "Predict", "Predict: what does it say about new images?",
              "The trained network outputs ten probabilities for each image; the largest is its "
              "answer. Here are the first ten **test** images, which it never saw while training, "

@@ -148,9 +148,13 @@ def runs_table(runs: list[Run], active_id: str | None) -> list[dict[str, str]]:
             {
                 "Run": run.name,
                 "Active": "★" if run.id == active_id and run.usable else "",
-                "Status": run.status.value,
-                "Epochs": epochs_done_text(run.steps_done, run.steps_per_epoch, run.config.epochs),
-                "Val accuracy": figure_text(last_finite(run.history.val_accuracy), ".2%"),
+                # an unfinished run's figures change every poll: they are shown live above, not
+                # here, where a page run would freeze them a poll behind the live view
+                "Status": run.status.value if run.finished else f"{run.status.value} (live above)",
+                "Epochs": (epochs_done_text(run.steps_done, run.steps_per_epoch, run.config.epochs)
+                           if run.finished else f"– / {run.config.epochs}"),
+                "Val accuracy": figure_text(last_finite(run.history.val_accuracy) if run.finished else None,
+                                            ".2%"),
                 "Test accuracy": figure_text(evaluation.accuracy if evaluation else None, ".2%"),
                 "Test loss": figure_text(evaluation.loss if evaluation else None, ".4f"),
                 "Time": elapsed_text(run.seconds) if run.finished else "–",
