@@ -174,3 +174,16 @@ def test_draw_adds_a_misread_drawing_with_the_right_digit(app_test, examples):
     assert digits.labels.tolist() == [5] and digits.images.shape == (1, 28, 28)
     assert any(text.kept(5, 1) in success.value for success in at.success)
     assert at.session_state["draw_canvas"]["drawing"]["data"] is not None  # the drawing stays on Draw
+
+
+def test_a_mistake_opens_in_break_it_as_the_drawing(app_test, mnist):
+    from mnist_core.inspection.activations import DRAWN_INPUT_KEY
+
+    (_, _), (x_test, y_test) = mnist
+    wrong = DigitSet.from_arrays(x_test[:3], (y_test[:3] + 1) % 10)  # every label wrong
+    at = with_set(app_test, wrong)
+    at.selectbox(key="mine_break_pick").set_value(2).run()
+    at.button(key="mine_break").click().run()
+    assert not at.exception
+    np.testing.assert_allclose(at.session_state[DRAWN_INPUT_KEY], x_test[2] / 255, atol=1e-6)
+    assert at.query_params.get("input") in ("drawing", ["drawing"])

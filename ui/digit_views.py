@@ -11,6 +11,7 @@ from mnist_core.charts.gallery import compose_grid, contact_sheet
 from mnist_core.digits.collection import MAX_DIGITS
 from mnist_core.digits.files import import_into, to_npz
 from mnist_core.digits.scoring import score
+from mnist_core.inspection.activations import DRAWN_INPUT_KEY
 from mnist_core.text import digits as text
 from mnist_core.text.runs import outcome_text
 from ui.digit_set import digit_set, replace
@@ -113,7 +114,18 @@ def scores(model: ActiveModel) -> np.ndarray:
                     for index in mistakes]
             st.dataframe(rows, hide_index=True, column_config={
                 str(digit): st.column_config.NumberColumn(format="percent") for digit in range(10)})
+            break_one(mistakes, evaluation)
     return result.evaluation.predicted
+
+
+def break_one(mistakes: np.ndarray, evaluation) -> None:
+    """Open one mistake in Break it, as "My drawing" (the input Draw leaves there)."""
+    pick, go = st.columns([3, 1], vertical_alignment="bottom")
+    index = pick.selectbox("Break one of them", mistakes, key="mine_break_pick", format_func=lambda i: (
+        f"#{i}: a {evaluation.labels[i]} read as {evaluation.predicted[i]}"))
+    if go.button("Open in Break it", icon=":material/science:", key="mine_break", help=text.BREAK_HELP):
+        st.session_state[DRAWN_INPUT_KEY] = digit_set().images[int(index)] / np.float32(255)
+        st.switch_page("app_pages/lab.py", query_params={"input": "drawing"})
 
 
 def files() -> None:

@@ -214,3 +214,9 @@ WRONG_HELP = (
     "Press the right digit: the drawing joins your own test set (Your digits, this session only), "
     "where you can score any model on it and fine-tune one."
 )
+
+
+BREAK_HELP = (
+    "Opens this digit in Break it as “My drawing” (it replaces the drawing Draw left there): move, "
+    "turn, thin or attack it and watch the answers change."
+)
