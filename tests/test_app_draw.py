@@ -269,10 +269,16 @@ def test_thick_pen_hint_only_when_true_and_useful(app_test, clear_examples):
     at = app_test(PAGE)
     at.slider(key="draw_pen_width").set_value(30)
     at.session_state[CANVAS_KEY] = canvas_value(thick)
+    sure = zero_run()  # a network that says 2 at about 100 % whatever it is shown
+    bias = np.zeros(10)
+    bias[2] = 20.0
+    sure.network = DenseNetwork.from_arrays([(np.zeros((784, 512)), np.zeros(512), "relu"),
+                                             (np.zeros((512, 10)), bias, "softmax")])
+    at.session_state["runs"] = {sure.id: sure}
+    at.session_state["active_run"] = sure.id
     at.run()
-    confidence = float(next(m for m in at.metric if m.label == "Prediction").delta.split("%")[0].split()[-1])
-    if confidence >= 90:  # the shipped network reads it anyway: the hint would not help
-        assert not hints(at, "The strokes are thick")
+    assert predictions(at) == ["2"]
+    assert not hints(at, "The strokes are thick")  # it reads the digit anyway: the hint would not help
     run = zero_run()  # 10 % for every digit: unsure, so the hint is useful
     at.session_state["runs"] = {run.id: run}
     at.session_state["active_run"] = run.id
@@ -416,12 +422,17 @@ def test_a_non_digit_gets_the_not_a_digit_warning_and_a_digit_does_not(app_test,
 def test_missing_calibration_digits_still_classify_without_the_check(app_test, clear_examples, monkeypatch,
                                                                       tmp_path):
     """models/familiarity-digits.npz gone: the background calibration fails with OSError, the
-    drawing is still read (no non-digit check), and the page shows no traceback."""
+    drawing is still read, with no familiarity signal (no non-digit check), and the page shows
+    no traceback. The reader is wrapped to see that it got no signal: the failure path ran."""
     import streamlit as st
 
-    from mnist_core.reading import familiarity
+    from mnist_core.reading import familiarity, reader
 
     monkeypatch.setattr(familiarity.load_digits, "__defaults__", (tmp_path / "missing.npz",))
+    signals = []
+    read = reader.read_steps
+    monkeypatch.setattr(reader, "read_steps", lambda steps, network, signal: (
+        signals.append(signal), read(steps, network, signal))[1])
     st.cache_resource.clear()  # a calibration cached by an earlier test would hide the loss
     try:
         at = app_test(PAGE)
@@ -429,6 +440,7 @@ def test_missing_calibration_digits_still_classify_without_the_check(app_test, c
         at.run()
         assert not at.exception
         assert predictions(at) == ["3"]
+        assert signals == [None]
     finally:
         st.cache_resource.clear()
 
