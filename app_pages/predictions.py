@@ -9,6 +9,7 @@ fragment inside it: a click reruns only the part it changes.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from mnist_core import Evaluation
@@ -159,12 +160,20 @@ def render_explorer(model_key: str, dataset: Dataset, evaluation: Evaluation) ->
         st.plotly_chart(views.confusion if cell is None else outlined_cell(views.confusion, cell),
                         key=_matrix_key(), on_select=_apply_matrix_click, selection_mode="points",
                         config=CHART_CONFIG)
+        with st.expander("The matrix as a table"):  # its text alternative; the filters below reach any cell
+            st.dataframe(confusion_table(evaluation.confusion), key="predictions_confusion_table")
     with table_column:
         st.caption("**Precision**: of the images predicted as this digit, the share that really are. "
                    "**Recall**: of the test images of this digit, the share the model found.")
         st.dataframe(views.per_class, key="predictions_per_class", column_config=PER_CLASS_COLUMNS)
     render_filters()
     render_grid_pages(model_key, dataset, evaluation, filtered(evaluation, _filters()))
+
+
+def confusion_table(confusion: np.ndarray) -> pd.DataFrame:
+    """The confusion matrix int (10, 10) as a table: rows "true 0".., columns "read as 0".."""
+    return pd.DataFrame(confusion, index=[f"true {digit}" for digit in range(10)],
+                        columns=[f"read as {digit}" for digit in range(10)])
 
 
 def _filters() -> Filters:

@@ -57,3 +57,11 @@ def test_a_shared_link_opens_the_same_filters_and_page_and_says_what_it_cannot_u
     assert any(note.startswith("The link's `page=999` is not a page of these") for note in notes), notes
     assert at.selectbox(key="predictions_true").value == 4
     assert params(at) == {"true": "4", "page": params(at)["page"]}
+
+
+def test_the_confusion_matrix_has_a_table_to_open(app_test):
+    """The chart's text alternative: the same counts, rows the true digit, columns the reading."""
+    at = app_test(PAGE)
+    (table,) = [frame.value for frame in at.dataframe if "read as 0" in frame.value.columns]
+    assert list(table.index) == [f"true {digit}" for digit in range(10)]
+    assert int(table.to_numpy().sum()) == 10_000
