@@ -57,6 +57,14 @@ def test_the_meter_learns_speed_and_start_up_and_scales_by_size():
     assert meter.seconds_for(SEED.replace(augment=True)) is None  # augmented runs are measured apart
 
 
+def test_a_job_sent_to_a_loading_worker_starts_up_from_when_it_is_ready():
+    clock = RunClock(0.0, warm_worker=False)
+    clock.worker_ready(20.0)  # TensorFlow took 20 s to load: not part of a job's start-up
+    for step in range(1, 1001):
+        clock.report(22.0 + step * 0.01, step, 2110)
+    assert clock.startup_seconds() == pytest.approx(2.0)
+
+
 def test_a_cold_worker_teaches_speed_but_not_start_up():
     meter = SpeedMeter()
     clock = RunClock(0.0, warm_worker=False)  # the worker was still importing TensorFlow

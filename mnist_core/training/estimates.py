@@ -53,6 +53,11 @@ class RunClock:
         self.last: tuple[float, int] | None = None  # the latest report
         self.total_steps: int | None = None
 
+    def worker_ready(self, now: float) -> None:
+        """The worker finished loading TensorFlow at ``now``: a job sent before starts up from there."""
+        if not self.warm_worker:
+            self.sent_at, self.warm_worker = now, True
+
     def report(self, now: float, step: int, total_steps: int) -> None:
         """A progress report: ``step`` batches of ``total_steps`` done at time ``now``."""
         self.total_steps = total_steps

@@ -460,6 +460,9 @@ class JobQueue:
         with self._lock:
             if isinstance(message, protocol.Ready):
                 self._worker_ready = True
+                for job in self._jobs.values():  # sent while TensorFlow loaded: their start-up begins now
+                    if job.status == JobStatus.RUNNING and job.clock is not None:
+                        job.clock.worker_ready(time.monotonic())
                 return
             if isinstance(message, protocol.Broken):  # the worker cannot train: every waiting job is told why
                 for job in self._jobs.values():
