@@ -24,6 +24,7 @@ from mnist_core.learning.view import LEARNING_RATES, LearnView
 from mnist_core.text import learning as words
 from mnist_core.training.record import DIVERGED_LOSS
 from ui.learning_views import (
+    LESSON_KEY,
     current_view,
     render_check,
     render_landscape,
@@ -39,7 +40,8 @@ from ui.session import runs
 
 SEED_WIDGET, OPTIMISER_WIDGET, RATE_WIDGET = "learn_seed", "learn_optimiser", "learn_rate"
 EXAMPLE_WIDGET, UNIT_WIDGET = "learn_example", "learn_unit"
-LONG_RUN_KEY = "learn_long_run"  # session_state: {"asked": n, "done": k} of the last Step ×10/×100
+LONG_RUN_KEY = "learn_long_run"  # session_state: {"asked": n, "start": step} of a Step ×10/×100 running
+GENERATION_KEY = "learn_generation"  # session_state: counts this page's script runs (see long_run)
 CHUNK = 5  # steps between progress updates (and chances to Stop) of a long run
 CHART = {"displayModeBar": False}
 
@@ -61,14 +63,21 @@ def render_controls(view: LearnView) -> None:
 
 
 def long_run(lesson: Lesson, asked: int) -> None:
-    """Take ``asked`` steps, CHUNK at a time, showing progress. A click on Stop (or any other widget)
-    interrupts the script at the next progress update; every step taken is kept."""
-    record = st.session_state[LONG_RUN_KEY] = {"asked": asked, "done": 0}
+    """Take ``asked`` steps, CHUNK at a time, showing progress. A click on Stop (or on any other widget)
+    starts a new script run while this one goes on until its next progress update: every step checks
+    this run's generation first (under the run's lock), so no step is taken once a newer run began."""
+    generation = st.session_state[GENERATION_KEY]
+    st.session_state[LONG_RUN_KEY] = {"asked": asked, "start": lesson.step}
     bar = st.progress(0.0, text=words.running(0, asked))
     st.button(words.STOP_LABEL, key="learn_stop", icon=":material/stop:")
-    while record["done"] < asked and not lesson.diverged:
-        record["done"] += lesson.take_steps(min(CHUNK, asked - record["done"]))
-        bar.progress(record["done"] / asked, text=words.running(record["done"], asked))
+    done = 0
+    while done < asked and not lesson.diverged:
+        taken = lesson.take_steps(min(CHUNK, asked - done),
+                                  should_stop=lambda: st.session_state.get(GENERATION_KEY) != generation)
+        done += taken
+        bar.progress(done / asked, text=words.running(done, asked))
+        if not taken:
+            break
     st.session_state.pop(LONG_RUN_KEY, None)
     st.rerun()
 
@@ -85,7 +94,8 @@ def render_steps(lesson: Lesson) -> None:
                       else "secondary")
     interrupted = st.session_state.pop(LONG_RUN_KEY, None)
     if interrupted:
-        st.info(words.stopped(interrupted["done"], interrupted["asked"]), icon=":material/stop_circle:")
+        st.info(words.stopped(lesson.step - interrupted["start"], interrupted["asked"]),
+                icon=":material/stop_circle:")
     if clicked == 1:
         lesson.take_step()
     elif clicked:
@@ -197,6 +207,10 @@ def main() -> None:
     view = current_view()
     render_controls(view)
     view = st.session_state["learn_view"]
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+    if (previous := st.session_state.get(LESSON_KEY)) is not None:
+        with previous.lock:  # an older script run's step in flight ends first; it takes no more (long_run)
+            pass
     lesson = session_lesson(view, data)
     render_steps(lesson)
     render_history(lesson)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -101,6 +102,7 @@ class Lesson:
         self.accuracies: list[float] = [accuracy(self.params, data.validation_x, data.validation_labels)]
         self.plan = BatchPlan(settings)
         self._path: PathRecorder | None = None  # made at the first step: a first look costs nothing
+        self.lock = threading.Lock()  # held by each step of take_steps
         self._next: NextStep | None = None
         self._landscape: tuple[tuple, Landscape] | None = None
 
@@ -166,11 +168,14 @@ class Lesson:
 
     def take_steps(self, count: int, should_stop: Callable[[], bool] | None = None) -> int:
         """Up to ``count`` steps; stops early when ``should_stop()`` says so or the run diverges.
-        Returns the number taken."""
+        Returns the number taken. Each step holds ``lock``, and ``should_stop`` is asked under it, so
+        another thread that changes what ``should_stop`` reads and then takes ``lock`` sees no further
+        step (a page's new script run while the old one, stopped, still steps)."""
         for taken in range(count):
-            if self.diverged or (should_stop is not None and should_stop()):
-                return taken
-            self.take_step()
+            with self.lock:
+                if self.diverged or (should_stop is not None and should_stop()):
+                    return taken
+                self.take_step()
         return count
 
     def landscape(self, span: float = 1.0) -> Landscape:
