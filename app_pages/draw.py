@@ -34,7 +34,6 @@ from mnist_core.text.reading import (
 from ui.canvas import CANVAS_KEY, drawing_canvas
 from ui.digit_set import add_drawing, show_notice
 from ui.session import ActiveModel, active_model
-from ui.widgets import explain_missing_model
 
 PEN_WIDTH_KEY = "draw_pen_width"
 DEFAULT_PEN_WIDTH = 20  # pixels on the 280-pixel canvas
@@ -222,7 +221,6 @@ def main() -> None:
     st.title("Draw a digit")
     active = active_model()
     if active is None:
-        explain_missing_model()
         st.stop()
     st.caption(f"Classified by **{active.name}**. {FORCED_CHOICE}")
     drawing, upload = st.tabs(["Draw", "Upload"])

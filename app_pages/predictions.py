@@ -33,11 +33,11 @@ from mnist_core.serving.browsing import (
     page_of,
 )
 from mnist_core.text.links import bad_link_value
+from mnist_core.text.runs import settings_summary
 from ui.accessibility import TILES_KEY_PREFIX
 from ui.prediction_views import PER_CLASS_COLUMNS, ModelViews, grid_view, model_views
 from ui.resources import Dataset, dataset_or_stop
 from ui.session import ActiveModel, active_model, evaluation_of, model_record
-from ui.widgets import explain_missing_model
 
 PAGE_SIZE = 100  # images per grid page: 10 rows of 10
 TRUE_KEY = "predictions_true"  # filter: true digit 0-9, or ANY
@@ -61,7 +61,6 @@ def main() -> None:
     dataset = dataset_or_stop()
     active = active_model()
     if active is None:
-        explain_missing_model()
         st.stop()
     evaluation = evaluation_of(active)
     views = model_views(active.key, evaluation, dataset)
@@ -112,7 +111,7 @@ def _write_link(page: int) -> None:
 def render_summary(active: ActiveModel, evaluation: Evaluation) -> None:
     """Which model, and its test loss, accuracy and number of mistakes."""
     config = model_record(active)[1]
-    settings = config.describe() if config else "settings unknown (no valid sidecar)"
+    settings = settings_summary(config) if config else "settings unknown (no valid sidecar)"
     st.markdown(f"Model: **{active.name}** · {settings}")
     accuracy, loss, wrong = st.columns(3)
     accuracy.metric("Test accuracy", f"{evaluation.accuracy:.2%}", border=True)

@@ -55,6 +55,7 @@ from mnist_core.data.synthetic import (  # noqa: E402
     encode_canvas,
     naive_resize,
 )
+from mnist_core.text.runs import settings_summary  # noqa: E402
 from mnist_core.training.worker.fit import ProgressCallback  # noqa: E402
 
 COMMAND = "python benchmarks/bench_core.py"  # with MNIST_PATH set, or Keras' download
@@ -254,12 +255,12 @@ def main(argv=None) -> int:
     default_accuracy = evaluate(default_model, x_test, y_test).accuracy
 
     seed = PRESETS["seed"]
-    print(f"1. seed preset trained fresh ({seed.describe()}), batch hook timed", flush=True)
+    print(f"1. seed preset trained fresh ({settings_summary(seed)}), batch hook timed", flush=True)
     seed_result, hook_seconds, hook_calls = callback_self_time(seed, x_train, y_train)
     seed_model = DenseNetwork.from_keras_model(seed_result.model)
     seed_accuracy = evaluate(seed_model, x_test, y_test).accuracy
     overhead_config = seed.replace(epochs=args.overhead_epochs)
-    print(f"2. train() vs plain fit, {overhead_config.describe()}, {args.repeats} interleaved pairs",
+    print(f"2. train() vs plain fit, {settings_summary(overhead_config)}, {args.repeats} interleaved pairs",
           flush=True)
     overhead = measure_overhead(overhead_config, x_train, y_train, args.repeats)
 
@@ -345,8 +346,8 @@ Whole run: {total_seconds / 60:.1f} min.
 - Default model: `models/default.keras` as found at the time of the run
   (config: {default_config.get('hidden_units')} hidden, {default_config.get('optimizer')},
   {default_config.get('epochs')} epochs, augment={default_config.get('augment')}).
-- Seed preset: {seed.describe()}, seed {seed.seed}, trained once by train() with callbacks.
-- Overhead: {args.repeats} interleaved pairs of {overhead_config.describe()} (the seed preset
+- Seed preset: {settings_summary(seed)}, seed {seed.seed}, trained once by train() with callbacks.
+- Overhead: {args.repeats} interleaved pairs of {settings_summary(overhead_config)} (the seed preset
   with {args.overhead_epochs} epochs, so more pairs fit in the run). Both sides build the same model
   and fit all 60,000 with a 10 % validation split, seed 0. The baseline is the lesson's way
   (float32 pixels from flatten_and_scale into model.fit); train() fits the uint8 pixels through

@@ -25,7 +25,7 @@ from mnist_core.serving.classifier import read_classifier
 from mnist_core.serving.evaluation import evaluate
 from mnist_core.serving.network import keras_model_bytes
 from mnist_core.text.digits import finetune_lines
-from mnist_core.text.runs import outcome_text
+from mnist_core.text.runs import outcome_text, settings_summary
 from mnist_core.training.record import JobStatus
 from mnist_core.training.tuning import FinetuneJob, FinetuneSettings, split_held_out
 from mnist_core.training.worker.finetune import finetune
@@ -94,7 +94,7 @@ def main(argv=None) -> int:
     except (MnistLabError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    print(f"Model: {config.describe()}", flush=True)
+    print(f"Model: {settings_summary(config)}", flush=True)
     on_batch, on_epoch = progress_bars()
     result = train(config, x_train, y_train, on_batch=on_batch, on_epoch=on_epoch)
     print(outcome_text(result), f"({result.seconds:.1f} s)", flush=True)

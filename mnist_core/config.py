@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,16 @@ from mnist_core.errors import ConfigError
 # --- MNIST -----------------------------------------------------------------------------------
 REPO_ROOT = Path(__file__).resolve().parent.parent  # the checkout: app.py, models/, mnist_core/
 MODELS_DIR = REPO_ROOT / "models"  # the shipped models and their sidecars
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` as messages show it: relative to the checkout when inside it (models/default.keras),
+    else as given."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
 
 IMAGE_SIDE = 28  # pixels per row and per column of an MNIST image
 IMAGE_PIXELS = IMAGE_SIDE * IMAGE_SIDE  # 784: one flattened image, the network's input width
@@ -52,6 +63,16 @@ MUTED_COLOUR = "#CBD5E1"  # slate-300: everything not highlighted
 GRID_COLOUR = "#E5E7EB"  # gray-200: axis grid lines
 TEXT_COLOUR = "#111827"  # gray-900: the theme's text colour, outlines
 EDGE_COLOUR = "#6B7280"  # gray-500: arrows of diagrams
+QUIET_COLOUR = "#94A3B8"  # slate-400: bars and guides not highlighted, on charts with MUTED_COLOUR too light
+AXIS_COLOUR = "#64748B"  # slate-500: zero lines
+RIGHT_PALE_COLOUR = "#DCFCE7"  # green-100: behind the caption of a right prediction
+WRONG_PALE_COLOUR = "#FEE2E2"  # red-100: behind the caption of a wrong prediction
+WRONG_TEXT_COLOUR = "#991B1B"  # red-800: the caption of a wrong prediction
+
+
+def rgb(colour: str) -> tuple[int, int, int]:
+    """'#16A34A' -> (22, 163, 74), for pictures drawn with Pillow and NumPy."""
+    return tuple(int(colour[index : index + 2], 16) for index in (1, 3, 5))
 
 
 @dataclass(frozen=True)
@@ -98,17 +119,16 @@ class ModelConfig:
         known = {field.name for field in dataclasses.fields(cls)}
         return cls(**{key: value for key, value in values.items() if key in known})
 
-    def describe(self) -> str:
-        """One line for tables, e.g. '512 relu, rmsprop lr=0.001, 5 ep x 128'."""
-        layers = "-".join(str(units) for units in self.hidden_units) or "no hidden layer"
-        if self.architecture == "convnet":
-            layers = "convnet " + "-".join(str(filters) for filters in CONVNET_FILTERS)
-        extras = [f"dropout {self.dropout:g}"] if self.dropout else []
-        extras += ["cosine"] if self.schedule == "cosine" else []
-        extras += ["augmented"] if self.augment else []
-        text = f"{layers} {self.activation}, {self.optimizer} lr={self.learning_rate:g}, "
-        text += f"{self.epochs} ep x {self.batch_size}"
-        return text + (" (" + ", ".join(extras) + ")" if extras else "")
+    @property
+    def parameter_count(self) -> int:
+        """Weights and biases of the dense network it describes (784 in, 10 out)."""
+        widths = [IMAGE_PIXELS, *self.hidden_units, NUM_CLASSES]
+        return sum(dense_parameters(inputs, units) for inputs, units in itertools.pairwise(widths))
+
+
+def dense_parameters(inputs: int, units: int) -> int:
+    """Weights and biases of one Dense layer: a kernel (inputs, units) and a bias (units,)."""
+    return inputs * units + units
 
 
 def _problems(config: ModelConfig):

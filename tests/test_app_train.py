@@ -259,7 +259,7 @@ def test_every_bad_typed_value_is_named_with_its_range_and_kept_as_typed(open_tr
 
 def test_presets_are_labelled_from_their_config_and_the_form_survives_a_page_switch(open_train_page):
     best = mnist_core.preset("best")
-    assert preset_labels()["best"].startswith("best: 512-512 relu, dropout 0.2, adam")
+    assert preset_labels()["best"].startswith("best: 512-512 relu, adam lr=0.001, 20 epochs x 128 (dropout")
     assert "1024" not in preset_labels()["best"]
     at = open_train_page()
     form = at.get("form")[0].proto.form

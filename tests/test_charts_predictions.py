@@ -19,7 +19,7 @@ from mnist_core.charts.gallery import (
     compose_grid,
     enlarge,
     framed_tiles,
-    grid_shape,
+    grid_pixels,
     tile_box,
     tile_centres,
 )
@@ -195,7 +195,7 @@ def test_compose_grid_lays_tiles_out_row_major_with_their_frames(mnist):
     predicted = y_test[:count].astype(np.int64).copy()
     predicted[[3, 17]] = (predicted[[3, 17]] + 1) % 10  # two mistakes
     grid = compose_grid(x_test[:count], predicted, y_test[:count], np.arange(count), columns=columns)
-    assert grid.shape == (*grid_shape(count, columns), 3) and grid.dtype == np.uint8
+    assert grid.shape == (*grid_pixels(count, columns), 3) and grid.dtype == np.uint8
     side = 28 * SCALE + 2 * BORDER
     cell_width = (grid.shape[1] + 4) // columns
     cell_height = (grid.shape[0] + 4) // 3
@@ -220,7 +220,7 @@ def test_compose_grid_writes_a_caption_under_each_digit(mnist):
 
 def test_compose_grid_of_nothing_is_one_blank_row():
     grid = compose_grid(np.zeros((0, 28, 28), np.uint8), [], [], [])
-    assert grid.shape == (*grid_shape(0), 3)
+    assert grid.shape == (*grid_pixels(0), 3)
     assert (grid == 255).all()
 
 

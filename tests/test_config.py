@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import tomllib
 
+import numpy as np
 import pytest
 
-from mnist_core import ConfigError, ModelConfig
+from mnist_core import ConfigError, DenseNetwork, ModelConfig
 from mnist_core import config as constants
+from mnist_core.config import REPO_ROOT, display_path
 from mnist_core.text.form import whole_number_range
 from mnist_core.training.form import BATCH_CHOICES, EPOCHS, TRAIN_SIZES, UNIT_CHOICES, VALIDATION_MAX
 from tests.apptest import ROOT, session_runs, start_training, texts
@@ -68,3 +70,15 @@ def test_train_form_offers_only_what_model_config_accepts_and_types_up_to_each_l
     [run] = session_runs(at)
     assert (run.config.epochs, run.config.train_size) == (constants.MAX_EPOCHS, constants.MIN_TRAIN_SIZE)
     at.button(key="train_live_stop").click().run()
+
+
+def test_parameter_count_matches_the_lesson_and_the_network_it_describes():
+    assert ModelConfig().parameter_count == 407_050  # Dense(512) -> Dense(10), as model.summary() says
+    network = DenseNetwork((np.zeros((784, 64), "float32"), np.zeros((64, 10), "float32")),
+                           (np.zeros(64, "float32"), np.zeros(10, "float32")), ("relu", "softmax"))
+    assert network.parameter_count == ModelConfig(hidden_units=(64,)).parameter_count == 784 * 64 + 64 + 650
+
+
+def test_display_path_is_relative_to_the_checkout_inside_it():
+    assert display_path(REPO_ROOT / "models" / "default.keras") == "models/default.keras"
+    assert display_path("/elsewhere/m.keras") == "/elsewhere/m.keras"

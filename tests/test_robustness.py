@@ -20,7 +20,7 @@ import pytest
 import streamlit as st
 
 import mnist_core.serving.model_files
-from mnist_core.text.runs import outcome_text
+from mnist_core.text.runs import NO_MODEL_HELP, outcome_text
 from tests.apptest import PAGES, ROOT
 
 WORKING_MNIST = os.environ.get("MNIST_PATH")  # tests/conftest.py has set it
@@ -123,7 +123,7 @@ def test_corrupt_default_model_gives_a_clear_error_on_every_page(app_test, corru
     if model_errors:
         assert "default.keras" in model_errors[0]
         assert "cannot be read as a model (" in model_errors[0]  # why, in the parentheses
-        assert "restore it" in model_errors[0] and "retrain it" in model_errors[0]  # what to do
+        assert NO_MODEL_HELP in texts(at.info)  # ... and what to do
     else:
         assert not at.error, f"{page} shows errors although it needs no model: {texts(at.error)}"
 

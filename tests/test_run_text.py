@@ -100,12 +100,14 @@ def test_sidebar_status_of_a_queued_and_a_running_job():
 
 def test_preset_labels_are_derived_from_their_configs():
     labels = preset_labels()
-    assert labels["seed"] == "seed: 512 relu, rmsprop, 5 epochs"
-    assert labels["best"] == "best: 512-512 relu, dropout 0.2, adam, cosine decay, augmented, 20 epochs"
-    assert preset_label("x", ModelConfig(hidden_units=(), epochs=1)) == "x: no hidden layer, rmsprop, 1 epoch"
+    assert labels["seed"] == "seed: 512 relu, rmsprop lr=0.001, 5 epochs x 128, 60,000 images"
+    assert labels["best"] == ("best: 512-512 relu, adam lr=0.001, 20 epochs x 128 "
+                              "(dropout 0.2, cosine decay, augmented), 60,000 images")
+    assert preset_label("x", ModelConfig()) == "x: " + settings_summary(ModelConfig())
 
 
 def test_settings_summary_plurals():
+    assert settings_summary(ModelConfig(hidden_units=())).startswith("no hidden layer relu, ")
     assert settings_summary(ModelConfig(epochs=1, train_size=1000)).endswith("1 epoch x 128, 1,000 images")
     assert "5 epochs x 128, 60,000 images" in settings_summary(ModelConfig())
 

@@ -37,6 +37,7 @@ from mnist_core.training.record import Ending, EndReason, JobStatus
 from mnist_core.training.runs import Run, follow_jobs, last_finite, next_run_name
 from ui import resources
 from ui.resources import default_record, load_dataset, load_default
+from ui.widgets import explain_missing_model
 
 RUNS_KEY = "runs"  # session_state: dict run id -> Run, in creation order
 ACTIVE_KEY = "active_run"  # session_state: id of the active run, or None for the default
@@ -233,7 +234,8 @@ def set_active(run_id: str | None) -> None:
 
 
 def active_model() -> ActiveModel | None:
-    """The active run if usable, else the shipped default; None (with an st.error) if neither."""
+    """The active run if usable, else the shipped default; None (with an st.error saying what is
+    wrong and the note saying what to do) if neither."""
     run = runs().get(st.session_state.get(ACTIVE_KEY) or "")
     if run is not None and run.usable:
         return ActiveModel(run.id, f"{run.name} (this session)", run.network, run)
@@ -241,6 +243,7 @@ def active_model() -> ActiveModel | None:
         network, _ = load_default()
     except ModelFileError as error:
         st.error(f"**The default model could not be loaded.** {error}", icon=":material/error:")
+        explain_missing_model()
         return None
     return ActiveModel(DEFAULT_KEY, DEFAULT_NAME, network, None)
 

@@ -7,7 +7,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from mnist_core import ModelFileError, mnist_source
 from mnist_core.text.dataset import data_source_caption
-from mnist_core.text.runs import job_status_line
+from mnist_core.text.runs import job_status_line, settings_summary
 from ui.resources import dataset_failed, load_default
 from ui.session import ACTIVE_KEY, pending_runs, runs, show_toasts, sync_runs
 
@@ -29,7 +29,7 @@ def render_sidebar(page: str = "") -> None:
         if run is not None and run.usable:
             accuracy = run.evaluation.accuracy if run.evaluation is not None else None
             st.markdown(f"**{run.name}** · trained in this session")
-            st.caption(run.config.describe())
+            st.caption(settings_summary(run.config))
         else:
             try:
                 _, metadata = load_default()

@@ -13,12 +13,22 @@ from functools import lru_cache
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-CORRECT_RGB = (22, 163, 74)  # green-600
-WRONG_RGB = (220, 38, 38)  # red-600
-CORRECT_STRIP_RGB = (220, 252, 231)  # green-100, behind the caption
-WRONG_STRIP_RGB = (254, 226, 226)  # red-100
-TEXT_RGB = (17, 24, 39)
-WRONG_TEXT_RGB = (153, 27, 27)  # red-800
+from mnist_core.config import (
+    RIGHT_COLOUR,
+    RIGHT_PALE_COLOUR,
+    TEXT_COLOUR,
+    WRONG_COLOUR,
+    WRONG_PALE_COLOUR,
+    WRONG_TEXT_COLOUR,
+    rgb,
+)
+
+CORRECT_RGB = rgb(RIGHT_COLOUR)
+WRONG_RGB = rgb(WRONG_COLOUR)
+CORRECT_STRIP_RGB = rgb(RIGHT_PALE_COLOUR)  # behind the caption
+WRONG_STRIP_RGB = rgb(WRONG_PALE_COLOUR)
+TEXT_RGB = rgb(TEXT_COLOUR)
+WRONG_TEXT_RGB = rgb(WRONG_TEXT_COLOUR)
 INDEX_RGB = (160, 160, 160)  # the index number drawn on the black digit
 BACKGROUND_RGB = (255, 255, 255)
 
@@ -129,7 +139,7 @@ def compose_grid(
     correct = predicted == labels
     tiles = framed_tiles(images, correct)
     side = 28 * SCALE + 2 * BORDER
-    height, width = grid_shape(len(images), columns)
+    height, width = grid_pixels(len(images), columns)
     canvas = np.empty((height, width, 3), dtype=np.uint8)
     canvas[:] = BACKGROUND_RGB
     for position, tile in enumerate(tiles):
@@ -188,7 +198,7 @@ def _blend(region: np.ndarray, mask: np.ndarray, colour: tuple[int, int, int], c
     target[:] = (target * (1.0 - alpha) + np.asarray(colour, np.float32) * alpha + 0.5).astype(np.uint8)
 
 
-def grid_shape(count: int, columns: int = 10) -> tuple[int, int]:
+def grid_pixels(count: int, columns: int = 10) -> tuple[int, int]:
     """(height, width) in pixels of ``compose_grid`` for ``count`` tiles."""
     side = 28 * SCALE + 2 * BORDER
     rows = max(1, -(-count // columns))

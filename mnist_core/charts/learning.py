@@ -11,13 +11,19 @@ import plotly.graph_objects as go
 
 from mnist_core.charts.network import diverging_rgb
 from mnist_core.charts.training import finite_or_none, thin
-from mnist_core.config import ACCENT_COLOUR, CONTRAST_COLOUR, GRID_COLOUR
+from mnist_core.config import (
+    ACCENT_COLOUR,
+    AXIS_COLOUR,
+    CONTRAST_COLOUR,
+    GRID_COLOUR,
+    QUIET_COLOUR,
+)
 from mnist_core.text import learning as words
 
 LOSS_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8)
 LOSS_AXIS = dict(type="log", gridcolor=GRID_COLOUR, tickvals=LOSS_TICKS,
                  ticktext=[f"{tick:g}" for tick in LOSS_TICKS])  # Plotly labels 0.3 as "3" on log axes
-RACE_COLOURS = {"sgd": "#64748B", "momentum": CONTRAST_COLOUR, "rmsprop": ACCENT_COLOUR}
+RACE_COLOURS = {"sgd": AXIS_COLOUR, "momentum": CONTRAST_COLOUR, "rmsprop": ACCENT_COLOUR}
 
 
 def _peak(values: np.ndarray) -> float:
@@ -51,7 +57,7 @@ def grey_picture(values: np.ndarray, shape: tuple[int, int], scale: int = 6,
 def output_bars(logits: np.ndarray, probabilities: np.ndarray, label: int) -> go.Figure:
     """The 10 logits float (10,) (left) and the softmax probabilities float (10,) (right) of one image,
     one bar per digit, the label's in the accent colour; one figure (half the server time of two)."""
-    colours = [ACCENT_COLOUR if digit == label else "#94A3B8" for digit in range(10)]
+    colours = [ACCENT_COLOUR if digit == label else QUIET_COLOUR for digit in range(10)]
     figure = go.Figure()
     for axis, values, fmt in (("", logits, ".3f"), ("2", probabilities, ".4f")):
         figure.add_trace(go.Bar(x=list(range(10)), y=finite_or_none([float(v) for v in values]),
@@ -61,7 +67,7 @@ def output_bars(logits: np.ndarray, probabilities: np.ndarray, label: int) -> go
     figure.update_layout(
         height=240, showlegend=False, margin=dict(l=4, r=4, t=30, b=4),
         xaxis=dict(domain=[0, 0.46], **axis), xaxis2=dict(domain=[0.54, 1], **axis),
-        yaxis=dict(zeroline=True, zerolinecolor="#64748B", gridcolor=GRID_COLOUR),
+        yaxis=dict(zeroline=True, zerolinecolor=AXIS_COLOUR, gridcolor=GRID_COLOUR),
         yaxis2=dict(anchor="x2", range=[0, 1], gridcolor=GRID_COLOUR),
         annotations=[dict(text=title, x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom",
                           showarrow=False, font=dict(size=13))
@@ -84,7 +90,7 @@ def history_figure(losses: Sequence[float], accuracies: Sequence[float], steps_p
                                 line=dict(color=CONTRAST_COLOUR, width=2),
                                 hovertemplate="after %{x} steps: %{y:.1%}<extra></extra>"))
     if len(losses) >= steps_per_epoch:
-        figure.add_vline(x=steps_per_epoch, line=dict(color="#94A3B8", dash="dot"))
+        figure.add_vline(x=steps_per_epoch, line=dict(color=QUIET_COLOUR, dash="dot"))
     figure.update_layout(
         height=300, margin=dict(l=4, r=4, t=10, b=4), hovermode="x unified",
         legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),

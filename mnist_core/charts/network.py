@@ -13,11 +13,12 @@ import numpy as np
 import plotly.express as px
 import plotly.graph_objects as go
 
+from mnist_core.config import ACCENT_COLOUR, AXIS_COLOUR, CONTRAST_COLOUR, QUIET_COLOUR, TEXT_COLOUR
 from mnist_core.inspection.activations import as_grid, grid_shape
 
 DIVERGING = "RdBu_r"  # blue negative, white 0, red positive
 DIGIT_COLOURS = px.colors.qualitative.T10  # ten distinguishable colours, one per digit
-SELECTED_COLOUR = "#111827"
+SELECTED_COLOUR = TEXT_COLOUR
 BLANK_AXIS = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="")
 
 
@@ -64,7 +65,7 @@ def activation_figure(values: np.ndarray, selected: int | None, title: str) -> g
     if selected is not None and 0 <= selected < values.size:
         row, column = divmod(selected, columns)
         figure.add_shape(type="rect", x0=column - 0.5, x1=column + 0.5, y0=row - 0.5, y1=row + 0.5,
-                         line=dict(color="#F59E0B", width=3))
+                         line=dict(color=CONTRAST_COLOUR, width=3))
     # the ranges make the grid fill the plot area exactly
     return _square_layout(figure, height=int(60 + 400 * grid.shape[0] / grid.shape[1]), title=title,
                           x_range=(-0.5, columns - 0.5), y_range=(grid.shape[0] - 0.5, -0.5))
@@ -89,12 +90,12 @@ def class_bar_figure(values: Sequence[float], title: str, highlight: Sequence[in
                      value_format: str = ".2f") -> go.Figure:
     """One bar per digit 0-9 (float (10,)); ``highlight`` digits in the primary colour."""
     values = np.asarray(values, dtype="float64")
-    colours = ["#4F46E5" if digit in highlight else "#94A3B8" for digit in range(10)]
+    colours = [ACCENT_COLOUR if digit in highlight else QUIET_COLOUR for digit in range(10)]
     figure = go.Figure(go.Bar(x=list(range(10)), y=values, marker_color=colours,
                               hovertemplate=f"digit %{{x}}: %{{y:{value_format}}}<extra></extra>"))
     figure.update_layout(title=dict(text=title, font=dict(size=13)), height=240,
                          margin=dict(l=4, r=4, t=30, b=4), xaxis=dict(tickmode="linear", title=None),
-                         yaxis=dict(zeroline=True, zerolinecolor="#64748B"), showlegend=False)
+                         yaxis=dict(zeroline=True, zerolinecolor=AXIS_COLOUR), showlegend=False)
     return figure
 
 
@@ -136,7 +137,7 @@ def pixel_parts_figure(parts: np.ndarray, pixels: np.ndarray, title: str) -> go.
                                   colorbar=dict(thickness=10),
                                   hovertemplate="row %{y}, column %{x}: %{z:+.3f}<extra></extra>"))
     figure.add_trace(go.Contour(z=np.asarray(pixels, dtype="float64"), contours=dict(
-        start=0.5, end=0.5, size=1, coloring="none"), line=dict(color="#111827", width=1.5),
+        start=0.5, end=0.5, size=1, coloring="none"), line=dict(color=TEXT_COLOUR, width=1.5),
         showscale=False, hoverinfo="skip"))
     return _square_layout(figure, height=300, title=title)
 
@@ -163,7 +164,8 @@ def map_figure(positions: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
     if current is not None:
         figure.add_trace(go.Scattergl(  # WebGL like the rest: an SVG trace would be drawn under them
             x=[current[0]], y=[current[1]], mode="markers", name=current_label,
-            marker=dict(size=22, symbol="star", color="#F59E0B", line=dict(color=SELECTED_COLOUR, width=1.5)),
+            marker=dict(size=22, symbol="star", color=CONTRAST_COLOUR,
+                        line=dict(color=SELECTED_COLOUR, width=1.5)),
             hovertemplate=current_label + "<extra></extra>"))
     figure.update_layout(height=520, margin=dict(l=4, r=4, t=4, b=4), dragmode="pan",
                          clickmode="event+select", legend=dict(title="True digit", itemsizing="constant"),

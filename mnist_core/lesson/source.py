@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from mnist_core.config import REPO_ROOT, ModelConfig
+from mnist_core.config import IMAGE_PIXELS, NUM_CLASSES, ModelConfig, dense_parameters, display_path
 
 INPUT_NAME = "pixels"  # build_model's names (mnist_core/training/worker/model.py)
 OUTPUT_NAME = "digit"
@@ -63,13 +63,6 @@ def module_file(module: str) -> Path:
     if spec is None or not spec.origin or not spec.origin.endswith(".py"):
         raise LookupError(f"No Python source for module {module}.")
     return Path(spec.origin).resolve()
-
-
-def display_path(path: Path) -> str:
-    try:
-        return str(path.relative_to(REPO_ROOT))
-    except ValueError:
-        return path.name
 
 
 def _find_definition(tree: ast.AST, names: list[str]):
@@ -144,13 +137,14 @@ def network_layers(config: ModelConfig) -> list[dict]:
             _row("shift", "RandomTranslation", (28, 28, 1), "—", 0),
             _row("flatten", "Flatten", 784, "—", 0),
         ]
-    width = 784
+    width = IMAGE_PIXELS
     for index, units in enumerate(config.hidden_units, start=1):
-        rows.append(_row(f"hidden_{index}", "Dense", units, config.activation, width * units + units))
+        parameters = dense_parameters(width, units)
+        rows.append(_row(f"hidden_{index}", "Dense", units, config.activation, parameters))
         if config.dropout:
             rows.append(_row(f"dropout_{index}", "Dropout", units, "—", 0))
         width = units
-    rows.append(_row(OUTPUT_NAME, "Dense", 10, "softmax", width * 10 + 10))
+    rows.append(_row(OUTPUT_NAME, "Dense", NUM_CLASSES, "softmax", dense_parameters(width, NUM_CLASSES)))
     return rows
 
 

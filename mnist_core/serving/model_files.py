@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from mnist_core.config import MODELS_DIR
+from mnist_core.config import MODELS_DIR, display_path
 from mnist_core.errors import ModelFileError
 from mnist_core.serving.classifier import read_classifier
 from mnist_core.serving.convnet import ConvNetwork
@@ -21,28 +21,15 @@ def sidecar_path(path: str | os.PathLike) -> Path:
     return Path(path).with_suffix(".json")
 
 
-def display_path(path: Path) -> str:
-    """``path`` relative to the repository when it is inside it (models/default.keras), else as is."""
-    try:
-        return str(Path(path).resolve().relative_to(MODELS_DIR.parent))
-    except ValueError:
-        return str(path)
-
-
 def missing_model_message(path: Path) -> str:
-    return (
-        f"No model file at {display_path(path)}. Train one with `python -m mnist_core` or on "
-        "the Train page."
-    )
+    """The fact only: what to do is ``mnist_core.text.runs.NO_MODEL_HELP``, the one help pages show."""
+    return f"No model file at {display_path(path)}."
 
 
 def unreadable_model_message(path: Path, reason: str) -> str:
-    shown = display_path(path)
-    return (
-        f"{shown} exists but cannot be read as a model ({reason}); the file is corrupt or from an "
-        f"incompatible version; restore it (`git checkout -- {shown}`) or retrain it with "
-        f"`python -m mnist_core --preset best --out {shown}`."
-    )
+    """The fact only (see ``missing_model_message``)."""
+    return (f"{display_path(path)} exists but cannot be read as a model ({reason}): the file is corrupt or "
+            "from an incompatible version.")
 
 
 def read_sidecar(path: str | os.PathLike) -> dict:

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_core.config import IMAGE_PIXELS as INPUT_SIZE
-from mnist_core.config import NUM_CLASSES as CLASSES
+from mnist_core.config import IMAGE_PIXELS, NUM_CLASSES, dense_parameters
 from mnist_core.errors import ModelFileError
 
 DEFAULT_CHUNK = 1024  # rows per matrix product on big inputs: bounds the temporaries (~10 MB for
@@ -106,7 +105,7 @@ class DenseNetwork:
     def __post_init__(self) -> None:
         if not (len(self.kernels) == len(self.biases) == len(self.activations)) or not self.kernels:
             raise ModelFileError("A dense network needs one kernel, bias and activation per layer.")
-        width = INPUT_SIZE
+        width = IMAGE_PIXELS
         for kernel, bias, activation in zip(self.kernels, self.biases, self.activations, strict=True):
             if kernel.ndim != 2 or kernel.shape[0] != width or bias.shape != (kernel.shape[1],):
                 raise ModelFileError(
@@ -118,9 +117,9 @@ class DenseNetwork:
                     f"Activation {activation!r} is not supported; use one of {', '.join(ACTIVATIONS)}."
                 )
             width = kernel.shape[1]
-        if width != CLASSES or self.activations[-1] != "softmax":
+        if width != NUM_CLASSES or self.activations[-1] != "softmax":
             raise ModelFileError(
-                f"The last layer must be a {CLASSES}-unit softmax, got {width} {self.activations[-1]}."
+                f"The last layer must be a {NUM_CLASSES}-unit softmax, got {width} {self.activations[-1]}."
             )
         for array in (*self.kernels, *self.biases):
             array.flags.writeable = False
@@ -142,7 +141,7 @@ class DenseNetwork:
 
     @property
     def parameter_count(self) -> int:
-        return int(sum(kernel.size for kernel in self.kernels) + sum(bias.size for bias in self.biases))
+        return sum(dense_parameters(*kernel.shape) for kernel in self.kernels)
 
     def layer_outputs(self, images) -> list[np.ndarray]:
         """Every layer's output for float images in [0, 1] (N, 28, 28), (N, 784), (28, 28) or (784,).
@@ -169,7 +168,7 @@ class DenseNetwork:
         """Class probabilities, float32 (N, 10), for float images in [0, 1] (see ``layer_outputs``)."""
         batch = as_model_input(images)
         if len(batch) == 0:
-            return np.zeros((0, CLASSES), "float32")
+            return np.zeros((0, NUM_CLASSES), "float32")
         parts = [self.layer_outputs(batch[start : start + chunk])[-1]
                  for start in range(0, len(batch), chunk)]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
@@ -199,7 +198,7 @@ class DenseNetwork:
                                                    inputs[layer + 1])
                 gradient = gradient @ self.kernels[layer].T
             parts.append(gradient.astype("float32", copy=False))
-        return np.concatenate(parts) if parts else np.zeros((0, INPUT_SIZE), "float32")
+        return np.concatenate(parts) if parts else np.zeros((0, IMAGE_PIXELS), "float32")
 
     # ------------------------------------------------------------------ construction
 
@@ -257,11 +256,11 @@ def read_keras_archive(data: bytes, name: str = "The model file") -> tuple[dict,
 def as_model_input(images) -> np.ndarray:
     """(N, 28, 28), (28, 28), (N, 784) or (784,) floats in [0, 1] -> (N, 784) float32."""
     array = np.asarray(images, dtype="float32")
-    if array.shape in ((28, 28), (INPUT_SIZE,)):
+    if array.shape in ((28, 28), (IMAGE_PIXELS,)):
         array = array[np.newaxis]
     if array.ndim == 3 and array.shape[1:] == (28, 28):
-        array = array.reshape(len(array), INPUT_SIZE)
-    if array.ndim != 2 or array.shape[1] != INPUT_SIZE:
+        array = array.reshape(len(array), IMAGE_PIXELS)
+    if array.ndim != 2 or array.shape[1] != IMAGE_PIXELS:
         raise ValueError(f"Expected images shaped (N, 28, 28) or (N, 784), got {np.shape(images)}.")
     return array
 

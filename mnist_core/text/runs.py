@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from mnist_core.config import PRESETS, ModelConfig
+from mnist_core.config import CONVNET_FILTERS, PRESETS, TRAIN_IMAGES, ModelConfig
 from mnist_core.text.format import duration_text, elapsed_text, ordinal, plural, throughput_text
 from mnist_core.training.queue import JobError, JobSnapshot, QueueFullError, SessionBusyError, UnknownJobError
 from mnist_core.training.record import BatchProgress, Ending, EndReason, JobStatus, TrainingHistory
@@ -74,22 +74,25 @@ def waiting_text(snapshot: JobSnapshot) -> str:
     return "Preparing the data and building the network…"
 
 
-def layers_text(config: ModelConfig) -> str:
-    """'512', '512-512' or 'no hidden layer'."""
-    return "-".join(str(units) for units in config.hidden_units) or "no hidden layer"
+def settings_summary(config: ModelConfig) -> str:
+    """A config in one line, the only way the app writes one (tables, captions, preset labels, the
+    command line): '512 relu, rmsprop lr=0.001, 5 epochs x 128, 60,000 images', with dropout, cosine
+    decay and augmentation in brackets after the batch size when used."""
+    layers = "-".join(str(units) for units in config.hidden_units) or "no hidden layer"
+    if config.architecture == "convnet":
+        layers = "convnet " + "-".join(str(filters) for filters in CONVNET_FILTERS)
+    extras = [f"dropout {config.dropout:g}"] if config.dropout else []
+    extras += ["cosine decay"] if config.schedule == "cosine" else []
+    extras += ["augmented"] if config.augment else []
+    text = f"{layers} {config.activation}, {config.optimizer} lr={config.learning_rate:g}, "
+    text += f"{plural(config.epochs, 'epoch')} x {config.batch_size}"
+    text += f" ({', '.join(extras)})" if extras else ""
+    return f"{text}, {plural(config.train_size or TRAIN_IMAGES, 'image')}"
 
 
 def preset_label(name: str, config: ModelConfig) -> str:
-    """A preset's label, derived from its config.
-
-    E.g. 'best: 512-512 relu, dropout 0.2, adam, cosine decay, augmented, 20 epochs'."""
-    parts = [layers_text(config) + (f" {config.activation}" if config.hidden_units else "")]
-    parts += [f"dropout {config.dropout:g}"] if config.dropout else []
-    parts += [config.optimizer]
-    parts += ["cosine decay"] if config.schedule == "cosine" else []
-    parts += ["augmented"] if config.augment else []
-    parts += [plural(config.epochs, "epoch")]
-    return f"{name}: " + ", ".join(parts)
+    """A preset's label, derived from its config: 'seed: 512 relu, rmsprop lr=0.001, ...'."""
+    return f"{name}: {settings_summary(config)}"
 
 
 def preset_labels() -> dict[str, str]:
@@ -100,13 +103,6 @@ def preset_labels() -> dict[str, str]:
 def measured_time_note(seconds: float | None) -> str:
     """" It takes about 40 s on this server (measured here).", or "" before anything was measured."""
     return f" It takes {duration_text(seconds)} on this server (measured here)." if seconds else ""
-
-
-def settings_summary(config: ModelConfig) -> str:
-    """One line for tables: '512 relu, rmsprop lr=0.001, 5 epochs x 128, 60,000 images'."""
-    images = f"{config.train_size:,} images" if config.train_size else "60,000 images"
-    text = f"{config.describe()}, {images}".replace(" ep x ", " epochs x ")
-    return text.replace(" 1 epochs x ", " 1 epoch x ")
 
 
 def epochs_done_text(steps_done: int, steps_per_epoch: int | None, planned: int) -> str:

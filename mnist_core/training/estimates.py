@@ -14,7 +14,6 @@ Nothing here reads a clock: callers pass ``time.monotonic()`` values.
 from __future__ import annotations
 
 import heapq
-import itertools
 
 from mnist_core.config import ModelConfig
 from mnist_core.training.record import steps_per_epoch
@@ -23,12 +22,6 @@ WARM_STEPS = 10  # batches of a job left out of its speed: the first ones trace 
 STABLE_SECONDS = 3.0  # a job's own speed is given once measured over this long...
 STABLE_STEPS = 20  # ...and this many batches
 SMOOTHING = 0.5  # weight of the newest finished job in the server's measured speed
-
-
-def parameter_count(config: ModelConfig) -> int:
-    """Weights and biases of the dense network ``config`` describes (784 in, 10 out)."""
-    widths = [784, *config.hidden_units, 10]
-    return sum(inputs * outputs + outputs for inputs, outputs in itertools.pairwise(widths))
 
 
 def planned_images(config: ModelConfig, available: int = 60_000) -> int:
@@ -96,7 +89,7 @@ class RunClock:
 class SpeedMeter:
     """This server's measured training speed, for the duration of jobs not started yet.
 
-    A job costs about ``parameter_count * images`` operations: the speed is kept in parameter-
+    A job costs about ``config.parameter_count * images`` operations: the speed is kept in parameter-
     images per second, apart for augmented runs (their random transforms cost more than the
     network), plus the start-up of a job. No measurement, no estimate.
     """
@@ -111,14 +104,14 @@ class SpeedMeter:
         speed until that job ends, so waits follow a machine whose load changes."""
         rate = clock.steps_per_second()
         if rate is not None:
-            self._live[config.augment] = parameter_count(config) * batch_size * rate
+            self._live[config.augment] = config.parameter_count * batch_size * rate
 
     def record(self, config: ModelConfig, batch_size: int, clock: RunClock) -> None:
         """Learn from a job that ended after training at a stable speed (else nothing is learnt)."""
         rate = clock.steps_per_second()
         if rate is None:
             return
-        measured = parameter_count(config) * batch_size * rate
+        measured = config.parameter_count * batch_size * rate
         self._live.pop(config.augment, None)
         previous = self._rates.get(config.augment)
         self._rates[config.augment] = measured if previous is None else (
@@ -133,7 +126,7 @@ class SpeedMeter:
         rate = self._live.get(config.augment) or self._rates.get(config.augment)
         if rate is None:
             return None
-        return parameter_count(config) * steps * config.batch_size / rate
+        return config.parameter_count * steps * config.batch_size / rate
 
     def seconds_for(self, config: ModelConfig) -> float | None:
         """Seconds a job of ``config`` takes from being sent to the worker to its end."""

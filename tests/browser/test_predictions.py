@@ -11,7 +11,7 @@ import pytest
 
 from harness import browser
 from mnist_core import DEFAULT_MODEL_PATH
-from mnist_core.charts.gallery import grid_shape, tile_centres
+from mnist_core.charts.gallery import grid_pixels, tile_centres
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser
@@ -61,7 +61,7 @@ def test_a_matrix_click_filters_the_grid_and_a_tile_click_inspects_it(session_pa
 
     assert len(expected) >= 2, "the tile click must move the inspector off the first tile"
     position = len(expected) - 1  # the last tile on the page; the inspector starts on the first
-    height, width = grid_shape(len(expected))
+    height, width = grid_pixels(len(expected))
     x, y = tile_centres(len(expected))
     click_at_fraction(page, '[class*="st-key-predictions_grid_"]', x[position] / width, y[position] / height)
     page.get_by_text(f"Test image #{expected[position]}", exact=True).wait_for()
