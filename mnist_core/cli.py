@@ -28,10 +28,6 @@ from mnist_core.text.digits import finetune_lines
 from mnist_core.text.runs import outcome_text, settings_summary
 from mnist_core.training.record import JobStatus
 from mnist_core.training.tuning import FinetuneJob, FinetuneSettings, split_held_out
-from mnist_core.training.worker.finetune import finetune
-from mnist_core.training.worker.fit import progress_bars, train
-from mnist_core.training.worker.keras_files import build_metadata, save_model
-from mnist_core.training.worker.model import inference_model
 
 SIDECAR_BATCH_POINTS = 200  # per-batch curve points kept in the sidecar (the epoch figures are all kept)
 
@@ -86,6 +82,10 @@ def output_path(out: str) -> Path:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    from mnist_core.training.worker.fit import progress_bars, train  # Keras: only once training starts
+    from mnist_core.training.worker.keras_files import build_metadata, save_model
+    from mnist_core.training.worker.model import inference_model
+
     try:
         out = output_path(args.out)  # checked before minutes of training, not after
         config = config_from_args(args)
@@ -126,6 +126,10 @@ def finetune_main(argv=None) -> int:
     """Tune ``--model`` on ``--digits`` (a fifth of each digit held out) mixed with MNIST, print
     before and after, save the tuned model (``--out``) and its sidecar (the report)."""
     args = parse_finetune_args(argv)
+    from mnist_core.training.worker.finetune import finetune  # Keras: only once tuning starts
+    from mnist_core.training.worker.keras_files import build_metadata, save_model
+    from mnist_core.training.worker.model import inference_model
+
     try:
         out = output_path(args.out)
         base_bytes = Path(args.model).read_bytes() if Path(args.model).is_file() else None
