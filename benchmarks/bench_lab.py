@@ -17,7 +17,6 @@ It rewrites its section of benchmarks/README.md (``--no-readme`` to only print).
 
 from __future__ import annotations
 
-import argparse
 import os
 import statistics
 import sys
@@ -32,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
     os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
 
-from benchmarks.report import figure_table, write_section  # noqa: E402
+from benchmarks.report import argument_parser, figure_table, machine, write_section  # noqa: E402
 from mnist_core import load_mnist  # noqa: E402
 from mnist_core.charts.drawing import probability_bars  # noqa: E402
 from mnist_core.charts.lab import enlarged, perturbation_picture  # noqa: E402
@@ -185,15 +184,14 @@ def bench_first_load(sessions: int) -> list[tuple]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argument_parser(__doc__)
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--sessions", type=int, default=5)
-    parser.add_argument("--no-readme", action="store_true")
     args = parser.parse_args()
     one_blas_thread()  # as the server does
     _, (x_test, y_test) = load_mnist()
     models = [load_network(MODELS_DIR / f"{name}.keras")[0] for name in ("seed", "default", "convnet")]
-    load_start = os.getloadavg()[0]
+    host = machine()
     rows = bench_slider(models, x_test, y_test, args.repeats)
     rows += bench_first_load(args.sessions)
     rows += bench_curves(models[0], x_test, y_test, args.repeats)
@@ -203,8 +201,8 @@ def main() -> int:
 
 Command: `python benchmarks/bench_lab.py`.
 
-Measured {time.strftime("%d %b %H:%M UTC", time.gmtime())} on 2 shared cores; 1-minute load average
-{load_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end (other engineers' jobs running).
+Measured {time.strftime("%d %b %H:%M UTC", time.gmtime())} on {host}, {os.getloadavg()[0]:.1f} at the
+end.
 
 {table}
 
