@@ -10,7 +10,6 @@ from mnist_core import BlankImageError
 from mnist_core.charts.gallery import tile_strip
 from mnist_core.digits.collection import prompt_digit
 from mnist_core.reading.preprocess import canvas_to_mnist_steps
-from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
 from mnist_core.text import digits as text
 from mnist_core.text.runs import job_error_text
 from mnist_core.training.keeper import KEEP_SECONDS
@@ -18,7 +17,7 @@ from mnist_core.training.queue import JobError
 from mnist_core.training.tuning import MIN_TUNE_DIGITS, FinetuneJob, split_held_out
 from ui.canvas import drawing_canvas
 from ui.digit_set import add_drawing, digit_set, just_added, show_notice
-from ui.digit_views import files, model_choices, scores, show_report, the_set
+from ui.digit_views import files, keras_bytes_of, model_choices, scores, show_report, the_set
 from ui.job_view import render_live
 from ui.session import FINETUNE_RUN_KEY, ActiveModel, runs, start_run, sync_runs
 from ui.widgets import explain_missing_model
@@ -84,10 +83,6 @@ def collect() -> None:
         show_notice(CANVAS)
 
 
-def base_keras(model: ActiveModel) -> bytes | None:
-    return DEFAULT_MODEL_PATH.read_bytes() if model.run is None else model.run.keras_bytes
-
-
 def finetune(model: ActiveModel) -> None:
     st.caption(text.FINETUNE_INTRO)
     digits = digit_set()
@@ -105,9 +100,10 @@ def finetune(model: ActiveModel) -> None:
     if len(held):
         st.image(tile_strip(digits.images[held], columns=20, scale=2), caption="Held out",
                  alt="The digits held out")
-    keras_bytes = base_keras(model)
+    keras_bytes = keras_bytes_of(model)
     if st.button(f"Fine-tune {model.name} on your digits", key="mine_finetune", type="primary",
-                 icon=":material/tune:", disabled=keras_bytes is None):
+                 icon=":material/tune:", disabled=keras_bytes is None,
+                 help=text.CANNOT_TUNE if keras_bytes is None else None):
         job = FinetuneJob(model.name, keras_bytes, digits.images[tune], digits.labels[tune],
                           digits.images[held], digits.labels[held])
         try:

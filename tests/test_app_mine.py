@@ -187,3 +187,22 @@ def test_a_mistake_opens_in_break_it_as_the_drawing(app_test, mnist):
     assert not at.exception
     np.testing.assert_allclose(at.session_state[DRAWN_INPUT_KEY], x_test[2] / 255, atol=1e-6)
     assert at.query_params.get("input") in ("drawing", ["drawing"])
+
+
+def test_the_lessons_shipped_network_is_scored_with_its_own_mnist_accuracy(app_test, set_file, mnist):
+    from mnist_core.config import MODELS_DIR
+    from mnist_core.serving.evaluation import evaluate
+    from mnist_core.serving.model_files import load_network
+
+    digits, _ = set_file
+    at = with_set(app_test, digits)
+    choice = at.selectbox(key="mine_model")
+    assert "Lesson's dense network (shipped)" in choice.options, choice.options
+    choice.set_value("shipped:seed").run()
+    assert not at.exception
+    (_, _), (x_test, y_test) = mnist
+    seed = load_network(MODELS_DIR / "seed.keras")[0]
+    shown = {metric.label: metric.value for metric in at.metric}
+    assert shown["MNIST test"] == text.percent(evaluate(seed, x_test, y_test).accuracy)
+    assert shown["Your digits"] == text.percent(score(seed, digits).accuracy)
+    assert not at.button(key="mine_finetune").disabled  # a dense network: it can be tuned

@@ -8,15 +8,20 @@ import streamlit as st
 
 from mnist_core import DigitFileError, ModelFileError
 from mnist_core.charts.gallery import compose_grid, contact_sheet
+from mnist_core.config import MODELS_DIR
 from mnist_core.digits.collection import MAX_DIGITS
 from mnist_core.digits.files import import_into, to_npz
 from mnist_core.digits.scoring import score
 from mnist_core.inspection.activations import DRAWN_INPUT_KEY
+from mnist_core.serving.evaluation import Evaluation, evaluate
+from mnist_core.serving.model_files import DEFAULT_MODEL_PATH, load_network
+from mnist_core.serving.network import DenseNetwork
 from mnist_core.text import digits as text
+from mnist_core.text.lab import MODEL_NAMES
 from mnist_core.text.runs import outcome_text
 from ui.digit_set import digit_set, replace
 from ui.job_view import status_box
-from ui.resources import load_default
+from ui.resources import load_dataset, load_default
 from ui.session import DEFAULT_KEY, DEFAULT_NAME, ActiveModel, active_model, evaluation_of, runs
 
 SELECTED_KEY = "mine_selected"
@@ -68,8 +73,52 @@ def the_set(predicted: np.ndarray | None) -> None:
                   shortcut="Delete", help="Delete this digit (key: Delete)")
 
 
+SHIPPED_PREFIX = "shipped:"  # model key of a shipped model besides the default: "shipped:seed"
+SHIPPED_EXTRA = ("seed", "convnet")  # models/<name>.keras offered when present
+
+
+@st.cache_resource(show_spinner=False)
+def shipped_extra_models() -> tuple[ActiveModel, ...]:
+    """The lesson's shipped network (models/seed.keras) and the convnet (models/convnet.keras), those
+    present, once per process (read-only, shared)."""
+    found = []
+    for name in SHIPPED_EXTRA:
+        try:
+            network, _ = load_network(MODELS_DIR / f"{name}.keras")
+        except ModelFileError:
+            continue  # not shipped in this copy: not offered
+        found.append(ActiveModel(SHIPPED_PREFIX + name, f"{MODEL_NAMES[name]} (shipped)", network, None))
+    return tuple(found)
+
+
+@st.cache_resource(show_spinner="Scoring the model on the 10,000 test images…", max_entries=4)
+def _shipped_evaluation(key: str, _network) -> Evaluation:
+    dataset = load_dataset()
+    return evaluate(_network, dataset.x_test, dataset.y_test)
+
+
+def mnist_evaluation(model: ActiveModel) -> Evaluation:
+    """The model's MNIST test evaluation, computed once (per process for shipped models)."""
+    if model.key.startswith(SHIPPED_PREFIX):
+        return _shipped_evaluation(model.key, model.network)
+    return evaluation_of(model)
+
+
+def keras_bytes_of(model: ActiveModel) -> bytes | None:
+    """The model's .keras file to fine-tune from; None when it cannot be tuned here (a convnet: the
+    fine-tune rebuilds a dense chain) or has no file."""
+    if not isinstance(model.network, DenseNetwork):
+        return None
+    if model.run is not None:
+        return model.run.keras_bytes
+    name = model.key.removeprefix(SHIPPED_PREFIX) if model.key.startswith(SHIPPED_PREFIX) else None
+    path = DEFAULT_MODEL_PATH if name is None else MODELS_DIR / f"{name}.keras"
+    return path.read_bytes() if path.is_file() else None
+
+
 def model_choices() -> list[ActiveModel]:
-    """The shipped model and this session's runs that can classify, the active one first."""
+    """The active model first, then this session's runs that can classify, the shipped default and
+    the other shipped models present."""
     active = active_model()
     choices = [] if active is None else [active]
     for run in runs().values():
@@ -80,7 +129,7 @@ def model_choices() -> list[ActiveModel]:
             choices.append(ActiveModel(DEFAULT_KEY, DEFAULT_NAME, load_default()[0], None))
         except ModelFileError:
             pass  # the active run is offered; the missing default is explained on Draw and Predictions
-    return choices
+    return choices + list(shipped_extra_models())
 
 
 def scores(model: ActiveModel) -> np.ndarray:
@@ -89,7 +138,7 @@ def scores(model: ActiveModel) -> np.ndarray:
     from mnist_core.charts.predictions import confusion_figure
 
     result = score(model.network, digit_set())
-    mnist = evaluation_of(model)
+    mnist = mnist_evaluation(model)
     mine_column, mnist_column, gap_column = st.columns(3)
     mine_column.metric("Your digits", text.percent(result.accuracy),
                        help=f"{result.correct_total} of {result.count} right")

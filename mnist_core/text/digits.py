@@ -220,3 +220,7 @@ BREAK_HELP = (
     "Opens this digit in Break it as “My drawing” (it replaces the drawing Draw left there): move, "
     "turn, thin or attack it and watch the answers change."
 )
+CANNOT_TUNE = (
+    "This model cannot be fine-tuned here: the fine-tune continues a dense network's training, and this "
+    "one is not dense (or its file is missing). Its scores above still hold; choose a dense model to tune."
+)
