@@ -9,7 +9,9 @@
   button on each: ten in a row were ten Tab stops to nothing useful.
 - On a phone (Streamlit stacks columns under 640 px) the Train form's Start button comes first
   in the form, on the first screen, instead of under the form's three stacked columns (about
-  two screens down at 390x844).
+  two screens down at 390x844); a table's toolbar (shown on a tap) gets its own room above the
+  table instead of covering the sentence before it; toasts sit at the bottom, clear of the
+  header and the sidebar's menu.
 - Scrollable boxes (long code, wide formulas) can be reached with Tab and scrolled with the
   arrow keys: a small script gives every box that overflows ``tabindex="0"``.
 """
@@ -36,7 +38,12 @@ CSS = "<style>\n" + "".join(
 ) + (
     '[data-testid="stCode"] .token.comment { color: color-mix(in srgb, currentColor 72%, #808495); }\n'
     f'[class*=" st-key-{TILES_KEY_PREFIX}"] [data-testid="stElementToolbar"] {{ display: none; }}\n'
-    f"@media (max-width: {PHONE_WIDTH}px) {{ .st-key-train_start {{ order: -1; }} }}\n"
+    f"@media (max-width: {PHONE_WIDTH}px) {{\n"
+    "  .st-key-train_start { order: -1; }\n"
+    '  [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"]'
+    ' [data-testid="stDataFrame"]) { padding-top: 2.25rem; }\n'
+    '  [data-testid="stToastContainer"] { top: auto; bottom: 1rem; }\n'
+    "}\n"
     "</style>"
 )
 # Scrollable regions must be keyboard-reachable (axe-core's scrollable-region-focusable).

@@ -1,4 +1,5 @@
-"""The Train page on a phone (390x844): Start and Stop on the first screen, no scrolling."""
+"""The Train page on a phone (390x844): Start and Stop on the first screen, no scrolling; the
+"stopped" toast leaves the menu button free."""
 
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ def test_start_and_stop_are_on_a_phones_first_screen(app_server, chromium):
         assert on_first_screen(page, stop), f"Stop at {stop.bounding_box()} on a 390x844 screen"
         stop.tap()
         browser.run_heading(page, "Run 1", "stopped").wait_for(timeout=60_000)
+        toast = page.locator('[data-testid="stToast"]').first
+        toast.wait_for()  # "Run 1 stopped; ..." must not cover the button that opens the page menu
+        menu = page.locator('[data-testid="stExpandSidebarButton"]').bounding_box()
+        note = toast.bounding_box()
+        below = note["y"] >= menu["y"] + menu["height"]
+        assert below or note["x"] >= menu["x"] + menu["width"], f"toast {note} over the menu button {menu}"
         helpers.screenshot(page, "phone-train-stopped")
         assert not browser.exceptions(page)
     finally:
