@@ -197,7 +197,7 @@ def test_jobs_of_a_session_that_stopped_polling_are_cancelled(make_queue):
         queue.touch("here")
         return queue.counts()["stopped"] >= 2
 
-    wait_until(only_here_polls, timeout=30, interval=0.2)
+    wait_until(only_here_polls, timeout=120, interval=0.2)
     for job in (running, waiting):
         snapshot = queue.snapshot(job)
         assert snapshot.status == JobStatus.STOPPED and snapshot.ending.reason == EndReason.ABANDONED
@@ -343,8 +343,8 @@ def test_finished_jobs_nobody_collects_are_dropped_and_unfinished_ones_of_pollin
 
     # It completes, or (worker slow to start) is cancelled unpolled: finished either way.
     wait_until(open_tab_polls(lambda: queue.counts()["completed"] + queue.counts()["stopped"] >= 1),
-               timeout=60, interval=0.1)  # counts() and jobs_of() are no polls
-    wait_until(open_tab_polls(lambda: not queue.jobs_of("closed-tab")), timeout=60, interval=0.1)
+               timeout=120, interval=0.1)  # counts() and jobs_of() are no polls
+    wait_until(open_tab_polls(lambda: not queue.jobs_of("closed-tab")), timeout=120, interval=0.1)
     with pytest.raises(UnknownJobError):
         queue.snapshot(collected_never)
     assert queue.jobs_of("open-tab") == [kept] and not queue.snapshot(kept).finished  # still polled
