@@ -12,6 +12,8 @@
   two screens down at 390x844); a table's toolbar (shown on a tap) gets its own room above the
   table instead of covering the sentence before it; toasts sit at the bottom, clear of the
   header and the sidebar's menu.
+- Images: each page gives its images alt text; one shown without it (a page added later) gets
+  its caption as alt text, so a screen reader says at least what a sighted reader sees.
 - Scrollable boxes (long code, wide formulas) can be reached with Tab and scrolled with the
   arrow keys: a small script gives every box that overflows ``tabindex="0"``.
 """
@@ -53,6 +55,12 @@ SCRIPT = """<script>
   if (window.__mnistScrollables) return;
   window.__mnistScrollables = true;
   const mark = () => {
+    // An image shown without alt text says at least what its caption says.
+    for (const img of document.querySelectorAll('[data-testid="stImageContainer"] img:not([alt])')) {
+      const caption = img.closest('[data-testid="stImageContainer"]')
+        .querySelector('[data-testid="stImageCaption"]');
+      if (caption && caption.textContent.trim()) img.setAttribute('alt', caption.textContent.trim());
+    }
     for (const box of document.querySelectorAll('SCROLLABLE')) {
       const scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
       if (scrolls && !box.hasAttribute('tabindex')) {
@@ -68,7 +76,8 @@ SCRIPT = """<script>
   const soon = () => {
     if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; mark(); }); }
   };
-  new MutationObserver(soon).observe(document.body, {subtree: true, childList: true});
+  new MutationObserver(soon).observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                    attributeFilter: ['src']});
   window.addEventListener('resize', soon);
   mark();
 })();
