@@ -40,6 +40,7 @@ def test_a_bad_value_is_named_and_replaced_by_its_default(query, name):
 
 def test_a_shared_link_opens_the_same_filters_and_page_and_says_what_it_cannot_use(app_test):
     at = app_test(PAGE, query_params={"true": "4", "predicted": "9", "page": "1"})
+    assert not at.error, [error.value for error in at.error]
     assert not at.warning
     assert at.selectbox(key="predictions_true").value == 4
     assert at.selectbox(key="predictions_predicted").value == 9
