@@ -7,6 +7,8 @@ attack's ε, target and budget) lives in the URL's query parameters, so a link o
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import numpy as np
 import streamlit as st
 
@@ -28,6 +30,7 @@ from ui.lab_views import (
     LabModel,
     curve_cache,
     explain_edits,
+    measured,
     render_answers,
     render_curves,
     render_fgsm,
@@ -149,13 +152,13 @@ def render_playground(dataset, models: list[LabModel], mistakes: np.ndarray) -> 
 
 
 @st.fragment(run_every=1.0)
-def render_pending(model: LabModel) -> None:
-    """While a session model's curves are measured: progress, then a full rerun to show them."""
-    share = curve_cache().progress(model.network)
-    _, future = session_model()
-    if future is None or future.done():
+def render_pending(pending: list[tuple[LabModel, Future]]) -> None:
+    """While models' curves are measured in the background: progress, then a full rerun to show them."""
+    if all(future.done() for _, future in pending):
         st.rerun(scope="app")
-    st.info(text.CURVES_PENDING.format(name=model.name, share=share), icon=":material/hourglass_top:")
+    for model, _ in pending:
+        share = curve_cache().progress(model.network)
+        st.info(text.CURVES_PENDING.format(name=model.name, share=share), icon=":material/hourglass_top:")
 
 
 def main() -> None:
@@ -165,20 +168,24 @@ def main() -> None:
     shipped, problems = shipped_models()
     for problem in problems:
         st.warning(problem, icon=":material/warning:")
-    own, future = session_model()
-    models = list(shipped[:2]) + ([own] if own is not None else []) + list(shipped[2:])
-    if not models:
+    own = session_model()
+    listed = list(shipped[:2]) + ([own] if own is not None else []) + list(shipped[2:])
+    if not listed:
         st.stop()
+    models, futures = zip(*(measured(model) for model in listed), strict=True)
     active = active_model()
     mistakes = evaluation_of(active).mistakes if active is not None else np.zeros(0, dtype=np.int64)
     sync_from_url(len(dataset.x_test))
-    render_playground(dataset, models, mistakes)
-    render_curves(models)
-    if own is not None and own.curves is None:
-        if future.done():
-            st.error(text.CURVES_FAILED.format(name=own.name, reason=future.exception()))
-        else:
-            render_pending(own)
+    render_playground(dataset, list(models), mistakes)
+    render_curves(list(models))
+    failed = [(model, future) for model, future in zip(models, futures, strict=True)
+              if future is not None and future.done()]
+    for model, future in failed:
+        st.error(text.CURVES_FAILED.format(name=model.name, reason=future.exception()))
+    pending = [(model, future) for model, future in zip(models, futures, strict=True)
+               if future is not None and not future.done()]
+    if pending:
+        render_pending(pending)
 
 
 main()

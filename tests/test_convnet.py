@@ -6,8 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mnist_core.config import MODELS_DIR
 from mnist_core.errors import ModelFileError
+from mnist_core.serving.classifier import read_classifier
 from mnist_core.serving.convnet import Conv, ConvNetwork, Dense, Pool
+from mnist_core.serving.model_files import load_network
 
 
 def tiny_convnet(seed: int = 0) -> ConvNetwork:
@@ -44,3 +47,24 @@ def test_a_convnet_whose_shapes_do_not_chain_is_refused():
         ConvNetwork((network.steps[0], network.steps[0], *network.steps[1:]))  # 4 channels into 1
     with pytest.raises(ModelFileError, match="softmax"):
         ConvNetwork(network.steps[:-1])  # no softmax at the end
+
+
+def test_the_shipped_convnet_is_small_accurate_and_read_without_keras():
+    network, sidecar = load_network(MODELS_DIR / "convnet.keras")
+    assert isinstance(network, ConvNetwork) and network.filters == (32, 64)
+    assert network.parameter_count == 34_826  # at most 100,000
+    assert sidecar["test"]["accuracy"] >= 0.99
+    bytes_read = read_classifier((MODELS_DIR / "convnet.keras").read_bytes())
+    assert bytes_read.parameter_count == network.parameter_count
+
+
+@pytest.mark.slow
+def test_the_numpy_convnet_agrees_with_keras_on_all_test_images(mnist):
+    import keras
+
+    (_, _), (x_test, _) = mnist
+    images = x_test.reshape(len(x_test), 784).astype("float32") / 255
+    model = keras.saving.load_model(MODELS_DIR / "convnet.keras", compile=False)
+    expected = model.predict(images, batch_size=1000, verbose=0)
+    served = load_network(MODELS_DIR / "convnet.keras")[0].probabilities(images)
+    assert np.abs(served - expected).max() <= 1e-5

@@ -235,6 +235,14 @@ def test_seed_accuracy_at_a_4_pixel_shift_is_what_the_shipped_curves_say(mnist, 
     assert shipped.at("shift_x", 4) == pytest.approx(accuracy, abs=1e-4)
 
 
+def test_the_convnet_holds_a_4_pixel_shift_20_points_better_than_the_lesson_network(seed_network):
+    convnet = load_network(MODELS_DIR / "convnet.keras")[0]
+    seed_curves = load_shipped(MODELS_DIR / "seed.keras", seed_network)
+    convnet_curves = load_shipped(MODELS_DIR / "convnet.keras", convnet)
+    assert convnet_curves is not None, "models/convnet.curves.npz is missing or stale"
+    assert convnet_curves.at("shift_x", 4) - seed_curves.at("shift_x", 4) >= 0.20
+
+
 # ---------------------------------------------------------------------- URL state
 
 

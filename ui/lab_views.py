@@ -44,9 +44,9 @@ class LabModel:
 
 @st.cache_resource(show_spinner="Loading the shipped models…")
 def shipped_models() -> tuple[tuple[LabModel, ...], tuple[str, ...]]:
-    """The shipped seed, default and convnet networks with their shipped curves (measured now,
-    once per process, if a curves file is missing or stale), and a note per model that could
-    not be loaded."""
+    """The shipped seed, default and convnet networks with their shipped curves (None when the
+    curves file is missing or stale: ``measured`` then has them measured in the background),
+    and a note per model that could not be loaded."""
     models, problems = [], []
     for key in SHIPPED:
         path = MODELS_DIR / f"{key}.keras"
@@ -58,30 +58,35 @@ def shipped_models() -> tuple[tuple[LabModel, ...], tuple[str, ...]]:
             problems.append(MISSING_MODEL.format(name=MODEL_NAMES[key], reason=reason, key=key,
                                                  preset=preset))
             continue
-        curves = lab_curves.load_shipped(path, network)
-        if curves is None:
-            dataset = load_dataset()
-            curves = lab_curves.compute_curves(network, dataset.x_test, dataset.y_test)
-        models.append(LabModel(key, MODEL_NAMES[key], network, curves))
+        models.append(LabModel(key, MODEL_NAMES[key], network, lab_curves.load_shipped(path, network)))
     return tuple(models), tuple(problems)
 
 
 @st.cache_resource(show_spinner=False, on_release=CurveCache.close)
 def curve_cache() -> CurveCache:
-    """The server's one background thread for session models' curves."""
+    """The server's one background thread for the curves of session models (and of shipped
+    models whose curves file is missing or stale)."""
     return CurveCache()
 
 
-def session_model() -> tuple[LabModel | None, Future | None]:
-    """The session's active model when it is not the shipped default, with its curves if
-    measured, and the Future measuring them (None when there is no such model)."""
+def session_model() -> LabModel | None:
+    """The session's active model when it is not the shipped default (None otherwise)."""
     active = active_model()
     if active is None or active.key == DEFAULT_KEY:
-        return None, None
+        return None
+    return LabModel(active.key, active.name, active.network, None)
+
+
+def measured(model: LabModel) -> tuple[LabModel, Future | None]:
+    """``model`` with its curves when they are known or measured; else as it is, with the Future
+    of the background thread measuring them (started on the first call for that model)."""
+    if model.curves is not None:
+        return model, None
     dataset = load_dataset()
-    future = curve_cache().submit(active.network, dataset.x_test, dataset.y_test)
-    done = future.done() and future.exception() is None
-    return LabModel(active.key, active.name, active.network, future.result() if done else None), future
+    future = curve_cache().submit(model.network, dataset.x_test, dataset.y_test)
+    if future.done() and future.exception() is None:
+        return LabModel(model.key, model.name, model.network, future.result()), None
+    return model, future
 
 
 def render_answers(models: list[LabModel], image: np.ndarray, truth: int | None, prefix: str) -> None:
@@ -90,6 +95,7 @@ def render_answers(models: list[LabModel], image: np.ndarray, truth: int | None,
     for column, model, values in zip(columns, models, probabilities, strict=True):
         with column:
             st.markdown(text.reads(model.name, values, truth))
+            st.caption(text.MODEL_NOTES.get(model.key, text.SESSION_MODEL_NOTE))
             st.plotly_chart(probability_bars(values, height=180), key=f"{prefix}_{model.key}", config=CHART)
 
 

@@ -33,8 +33,10 @@ MODEL_NAMES = {
 MODEL_NOTES = {
     "seed": "Dense(512) → Dense(10), RMSprop, 5 epochs, no augmentation: the network Home trains.",
     "default": "Two Dense(512) layers with dropout, trained on digits shifted up to 2 px, turned, zoomed.",
-    "convnet": "Conv(32, 3×3) → pool → Conv(64, 3×3) → pool → Dense(10), trained on plain digits.",
+    "convnet": "Conv(32, 3×3) → pool → Conv(64, 3×3) → pool → Dense(10), trained with the same random "
+    "moves as the default model: the two differ in architecture only.",
 }
+SESSION_MODEL_NOTE = "The model active in this session (trained on the Train page)."
 MISSING_MODEL = (
     "{name} is not available ({reason}); the page shows the other models. Rebuild it with "
     "`python -m mnist_core --preset {preset} --out models/{key}.keras`."
