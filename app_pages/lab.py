@@ -54,12 +54,14 @@ def render_input(dataset, mistakes: np.ndarray) -> tuple[np.ndarray, int | None,
     generator = np.random.default_rng()
     random_column.button(
         "Random digit",
+        key="lab_random",
         icon=":material/casino:",
         width="stretch",
         on_click=lambda: pick(generator.integers(len(dataset.x_test))),
     )
     mistake_column.button(
         "Random mistake",
+        key="lab_mistake",
         icon=":material/error:",
         width="stretch",
         disabled=not len(mistakes),
@@ -126,7 +128,7 @@ def render_sliders() -> None:
         column.number_input(
             "… and column", 0, 27, key=W["col"], disabled=st.session_state[W["erase"]] != "box"
         )
-    third.toggle("Invert (black ink on white)", key=W["invert"], help=text.CONTROL_HELP["invert"])
+    third.toggle("Invert", key=W["invert"], help=text.CONTROL_HELP["invert"])
     third.button("Reset the changes", icon=":material/restart_alt:", on_click=reset_edits)
 
 
@@ -178,12 +180,18 @@ def main() -> None:
     sync_from_url(len(dataset.x_test))
     render_playground(dataset, list(models), mistakes)
     render_curves(list(models))
-    failed = [(model, future) for model, future in zip(models, futures, strict=True)
-              if future is not None and future.done()]
+    failed = [
+        (model, future)
+        for model, future in zip(models, futures, strict=True)
+        if future is not None and future.done()
+    ]
     for model, future in failed:
         st.error(text.CURVES_FAILED.format(name=model.name, reason=future.exception()))
-    pending = [(model, future) for model, future in zip(models, futures, strict=True)
-               if future is not None and not future.done()]
+    pending = [
+        (model, future)
+        for model, future in zip(models, futures, strict=True)
+        if future is not None and not future.done()
+    ]
     if pending:
         render_pending(pending)
 

@@ -98,7 +98,7 @@ def test_moving_the_shift_slider_changes_the_dense_answer_but_not_the_convnets(o
 
 def test_a_random_mistake_is_a_digit_the_active_model_gets_wrong(open_page):
     at = open_page()
-    at.button[1].click().run()  # Random digit, Random mistake
+    at.button(key="lab_mistake").click().run()
     assert not at.exception
     index = int(params(at)["test"])
     seen = answer(at, text.MODEL_NAMES["default"])
