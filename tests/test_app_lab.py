@@ -11,7 +11,7 @@ from mnist_core.config import MODELS_DIR, ModelConfig
 from mnist_core.inspection.activations import DRAWN_INPUT_KEY
 from mnist_core.serving.model_files import load_network
 from mnist_core.text import lab as text
-from mnist_core.training.record import COMPLETED, TrainingHistory
+from mnist_core.training.record import JobStatus, TrainingHistory
 from ui.session import ACTIVE_KEY, RUNS_KEY, Run
 
 PAGE = "app_pages/lab.py"
@@ -107,7 +107,7 @@ def test_a_random_mistake_is_a_digit_the_active_model_gets_wrong(open_page):
 
 def test_a_session_model_is_on_the_page_and_its_curves_are_measured_in_the_background(open_page, rng):
     network = load_network(MODELS_DIR / "seed.keras")[0]
-    run = Run(id="run-lab", name="Run 1", config=ModelConfig(), history=TrainingHistory(), status=COMPLETED,
+    run = Run(id="run-lab", name="Run 1", config=ModelConfig(), history=TrainingHistory(), status=JobStatus.COMPLETED,
               network=network)
     at = open_page({"test": "0"}, {RUNS_KEY: {run.id: run}, ACTIVE_KEY: run.id})
     assert answer(at, "Run 1 (this session)")
