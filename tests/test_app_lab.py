@@ -120,8 +120,9 @@ class PendingCurves:
 def test_a_session_model_is_on_the_page_and_its_curves_are_measured_in_the_background(open_page, monkeypatch):
     monkeypatch.setattr("ui.lab_views.curve_cache", PendingCurves)
     network = load_network(MODELS_DIR / "seed.keras")[0]
-    run = Run(id="run-lab", name="Run 1", config=ModelConfig(), history=TrainingHistory(),
-              status=JobStatus.COMPLETED, network=network)
+    history = TrainingHistory(batch_step=[1], epoch=[1])  # trained: a usable run
+    run = Run(id="run-lab", name="Run 1", config=ModelConfig(), history=history, status=JobStatus.COMPLETED,
+              network=network)
     at = open_page({"test": "0"}, {RUNS_KEY: {run.id: run}, ACTIVE_KEY: run.id})
     assert answer(at, "Run 1 (this session)")
     expected = text.CURVES_PENDING.format(name="Run 1 (this session)", share=0.25)

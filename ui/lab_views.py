@@ -188,7 +188,9 @@ def render_curves(models: list[LabModel]) -> None:
     if axis in ("shift_x", "shift_y"):
         st.markdown(text.shift_result(measured, 4, axis))
         if "seed" in by_key and "convnet" in by_key:
-            st.markdown(text.shift_gap(by_key["seed"].at("shift_x", 4), by_key["convnet"].at("shift_x", 4)))
+            augmented = by_key["default"].at("shift_x", 4) if "default" in by_key else None
+            st.markdown(text.shift_gap(by_key["seed"].at("shift_x", 4), by_key["convnet"].at("shift_x", 4),
+                                       augmented))
     elif axis == "epsilon" and "seed" in by_key and "convnet" in by_key:
         st.markdown(
             text.convnet_fooled(by_key["seed"].at("epsilon", 0.1), by_key["convnet"].at("epsilon", 0.1), 0.1)
