@@ -13,7 +13,7 @@ import streamlit as st
 
 from mnist_core import BlankImageError, MnistLabError
 from mnist_core.charts.drawing import STEP_CAPTIONS, TILE_SIZE, probability_bars, step_tiles
-from mnist_core.inspection.activations import DRAWING, DRAWN_INPUT_KEY
+from mnist_core.inspection.selection import DRAWING
 from mnist_core.reading.familiarity import DigitFamiliarity, calibrate_in_background
 from mnist_core.reading.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO, canvas_to_mnist_steps
 from mnist_core.reading.reader import Reading, read_steps, read_upload
@@ -33,7 +33,7 @@ from mnist_core.text.reading import (
 )
 from ui.canvas import CANVAS_KEY, drawing_canvas
 from ui.digit_set import add_drawing, show_notice
-from ui.session import ActiveModel, active_model
+from ui.session import DRAWN_INPUT_KEY, ActiveModel, active_model
 
 PEN_WIDTH_KEY = "draw_pen_width"
 DEFAULT_PEN_WIDTH = 20  # pixels on the 280-pixel canvas
@@ -217,17 +217,13 @@ def upload_tab(active: ActiveModel) -> None:
         show_steps(outcome, first_caption="1 · the photo as ink", source="photo")
 
 
-def main() -> None:
-    st.title("Draw a digit")
-    active = active_model()
-    if active is None:
-        st.stop()
-    st.caption(f"Classified by **{active.name}**. {FORCED_CHOICE}")
-    drawing, upload = st.tabs(["Draw", "Upload"])
-    with drawing:
-        draw_tab(active)
-    with upload:
-        upload_tab(active)
-
-
-main()
+st.title("Draw a digit")
+active = active_model()
+if active is None:
+    st.stop()
+st.caption(f"Classified by **{active.name}**. {FORCED_CHOICE}")
+drawing, upload = st.tabs(["Draw", "Upload"])
+with drawing:
+    draw_tab(active)
+with upload:
+    upload_tab(active)

@@ -13,7 +13,6 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.charts.lab import enlarged
-from mnist_core.inspection.activations import DRAWN_INPUT_KEY
 from mnist_core.lab import transforms
 from mnist_core.text import lab as text
 from ui.lab_controls import (
@@ -39,7 +38,7 @@ from ui.lab_views import (
     shipped_models,
 )
 from ui.resources import dataset_or_stop
-from ui.session import active_model, evaluation_of
+from ui.session import DRAWN_INPUT_KEY, active_model, evaluation_of
 
 
 def render_input(dataset, mistakes: np.ndarray) -> tuple[np.ndarray, int | None, str, str]:
@@ -163,37 +162,33 @@ def render_pending(pending: list[tuple[LabModel, Future]]) -> None:
         st.info(text.CURVES_PENDING.format(name=model.name, share=share), icon=":material/hourglass_top:")
 
 
-def main() -> None:
-    st.title(text.TITLE)
-    st.markdown(text.INTRO)
-    dataset = dataset_or_stop()
-    shipped, problems = shipped_models()
-    for problem in problems:
-        st.warning(problem, icon=":material/warning:")
-    own = session_model()
-    listed = list(shipped[:2]) + ([own] if own is not None else []) + list(shipped[2:])
-    if not listed:
-        st.stop()
-    models, futures = zip(*(measured(model) for model in listed), strict=True)
-    active = active_model()
-    mistakes = evaluation_of(active).mistakes if active is not None else np.zeros(0, dtype=np.int64)
-    sync_from_url(len(dataset.x_test))
-    render_playground(dataset, list(models), mistakes)
-    render_curves(list(models))
-    failed = [
-        (model, future)
-        for model, future in zip(models, futures, strict=True)
-        if future is not None and future.done()
-    ]
-    for model, future in failed:
-        st.error(text.CURVES_FAILED.format(name=model.name, reason=future.exception()))
-    pending = [
-        (model, future)
-        for model, future in zip(models, futures, strict=True)
-        if future is not None and not future.done()
-    ]
-    if pending:
-        render_pending(pending)
-
-
-main()
+st.title(text.TITLE)
+st.markdown(text.INTRO)
+dataset = dataset_or_stop()
+shipped, problems = shipped_models()
+for problem in problems:
+    st.warning(problem, icon=":material/warning:")
+own = session_model()
+listed = list(shipped[:2]) + ([own] if own is not None else []) + list(shipped[2:])
+if not listed:
+    st.stop()
+models, futures = zip(*(measured(model) for model in listed), strict=True)
+active = active_model()
+mistakes = evaluation_of(active).mistakes if active is not None else np.zeros(0, dtype=np.int64)
+sync_from_url(len(dataset.x_test))
+render_playground(dataset, list(models), mistakes)
+render_curves(list(models))
+failed = [
+    (model, future)
+    for model, future in zip(models, futures, strict=True)
+    if future is not None and future.done()
+]
+for model, future in failed:
+    st.error(text.CURVES_FAILED.format(name=model.name, reason=future.exception()))
+pending = [
+    (model, future)
+    for model, future in zip(models, futures, strict=True)
+    if future is not None and not future.done()
+]
+if pending:
+    render_pending(pending)

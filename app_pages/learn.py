@@ -199,40 +199,36 @@ def render_update(lesson: Lesson, unit: int) -> None:
     st.caption(words.update_caption(lesson.settings.learning_rate, unit, largest))
 
 
-def main() -> None:
-    st.title(words.TITLE)
-    st.markdown(words.INTRO)
-    dataset = dataset_or_stop()
-    data = shared_lesson_data(dataset)
-    view = current_view()
-    render_controls(view)
-    view = st.session_state["learn_view"]
-    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
-    if (previous := st.session_state.get(LESSON_KEY)) is not None:
-        with previous.lock:  # an older script run's step in flight ends first; it takes no more (long_run)
-            pass
-    lesson = session_lesson(view, data)
-    render_steps(lesson)
-    render_history(lesson)
-    batch = len(lesson.next_step().indices)
-    st.session_state[EXAMPLE_WIDGET] = min(view.example, batch - 1)
-    st.session_state[UNIT_WIDGET] = view.unit
-    pick_example, pick_unit = st.columns(2)
-    units = lesson.settings.hidden_units
-    example = pick_example.number_input(
-        f"Image of the batch (0–{batch - 1})", 0, batch - 1, step=1, key=EXAMPLE_WIDGET,
-        help=words.EXAMPLE_HELP,
-        on_change=lambda: update_view(example=int(st.session_state[EXAMPLE_WIDGET])))
-    unit = pick_unit.number_input(
-        f"Hidden unit (0–{units - 1})", 0, units - 1, step=1, key=UNIT_WIDGET, help=words.UNIT_HELP,
-        on_change=lambda: update_view(unit=int(st.session_state[UNIT_WIDGET])))
-    render_forward(lesson, view, int(example))
-    render_backward(lesson, int(unit), int(example))
-    render_update(lesson, int(unit))
-    render_check(lesson)
-    render_landscape(lesson)
-    render_race(lesson, data)
-    write_params(st.session_state["learn_view"])
-
-
-main()
+st.title(words.TITLE)
+st.markdown(words.INTRO)
+dataset = dataset_or_stop()
+data = shared_lesson_data(dataset)
+view = current_view()
+render_controls(view)
+view = st.session_state["learn_view"]
+st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+if (previous := st.session_state.get(LESSON_KEY)) is not None:
+    with previous.lock:  # an older script run's step in flight ends first; it takes no more (long_run)
+        pass
+lesson = session_lesson(view, data)
+render_steps(lesson)
+render_history(lesson)
+batch = len(lesson.next_step().indices)
+st.session_state[EXAMPLE_WIDGET] = min(view.example, batch - 1)
+st.session_state[UNIT_WIDGET] = view.unit
+pick_example, pick_unit = st.columns(2)
+units = lesson.settings.hidden_units
+example = pick_example.number_input(
+    f"Image of the batch (0–{batch - 1})", 0, batch - 1, step=1, key=EXAMPLE_WIDGET,
+    help=words.EXAMPLE_HELP,
+    on_change=lambda: update_view(example=int(st.session_state[EXAMPLE_WIDGET])))
+unit = pick_unit.number_input(
+    f"Hidden unit (0–{units - 1})", 0, units - 1, step=1, key=UNIT_WIDGET, help=words.UNIT_HELP,
+    on_change=lambda: update_view(unit=int(st.session_state[UNIT_WIDGET])))
+render_forward(lesson, view, int(example))
+render_backward(lesson, int(unit), int(example))
+render_update(lesson, int(unit))
+render_check(lesson)
+render_landscape(lesson)
+render_race(lesson, data)
+write_params(st.session_state["learn_view"])

@@ -116,33 +116,29 @@ def finetune(model: ActiveModel) -> None:
         st.rerun()
 
 
-def main() -> None:
-    st.title("Your digits")
-    st.caption(text.INTRO)
-    st.info(text.privacy(KEEP_SECONDS / 60), icon=":material/lock:")
-    sync_runs()
-    st.subheader("1 · Collect")
-    collect()
-    digits = digit_set()
-    if not len(digits):
-        st.subheader("Import")
-        files()
-        st.caption(text.EMPTY_SET)
-        return
-    choices = model_choices()
-    if not choices:
-        explain_missing_model()
-        st.stop()
-    st.subheader("2 · Score")
-    names = {model.key: model for model in choices}
-    key = st.selectbox("Model", list(names), format_func=lambda key: names[key].name, key="mine_model")
-    predicted = scores(names[key])
-    st.subheader("3 · Your set")
-    the_set(predicted)
-    st.subheader("4 · Export and import")
+st.title("Your digits")
+st.caption(text.INTRO)
+st.info(text.privacy(KEEP_SECONDS / 60), icon=":material/lock:")
+sync_runs()
+st.subheader("1 · Collect")
+collect()
+digits = digit_set()
+if not len(digits):
+    st.subheader("Import")
     files()
-    st.subheader("5 · Fine-tune")
-    finetune(names[key])
-
-
-main()
+    st.caption(text.EMPTY_SET)
+    st.stop()
+choices = model_choices()
+if not choices:
+    explain_missing_model()
+    st.stop()
+st.subheader("2 · Score")
+names = {model.key: model for model in choices}
+key = st.selectbox("Model", list(names), format_func=lambda key: names[key].name, key="mine_model")
+predicted = scores(names[key])
+st.subheader("3 · Your set")
+the_set(predicted)
+st.subheader("4 · Export and import")
+files()
+st.subheader("5 · Fine-tune")
+finetune(names[key])

@@ -22,21 +22,16 @@ from mnist_core.charts.network import (
     top_images_figure,
     weights_figure,
 )
-from mnist_core.inspection.activations import (
-    DRAWN_INPUT_KEY,
-    Selection,
-    active_count,
-    active_rule,
-    complete_selection,
-    explain,
-    incoming_weights,
-    parse_selection,
-)
+from mnist_core.inspection.activations import explain, incoming_weights
+from mnist_core.inspection.selection import Selection, complete_selection, parse_selection
+from mnist_core.inspection.units import active_count
+from mnist_core.text.network import active_rule_text, link_note_text
 from mnist_core.text.reading import confidence_text
 from mnist_core.text.runs import MODEL_PARAM, RUN_DOES_NOT_TRAVEL
 from ui.network_views import activation_map, layer_statistics, render_templates
 from ui.resources import dataset_or_stop
 from ui.session import (
+    DRAWN_INPUT_KEY,
     ActiveModel,
     evaluation_of,
     linked_model,
@@ -82,7 +77,7 @@ def current_selection(test_count: int, hidden_units: tuple[int, ...]) -> Selecti
         has_drawing = DRAWN_INPUT_KEY in st.session_state
         selection, notes = parse_selection(params, test_count, hidden_units, has_drawing)
         for note in notes:  # each says what is shown instead
-            st.warning(note, icon=":material/link_off:")
+            st.warning(link_note_text(note), icon=":material/link_off:")
         st.session_state[STATE_KEY] = selection
     return st.session_state[STATE_KEY]
 
@@ -128,9 +123,8 @@ def render_activations(explanation, selection: Selection, names: tuple[str, ...]
     st.subheader("Activations, one square per unit")
     columns = st.columns(len(explanation.activations))
     for layer, (column, values) in enumerate(zip(columns, explanation.activations, strict=True)):
-        _, words = active_rule(names[layer])
         title = (f"Hidden layer {layer + 1} ({names[layer]}): {active_count(values, names[layer])} of "
-                 f"{values.size} units {words}")
+                 f"{values.size} units {active_rule_text(names[layer])}")
         key = f"network_layer_{layer}"
         selected = selection.unit if layer == selection.layer else None
         column.plotly_chart(activation_figure(values, selected, title),
@@ -229,33 +223,6 @@ def render_map(active: ActiveModel, dataset, evaluation, explanation, selection:
                     config=CHART)
 
 
-def main() -> None:
-    st.title("Inside the network")
-    active, run_stayed_behind = linked_model(st.query_params.get(MODEL_PARAM))
-    if active is None:
-        st.stop()
-    if run_stayed_behind:
-        st.warning(RUN_DOES_NOT_TRAVEL, icon=":material/link_off:")
-    dataset = dataset_or_stop()
-    names = active.network.activations[:-1]
-    if not names:
-        st.info("This model has no hidden layer: its 10 class scores are weighted sums of the pixels.")
-    st.caption(f"{active.name}: {' → '.join(['784 pixels', *map(str, active.network.hidden_units), '10'])}.")
-    selection = current_selection(len(dataset.x_test), active.network.hidden_units)
-    drawn = st.session_state.get(DRAWN_INPUT_KEY)
-    image = drawn if selection.drawing and drawn is not None else dataset.x_test[selection.test] / 255.0
-    explanation = explain(active.network, image)
-    selection = st.session_state[STATE_KEY] = complete_selection(selection, explanation)
-    st.session_state[COMPARE_WIDGET] = selection.compare
-    evaluation = evaluation_of(active)
-    render_input(selection, dataset, image, explanation, evaluation)
-    if names:
-        render_inside(active, dataset, explanation, (selection.test, selection.drawing))
-        render_map(active, dataset, evaluation, explanation, selection)
-    render_templates(active)
-    write_params(selection, active.key)
-
-
 @st.fragment
 def render_inside(active: ActiveModel, dataset, explanation, shown_input: tuple) -> None:
     """Activations, the selected unit and the score decomposition. A fragment: a unit click or a
@@ -278,4 +245,27 @@ def write_params(selection: Selection, model_key: str) -> None:
     st.session_state[APPLIED_KEY] = params
 
 
-main()
+st.title("Inside the network")
+active, run_stayed_behind = linked_model(st.query_params.get(MODEL_PARAM))
+if active is None:
+    st.stop()
+if run_stayed_behind:
+    st.warning(RUN_DOES_NOT_TRAVEL, icon=":material/link_off:")
+dataset = dataset_or_stop()
+names = active.network.activations[:-1]
+if not names:
+    st.info("This model has no hidden layer: its 10 class scores are weighted sums of the pixels.")
+st.caption(f"{active.name}: {' → '.join(['784 pixels', *map(str, active.network.hidden_units), '10'])}.")
+selection = current_selection(len(dataset.x_test), active.network.hidden_units)
+drawn = st.session_state.get(DRAWN_INPUT_KEY)
+image = drawn if selection.drawing and drawn is not None else dataset.x_test[selection.test] / 255.0
+explanation = explain(active.network, image)
+selection = st.session_state[STATE_KEY] = complete_selection(selection, explanation)
+st.session_state[COMPARE_WIDGET] = selection.compare
+evaluation = evaluation_of(active)
+render_input(selection, dataset, image, explanation, evaluation)
+if names:
+    render_inside(active, dataset, explanation, (selection.test, selection.drawing))
+    render_map(active, dataset, evaluation, explanation, selection)
+render_templates(active)
+write_params(selection, active.key)

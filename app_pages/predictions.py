@@ -55,21 +55,6 @@ DIGIT_OPTIONS = [ANY, *range(10)]
 CHART_CONFIG = {"displayModeBar": False}
 
 
-def main() -> None:
-    st.title("Predictions", anchor=False)
-    st.caption("How the active model does on the 10,000 test images it never saw while training.")
-    dataset = dataset_or_stop()
-    active = active_model()
-    if active is None:
-        st.stop()
-    evaluation = evaluation_of(active)
-    views = model_views(active.key, evaluation, dataset)
-    _init_state()
-    render_summary(active, evaluation)
-    render_first_ten(views, evaluation)
-    render_explorer(active.key, dataset, evaluation)
-
-
 def _init_state() -> None:
     defaults = {TRUE_KEY: ANY, PREDICTED_KEY: ANY, MISTAKES_KEY: False, ORDER_KEY: "index", PAGE_KEY: 1,
                 GRID_VERSION_KEY: 0, MATRIX_VERSION_KEY: 0}
@@ -303,4 +288,15 @@ def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[in
                     key="predictions_probabilities", config=CHART_CONFIG)
 
 
-main()
+st.title("Predictions", anchor=False)
+st.caption("How the active model does on the 10,000 test images it never saw while training.")
+dataset = dataset_or_stop()
+active = active_model()
+if active is None:
+    st.stop()
+evaluation = evaluation_of(active)
+views = model_views(active.key, evaluation, dataset)
+_init_state()
+render_summary(active, evaluation)
+render_first_ten(views, evaluation)
+render_explorer(active.key, dataset, evaluation)

@@ -161,11 +161,9 @@ def _problems(config: ModelConfig):
 PRESETS: dict[str, ModelConfig] = {
     # The lesson, exactly: Dense(512, relu) -> Dense(10, softmax), RMSprop, 5 epochs, batch 128.
     "seed": ModelConfig(),
-    # The strongest dense-only recipe measured here that trains in well under two minutes on
-    # 2 cores (103 s on an idle machine): two 512-unit layers with dropout, Adam with cosine
-    # decay, and augmentation, 20 epochs; test 0.991 with seed 0. Measured beside it (under
-    # load, same seed): 512-512 without augmentation 0.985; 1024-1024 without augmentation
-    # 0.988 in about three times the time of 512-512.
+    # The strongest dense-only recipe that trains in well under two minutes on 2 cores: two
+    # 512-unit layers with dropout, Adam with cosine decay, augmentation, 20 epochs (the recipes
+    # compared: benchmarks/README.md, "The presets").
     "best": ModelConfig(
         hidden_units=(512, 512),
         dropout=0.2,
@@ -178,7 +176,7 @@ PRESETS: dict[str, ModelConfig] = {
     # A small convnet beside the dense networks (the Break-it page): Conv(32, 3x3) -> pool ->
     # Conv(64, 3x3) -> pool -> Dropout(0.5) -> Dense(10), 34,826 parameters, as keras-io's
     # mnist_convnet, with the same augmentation as "best" (so the two differ in architecture
-    # only). Measured here without augmentation, 12 epochs: test 0.9896, short of 0.992.
+    # only; without it, it fell short of keras-io's accuracy: benchmarks/README.md, "The presets").
     "convnet": ModelConfig(
         hidden_units=(),
         dropout=0.5,

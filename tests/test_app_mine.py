@@ -177,7 +177,7 @@ def test_draw_adds_a_misread_drawing_with_the_right_digit(app_test, examples):
 
 
 def test_a_mistake_opens_in_break_it_as_the_drawing(app_test, mnist):
-    from mnist_core.inspection.activations import DRAWN_INPUT_KEY
+    from ui.session import DRAWN_INPUT_KEY
 
     (_, _), (x_test, y_test) = mnist
     wrong = DigitSet.from_arrays(x_test[:3], (y_test[:3] + 1) % 10)  # every label wrong

@@ -10,10 +10,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mnist_core.inspection.activations import DRAWN_INPUT_KEY
 from mnist_core.text.runs import RUN_DOES_NOT_TRAVEL
 from tests.apptest import APP
-from ui.session import ACTIVE_KEY, RUNS_KEY, Run
+from ui.session import ACTIVE_KEY, DRAWN_INPUT_KEY, RUNS_KEY, Run
 
 PAGE = "app_pages/network.py"
 SECTIONS = ["Activations, one square per unit", "Where it sits among the 10,000 test digits",

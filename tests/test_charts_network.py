@@ -6,7 +6,9 @@ import pytest
 
 from mnist_core.charts.network import (
     activation_figure,
+    as_grid,
     class_bar_figure,
+    grid_shape,
     index_from_selection,
     map_figure,
     montage,
@@ -94,3 +96,14 @@ def test_templates_sheet_places_each_unit_on_the_diverging_scale(rng):
 ])
 def test_index_from_selection(selection, expected):
     assert index_from_selection(selection) == expected
+
+
+@pytest.mark.parametrize("units, shape", [(512, (16, 32)), (128, (8, 16)), (256, (12, 23)), (10, (2, 5)),
+                                          (1, (1, 2))])
+def test_grid_shape_holds_every_unit(units, shape):
+    assert grid_shape(units) == shape
+    grid = as_grid(np.arange(units))
+    assert grid.shape == shape and grid.dtype == np.float32
+    assert np.nansum(grid) == sum(range(units)) and np.isnan(grid).sum() == shape[0] * shape[1] - units
+    row, column = divmod(units - 1, shape[1])  # the last unit sits where the page's click layer puts it
+    assert grid[row, column] == units - 1

@@ -4,20 +4,10 @@ import numpy as np
 import pytest
 
 from mnist_core import DenseNetwork, load_default_network
-from mnist_core.inspection.activations import (
-    DRAWING,
-    Selection,
-    active_count,
-    as_grid,
-    complete_selection,
-    explain,
-    grid_shape,
-    hidden_activations,
-    incoming_weights,
-    parse_selection,
-    unit_slopes,
-    unit_statistics,
-)
+from mnist_core.inspection.activations import explain, hidden_activations, incoming_weights, unit_slopes
+from mnist_core.inspection.selection import DRAWING, LinkNote, Selection, complete_selection, parse_selection
+from mnist_core.inspection.units import active_count, unit_statistics
+from mnist_core.text.network import link_note_text
 
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "linear"]
 
@@ -110,17 +100,6 @@ def test_explain_refuses_a_batch_and_bad_digits(shipped):
 # ---------------------------------------------------------------- activations and units
 
 
-@pytest.mark.parametrize("units, shape", [(512, (16, 32)), (128, (8, 16)), (256, (12, 23)), (10, (2, 5)),
-                                          (1, (1, 2))])
-def test_grid_shape_holds_every_unit(units, shape):
-    assert grid_shape(units) == shape
-    grid = as_grid(np.arange(units))
-    assert grid.shape == shape and grid.dtype == np.float32
-    assert np.nansum(grid) == sum(range(units)) and np.isnan(grid).sum() == shape[0] * shape[1] - units
-    row, column = divmod(units - 1, shape[1])  # the last unit sits where the page's click layer puts it
-    assert grid[row, column] == units - 1
-
-
 def test_active_count_follows_the_activation():
     values = np.array([0.0, 0.2, 0.7, -0.1])
     assert active_count(values, "relu") == 2 and active_count(values, "sigmoid") == 1
@@ -192,14 +171,15 @@ def test_parse_selection(params, expected, notes):
     selection, messages = parse_selection(params, 10_000, (512, 512), has_drawing=True)
     assert selection == expected and len(messages) == notes
     if notes:
-        assert all(isinstance(message, str) and "`" in message for message in messages)
+        assert all(isinstance(message, LinkNote) and "`" in link_note_text(message) for message in messages)
     if not notes:
         assert parse_selection(selection.to_params(), 10_000, (512, 512), True) == (selection, [])
 
 
 def test_a_drawing_link_without_a_drawing_falls_back_with_a_note():
     selection, notes = parse_selection({"input": DRAWING}, 10_000, (512,), has_drawing=False)
-    assert selection == Selection() and "no drawing" in notes[0]
+    assert selection == Selection() and notes == [LinkNote("no_drawing", "input", DRAWING)]
+    assert "no drawing" in link_note_text(notes[0])
 
 
 def test_complete_selection_fills_defaults_and_drops_units_the_network_lacks(shipped, mnist):
@@ -213,3 +193,15 @@ def test_complete_selection_fills_defaults_and_drops_units_the_network_lacks(shi
     small = explain(random_network("relu", (64,)), mnist[1][0][0] / 255.0)
     reset = complete_selection(Selection(layer=1, unit=300, compare=3), small)
     assert reset.layer == 0 and reset.unit < 64 and reset.compare == 3
+
+
+@pytest.mark.parametrize(("note", "text"), [
+    (LinkNote("unknown_input", "input", "photo"),
+     "`input=photo` is unknown (use `input=drawing` or `test=<index>`): showing a test image instead."),
+    (LinkNote("not_whole", "test", "x", "test", 0, 9999),
+     "`test=x` is not a whole number (a test image index must be 0–9999): showing the default instead."),
+    (LinkNote("out_of_range", "unit", "600", "unit", 0, 511, layer=2),
+     "`unit=600` is out of range (a unit of hidden layer 2 must be 0–511): showing the default instead."),
+])
+def test_link_notes_in_words(note, text):
+    assert link_note_text(note) == text

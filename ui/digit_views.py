@@ -12,7 +12,6 @@ from mnist_core.config import MODELS_DIR
 from mnist_core.digits.collection import MAX_DIGITS
 from mnist_core.digits.files import import_into, to_npz
 from mnist_core.digits.scoring import score
-from mnist_core.inspection.activations import DRAWN_INPUT_KEY
 from mnist_core.serving.evaluation import Evaluation, evaluate
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH, load_network
 from mnist_core.serving.network import DenseNetwork
@@ -22,7 +21,15 @@ from mnist_core.text.runs import outcome_text
 from ui.digit_set import digit_set, replace
 from ui.job_view import status_box
 from ui.resources import load_dataset, load_default
-from ui.session import DEFAULT_KEY, DEFAULT_NAME, ActiveModel, active_model, evaluation_of, runs
+from ui.session import (
+    DEFAULT_KEY,
+    DEFAULT_NAME,
+    DRAWN_INPUT_KEY,
+    ActiveModel,
+    active_model,
+    evaluation_of,
+    runs,
+)
 
 SELECTED_KEY = "mine_selected"
 IMPORTED_KEY = "mine_imported"  # session_state: file id of the last import handled

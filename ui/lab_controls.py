@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core.inspection.activations import DRAWN_INPUT_KEY
 from mnist_core.lab.state import LabState, parse_params, to_params
 from mnist_core.lab.transforms import Edits
+from ui.session import DRAWN_INPUT_KEY
 
 STATE_KEY = "lab_state"  # session_state: the LabState shown, mirrored in st.query_params
 APPLIED_KEY = "lab_applied_params"  # session_state: the query parameters last read or written

@@ -14,7 +14,8 @@ import streamlit as st
 
 from mnist_core.charts.network import templates_sheet
 from mnist_core.inspection import network_map
-from mnist_core.inspection.activations import hidden_activations, unit_statistics
+from mnist_core.inspection.activations import hidden_activations
+from mnist_core.inspection.units import unit_statistics
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
 from ui.session import DEFAULT_KEY, ActiveModel, model_record
 

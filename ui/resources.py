@@ -73,14 +73,11 @@ def freeze_startup_objects(page: str) -> None:
     (modules, classes, functions, the read-only figures and tables it cached) out of the
     garbage collector's reach (``gc.freeze``). ``page`` is the page's url path.
 
-    A full collection holds the GIL while it scans every tracked object. Home's first run leaves
-    ~130,000 long-lived objects (about 70 ms of server CPU per collection to scan, measured
-    here). Each later page adds its own (its modules, Plotly Express, its caches): frozen after
-    Home only, a collection still took about 4.5 ms once every page had been opened, against
-    0.5 ms frozen per page (measured in a server, with Streamlit's default of a full collection
-    after every script run, ``runner.postScriptGC``; .streamlit/config.toml now turns that off,
-    so only Python's own, rarer full collections remain). Objects created later are collected
-    as before; what a first run leaves as cyclic garbage is kept, at most once per page.
+    A full collection holds the GIL while it scans every tracked object, and a first run leaves
+    a page's long-lived objects behind (modules, Plotly Express, its caches): frozen per page,
+    they are scanned no more (benchmarks/README.md, "Serving: what made the difference
+    (history)"). Objects created later are collected as before; what a first run leaves as
+    cyclic garbage is kept, at most once per page.
     """
     gc.collect()
     gc.freeze()

@@ -29,7 +29,6 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mnist_core import DenseNetwork, Evaluation, ModelConfig, ModelFileError, TrainingHistory, evaluate
-from mnist_core.inspection.activations import DRAWN_INPUT_KEY
 from mnist_core.text.runs import finished_toast
 from mnist_core.training.keeper import SessionKeeper
 from mnist_core.training.queue import JobError
@@ -62,6 +61,9 @@ DRAWING_KEY, DRAWING_IMAGE_KEY = drawing_keys(DRAW_CANVAS_KEY)  # the image: RGB
 # What a reload gives back (see the module's docstring).
 DIGITS_KEY = "my_digits"  # the session's own digits, a DigitSet (ui.digit_set; at most about 12 MB)
 FINETUNE_RUN_KEY = "mine_finetune_run"  # id of the run Your digits' last fine-tune made
+# The last digit drawn (Draw) or picked (Your digits), float32 (28, 28) in [0, 1], for Inside the
+# network and Break it (``?input=drawing``).
+DRAWN_INPUT_KEY = "network_drawn_input"
 KEPT_KEYS = (RUNS_KEY, ACTIVE_KEY, HOME_RUN_KEY, TRAIN_LATEST_KEY, TRAIN_SETTINGS_KEY, DRAWING_KEY,
              DRAWING_IMAGE_KEY, DRAWN_INPUT_KEY, DIGITS_KEY, FINETUNE_RUN_KEY)
 OWNER_COOKIE = "mnist_lab_owner"

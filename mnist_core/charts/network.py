@@ -14,12 +14,29 @@ import plotly.express as px
 import plotly.graph_objects as go
 
 from mnist_core.config import ACCENT_COLOUR, AXIS_COLOUR, CONTRAST_COLOUR, QUIET_COLOUR, TEXT_COLOUR
-from mnist_core.inspection.activations import as_grid, grid_shape
 
 DIVERGING = "RdBu_r"  # blue negative, white 0, red positive
 DIGIT_COLOURS = px.colors.qualitative.T10  # ten distinguishable colours, one per digit
 SELECTED_COLOUR = TEXT_COLOUR
 BLANK_AXIS = dict(showticklabels=False, showgrid=False, zeroline=False, ticks="")
+
+
+def grid_shape(units: int) -> tuple[int, int]:
+    """(rows, columns) of the heat-map grid for a layer: 512 -> (16, 32), 128 -> (8, 16)."""
+    if units < 1:
+        raise ValueError(f"A layer has at least one unit, got {units}.")
+    columns = int(np.ceil(np.sqrt(2 * units)))
+    return int(np.ceil(units / columns)), columns
+
+
+def as_grid(values: np.ndarray) -> np.ndarray:
+    """Per-unit values (units,) laid out row by row as float32 (rows, columns), NaN-padded.
+    Unit ``u`` sits at row ``u // columns``, column ``u % columns``."""
+    values = np.asarray(values, dtype="float32").ravel()
+    rows, columns = grid_shape(values.size)
+    grid = np.full(rows * columns, np.nan, "float32")
+    grid[: values.size] = values
+    return grid.reshape(rows, columns)
 
 
 def _square_layout(
@@ -42,7 +59,7 @@ def _square_layout(
 
 
 def activation_figure(values: np.ndarray, selected: int | None, title: str) -> go.Figure:
-    """A layer's activations float (units,) as a grid (``inspection.grid_shape``), clickable:
+    """A layer's activations float (units,) as a grid (``grid_shape``), clickable:
     the marker layer's ``customdata`` is the unit index. ``selected`` is outlined."""
     values = np.asarray(values, dtype="float32")
     grid = as_grid(values)

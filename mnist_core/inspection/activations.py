@@ -15,50 +15,15 @@ rule with a black reference): the parts still add up exactly, but they are not g
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
 from mnist_core.serving.network import ACTIVATIONS, DenseNetwork, as_model_input
 
-# st.session_state key under which the Draw page leaves the last drawn digit, float32 (28, 28)
-# in [0, 1], for the Inside-the-network page (kept here so both pages name it in one place).
-DRAWN_INPUT_KEY = "network_drawn_input"
-TOP_IMAGES = 9  # test images shown per unit
 PIECEWISE_LINEAR = {"relu", "linear"}
 # f'(0), the slope used for a unit whose pre-activation is exactly 0 (ReLU: off, by convention).
 _SLOPE_AT_ZERO = {"relu": 0.0, "linear": 1.0, "tanh": 1.0, "sigmoid": 0.25, "gelu": 0.5}
-
-
-def grid_shape(units: int) -> tuple[int, int]:
-    """(rows, columns) of the heat-map grid for a layer: 512 -> (16, 32), 128 -> (8, 16)."""
-    if units < 1:
-        raise ValueError(f"A layer has at least one unit, got {units}.")
-    columns = int(np.ceil(np.sqrt(2 * units)))
-    return int(np.ceil(units / columns)), columns
-
-
-def as_grid(values: np.ndarray) -> np.ndarray:
-    """Per-unit values (units,) laid out row by row as float32 (rows, columns), NaN-padded.
-    Unit ``u`` sits at row ``u // columns``, column ``u % columns``."""
-    values = np.asarray(values, dtype="float32").ravel()
-    rows, columns = grid_shape(values.size)
-    grid = np.full(rows * columns, np.nan, "float32")
-    grid[: values.size] = values
-    return grid.reshape(rows, columns)
-
-
-def active_rule(activation: str) -> tuple[float, str]:
-    """(threshold, words) for counting a layer's active units: ReLU > 0, sigmoid > 0.5."""
-    if activation == "sigmoid":
-        return 0.5, "above 0.5"
-    return 0.0, "above 0" if activation != "relu" else "on (ReLU > 0)"
-
-
-def active_count(values: np.ndarray, activation: str) -> int:
-    """How many of a layer's activations (units,) are active (see ``active_rule``)."""
-    threshold, _ = active_rule(activation)
-    return int(np.count_nonzero(np.asarray(values) > threshold))
 
 
 def unit_slopes(pre_activations: np.ndarray, activation: str) -> np.ndarray:
@@ -185,22 +150,6 @@ def incoming_weights(network: DenseNetwork, layer: int, unit: int) -> np.ndarray
     return weights.reshape(28, 28) if layer == 0 else weights
 
 
-@dataclass(frozen=True)
-class UnitStatistics:
-    """Per-unit summaries of one hidden layer over a labelled image set (the test set).
-
-    - ``class_means`` float32 (units, 10): mean activation for images of each true digit.
-    - ``top_images`` int64 (units, 9): indices of the images that excite the unit most, best first.
-    - ``top_values`` float32 (units, 9): those activations.
-    - ``active_share`` float32 (units,): share of images on which the unit is active.
-    """
-
-    class_means: np.ndarray
-    top_images: np.ndarray
-    top_values: np.ndarray
-    active_share: np.ndarray
-
-
 def hidden_activations(network: DenseNetwork, images, chunk: int = 2000) -> list[np.ndarray]:
     """Every hidden layer's activations for uint8 images (N, 28, 28) (scaled by 1/255) or floats in
     [0, 1] (N, 28, 28) / (N, 784): float32 (N, units_l) per layer, ``chunk`` images at a time."""
@@ -209,116 +158,3 @@ def hidden_activations(network: DenseNetwork, images, chunk: int = 2000) -> list
     parts = [network.layer_outputs(batch[start : start + chunk])[:-1]
              for start in range(0, len(batch), chunk)]
     return [np.concatenate([part[layer] for part in parts]) for layer in range(len(network.hidden_units))]
-
-
-def unit_statistics(activations: np.ndarray, labels: np.ndarray, activation: str,
-                    top: int = TOP_IMAGES) -> UnitStatistics:
-    """``UnitStatistics`` of a layer from its activations float (N, units) and labels int (N,)."""
-    activations = np.asarray(activations, dtype="float32")
-    labels = np.asarray(labels).astype("int64")
-    if activations.ndim != 2 or labels.shape != (len(activations),):
-        raise ValueError(f"Need activations (N, units) and labels (N,), got {activations.shape} and "
-                         f"{labels.shape}.")
-    one_hot = np.eye(10, dtype="float32")[labels]  # (N, 10)
-    counts = np.maximum(one_hot.sum(0), 1.0)
-    class_means = (activations.T @ one_hot) / counts  # (units, 10)
-    top = min(top, len(activations))
-    candidates = np.argpartition(-activations, top - 1, axis=0)[:top].T  # (units, top), unordered
-    values = np.take_along_axis(activations.T, candidates, axis=1)
-    order = np.argsort(-values, axis=1, kind="stable")
-    threshold, _ = active_rule(activation)
-    return UnitStatistics(
-        class_means=class_means.astype("float32"),
-        top_images=np.take_along_axis(candidates, order, axis=1).astype("int64"),
-        top_values=np.take_along_axis(values, order, axis=1).astype("float32"),
-        active_share=(activations > threshold).mean(0).astype("float32"),
-    )
-
-
-# ---------------------------------------------------------------------- what the page looks at
-
-DRAWING = "drawing"  # ?input=drawing: the digit last drawn on Draw (this session only)
-
-
-@dataclass(frozen=True)
-class Selection:
-    """What the page shows: an input (a test index, or the session's drawing), a hidden layer
-    (0-based), a unit in it (None: the page picks one) and the second class to explain (None:
-    the runner-up)."""
-
-    test: int = 0
-    drawing: bool = False
-    layer: int = 0
-    unit: int | None = None
-    compare: int | None = None
-
-    def to_params(self) -> dict[str, str]:
-        """As URL query parameters: ``test`` (or ``input=drawing``), ``layer`` (1-based), ``unit``, ``vs``."""
-        params = {"input": DRAWING} if self.drawing else {"test": str(self.test)}
-        params["layer"] = str(self.layer + 1)
-        if self.unit is not None:
-            params["unit"] = str(self.unit)
-        if self.compare is not None:
-            params["vs"] = str(self.compare)
-        return params
-
-
-def _integer(params, name: str, low: int, high: int, what: str, notes: list[str]) -> int | None:
-    """``params[name]`` as an int in [low, high], or None with a note when it is something else."""
-    text = params.get(name)
-    if text is None or str(text).strip() == "":
-        return None
-    try:
-        value = int(str(text).strip())
-    except ValueError:
-        notes.append(f"`{name}={text}` is not a whole number ({what} must be {low}–{high}): "
-                     "showing the default instead.")
-        return None
-    if not low <= value <= high:
-        notes.append(f"`{name}={value}` is out of range ({what} must be {low}–{high}): "
-                     "showing the default instead.")
-        return None
-    return value
-
-
-def parse_selection(params, test_count: int, hidden_units: tuple[int, ...],
-                    has_drawing: bool) -> tuple[Selection, list[str]]:
-    """A ``Selection`` from URL query parameters (a mapping of str to str), and notes (Markdown)
-    on every parameter that was ignored and why. Never raises on user input."""
-    notes: list[str] = []
-    drawing = False
-    source = params.get("input")
-    if source is not None and source not in (DRAWING, "test"):
-        notes.append(f"`input={source}` is unknown (use `input=drawing` or `test=<index>`): "
-                     "showing a test image instead.")
-    elif source == DRAWING:
-        drawing = has_drawing
-        if not has_drawing:
-            notes.append("There is no drawing in this session yet (a drawing is never shared): draw a digit "
-                         "on the Draw page. Showing a test image instead.")
-    test = _integer(params, "test", 0, test_count - 1, "a test image index", notes)
-    layer = _integer(params, "layer", 1, max(len(hidden_units), 1), "the hidden layer", notes)
-    layer = 0 if layer is None or not hidden_units else layer - 1
-    unit = None
-    if hidden_units:
-        what = f"a unit of hidden layer {layer + 1}"
-        unit = _integer(params, "unit", 0, hidden_units[layer] - 1, what, notes)
-    compare = _integer(params, "vs", 0, 9, "the digit to compare with", notes)
-    return Selection(test=0 if test is None else test, drawing=drawing, layer=layer, unit=unit,
-                     compare=compare), notes
-
-
-def complete_selection(selection: Selection, explanation: Explanation) -> Selection:
-    """``selection`` made whole for the network and input ``explanation`` describes: layer and
-    unit reset when the network has no such unit (another model became active); the unit that
-    pushes the predicted class most when none is chosen; the runner-up class as the second
-    class when none, or the predicted one, is chosen."""
-    widths = [values.size for values in explanation.activations] or [1]
-    if selection.layer >= len(widths) or (selection.unit or 0) >= widths[selection.layer]:
-        selection = replace(selection, layer=0, unit=None)
-    if selection.unit is None and explanation.activations:
-        top = explanation.top_units(selection.layer, explanation.predicted, 1)
-        selection = replace(selection, unit=top[0][0] if top else 0)
-    if selection.compare is None or selection.compare == explanation.predicted:
-        selection = replace(selection, compare=int(np.argsort(explanation.logits)[-2]))
-    return selection

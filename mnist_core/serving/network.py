@@ -25,9 +25,8 @@ import numpy as np
 from mnist_core.config import IMAGE_PIXELS, NUM_CLASSES, dense_parameters
 from mnist_core.errors import ModelFileError
 
-DEFAULT_CHUNK = 1024  # rows per matrix product on big inputs: bounds the temporaries (~10 MB for
-# the shipped 784-512-512-10 network; 4,096 rows took ~40 MB) and scores the 10,000 test images as
-# fast (63 ms against 74 ms here)
+DEFAULT_CHUNK = 1024  # rows per matrix product on big inputs: bounds the temporaries, no slower
+# (benchmarks/README.md, "Serving: what made the difference (history)")
 
 
 def flatten_and_scale(images: np.ndarray) -> np.ndarray:

@@ -1,23 +1,13 @@
 """The server process's resources: freed NumPy buffers go back to the operating system at once,
 and NumPy's BLAS runs one thread per call.
 
-glibc's ``malloc`` serves a request of 128 KiB or more with a mapping of its own, unmapped when
-the buffer is freed. But each time such a buffer is freed it raises that threshold to the
-buffer's size (up to 32 MiB), so later arrays of up to that size come from the heap, and a heap
-that once held a 10,000-image evaluation stays as large as its peak. A server that keeps a few
-hundred MB of long-lived data then sits at twice that.
+- glibc raises its mmap threshold each time a large buffer is freed, so a heap that once held a
+  10,000-image evaluation would stay at its peak: the server fixes the threshold (the training
+  worker gains nothing from it and keeps glibc's default).
+- OpenBLAS splits even a 10-image product over every core, whose threads then spin: CPU taken
+  from the other sessions sharing the server, so the server's BLAS runs one thread.
 
-Measured in one process serving Home, Draw, Predictions, Dataset and Inside the network
-(AppTest, shipped model): 452 MB RSS with glibc's default, 278 MB with the threshold fixed at
-256 KiB; 2.9 % more wall time for the five first runs (noise on a shared machine). The
-training worker gains nothing from it (TensorFlow's peak is its own), so only the server sets it.
-
-OpenBLAS splits even a 10-image matrix product over every core and its threads then spin,
-waiting for more: on a server where many sessions share two cores that is CPU taken from
-other sessions. Measured with ``python benchmarks/bench_deploy.py --skip-cold --sessions 5``,
-same machine, back to back: server CPU per new session opening Home 0.31 s with OpenBLAS'
-default threads, 0.21 s with one (the other pages within noise). Scoring the 10,000 test images
-for a new model, once, takes a few tens of milliseconds longer.
+Measured: benchmarks/README.md, "Serving: what made the difference (history)".
 """
 
 from __future__ import annotations

@@ -51,15 +51,12 @@ ABANDON_AFTER = 180.0  # seconds without a poll before a session's job is cancel
 MAX_WAITING = 100  # queued jobs beyond this are refused with QueueFullError
 POLL_INTERVAL = 0.2  # seconds the dispatcher waits for worker messages between checks
 WORKER_NAME = "mnist-training-worker"
-# TensorFlow thread pools of the worker (intra-op, inter-op). Measured on 2 cores with
-# benchmarks/bench_worker_threads.py (benchmarks/README.md): 1 and 1 trained as fast as
-# TensorFlow's default (9,163 vs 9,134 images/s) with the lowest drawing latency beside it
-# (p95 2.1x idle, against 2.4x for the default and 2.6x for 2 intra-op threads).
+# TensorFlow thread pools of the worker (intra-op, inter-op): one each trains as fast as the
+# default on 2 cores and leaves the pages the most room (benchmarks/README.md, "Training worker:
+# TensorFlow threads").
 WORKER_THREADS = (1, 1)
-# Added to the worker's nice value (Unix, 0 to 19): training is batch work, so it takes the CPU
-# the pages leave. Measured (benchmarks/bench_worker_priority.py): with nothing else running a
-# job trains as fast as at 0; with every core taken it still trains, at about a tenth of nice 0's
-# speed (Linux's SCHED_IDLE would all but stop it there, and was not used).
+# Added to the worker's nice value (Unix, 0 to 19): training is batch work and takes the CPU the
+# pages leave, yet never stalls (benchmarks/README.md, "Training worker: CPU priority").
 WORKER_NICENESS = 10
 
 
@@ -137,10 +134,9 @@ def available_cpus() -> int:
 def default_max_running(cpus: int | None = None) -> int:
     """Jobs that train at once by default: one per two CPUs, at least one.
 
-    Each job trains on one intra-op thread (``WORKER_THREADS``). Measured on 2 cores
-    (benchmarks/README.md): a second concurrent job raised the pair's throughput by about a
-    quarter but the drawing p95 beside it from 2.1x to 2.9x its idle value; half the CPUs
-    leaves the other half to the pages.
+    Each job trains on one intra-op thread (``WORKER_THREADS``): half the CPUs train, the other
+    half stays with the pages, whose drawing latency a second job on 2 cores raised more than it
+    raised throughput (benchmarks/README.md, "Training worker: TensorFlow threads").
     """
     return max(1, (available_cpus() if cpus is None else cpus) // 2)
 

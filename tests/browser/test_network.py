@@ -13,7 +13,7 @@ import pytest
 
 from harness import browser, strokes
 from mnist_core import load_default_network
-from mnist_core.inspection.activations import grid_shape
+from mnist_core.charts.network import grid_shape
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser

@@ -170,9 +170,9 @@ class ImageBatches(keras.utils.PyDataset):
     in an order shuffled anew for every epoch by a generator seeded with ``seed`` (``None``: in
     order, for validation).
 
-    ``fit`` on the arrays themselves first copies the whole set into a tensor and slices that:
-    measured in the training worker (1 thread, the seed preset), 96 MB above the data at its
-    peak against 41 MB this way, in the same time (6.1 s and 6.2 s).
+    ``fit`` on the arrays themselves first copies the whole set into a tensor and slices that;
+    batches of views keep the worker's peak memory well below that, in the same time
+    (benchmarks/README.md, "Serving: what made the difference (history)").
     """
 
     def __init__(self, images: np.ndarray, labels: np.ndarray, batch_size: int, seed: int | None):
@@ -209,10 +209,9 @@ def split_batches(images: np.ndarray, labels: np.ndarray, config: ModelConfig
 def scaling_trainer(model: keras.Model) -> keras.Model:
     """``model`` behind a Rescaling(1/255) input, compiled like it, to fit on uint8 (N, 784).
 
-    Training through it updates ``model``'s own weights and optimizer. The training set then
-    stays uint8 (47 MB for MNIST, and Keras' tensor copy of it as much) instead of a float32
-    copy plus Keras' copy of that (188 MB each), which kept a full-MNIST run 520 MB above its
-    data and the server over 1.2 GB.
+    Training through it updates ``model``'s own weights and optimizer, and the training set stays
+    uint8 (a quarter of a float32 copy) in the worker's memory (benchmarks/README.md, "Serving:
+    what made the difference (history)").
     """
     pixels = keras.Input((28 * 28,), dtype="uint8", name="pixels")
     trainer = keras.Model(pixels, model(keras.layers.Rescaling(1 / 255, name="scale")(pixels)))
