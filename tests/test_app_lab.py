@@ -10,11 +10,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.config import MODELS_DIR, ModelConfig
-from mnist_core.inspection.activations import DRAWN_INPUT_KEY
 from mnist_core.serving.model_files import load_network
 from mnist_core.text import lab as text
 from mnist_core.training.record import JobStatus, TrainingHistory
-from ui.session import ACTIVE_KEY, RUNS_KEY, Run
+from ui.session import ACTIVE_KEY, DRAWN_INPUT_KEY, RUNS_KEY, Run
 
 PAGE = "app_pages/lab.py"
 SHIFTED_DIGIT = 0  # a 7 the lesson's network misreads 6 px to the right and the convnet reads at 0-6 px
