@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.report import argument_parser, figure_table, machine, write_section  # noqa: E402
 from harness.processes import rss_mb  # noqa: E402
 from mnist_core import load_mnist, preset  # noqa: E402
-from mnist_core.training.queue import JobQueue, default_max_running  # noqa: E402
+from mnist_core.training.capacity import default_max_running  # noqa: E402
+from mnist_core.training.queue import JobQueue  # noqa: E402
 from mnist_core.training.record import JobStatus  # noqa: E402
 
 
@@ -135,7 +136,7 @@ def main() -> None:
     parser.add_argument("--skip-unlimited", action="store_true")
     arguments = parser.parse_args()
     load_mnist()  # the server holds MNIST; so does this process, for a fair server-side RSS
-    from mnist_core.training.queue import WORKER_THREADS
+    from mnist_core.training.capacity import WORKER_THREADS
 
     config = preset("seed").replace(
         train_size=None if arguments.train_size >= 60_000 else arguments.train_size, epochs=arguments.epochs

@@ -33,7 +33,8 @@ from benchmarks.bench_worker_threads import warm_queue  # noqa: E402
 from benchmarks.report import argument_parser, figure_table, machine, percentile, publish  # noqa: E402
 from mnist_core import preset  # noqa: E402
 from mnist_core.text.runs import outcome_text  # noqa: E402
-from mnist_core.training.queue import WORKER_NICENESS, JobQueue  # noqa: E402
+from mnist_core.training.capacity import WORKER_NICENESS  # noqa: E402
+from mnist_core.training.queue import JobQueue  # noqa: E402
 
 TICK = 0.002  # seconds the stand-in event loop sleeps between wake-ups
 PRIORITIES = {  # label: (niceness, whether its threads run under SCHED_IDLE) of the worker

@@ -37,7 +37,8 @@ from mnist_core import (  # noqa: E402
 )
 from mnist_core.data.synthetic import drawn_canvas  # noqa: E402
 from mnist_core.text.runs import outcome_text  # noqa: E402
-from mnist_core.training.queue import WORKER_NICENESS, WORKER_THREADS, JobQueue  # noqa: E402
+from mnist_core.training.capacity import WORKER_NICENESS, WORKER_THREADS  # noqa: E402
+from mnist_core.training.queue import JobQueue  # noqa: E402
 from mnist_core.training.record import JobStatus  # noqa: E402
 
 

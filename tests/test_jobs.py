@@ -16,17 +16,14 @@ import numpy as np
 import pytest
 
 from mnist_core import DenseNetwork, ModelConfig
-from mnist_core.training.queue import (
+from mnist_core.errors import ConfigError
+from mnist_core.training.capacity import (
     JOBS_ENV,
     WORKER_NICENESS,
-    JobError,
-    JobQueue,
-    QueueFullError,
-    SessionBusyError,
-    UnknownJobError,
     default_max_running,
     max_running_from_environment,
 )
+from mnist_core.training.queue import JobQueue, QueueFullError, SessionBusyError, UnknownJobError
 from mnist_core.training.record import Ending, EndReason, JobStatus
 from tests.fake_trainer import FAIL_SEED, HOLD_AT, HOLD_SEED
 
@@ -286,7 +283,7 @@ def test_the_limit_comes_from_the_environment(monkeypatch, value, expected):
 @pytest.mark.parametrize("value", ["0", "two", "-1"])
 def test_a_bad_limit_in_the_environment_is_explained(monkeypatch, value):
     monkeypatch.setenv(JOBS_ENV, value)
-    with pytest.raises(JobError, match=JOBS_ENV):
+    with pytest.raises(ConfigError, match=JOBS_ENV):
         max_running_from_environment()
 
 

@@ -21,9 +21,7 @@ its worker on ``start_worker()`` or the first ``submit``.
 from __future__ import annotations
 
 import importlib
-import math
 import multiprocessing
-import os
 import threading
 import time
 import uuid
@@ -33,6 +31,7 @@ from multiprocessing.connection import wait as wait_for_ready
 from mnist_core.config import ModelConfig
 from mnist_core.errors import MnistLabError
 from mnist_core.training import protocol
+from mnist_core.training.capacity import WORKER_NICENESS, WORKER_THREADS, max_running_from_environment
 from mnist_core.training.estimates import RunClock, SpeedMeter, remaining_seconds, wait_seconds
 from mnist_core.training.record import (
     BatchProgress,
@@ -44,20 +43,12 @@ from mnist_core.training.record import (
     ending_of,
 )
 
-JOBS_ENV = "MNIST_LAB_TRAINING_JOBS"  # how many jobs train at once (N); default from the CPU count
 WORKER_MODULE = "mnist_core.training.worker.process"  # the worker process's loop, ``main``
 KERAS_TRAINER = WORKER_MODULE  # ... which is also the Keras trainer (``prepare``, ``train_job``)
 ABANDON_AFTER = 180.0  # seconds without a poll before a session's job is cancelled
 MAX_WAITING = 100  # queued jobs beyond this are refused with QueueFullError
 POLL_INTERVAL = 0.2  # seconds the dispatcher waits for worker messages between checks
 WORKER_NAME = "mnist-training-worker"
-# TensorFlow thread pools of the worker (intra-op, inter-op): one each trains as fast as the
-# default on 2 cores and leaves the pages the most room (benchmarks/README.md, "Training worker:
-# TensorFlow threads").
-WORKER_THREADS = (1, 1)
-# Added to the worker's nice value (Unix, 0 to 19): training is batch work and takes the CPU the
-# pages leave, yet never stalls (benchmarks/README.md, "Training worker: CPU priority").
-WORKER_NICENESS = 10
 
 
 class JobError(MnistLabError):
@@ -117,42 +108,6 @@ def run_worker(*args) -> None:
     """The spawned worker process's target: the worker's loop, imported by name in that process,
     so the server's queue never imports the worker (nor the worker the queue)."""
     importlib.import_module(WORKER_MODULE).main(*args)
-
-
-def available_cpus() -> int:
-    """CPUs this process may use: its affinity, capped by a cgroup v2 CPU quota if any."""
-    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    try:
-        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()
-        if quota != "max":
-            count = min(count, max(1, math.ceil(int(quota) / int(period))))
-    except (OSError, ValueError):
-        pass
-    return max(1, count)
-
-
-def default_max_running(cpus: int | None = None) -> int:
-    """Jobs that train at once by default: one per two CPUs, at least one.
-
-    Each job trains on one intra-op thread (``WORKER_THREADS``): half the CPUs train, the other
-    half stays with the pages, whose drawing latency a second job on 2 cores raised more than it
-    raised throughput (benchmarks/README.md, "Training worker: TensorFlow threads").
-    """
-    return max(1, (available_cpus() if cpus is None else cpus) // 2)
-
-
-def max_running_from_environment() -> int:
-    """N from ``MNIST_LAB_TRAINING_JOBS`` (a positive integer), else ``default_max_running()``."""
-    text = os.environ.get(JOBS_ENV, "").strip()
-    if not text:
-        return default_max_running()
-    try:
-        value = int(text)
-    except ValueError:
-        raise JobError(f"{JOBS_ENV} must be a whole number of jobs, got {text!r}.") from None
-    if value < 1:
-        raise JobError(f"{JOBS_ENV} must be at least 1, got {value}.")
-    return value
 
 
 def copy_history(history: TrainingHistory) -> TrainingHistory:
