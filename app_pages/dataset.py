@@ -12,8 +12,8 @@ from mnist_core.charts import dataset as charts
 from mnist_core.charts.gallery import digit_tiles
 from mnist_core.config import CLASSES, IMAGE_PIXELS, IMAGE_SIDE
 from mnist_core.data import stats
+from mnist_core.lesson import printouts
 from mnist_core.text import dataset as notes
-from mnist_core.text import lesson as lesson_text
 from ui.resources import Dataset, dataset_or_stop, dataset_summary, load_dataset
 from ui.widgets import code_block, page_link
 
@@ -64,7 +64,7 @@ def render_arrays(dataset: Dataset) -> None:
         st.caption(notes.WRITERS)
     with right:
         st.caption("The lesson's interactive session, run on these arrays:")
-        code_block(lesson_text.shapes_printout(*arrays))
+        code_block(printouts.shapes_printout(*arrays))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

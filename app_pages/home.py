@@ -13,6 +13,7 @@ import streamlit as st
 from mnist_core import flatten_and_scale, preset
 from mnist_core.charts.dataset import vector_strip_figure
 from mnist_core.charts.gallery import compose_grid, tile_strip
+from mnist_core.lesson import printouts
 from mnist_core.lesson import source as lesson
 from mnist_core.text import lesson as lesson_text
 from ui.job_view import render_lesson_fit
@@ -72,8 +73,8 @@ def which_model_note(model: ActiveModel) -> None:
 
 @st.cache_resource(show_spinner=False)
 def prepared_test_facts() -> dict:
-    """lesson_text.prepared_facts of the test images, once per process (a 31 MB float copy)."""
-    return lesson_text.prepared_facts(load_dataset().x_test)
+    """printouts.prepared_facts of the test images, once per process (a 31 MB float copy)."""
+    return printouts.prepared_facts(load_dataset().x_test)
 
 
 @st.cache_resource(show_spinner=False)
@@ -101,7 +102,7 @@ def step_shapes(dataset: Dataset) -> None:
     code, result = open_step(2)
     arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
     with code:
-        printout(lesson_text.shapes_printout(*arrays, every_array=False))
+        printout(printouts.shapes_printout(*arrays, every_array=False))
     result.dataframe(dataset_summary(), hide_index=True, width="stretch")
     first, second = result.columns(2)
     first.metric("Training images", f"{len(dataset.x_train):,}", border=True)
@@ -114,7 +115,7 @@ def step_build() -> None:
     _, result = open_step(3)
     facts = lesson.lesson_model_facts(preset("seed"))
     result.graphviz_chart(
-        lesson_text.network_diagram(facts["layers"]),
+        printouts.network_diagram(facts["layers"]),
         width="content",
         alt="The lesson's network: 784 pixels, a dense layer of 512 units, a dense layer of 10.",
     )
@@ -167,7 +168,7 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
     truth = dataset.y_test[:FIRST].astype(int)
     rows = lesson_text.first_predictions_table(probabilities, truth)
     with code:
-        printout(lesson_text.prediction_printout(probabilities[0], int(truth[0])))
+        printout(printouts.prediction_printout(probabilities[0], int(truth[0])))
     with result:
         which_model_note(model)
         predicted = probabilities.argmax(axis=1)
@@ -190,7 +191,7 @@ def step_evaluate(model: ActiveModel | None) -> None:
     with result:
         evaluation = evaluation_of(model)
     with code:
-        printout(lesson_text.accuracy_printout(evaluation.accuracy))
+        printout(printouts.accuracy_printout(evaluation.accuracy))
     mistakes = int((evaluation.predicted != evaluation.labels).sum())
     history, config = model_record(model)
     train_accuracy = history.accuracy[-1] if history.accuracy else None

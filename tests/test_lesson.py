@@ -4,12 +4,15 @@ import inspect
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
-from mnist_core import PRESETS, ModelConfig
+from mnist_core import PRESETS, ModelConfig, TrainingHistory
+from mnist_core.lesson import printouts
 from mnist_core.lesson import source as lesson
 from mnist_core.lesson.source import lesson_model_facts, source_excerpt, source_of
 from mnist_core.text import lesson as lesson_text
+from tests.test_lesson_text import LAYERS
 
 CONFIGS = {
     "seed": PRESETS["seed"],
@@ -106,3 +109,47 @@ def test_every_step_shows_the_lessons_code_and_existing_sources_of_mnist_core():
                 assert lesson.source_excerpt(module, qualname, source.from_line, source.to_line).startswith(
                     source.from_line
                 )
+
+
+def test_shapes_printout_prints_shapes_dtypes_and_labels(mnist):
+    (x_train, y_train), (x_test, y_test) = mnist
+    text = printouts.shapes_printout(x_train, y_train, x_test, y_test)
+    assert ">>> train_images.shape\n(60000, 28, 28)" in text
+    assert ">>> len(train_labels)\n60000" in text
+    assert ">>> test_images.shape\n(10000, 28, 28)" in text
+    assert "dtype('uint8')" in text and "array([7, 2, 1, ..., 4, 5, 6]" in text
+    book = printouts.shapes_printout(x_train, y_train, x_test, y_test, every_array=False)
+    assert book.splitlines()[::2] == [
+        ">>> train_images.shape",
+        ">>> len(train_labels)",
+        ">>> train_labels",
+        ">>> test_images.shape",
+        ">>> len(test_labels)",
+        ">>> test_labels",
+    ]
+
+
+def test_network_diagram_is_a_chain_from_pixels_to_ten_probabilities():
+    dot = printouts.network_diagram(LAYERS)
+    assert dot.startswith("digraph {") and dot.endswith("}")
+    assert 'n0 [label="pixels\\n784 pixel values"]' in dot
+    assert "hidden_1\\nDense · 512 units · relu\\n401,920 weights" in dot
+    assert 'n3 [label="10 probabilities' in dot and "n2 -> n3;" in dot and "n3 -> n4" not in dot
+
+
+def test_prediction_printout_is_the_lessons_console_for_test_image_0():
+    probabilities = np.full(10, 0.01, dtype=np.float32)
+    probabilities[7] = 0.91
+    text = printouts.prediction_printout(probabilities, 7)
+    assert text.startswith(">>> predictions[0]\narray([0.01, 0.01")
+    assert ">>> predictions[0].argmax()\n7\n" in text and ">>> predictions[0][7]\n0.9100" in text
+    assert text.endswith(">>> test_labels[0]\n7")
+
+
+def test_recorded_training_reads_a_sidecar_and_survives_a_bad_one():
+    history, config = printouts.recorded_training(
+        {"config": {"epochs": 3}, "history": {"epoch": [1, 2, 3]}}
+    )
+    assert config == ModelConfig(epochs=3) and history.epoch == [1, 2, 3]
+    assert printouts.recorded_training({"config": {"epochs": 0}}) == (TrainingHistory(), None)
+    assert printouts.recorded_training({}) == (TrainingHistory(), None)

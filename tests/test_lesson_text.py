@@ -7,24 +7,6 @@ from mnist_core import ModelConfig, TrainingHistory, preset
 from mnist_core.text import lesson as lesson_text
 
 
-def test_shapes_printout_prints_shapes_dtypes_and_labels(mnist):
-    (x_train, y_train), (x_test, y_test) = mnist
-    text = lesson_text.shapes_printout(x_train, y_train, x_test, y_test)
-    assert ">>> train_images.shape\n(60000, 28, 28)" in text
-    assert ">>> len(train_labels)\n60000" in text
-    assert ">>> test_images.shape\n(10000, 28, 28)" in text
-    assert "dtype('uint8')" in text and "array([7, 2, 1, ..., 4, 5, 6]" in text
-    book = lesson_text.shapes_printout(x_train, y_train, x_test, y_test, every_array=False)
-    assert book.splitlines()[::2] == [
-        ">>> train_images.shape",
-        ">>> len(train_labels)",
-        ">>> train_labels",
-        ">>> test_images.shape",
-        ">>> len(test_labels)",
-        ">>> test_labels",
-    ]
-
-
 def test_steps_are_eight_numbered_in_order_and_the_fit_step_uses_the_config():
     steps = lesson_text.steps(preset("seed").replace(epochs=3, batch_size=64))
     assert [step.number for step in steps] == list(range(1, 9))
@@ -67,26 +49,9 @@ LAYERS = [
 ]
 
 
-def test_network_diagram_is_a_chain_from_pixels_to_ten_probabilities():
-    dot = lesson_text.network_diagram(LAYERS)
-    assert dot.startswith("digraph {") and dot.endswith("}")
-    assert 'n0 [label="pixels\\n784 pixel values"]' in dot
-    assert "hidden_1\\nDense · 512 units · relu\\n401,920 weights" in dot
-    assert 'n3 [label="10 probabilities' in dot and "n2 -> n3;" in dot and "n3 -> n4" not in dot
-
-
 def test_hidden_layer_note_adds_up_the_parameters():
     note = lesson_text.hidden_layer_note(LAYERS[1])
     assert "401,920 = 784 × 512 weights + 512 biases" in note
-
-
-def test_prediction_printout_is_the_lessons_console_for_test_image_0():
-    probabilities = np.full(10, 0.01, dtype=np.float32)
-    probabilities[7] = 0.91
-    text = lesson_text.prediction_printout(probabilities, 7)
-    assert text.startswith(">>> predictions[0]\narray([0.01, 0.01")
-    assert ">>> predictions[0].argmax()\n7\n" in text and ">>> predictions[0][7]\n0.9100" in text
-    assert text.endswith(">>> test_labels[0]\n7")
 
 
 def test_first_predictions_table_marks_right_and_wrong():
@@ -111,15 +76,6 @@ def test_overfitting_note_explains_the_gap_for_this_model(train, test, config, w
 def test_book_note_only_for_the_lessons_network():
     assert "97.8%" in lesson_text.book_note(preset("seed").replace(seed=3))
     assert lesson_text.book_note(preset("best")) is None and lesson_text.book_note(None) is None
-
-
-def test_recorded_training_reads_a_sidecar_and_survives_a_bad_one():
-    history, config = lesson_text.recorded_training(
-        {"config": {"epochs": 3}, "history": {"epoch": [1, 2, 3]}}
-    )
-    assert config == ModelConfig(epochs=3) and history.epoch == [1, 2, 3]
-    assert lesson_text.recorded_training({"config": {"epochs": 0}}) == (TrainingHistory(), None)
-    assert lesson_text.recorded_training({}) == (TrainingHistory(), None)
 
 
 def test_loss_table_is_minus_log_p():

@@ -24,9 +24,9 @@ from mnist_core import (
     mnist_source,
 )
 from mnist_core.data.stats import array_summary
+from mnist_core.lesson import printouts
 from mnist_core.serving.process import one_blas_thread, release_freed_buffers_promptly
 from mnist_core.text import dataset as dataset_text
-from mnist_core.text import lesson as lesson_text
 from mnist_core.training.queue import JobQueue
 
 DATASET_RETRY_SECONDS = 300.0  # a failed MNIST load is tried again after this long (or on Retry)
@@ -131,7 +131,7 @@ def dataset_summary() -> list[dict]:
     a min and a max over 47 million training pixels are not worth repeating for every visitor."""
     dataset = load_dataset()
     arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
-    return array_summary(dict(zip(lesson_text.LESSON_NAMES, arrays, strict=True)))
+    return array_summary(dict(zip(printouts.LESSON_NAMES, arrays, strict=True)))
 
 
 @st.cache_resource(show_spinner="Loading the default model…")
@@ -154,6 +154,6 @@ def default_record() -> tuple[TrainingHistory, ModelConfig | None]:
     (empty curves and None when the model or its sidecar cannot be read). Decoded once per
     process and shared: read it, never change it."""
     try:
-        return lesson_text.recorded_training(load_default()[1])
+        return printouts.recorded_training(load_default()[1])
     except MnistLabError:
         return TrainingHistory(), None

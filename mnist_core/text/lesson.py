@@ -14,26 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_core.config import (
-    ACCENT_COLOUR,
-    ACCENT_PALE_COLOUR,
-    EDGE_COLOUR,
     IMAGE_PIXELS,
-    NUM_CLASSES,
     ModelConfig,
     preset,
 )
-from mnist_core.serving.network import flatten_and_scale
 from mnist_core.training.record import TrainingHistory, steps_per_epoch
 
 BOOK_ACCURACY = 0.978  # Chollet's test accuracy for the lesson's network
 FIRST = 10  # step 7 predicts the first ten test images, as the lesson does
-LESSON_NAMES = (  # the lesson's variable names for x_train, y_train, x_test, y_test, in order
-    "train_images",
-    "train_labels",
-    "test_images",
-    "test_labels",
-)
-
 INTRO = (
     "Teach a computer to read handwritten digits, in eight steps and about twenty lines of "
     "Keras. Each step shows **the code** (the lesson's, and in a second tab the "
@@ -168,46 +156,6 @@ def contents_line(all_steps: tuple[Step, ...]) -> str:
 # --- printouts: what the lesson's interactive session prints ---------------------------------
 
 
-def shapes_printout(
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_test: np.ndarray,
-    y_test: np.ndarray,
-    every_array: bool = True,
-) -> str:
-    """What the lesson's session prints about the four arrays, computed from them.
-
-    ``every_array`` adds each array's dtype and the labels' shapes to the book's own lines
-    (images' shape, number of labels, the labels).
-    """
-    lines = []
-    for name, array in zip(LESSON_NAMES, (x_train, y_train, x_test, y_test), strict=True):
-        is_labels = name.endswith("labels")
-        if not is_labels or every_array:
-            lines += [f">>> {name}.shape", repr(tuple(array.shape))]
-        if every_array and not is_labels:
-            lines += [f">>> {name}.dtype", repr(array.dtype)]
-        if is_labels:
-            lines += [f">>> len({name})", str(len(array)), f">>> {name}", repr(array)]
-    return "\n".join(lines)
-
-
-def prediction_printout(probabilities: np.ndarray, label: int) -> str:
-    """The lesson's lines about test image 0, with this model's probabilities (10,) float."""
-    best = int(probabilities.argmax())
-    with np.printoptions(precision=3, linewidth=54):
-        printed = repr(probabilities)
-    return (
-        f">>> predictions[0]\n{printed}\n>>> predictions[0].argmax()\n{best}\n"
-        f">>> predictions[0][{best}]\n{probabilities[best]:.4f}\n>>> test_labels[0]\n{label}"
-    )
-
-
-def accuracy_printout(accuracy: float) -> str:
-    """The lesson's last line and what it prints."""
-    return f'>>> print(f"test_acc: {{test_acc}}")\ntest_acc: {accuracy:.4f}'
-
-
 # --- tables ------------------------------------------------------------------------------------
 
 
@@ -225,21 +173,6 @@ LOSS_NOTE = (
     "*Sparse categorical cross-entropy* is −log(probability given to the right digit), "
     "so confident right answers cost almost nothing and confident wrong ones cost a lot:"
 )
-
-
-def prepared_facts(images: np.ndarray) -> dict:
-    """Shape, dtype and range of ``flatten_and_scale(images)`` for uint8 images (N, 28, 28),
-    and its first row (784,) float32, read-only."""
-    prepared = flatten_and_scale(images)
-    first = prepared[0].copy()
-    first.flags.writeable = False
-    return {
-        "shape": str(prepared.shape),
-        "dtype": str(prepared.dtype),
-        "min": float(prepared.min()),
-        "max": float(prepared.max()),
-        "first": first,
-    }
 
 
 def epoch_table(history: TrainingHistory) -> list[dict]:
@@ -311,36 +244,6 @@ def first_predictions_table(probabilities: np.ndarray, labels: np.ndarray) -> li
 # --- the network as a picture ---------------------------------------------------------------
 
 
-def network_diagram(layers: list[dict]) -> str:
-    """Graphviz DOT of the built layers, top to bottom, ending in the ten probabilities.
-
-    ``layers``: one dict per layer with "layer" (name), "type" ("InputLayer" or "Dense"),
-    "output shape" (e.g. "(None, 512)"), "activation" and "parameters".
-    """
-    nodes = []
-    for layer in layers:
-        width = layer["output shape"].strip("()").split(",")[-1].strip()
-        if layer["type"] == "InputLayer":
-            text = f"{layer['layer']}\\n{width} pixel values"
-        else:
-            text = (
-                f"{layer['layer']}\\nDense · {width} units · {layer['activation']}"
-                f"\\n{layer['parameters']:,} weights"
-            )
-        nodes.append(text)
-    nodes.append(f"{NUM_CLASSES} probabilities\\none per digit 0–9")
-    lines = [
-        "digraph {",
-        '  rankdir=TB; bgcolor="transparent"; ranksep=0.25;',
-        f'  node [shape=box, style="rounded,filled", fillcolor="{ACCENT_PALE_COLOUR}", '
-        f'color="{ACCENT_COLOUR}", fontname="sans-serif", fontsize=11];',
-        f'  edge [color="{EDGE_COLOUR}", arrowsize=0.7];',
-    ]
-    lines += [f'  n{index} [label="{text}"];' for index, text in enumerate(nodes)]
-    lines += [f"  n{index} -> n{index + 1};" for index in range(len(nodes) - 1)]
-    return "\n".join([*lines, "}"])
-
-
 def hidden_layer_note(layer: dict) -> str:
     """How the first hidden layer's parameter count comes about, for a layer row as above."""
     units = int(layer["output shape"].strip("()").split(",")[-1])
@@ -367,15 +270,6 @@ def model_note(name: str, source: str) -> str:
         ":material/inventory_2: Result of the **shipped default model** (`models/default.keras`). "
         "Press *Train* in step 6 to see your own network's answer here instead."
     )
-
-
-def recorded_training(metadata: dict) -> tuple[TrainingHistory, ModelConfig | None]:
-    """The training curves and settings a saved model's sidecar (``default.json``) records."""
-    try:
-        config = ModelConfig.from_dict(metadata["config"]) if metadata.get("config") else None
-    except (TypeError, ValueError):
-        return TrainingHistory(), None
-    return TrainingHistory.from_dict(metadata.get("history") or {}), config
 
 
 def overfitting_note(train_accuracy: float, test_accuracy: float, config: ModelConfig | None) -> str:
