@@ -7,8 +7,6 @@ query parameters, so a link opens the same view.
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -16,18 +14,18 @@ import streamlit as st
 from mnist_core.charts.network import (
     activation_figure,
     class_bar_figure,
-    index_from_selection,
     map_figure,
     pixel_parts_figure,
     top_images_figure,
     weights_figure,
 )
 from mnist_core.inspection.activations import explain, incoming_weights
-from mnist_core.inspection.selection import Selection, complete_selection, parse_selection
+from mnist_core.inspection.selection import Selection, complete_selection
 from mnist_core.inspection.units import active_count
-from mnist_core.text.network import active_rule_text, link_note_text
+from mnist_core.text.network import active_rule_text
 from mnist_core.text.reading import confidence_text
 from mnist_core.text.runs import MODEL_PARAM, RUN_DOES_NOT_TRAVEL
+from ui import network_state as state
 from ui.network_views import activation_map, layer_statistics, render_templates
 from ui.resources import dataset_or_stop
 from ui.session import (
@@ -37,72 +35,30 @@ from ui.session import (
     linked_model,
 )
 
-STATE_KEY = "network_selection"  # session_state: the Selection shown, mirrored in st.query_params
-APPLIED_KEY = "network_applied_params"  # session_state: the query parameters last written
-TEST_WIDGET, COMPARE_WIDGET = "network_test_index", "network_compare"
-LAYER_WIDGET, UNIT_WIDGET, TOP_WIDGET = "network_pick_layer", "network_pick_unit", "network_pick_top"
 CHART = {"displayModeBar": False}
-
-
-def update(**changes) -> None:
-    st.session_state[STATE_KEY] = dataclasses.replace(st.session_state[STATE_KEY], **changes)
-
-
-def pick_typed_test() -> None:
-    """on_change of the index box: show that test image (an emptied box changes nothing)."""
-    typed = st.session_state[TEST_WIDGET]
-    if typed is not None:
-        update(test=int(typed), drawing=False)
-
-
-def pick_top_image() -> None:
-    """on_change of the top images' box: the keyboard's way to a click on one of them."""
-    picked = st.session_state[TOP_WIDGET]
-    if picked is not None:
-        update(test=int(picked), drawing=False)
-        st.session_state[TOP_WIDGET] = None
-
-
-def on_click(chart_key: str, **fixed) -> None:
-    """A click on a chart whose points carry an index: the unit (with ``layer``) or a test image."""
-    index = index_from_selection(st.session_state[chart_key].selection)
-    if index is not None:
-        update(**fixed, **({"unit": index} if "layer" in fixed else {"test": index, "drawing": False}))
-
-
-def current_selection(test_count: int, hidden_units: tuple[int, ...]) -> Selection:
-    """The Selection from the URL when it changed (a shared link, Look inside), else this session's."""
-    params = st.query_params.to_dict()
-    if STATE_KEY not in st.session_state or params != st.session_state.get(APPLIED_KEY):
-        has_drawing = DRAWN_INPUT_KEY in st.session_state
-        selection, notes = parse_selection(params, test_count, hidden_units, has_drawing)
-        for note in notes:  # each says what is shown instead
-            st.warning(link_note_text(note), icon=":material/link_off:")
-        st.session_state[STATE_KEY] = selection
-    return st.session_state[STATE_KEY]
 
 
 def render_input(selection: Selection, dataset, image: np.ndarray, explanation, evaluation) -> None:
     controls, picture, verdict = st.columns([3, 2, 4], vertical_alignment="center")
     with controls:
         # While the drawing is shown the box is empty: no test image is selected.
-        st.session_state[TEST_WIDGET] = None if selection.drawing else selection.test
+        st.session_state[state.TEST_WIDGET] = None if selection.drawing else selection.test
         st.number_input("Test image # (0–9,999)", 0, len(dataset.x_test) - 1, value=None, step=1,
-                        key=TEST_WIDGET, on_change=pick_typed_test,
+                        key=state.TEST_WIDGET, on_change=state.pick_typed_test,
                         placeholder="none: your drawing is shown")
         random_column, drawing_column = st.columns(2)
         random_column.button("Random", icon=":material/casino:", key="network_random", width="stretch",
                              help="A random test image",
-                             on_click=lambda: update(test=int(np.random.default_rng().integers(
+                             on_click=lambda: state.update(test=int(np.random.default_rng().integers(
                                  len(dataset.x_test))), drawing=False))
         if selection.drawing:
             drawing_column.button("Back", icon=":material/undo:", key="network_back", width="stretch",
-                                  on_click=lambda: update(drawing=False),
+                                  on_click=lambda: state.update(drawing=False),
                                   help=f"Back to test image #{selection.test}, shown before your drawing.")
         else:
             drawing_column.button("My drawing", icon=":material/draw:", key="network_drawing",
                                   width="stretch", disabled=DRAWN_INPUT_KEY not in st.session_state,
-                                  on_click=lambda: update(drawing=True),
+                                  on_click=lambda: state.update(drawing=True),
                                   help="The digit you last drew on the Draw page.")
     shown = "Your drawing (28×28)" if selection.drawing else f"Test image #{selection.test}"
     picture.image(np.kron(image, np.ones((6, 6))).clip(0, 1), width=150, caption=shown,
@@ -128,20 +84,23 @@ def render_activations(explanation, selection: Selection, names: tuple[str, ...]
         key = f"network_layer_{layer}"
         selected = selection.unit if layer == selection.layer else None
         column.plotly_chart(activation_figure(values, selected, title),
-                            key=key, on_select=lambda key=key, layer=layer: on_click(key, layer=layer),
+                            key=key, on_select=lambda key=key, layer=layer: state.on_click(key, layer=layer),
                             selection_mode="points", config=CHART)
 
 
 def render_unit_picker(explanation, selection: Selection) -> None:
     """The keyboard's way to what a click on a grid square does: a layer and a unit number."""
     widths = [values.size for values in explanation.activations]
-    st.session_state[LAYER_WIDGET], st.session_state[UNIT_WIDGET] = selection.layer + 1, selection.unit
+    st.session_state[state.LAYER_WIDGET] = selection.layer + 1
+    st.session_state[state.UNIT_WIDGET] = selection.unit
     layer_column, unit_column, _ = st.columns([1, 1, 2])
-    layer_column.selectbox("Hidden layer", range(1, len(widths) + 1), key=LAYER_WIDGET,
-                           on_change=lambda: update(layer=st.session_state[LAYER_WIDGET] - 1, unit=None))
+    layer_column.selectbox("Hidden layer", range(1, len(widths) + 1), key=state.LAYER_WIDGET,
+                           on_change=lambda: state.update(layer=st.session_state[state.LAYER_WIDGET] - 1,
+                                                          unit=None))
     unit_column.number_input(f"Unit (0–{widths[selection.layer] - 1})", min_value=0,
-                             max_value=widths[selection.layer] - 1, step=1, key=UNIT_WIDGET,
-                             on_change=lambda: update(unit=int(st.session_state[UNIT_WIDGET] or 0)))
+                             max_value=widths[selection.layer] - 1, step=1, key=state.UNIT_WIDGET,
+                             on_change=lambda: state.update(
+                                 unit=int(st.session_state[state.UNIT_WIDGET] or 0)))
 
 
 def render_unit(active: ActiveModel, dataset, explanation, selection: Selection, statistics) -> None:
@@ -165,11 +124,11 @@ def render_unit(active: ActiveModel, dataset, explanation, selection: Selection,
     key = "network_top_images"
     tops.plotly_chart(top_images_figure(dataset.x_test[stats.top_images[unit]], stats.top_images[unit],
                                         stats.top_values[unit]),
-                      key=key, on_select=lambda: on_click(key), selection_mode="points", config=CHART)
+                      key=key, on_select=lambda: state.on_click(key), selection_mode="points", config=CHART)
     tops.caption("The 9 test images that excite it most. Click one to look inside it.")
     tops.selectbox("Look inside one of them", [int(index) for index in stats.top_images[unit]], index=None,
-                   key=TOP_WIDGET, placeholder="Test image #…", format_func="Test image #{}".format,
-                   on_change=pick_top_image)
+                   key=state.TOP_WIDGET, placeholder="Test image #…", format_func="Test image #{}".format,
+                   on_change=state.pick_top_image)
     contribution = explanation.unit_contributions(layer)[unit]
     parts.plotly_chart(class_bar_figure(contribution, "Its part of each logit, this input",
                                         highlight=[predicted, compare], value_format="+.3f"), config=CHART)
@@ -182,7 +141,8 @@ def render_why(explanation, selection: Selection, layer: int) -> None:
     predicted, compare = explanation.predicted, selection.compare
     st.subheader(f"Why {'an' if predicted == 8 else 'a'} {predicted}? Each class score, pixel by pixel")
     st.selectbox("Compare with the score of", [digit for digit in range(10) if digit != predicted], width=220,
-                 key=COMPARE_WIDGET, on_change=lambda: update(compare=st.session_state[COMPARE_WIDGET]))
+                 key=state.COMPARE_WIDGET,
+                 on_change=lambda: state.update(compare=st.session_state[state.COMPARE_WIDGET]))
     how = ("pixel × gradient: with the units that are on held fixed, the ReLU network is linear, so the "
            "parts add up exactly" if explanation.exact else
            "pixel × each unit's secant slope (f(z) − f(0)) / z instead of its gradient, because "
@@ -219,30 +179,22 @@ def render_map(active: ActiveModel, dataset, evaluation, explanation, selection:
                else atlas.place(explanation.activations[-1][None])[0])
     st.plotly_chart(map_figure(atlas.positions, dataset.y_test, evaluation.predicted, current,
                                "your drawing" if selection.drawing else f"#{selection.test}"),
-                    key="network_map", on_select=lambda: on_click("network_map"), selection_mode="points",
-                    config=CHART)
+                    key="network_map", on_select=lambda: state.on_click("network_map"),
+                    selection_mode="points", config=CHART)
 
 
 @st.fragment
 def render_inside(active: ActiveModel, dataset, explanation, shown_input: tuple) -> None:
     """Activations, the selected unit and the score decomposition. A fragment: a unit click or a
     second class reruns only this; a click on a top image (a new input) reruns the page."""
-    selection = st.session_state[STATE_KEY]
+    selection = st.session_state[state.STATE_KEY]
     if (selection.test, selection.drawing) != shown_input:
         st.rerun(scope="app")
     render_activations(explanation, selection, active.network.activations[:-1])
     render_unit_picker(explanation, selection)
     render_unit(active, dataset, explanation, selection, layer_statistics(active.key, active, dataset))
     render_why(explanation, selection, selection.layer)
-    write_params(selection, active.key)
-
-
-def write_params(selection: Selection, model_key: str) -> None:
-    """Mirror what is shown in the URL, so the address bar is a link to this view, model included."""
-    params = {MODEL_PARAM: model_key, **selection.to_params()}
-    if st.query_params.to_dict() != params:
-        st.query_params.from_dict(params)
-    st.session_state[APPLIED_KEY] = params
+    state.write_params(selection, active.key)
 
 
 st.title("Inside the network")
@@ -256,16 +208,16 @@ names = active.network.activations[:-1]
 if not names:
     st.info("This model has no hidden layer: its 10 class scores are weighted sums of the pixels.")
 st.caption(f"{active.name}: {' → '.join(['784 pixels', *map(str, active.network.hidden_units), '10'])}.")
-selection = current_selection(len(dataset.x_test), active.network.hidden_units)
+selection = state.current_selection(len(dataset.x_test), active.network.hidden_units)
 drawn = st.session_state.get(DRAWN_INPUT_KEY)
 image = drawn if selection.drawing and drawn is not None else dataset.x_test[selection.test] / 255.0
 explanation = explain(active.network, image)
-selection = st.session_state[STATE_KEY] = complete_selection(selection, explanation)
-st.session_state[COMPARE_WIDGET] = selection.compare
+selection = st.session_state[state.STATE_KEY] = complete_selection(selection, explanation)
+st.session_state[state.COMPARE_WIDGET] = selection.compare
 evaluation = evaluation_of(active)
 render_input(selection, dataset, image, explanation, evaluation)
 if names:
     render_inside(active, dataset, explanation, (selection.test, selection.drawing))
     render_map(active, dataset, evaluation, explanation, selection)
 render_templates(active)
-write_params(selection, active.key)
+state.write_params(selection, active.key)

@@ -22,75 +22,21 @@ from mnist_core.charts.predictions import (
     probability_figure,
 )
 from mnist_core.serving.browsing import (
-    LINK_PARAMS,
     SORT_ORDERS,
-    Filters,
     filtered,
-    filters_from_params,
-    filters_to_params,
     page_caption,
     page_count,
     page_of,
 )
 from mnist_core.text.links import bad_link_value
 from mnist_core.text.runs import settings_summary
+from ui import prediction_state as state
 from ui.accessibility import TILES_KEY_PREFIX
 from ui.prediction_views import PER_CLASS_COLUMNS, ModelViews, grid_view, model_views
 from ui.resources import Dataset, dataset_or_stop
 from ui.session import ActiveModel, active_model, evaluation_of, model_record
 
-PAGE_SIZE = 100  # images per grid page: 10 rows of 10
-TRUE_KEY = "predictions_true"  # filter: true digit 0-9, or ANY
-PREDICTED_KEY = "predictions_predicted"  # filter: predicted digit 0-9, or ANY
-MISTAKES_KEY = "predictions_mistakes_only"
-ORDER_KEY = "predictions_order"  # a key of mnist_core.serving.browsing.SORT_ORDERS
-PAGE_KEY = "predictions_page"  # 1-based grid page
-INSPECT_KEY = "predictions_inspect"  # test index shown large
-SHOWN_KEY = "predictions_shown"  # list of the test indices on the current grid page
-MATRIX_VERSION_KEY = "predictions_matrix_version"  # bumped to clear the chart's own selection
-GRID_VERSION_KEY = "predictions_grid_version"  # bumped when the filters change
-LINK_KEY = "predictions_link"  # the query parameters last written: a different URL is a shared link
-ANY = "Any"  # filter value meaning "any digit" (None would show as an empty selectbox)
-DIGIT_OPTIONS = [ANY, *range(10)]
 CHART_CONFIG = {"displayModeBar": False}
-
-
-def _init_state() -> None:
-    defaults = {TRUE_KEY: ANY, PREDICTED_KEY: ANY, MISTAKES_KEY: False, ORDER_KEY: "index", PAGE_KEY: 1,
-                GRID_VERSION_KEY: 0, MATRIX_VERSION_KEY: 0}
-    for key, default in defaults.items():
-        st.session_state.setdefault(key, default)
-    _apply_link()
-
-
-def _apply_link() -> None:
-    """A link's filters and page (true, predicted, mistakes, sort, page), when the URL says
-    something other than what this page last wrote there: a shared link, or a reload."""
-    params = {name: st.query_params[name] for name in LINK_PARAMS if name in st.query_params}
-    if params == st.session_state.get(LINK_KEY, {}):
-        return
-    filters, page, problems = filters_from_params(params)
-    st.session_state[TRUE_KEY] = ANY if filters.true_digit is None else filters.true_digit
-    st.session_state[PREDICTED_KEY] = ANY if filters.predicted_digit is None else filters.predicted_digit
-    st.session_state[MISTAKES_KEY] = filters.mistakes_only
-    st.session_state[ORDER_KEY] = filters.order
-    st.session_state[PAGE_KEY] = page
-    st.session_state[GRID_VERSION_KEY] += 1
-    st.session_state[MATRIX_VERSION_KEY] += 1
-    st.session_state.pop(INSPECT_KEY, None)
-    for problem in problems:
-        st.warning(bad_link_value(problem.name, problem.value, problem.allowed, problem.shown),
-                   icon=":material/link_off:")
-
-
-def _write_link(page: int) -> None:
-    """Mirror the filters and page in the URL, so the address bar is a link to this view."""
-    params = filters_to_params(_filters(), page)
-    if {name: st.query_params[name] for name in LINK_PARAMS if name in st.query_params} != params:
-        for name in LINK_PARAMS:
-            st.query_params.pop(name, None)
-        st.query_params.update(params)
-    st.session_state[LINK_KEY] = params
 
 
 def render_summary(active: ActiveModel, evaluation: Evaluation) -> None:
@@ -140,7 +86,7 @@ def render_explorer(model_key: str, dataset: Dataset, evaluation: Evaluation) ->
     with matrix_column:
         st.caption("Rows: the true digit. Columns: what the model predicted. Green: right; red: mistakes, "
                    "darker when more. **Click a cell** to show those images below.")
-        cell = _filters().cell
+        cell = state.filters().cell
         st.plotly_chart(views.confusion if cell is None else outlined_cell(views.confusion, cell),
                         key=_matrix_key(), on_select=_apply_matrix_click, selection_mode="points",
                         config=CHART_CONFIG)
@@ -151,7 +97,7 @@ def render_explorer(model_key: str, dataset: Dataset, evaluation: Evaluation) ->
                    "**Recall**: of the test images of this digit, the share the model found.")
         st.dataframe(views.per_class, key="predictions_per_class", column_config=PER_CLASS_COLUMNS)
     render_filters()
-    render_grid_pages(model_key, dataset, evaluation, filtered(evaluation, _filters()))
+    render_grid_pages(model_key, dataset, evaluation, filtered(evaluation, state.filters()))
 
 
 def confusion_table(confusion: np.ndarray) -> pd.DataFrame:
@@ -160,108 +106,85 @@ def confusion_table(confusion: np.ndarray) -> pd.DataFrame:
                         columns=[f"read as {digit}" for digit in range(10)])
 
 
-def _filters() -> Filters:
-    digit = {ANY: None, **{value: int(value) for value in range(10)}}
-    return Filters(digit[st.session_state[TRUE_KEY]], digit[st.session_state[PREDICTED_KEY]],
-                   bool(st.session_state[MISTAKES_KEY]), st.session_state[ORDER_KEY])
-
-
 def _matrix_key() -> str:
-    return f"predictions_confusion_{st.session_state[MATRIX_VERSION_KEY]}"
+    return f"predictions_confusion_{st.session_state[state.MATRIX_VERSION_KEY]}"
 
 
 def _apply_matrix_click() -> None:
     """on_select callback: filter the grid to the clicked (true, predicted) cell."""
-    state = st.session_state.get(_matrix_key())
-    cell = cell_from_selection(state["selection"] if state else None)
+    chart = st.session_state.get(_matrix_key())
+    cell = cell_from_selection(chart["selection"] if chart else None)
     if cell is None:
         return
-    st.session_state[TRUE_KEY], st.session_state[PREDICTED_KEY] = cell
+    st.session_state[state.TRUE_KEY], st.session_state[state.PREDICTED_KEY] = cell
     if cell[0] == cell[1]:
-        st.session_state[MISTAKES_KEY] = False  # a diagonal cell holds only right answers
-    _reset_paging()
+        st.session_state[state.MISTAKES_KEY] = False  # a diagonal cell holds only right answers
+    state.reset_paging()
 
 
 def render_filters() -> None:
     st.subheader("Browse the test images", anchor=False)
     true_column, predicted_column, order_column, mistakes_column, clear_column = st.columns(
         [2, 2, 4, 2, 2], vertical_alignment="bottom")  # the sort box fits "Most confident mistakes first"
-    true_column.selectbox("True digit", DIGIT_OPTIONS, key=TRUE_KEY, on_change=_reset_paging)
-    predicted_column.selectbox("Predicted digit", DIGIT_OPTIONS, key=PREDICTED_KEY, on_change=_reset_paging)
-    order_column.selectbox("Sort", list(SORT_ORDERS), format_func=SORT_ORDERS.get, key=ORDER_KEY,
-                           on_change=_reset_paging)
-    mistakes_column.toggle("Only mistakes", key=MISTAKES_KEY, on_change=_reset_paging)
-    clear_column.button("Show all", key="predictions_clear", on_click=_clear_filters,
-                        disabled=not _filters().active, icon=":material/filter_alt_off:",
+    true_column.selectbox("True digit", state.DIGIT_OPTIONS, key=state.TRUE_KEY, on_change=state.reset_paging)
+    predicted_column.selectbox("Predicted digit", state.DIGIT_OPTIONS, key=state.PREDICTED_KEY,
+                               on_change=state.reset_paging)
+    order_column.selectbox("Sort", list(SORT_ORDERS), format_func=SORT_ORDERS.get, key=state.ORDER_KEY,
+                           on_change=state.reset_paging)
+    mistakes_column.toggle("Only mistakes", key=state.MISTAKES_KEY, on_change=state.reset_paging)
+    clear_column.button("Show all", key="predictions_clear", on_click=state.clear_filters,
+                        disabled=not state.filters().active, icon=":material/filter_alt_off:",
                         help="Clear the filters and the confusion-matrix selection.")
-
-
-def _reset_paging() -> None:
-    st.session_state[PAGE_KEY] = 1
-    st.session_state[GRID_VERSION_KEY] += 1
-    st.session_state.pop(INSPECT_KEY, None)
-
-
-def _clear_filters() -> None:
-    st.session_state[TRUE_KEY] = st.session_state[PREDICTED_KEY] = ANY
-    st.session_state[MISTAKES_KEY] = False
-    st.session_state[MATRIX_VERSION_KEY] += 1  # a fresh chart key drops the chart's selection
-    _reset_paging()
-
-
-def _turn_page(step: int) -> None:
-    st.session_state[PAGE_KEY] += step
-    st.session_state.pop(INSPECT_KEY, None)
 
 
 @st.fragment
 def render_grid_pages(model_key: str, dataset: Dataset, evaluation: Evaluation, indices: np.ndarray) -> None:
     """One page of the grid as ONE picture, the pager and the inspector: a page turn or a
     tile click reruns only this."""
-    pages = page_count(len(indices), PAGE_SIZE)
-    asked = int(st.session_state[PAGE_KEY])
-    st.session_state[PAGE_KEY] = page = min(max(1, asked), pages)
+    pages = page_count(len(indices), state.PAGE_SIZE)
+    asked = int(st.session_state[state.PAGE_KEY])
+    st.session_state[state.PAGE_KEY] = page = min(max(1, asked), pages)
     if asked > page:
         st.warning(bad_link_value("page", str(asked), f"a page of these {pages}", f"page {page}"),
                    icon=":material/link_off:")
-    _write_link(page)
-    shown = [int(index) for index in page_of(indices, page - 1, PAGE_SIZE)]
-    st.session_state[SHOWN_KEY] = shown
-    _render_pager(page, pages, page_caption(page, pages, len(shown), len(indices), PAGE_SIZE))
+    state.write_link(page)
+    shown = [int(index) for index in page_of(indices, page - 1, state.PAGE_SIZE)]
+    st.session_state[state.SHOWN_KEY] = shown
+    _render_pager(page, pages, page_caption(page, pages, len(shown), len(indices), state.PAGE_SIZE))
     if not shown:
         st.info("No test image matches these filters. Change them or click **Show all**.",
                 icon=":material/search_off:")
         return
-    if st.session_state.get(INSPECT_KEY) not in shown:
-        st.session_state[INSPECT_KEY] = shown[0]
+    if st.session_state.get(state.INSPECT_KEY) not in shown:
+        st.session_state[state.INSPECT_KEY] = shown[0]
     grid_column, inspect_column = st.columns([7, 3], gap="medium")
-    key = f"predictions_grid_{st.session_state[GRID_VERSION_KEY]}_{page}"  # no stale tile selection
+    key = f"predictions_grid_{st.session_state[state.GRID_VERSION_KEY]}_{page}"  # no stale tile selection
     figure = grid_view(model_key, tuple(shown), evaluation, dataset)
-    grid_column.plotly_chart(outlined_tile(figure, tile_box(shown.index(st.session_state[INSPECT_KEY]))),
-                             key=key, on_select=lambda: _apply_grid_click(key), selection_mode="points",
-                             config=CHART_CONFIG)
+    inspected = shown.index(st.session_state[state.INSPECT_KEY])
+    grid_column.plotly_chart(outlined_tile(figure, tile_box(inspected)), key=key, config=CHART_CONFIG,
+                             on_select=lambda: _apply_grid_click(key), selection_mode="points")
     with inspect_column:
         _render_inspector(dataset, evaluation, shown)
 
 
 def _apply_grid_click(key: str) -> None:
     """on_select callback: show the clicked tile in the inspector."""
-    state = st.session_state.get(key)
-    index = index_from_selection(state["selection"] if state else None)
+    chart = st.session_state.get(key)
+    index = index_from_selection(chart["selection"] if chart else None)
     if index is not None:
-        st.session_state[INSPECT_KEY] = index
+        st.session_state[state.INSPECT_KEY] = index
 
 
 def _render_pager(page: int, pages: int, caption: str) -> None:
     previous_column, number_column, next_column, caption_column = st.columns([1, 1, 1, 4],
                                                                              vertical_alignment="center")
     previous_column.button("Previous", key="predictions_previous", icon=":material/chevron_left:",
-                           disabled=page <= 1, on_click=_turn_page, args=(-1,), width="stretch")
-    number_column.number_input("Page", min_value=1, max_value=pages, step=1, key=PAGE_KEY,
+                           disabled=page <= 1, on_click=state.turn_page, args=(-1,), width="stretch")
+    number_column.number_input("Page", min_value=1, max_value=pages, step=1, key=state.PAGE_KEY,
                                label_visibility="collapsed",
-                               on_change=lambda: st.session_state.pop(INSPECT_KEY, None))
+                               on_change=lambda: st.session_state.pop(state.INSPECT_KEY, None))
     next_column.button("Next", key="predictions_next", icon=":material/chevron_right:", icon_position="right",
-                       disabled=page >= pages, on_click=_turn_page, args=(1,), width="stretch")
+                       disabled=page >= pages, on_click=state.turn_page, args=(1,), width="stretch")
     caption_column.caption(f"{caption} · under each image: the predicted digit (and the true one when "
                            "wrong) · green frame: right, red: wrong · hover an image for its test-set index "
                            "and confidence")
@@ -269,7 +192,7 @@ def _render_pager(page: int, pages: int, caption: str) -> None:
 
 def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[int]) -> None:
     index = st.selectbox(
-        "Inspect an image from this page", options, key=INSPECT_KEY,
+        "Inspect an image from this page", options, key=state.INSPECT_KEY,
         format_func=lambda i: f"#{i} · pred {evaluation.predicted[i]} · true {evaluation.labels[i]}",
     )
     label, predicted = int(evaluation.labels[index]), int(evaluation.predicted[index])
@@ -296,7 +219,7 @@ if active is None:
     st.stop()
 evaluation = evaluation_of(active)
 views = model_views(active.key, evaluation, dataset)
-_init_state()
+state.init_state()
 render_summary(active, evaluation)
 render_first_ten(views, evaluation)
 render_explorer(active.key, dataset, evaluation)

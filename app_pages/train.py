@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_core import ModelConfig, preset
+from mnist_core import preset
 from mnist_core.charts.training import COMPARISONS, RunCurves, comparison_figure
 from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES
 from mnist_core.text.format import elapsed_text
@@ -51,8 +51,6 @@ from ui.session import (
 )
 from ui.widgets import page_link
 
-LATEST_KEY = TRAIN_LATEST_KEY  # session_state: id of the run last started on this page
-SETTINGS_KEY = TRAIN_SETTINGS_KEY  # session_state: the form's values, kept across page switches
 PRESET_KEY = "train_preset"
 PICK_KEY = "train_pick"  # selectbox: the run the action buttons apply to
 COMPARE_KEY = "train_compare"  # multiselect of runs to compare
@@ -62,23 +60,19 @@ CURVES = "train_curves"  # kept figures of the latest run, shared by its live an
 
 def restore_settings() -> None:
     """Give the form the values it had before a page switch (Streamlit drops widget state)."""
-    saved = st.session_state.get(SETTINGS_KEY) or {PRESET_KEY: "seed", **settings_of(preset("seed"))}
+    saved = st.session_state.get(TRAIN_SETTINGS_KEY) or {PRESET_KEY: "seed", **settings_of(preset("seed"))}
     for key, value in saved.items():
         st.session_state.setdefault(key, value)
 
 
 def save_settings() -> None:
     keys = [PRESET_KEY, *settings_of(preset("seed"))]
-    st.session_state[SETTINGS_KEY] = {key: st.session_state[key] for key in keys if key in st.session_state}
+    st.session_state[TRAIN_SETTINGS_KEY] = {key: st.session_state[key] for key in keys
+                                            if key in st.session_state}
 
 
 def apply_preset() -> None:
     st.session_state.update(settings_of(preset(st.session_state[PRESET_KEY])))
-
-
-def form_config() -> ModelConfig:
-    """The form's settings; raises ConfigError."""
-    return config_from(st.session_state)
 
 
 def render_settings() -> None:
@@ -112,11 +106,11 @@ def render_settings() -> None:
         data.toggle("Augment", key="train_augment", help="Random shifts, rotations and zoom while training.")
         st.form_submit_button("Start training", type="primary", icon=":material/play_arrow:",
                               key="train_start", on_click=start_on_click,
-                              args=(form_config, "train", remember_new_run))
+                              args=(lambda: config_from(st.session_state), "train", remember_new_run))
 
 
 def remember_new_run(run: Run) -> None:
-    st.session_state[LATEST_KEY] = st.session_state[NEW_RUN_KEY] = st.session_state[PICK_KEY] = run.id
+    st.session_state[TRAIN_LATEST_KEY] = st.session_state[NEW_RUN_KEY] = st.session_state[PICK_KEY] = run.id
 
 
 def select_new_run() -> None:
@@ -196,7 +190,7 @@ def render_run_actions(by_id: dict[str, Run]) -> None:
         mime="application/octet-stream", key="train_download", icon=":material/download:",
         disabled=run.keras_bytes is None or not run.usable, on_click="ignore", width="stretch",
     )
-    if run.id != st.session_state.get(LATEST_KEY) and run.status in STATUS_BOXES:
+    if run.id != st.session_state.get(TRAIN_LATEST_KEY) and run.status in STATUS_BOXES:
         status_box(run, f"{run.name}: {outcome_text(run)}")
 
 
@@ -236,7 +230,7 @@ job_queue().start_worker()  # the worker loads TensorFlow in the background, bef
 restore_settings()
 select_new_run()
 dataset_or_stop()
-latest = runs().get(st.session_state.get(LATEST_KEY) or "")
+latest = runs().get(st.session_state.get(TRAIN_LATEST_KEY) or "")
 training = latest is not None and not latest.finished
 # While a run trains the settings fold away, so its live view is on the first screen; a
 # different label makes a new expander, open again once the run has ended.
