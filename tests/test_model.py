@@ -13,6 +13,7 @@ from mnist_core import (
     flatten_and_scale,
     load_default_model,
 )
+from mnist_core.config import CONVNET_FILTERS
 
 OPTIMIZER_CLASSES = {"rmsprop": keras.optimizers.RMSprop, "adam": keras.optimizers.Adam,
                      "sgd": keras.optimizers.SGD}
@@ -47,7 +48,12 @@ def test_presets_build_as_configured(name):
     assert all(layer.activation.__name__ == config.activation for layer in dense[:-1])
     assert dense[-1].activation.__name__ == "softmax"
     dropouts = [layer.rate for layer in model.layers if isinstance(layer, keras.layers.Dropout)]
-    assert dropouts == ([config.dropout] * len(config.hidden_units) if config.dropout else [])
+    convolutions = [layer.filters for layer in model.layers if isinstance(layer, keras.layers.Conv2D)]
+    if config.architecture == "convnet":  # one dropout before its output layer, after the convolutions
+        assert convolutions == list(CONVNET_FILTERS) and dropouts == [config.dropout]
+    else:
+        assert not convolutions
+        assert dropouts == ([config.dropout] * len(config.hidden_units) if config.dropout else [])
     assert isinstance(model.layers[0], keras.layers.InputLayer)
     assert tuple(model.input_shape) == (None, 784) and tuple(model.output_shape) == (None, 10)
     assert isinstance(model.optimizer, OPTIMIZER_CLASSES[config.optimizer])
