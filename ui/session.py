@@ -30,7 +30,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mnist_core import DenseNetwork, Evaluation, ModelConfig, ModelFileError, TrainingHistory, evaluate
 from mnist_core.text.runs import finished_toast
-from mnist_core.training.keeper import SessionKeeper
+from mnist_core.training.keeper import RECLAIM_WAIT_SECONDS, SessionKeeper
 from mnist_core.training.queue import JobError
 from mnist_core.training.record import Ending, EndReason, JobStatus
 from mnist_core.training.runs import Run, follow_jobs, last_finite, next_run_name
@@ -164,7 +164,7 @@ def reattach() -> None:
     if OWNER_KEY not in st.session_state:
         st.session_state[OWNER_KEY] = cookie if known else secrets.token_urlsafe(32)
         fresh = known and SESSION_KEY not in st.session_state
-        reclaimed = keeper.reclaim(cookie, connection) if fresh else None
+        reclaimed = keeper.reclaim(cookie, connection, _connected, RECLAIM_WAIT_SECONDS) if fresh else None
         if reclaimed is not None:
             st.session_state[SESSION_KEY] = reclaimed[0]
             for key, value in reclaimed[1].items():

@@ -5,7 +5,12 @@ keep what a user made (runs, the active model, the drawing) in ``SessionKeeper``
 keys: the *owner*, a random token the browser keeps in a cookie (never in a URL, so a shared
 link carries none of it), and the *session key*, the id the training queue knows the session's
 jobs by. A new session of the same owner ``reclaim``s the entry its predecessor left and gets
-everything back, its queued or running job included.
+everything back, its queued or running job included. The predecessor is the owner's session whose
+connection is closed and that was seen last (``attach`` on every script run): not one the sweep
+happened to mark first, since a reload's new session can run before the next sweep, and an older
+closed tab of the same browser must not win over the page just reloaded. If the owner still has a
+live session, ``reclaim`` waits up to ``wait`` seconds for one to close: a reload's new connection
+can arrive before the server has handled the old one's close.
 
 ``sweep`` (every second, from ``start``) asks who is still connected:
 
@@ -25,6 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+RECLAIM_WAIT_SECONDS = 2.0  # how long a new session waits for its predecessor's connection to close
 GRACE_SECONDS = 10.0  # a reload reconnects within a few seconds; a session gone this long is over
 KEEP_SECONDS = 30 * 60.0  # how long a gone session's runs wait for their owner to come back
 MAX_KEPT_BYTES = 256 * 2**20  # model bytes and curves of all kept sessions, live ones included
@@ -37,6 +43,7 @@ class _Entry:
     session_key: str
     client: str  # the id of the connection (Streamlit session) showing it now
     values: dict  # what the session keeps: session_state key -> value (shared objects)
+    seen: float  # clock time of the last attach (a script run) or reclaim
     gone_since: float | None = None  # monotonic time its connection was first seen closed
     ended: bool = False  # on_gone was called
 
@@ -51,11 +58,12 @@ class SessionKeeper:
         max_bytes: int = MAX_KEPT_BYTES,
         size_of: Callable[[dict], int] = lambda values: 0,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ):
         if grace < 0 or keep_for < grace:
             raise ValueError(f"need 0 <= grace <= keep_for, got grace={grace}, keep_for={keep_for}.")
         self.grace, self.keep_for, self.max_bytes = grace, keep_for, max_bytes
-        self.size_of, self.clock = size_of, clock
+        self.size_of, self.clock, self.sleep = size_of, clock, sleep
         self._entries: dict[str, _Entry] = {}  # by session key, oldest first
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -63,25 +71,39 @@ class SessionKeeper:
 
     def attach(self, owner: str, session_key: str, client: str, values: dict) -> None:
         """Record (or refresh) what session ``session_key`` of ``owner``, shown by ``client``, keeps."""
+        now = self.clock()
         with self._lock:
             entry = self._entries.get(session_key)
             if entry is None or entry.owner != owner:
-                self._entries[session_key] = _Entry(owner, session_key, client, dict(values))
+                self._entries[session_key] = _Entry(owner, session_key, client, dict(values), now)
                 return
-            entry.client, entry.values = client, dict(values)
+            entry.client, entry.values, entry.seen = client, dict(values), now
             entry.gone_since, entry.ended = None, False
 
-    def reclaim(self, owner: str, client: str) -> tuple[str, dict] | None:
-        """The session key and values of ``owner``'s most recently gone session, now shown by
-        ``client``; None if the owner left none. Another owner's sessions are never returned."""
-        with self._lock:
-            gone = [entry for entry in self._entries.values()
-                    if entry.owner == owner and entry.gone_since is not None]
-            if not gone:
+    def reclaim(
+        self, owner: str, client: str, is_alive: Callable[[str], bool], wait: float = 0.0, poll: float = 0.05
+    ) -> tuple[str, dict] | None:
+        """The session key and values of ``owner``'s last seen session whose connection is closed,
+        now shown by ``client``; None if the owner left none. While the owner has only live
+        sessions, waits up to ``wait`` seconds (checking every ``poll``) for one to close.
+        Another owner's sessions are never returned."""
+        deadline = self.clock() + wait
+        while True:
+            with self._lock:
+                now = self.clock()
+                mine = [entry for entry in self._entries.values()
+                        if entry.owner == owner and entry.client != client]
+                for entry in mine:
+                    if entry.gone_since is None and not is_alive(entry.client):
+                        entry.gone_since = now
+                gone = [entry for entry in mine if entry.gone_since is not None]
+                if gone:
+                    entry = max(gone, key=lambda entry: entry.seen)
+                    entry.client, entry.seen, entry.gone_since, entry.ended = client, now, None, False
+                    return entry.session_key, dict(entry.values)
+            if not mine or now >= deadline:
                 return None
-            entry = max(gone, key=lambda entry: entry.gone_since)
-            entry.client, entry.gone_since, entry.ended = client, None, False
-            return entry.session_key, dict(entry.values)
+            self.sleep(poll)
 
     def sweep(
         self,

@@ -11,11 +11,6 @@ from harness import browser, strokes
 from mnist_core.text import digits as text
 from tests.browser import helpers
 
-# Passes alone; failed after the other browser tests in one clean-clone CI run on an idle machine
-# (6 Dec): a reload or page switch may take back another closed page of the same browser. Not
-# strict, so the CI output says XPASS or XFAIL; the session note has the details.
-ORDER_DEPENDENT = pytest.mark.xfail(strict=False, reason="fails after the other browser tests: see the note")
-
 pytestmark = pytest.mark.browser
 
 # Any stroke will do: the prompt, not the network, gives the label. A real digit where the
@@ -23,7 +18,6 @@ pytestmark = pytest.mark.browser
 HOOK = [[(0.35, 0.25), (0.60, 0.20), (0.55, 0.50), (0.45, 0.80)]]
 
 
-@ORDER_DEPENDENT
 def test_prompted_mode_collects_20_digits_one_click_each(session_page):
     page, console = session_page
     browser.go_to(page, "Your digits")

@@ -10,11 +10,6 @@ import pytest
 from harness import browser, strokes
 from tests.browser import helpers
 
-# Passes alone; failed after the other browser tests in one clean-clone CI run on an idle machine
-# (6 Dec): a reload or page switch may take back another closed page of the same browser. Not
-# strict, so the CI output says XPASS or XFAIL; the session note has the details.
-ORDER_DEPENDENT = pytest.mark.xfail(strict=False, reason="fails after the other browser tests: see the note")
-
 pytestmark = pytest.mark.browser
 
 LIVE_HEADING = re.compile(r"^Run 1 · (training|waiting in line)$")
@@ -38,7 +33,6 @@ def start_long_run(page, epochs: int = 40) -> None:
     browser.wait_idle(page)
 
 
-@ORDER_DEPENDENT
 def test_a_reload_shows_the_run_again_its_stop_works_and_another_browser_never_sees_it(
     session_page, chromium, app_server
 ):
@@ -86,7 +80,6 @@ def test_a_closed_page_gives_its_place_in_the_queue_back_within_seconds(chromium
         page.context.close()
 
 
-@ORDER_DEPENDENT
 def test_the_drawing_survives_draw_inside_the_network_and_back(session_page):
     page, console = session_page
     browser.go_to(page, "Draw")
