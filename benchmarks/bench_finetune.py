@@ -25,30 +25,18 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.report import argument_parser, figure_table, machine, publish  # noqa: E402
 from mnist_core import load_mnist  # noqa: E402
-from mnist_core.data.synthetic import font_style_ink  # noqa: E402
-from mnist_core.digits.collection import DigitSet, as_mnist_pixels  # noqa: E402
+from mnist_core.data.synthetic import font_style_set  # noqa: E402
+from mnist_core.digits.collection import DigitSet  # noqa: E402
 from mnist_core.digits.scoring import score  # noqa: E402
-from mnist_core.reading.preprocess import ink_to_mnist_steps  # noqa: E402
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH, load_default_network  # noqa: E402
 from mnist_core.serving.process import one_blas_thread  # noqa: E402
 from mnist_core.training.tuning import FinetuneJob, FinetuneSettings  # noqa: E402
 
 TUNE_SEED, HELD_SEED = 100, 200
-
-
-def font_style_set(per_digit: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 (10·per_digit, 28, 28) font-style digits after the MNIST steps, and labels uint8."""
-    generator = np.random.default_rng(seed)
-    labels = np.tile(np.arange(10, dtype=np.uint8), per_digit)
-    images = np.stack([as_mnist_pixels(ink_to_mnist_steps(font_style_ink(int(label), generator)).centred)
-                       for label in labels])
-    return images, labels
 
 
 def bench_finetune(mnist) -> tuple[list[tuple], list[str]]:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_core.data.synthetic import font_style_ink
-from mnist_core.digits.collection import as_mnist_pixels
-from mnist_core.reading.preprocess import ink_to_mnist_steps
+from mnist_core.data.synthetic import font_style_set
 from mnist_core.serving.evaluation import evaluate
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
 from mnist_core.serving.network import DenseNetwork
@@ -17,19 +15,10 @@ from mnist_core.training.tuning import FinetuneJob, FinetuneSettings
 from tests.test_jobs import finished
 
 
-def font_style_digits(per_digit: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 (10·per_digit, 28, 28) digits of the font style after the MNIST steps, labels uint8."""
-    generator = np.random.default_rng(seed)
-    labels = np.tile(np.arange(10, dtype=np.uint8), per_digit)
-    images = np.stack([as_mnist_pixels(ink_to_mnist_steps(font_style_ink(int(label), generator)).centred)
-                       for label in labels])
-    return images, labels
-
-
 @pytest.mark.slow
 def test_a_finetune_job_tunes_the_chosen_model_in_the_training_worker(mnist):
-    tune_images, tune_labels = font_style_digits(3, seed=1)
-    held_images, held_labels = font_style_digits(2, seed=2)
+    tune_images, tune_labels = font_style_set(3, seed=1)
+    held_images, held_labels = font_style_set(2, seed=2)
     settings = FinetuneSettings(epochs=1, repeats=10, mnist_images=600, batch_size=64)
     job = FinetuneJob("Default model", DEFAULT_MODEL_PATH.read_bytes(), tune_images, tune_labels,
                       held_images, held_labels, settings)

@@ -11,7 +11,9 @@ the two encodings streamlit-drawable-canvas produces:
 
 ``pen_ink`` redraws a digit with a pen of a given width in pixels, and ``non_digit_ink`` draws
 things that are not digits (letters from a font, stars, grids, spirals, scribbles, filled blobs)
-as canvas strokes, for the benchmarks of the Draw page.
+as canvas strokes, for the benchmarks of the Draw page. ``font_style_ink`` writes a digit as a
+writer unlike MNIST's would (a typeface's shapes, by hand), and ``font_style_set`` a labelled set of
+them after the MNIST steps, for fine-tuning on one's own digits.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 from scipy import ndimage
 
-from mnist_core.reading.preprocess import crop_to_ink
+from mnist_core.reading.preprocess import as_mnist_pixels, crop_to_ink, ink_to_mnist_steps
 
 CANVAS_SIZE = 280  # the Draw page's canvas, 10x MNIST
 ENCODINGS = ("transparent", "opaque")
@@ -236,3 +238,13 @@ def font_style_ink(digit: int, rng: np.random.Generator, size: int = FONT_STYLE_
     shift_columns = ndimage.gaussian_filter(rng.uniform(-1, 1, (size, size)), smooth) * reach
     ink = ndimage.map_coordinates(ink, [rows + shift_rows, columns + shift_columns], order=1)
     return redraw_with_pen(stroke_skeleton(ink), rng.uniform(0.05, 0.09) * size)
+
+
+def font_style_set(per_digit: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``per_digit`` font-style digits of each digit 0-9 (``seed``), put through the MNIST steps as a
+    drawing is: images uint8 (10·per_digit, 28, 28), labels uint8 (10·per_digit,) as 0, 1, ..., 9, 0, ..."""
+    generator = np.random.default_rng(seed)
+    labels = np.tile(np.arange(10, dtype=np.uint8), per_digit)
+    images = np.stack([as_mnist_pixels(ink_to_mnist_steps(font_style_ink(int(label), generator)).centred)
+                       for label in labels])
+    return images, labels

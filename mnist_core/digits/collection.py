@@ -13,15 +13,10 @@ import numpy as np
 from PIL import Image
 
 from mnist_core.config import IMAGE_SIDE, NUM_CLASSES
-from mnist_core.reading.preprocess import PreprocessSteps, canvas_to_mnist_steps
+from mnist_core.reading.preprocess import PreprocessSteps, as_mnist_pixels, canvas_to_mnist_steps
 
 MAX_DIGITS = 5_000  # digits one set (one session, one file) holds at most
 THUMBNAIL_SIDE = 40  # pixels: the original drawing, shrunk whole, beside its 28x28 digit
-
-
-def as_mnist_pixels(centred: np.ndarray) -> np.ndarray:
-    """float32 (28, 28) in [0, 1] (``PreprocessSteps.centred``) -> uint8 (28, 28), as MNIST stores."""
-    return np.rint(np.clip(centred, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def thumbnail(ink: np.ndarray, side: int = THUMBNAIL_SIDE) -> np.ndarray:

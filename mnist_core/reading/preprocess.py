@@ -112,6 +112,11 @@ def ink_to_mnist_steps(ink: np.ndarray, stroke_ratio: float | None = STROKE_RATI
     return PreprocessSteps(ink, cropped, normalised, boxed, centred, stroke_width)
 
 
+def as_mnist_pixels(centred: np.ndarray) -> np.ndarray:
+    """float32 (28, 28) in [0, 1] (``PreprocessSteps.centred``) -> uint8 (28, 28), as MNIST stores."""
+    return np.rint(np.clip(centred, 0.0, 1.0) * 255).astype(np.uint8)
+
+
 def crop_to_ink(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray:
     """The smallest rectangle holding every pixel above ``threshold`` (``ndimage.find_objects``)."""
     found = ndimage.find_objects((np.asarray(ink) > threshold).astype(np.int8))
