@@ -51,6 +51,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.report import argument_parser, figure_table, machine, write_section  # noqa: E402
 from harness import browser, strokes  # noqa: E402
+from harness.environment import with_defaults  # noqa: E402
 from harness.processes import rss_bytes  # noqa: E402
 
 BASELINE_REF = "fafd7cc"  # the last commit that served with Keras (the parent of the NumPy path)
@@ -76,10 +77,7 @@ MATRIX_CELLS = [(4, 9), (9, 4), (7, 2), (3, 5), (5, 3), (8, 3), (2, 7), (9, 7)] 
 def server_env() -> dict[str, str]:
     """The environment of the measured processes: MNIST from MNIST_PATH, quiet TensorFlow."""
     env = dict(os.environ)
-    default_data = ROOT.parent / "shared" / "data" / "mnist.npz"
-    if not env.get("MNIST_PATH") and default_data.is_file():
-        env["MNIST_PATH"] = str(default_data)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with_defaults(env)
     return env
 
 

@@ -36,15 +36,13 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
-    os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
 
 import plotly.io  # noqa: E402
 from PIL import Image  # noqa: E402
 from streamlit.elements.lib.image_utils import _np_array_to_bytes  # noqa: E402
 
-from benchmarks.report import machine, percentile  # noqa: E402
+from benchmarks.report import machine, percentile, times_ms  # noqa: E402
+from harness.environment import with_defaults  # noqa: E402
 from mnist_core import DenseNetwork, canvas_to_mnist, load_default_model, load_mnist  # noqa: E402
 from mnist_core.charts.drawing import probability_bars, step_tiles  # noqa: E402
 from mnist_core.reading.familiarity import calibrate  # noqa: E402
@@ -86,18 +84,6 @@ def page_handling(url: str, model, familiarity=None) -> int:
     for tile in step_tiles(reading.steps):
         _np_array_to_bytes(tile, "PNG")
     return reading.digit
-
-
-def timed(function, repeats: int) -> list[float]:
-    """Milliseconds per call, after three warm-up calls."""
-    for _ in range(3):
-        function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - start) * 1000.0)
-    return times
 
 
 def timed_like_strokes(function, repeats: int = STROKE_REPEATS) -> list[float]:
@@ -190,6 +176,7 @@ def main() -> None:
         "--busy", type=int, default=0, help="also time strokes with this many CPU-burning processes"
     )
     arguments = parser.parse_args()
+    with_defaults(os.environ)  # MNIST from MNIST_PATH or the shared copy; quiet TensorFlow
     (_, _), (x_test, y_test) = load_mnist()
     model, _ = load_default_model()
     network = DenseNetwork.from_keras_model(model)
@@ -202,7 +189,7 @@ def main() -> None:
 
     baseline = summary(
         "canvas_to_mnist + model.predict (baseline)",
-        timed(
+        times_ms(
             lambda: model.predict(canvas_to_mnist(rgba)[np.newaxis].reshape(1, 784), verbose=0),
             BASELINE_REPEATS,
         ),
@@ -210,18 +197,18 @@ def main() -> None:
     print("canvas_to_mnist + DenseNetwork.probabilities, one drawing: python benchmarks/bench_core.py")
     summary(
         "page handling of a stroke (decode, read, chart, 4 tiles)",
-        timed(lambda: page_handling(url, network, familiarity), REPEATS),
+        times_ms(lambda: page_handling(url, network, familiarity), REPEATS),
         baseline,
     )
-    summary("  of which decoding the canvas PNG", timed(lambda: decode(url), REPEATS))
+    summary("  of which decoding the canvas PNG", times_ms(lambda: decode(url), REPEATS))
     reading = read_canvas(rgba, network)
     summary(
         "  of which the probability chart, serialised",
-        timed(lambda: plotly.io.to_json(probability_bars(reading.probabilities), validate=False), REPEATS),
+        times_ms(lambda: plotly.io.to_json(probability_bars(reading.probabilities), validate=False), REPEATS),
     )
     summary(
         "  of which the four step tiles as PNG",
-        timed(lambda: [_np_array_to_bytes(t, "PNG") for t in step_tiles(reading.steps)], REPEATS),
+        times_ms(lambda: [_np_array_to_bytes(t, "PNG") for t in step_tiles(reading.steps)], REPEATS),
     )
     urls = [
         data_url(drawing(x_test[index], 150 + 10 * index, 20 + 5 * index, 60 - 5 * index))

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.report import argument_parser, figure_table, machine, publish  # noqa: E402
+from benchmarks.report import argument_parser, figure_table, machine, publish, times_ms  # noqa: E402
 from mnist_core import load_mnist  # noqa: E402
 from mnist_core.data.synthetic import font_style_set  # noqa: E402
 from mnist_core.digits.collection import DigitSet  # noqa: E402
@@ -96,14 +96,8 @@ def bench_scoring(mnist) -> list[tuple]:
     reference = DigitSet.from_arrays(x_test[:500], y_test[:500])
 
     def median_ms(digits) -> float:
-        times = []
-        for _ in range(50):
-            begun = time.perf_counter()
-            score(network, digits)
-            times.append((time.perf_counter() - begun) * 1000)
-        return statistics.median(times)
+        return statistics.median(times_ms(lambda: score(network, digits), 50))
 
-    median_ms(mine)  # warm-up
     own, baseline = median_ms(mine), median_ms(reference)
     return [
         ("scoring 500 of one's own digits (median), ms", f"{own:.1f}", "<= 50", own),

@@ -28,10 +28,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
-    os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
 
-from benchmarks.report import argument_parser, figure_table, machine, write_section  # noqa: E402
+from benchmarks.report import argument_parser, figure_table, machine, times_ms, write_section  # noqa: E402
+from harness.environment import with_defaults  # noqa: E402
 from mnist_core import load_mnist  # noqa: E402
 from mnist_core.charts.drawing import probability_bars  # noqa: E402
 from mnist_core.charts.lab import enlarged, perturbation_picture  # noqa: E402
@@ -45,14 +44,7 @@ from mnist_core.serving.process import one_blas_thread  # noqa: E402
 
 
 def median_ms(function, repeats: int) -> float:
-    for _ in range(3):
-        function()
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        function()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return statistics.median(times_ms(function, repeats))
 
 
 def slider_move(models, image: np.ndarray, label: int, shift: int) -> None:
@@ -188,6 +180,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--sessions", type=int, default=5)
     args = parser.parse_args()
+    with_defaults(os.environ)  # MNIST from MNIST_PATH or the shared copy; quiet TensorFlow
     one_blas_thread()  # as the server does
     _, (x_test, y_test) = load_mnist()
     models = [load_network(MODELS_DIR / f"{name}.keras")[0] for name in ("seed", "default", "convnet")]

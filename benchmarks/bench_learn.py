@@ -36,12 +36,11 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
-    os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
 
 import numpy as np  # noqa: E402
 
 from benchmarks.report import argument_parser, figure_table, machine, publish  # noqa: E402
+from harness.environment import with_defaults  # noqa: E402
 from mnist_core.learning.network import Parameters, forward  # noqa: E402
 from mnist_core.serving.process import one_blas_thread  # noqa: E402
 
@@ -219,6 +218,7 @@ def main() -> int:
     parser = argument_parser(__doc__)
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
+    with_defaults(os.environ)  # MNIST from MNIST_PATH or the shared copy; quiet TensorFlow
     os.chdir(ROOT)
     one_blas_thread()
     host = machine()

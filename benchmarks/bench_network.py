@@ -28,11 +28,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
-    os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
 
 from benchmarks.report import argument_parser, figure_table, machine, percentile, write_section  # noqa: E402
+from harness.environment import with_defaults  # noqa: E402
 from mnist_core import load_default_network, load_mnist  # noqa: E402
 from mnist_core.inspection.activations import explain, hidden_activations  # noqa: E402
 from mnist_core.inspection.network_map import build_map, fingerprint, knn_accuracy, pca_map  # noqa: E402
@@ -156,6 +154,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--skip-map", action="store_true")
     args = parser.parse_args()
+    with_defaults(os.environ)  # MNIST from MNIST_PATH or the shared copy; quiet TensorFlow
     network, _ = load_default_network()
     _, (x_test, y_test) = load_mnist()
     host = machine()

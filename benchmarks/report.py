@@ -10,6 +10,7 @@
 - ``argument_parser(doc)``: a script's command line, its docstring as help and ``--no-readme``.
 - ``machine(*extras)``: the one line that says where figures were measured, with the load.
 - ``percentile(values, share)``: the one percentile every benchmark reports (p50, p95, ...).
+- ``times_ms(function, repeats)``: milliseconds per call of ``function()``, after warm-up calls.
 
 A new benchmark adds its own section name and rows; nothing else changes.
 """
@@ -20,6 +21,7 @@ import argparse
 import os
 import platform
 import re
+import time
 from pathlib import Path
 
 import numpy as np
@@ -89,6 +91,19 @@ def percentile(values, share: float) -> float:
     """The ``share`` (0..1) quantile of ``values``, interpolated linearly between the two nearest
     values (NumPy's default, as ``np.percentile``); nan when there are no values."""
     return float(np.quantile(values, share)) if len(values) else float("nan")
+
+
+def times_ms(function, repeats: int, warmups: int = 3) -> list[float]:
+    """Wall milliseconds of each of ``repeats`` calls of ``function()``, after ``warmups`` untimed calls
+    (first calls fill caches and import lazily)."""
+    for _ in range(warmups):
+        function()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000.0)
+    return times
 
 
 def cpu_model() -> str:

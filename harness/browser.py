@@ -20,9 +20,10 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from harness.environment import with_defaults
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
-DEFAULT_MNIST = ROOT.parent / "shared" / "data" / "mnist.npz"
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium with an ordinary user's CPU priority; see the script's comment and ``launch_chromium``.
@@ -127,9 +128,7 @@ class StreamlitServer:
 
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
-        if "MNIST_PATH" not in env and DEFAULT_MNIST.is_file():
-            env["MNIST_PATH"] = str(DEFAULT_MNIST)
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        with_defaults(env)
         env.update(self.extra_env)
         return env
 

@@ -19,13 +19,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from harness.environment import with_defaults
 from tests.apptest import APP, APP_TEST_TIMEOUT, PAGES
 
 ROOT = Path(__file__).resolve().parent.parent
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-if "MNIST_PATH" not in os.environ and (ROOT.parent / "shared" / "data" / "mnist.npz").is_file():
-    os.environ["MNIST_PATH"] = str(ROOT.parent / "shared" / "data" / "mnist.npz")
+with_defaults(os.environ)
 
 
 # --- the fast loop stays free of TensorFlow ------------------------------------------------
