@@ -18,6 +18,7 @@ from mnist_core.digits.files import from_npz, import_into, to_npz
 from mnist_core.digits.scoring import score, set_report
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH, load_default_network
 from mnist_core.text import digits as text
+from mnist_core.text.format import percent
 from mnist_core.training.keeper import KEEP_SECONDS
 from mnist_core.training.tuning import split_held_out
 from tests.test_app_draw import canvas_value
@@ -113,9 +114,9 @@ def test_scores_equal_the_command_lines_for_the_same_files(app_test, set_file, t
     shown = {metric.label: metric.value for metric in at.metric}
     result = score(load_default_network()[0], digits_of(at))
     assert set_report("set.npz", result) == printed.splitlines()[1:]  # the page's figures are the CLI's
-    assert shown["Your digits"] == text.percent(result.accuracy)
+    assert shown["Your digits"] == percent(result.accuracy)
     overall = float(printed.splitlines()[1].split("accuracy ")[1].split()[0])
-    assert shown["Your digits"] == text.percent(overall)
+    assert shown["Your digits"] == percent(overall)
 
 
 def test_export_is_offered_and_import_adds_a_set_or_refuses_a_bad_file_keeping_the_set(app_test, set_file):
@@ -203,6 +204,6 @@ def test_the_lessons_shipped_network_is_scored_with_its_own_mnist_accuracy(app_t
     (_, _), (x_test, y_test) = mnist
     seed = load_network(MODELS_DIR / "seed.keras")[0]
     shown = {metric.label: metric.value for metric in at.metric}
-    assert shown["MNIST test"] == text.percent(evaluate(seed, x_test, y_test).accuracy)
-    assert shown["Your digits"] == text.percent(score(seed, digits).accuracy)
+    assert shown["MNIST test"] == percent(evaluate(seed, x_test, y_test).accuracy)
+    assert shown["Your digits"] == percent(score(seed, digits).accuracy)
     assert not at.button(key="mine_finetune").disabled  # a dense network: it can be tuned

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from mnist_core import ModelConfig, preset
-from mnist_core.text.format import duration_text, ordinal, plural
+from mnist_core.text.format import duration_text, figure_text, ordinal, percent, plural
 from mnist_core.text.runs import (
     NO_MODEL_HELP,
     finished_toast,
@@ -51,6 +51,19 @@ def test_ordinal(number, text):
 )
 def test_one_duration_format_for_every_estimate(seconds, text):
     assert duration_text(seconds) == text
+
+
+@pytest.mark.parametrize(
+    ("share", "text"), [(0.912, "91.2%"), (1.0, "100.0%"), (0.0, "0.0%"), (None, "–"), (float("nan"), "–")]
+)
+def test_one_percent_format_and_one_dash_for_a_missing_figure(share, text):
+    assert percent(share) == text
+    assert figure_text(share, ".1%") == text
+
+
+def test_a_figure_that_is_not_finite_reads_as_missing():
+    assert figure_text(0.12345, ".4f") == "0.1235"
+    assert figure_text(float("inf"), ".4f") == "–"
 
 
 def test_queue_line_gives_an_estimate_only_when_one_was_measured():

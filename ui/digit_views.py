@@ -16,6 +16,7 @@ from mnist_core.serving.evaluation import Evaluation, evaluate
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH, load_network
 from mnist_core.serving.network import DenseNetwork
 from mnist_core.text import digits as text
+from mnist_core.text.format import percent
 from mnist_core.text.lab import MODEL_NAMES
 from mnist_core.text.runs import outcome_text
 from ui.digit_set import digit_set, replace
@@ -147,9 +148,9 @@ def scores(model: ActiveModel) -> np.ndarray:
     result = score(model.network, digit_set())
     mnist = mnist_evaluation(model)
     mine_column, mnist_column, gap_column = st.columns(3)
-    mine_column.metric("Your digits", text.percent(result.accuracy),
+    mine_column.metric("Your digits", percent(result.accuracy),
                        help=f"{result.correct_total} of {result.count} right")
-    mnist_column.metric("MNIST test", text.percent(mnist.accuracy), help="10,000 test images")
+    mnist_column.metric("MNIST test", percent(mnist.accuracy), help="10,000 test images")
     gap_column.metric("Gap", text.change_points(mnist.accuracy, result.accuracy).replace("+", "+ "))
     chart_column, matrix_column = st.columns(2)
     chart_column.plotly_chart(class_accuracy_figure(result.class_accuracy(), mnist.recall, result.counts),
@@ -217,12 +218,12 @@ def show_report(run) -> None:
         return
     held, mnist = st.columns(2)
     if report["held_before"] is not None:
-        held.metric(f"Held-out digits ({report['held_count']})", text.percent(report["held_after"]),
+        held.metric(f"Held-out digits ({report['held_count']})", percent(report["held_after"]),
                     delta=text.change_points(report["held_before"], report["held_after"]),
-                    help=f"before: {text.percent(report['held_before'])}")
-    mnist.metric("MNIST test (10,000)", text.percent(report["mnist_after"]),
+                    help=f"before: {percent(report['held_before'])}")
+    mnist.metric("MNIST test (10,000)", percent(report["mnist_after"]),
                  delta=text.change_points(report["mnist_before"], report["mnist_after"]),
-                 help=f"before: {text.percent(report['mnist_before'])}")
+                 help=f"before: {percent(report['mnist_before'])}")
     if run.keras_bytes is not None:
         st.download_button("Download the tuned model (.keras)", run.keras_bytes, "tuned.keras",
                            key="mine_tuned_download", icon=":material/download:")

@@ -153,11 +153,6 @@ def class_line(digit: int, correct: int, count: int) -> str:
     return f"  {digit}: {correct / count:.4f} ({correct} of {count})"
 
 
-def percent(value: float | None) -> str:
-    """'91.2 %' or '–'."""
-    return "–" if value is None or value != value else f"{value:.1%}"
-
-
 def change_points(before: float, after: float) -> str:
     """'+12.0 points' / '-0.1 points'."""
     return f"{(after - before) * 100:+.1f} points"

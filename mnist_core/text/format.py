@@ -2,7 +2,7 @@
 
 A leaf module: it imports nothing of ``mnist_core``, so any module may use it. A time left or a
 wait is always ``duration_text`` ("about 40 s"), a measured time ``elapsed_text`` ("36.2 s"),
-throughput always "images/s".
+throughput always "images/s", a share ``percent`` ("91.2%"), and a figure not measured (yet) "–".
 """
 
 from __future__ import annotations
@@ -44,6 +44,16 @@ def elapsed_text(seconds: float) -> str:
         return f"{seconds:.1f} s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s"
+
+
+def figure_text(value: float | None, format_spec: str) -> str:
+    """A figure formatted with ``format_spec``, or '–' when there is none (None, NaN or infinite)."""
+    return "–" if value is None or not math.isfinite(value) else format(value, format_spec)
+
+
+def percent(share: float | None) -> str:
+    """A share in [0, 1] as '91.2%', or '–' when there is none."""
+    return figure_text(share, ".1%")
 
 
 def throughput_text(images_per_second: float) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 
+from mnist_core.text.format import percent
+
 TITLE = "How it learns"
 INTRO = (
     "Training is thousands of small steps. Each step takes one batch of 128 training images, runs the "
@@ -43,10 +45,6 @@ def loss_text(loss: float) -> str:
 def number(value: float) -> str:
     """A weight, gradient or change: 4 significant digits, 'NaN' and 'inf' as they are."""
     return loss_text(value) if not math.isfinite(value) else f"{value:.4g}"
-
-
-def percent(share: float) -> str:
-    return "—" if math.isnan(share) else f"{share:.1%}"
 
 
 def status(step: int, steps_per_epoch: int, loss: float | None, accuracy: float) -> str:

@@ -6,10 +6,8 @@ Throughput is always "images/s"; a time left or a wait is always ``duration_text
 
 from __future__ import annotations
 
-import math
-
 from mnist_core.config import CONVNET_FILTERS, PRESETS, TRAIN_IMAGES, ModelConfig
-from mnist_core.text.format import duration_text, elapsed_text, ordinal, plural, throughput_text
+from mnist_core.text.format import duration_text, elapsed_text, figure_text, ordinal, plural, throughput_text
 from mnist_core.training.queue import JobError, JobSnapshot, QueueFullError, SessionBusyError, UnknownJobError
 from mnist_core.training.record import BatchProgress, Ending, EndReason, JobStatus, TrainingHistory
 from mnist_core.training.runs import Run, last_finite
@@ -128,11 +126,6 @@ def finished_toast(name: str, status: JobStatus, validation_accuracy: float | No
     if status == JobStatus.DIVERGED:
         return f"{name} diverged: lower the learning rate and train again."
     return f"{name} failed: see the Train page."
-
-
-def figure_text(value: float | None, format_spec: str) -> str:
-    """A figure for a table, or '–' when there is none (yet)."""
-    return "–" if value is None or not math.isfinite(value) else format(value, format_spec)
 
 
 def runs_table(runs: list[Run], active_id: str | None) -> list[dict[str, str]]:
