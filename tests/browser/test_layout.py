@@ -27,3 +27,34 @@ def test_no_label_or_number_is_cut(session_page, title):
     assert helpers.cut_text(page) == []
     helpers.screenshot(page, f"layout-{title.lower()}", full_page=True)
     helpers.assert_clean(page, console, title)
+
+
+# The button's label, and whether it is cut ("S.." at 1280 px was issue 24's) or outside the button.
+LABEL_CUT_JS = """
+button => {
+  const label = button.querySelector('[data-testid="stMarkdownContainer"] p') || button;
+  const inside = label.getBoundingClientRect(), outside = button.getBoundingClientRect();
+  const cut = label.scrollWidth > label.clientWidth + 1 || inside.right > outside.right + 1;
+  return {text: label.innerText.trim(), cut};
+}
+"""
+
+
+def test_homes_stop_is_whole_and_on_screen_while_the_lessons_run_trains(session_page):
+    """At 1280x900, the lesson's Stop shows its whole label, on the screen the user pressed
+    "Train the lesson's network" on: no scrolling to reach it."""
+    page, console = session_page
+    page.locator(".st-key-home_fit button").click()  # scrolled into view as a user would
+    stop = page.locator(".st-key-home_live_stop button").filter(visible=True)
+    stop.wait_for()
+    browser.wait_idle(page)
+    box = stop.bounding_box()
+    height = browser.VIEWPORT["height"]
+    assert box is not None and 0 <= box["y"] and box["y"] + box["height"] <= height, (
+        f"Stop at {box}, outside the {browser.VIEWPORT} screen the run was started on"
+    )
+    assert stop.evaluate(LABEL_CUT_JS) == {"text": "Stop", "cut": False}
+    helpers.screenshot(page, "home-stop-1280")
+    stop.click()
+    page.get_by_text("Run 1 stopped early.").wait_for()
+    helpers.assert_clean(page, console, "Home after Stop")

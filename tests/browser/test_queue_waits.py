@@ -1,0 +1,123 @@
+"""Five sessions press Start together on one training slot (the app server runs with
+MNIST_LAB_TRAINING_JOBS=1): each waiting one's shown wait ("3rd in line, about 20 s") is within a
+factor of 2 of its real wait, or within 20 s (issue 24).
+
+The shown wait is the time until the run leaves the line and starts (``estimates.wait_seconds``:
+what is left of the running run plus the whole runs ahead); the real wait is measured from the
+moment the page first showed it to the moment the page shows the run training. Both are measured
+on the same machine at the same time, so a loaded machine slows both: the bound holds on a busy
+machine as on an idle one.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from harness import browser
+
+pytestmark = pytest.mark.browser
+
+SESSIONS = 5
+# Long enough that the server measures its speed (3 s of training past the warm-up, as
+# ``estimates`` requires) even on a fast machine, short enough for a cheap test: 704 batches.
+RUN = {"train_size": 50_000, "train_epochs": 2}
+FACTOR, SLACK_SECONDS = 2.0, 20.0  # the issue's bound
+DEADLINE_SECONDS = 900  # for the five runs, on a machine as busy as CI's can get
+WAIT_TEXT = re.compile(r"(\d+)(?:st|nd|rd|th) in line, (starting now|about [^.]+)\.")
+HEADING = re.compile(r"^Run \d+ · (waiting in line|training|completed|stopped|diverged|failed)$")
+
+# The live view's state: its "Run N · ..." heading and the text of its boxes, in one round trip.
+STATE_JS = """
+() => ({
+  headings: [...document.querySelectorAll('h4')].map(e => e.innerText.trim()),
+  boxes: [...document.querySelectorAll('[data-testid="stAlert"]')].map(e => e.innerText),
+})
+"""
+
+
+def seconds_of(shown: str) -> float:
+    """The seconds ``text.format.duration_text`` wrote ('about 1 h 5 min', 'about 2 min 10 s',
+    'about 40 s'), or 0 for 'starting now'."""
+    if shown == "starting now":
+        return 0.0
+    units = {"h": 3600, "min": 60, "s": 1}
+    parts = re.findall(r"(\d+) (h|min|s)\b", shown)
+    if not parts:
+        raise ValueError(f"not a duration: {shown!r}")
+    return float(sum(int(number) * units[unit] for number, unit in parts))
+
+
+def within_bound(shown: float, real: float) -> bool:
+    return abs(shown - real) <= SLACK_SECONDS or real / FACTOR <= shown <= real * FACTOR
+
+
+def live_state(page) -> tuple[str | None, tuple[int, float] | None]:
+    """The run's status in its heading, and (place, shown wait) while the page shows one."""
+    state = page.evaluate(STATE_JS)
+    status = next((match.group(1) for text in state["headings"] if (match := HEADING.match(text))), None)
+    for text in state["boxes"]:
+        if match := WAIT_TEXT.search(text):
+            return status, (int(match.group(1)), seconds_of(match.group(2)))
+    return status, None
+
+
+def test_five_sessions_starting_together_see_waits_within_a_factor_of_2_of_the_real_ones(
+    app_server, chromium
+):
+    pages = [browser.new_page(chromium)[0] for _ in range(SESSIONS)]
+    try:
+        for page in pages:
+            browser.open_app(page, app_server.url, "train")
+            for key, value in RUN.items():
+                browser.set_number(page, key, value)
+        # A wait is estimated once this server measured its training speed: one run first, as a
+        # teacher's own before the class's (it may wait behind other tests' runs).
+        pages[0].locator(".st-key-train_start button").click()
+        browser.run_heading(pages[0], "Run 1", "completed").wait_for(timeout=DEADLINE_SECONDS * 1000)
+        browser.wait_idle(pages[0])
+
+        for page in pages:  # together: each click only sends the form; the pages run meanwhile
+            page.locator(".st-key-train_start button").click()
+        shown: dict[int, tuple[float, int, float]] = {}  # page -> (seen at, place, shown wait)
+        started: dict[int, float] = {}  # page -> when it first showed its run training (or over)
+        waited: set[int] = set()  # pages that showed their run waiting in line
+        deadline = time.monotonic() + DEADLINE_SECONDS
+        while len(started) < SESSIONS and time.monotonic() < deadline:
+            for index, page in enumerate(pages):
+                if index in started:
+                    continue
+                status, wait = live_state(page)
+                now = time.monotonic()
+                if status == "waiting in line":
+                    waited.add(index)
+                    if wait is not None and index not in shown:
+                        shown[index] = (now, *wait)
+                elif status is not None and (index in waited or status != "completed"):
+                    started[index] = now  # a "completed" from before this Start is not it
+            time.sleep(0.2)
+        assert len(started) == SESSIONS, f"{len(started)} of {SESSIONS} runs started in {DEADLINE_SECONDS} s"
+        assert len(waited) == SESSIONS - 1, f"{len(waited)} sessions waited in line, not {SESSIONS - 1}"
+        missing = waited - set(shown)
+        assert not missing, f"sessions {sorted(missing)} waited without an estimate after a measured run"
+
+        rows = []
+        for index, (seen, place, wait) in sorted(shown.items(), key=lambda item: item[1][1]):
+            real = started[index] - seen
+            rows.append((place, wait, real, within_bound(wait, real)))
+        table = "\n".join(
+            f"{place} in line: shown {wait:.0f} s, real {real:.1f} s{'' if ok else '  <- off'}"
+            for place, wait, real, ok in rows
+        )
+        print(f"\nshown vs real waits, {SESSIONS} sessions on one slot:\n{table}")
+        assert sorted(place for place, *_ in rows) == list(range(1, SESSIONS)), table
+        assert all(ok for *_, ok in rows), f"a wait is off by over 2x and {SLACK_SECONDS:.0f} s:\n{table}"
+    finally:
+        for page in pages:  # the last run is stopped, not left to the next test's queue
+            stop = page.locator(".st-key-train_live_stop button").filter(visible=True)
+            if stop.count():
+                stop.click()
+        for page in pages:
+            page.context.close()
