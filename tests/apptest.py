@@ -29,6 +29,24 @@ def texts(elements) -> str:
     return " ".join(element.value for element in elements)
 
 
+def url_params(at) -> dict:
+    """The page's URL parameters as a plain dict of strings (a repeated one: its first value)."""
+    values = {name: at.query_params[name] for name in at.query_params}
+    return {name: value[0] if isinstance(value, list) else value for name, value in values.items()}
+
+
+def link_opener(app_test, page: str):
+    """``open_with(params, state)``: ``page`` opened through the ``app_test`` fixture as a link with
+    URL ``params`` (and session ``state``), checked to show no error."""
+
+    def open_with(params: dict | None = None, state: dict | None = None):
+        at = app_test(page, query_params=params, session_state=state)
+        assert not at.error, [error.value for error in at.error]
+        return at
+
+    return open_with
+
+
 def sidebar_text(at) -> str:
     return " ".join(element.value for element in [*at.sidebar.markdown, *at.sidebar.caption])
 

@@ -8,6 +8,8 @@ MNIST comes from MNIST_PATH (CI points it at ../shared/data/mnist.npz).
 - ``instant_training``: the app's training queue runs a fake trainer (tests/fake_trainer.py, no
   TensorFlow) in its worker process; every AppTest not marked ``slow`` gets it. The real Keras
   worker is tested in tests/test_jobs.py and by Home's slow Fit test.
+- ``fresh_caches``: the shared dataset and default-model caches cleared around a test that
+  points MNIST_PATH or the default model elsewhere.
 - Helpers to read and drive a page are in tests/apptest.py.
 - The browser tests' fixtures (one app server, one Chromium) are in tests/browser/conftest.py.
 """
@@ -151,6 +153,23 @@ def app_test(request, monkeypatch):
         return at
 
     return open_page
+
+
+@pytest.fixture
+def fresh_caches():
+    """The shared dataset, default-model and default-evaluation caches cleared before and after the
+    test, which points MNIST_PATH or the default model elsewhere (a remembered MNIST failure, or a
+    model loaded from the real file, would outlive it)."""
+    import ui.resources
+    import ui.session
+
+    caches = (ui.resources.load_dataset, ui.resources.load_default, ui.resources.dataset_failure,
+              ui.session._default_evaluation)
+    for cached in caches:
+        cached.clear()
+    yield
+    for cached in caches:
+        cached.clear()
 
 
 @pytest.fixture

@@ -146,16 +146,6 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test
     assert run.name in dataframe_with(at, "Run")["Run"].tolist()
 
 
-@pytest.fixture
-def fresh_caches():
-    """Clear the shared dataset and default-model caches before and after the test."""
-    for cached in (ui.resources.load_dataset, ui.resources.load_default, ui.resources.dataset_failure):
-        cached.clear()  # a remembered MNIST failure would outlive the test's MNIST_PATH
-    yield
-    for cached in (ui.resources.load_dataset, ui.resources.load_default, ui.resources.dataset_failure):
-        cached.clear()
-
-
 def test_home_explains_an_unusable_default_model_and_still_offers_training(
     app_test, fresh_caches, monkeypatch, tmp_path
 ):

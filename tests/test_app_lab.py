@@ -13,6 +13,7 @@ from mnist_core.config import MODELS_DIR, ModelConfig
 from mnist_core.serving.model_files import load_network
 from mnist_core.text import lab as text
 from mnist_core.training.record import JobStatus, TrainingHistory
+from tests.apptest import link_opener, url_params
 from ui.session import ACTIVE_KEY, DRAWN_INPUT_KEY, RUNS_KEY, Run
 
 PAGE = "app_pages/lab.py"
@@ -21,17 +22,7 @@ SHIFTED_DIGIT = 0  # a 7 the lesson's network misreads 6 px to the right and the
 
 @pytest.fixture
 def open_page(app_test):
-    def open_with(params: dict | None = None, state: dict | None = None) -> AppTest:
-        at = app_test(PAGE, query_params=params, session_state=state)
-        assert not at.error, [error.value for error in at.error]
-        return at
-
-    return open_with
-
-
-def params(at: AppTest) -> dict:
-    values = {name: at.query_params[name] for name in at.query_params}
-    return {name: value[0] if isinstance(value, list) else value for name, value in values.items()}
+    return link_opener(app_test, PAGE)
 
 
 def answer(at: AppTest, model: str) -> str:
@@ -47,7 +38,7 @@ def test_the_page_shows_every_model_and_section(open_page):
     headers = [header.value for header in at.subheader]
     assert headers == ["Adversarial pixels", "Robustness over all 10,000 test digits"]
     assert not at.warning
-    assert params(at) == {"test": "0"}
+    assert url_params(at) == {"test": "0"}
 
 
 def test_the_4_pixel_figure_on_the_page_is_the_seed_models_measured_accuracy(open_page, mnist):
@@ -67,13 +58,13 @@ def test_bad_url_values_get_a_message_and_the_default(open_page):
     notes = " ".join(warning.value for warning in at.warning)
     for name in ("test", "dx", "rot", "erase", "eps"):
         assert f"`{name}=" in notes, notes
-    assert params(at) == {"test": "0"}
+    assert url_params(at) == {"test": "0"}
 
 
 def test_a_link_to_a_drawing_in_a_session_without_one(open_page):
     at = open_page({"input": "drawing"})
     assert any(text.NO_DRAWING in warning.value for warning in at.warning)
-    assert params(at) == {"test": "0"}
+    assert url_params(at) == {"test": "0"}
 
 
 def test_the_latest_drawing_is_the_input(open_page, mnist):
@@ -83,7 +74,7 @@ def test_the_latest_drawing_is_the_input(open_page, mnist):
     assert not at.warning
     assert answer(at, text.MODEL_NAMES["convnet"]).startswith(f"{text.MODEL_NAMES['convnet']}: **0**")
     assert "✗" not in answer(at, text.MODEL_NAMES["convnet"])  # no truth for a drawing
-    assert params(at) == {"input": "drawing"}
+    assert url_params(at) == {"input": "drawing"}
 
 
 def test_moving_the_shift_slider_changes_the_dense_answer_but_not_the_convnets(open_page):
@@ -94,14 +85,14 @@ def test_moving_the_shift_slider_changes_the_dense_answer_but_not_the_convnets(o
     assert not at.exception
     assert "✓" in before[0] and "✗" in answer(at, seed)
     assert "✓" in answer(at, convnet) and answer(at, convnet).split("(")[0] == before[1].split("(")[0]
-    assert params(at) == {"test": str(SHIFTED_DIGIT), "dx": "6"}
+    assert url_params(at) == {"test": str(SHIFTED_DIGIT), "dx": "6"}
 
 
 def test_a_random_mistake_is_a_digit_the_active_model_gets_wrong(open_page):
     at = open_page()
     at.button(key="lab_mistake").click().run()
     assert not at.exception
-    index = int(params(at)["test"])
+    index = int(url_params(at)["test"])
     seen = answer(at, text.MODEL_NAMES["default"])
     assert "✗" in seen, (index, seen)
 

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.text import learning as words
+from tests.apptest import link_opener, url_params
 
 PAGE = "app_pages/learn.py"
 SECTIONS = [words.FORWARD_TITLE, words.BACKWARD_TITLE, words.UPDATE_TITLE, words.CHECK_TITLE,
@@ -16,17 +17,7 @@ SECTIONS = [words.FORWARD_TITLE, words.BACKWARD_TITLE, words.UPDATE_TITLE, words
 
 @pytest.fixture
 def open_page(app_test):
-    def open_with(params: dict | None = None) -> AppTest:
-        at = app_test(PAGE, query_params=params)
-        assert not at.error, [error.value for error in at.error]
-        return at
-
-    return open_with
-
-
-def params(at: AppTest) -> dict:
-    values = {name: at.query_params[name] for name in at.query_params}
-    return {name: value[0] if isinstance(value, list) else value for name, value in values.items()}
+    return link_opener(app_test, PAGE)
 
 
 def lesson(at: AppTest):
@@ -37,7 +28,7 @@ def test_the_page_opens_at_step_0_with_every_section_and_its_state_in_the_url(op
     at = open_page()
     assert [header.value for header in at.subheader] == SECTIONS
     assert lesson(at).step == 0
-    assert params(at) == {"seed": "0", "example": "0", "unit": "0", "optimiser": "rmsprop", "lr": "0.001"}
+    assert url_params(at) == {"seed": "0", "example": "0", "unit": "0", "optimiser": "rmsprop", "lr": "0.001"}
     assert any("Step 0" in block.value for block in at.markdown)
 
 
@@ -67,7 +58,7 @@ def test_bad_link_values_get_a_message_and_the_default(open_page):
     messages = " ".join(warning.value for warning in at.warning)
     for name in ("seed", "example", "unit", "optimiser", "learning rate"):
         assert f"The link's {name}" in messages
-    assert params(at) == {"seed": "0", "example": "0", "unit": "0", "optimiser": "rmsprop", "lr": "0.001"}
+    assert url_params(at) == {"seed": "0", "example": "0", "unit": "0", "optimiser": "rmsprop", "lr": "0.001"}
 
 
 def test_the_gradient_check_and_the_landscape_appear_when_asked(open_page):

@@ -11,7 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.text.runs import RUN_DOES_NOT_TRAVEL
-from tests.apptest import APP
+from tests.apptest import APP, link_opener, url_params
 from ui.session import ACTIVE_KEY, DRAWN_INPUT_KEY, RUNS_KEY, Run
 
 PAGE = "app_pages/network.py"
@@ -21,23 +21,11 @@ SECTIONS = ["Activations, one square per unit", "Where it sits among the 10,000 
 
 @pytest.fixture
 def open_page(app_test):
-    """The page opened as a link with URL ``params`` (and session ``state``), checked for errors."""
-
-    def open_with(params: dict | None = None, state: dict | None = None) -> AppTest:
-        at = app_test(PAGE, query_params=params, session_state=state)
-        assert not at.error, [error.value for error in at.error]
-        return at
-
-    return open_with
+    return link_opener(app_test, PAGE)
 
 
 def subheaders(at: AppTest) -> list[str]:
     return [header.value for header in at.subheader]
-
-
-def params(at: AppTest) -> dict:
-    values = {name: at.query_params[name] for name in at.query_params}
-    return {name: value[0] if isinstance(value, list) else value for name, value in values.items()}
 
 
 def test_a_shared_link_opens_the_same_digit_and_unit(open_page):
@@ -47,8 +35,8 @@ def test_a_shared_link_opens_the_same_digit_and_unit(open_page):
     assert all(section in subheaders(at) for section in SECTIONS)
     assert any("true digit **8**" in block.value for block in at.markdown)  # test image 1234 is an 8
     assert at.number_input(key="network_test_index").value == 1234
-    shared = {"model": "default", "test": "1234", "layer": "1", "unit": "37", "vs": params(at)["vs"]}
-    assert params(at) == shared
+    shared = {"model": "default", "test": "1234", "layer": "1", "unit": "37", "vs": url_params(at)["vs"]}
+    assert url_params(at) == shared
     assert any(caption.value.startswith("Pixels ") and "biases" in caption.value for caption in at.caption)
 
 
@@ -66,7 +54,7 @@ def test_bad_link_gets_a_note_and_the_default(open_page, query, words, expected)
     at = open_page(query)
     assert any(words in warning.value for warning in at.warning), [warning.value for warning in at.warning]
     assert all(section in subheaders(at) for section in SECTIONS)
-    shown = params(at)
+    shown = url_params(at)
     assert {name: shown[name] for name in expected} == expected  # the URL now says what is shown
     assert "input" not in shown
     assert len(at.warning) == 1 and at.warning[0].value.count("instead") == 1  # one clear sentence
@@ -75,11 +63,11 @@ def test_bad_link_gets_a_note_and_the_default(open_page, query, words, expected)
 def test_a_link_carries_the_model_and_a_run_does_not_travel(open_page, rng):
     """The URL names the model shown; a recipient without that run is told and sees the shipped one."""
     at = open_page({"test": "3"})
-    assert params(at)["model"] == "default"
+    assert url_params(at)["model"] == "default"
     at = open_page({"model": "run-0123456789ab", "test": "3", "unit": "5"})
     assert [warning.value for warning in at.warning] == [RUN_DOES_NOT_TRAVEL]
     assert any(caption.value.startswith("Default model (shipped)") for caption in at.caption)
-    assert params(at)["model"] == "default" and params(at)["unit"] == "5"
+    assert url_params(at)["model"] == "default" and url_params(at)["unit"] == "5"
     run = small_run(rng)  # the sender's own session: the run is there, and a link can still name the default
     state = {RUNS_KEY: {run.id: run}, ACTIVE_KEY: run.id}
     at = open_page({"model": run.id, "test": "3"}, state)
@@ -93,7 +81,7 @@ def test_the_drawn_digit_is_looked_inside(open_page, mnist):
     drawn = mnist[1][0][0] / 255.0  # a 7, as the Draw page would leave it
     at = open_page({"input": "drawing"}, {DRAWN_INPUT_KEY: drawn})
     assert not at.warning
-    assert params(at)["input"] == "drawing" and "test" not in params(at)
+    assert url_params(at)["input"] == "drawing" and "test" not in url_params(at)
     assert any("reads **7**" in block.value for block in at.markdown)
     assert "Why a 7? Each class score, pixel by pixel" in subheaders(at)
 
@@ -104,18 +92,18 @@ def test_the_index_box_selects_nothing_while_the_drawing_is_shown(open_page, mni
     at = open_page({"test": "17"}, {DRAWN_INPUT_KEY: drawn})
     assert at.number_input(key="network_test_index").value == 17
     at.button(key="network_drawing").click().run()
-    assert params(at)["input"] == "drawing"
+    assert url_params(at)["input"] == "drawing"
     box = at.number_input(key="network_test_index")
     assert box.value is None and "your drawing is shown" in box.proto.placeholder
     assert any("Your drawing (28×28)" in image.captions for image in at.image)
     assert not at.button(key="network_back").disabled and "#17" in at.button(key="network_back").help
     at.button(key="network_back").click().run()
-    assert params(at)["test"] == "17" and "input" not in params(at)
+    assert url_params(at)["test"] == "17" and "input" not in url_params(at)
     assert at.number_input(key="network_test_index").value == 17
     assert any("true digit" in block.value for block in at.markdown)
     at.button(key="network_drawing").click().run()
     at.number_input(key="network_test_index").set_value(42).run()  # typing an index leaves the drawing
-    assert params(at)["test"] == "42" and at.number_input(key="network_test_index").value == 42
+    assert url_params(at)["test"] == "42" and at.number_input(key="network_test_index").value == 42
 
 
 class _PickedRng:
@@ -129,17 +117,17 @@ class _PickedRng:
 def test_number_random_and_compare_widgets_update_the_url(open_page, monkeypatch):
     at = open_page({"test": "0"})
     at.number_input(key="network_test_index").set_value(42).run()
-    assert params(at)["test"] == "42"
+    assert url_params(at)["test"] == "42"
     unseeded, seeded = _PickedRng(), np.random.default_rng
     with monkeypatch.context() as patch:
         patch.setattr(np.random, "default_rng",
                       lambda *args, **kw: seeded(*args, **kw) if args or kw else unseeded)
         at.button(key="network_random").click().run()
     assert not at.exception
-    assert params(at)["test"] == "4321" and at.number_input(key="network_test_index").value == 4321
+    assert url_params(at)["test"] == "4321" and at.number_input(key="network_test_index").value == 4321
     options = [option for option in at.selectbox(key="network_compare").options]
     at.selectbox(key="network_compare").set_value(int(options[0])).run()
-    assert params(at)["vs"] == options[0]
+    assert url_params(at)["vs"] == options[0]
 
 
 def test_the_page_never_imports_keras():
@@ -182,7 +170,7 @@ def test_a_session_run_with_templates_and_fewer_units(open_page, rng):
     notes = [warning.value for warning in at.warning]
     expected = "`unit=300` is out of range (a unit of hidden layer 2 must be 0–31): showing the default"
     assert any(expected in note for note in notes), notes
-    assert params(at)["layer"] == "2" and int(params(at)["unit"]) < 32
+    assert url_params(at)["layer"] == "2" and int(url_params(at)["unit"]) < 32
     assert any("784 pixels → 64 → 32 → 10" in caption.value for caption in at.caption)
     assert any("16 fixed first-layer units" in caption.value for caption in at.caption)
     assert not at.info  # the templates are there, no "did not record" note
@@ -194,10 +182,10 @@ def test_the_keyboard_reaches_what_a_click_on_a_chart_does(open_page):
     """A unit by its layer and number, a top image from a box: the same as clicking them."""
     at = open_page({"test": "3", "unit": "5"})
     at.number_input(key="network_pick_unit").set_value(105).run()
-    assert "Unit 105 of hidden layer 1" in subheaders(at) and params(at)["unit"] == "105"
+    assert "Unit 105 of hidden layer 1" in subheaders(at) and url_params(at)["unit"] == "105"
     at.selectbox(key="network_pick_layer").set_value(2).run()
-    assert params(at)["layer"] == "2"
+    assert url_params(at)["layer"] == "2"
     assert any(header.endswith("of hidden layer 2") for header in subheaders(at))
     top = at.selectbox(key="network_pick_top").options[0]
     at.selectbox(key="network_pick_top").set_value(int(top.removeprefix("Test image #"))).run()
-    assert params(at)["test"] == top.removeprefix("Test image #")
+    assert url_params(at)["test"] == top.removeprefix("Test image #")

@@ -252,26 +252,6 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(
     assert len(evaluations) == 2, "switching back and forth scores nothing"
 
 
-@pytest.fixture
-def fresh_caches():
-    """Clear the shared dataset, default-model and evaluation caches before and after."""
-    for cached in (
-        ui.resources.load_dataset,
-        ui.resources.load_default,
-        ui.resources.dataset_failure,  # a remembered failure would outlive the test's MNIST_PATH
-        ui.session._default_evaluation,
-    ):
-        cached.clear()
-    yield
-    for cached in (
-        ui.resources.load_dataset,
-        ui.resources.load_default,
-        ui.resources.dataset_failure,  # a remembered failure would outlive the test's MNIST_PATH
-        ui.session._default_evaluation,
-    ):
-        cached.clear()
-
-
 def test_unusable_default_model_explains_what_to_do(app_test, fresh_caches, monkeypatch, tmp_path):
     broken = tmp_path / "default.keras"
     broken.write_bytes(b"not a zip archive")

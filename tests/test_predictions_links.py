@@ -6,13 +6,9 @@ import pytest
 
 from mnist_core.serving.browsing import Filters, filters_from_params, filters_to_params
 from mnist_core.text.links import bad_link_value
+from tests.apptest import url_params
 
 PAGE = "app_pages/predictions.py"
-
-
-def params(at) -> dict:
-    values = {name: at.query_params[name] for name in at.query_params}
-    return {name: value[0] if isinstance(value, list) else value for name, value in values.items()}
 
 
 def test_filters_and_page_round_trip_through_the_url():
@@ -46,10 +42,10 @@ def test_a_shared_link_opens_the_same_filters_and_page_and_says_what_it_cannot_u
     assert at.selectbox(key="predictions_predicted").value == 9
     shown = [int(index) for index in at.session_state["predictions_shown"]]
     assert shown and all(at.session_state["predictions_shown"])
-    assert params(at) == {"true": "4", "predicted": "9"}  # page 1 is the default, left out
+    assert url_params(at) == {"true": "4", "predicted": "9"}  # page 1 is the default, left out
     at.toggle(key="predictions_mistakes_only").set_value(True).run()
     at.selectbox(key="predictions_order").set_value("confident_mistakes").run()
-    assert params(at) == {"true": "4", "predicted": "9", "mistakes": "1", "sort": "confident_mistakes"}
+    assert url_params(at) == {"true": "4", "predicted": "9", "mistakes": "1", "sort": "confident_mistakes"}
 
     at = app_test(PAGE, query_params={"true": "4", "sort": "random", "page": "999"})
     notes = [warning.value for warning in at.warning]
@@ -57,7 +53,7 @@ def test_a_shared_link_opens_the_same_filters_and_page_and_says_what_it_cannot_u
     assert f"{expected}: showing index order instead." in notes
     assert any(note.startswith("The link's `page=999` is not a page of these") for note in notes), notes
     assert at.selectbox(key="predictions_true").value == 4
-    assert params(at) == {"true": "4", "page": params(at)["page"]}
+    assert url_params(at) == {"true": "4", "page": url_params(at)["page"]}
 
 
 def test_the_confusion_matrix_has_a_table_to_open(app_test):
