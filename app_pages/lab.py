@@ -76,48 +76,25 @@ def render_input(dataset, mistakes: np.ndarray) -> tuple[np.ndarray, int | None,
     return dataset.x_test[index] / np.float32(255), int(dataset.y_test[index]), f"Test digit #{index}", "test"
 
 
+# The sliders, column by column: (column, URL key, label, (lowest, highest), step or None for
+# Streamlit's default, topic of its help in text.CONTROL_HELP).
+SLIDERS = (
+    (0, "dx", "Shift right / left (px)", (-transforms.MAX_SHIFT, transforms.MAX_SHIFT), None, "shift"),
+    (0, "dy", "Shift down / up (px)", (-transforms.MAX_SHIFT, transforms.MAX_SHIFT), None, "shift"),
+    (0, "rot", "Rotation (degrees, + is counter-clockwise)",
+     (-transforms.MAX_ROTATION, transforms.MAX_ROTATION), 5, "rotation"),
+    (1, "scale", "Scale", transforms.SCALE_RANGE, 0.05, "scale"),
+    (1, "stroke", "Stroke width (px thinner − / thicker +)", (-transforms.MAX_STROKE, transforms.MAX_STROKE),
+     None, "stroke"),
+    (1, "noise", "Gaussian noise (standard deviation)", (0.0, transforms.MAX_NOISE), 0.05, "noise"),
+)
+
+
 def render_sliders() -> None:
-    first, second, third = st.columns(3)
-    first.slider(
-        "Shift right / left (px)",
-        -transforms.MAX_SHIFT,
-        transforms.MAX_SHIFT,
-        key=W["dx"],
-        help=text.CONTROL_HELP["shift"],
-    )
-    first.slider(
-        "Shift down / up (px)",
-        -transforms.MAX_SHIFT,
-        transforms.MAX_SHIFT,
-        key=W["dy"],
-        help=text.CONTROL_HELP["shift"],
-    )
-    first.slider(
-        "Rotation (degrees, + is counter-clockwise)",
-        -transforms.MAX_ROTATION,
-        transforms.MAX_ROTATION,
-        step=5,
-        key=W["rot"],
-        help=text.CONTROL_HELP["rotation"],
-    )
-    second.slider(
-        "Scale", *transforms.SCALE_RANGE, step=0.05, key=W["scale"], help=text.CONTROL_HELP["scale"]
-    )
-    second.slider(
-        "Stroke width (px thinner − / thicker +)",
-        -transforms.MAX_STROKE,
-        transforms.MAX_STROKE,
-        key=W["stroke"],
-        help=text.CONTROL_HELP["stroke"],
-    )
-    second.slider(
-        "Gaussian noise (standard deviation)",
-        0.0,
-        transforms.MAX_NOISE,
-        step=0.05,
-        key=W["noise"],
-        help=text.CONTROL_HELP["noise"],
-    )
+    columns = st.columns(3)
+    for column, name, label, (lowest, highest), step, topic in SLIDERS:
+        columns[column].slider(label, lowest, highest, step=step, key=W[name], help=text.CONTROL_HELP[topic])
+    third = columns[2]
     third.segmented_control(
         "Erase", list(transforms.ERASE_KINDS), key=W["erase"], help=text.CONTROL_HELP["erase"]
     )
