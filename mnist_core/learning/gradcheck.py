@@ -45,6 +45,20 @@ def pick_weights(gradients: Parameters, count: int, rng: np.random.Generator) ->
     return picked
 
 
+def central_difference(params: Parameters, x: np.ndarray, labels: np.ndarray, name: str, position: tuple,
+                       step: float = FINITE_STEP) -> float:
+    """(L(w + step) - L(w - step)) / (2 step) for the weight ``params.<name>[position]`` on the batch x
+    (N, 784), labels int (N,); the weight is put back as it was."""
+    array = getattr(params, name)
+    original = array[position]
+    array[position] = original + step
+    above = loss(params, x, labels)
+    array[position] = original - step
+    below = loss(params, x, labels)
+    array[position] = original
+    return (above - below) / (2 * step)
+
+
 def gradient_check(params: Parameters, x: np.ndarray, labels: np.ndarray, count: int = 6,
                    seed: int = 0, step: float = FINITE_STEP) -> GradientCheck:
     """Check ``count`` randomly picked weights (``seed``) of ``params`` on the batch x float (N, 784),
@@ -54,14 +68,7 @@ def gradient_check(params: Parameters, x: np.ndarray, labels: np.ndarray, count:
     picked = pick_weights(gradients, count, np.random.default_rng(seed))
     analytic, numeric = [], []
     for name, position in picked:
-        array = getattr(params64, name)
-        original = array[position]
-        array[position] = original + step
-        above = loss(params64, x64, labels)
-        array[position] = original - step
-        below = loss(params64, x64, labels)
-        array[position] = original
-        numeric.append((above - below) / (2 * step))
+        numeric.append(central_difference(params64, x64, labels, name, position, step))
         analytic.append(float(getattr(gradients, name)[position]))
     analytic_values, numeric_values = np.array(analytic), np.array(numeric)
     scale = np.maximum(np.maximum(np.abs(analytic_values), np.abs(numeric_values)), 1e-300)
