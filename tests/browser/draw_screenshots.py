@@ -1,13 +1,15 @@
 """Regenerate the Draw page's screenshots (docs/screenshots/draw*.png, upload*.png) in Chromium.
 
 Run from the repository root:  python tests/browser/draw_screenshots.py [http://127.0.0.1:PORT]
-Without a URL it starts `streamlit run app.py` on a free 127.0.0.1 port and stops it afterwards.
+(``--help`` says this and writes nothing.) Without a URL it starts `streamlit run app.py` on a free
+127.0.0.1 port and stops it afterwards.
 At 1280x900 and on a 390x844 touch screen: a 4 drawn on the canvas (prediction, hints, the
 five preprocessing steps) and a photo of a 7 on lined paper with a shadow on the Upload tab.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import sys
 from contextlib import nullcontext
@@ -56,9 +58,12 @@ def session(chrome, url: str, phone: bool):
     return page, canvas
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("url", nargs="?", help="a running app to shoot (default: start one)")
+    given = parser.parse_args(argv).url  # before anything is written: --help writes nothing
     OUT.mkdir(parents=True, exist_ok=True)
-    given = sys.argv[1] if len(sys.argv) > 1 else None
     server = nullcontext(SimpleNamespace(url=given)) if given else browser.StreamlitServer(name="draw-shots")
     photo = photo_bytes()
     with server as running, sync_playwright() as playwright:

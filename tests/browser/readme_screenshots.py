@@ -1,7 +1,8 @@
 """Regenerate the README's screenshots (docs/screenshots/*.png) from the real app in Chromium.
 
 Run from the repository root:  python tests/browser/readme_screenshots.py [--only NAME ...]
-(``--only network network-map`` drives the same session but writes only those pictures.)
+(``--only network network-map`` drives the same session but writes only those pictures;
+``--help`` lists the names and writes nothing.)
 Starts `streamlit run app.py` on a free 127.0.0.1 port, drives one session through every
 page (a short training on Train, a drawn 7 on Draw), takes 1280x900 viewport shots and
 optimises them with Pillow (256-colour palette PNG). Stops the server afterwards.
@@ -9,6 +10,7 @@ optimises them with Pillow (256-colour palette PNG). Stops the server afterwards
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -103,6 +105,9 @@ def shoot_lab(page, url: str) -> None:
 
 
 THEME_AND_PHONE = {"predictions-dark", "network-dark", "home-phone", "train-phone"}
+# Every picture this script writes (docs/screenshots/NAME.png), in the order it takes them.
+NAMES = ("home", "lab", "dataset", "train", "predictions", "predictions-mistakes", "draw", "network",
+         "network-why", "network-map", "network-templates", "learn", "mine", *sorted(THEME_AND_PHONE))
 
 
 def shoot_theme_and_phone(chrome, url: str) -> None:
@@ -130,10 +135,16 @@ def shoot_theme_and_phone(chrome, url: str) -> None:
     page.context.close()
 
 
-def main(argv=None) -> int:
-    arguments = sys.argv[1:] if argv is None else argv
-    if arguments[:1] == ["--only"]:
-        ONLY.update(arguments[1:])
+def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", choices=NAMES, metavar="NAME", default=[],
+                        help=f"write only these pictures (default: all): {', '.join(NAMES)}")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ONLY.update(parse_arguments(argv).only)  # before anything starts: --help and a bad name write nothing
     with browser.StreamlitServer(name="readme-screenshots-server") as server, sync_playwright() as playwright:
         chrome = browser.launch_chromium(playwright)
         page, _ = browser.new_page(chrome)
