@@ -37,7 +37,7 @@ from mnist_core.data.synthetic import NON_DIGITS, draw_ink, non_digit_ink, pen_i
 from mnist_core.data.synthetic_photos import FLAWS, digit_photo  # noqa: E402
 from mnist_core.reading.familiarity import calibrate  # noqa: E402
 from mnist_core.reading.photo import image_to_mnist_steps  # noqa: E402
-from mnist_core.reading.preprocess import ink_to_mnist_steps  # noqa: E402
+from mnist_core.reading.preprocess import STROKE_RATIO, ink_to_mnist_steps  # noqa: E402
 from mnist_core.reading.reader import Reading  # noqa: E402
 from mnist_core.text.reading import thick_pen_hint  # noqa: E402
 
@@ -140,7 +140,7 @@ def stroke_width_section(network, x, y, count: int) -> None:
     ROWS.append(("stroke width: synthetic's mix of sizes and strokes", f"{before:.1%} → {now:.1%}",
                  f">= {100 * before - 0.5:.1f} %", 100 * now))
     timings = {}
-    for name, ratio in (("without the step", None), ("with it", 0.13)):
+    for name, ratio in (("without the step", None), ("with it", STROKE_RATIO)):
         begin = time.perf_counter()
         for ink in inks[:200]:
             ink_to_mnist_steps(ink, stroke_ratio=ratio)

@@ -338,7 +338,7 @@ def keras_home(monkeypatch, tmp_path):
     return tmp_path / "keras"
 
 
-@pytest.mark.slow  # Keras' download runs in a fresh Python that imports Keras (~3 s)
+@pytest.mark.slow  # Keras' download runs in a fresh Python that imports Keras
 def test_offline_keras_fallback_names_mnist_path_and_both_formats(keras_home):
     started = time.perf_counter()
     with pytest.raises(DatasetError) as caught:
@@ -373,14 +373,14 @@ def test_a_verified_file_in_keras_cache_is_read_in_process(keras_home, monkeypat
     assert y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
 
 
-@pytest.mark.slow  # Keras' download runs in a fresh Python that imports Keras (~3 s)
+@pytest.mark.slow  # Keras' download runs in a fresh Python that imports Keras
 def test_keras_get_file_in_a_child_accepts_a_cached_file_with_the_right_hash(keras_home, monkeypatch):
     _cache(keras_home, monkeypatch)
     monkeypatch.setattr(data, "keras_cache_candidates", lambda: [])  # force the child process
     assert data.keras_mnist_file().samefile(keras_home / "datasets" / "mnist.npz")
 
 
-@pytest.mark.slow  # Keras' download runs in a fresh Python that imports Keras (~3 s)
+@pytest.mark.slow  # Keras' download runs in a fresh Python that imports Keras
 def test_a_cached_file_with_a_wrong_hash_is_not_trusted(keras_home, monkeypatch):
     (keras_home / "datasets").mkdir(parents=True)
     np.savez(keras_home / "datasets" / "mnist.npz", x_train=np.zeros(3))

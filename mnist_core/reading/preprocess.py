@@ -23,8 +23,8 @@ BOX_SIZE = 20  # MNIST digits were size-normalised to fit a 20x20 box
 FRAME_SIZE = 28  # ... and centred by centre of mass in a 28x28 frame
 INK_THRESHOLD = 0.1  # ink level (of 1.0) that counts as drawn
 # Stroke width over the digit's longer side after normalisation: the median on MNIST's own
-# training digits redrawn by mnist_core.data.synthetic (measured 0.129; 10th-90th percentile
-# 0.10-0.17). LeCun's "about a tenth of the digit" is the same order.
+# training digits redrawn by mnist_core.data.synthetic, rounded. LeCun's "about a tenth of the
+# digit" is the same order.
 STROKE_RATIO = 0.13
 STROKE_TOLERANCE = 0.5  # pixels of width difference below which strokes are left as drawn
 STROKE_WORK_SIZE = 112  # crops are measured and redrawn at most this long (4x the 28 frame)

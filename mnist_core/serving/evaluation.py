@@ -102,7 +102,7 @@ def per_class_table(evaluation: Evaluation):
     """One row per digit (the index, named "Digit"): "Precision", "Recall" (floats),
     "Confused with" (the wrong digit it is most often predicted as, "3 (12×)", or "—") and
     "Images" (test images of that digit): a pandas DataFrame."""
-    import pandas as pd  # ~0.5 s to import: only the pages that show a table pay for it
+    import pandas as pd  # here, not at the top: only the pages that show a table pay for its import
 
     confusion = evaluation.confusion
     off_diagonal = confusion - np.diag(np.diag(confusion))

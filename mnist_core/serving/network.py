@@ -45,7 +45,7 @@ def _sigmoid(values: np.ndarray) -> np.ndarray:
 
 def _gelu(values: np.ndarray) -> np.ndarray:
     """Keras' default gelu: the exact, erf-based one (approximate=False)."""
-    from scipy.special import erf  # only for gelu networks: SciPy's import is ~0.3 s
+    from scipy.special import erf  # only for gelu networks: the others never pay for SciPy's import
 
     return 0.5 * values * (1.0 + erf(values / np.float32(np.sqrt(2.0))))
 
@@ -345,7 +345,7 @@ def _read_weights(data: bytes, layers: list[tuple[str, str]], name: str):
 
 def read_kernels(data: bytes, groups: list[str], name: str) -> list[tuple[np.ndarray, np.ndarray]]:
     """(kernel, bias) of each named layer group of model.weights.h5's bytes."""
-    import h5py  # only here: a few ms, and only when a model file is read
+    import h5py  # only here: only reading a model file pays for its import
 
     try:
         with h5py.File(io.BytesIO(data), "r") as weights:

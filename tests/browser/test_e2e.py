@@ -51,9 +51,9 @@ def test_train_a_short_run_then_stop_a_long_one(session_page):
     page, console = session_page
     browser.go_to(page, "Train")
 
-    # A short run through the page's own form: all 60,000 images, 5 epochs (10-40 s, depending on
-    # the machine's load). The page polls the job every 2 s, so the bar moves in steps of about
-    # 2 s of training: on a quiet machine a 3-epoch run showed only two steps.
+    # A short run through the page's own form: all 60,000 images, 5 epochs. The page polls the job
+    # every 2 s, so the bar moves in steps of 2 s of training: the run must last several polls for
+    # the test to see the bar move more than once.
     browser.set_number(page, "train_size", 60000)
     browser.set_number(page, "train_epochs", 5)
     page.evaluate(helpers.TRAIN_WATCH_JS)
