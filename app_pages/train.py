@@ -12,7 +12,7 @@ import streamlit as st
 from mnist_core import preset
 from mnist_core.charts.training import COMPARISONS, RunCurves, comparison_figure
 from mnist_core.config import ACTIVATIONS, OPTIMIZERS, PRESETS, SCHEDULES
-from mnist_core.text.format import elapsed_text
+from mnist_core.text.format import elapsed_text, figure_text
 from mnist_core.text.runs import measured_time_note, outcome_text, preset_labels, runs_table, settings_summary
 from mnist_core.training.form import (
     BATCH_CHOICES,
@@ -142,9 +142,9 @@ def render_outcome(run: Run) -> None:
     status_box(run, f"{outcome_text(run)}{took}")
     columns = st.columns(4)
     evaluation, validation = run_evaluation(run), last_finite(run.history.val_accuracy)
-    columns[0].metric("Test accuracy", f"{evaluation.accuracy:.2%}" if evaluation else "–")
-    columns[1].metric("Test loss", f"{evaluation.loss:.4f}" if evaluation else "–")
-    columns[2].metric("Validation accuracy", f"{validation:.2%}" if validation is not None else "–")
+    columns[0].metric("Test accuracy", figure_text(evaluation.accuracy if evaluation else None, ".2%"))
+    columns[1].metric("Test loss", figure_text(evaluation.loss if evaluation else None, ".4f"))
+    columns[2].metric("Validation accuracy", figure_text(validation, ".2%"))
     columns[3].metric("Training time", elapsed_text(run.seconds))
     if run.usable and st.session_state.get(ACTIVE_KEY) != run.id:
         st.button(f"Use {run.name} for Predictions and Draw", key="train_activate_latest",
