@@ -20,9 +20,8 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from harness.environment import with_defaults
+from harness.environment import ROOT, with_defaults
 
-ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -22,9 +22,7 @@ import numpy as np
 import pytest
 
 from harness.environment import with_defaults
-from tests.apptest import APP, APP_TEST_TIMEOUT, PAGES
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.apptest import APP, APP_TEST_TIMEOUT, PAGES, ROOT
 
 with_defaults(os.environ)
 
