@@ -32,8 +32,8 @@ from mnist_core.reading.preprocess import INK_THRESHOLD, PreprocessSteps, ink_to
 WORK_SIZE = 512  # photos are shrunk to this longest side before cleaning
 BACKGROUND_SIZE = 128  # the paper's brightness is estimated on a copy this long ...
 BACKGROUND_FOOTPRINT = 33  # ... by a grey closing this wide (a quarter of the photo: wider than
-# the strokes of a digit cropped close; a percentile filter over 13 % windows was tried instead
-# and lost 5 points on the "all at once" photos, bench_reading.py)
+# the strokes of a digit cropped close, so it takes them away and leaves the paper; a percentile
+# filter read bench_reading.py's "all at once" photos worse)
 INK_SHARE = 0.5  # ink is darker than this share of the strongest ink ...
 STRONGEST_PIXELS = 16  # ... taken as the 16th darkest pixel: a count, not a share of the photo, so a
 # digit covering 0.1 % of a photo still sets it (a percentile made small digits "blank paper")

@@ -26,7 +26,7 @@ FORCED_CHOICE = (
 )
 UNSURE_BELOW = 0.7  # top probability under this gets the "network is unsure" hint
 # The thick-pen hint is true when the strokes, as measured, are wider than this share of the
-# digit's longer side (MNIST's median is STROKE_RATIO, its 90th percentile 0.17), and useful
+# digit's longer side (well above MNIST's own, whose median is STROKE_RATIO), and useful
 # only when the network is not sure of its answer. Precision per pen width:
 # benchmarks/bench_reading.py.
 THICK_RATIO = 0.25
