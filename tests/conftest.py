@@ -117,8 +117,25 @@ def images_and_labels():
 # --- pages in AppTest -----------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def components_scanned_once():
+    """Streamlit's scan for installed custom components, done once per test process.
+
+    Each new AppTest reads the metadata of every installed distribution to find v2 components
+    (the drawing canvas): the same answer every time, since nothing is installed while the tests
+    run, and hundreds of metadata files parsed for every page opened. Each AppTest still registers what was
+    found in a registry of its own."""
+    from streamlit.components.v2 import manifest_scanner
+
+    scan = manifest_scanner.scan_component_manifests
+    found = scan()
+    manifest_scanner.scan_component_manifests = lambda max_workers=None: list(found)
+    yield found
+    manifest_scanner.scan_component_manifests = scan
+
+
 @pytest.fixture
-def app_test(request, monkeypatch):
+def app_test(request, monkeypatch, components_scanned_once):
     """Open a page in a fresh session: ``at = app_test("app_pages/draw.py")``.
 
     Unless the test is marked ``slow``, the pages' training queue is ``instant_training``'s, so

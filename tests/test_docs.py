@@ -66,14 +66,28 @@ def unexplained(piece: str) -> list[str]:
     for chunk in code_chunks():
         if piece in chunk:
             return []
-        for found in re.finditer(re.escape(chunk), piece):
-            cover(found.start(), found.end())
-        # a quote may start in the middle of a message, or stop before its end
-        for size in range(min(len(chunk), len(piece)) - 1, MIN_CHUNK - 1, -1):
-            if not covered[0] and piece.startswith(chunk[-size:]):
-                cover(0, size)
-            if not covered[-1] and piece.endswith(chunk[:size]):
-                cover(len(piece) - size, len(piece))
+        start = piece.find(chunk)
+        while start >= 0:
+            cover(start, start + len(chunk))
+            start = piece.find(chunk, start + len(chunk))
+        # A quote may start in the middle of a message, or stop before its end: the longest end
+        # of the chunk (shorter than both) that begins the piece, and the longest beginning of
+        # it that ends the piece. Only where the piece's first (last) MIN_CHUNK characters occur.
+        longest = min(len(chunk), len(piece)) - 1
+        if not covered[0]:
+            at = chunk.find(piece[:MIN_CHUNK], len(chunk) - longest)
+            while at >= 0 and len(chunk) - at >= MIN_CHUNK:
+                if piece.startswith(chunk[at:]):
+                    cover(0, len(chunk) - at)
+                    break
+                at = chunk.find(piece[:MIN_CHUNK], at + 1)
+        if not covered[-1]:
+            at = piece.find(chunk[:MIN_CHUNK], len(piece) - longest)
+            while at >= 0 and len(piece) - at >= MIN_CHUNK:
+                if chunk.startswith(piece[at:]):
+                    cover(at, len(piece))
+                    break
+                at = piece.find(chunk[:MIN_CHUNK], at + 1)
     masked = "".join("\x00" if flag else char for flag, char in zip(covered, piece, strict=True))
     runs = re.findall(r"[^\x00]+", masked)
     return [run.strip() for run in runs if len(re.findall(r"[A-Za-z]{2,}", run)) > MAX_GAP_WORDS]

@@ -338,9 +338,9 @@ def test_finished_jobs_nobody_collects_are_dropped_and_unfinished_ones_of_pollin
             return condition()
         return poll
 
-    # It completes, or (worker slow to start) is cancelled unpolled: finished either way.
-    wait_until(open_tab_polls(lambda: queue.counts()["completed"] + queue.counts()["stopped"] >= 1),
-               timeout=120, interval=0.1)  # counts() and jobs_of() are no polls
+    # It completes, or (worker slow to start) is cancelled unpolled: finished either way, then
+    # dropped once unpolled for 2 s. Under load the drop can follow the finish within one dispatcher
+    # pass, so the test waits for the drop only (jobs_of() is no poll).
     wait_until(open_tab_polls(lambda: not queue.jobs_of("closed-tab")), timeout=120, interval=0.1)
     with pytest.raises(UnknownJobError):
         queue.snapshot(collected_never)

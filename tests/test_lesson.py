@@ -23,6 +23,21 @@ CONFIGS = {
 }
 
 
+def test_the_seed_models_facts_are_the_books_network():
+    """Without Keras (the fast loop's check; the slow test below compares every config with the
+    model Keras builds): Chollet's network, 784 -> 512 relu -> 10 softmax, has 784 * 512 + 512 and
+    512 * 10 + 10 parameters, 407,050 in all, compiled with RMSprop on sparse categorical cross-entropy."""
+    facts = lesson_model_facts(PRESETS["seed"])
+    assert [(layer["type"], layer["output shape"], layer["activation"], layer["parameters"])
+            for layer in facts["layers"]] == [("InputLayer", "(None, 784)", "—", 0),
+                                              ("Dense", "(None, 512)", "relu", 784 * 512 + 512),
+                                              ("Dense", "(None, 10)", "softmax", 512 * 10 + 10)]
+    assert facts["total"] == 407_050
+    assert (facts["optimizer"], facts["loss"], facts["metrics"]) == (
+        "RMSprop", "sparse_categorical_crossentropy", ["accuracy"])
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("config", CONFIGS.values(), ids=CONFIGS.keys())
 def test_facts_equal_what_keras_builds(config):
     from mnist_core import build_model
@@ -48,10 +63,11 @@ def test_facts_equal_what_keras_builds(config):
         assert facts["learning_rate"] == pytest.approx(compiled["optimizer"]["config"]["learning_rate"])
 
 
+# inspect needs the module imported: the worker's modules import Keras, so they are slow.
 @pytest.mark.parametrize("module, qualname", [
-    ("mnist_core.training.worker.model", "build_model"),
-    ("mnist_core.training.worker.model", "make_optimizer"),
-    ("mnist_core.training.worker.fit", "train"),
+    pytest.param("mnist_core.training.worker.model", "build_model", marks=pytest.mark.slow),
+    pytest.param("mnist_core.training.worker.model", "make_optimizer", marks=pytest.mark.slow),
+    pytest.param("mnist_core.training.worker.fit", "train", marks=pytest.mark.slow),
     ("mnist_core.data.mnist", "load_mnist"),
     ("mnist_core.serving.network", "DenseNetwork.probabilities"),
 ])

@@ -63,6 +63,10 @@ def test_blas_keeps_to_one_thread():
 FREEZE_SCRIPT = """
 import gc, sys
 from streamlit.testing.v1 import AppTest
+import ui.resources
+from mnist_core.training.queue import JobQueue
+queue = JobQueue(max_running=1, trainer="tests.fake_trainer")  # the worker Train warms up: no TensorFlow
+ui.resources.job_queue = lambda: queue
 for page in sys.argv[2:]:
     at = AppTest.from_file(sys.argv[1], default_timeout=180)
     at.switch_page(page)
@@ -81,6 +85,6 @@ def test_each_pages_first_run_leaves_the_collector_little_to_scan():
     from tests.apptest import APP, PAGES
 
     result = subprocess.run([sys.executable, "-c", FREEZE_SCRIPT, str(APP), *PAGES],
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=600, cwd=APP.parent)
     assert result.returncode == 0, result.stderr[-2000:]
     assert int(result.stdout.strip().splitlines()[-1]) < 2000

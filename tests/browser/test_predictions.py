@@ -5,7 +5,6 @@ Checked against the shipped model's predictions made here with Keras directly.
 
 from __future__ import annotations
 
-import keras
 import numpy as np
 import pytest
 
@@ -32,6 +31,8 @@ def pager_text(page) -> str:
 
 
 def test_a_matrix_click_filters_the_grid_and_a_tile_click_inspects_it(session_page, mnist):
+    import keras  # here, not at the top: collecting the fast loop must not import Keras
+
     (_, _), (x_test, y_test) = mnist
     model = keras.saving.load_model(DEFAULT_MODEL_PATH)  # the reference: Keras itself, no app code
     probabilities = model.predict(x_test.reshape(len(x_test), 784).astype("float32") / 255.0, verbose=0)
