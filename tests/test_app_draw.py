@@ -298,22 +298,18 @@ def test_sure_prediction_has_no_unsure_hint(app_test, clear_examples):
     assert not [warning for warning in at.warning if "unsure" in warning.value]
 
 
-def test_missing_default_model_explains_what_to_do(app_test, monkeypatch):
+def test_missing_default_model_explains_what_to_do(app_test, fresh_caches, monkeypatch):
     import ui.resources
 
     def unusable():
         raise mnist_core.ModelFileError("No model file at models/default.keras.")
 
     monkeypatch.setattr(ui.resources, "load_default_network", unusable)
-    ui.resources.load_default.clear()
-    try:
-        at = app_test(PAGE)
-        assert not at.exception
-        assert any("default model could not be loaded" in error for error in errors(at))
-        assert any("Train" in info.value and "git checkout" in info.value for info in at.info)
-        assert predictions(at) == [] and not at.tabs
-    finally:
-        ui.resources.load_default.clear()
+    at = app_test(PAGE)
+    assert not at.exception
+    assert any("default model could not be loaded" in error for error in errors(at))
+    assert any("Train" in info.value and "git checkout" in info.value for info in at.info)
+    assert predictions(at) == [] and not at.tabs
 
 
 # --- Upload tab -------------------------------------------------------------------------

@@ -282,16 +282,9 @@ def test_presets_are_labelled_from_their_config_and_the_form_survives_a_page_swi
     assert "augmented" in at.dataframe[0].value["Settings"][0]
 
 
-def test_missing_data_says_how_to_set_mnist_path(open_train_page, monkeypatch, tmp_path):
-    from ui.resources import dataset_failure, load_dataset  # the module objects the app scripts use
-
+def test_missing_data_says_how_to_set_mnist_path(open_train_page, fresh_caches, monkeypatch, tmp_path):
     monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere" / "mnist.npz"))
-    load_dataset.clear()
-    try:
-        at = open_train_page()
-        assert "MNIST could not be loaded" in texts(at.error)
-        assert "MNIST_PATH" in texts(at.info)
-        assert [button.key for button in at.button] == ["dataset_retry"]  # no form: only Retry
-    finally:
-        load_dataset.clear()  # later tests load the real data again
-        dataset_failure.clear()
+    at = open_train_page()
+    assert "MNIST could not be loaded" in texts(at.error)
+    assert "MNIST_PATH" in texts(at.info)
+    assert [button.key for button in at.button] == ["dataset_retry"]  # no form: only Retry
