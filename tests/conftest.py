@@ -8,8 +8,10 @@ MNIST comes from MNIST_PATH (CI points it at ../shared/data/mnist.npz).
 - ``instant_training``: the app's training queue runs a fake trainer (tests/fake_trainer.py, no
   TensorFlow) in its worker process; every AppTest not marked ``slow`` gets it. The real Keras
   worker is tested in tests/test_jobs.py and by Home's slow Fit test.
-- ``fresh_caches``: the shared dataset and default-model caches cleared around a test that
-  points MNIST_PATH or the default model elsewhere.
+- ``small_maps``: the Network page lays out a session model's map from fewer t-SNE landmarks;
+  every AppTest not marked ``slow`` gets it too.
+- ``fresh_caches``: a test that points MNIST_PATH or the default model elsewhere starts with no
+  ``st.cache_resource`` entries, and the earlier ones are back after it.
 - Helpers to read and drive a page are in tests/apptest.py.
 - The browser tests' fixtures (one app server, one Chromium) are in tests/browser/conftest.py.
 """
@@ -150,6 +152,7 @@ def app_test(request, monkeypatch, components_scanned_once):
 
     if request.node.get_closest_marker("slow") is None:
         request.getfixturevalue("instant_training")
+        request.getfixturevalue("small_maps")
     monkeypatch.chdir(ROOT)  # .streamlit/config.toml is read from the working folder
 
     def open_page(page: str, *, session_state: dict | None = None, check: bool = True,
@@ -172,19 +175,38 @@ def app_test(request, monkeypatch, components_scanned_once):
 
 @pytest.fixture
 def fresh_caches():
-    """The shared dataset, default-model and default-evaluation caches cleared before and after the
-    test, which points MNIST_PATH or the default model elsewhere (a remembered MNIST failure, or a
-    model loaded from the real file, would outlive it)."""
-    import ui.resources
-    import ui.session
+    """Every ``st.cache_resource`` entry of this process set aside for the test, which points
+    MNIST_PATH or the default model elsewhere: it starts with none (no dataset, model or remembered
+    MNIST failure of an earlier test), what it caches is cleared after it (a broken model must not
+    outlive it), and the earlier entries are put back, so later tests neither see its state nor
+    load MNIST and the default model again."""
+    import streamlit as st
+    from streamlit.runtime.caching import cache_resource_api
 
-    caches = (ui.resources.load_dataset, ui.resources.load_default, ui.resources.dataset_failure,
-              ui.session._default_evaluation)
-    for cached in caches:
-        cached.clear()
+    caches = cache_resource_api._resource_caches  # Streamlit's one store of cache_resource entries
+    with caches._caches_lock:
+        kept, caches._function_caches = caches._function_caches, {}
     yield
-    for cached in caches:
-        cached.clear()
+    st.cache_resource.clear()
+    with caches._caches_lock:
+        caches._function_caches = kept
+
+
+# The map of the test digits a page lays out for a session's model in AppTests not marked
+# ``slow``: the page's real code on all 10,000 test images, from fewer landmarks and steps than
+# the app's MapConfig (tests/test_network_map.py checks the map itself).
+PAGE_TEST_MAP = {"landmarks": 100, "iterations": 50}
+
+
+@pytest.fixture
+def small_maps(monkeypatch):
+    """Network-page maps of session models built with ``PAGE_TEST_MAP``."""
+    import functools
+
+    from mnist_core.inspection import network_map
+
+    config = network_map.MapConfig(**PAGE_TEST_MAP)
+    monkeypatch.setattr(network_map, "build_map", functools.partial(network_map.build_map, config=config))
 
 
 @pytest.fixture

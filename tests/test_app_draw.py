@@ -416,12 +416,11 @@ def test_a_non_digit_gets_the_not_a_digit_warning_and_a_digit_does_not(app_test,
 
 
 def test_missing_calibration_digits_still_classify_without_the_check(app_test, clear_examples, monkeypatch,
-                                                                      tmp_path):
+                                                                      tmp_path, fresh_caches):
     """models/familiarity-digits.npz gone: the background calibration fails with OSError, the
     drawing is still read, with no familiarity signal (no non-digit check), and the page shows
-    no traceback. The reader is wrapped to see that it got no signal: the failure path ran."""
-    import streamlit as st
-
+    no traceback. The reader is wrapped to see that it got no signal: the failure path ran.
+    (``fresh_caches``: a calibration cached by an earlier test would hide the loss.)"""
     from mnist_core.reading import familiarity, reader
 
     monkeypatch.setattr(familiarity.load_digits, "__defaults__", (tmp_path / "missing.npz",))
@@ -429,16 +428,12 @@ def test_missing_calibration_digits_still_classify_without_the_check(app_test, c
     read = reader.read_steps
     monkeypatch.setattr(reader, "read_steps", lambda steps, network, signal: (
         signals.append(signal), read(steps, network, signal))[1])
-    st.cache_resource.clear()  # a calibration cached by an earlier test would hide the loss
-    try:
-        at = app_test(PAGE)
-        at.session_state[CANVAS_KEY] = canvas_value(render_on_canvas(clear_examples[3], 180, 60, 70))
-        at.run()
-        assert not at.exception
-        assert predictions(at) == ["3"]
-        assert signals == [None]
-    finally:
-        st.cache_resource.clear()
+    at = app_test(PAGE)
+    at.session_state[CANVAS_KEY] = canvas_value(render_on_canvas(clear_examples[3], 180, 60, 70))
+    at.run()
+    assert not at.exception
+    assert predictions(at) == ["3"]
+    assert signals == [None]
 
 
 def test_the_drawing_survives_a_page_switch(app_test, clear_examples):

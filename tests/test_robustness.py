@@ -4,7 +4,8 @@ Each case runs every page of the real app (AppTest) and checks for a clear messa
 instead of an exception, and that the rest of the app stays usable. The real
 ``models/default.keras`` is never touched: a damaged copy is written under pytest's
 tmp_path and ``mnist_core.serving.model_files.DEFAULT_MODEL_PATH`` points at it for the test, with
-``st.cache_resource`` cleared before and after so no other test sees the broken model.
+``st.cache_resource`` empty for the test and its entries cleared after it (``fresh_caches``), so
+no other test sees the broken model.
 The cases that need a real browser and server (rapid reruns, two users training at once)
 are in tests/browser/test_robustness.py.
 """
@@ -17,7 +18,6 @@ import time
 from pathlib import Path
 
 import pytest
-import streamlit as st
 
 import mnist_core.serving.model_files
 from mnist_core.text.runs import NO_MODEL_HELP, outcome_text
@@ -30,14 +30,6 @@ NEEDS_DATA = {"app_pages/home.py", "app_pages/dataset.py", "app_pages/train.py",
               "app_pages/network.py", "app_pages/lab.py", "app_pages/learn.py"}
 MODEL_ERROR = "The default model could not be loaded."
 DATA_ERROR = "MNIST could not be loaded."
-
-
-@pytest.fixture
-def clean_caches():
-    """Empty st.cache_resource before and after: the broken model or data must not leak."""
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
 
 
 def texts(elements) -> list[str]:
@@ -99,7 +91,7 @@ def corrupt(kind: str, folder: Path, monkeypatch) -> Path:
     pytest.param(kind, marks=pytest.mark.slow) if kind == "wrong-network" else kind
     for kind in sorted(CORRUPTIONS)
 ])
-def corrupt_default_model(request, tmp_path, monkeypatch, clean_caches):
+def corrupt_default_model(request, tmp_path, monkeypatch, fresh_caches):
     """Each kind of damaged default model in turn."""
     return corrupt(request.param, tmp_path, monkeypatch)
 
@@ -129,7 +121,7 @@ def test_corrupt_default_model_gives_a_clear_error_on_every_page(app_test, corru
 
 
 def test_corrupt_default_model_leaves_training_usable(
-    app_test, instant_training, tmp_path, monkeypatch, clean_caches
+    app_test, instant_training, tmp_path, monkeypatch, fresh_caches
 ):
     """With the shipped model broken, a model trained on Train makes Draw usable again.
 
@@ -154,7 +146,7 @@ def test_corrupt_default_model_leaves_training_usable(
 
 
 @pytest.fixture
-def missing_dataset(tmp_path, monkeypatch, clean_caches):
+def missing_dataset(tmp_path, monkeypatch, fresh_caches):
     """MNIST_PATH points at a file that does not exist."""
     missing = tmp_path / "nowhere" / "mnist.npz"
     monkeypatch.setenv("MNIST_PATH", str(missing))
@@ -162,7 +154,7 @@ def missing_dataset(tmp_path, monkeypatch, clean_caches):
 
 
 @pytest.fixture
-def no_network(monkeypatch, tmp_path, clean_caches):
+def no_network(monkeypatch, tmp_path, fresh_caches):
     """No MNIST_PATH, nothing in Keras' cache, and the child process that runs Keras' download
     fails as it does offline (tests/test_data.py runs the real child against a refused URL)."""
     import subprocess
@@ -244,7 +236,7 @@ def test_fixing_the_path_and_pressing_retry_recovers(app_test, missing_dataset, 
 # --- a diverging run -----------------------------------------------------------------------
 
 
-def test_nan_diverging_run_is_reported_and_not_made_active(app_test, instant_training, clean_caches):
+def test_nan_diverging_run_is_reported_and_not_made_active(app_test, instant_training, fresh_caches):
     """Learning rate 100: the fake's loss becomes NaN at the 3rd batch (as Keras' does when the
     weights overflow; tests/test_training.py pins the Keras callback's NaN check). The page says
     what to change and never shows 'nan'."""
