@@ -18,13 +18,14 @@ from mnist_core.charts.learning import (
     output_bars,
     w2_gradient_figure,
 )
-from mnist_core.learning.lesson import Lesson, keras_first_epoch
+from mnist_core.learning.lesson import Lesson, LessonData, keras_first_epoch
 from mnist_core.learning.settings import MAX_SEED, OPTIMISERS
 from mnist_core.learning.view import LEARNING_RATES, LearnView
 from mnist_core.text import learning as words
 from mnist_core.training.record import DIVERGED_LOSS
 from ui.learning_views import (
     LESSON_KEY,
+    VIEW_KEY,
     current_view,
     render_check,
     render_landscape,
@@ -33,6 +34,7 @@ from ui.learning_views import (
     session_lesson,
     shared_lesson_data,
     update_view,
+    view_settings,
     write_params,
 )
 from ui.resources import dataset_or_stop
@@ -44,6 +46,11 @@ LONG_RUN_KEY = "learn_long_run"  # session_state: {"asked": n, "start": step} of
 GENERATION_KEY = "learn_generation"  # session_state: counts this page's script runs (see long_run)
 CHUNK = 5  # steps between progress updates (and chances to Stop) of a long run
 CHART = {"displayModeBar": False}
+
+
+def picture(where, png: bytes, width: int, caption: str, alt: str) -> None:
+    """One of the page's pictures (PNG bytes from mnist_core.charts.learning), sent as they are."""
+    where.image(png, width=width, caption=caption, alt=alt, output_format="PNG")
 
 
 def render_controls(view: LearnView) -> None:
@@ -120,7 +127,7 @@ def render_history(lesson: Lesson) -> None:
         st.success(words.epoch_comparison(ours, *(keras or (None, None))), icon=":material/compare_arrows:")
 
 
-def render_forward(lesson: Lesson, view: LearnView, example: int) -> None:
+def render_forward(lesson: Lesson, example: int) -> None:
     upcoming = lesson.next_step()
     result = upcoming.forward
     st.subheader(words.FORWARD_TITLE, divider="gray")
@@ -128,16 +135,13 @@ def render_forward(lesson: Lesson, view: LearnView, example: int) -> None:
     st.latex(words.FORWARD_LATEX)
     label = int(result.labels[example])
     pixels, pre, mask = st.columns([2, 3, 3])
-    pixels.image(grey_picture(result.x[example], (28, 28), scale=5), width=140,
-                 caption=words.pixels_caption(int(upcoming.indices[example]), label),
-                 alt="The example's 28×28 input pixels")
-    pre.image(diverging_picture(result.z1[example], (16, 32), scale=9), width=288,
-              caption=words.PRE_ACTIVATION_CAPTION,
-              alt="The hidden layer's weighted sums for the example, one square per unit")
+    picture(pixels, grey_picture(result.x[example], (28, 28), scale=5), 140,
+            words.pixels_caption(int(upcoming.indices[example]), label), "The example's 28×28 input pixels")
+    picture(pre, diverging_picture(result.z1[example], (16, 32), scale=9), 288, words.PRE_ACTIVATION_CAPTION,
+            "The hidden layer's weighted sums for the example, one square per unit")
     active = result.z1[example] > 0
-    mask.image(grey_picture(active.astype("float32"), (16, 32), scale=9), width=288,
-               caption=words.mask_caption(int(active.sum()), active.size),
-               alt="Which hidden units are active")
+    picture(mask, grey_picture(active.astype("float32"), (16, 32), scale=9), 288,
+            words.mask_caption(int(active.sum()), active.size), "Which hidden units are active")
     st.plotly_chart(output_bars(result.logits[example], result.probabilities[example], label), config=CHART,
                     key="learn_outputs")
     st.latex(words.loss_latex(label, float(result.probabilities[example, label]),
@@ -154,12 +158,11 @@ def render_backward(lesson: Lesson, unit: int, example: int) -> None:
     label = int(result.labels[example])
     st.latex(words.delta_latex(label, float(result.probabilities[example, label]), len(upcoming.indices)))
     gradient, weights, norms = st.columns([2, 2, 3])
-    gradient.image(diverging_picture(gradients.w1[:, unit], (28, 28), scale=6), width=168,
-                   caption=words.unit_gradient_caption(unit),
-                   alt=f"The gradient of unit {unit}'s 784 weights, as a 28×28 picture")
-    weights.image(diverging_picture(lesson.params.w1[:, unit], (28, 28), scale=6), width=168,
-                  caption=words.unit_weights_caption(unit),
-                  alt=f"Unit {unit}'s 784 weights, as a 28×28 picture")
+    picture(gradient, diverging_picture(gradients.w1[:, unit], (28, 28), scale=6), 168,
+            words.unit_gradient_caption(unit),
+            f"The gradient of unit {unit}'s 784 weights, as a 28×28 picture")
+    picture(weights, diverging_picture(lesson.params.w1[:, unit], (28, 28), scale=6), 168,
+            words.unit_weights_caption(unit), f"Unit {unit}'s 784 weights, as a 28×28 picture")
     with norms:
         for name, value in gradients.norms().items():
             st.metric(words.NORM_LABELS[name], words.number(value))
@@ -181,54 +184,56 @@ def render_update(lesson: Lesson, unit: int) -> None:
                                         float(change.after[pixel])))
     columns = st.columns(4)
     peak = float(np.nanmax(np.abs(change.before)))
-    columns[0].image(diverging_picture(change.before, (28, 28), 5, peak), width=140,
-                     caption=words.BEFORE_CAPTION,
-                     alt="The unit's weights before the step, as a 28×28 picture")
-    columns[1].image(diverging_picture(change.after, (28, 28), 5, peak), width=140,
-                     caption=words.AFTER_CAPTION,
-                     alt="The unit's weights after the step, as a 28×28 picture")
-    columns[2].image(diverging_picture(change.change, (28, 28), 5), width=140,
-                     caption=words.CHANGE_CAPTION,
-                     alt="The change of the unit's weights in the step, as a 28×28 picture")
+    picture(columns[0], diverging_picture(change.before, (28, 28), 5, peak), 140, words.BEFORE_CAPTION,
+            "The unit's weights before the step, as a 28×28 picture")
+    picture(columns[1], diverging_picture(change.after, (28, 28), 5, peak), 140, words.AFTER_CAPTION,
+            "The unit's weights after the step, as a 28×28 picture")
+    picture(columns[2], diverging_picture(change.change, (28, 28), 5), 140, words.CHANGE_CAPTION,
+            "The change of the unit's weights in the step, as a 28×28 picture")
     if change.slot_after is not None:
-        picture = (grey_picture(change.slot_after, (28, 28), 5) if optimiser == "rmsprop"
-                   else diverging_picture(change.slot_after, (28, 28), 5))
-        columns[3].image(picture, width=140, caption=words.SLOT_CAPTION[optimiser],
-                         alt="The optimiser's memory for the unit's weights, as a 28×28 picture")
+        slot_picture = (grey_picture(change.slot_after, (28, 28), 5) if optimiser == "rmsprop"
+                        else diverging_picture(change.slot_after, (28, 28), 5))
+        picture(columns[3], slot_picture, 140, words.SLOT_CAPTION[optimiser],
+                "The optimiser's memory for the unit's weights, as a 28×28 picture")
     largest = float(np.nanmax(np.abs(change.change))) if np.isfinite(change.change).any() else float("nan")
     st.caption(words.update_caption(lesson.settings.learning_rate, unit, largest))
 
 
+@st.fragment
+def render_run(data: LessonData) -> None:
+    """Everything a step changes, from the Step buttons to the landscape: a Step click, Stop, the
+    example or the unit reruns only this (the controls above and the race below stay as they are)."""
+    view = st.session_state[VIEW_KEY]
+    st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
+    if (previous := st.session_state.get(LESSON_KEY)) is not None:
+        with previous.lock:  # an older script run's step in flight ends first; it takes no more (long_run)
+            pass
+    lesson = session_lesson(view, data)
+    render_steps(lesson)
+    render_history(lesson)
+    batch = len(lesson.next_step().indices)
+    st.session_state[EXAMPLE_WIDGET] = min(view.example, batch - 1)
+    st.session_state[UNIT_WIDGET] = view.unit
+    pick_example, pick_unit = st.columns(2)
+    units = lesson.settings.hidden_units
+    example = pick_example.number_input(
+        f"Image of the batch (0–{batch - 1})", 0, batch - 1, step=1, key=EXAMPLE_WIDGET,
+        help=words.EXAMPLE_HELP,
+        on_change=lambda: update_view(example=int(st.session_state[EXAMPLE_WIDGET])))
+    unit = pick_unit.number_input(
+        f"Hidden unit (0–{units - 1})", 0, units - 1, step=1, key=UNIT_WIDGET, help=words.UNIT_HELP,
+        on_change=lambda: update_view(unit=int(st.session_state[UNIT_WIDGET])))
+    render_forward(lesson, int(example))
+    render_backward(lesson, int(unit), int(example))
+    render_update(lesson, int(unit))
+    render_check(lesson)
+    render_landscape(lesson)
+    write_params(st.session_state[VIEW_KEY])
+
+
 st.title(words.TITLE)
 st.markdown(words.INTRO)
-dataset = dataset_or_stop()
-data = shared_lesson_data(dataset)
-view = current_view()
-render_controls(view)
-view = st.session_state["learn_view"]
-st.session_state[GENERATION_KEY] = st.session_state.get(GENERATION_KEY, 0) + 1
-if (previous := st.session_state.get(LESSON_KEY)) is not None:
-    with previous.lock:  # an older script run's step in flight ends first; it takes no more (long_run)
-        pass
-lesson = session_lesson(view, data)
-render_steps(lesson)
-render_history(lesson)
-batch = len(lesson.next_step().indices)
-st.session_state[EXAMPLE_WIDGET] = min(view.example, batch - 1)
-st.session_state[UNIT_WIDGET] = view.unit
-pick_example, pick_unit = st.columns(2)
-units = lesson.settings.hidden_units
-example = pick_example.number_input(
-    f"Image of the batch (0–{batch - 1})", 0, batch - 1, step=1, key=EXAMPLE_WIDGET,
-    help=words.EXAMPLE_HELP,
-    on_change=lambda: update_view(example=int(st.session_state[EXAMPLE_WIDGET])))
-unit = pick_unit.number_input(
-    f"Hidden unit (0–{units - 1})", 0, units - 1, step=1, key=UNIT_WIDGET, help=words.UNIT_HELP,
-    on_change=lambda: update_view(unit=int(st.session_state[UNIT_WIDGET])))
-render_forward(lesson, view, int(example))
-render_backward(lesson, int(unit), int(example))
-render_update(lesson, int(unit))
-render_check(lesson)
-render_landscape(lesson)
-render_race(lesson, data)
-write_params(st.session_state["learn_view"])
+data = shared_lesson_data(dataset_or_stop())
+render_controls(current_view())
+render_run(data)
+render_race(view_settings(st.session_state[VIEW_KEY]), data)

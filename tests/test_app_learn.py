@@ -4,6 +4,8 @@ the gradient check and the landscape appear when asked, a diverging run is shown
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -42,6 +44,34 @@ def test_ten_steps_lower_the_batch_loss_and_reset_starts_again(open_page):
     assert not at.exception
     at.button(key="learn_reset").click().run()
     assert lesson(at).step == 0 and lesson(at) is not run
+
+
+def pictures(at: AppTest) -> list[str]:
+    """The page's pictures by content (a picture's media URL is a hash of its PNG bytes)."""
+    return [image.proto.imgs[0].url for image in at.get("image")]
+
+
+def history_curves(at: AppTest) -> tuple[list, list]:
+    """The loss and accuracy curves of the history chart, as sent to the browser."""
+    chart = next(chart for chart in at.get("plotly_chart") if "batch loss" in chart.proto.spec)
+    loss, accuracy = json.loads(chart.proto.spec)["data"]
+    return loss["y"], accuracy["y"]
+
+
+def test_a_step_redraws_the_loss_chart_and_every_picture_of_the_next_step(open_page):
+    """The steps run in a fragment of the page (a Step click reruns only it): what it draws must
+    still follow every step, the chart of losses and the pictures of the batch and the weights."""
+    at = open_page()
+    at.button(key="learn_step_1").click().run()
+    before = pictures(at)
+    assert len(before) == 9 and len(set(before)) == 9
+    assert history_curves(at)[0] == [pytest.approx(lesson(at).losses[0])]
+    at.button(key="learn_step_1").click().run()
+    losses, accuracies = history_curves(at)
+    assert losses == pytest.approx(lesson(at).losses) and len(losses) == 2
+    assert accuracies == pytest.approx(lesson(at).accuracies) and len(accuracies) == 3
+    assert not set(pictures(at)) & set(before)  # new batch, new weights: every picture is new
+    assert any(block.value.startswith("**Step 2 ") for block in at.markdown)
 
 
 def test_a_link_opens_its_seed_example_unit_optimiser_and_rate(open_page):

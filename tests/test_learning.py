@@ -15,11 +15,13 @@ from mnist_core.learning.gradcheck import central_difference, gradient_check
 from mnist_core.learning.lesson import Lesson, keras_first_epoch, lesson_data
 from mnist_core.learning.network import (
     Parameters,
+    accuracy,
     as_inputs,
     backward,
     forward,
     initial_parameters,
     loss,
+    predict,
 )
 from mnist_core.learning.optimisers import apply_update, new_state, update_array
 from mnist_core.learning.race import optimiser_race
@@ -236,6 +238,21 @@ def test_ten_steps_lower_the_loss_and_the_next_step_is_the_one_shown(data):
     assert lesson.step == 10 and len(lesson.accuracies) == 11
     assert lesson.losses[-1] < 0.6 * lesson.losses[0]
     assert lesson.accuracies[-1] > lesson.accuracies[0] + 0.3
+
+
+def test_accuracy_on_the_inked_pixels_equals_accuracy_on_every_pixel(data, mnist):
+    """The validation slice keeps only pixels inked in some image: the same predictions, less work."""
+    _, (x_test, y_test) = mnist
+    full, labels = as_inputs(x_test[:300]), y_test[:300].astype(int)
+    assert 0 < len(data.validation_pixels) < 784
+    assert data.validation_x.shape == (300, len(data.validation_pixels))
+    assert not np.delete(full, data.validation_pixels, axis=1).any()
+    lesson = Lesson(LearningSettings(), data)
+    lesson.take_steps(3)
+    for params in (initial_parameters(5), lesson.params):
+        np.testing.assert_array_equal(predict(params, data.validation_x, data.validation_pixels),
+                                      predict(params, full))
+        assert data.accuracy(params) == accuracy(params, full, labels)
 
 
 def test_a_stop_request_ends_a_long_run(data):

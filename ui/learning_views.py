@@ -60,11 +60,16 @@ def write_params(view: LearnView) -> None:
     st.session_state[APPLIED_KEY] = params
 
 
+def view_settings(view: LearnView) -> LearningSettings:
+    """The run's settings ``view`` asks for (its seed, optimiser and learning rate)."""
+    return LearningSettings(seed=view.seed, optimiser=view.optimiser, learning_rate=view.learning_rate)
+
+
 def session_lesson(view: LearnView, data: LessonData) -> Lesson:
     """This session's run for ``view``: a new one for a new seed, else the same one with the view's
     optimiser and learning rate."""
     lesson = st.session_state.get(LESSON_KEY)
-    settings = LearningSettings(seed=view.seed, optimiser=view.optimiser, learning_rate=view.learning_rate)
+    settings = view_settings(view)
     if lesson is None or lesson.settings.seed != view.seed or lesson.data is not data:
         lesson = st.session_state[LESSON_KEY] = Lesson(settings, data)
     elif lesson.settings != settings:
@@ -118,7 +123,9 @@ def render_landscape(lesson: Lesson) -> None:
                + words.path_note(len(found.path)))
 
 
-def render_race(lesson: Lesson, data) -> None:
+def render_race(settings: LearningSettings, data: LessonData) -> None:
+    """The race, from the starting weights of ``settings``' seed (not this session's run, which it
+    leaves alone)."""
     st.subheader(words.RACE_TITLE, divider="gray")
     st.markdown(words.RACE_INTRO)
     with st.form("learn_race_form", enter_to_submit=False, border=False):
@@ -132,8 +139,8 @@ def render_race(lesson: Lesson, data) -> None:
         go = st.form_submit_button(words.RACE_BUTTON, icon=":material/sports_score:")
     if go:
         bar = st.progress(0.0)
-        start = initial_parameters(lesson.settings.seed, lesson.settings.hidden_units, lesson.settings.dtype)
-        curves = optimiser_race(lesson.settings, start, data.train_images, data.train_labels, steps, rates,
+        start = initial_parameters(settings.seed, settings.hidden_units, settings.dtype)
+        curves = optimiser_race(settings, start, data.train_images, data.train_labels, steps, rates,
                                 progress=lambda share: bar.progress(share))
         bar.empty()
         st.session_state[RACE_KEY] = (curves, rates)

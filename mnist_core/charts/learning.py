@@ -1,13 +1,15 @@
-"""Figures of the "How it learns" page (plain functions, no Streamlit): pictures of arrays as uint8
-RGB images for ``st.image`` (cheap enough to redraw on every step), and Plotly figures for the
-curves, the bars, the landscape and the race."""
+"""Figures of the "How it learns" page (plain functions, no Streamlit): pictures of arrays as small
+PNGs for ``st.image`` (cheap enough to redraw on every step), and Plotly figures for the curves, the
+bars, the landscape and the race."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from PIL import Image
 
 from mnist_core.charts.network import diverging_rgb
 from mnist_core.charts.training import finite_or_none, thin
@@ -21,8 +23,8 @@ from mnist_core.config import (
 from mnist_core.text import learning as words
 
 LOSS_TICKS = (0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8)
-LOSS_AXIS = dict(type="log", gridcolor=GRID_COLOUR, tickvals=LOSS_TICKS,
-                 ticktext=[f"{tick:g}" for tick in LOSS_TICKS])  # Plotly labels 0.3 as "3" on log axes
+LOSS_AXIS = {"type": "log", "gridcolor": GRID_COLOUR, "tickvals": list(LOSS_TICKS),
+             "ticktext": [f"{tick:g}" for tick in LOSS_TICKS]}  # Plotly labels 0.3 as "3" on log axes
 RACE_COLOURS = {"sgd": AXIS_COLOUR, "momentum": CONTRAST_COLOUR, "rmsprop": ACCENT_COLOUR}
 
 
@@ -31,49 +33,63 @@ def _peak(values: np.ndarray) -> float:
     return float(finite.max()) if finite.size else 1.0
 
 
-def _enlarge(rgb: np.ndarray, scale: int) -> np.ndarray:
-    return np.kron(rgb, np.ones((scale, scale, 1), "uint8"))
+def _png(pixels: np.ndarray, scale: int) -> bytes:
+    """uint8 pixels (rows, columns) grey or (rows, columns, 3) RGB, each enlarged to a sharp ``scale`` x
+    ``scale`` square, as PNG bytes: lossless, a few kB, cheap to encode (fast zlib level; flat squares
+    compress well anyway)."""
+    rows, columns = pixels.shape[:2]
+    image = Image.fromarray(pixels).resize((columns * scale, rows * scale), Image.Resampling.NEAREST)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
 
 
 def diverging_picture(values: np.ndarray, shape: tuple[int, int], scale: int = 6,
-                      peak: float | None = None) -> np.ndarray:
-    """float values (rows * columns,) as a blue-white-red picture centred on 0 (NaN white): uint8
-    (rows * scale, columns * scale, 3)."""
+                      peak: float | None = None) -> bytes:
+    """float values (rows * columns,) as a blue-white-red picture centred on 0 (NaN white), white at 0
+    and full colour at +-``peak`` (by default the largest finite magnitude): PNG bytes of (rows * scale,
+    columns * scale) RGB pixels, for ``st.image(..., output_format="PNG")``."""
     values = np.nan_to_num(np.asarray(values, "float32").reshape(shape), nan=0.0, posinf=0.0, neginf=0.0)
-    return _enlarge(diverging_rgb(values, peak if peak is not None else _peak(values)), scale)
+    return _png(diverging_rgb(values, peak if peak is not None else _peak(values)), scale)
 
 
 def grey_picture(values: np.ndarray, shape: tuple[int, int], scale: int = 6,
-                 dark_high: bool = True) -> np.ndarray:
+                 dark_high: bool = True) -> bytes:
     """float values (rows * columns,) from 0 to their maximum as grey levels, the highest black when
-    ``dark_high``: uint8 (rows * scale, columns * scale, 3)."""
+    ``dark_high``: PNG bytes of (rows * scale, columns * scale) grey pixels, for ``st.image(...,
+    output_format="PNG")``."""
     values = np.nan_to_num(np.asarray(values, "float32").reshape(shape), nan=0.0)
     top = max(float(values.max()), 1e-30)
     level = np.clip(values / top, 0, 1)
-    grey = (255 * (1 - level if dark_high else level)).round().astype("uint8")
-    return _enlarge(np.repeat(grey[..., None], 3, axis=2), scale)
+    return _png((255 * (1 - level if dark_high else level)).round().astype("uint8"), scale)
+
+
+def _assembled(data: list[dict], layout: dict) -> go.Figure:
+    """A figure from plain trace and layout dicts, without Plotly's validation of every property (most
+    of the server time of a small figure, and these are rebuilt on every step). Their keys are
+    constants, checked against Plotly's schema by tests/test_charts_learning.py."""
+    return go.Figure(data=data, layout=layout, _validate=False)
 
 
 def output_bars(logits: np.ndarray, probabilities: np.ndarray, label: int) -> go.Figure:
     """The 10 logits float (10,) (left) and the softmax probabilities float (10,) (right) of one image,
     one bar per digit, the label's in the accent colour; one figure (half the server time of two)."""
     colours = [ACCENT_COLOUR if digit == label else QUIET_COLOUR for digit in range(10)]
-    figure = go.Figure()
-    for axis, values, fmt in (("", logits, ".3f"), ("2", probabilities, ".4f")):
-        figure.add_trace(go.Bar(x=list(range(10)), y=finite_or_none([float(v) for v in values]),
-                                marker_color=colours, xaxis=f"x{axis}", yaxis=f"y{axis}",
-                                hovertemplate=f"digit %{{x}}: %{{y:{fmt}}}<extra></extra>"))
-    axis = dict(tickmode="linear", title=None)
-    figure.update_layout(
-        height=240, showlegend=False, margin=dict(l=4, r=4, t=30, b=4),
-        xaxis=dict(domain=[0, 0.46], **axis), xaxis2=dict(domain=[0.54, 1], **axis),
-        yaxis=dict(zeroline=True, zerolinecolor=AXIS_COLOUR, gridcolor=GRID_COLOUR),
-        yaxis2=dict(anchor="x2", range=[0, 1], gridcolor=GRID_COLOUR),
-        annotations=[dict(text=title, x=x, y=1.0, xref="paper", yref="paper", yanchor="bottom",
-                          showarrow=False, font=dict(size=13))
-                     for title, x in ((words.LOGITS_TITLE, 0.23), (words.PROBABILITIES_TITLE, 0.77))],
-    )
-    return figure
+    data = [{"type": "bar", "x": list(range(10)), "y": finite_or_none([float(v) for v in values]),
+             "marker": {"color": colours}, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
+             "hovertemplate": f"digit %{{x}}: %{{y:{fmt}}}<extra></extra>"}
+            for axis, values, fmt in (("", logits, ".3f"), ("2", probabilities, ".4f"))]
+    axis = {"tickmode": "linear", "title": {"text": None}}
+    layout = {
+        "height": 240, "showlegend": False, "margin": {"l": 4, "r": 4, "t": 30, "b": 4},
+        "xaxis": {"domain": [0, 0.46], **axis}, "xaxis2": {"domain": [0.54, 1], **axis},
+        "yaxis": {"zeroline": True, "zerolinecolor": AXIS_COLOUR, "gridcolor": GRID_COLOUR},
+        "yaxis2": {"anchor": "x2", "range": [0, 1], "gridcolor": GRID_COLOUR},
+        "annotations": [{"text": title, "x": x, "y": 1.0, "xref": "paper", "yref": "paper",
+                         "yanchor": "bottom", "showarrow": False, "font": {"size": 13}}
+                        for title, x in ((words.LOGITS_TITLE, 0.23), (words.PROBABILITIES_TITLE, 0.77))],
+    }
+    return _assembled(data, layout)
 
 
 def history_figure(losses: Sequence[float], accuracies: Sequence[float], steps_per_epoch: int) -> go.Figure:
@@ -81,39 +97,41 @@ def history_figure(losses: Sequence[float], accuracies: Sequence[float], steps_p
     after each (right), against the step; NaN or inf leave a gap; an epoch's end is marked."""
     loss_steps, loss_values = thin(list(range(len(losses))), list(losses))
     accuracy_steps, accuracy_values = thin(list(range(len(accuracies))), list(accuracies))
-    figure = go.Figure()
-    figure.add_trace(go.Scatter(x=loss_steps, y=finite_or_none(loss_values), name="batch loss",
-                                mode="lines", line=dict(color=ACCENT_COLOUR, width=1.5),
-                                hovertemplate="step %{x}: loss %{y:.4g}<extra></extra>"))
-    figure.add_trace(go.Scatter(x=accuracy_steps, y=finite_or_none(accuracy_values),
-                                name="validation accuracy", yaxis="y2", mode="lines",
-                                line=dict(color=CONTRAST_COLOUR, width=2),
-                                hovertemplate="after %{x} steps: %{y:.1%}<extra></extra>"))
-    if len(losses) >= steps_per_epoch:
-        figure.add_vline(x=steps_per_epoch, line=dict(color=QUIET_COLOUR, dash="dot"))
-    figure.update_layout(
-        height=300, margin=dict(l=4, r=4, t=10, b=4), hovermode="x unified",
-        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
-        xaxis=dict(title="step", gridcolor=GRID_COLOUR, rangemode="tozero"),
-        yaxis=dict(title="batch loss (log scale)", **LOSS_AXIS),
-        yaxis2=dict(title="validation accuracy", overlaying="y", side="right", range=[0, 1],
-                    tickmode="linear", tick0=0, dtick=0.2, tickformat=".0%", showgrid=False),
-    )
-    return figure
+    data = [
+        {"type": "scatter", "x": loss_steps, "y": finite_or_none(loss_values), "name": "batch loss",
+         "mode": "lines", "line": {"color": ACCENT_COLOUR, "width": 1.5},
+         "hovertemplate": "step %{x}: loss %{y:.4g}<extra></extra>"},
+        {"type": "scatter", "x": accuracy_steps, "y": finite_or_none(accuracy_values),
+         "name": "validation accuracy", "yaxis": "y2", "mode": "lines",
+         "line": {"color": CONTRAST_COLOUR, "width": 2},
+         "hovertemplate": "after %{x} steps: %{y:.1%}<extra></extra>"},
+    ]
+    epoch_line = {"type": "line", "x0": steps_per_epoch, "x1": steps_per_epoch, "xref": "x",
+                  "y0": 0, "y1": 1, "yref": "y domain", "line": {"color": QUIET_COLOUR, "dash": "dot"}}
+    layout = {
+        "height": 300, "margin": {"l": 4, "r": 4, "t": 10, "b": 4}, "hovermode": "x unified",
+        "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        "xaxis": {"title": {"text": "step"}, "gridcolor": GRID_COLOUR, "rangemode": "tozero"},
+        "yaxis": {"title": {"text": "batch loss (log scale)"}, **LOSS_AXIS},
+        "yaxis2": {"title": {"text": "validation accuracy"}, "overlaying": "y", "side": "right",
+                   "range": [0, 1], "tickmode": "linear", "tick0": 0, "dtick": 0.2, "tickformat": ".0%",
+                   "showgrid": False},
+        "shapes": [epoch_line] if len(losses) >= steps_per_epoch else [],
+    }
+    return _assembled(data, layout)
 
 
 def w2_gradient_figure(gradient: np.ndarray) -> go.Figure:
-    """dL/dW2 float (H, 10) as a heat map: digits down, hidden units across, diverging around 0.
-    (``go.Heatmap``, not ``px.imshow``: a fifth of the server time, redrawn on every step.)"""
+    """dL/dW2 float (H, 10) as one heat map: digits down, hidden units across, diverging around 0."""
     values = np.asarray(gradient, "float32").T
     peak = _peak(values)
-    figure = go.Figure(go.Heatmap(z=values, colorscale="RdBu_r", zmin=-peak, zmax=peak,
-                                  hovertemplate="unit %{x}, digit %{y}: %{z:.3g}<extra></extra>",
-                                  colorbar=dict(thickness=10, title=dict(text="∂L/∂W₂"))))
-    figure.update_layout(height=230, margin=dict(l=4, r=4, t=4, b=4),
-                         xaxis=dict(title="hidden unit"),
-                         yaxis=dict(title="digit", tickmode="linear", dtick=1))
-    return figure
+    data = [{"type": "heatmap", "z": values, "colorscale": "RdBu_r", "zmin": -peak, "zmax": peak,
+             "hovertemplate": "unit %{x}, digit %{y}: %{z:.3g}<extra></extra>",
+             "colorbar": {"thickness": 10, "title": {"text": "∂L/∂W₂"}}}]
+    layout = {"height": 230, "margin": {"l": 4, "r": 4, "t": 4, "b": 4},
+              "xaxis": {"title": {"text": "hidden unit"}},
+              "yaxis": {"title": {"text": "digit"}, "tickmode": "linear", "dtick": 1}}
+    return _assembled(data, layout)
 
 
 def landscape_figure(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray, path: np.ndarray,

@@ -27,6 +27,7 @@ from mnist_core.learning.network import (
     backward,
     forward,
     initial_parameters,
+    inked_pixels,
 )
 from mnist_core.learning.optimisers import OptimiserState, apply_update, new_state, update_array
 from mnist_core.learning.settings import LearningSettings
@@ -36,16 +37,22 @@ from mnist_core.training.record import DIVERGED_LOSS
 @dataclass(frozen=True)
 class LessonData:
     """The images a run uses, shared read-only by every session: train_images uint8 (60000, 28, 28) and
-    train_labels uint8 (60000,); validation_x float32 (1000, 784) and validation_labels int (1000,) (the
-    first test images); landscape_x float32 (256, 784) and landscape_labels int (256,) (the first
-    training images, the landscape's fixed batch)."""
+    train_labels uint8 (60000,); validation_x float32 (1000, P) and validation_labels int (1000,) (the
+    first test images, only their P inked pixels: validation_pixels int (P,), see network.predict);
+    landscape_x float32 (256, 784) and landscape_labels int (256,) (the first training images, the
+    landscape's fixed batch)."""
 
     train_images: np.ndarray
     train_labels: np.ndarray
     validation_x: np.ndarray
+    validation_pixels: np.ndarray
     validation_labels: np.ndarray
     landscape_x: np.ndarray
     landscape_labels: np.ndarray
+
+    def accuracy(self, params: Parameters) -> float:
+        """Validation accuracy of ``params`` (NaN when they are not all finite)."""
+        return accuracy(params, self.validation_x, self.validation_labels, self.validation_pixels)
 
 
 def lesson_data(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
@@ -54,10 +61,12 @@ def lesson_data(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_
     made read-only."""
     settings = settings or LearningSettings()
     validation = as_inputs(x_test[:settings.validation_images], settings.dtype)
+    pixels = inked_pixels(validation)
+    validation = np.ascontiguousarray(validation[:, pixels])
     landscape = as_inputs(x_train[:settings.landscape_images], settings.dtype)
-    for array in (validation, landscape):
+    for array in (validation, pixels, landscape):
         array.flags.writeable = False
-    return LessonData(x_train[:settings.train_images], y_train[:settings.train_images], validation,
+    return LessonData(x_train[:settings.train_images], y_train[:settings.train_images], validation, pixels,
                       y_test[:settings.validation_images].astype(int), landscape,
                       y_train[:settings.landscape_images].astype(int))
 
@@ -99,7 +108,7 @@ class Lesson:
         self.state: OptimiserState = new_state(settings, self.params)
         self.step = 0
         self.losses: list[float] = []
-        self.accuracies: list[float] = [accuracy(self.params, data.validation_x, data.validation_labels)]
+        self.accuracies: list[float] = [data.accuracy(self.params)]
         self.plan = BatchPlan(settings)
         self._path: PathRecorder | None = None  # made at the first step: a first look costs nothing
         self.lock = threading.Lock()  # held by each step of take_steps
@@ -162,7 +171,7 @@ class Lesson:
         self._next = None
         self.step += 1
         self.losses.append(upcoming.forward.loss)
-        self.accuracies.append(accuracy(self.params, self.data.validation_x, self.data.validation_labels))
+        self.accuracies.append(self.data.accuracy(self.params))
         if self.params.is_finite():
             path.record(self.step, self.params)
 

@@ -25,7 +25,13 @@ def test_ten_steps_lower_the_loss_and_the_gradient_check_agrees(chromium, app_se
     try:
         browser.open_app(page, app_server.url, "learn")
         assert page.get_by_role("heading", name=words.TITLE).count() == 1
+        weights = page.get_by_alt_text("Unit 0's 784 weights, as a 28×28 picture", exact=True)
+        start = weights.get_attribute("src")
         helpers.click_and_wait(page, page.get_by_role("button", name="Step ×1", exact=True))
+        # the step reran the page's fragment: its chart of losses and its pictures follow the step
+        page.get_by_text(re.compile(r"^Step 1 ")).first.wait_for()
+        assert page.locator(".js-plotly-plot").filter(has_text="batch loss").count() == 1
+        assert weights.get_attribute("src") != start
         first = batch_loss(page)
         helpers.click_and_wait(page, page.get_by_role("button", name="Step ×10", exact=True))
         page.get_by_text(re.compile(r"^Step 11 ")).first.wait_for()

@@ -1,0 +1,68 @@
+"""The figures "How it learns" redraws on every step: assembled from plain dicts without Plotly's
+validation (for speed), so each must pass that validation here, and show what it says."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from mnist_core.charts.learning import LOSS_AXIS, history_figure, output_bars, w2_gradient_figure
+from mnist_core.config import ACCENT_COLOUR, QUIET_COLOUR
+
+
+def validated(figure: go.Figure) -> go.Figure:
+    """The figure rebuilt with Plotly's full validation (raises on any unknown or bad property)."""
+    return go.Figure(figure.to_dict())
+
+
+@pytest.mark.parametrize("steps", [1, 10, 469, 1000])
+def test_the_history_passes_plotly_validation_and_marks_an_epoch_once_reached(steps):
+    losses = list(np.linspace(2.3, 0.3, steps))
+    accuracies = list(np.linspace(0.1, 0.9, steps + 1))
+    figure = validated(history_figure(losses, accuracies, 469))
+    loss, accuracy = figure.data
+    assert loss.y[-1] == pytest.approx(losses[-1]) and accuracy.y[-1] == pytest.approx(0.9)
+    assert loss.x[-1] == steps - 1 and accuracy.x[-1] == steps
+    assert accuracy.yaxis == "y2" and figure.layout.yaxis.type == "log"
+    lines = [shape for shape in figure.layout.shapes if shape.type == "line"]
+    assert [(line.x0, line.x1) for line in lines] == ([(469, 469)] if steps >= 469 else [])
+
+
+def test_the_history_leaves_a_gap_for_a_loss_that_is_not_a_number():
+    figure = validated(history_figure([2.0, math.nan, math.inf, 1.0], [0.1, 0.2, math.nan, 0.3, 0.4], 469))
+    assert list(figure.data[0].y) == [2.0, None, None, 1.0]
+    assert list(figure.data[1].y) == [0.1, 0.2, None, 0.3, 0.4]
+
+
+def test_the_output_bars_pass_plotly_validation_and_colour_the_label():
+    logits = np.arange(10, dtype="float32") - 4.5
+    probabilities = np.exp(logits) / np.exp(logits).sum()
+    figure = validated(output_bars(logits, probabilities, label=7))
+    bars_logits, bars_probabilities = figure.data
+    np.testing.assert_allclose(bars_logits.y, logits)
+    np.testing.assert_allclose(bars_probabilities.y, probabilities, rtol=1e-6)
+    assert bars_probabilities.xaxis == "x2" and bars_probabilities.yaxis == "y2"
+    colours = list(bars_logits.marker.color)
+    assert colours[7] == ACCENT_COLOUR and colours.count(QUIET_COLOUR) == 9
+
+
+def test_the_w2_gradient_is_one_heat_map_centred_on_zero():
+    gradient = np.zeros((512, 10), "float32")
+    gradient[3, 1], gradient[500, 9] = 0.25, -0.5
+    figure = w2_gradient_figure(gradient)
+    (heat,) = validated(figure).data
+    assert heat.type == "heatmap" and (heat.zmin, heat.zmax) == (-0.5, 0.5)
+    z = np.asarray(figure.data[0].z)
+    assert z.shape == (10, 512) and z[1, 3] == 0.25 and z[9, 500] == -0.5
+
+
+def test_figures_share_no_state_between_calls():
+    first = history_figure([1.0] * 500, [0.5] * 501, 469)
+    first.layout.yaxis.tickvals = (1, 2)
+    first.layout.shapes[0].x0 = 3
+    second = history_figure([1.0] * 500, [0.5] * 501, 469)
+    assert list(second.layout.yaxis.tickvals) == list(LOSS_AXIS["tickvals"])
+    assert second.layout.shapes[0].x0 == 469
