@@ -98,6 +98,9 @@ def test_the_gradient_check_and_the_landscape_appear_when_asked(open_page):
     assert verdict and "agree" in verdict[0]
     at.button(key="learn_landscape_button").click().run()
     assert any("Loss at the centre" in caption.value for caption in at.caption)
+    at.button(key="learn_step_1").click().run()  # both were for the weights before the step
+    assert not any("Loss at the centre" in caption.value for caption in at.caption)
+    assert not [block.value for block in at.markdown if "relative error" in block.value]
 
 
 def test_learning_rate_10_diverges_and_says_so(open_page):

@@ -24,7 +24,7 @@ LESSON_KEY = "learn_lesson"  # session_state: this session's Lesson
 VIEW_KEY = "learn_view"  # session_state: the LearnView shown, mirrored in st.query_params
 APPLIED_KEY = "learn_applied_params"  # session_state: the query parameters last written
 CHECK_KEY = "learn_check"  # session_state: (step, run id, GradientCheck) of the last check
-LANDSCAPE_KEY = "learn_landscape_shown"  # session_state: True once the landscape was asked for
+LANDSCAPE_KEY = "learn_landscape_asked"  # session_state: (step, run id) the landscape was asked for
 RACE_KEY = "learn_race"  # session_state: (curves, rates) of the last race
 CHART = {"displayModeBar": False}
 
@@ -110,9 +110,9 @@ def render_landscape(lesson: Lesson) -> None:
     st.markdown(words.LANDSCAPE_INTRO)
     span = st.select_slider(words.SPAN_LABEL, (0.1, 0.25, 0.5, 1.0), value=1.0, key="learn_span")
     if st.button(words.LANDSCAPE_BUTTON, key="learn_landscape_button", icon=":material/landscape:"):
-        st.session_state[LANDSCAPE_KEY] = True
-    if not st.session_state.get(LANDSCAPE_KEY):
-        return
+        st.session_state[LANDSCAPE_KEY] = (lesson.step, id(lesson))
+    if st.session_state.get(LANDSCAPE_KEY) != (lesson.step, id(lesson)):
+        return  # drawn for the weights it was asked for (441 losses): a step does not redraw it
     with st.spinner("Computing 441 losses…"):
         found = lesson.landscape(span)
     st.plotly_chart(landscape_figure(found.alphas, found.betas, found.losses, found.path, found.path_steps),
