@@ -101,7 +101,8 @@ def test_five_sessions_starting_together_see_waits_within_a_factor_of_2_of_the_r
                     started[index] = now  # a "completed" from before this Start is not it
             time.sleep(0.2)
         assert len(started) == SESSIONS, f"{len(started)} of {SESSIONS} runs started in {DEADLINE_SECONDS} s"
-        assert len(waited) == SESSIONS - 1, f"{len(waited)} sessions waited in line, not {SESSIONS - 1}"
+        # The first may show "1st in line, starting now" for the instant before the queue starts it.
+        assert len(waited) >= SESSIONS - 1, f"{len(waited)} sessions waited in line, not {SESSIONS - 1}"
         missing = waited - set(shown)
         assert not missing, f"sessions {sorted(missing)} waited without an estimate after a measured run"
 
