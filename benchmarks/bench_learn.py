@@ -4,9 +4,11 @@ first load, each beside a baseline measured in the same run.
 Prints:
   1. one Step x1 (forward, backward, update, every picture and chart of the page): server CPU of the
      page's script run in AppTest, median over --repeats clicks; baseline: a rerun of the Draw page
-     with nothing drawn; target <= 60 ms;
-     and the same click in Chromium against a real server (its process's CPU from /proc), beside a
-     rerun of the page without a step (another hidden unit picked: every picture redrawn);
+     with nothing drawn; target <= 60 ms. AppTest has no fragment reruns: a click reruns the whole
+     page (and AppTest compiles the page script anew on every run, which a server does once);
+     and the same click in Chromium against a real server (its process's CPU from /proc), where a
+     Step reruns only the page's fragment of what a step changes, beside a rerun of that fragment
+     without a step (another hidden unit picked: every picture redrawn);
   2. one Step x100 (the steps, the progress updates and the page's rerun after): CPU and wall time;
      target <= 3 s;
   3. the landscape (21 x 21 points on 256 images): CPU of ``Lesson.landscape``; baseline: the same
@@ -240,11 +242,15 @@ end; whole run {time.perf_counter() - started:.0f} s.
   the serialisation of its elements, plus AppTest's own parsing of them), warm caches, NumPy's BLAS
   on one thread as in the server. The Chromium rows are the real server process's CPU (/proc, 10 ms
   ticks) from a click until the app is idle again. {args.repeats} repeats for the medians.
+- In the browser a Step click, like a new hidden unit, reruns only the page's fragment of what a
+  step changes (the steps, the history, forward, backward, update, check and landscape); AppTest
+  has no fragment reruns, so its Step row is a run of the whole page (the app's frame, the controls
+  and the race too, and the page script compiled anew, which AppTest does on every run).
 - A step's own work (forward and backward on 128 images, the RMSprop update of 407,050 weights,
-  accuracy on 1,000 validation images, the path's dot products) is the difference between the step
-  and the redraw rows; the rest is the page's pictures, formulas and three Plotly charts, redrawn on
-  every step. CPU time grows with the machine's load (shared caches and cores): compare rows with
-  their baseline, not with a target, when the load average is far above 2.
+  accuracy on 1,000 validation images, the path's dot products) is the difference between the
+  Chromium step and redraw rows; the rest is the fragment's pictures, formulas and three Plotly
+  charts, redrawn on every step. CPU time grows with the machine's load (shared caches and
+  cores): compare rows with their baseline, not with a target, when the load average is far above 2.
 - Step x100's wall time is its CPU time plus the time this process waited for a core.
 - Memory counts what NumPy and Python allocate (tracemalloc), not the RSS; the images every session
   shares (about 4 MB of float32 validation and landscape slices) are cached before measuring.

@@ -12,7 +12,7 @@ import pytest
 from mnist_core.learning import landscape as landscape_module
 from mnist_core.learning.batches import BatchPlan
 from mnist_core.learning.gradcheck import central_difference, gradient_check
-from mnist_core.learning.lesson import Lesson, keras_first_epoch, lesson_data
+from mnist_core.learning.lesson import Lesson, keras_first_epoch, lesson_data, run_start
 from mnist_core.learning.network import (
     Parameters,
     accuracy,
@@ -253,6 +253,22 @@ def test_accuracy_on_the_inked_pixels_equals_accuracy_on_every_pixel(data, mnist
         np.testing.assert_array_equal(predict(params, data.validation_x, data.validation_pixels),
                                       predict(params, full))
         assert data.accuracy(params) == accuracy(params, full, labels)
+
+
+def test_runs_of_a_seed_can_share_their_start_read_only(data):
+    """The page shares one start per seed between sessions: runs from it match a run of their own."""
+    settings = LearningSettings(seed=4)
+    start = run_start(settings, data).read_only()
+    shared, own = Lesson(settings.replace(optimiser="momentum", learning_rate=0.01), data, start), Lesson(
+        settings.replace(optimiser="momentum", learning_rate=0.01), data)
+    assert shared.next_step() is start.first_step and shared.accuracies == own.accuracies
+    assert shared.take_steps(3) == 3 and own.take_steps(3) == 3
+    assert shared.losses == own.losses and shared.accuracies == own.accuracies
+    np.testing.assert_array_equal(shared.params.w1, own.params.w1)
+    assert not start.params.w1.flags.writeable and start.params.w1 is not shared.params.w1
+    np.testing.assert_array_equal(start.params.w1, initial_parameters(4).w1)  # untouched by the steps
+    with pytest.raises(ValueError, match="other settings"):
+        Lesson(LearningSettings(seed=5), data, start)
 
 
 def test_a_stop_request_ends_a_long_run(data):

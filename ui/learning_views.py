@@ -12,7 +12,7 @@ import streamlit as st
 
 from mnist_core.charts.learning import landscape_figure, race_figure
 from mnist_core.learning.gradcheck import gradient_check
-from mnist_core.learning.lesson import Lesson, LessonData, lesson_data
+from mnist_core.learning.lesson import Lesson, LessonData, RunStart, lesson_data, run_start
 from mnist_core.learning.network import initial_parameters
 from mnist_core.learning.race import optimiser_race
 from mnist_core.learning.settings import OPTIMISERS, LearningSettings
@@ -33,6 +33,14 @@ CHART = {"displayModeBar": False}
 def shared_lesson_data(_dataset: Dataset) -> LessonData:
     """The training images and the float validation and landscape slices, once per process."""
     return lesson_data(_dataset.x_train, _dataset.y_train, _dataset.x_test, _dataset.y_test)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def shared_start(seed: int, data_id: int, _data: LessonData) -> RunStart:
+    """Where the page's runs of ``seed`` start on the data whose id is ``data_id`` (its arrays
+    read-only), once per process: every session that opens the page or presses Reset at a seed seen
+    before starts from it (the weights, their accuracy and the first step's passes are the same)."""
+    return run_start(LearningSettings(seed=seed), _data).read_only()
 
 
 def current_view() -> LearnView:
@@ -71,7 +79,8 @@ def session_lesson(view: LearnView, data: LessonData) -> Lesson:
     lesson = st.session_state.get(LESSON_KEY)
     settings = view_settings(view)
     if lesson is None or lesson.settings.seed != view.seed or lesson.data is not data:
-        lesson = st.session_state[LESSON_KEY] = Lesson(settings, data)
+        start = shared_start(view.seed, id(data), data)
+        lesson = st.session_state[LESSON_KEY] = Lesson(settings, data, start)
     elif lesson.settings != settings:
         lesson.configure(settings)
     return lesson

@@ -83,6 +83,47 @@ class NextStep:
 
 
 @dataclass(frozen=True)
+class RunStart:
+    """Where every run of a seed starts, whatever its optimiser: the initial weights, their validation
+    accuracy and the first step about to be taken (step 0's batch, forward and backward passes).
+    ``settings`` are the ones it was made for (seed, width, dtype, batch and data sizes matter)."""
+
+    settings: LearningSettings
+    params: Parameters
+    accuracy: float
+    first_step: NextStep
+
+    def read_only(self) -> RunStart:
+        """The same start with every array made read-only, to be shared by sessions (a run never
+        changes its arrays in place: each step makes new ones)."""
+        forward, backward = self.first_step.forward, self.first_step.backward
+        for array in (*self.params.arrays(), self.first_step.indices, forward.x, forward.labels, forward.z1,
+                      forward.h, forward.logits, forward.probabilities, forward.losses,
+                      *backward.gradients.arrays(), backward.delta1, backward.delta2):
+            array.flags.writeable = False
+        return self
+
+
+def _next_step(step: int, params: Parameters, plan: BatchPlan, data: LessonData, dtype: str) -> NextStep:
+    indices = plan.indices(step)
+    x = as_inputs(data.train_images[indices], dtype)
+    result = forward(params, x, data.train_labels[indices].astype(int))
+    return NextStep(step, indices, result, backward(params, result))
+
+
+def run_start(settings: LearningSettings, data: LessonData) -> RunStart:
+    """The start of a run with ``settings`` on ``data`` (see RunStart)."""
+    params = initial_parameters(settings.seed, settings.hidden_units, settings.dtype)
+    first = _next_step(0, params, BatchPlan(settings), data, settings.dtype)
+    return RunStart(settings, params, data.accuracy(params), first)
+
+
+def _same_start(a: LearningSettings, b: LearningSettings) -> bool:
+    """True when runs with settings a and b start alike (they may differ in optimiser and rate)."""
+    return a.replace(optimiser="sgd", learning_rate=1.0) == b.replace(optimiser="sgd", learning_rate=1.0)
+
+
+@dataclass(frozen=True)
 class UnitUpdate:
     """What the next step does to one hidden unit's incoming weights, all float (784,): before, gradient,
     after, change (= after - before), and the optimiser's slot before and after (None for SGD)."""
@@ -102,17 +143,26 @@ class Lesson:
     after k steps (accuracies[0] at the random start), so len(accuracies) == step + 1.
     """
 
-    def __init__(self, settings: LearningSettings, data: LessonData):
+    def __init__(self, settings: LearningSettings, data: LessonData, start: RunStart | None = None):
+        """A new run from ``settings.seed``'s initial weights, or from ``start`` (``run_start``), which
+        may be shared with other runs of the same seed: its arrays are only read."""
+        if start is None:
+            params = initial_parameters(settings.seed, settings.hidden_units, settings.dtype)
+            start_accuracy, first_step = data.accuracy(params), None
+        elif _same_start(start.settings, settings):
+            params, start_accuracy, first_step = start.params, start.accuracy, start.first_step
+        else:
+            raise ValueError("The run's start was made for other settings (seed, width, dtype or data).")
         self.settings, self.data = settings, data
-        self.params: Parameters = initial_parameters(settings.seed, settings.hidden_units, settings.dtype)
+        self.params: Parameters = params
         self.state: OptimiserState = new_state(settings, self.params)
         self.step = 0
         self.losses: list[float] = []
-        self.accuracies: list[float] = [data.accuracy(self.params)]
+        self.accuracies: list[float] = [start_accuracy]
         self.plan = BatchPlan(settings)
         self._path: PathRecorder | None = None  # made at the first step: a first look costs nothing
         self.lock = threading.Lock()  # held by each step of take_steps
-        self._next: NextStep | None = None
+        self._next: NextStep | None = first_step
         self._landscape: tuple[tuple, Landscape] | None = None
 
     def configure(self, settings: LearningSettings) -> None:
@@ -137,10 +187,7 @@ class Lesson:
     def next_step(self) -> NextStep:
         """The step about to be taken, computed once per step."""
         if self._next is None or self._next.step != self.step:
-            indices = self.plan.indices(self.step)
-            x = as_inputs(self.data.train_images[indices], self.settings.dtype)
-            result = forward(self.params, x, self.data.train_labels[indices].astype(int))
-            self._next = NextStep(self.step, indices, result, backward(self.params, result))
+            self._next = _next_step(self.step, self.params, self.plan, self.data, self.settings.dtype)
         return self._next
 
     def unit_update(self, unit: int) -> UnitUpdate:
