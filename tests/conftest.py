@@ -192,6 +192,43 @@ def fresh_caches():
         caches._function_caches = kept
 
 
+# Every page opened once, in app.py's order, by AppTest in a new Python: what the server's first
+# visitors cost it. The Train page warms up a fake-trainer worker, not TensorFlow's. Prints, as
+# JSON, the heavy modules loaded after each page and the objects a full collection still scans.
+FRESH_PROCESS_SCRIPT = """
+import gc, json, sys
+from streamlit.testing.v1 import AppTest
+import ui.resources
+from mnist_core.training.queue import JobQueue
+queue = JobQueue(max_running=1, trainer="tests.fake_trainer")
+ui.resources.job_queue = lambda: queue
+loaded = {}
+for page in sys.argv[2:]:
+    at = AppTest.from_file(sys.argv[1], default_timeout=180)
+    at.switch_page(page)
+    at.run()
+    if at.exception:
+        raise SystemExit(at.exception[0].message)
+    loaded[page] = [name for name in ("keras", "tensorflow", "sklearn") if name in sys.modules]
+gc.collect()
+print(json.dumps({"loaded": loaded, "tracked": len(gc.get_objects())}))  # frozen objects are not listed
+"""
+
+
+@pytest.fixture(scope="session")
+def pages_in_a_fresh_process() -> dict:
+    """Run ``FRESH_PROCESS_SCRIPT`` once per test process: ``{"loaded": {page: [heavy modules
+    imported by then]}, "tracked": objects the collector scans after every page}``. Tests using
+    it share an ``xdist_group`` so that ``--dist loadgroup`` runs it once."""
+    import json
+    import subprocess
+
+    result = subprocess.run([sys.executable, "-c", FRESH_PROCESS_SCRIPT, str(APP), *PAGES],
+                            capture_output=True, text=True, timeout=600, cwd=APP.parent)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 # The map of the test digits a page lays out for a session's model in AppTests not marked
 # ``slow``: the page's real code on all 10,000 test images, from fewer landmarks and steps than
 # the app's MapConfig (tests/test_network_map.py checks the map itself).

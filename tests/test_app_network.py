@@ -3,15 +3,12 @@ choices, every section present, and no Keras in the serving process."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.text.runs import RUN_DOES_NOT_TRAVEL
-from tests.apptest import APP, link_opener, url_params
+from tests.apptest import link_opener, url_params
 from ui.session import ACTIVE_KEY, DRAWN_INPUT_KEY, RUNS_KEY, Run
 
 PAGE = "app_pages/network.py"
@@ -130,21 +127,11 @@ def test_number_random_and_compare_widgets_update_the_url(open_page, monkeypatch
     assert url_params(at)["vs"] == options[0]
 
 
-def test_the_page_never_imports_keras():
-    """The serving process stays free of TensorFlow on this page (DenseNetwork only)."""
-    code = (
-        "import sys\n"
-        "from streamlit.testing.v1 import AppTest\n"
-        f"at = AppTest.from_file({str(APP)!r}, default_timeout=180)\n"
-        f"at.switch_page({PAGE!r})\n"
-        "at.run()\n"
-        "assert not at.exception, at.exception\n"
-        "print('keras' in sys.modules, 'tensorflow' in sys.modules, 'sklearn' in sys.modules)\n"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=APP.parent,
-                            timeout=300)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1] == "False False False"
+@pytest.mark.xdist_group("fresh_process")
+def test_the_page_never_imports_keras(pages_in_a_fresh_process):
+    """The serving process stays free of TensorFlow on this page (DenseNetwork only): in a new
+    Python that opened the pages before it and then this one, none of them is loaded."""
+    assert pages_in_a_fresh_process["loaded"][PAGE] == []
 
 
 def small_run(rng) -> Run:

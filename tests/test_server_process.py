@@ -60,31 +60,9 @@ def test_blas_keeps_to_one_thread():
         assert pools and all(pool["num_threads"] == 1 for pool in pools)
 
 
-FREEZE_SCRIPT = """
-import gc, sys
-from streamlit.testing.v1 import AppTest
-import ui.resources
-from mnist_core.training.queue import JobQueue
-queue = JobQueue(max_running=1, trainer="tests.fake_trainer")  # the worker Train warms up: no TensorFlow
-ui.resources.job_queue = lambda: queue
-for page in sys.argv[2:]:
-    at = AppTest.from_file(sys.argv[1], default_timeout=180)
-    at.switch_page(page)
-    at.run()
-    if at.exception:
-        raise SystemExit(at.exception[0].message)
-gc.collect()
-print(len(gc.get_objects()))  # what a full collection still scans: frozen objects are not listed
-"""
-
-
-def test_each_pages_first_run_leaves_the_collector_little_to_scan():
+@pytest.mark.xdist_group("fresh_process")
+def test_each_pages_first_run_leaves_the_collector_little_to_scan(pages_in_a_fresh_process):
     """Streamlit's full ``gc.collect()`` after every script run scans only the objects made since
     the last page's first run (``freeze_startup_objects``), not what each page's first run left.
     Freezing after Home's first run only left about 6,100 objects here after all six pages."""
-    from tests.apptest import APP, PAGES
-
-    result = subprocess.run([sys.executable, "-c", FREEZE_SCRIPT, str(APP), *PAGES],
-                            capture_output=True, text=True, timeout=600, cwd=APP.parent)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert int(result.stdout.strip().splitlines()[-1]) < 2000
+    assert pages_in_a_fresh_process["tracked"] < 2000
