@@ -249,13 +249,15 @@ def small_maps(monkeypatch):
 @pytest.fixture
 def instant_training(monkeypatch):
     """The app's training queue swapped for one (N=1) whose worker runs ``tests.fake_trainer``:
-    no TensorFlow, a batch every 20 ms, the shipped model as the result. Everything else (the
-    queue, the worker process, the pipes, the snapshots the pages poll) is the real code.
-    Yields that ``JobQueue``."""
+    no TensorFlow, a batch every 20 ms, a model of its own as the result. Everything else (the
+    queue, the worker process, the pipes, the snapshots the pages poll) is the real code, except
+    that the worker keeps the tests' CPU priority: the app lowers it (WORKER_NICENESS, checked in
+    tests/test_jobs.py) so pages come first, which here would leave the run the test waits for
+    the least CPU on a busy machine. Yields that ``JobQueue``."""
     import ui.resources
     from mnist_core.training.queue import JobQueue
 
-    queue = JobQueue(max_running=1, trainer="tests.fake_trainer")
+    queue = JobQueue(max_running=1, trainer="tests.fake_trainer", niceness=0)
     monkeypatch.setattr(ui.resources, "job_queue", lambda: queue)
     yield queue
     queue.close()

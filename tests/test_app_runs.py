@@ -48,7 +48,7 @@ def test_a_run_the_server_lost_says_so_and_a_new_start_works(app_test, instant_t
     at = app_test(PAGE)
     start_training(at, train_epochs=40)
     [lost] = session_runs(at)
-    restarted = JobQueue(max_running=1, trainer="tests.fake_trainer")
+    restarted = JobQueue(max_running=1, trainer="tests.fake_trainer", niceness=0)  # as instant_training
     monkeypatch.setattr(ui.resources, "job_queue", lambda: restarted)
     try:
         at.run()

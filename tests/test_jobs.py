@@ -38,7 +38,9 @@ def make_queue():
     queues = []
 
     def make(**options) -> JobQueue:
-        queue = JobQueue(**{"max_running": 1, "trainer": FAKE, **options})
+        # The worker keeps the test's CPU priority unless a test asks (the app's is WORKER_NICENESS):
+        # on a busy machine a lowered worker would starve the job the test waits for.
+        queue = JobQueue(**{"max_running": 1, "trainer": FAKE, "niceness": 0, **options})
         queues.append(queue)
         return queue
 
@@ -263,7 +265,7 @@ def test_the_worker_and_its_training_threads_run_at_a_lower_cpu_priority(make_qu
     """WORKER_NICENESS above this process's own niceness (capped at 19, so under ``nice 19`` the
     two are equal), and this process, standing in for the server, keeps its own."""
     ours = os.nice(0)
-    queue = make_queue()
+    queue = make_queue(niceness=WORKER_NICENESS)  # the app's setting
     job = queue.submit("a", LONG.replace(seed=HOLD_SEED))
     wait_until(lambda: queue.snapshot(job).progress is not None)  # the job's thread is training
     assert thread_nice_values(queue.worker_pid) == {min(19, ours + WORKER_NICENESS)}
