@@ -267,6 +267,8 @@ def test_runs_of_a_seed_can_share_their_start_read_only(data):
     np.testing.assert_array_equal(shared.params.w1, own.params.w1)
     assert not start.params.w1.flags.writeable and start.params.w1 is not shared.params.w1
     np.testing.assert_array_equal(start.params.w1, initial_parameters(4).w1)  # untouched by the steps
+    assert shared.path.raw is start.directions and not start.directions.first.flags.writeable
+    np.testing.assert_array_equal(np.stack(shared.path.dots), np.stack(own.path.dots))
     with pytest.raises(ValueError, match="other settings"):
         Lesson(LearningSettings(seed=5), data, start)
 

@@ -17,17 +17,21 @@ import numpy as np
 
 from mnist_core.learning.network import Parameters, forward
 
-DIRECTIONS_DTYPE = "float16"  # the raw draws are kept at half precision: 1.6 MB for two, not 3.3 MB
+DIRECTIONS_DTYPE = "float32"  # 3.3 MB for two, shared by a seed's runs (lesson.RunStart): no cast per step
 MAX_PATH_POINTS = 256  # steps kept for the path; beyond, every other one is dropped
 
 
 @dataclass(frozen=True)
 class RawDirections:
-    """Two Gaussian draws shaped like the kernels: first float16 (2, 784, H), second float16 (2, H, 10)
+    """Two Gaussian draws shaped like the kernels: first float32 (2, 784, H), second float32 (2, H, 10)
     (index 0 and 1 are the two directions)."""
 
     first: np.ndarray
     second: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return self.first.nbytes + self.second.nbytes
 
 
 def raw_directions(seed: int, hidden_units: int) -> RawDirections:
@@ -41,8 +45,8 @@ def raw_directions(seed: int, hidden_units: int) -> RawDirections:
 def filter_dots(params: Parameters, raw: RawDirections) -> np.ndarray:
     """Each filter's dot product with each raw direction: float64 (2, H + 10) (the H hidden units'
     columns of w1, then the 10 columns of w2)."""
-    first = np.einsum("ij,dij->dj", params.w1.astype("float32"), raw.first, dtype="float32")
-    second = np.einsum("ij,dij->dj", params.w2.astype("float32"), raw.second, dtype="float32")
+    first = np.einsum("ij,dij->dj", params.w1.astype("float32", copy=False), raw.first, dtype="float32")
+    second = np.einsum("ij,dij->dj", params.w2.astype("float32", copy=False), raw.second, dtype="float32")
     return np.concatenate([first, second], axis=1).astype("float64")
 
 
@@ -84,7 +88,8 @@ class PathRecorder:
 
     @property
     def nbytes(self) -> int:
-        return self.raw.first.nbytes + self.raw.second.nbytes + sum(dot.nbytes for dot in self.dots)
+        """Bytes of the recorded points (the raw directions are the seed's: see ``RawDirections.nbytes``)."""
+        return sum(dot.nbytes for dot in self.dots)
 
     def project(self, params: Parameters) -> tuple[np.ndarray, np.ndarray]:
         """(steps int (K,), coordinates float64 (K, 2)): each recorded point's least-squares position in

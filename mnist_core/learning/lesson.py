@@ -17,7 +17,13 @@ import numpy as np
 
 from mnist_core.config import PRESETS
 from mnist_core.learning.batches import BatchPlan
-from mnist_core.learning.landscape import Landscape, PathRecorder, loss_landscape, raw_directions
+from mnist_core.learning.landscape import (
+    Landscape,
+    PathRecorder,
+    RawDirections,
+    loss_landscape,
+    raw_directions,
+)
 from mnist_core.learning.network import (
     Backward,
     Forward,
@@ -85,13 +91,15 @@ class NextStep:
 @dataclass(frozen=True)
 class RunStart:
     """Where every run of a seed starts, whatever its optimiser: the initial weights, their validation
-    accuracy and the first step about to be taken (step 0's batch, forward and backward passes).
-    ``settings`` are the ones it was made for (seed, width, dtype, batch and data sizes matter)."""
+    accuracy, the first step about to be taken (step 0's batch, forward and backward passes) and the
+    raw directions of the landscape and its path. ``settings`` are the ones it was made for (seed,
+    width, dtype, batch and data sizes matter)."""
 
     settings: LearningSettings
     params: Parameters
     accuracy: float
     first_step: NextStep
+    directions: RawDirections
 
     def read_only(self) -> RunStart:
         """The same start with every array made read-only, to be shared by sessions (a run never
@@ -99,7 +107,8 @@ class RunStart:
         forward, backward = self.first_step.forward, self.first_step.backward
         for array in (*self.params.arrays(), self.first_step.indices, forward.x, forward.labels, forward.z1,
                       forward.h, forward.logits, forward.probabilities, forward.losses,
-                      *backward.gradients.arrays(), backward.delta1, backward.delta2):
+                      *backward.gradients.arrays(), backward.delta1, backward.delta2,
+                      self.directions.first, self.directions.second):
             array.flags.writeable = False
         return self
 
@@ -115,7 +124,8 @@ def run_start(settings: LearningSettings, data: LessonData) -> RunStart:
     """The start of a run with ``settings`` on ``data`` (see RunStart)."""
     params = initial_parameters(settings.seed, settings.hidden_units, settings.dtype)
     first = _next_step(0, params, BatchPlan(settings), data, settings.dtype)
-    return RunStart(settings, params, data.accuracy(params), first)
+    return RunStart(settings, params, data.accuracy(params), first,
+                    raw_directions(settings.seed, settings.hidden_units))
 
 
 def _same_start(a: LearningSettings, b: LearningSettings) -> bool:
@@ -148,11 +158,13 @@ class Lesson:
         may be shared with other runs of the same seed: its arrays are only read."""
         if start is None:
             params = initial_parameters(settings.seed, settings.hidden_units, settings.dtype)
-            start_accuracy, first_step = data.accuracy(params), None
+            start_accuracy, first_step, self._directions = data.accuracy(params), None, None
         elif _same_start(start.settings, settings):
             params, start_accuracy, first_step = start.params, start.accuracy, start.first_step
+            self._directions: RawDirections | None = start.directions
         else:
             raise ValueError("The run's start was made for other settings (seed, width, dtype or data).")
+        self._shared_start = start is not None
         self.settings, self.data = settings, data
         self.params: Parameters = params
         self.state: OptimiserState = new_state(settings, self.params)
@@ -204,7 +216,10 @@ class Lesson:
     def path(self) -> PathRecorder:
         """The steps' path for the landscape (the starting weights are its first point)."""
         if self._path is None:
-            self._path = PathRecorder(raw_directions(self.settings.seed, self.settings.hidden_units))
+            raw = self._directions
+            if raw is None:  # a run without a shared start draws its own
+                raw = self._directions = raw_directions(self.settings.seed, self.settings.hidden_units)
+            self._path = PathRecorder(raw)
             if self.step == 0:
                 self._path.record(0, self.params)
         return self._path
@@ -250,8 +265,10 @@ class Lesson:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the arrays this run keeps (weights, optimiser state, next step, path, landscape)."""
+        """Bytes of the arrays this run keeps (weights, optimiser state, next step, path; the landscape's
+        raw directions only when the run drew its own rather than share its seed's start)."""
         total = self.params.nbytes + self.plan._order.nbytes + (self._path.nbytes if self._path else 0)
+        total += self._directions.nbytes if self._directions is not None and not self._shared_start else 0
         total += self.state.slots.nbytes if self.state.slots is not None else 0
         if self._next is not None:
             f, b = self._next.forward, self._next.backward
