@@ -16,7 +16,10 @@ from tests.browser import helpers
 
 pytestmark = pytest.mark.browser
 
-RUN_STATUS = re.compile(r"^Run 1 · epoch \d/5 · \d+\s?%$")  # the sidebar's status while training
+# The run's epochs: long enough to train on through a page switch and a drawing under load (it must
+# still be training after them), short enough not to keep the test waiting for its completion.
+EPOCHS = 2
+RUN_STATUS = re.compile(rf"^Run 1 · epoch \d/{EPOCHS} · \d+\s?%$")  # the sidebar's status while training
 
 
 def process_ids(app_server) -> tuple[int, list[int]]:
@@ -51,8 +54,10 @@ def test_a_run_trains_on_while_its_user_draws_and_only_the_worker_loads_tensorfl
     page, console = session_page
     browser.go_to(page, "Train")
     browser.wait_idle(page)
-    page.get_by_role("button", name="Start training").first.click()  # the seed preset, as the form opens
-    page.get_by_text(re.compile(r"Epoch \d/5 · batch \d+/422")).first.wait_for(timeout=300_000)
+    browser.set_number(page, "train_epochs", EPOCHS)  # the seed preset's other settings, as the form opens
+    browser.wait_idle(page)
+    page.get_by_role("button", name="Start training").first.click()
+    page.get_by_text(re.compile(rf"Epoch \d/{EPOCHS} · batch \d+/422")).first.wait_for(timeout=300_000)
 
     browser.go_to(page, "Draw")
     sidebar_status(page).wait_for(timeout=10_000)
@@ -68,7 +73,8 @@ def test_a_run_trains_on_while_its_user_draws_and_only_the_worker_loads_tensorfl
     browser.wait_idle(page)
     assert browser.run_heading(page, "Run 1", "stopped").count() == 0
     rows = helpers.runs_table(page)
-    assert [(row["Run"], row["Status"], row["Epochs"]) for row in rows] == [("Run 1", "completed", "5 / 5")]
+    expected = [("Run 1", "completed", f"{EPOCHS} / {EPOCHS}")]
+    assert [(row["Run"], row["Status"], row["Epochs"]) for row in rows] == expected
 
     server, workers = process_ids(app_server)
     assert not loads_tensorflow(server), "the Streamlit server process has TensorFlow loaded"
