@@ -136,8 +136,21 @@ def components_scanned_once():
     manifest_scanner.scan_component_manifests = scan
 
 
+@pytest.fixture(scope="session")
+def scripts_compiled_once():
+    """One cache of compiled page scripts for every AppTest of the process, as a Streamlit server
+    keeps one for all its sessions: a new AppTest otherwise compiles app.py and the page again on
+    every run. The scripts do not change while the tests run."""
+    from streamlit.testing.v1 import app_test
+
+    shared = app_test.ScriptCache()
+    app_test.ScriptCache = lambda: shared
+    yield shared
+    app_test.ScriptCache = type(shared)
+
+
 @pytest.fixture
-def app_test(request, monkeypatch, components_scanned_once):
+def app_test(request, monkeypatch, components_scanned_once, scripts_compiled_once):
     """Open a page in a fresh session: ``at = app_test("app_pages/draw.py")``.
 
     Unless the test is marked ``slow``, the pages' training queue is ``instant_training``'s, so
