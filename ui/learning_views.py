@@ -35,11 +35,12 @@ def shared_lesson_data(_dataset: Dataset) -> LessonData:
     return lesson_data(_dataset.x_train, _dataset.y_train, _dataset.x_test, _dataset.y_test)
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def shared_start(seed: int, data_id: int, _data: LessonData) -> RunStart:
     """Where the page's runs of ``seed`` start on the data whose id is ``data_id`` (its arrays
     read-only), once per process: every session that opens the page or presses Reset at a seed seen
-    before starts from it (the weights, their accuracy and the first step's passes are the same)."""
+    before starts from it (the weights, their accuracy and the first step's passes are the same).
+    About 8 MB a seed (weights, first step, directions), so only the last few seeds are kept."""
     return run_start(LearningSettings(seed=seed), _data).read_only()
 
 
