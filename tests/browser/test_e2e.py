@@ -31,9 +31,9 @@ def test_every_page_opens_from_the_sidebar_without_errors(session_page):
         helpers.assert_clean(page, console, title)
 
 
+@pytest.mark.opens("draw")
 def test_drawn_digits_are_recognised(session_page):
     page, console = session_page
-    browser.go_to(page, "Draw")
     clear = page.locator(".st-key-draw_clear button")
     prediction = browser.metric_value(page, "Prediction")
     for digit in (1, 0, 7):
@@ -47,9 +47,9 @@ def test_drawn_digits_are_recognised(session_page):
     helpers.assert_clean(page, console, "Draw")
 
 
+@pytest.mark.opens("train")
 def test_train_a_short_run_then_stop_a_long_one(session_page):
     page, console = session_page
-    browser.go_to(page, "Train")
 
     # A short run through the page's own form: all 60,000 images, 5 epochs. The page polls the job
     # every 2 s, so the bar moves in steps of 2 s of training: the run must last several polls for
@@ -105,9 +105,9 @@ def parse_pager(caption: str) -> tuple[int, int, int, int, int]:
     return tuple(int(group.replace(",", "")) for group in found.groups())
 
 
+@pytest.mark.opens("predictions")
 def test_predictions_mistakes_filter_and_page_turn(session_page):
     page, console = session_page
-    browser.go_to(page, "Predictions")
     mistakes_text = browser.metric_value(page, "Mistakes").inner_text()
     mistakes = int(re.match(r"([\d,]+) of 10,000", mistakes_text).group(1).replace(",", ""))
     assert 0 < mistakes < 1000, f"implausible number of mistakes for a trained model: {mistakes_text}"

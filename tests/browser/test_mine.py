@@ -18,9 +18,9 @@ pytestmark = pytest.mark.browser
 HOOK = [[(0.35, 0.25), (0.60, 0.20), (0.55, 0.50), (0.45, 0.80)]]
 
 
+@pytest.mark.opens("mine")
 def test_prompted_mode_collects_20_digits_one_click_each(session_page):
     page, console = session_page
-    browser.go_to(page, "Your digits")
     page.locator(".st-key-mine_per_digit input").fill("2")
     page.locator(".st-key-mine_per_digit input").press("Enter")
     browser.wait_idle(page)

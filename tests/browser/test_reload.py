@@ -80,9 +80,9 @@ def test_a_closed_page_gives_its_place_in_the_queue_back_within_seconds(chromium
         page.context.close()
 
 
+@pytest.mark.opens("draw")
 def test_the_drawing_survives_draw_inside_the_network_and_back(session_page):
     page, console = session_page
-    browser.go_to(page, "Draw")
     canvas = strokes.canvas_of(page, "draw_canvas")
     strokes.wait_settled(page, "draw_canvas")
     shown, _ = strokes.draw_and_time(page, canvas, 7)

@@ -50,10 +50,9 @@ def sidebar_status(page):
     return page.locator('[data-testid="stSidebar"]').get_by_text(RUN_STATUS)
 
 
+@pytest.mark.opens("train")
 def test_a_run_trains_on_while_its_user_draws_and_only_the_worker_loads_tensorflow(session_page, app_server):
     page, console = session_page
-    browser.go_to(page, "Train")
-    browser.wait_idle(page)
     browser.set_number(page, "train_epochs", EPOCHS)  # the seed preset's other settings, as the form opens
     browser.wait_idle(page)
     page.get_by_role("button", name="Start training").first.click()
@@ -82,10 +81,10 @@ def test_a_run_trains_on_while_its_user_draws_and_only_the_worker_loads_tensorfl
     helpers.assert_clean(page, console, "Train after a run trained while drawing")
 
 
+@pytest.mark.opens("train")
 @pytest.mark.parametrize("key", ["train_epochs", "train_learning_rate"])
 def test_enter_in_a_field_of_the_form_starts_no_run(session_page, key):
     page, console = session_page
-    browser.go_to(page, "Train")
     field = page.locator(f".st-key-{key} input")
     field.fill("1" if key == "train_epochs" else "0.002")
     field.press("Enter")
