@@ -53,7 +53,7 @@ def test_the_shipped_convnet_is_small_accurate_and_read_without_keras():
     network, sidecar = load_network(MODELS_DIR / "convnet.keras")
     assert isinstance(network, ConvNetwork) and network.filters == (32, 64)
     assert network.parameter_count == 34_826  # at most 100,000
-    assert sidecar["test"]["accuracy"] >= 0.99
+    assert sidecar["test"]["accuracy"] >= 0.992  # issue 26: as Keras measured it; served: the slow test
     bytes_read = read_classifier((MODELS_DIR / "convnet.keras").read_bytes())
     assert bytes_read.parameter_count == network.parameter_count
 
@@ -62,9 +62,10 @@ def test_the_shipped_convnet_is_small_accurate_and_read_without_keras():
 def test_the_numpy_convnet_agrees_with_keras_on_all_test_images(mnist):
     import keras
 
-    (_, _), (x_test, _) = mnist
+    (_, _), (x_test, y_test) = mnist
     images = x_test.reshape(len(x_test), 784).astype("float32") / 255
     model = keras.saving.load_model(MODELS_DIR / "convnet.keras", compile=False)
     expected = model.predict(images, batch_size=1000, verbose=0)
     served = load_network(MODELS_DIR / "convnet.keras")[0].probabilities(images)
     assert np.abs(served - expected).max() <= 1e-5
+    assert (served.argmax(axis=1) == y_test).mean() >= 0.992  # issue 26's bar, as the server scores it
