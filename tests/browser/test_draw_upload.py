@@ -43,9 +43,9 @@ def choose(page, name: str, mime: str, content: bytes) -> None:
     )
 
 
+@pytest.mark.opens("draw")
 def test_switching_files_shows_one_outcome_at_a_time(session_page, mnist):
     page, console = session_page
-    browser.go_to(page, "Draw")
     page.get_by_role("tab", name="Upload").click()
     (_, _), (x_test, _) = mnist
     seven = png(digit_photo(x_test[0], "clean", np.random.default_rng(0)))  # test digit 0 is a 7

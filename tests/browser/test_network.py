@@ -44,9 +44,9 @@ def click_unit(page, layer: int, unit: int, units: int = 512) -> None:
                      box["y"] + (row + 0.5) / rows * box["height"])
 
 
+@pytest.mark.opens("draw")
 def test_draw_look_inside_click_a_unit_and_see_its_weights(session_page):
     page, console = session_page
-    browser.go_to(page, "Draw")
     prediction = browser.metric_value(page, "Prediction")
     clear = page.locator(".st-key-draw_clear button")
     canvas = strokes.clear_canvas(page, clear, "draw_canvas", gone=prediction)

@@ -18,9 +18,9 @@ NAMED = (
 )
 
 
+@pytest.mark.opens("train")
 def test_each_bad_value_is_named_on_start_and_nothing_starts(session_page):
     page, console = session_page
-    browser.go_to(page, "Train")
     for key, text in TYPED.items():
         field = page.locator(f".st-key-{key} input")
         field.fill(text)
