@@ -29,8 +29,22 @@ def fgsm(network, images, labels, epsilon: float) -> np.ndarray:
     batch = as_model_input(images)
     if epsilon == 0:
         return batch
-    step = np.sign(network.loss_gradient(batch, labels)) * np.float32(epsilon)
-    return np.clip(batch + step, 0.0, 1.0).astype("float32", copy=False)
+    return fgsm_step(batch, fgsm_direction(network, batch, labels), epsilon)
+
+
+def fgsm_direction(network, images, labels) -> np.ndarray:
+    """float32 (N, 784) of -1, 0 or 1: the sign of the loss gradient of ``labels`` at ``images``,
+    the same for every epsilon (so several epsilons cost one gradient)."""
+    return np.sign(network.loss_gradient(as_model_input(images), labels)).astype("float32", copy=False)
+
+
+def fgsm_step(images, direction: np.ndarray, epsilon: float) -> np.ndarray:
+    """``images`` moved by ``epsilon`` along ``direction`` (``fgsm_direction``), clipped to [0, 1]:
+    float32 (N, 784)."""
+    if epsilon < 0:
+        raise ValueError(f"epsilon must be 0 or more, got {epsilon}.")
+    return np.clip(as_model_input(images) + direction * np.float32(epsilon), 0.0, 1.0).astype(
+        "float32", copy=False)
 
 
 @dataclass(frozen=True)

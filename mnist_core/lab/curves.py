@@ -102,12 +102,15 @@ def compute_curves(network, images: np.ndarray, labels: np.ndarray,
         clean = np.asarray(images[start : start + CHUNK], dtype="float32") / np.float32(255)
         truth = labels[start : start + CHUNK]
         base = _correct(network, clean, truth)
+        direction = None  # FGSM's gradient sign: one gradient for every epsilon
         for axis, settings in AXES.items():
             for index, value in enumerate(settings):
                 if np.isclose(value, IDENTITY[axis]):
                     correct[axis][index] += base
                 elif axis == "epsilon":
-                    attacked = attacks.fgsm(network, clean, truth, value)
+                    if direction is None:
+                        direction = attacks.fgsm_direction(network, clean, truth)
+                    attacked = attacks.fgsm_step(clean, direction, value)
                     correct[axis][index] += _correct(network, attacked, truth)
                 else:
                     correct[axis][index] += _correct(network, transformed(clean, axis, value), truth)
