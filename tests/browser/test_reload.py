@@ -24,8 +24,7 @@ def assert_clean(page, console, where: str) -> None:
 
 
 def start_long_run(page, epochs: int = 40) -> None:
-    """Start a run on all 60,000 images that takes minutes, and wait for its live view."""
-    browser.go_to(page, "Train")
+    """On the Train page: start a run on all 60,000 images that takes minutes, and wait for its live view."""
     browser.set_number(page, "train_size", 60000)
     browser.set_number(page, "train_epochs", epochs)
     page.locator(".st-key-train_start button").click()
@@ -33,6 +32,7 @@ def start_long_run(page, epochs: int = 40) -> None:
     browser.wait_idle(page)
 
 
+@pytest.mark.opens("train")
 def test_a_reload_shows_the_run_again_its_stop_works_and_another_browser_never_sees_it(
     session_page, chromium, app_server
 ):
@@ -62,14 +62,13 @@ def test_a_reload_shows_the_run_again_its_stop_works_and_another_browser_never_s
 
 def test_a_closed_page_gives_its_place_in_the_queue_back_within_seconds(chromium, app_server):
     gone, _ = browser.new_page(chromium)
-    browser.open_app(gone, app_server.url)
+    browser.open_app(gone, app_server.url, "train")
     start_long_run(gone, epochs=200)  # would keep the one training slot for many minutes
     gone.context.close()  # the user closes the tab: the server sees the connection end
 
     page, console = browser.new_page(chromium)
     try:
-        browser.open_app(page, app_server.url)
-        browser.go_to(page, "Train")
+        browser.open_app(page, app_server.url, "train")
         browser.set_number(page, "train_size", 1000)
         browser.set_number(page, "train_epochs", 1)
         page.locator(".st-key-train_start button").click()
