@@ -180,7 +180,8 @@ def test_a_run_waiting_in_line_shows_its_place_and_can_be_stopped(open_train_pag
     # On Train the live view shows the place in line; the sidebar only points to it (no second poll).
     assert f"{run.name} · live on this page" in sidebar_text(at) and not at.sidebar.get("page_link")
     at.switch_page("app_pages/draw.py").run()
-    assert any(link.proto.label == f"{run.name} · queued, 1st" for link in at.sidebar.get("page_link"))
+    labels = [link.proto.label for link in at.sidebar.get("page_link")]
+    assert f"{run.name} · waiting in line, 1st" in labels
     at.switch_page(PAGE).run()
     at.button(key="train_live_stop").click().run()
     poll_until(at, finished, timeout=5)

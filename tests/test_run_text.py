@@ -104,8 +104,8 @@ def snapshot(status, place=None, progress=None) -> JobSnapshot:
 
 
 def test_sidebar_status_of_a_queued_and_a_running_job():
-    assert job_status_line("Run 3", snapshot(JobStatus.QUEUED, place=2)) == "Run 3 · queued, 2nd"
-    assert job_status_line("Run 3", snapshot(JobStatus.RUNNING)) == "Run 3 · starting"
+    assert job_status_line("Run 3", snapshot(JobStatus.QUEUED, place=2)) == "Run 3 · waiting in line, 2nd"
+    assert job_status_line("Run 3", snapshot(JobStatus.RUNNING)) == "Run 3 · training"  # as the heading says
     progress = BatchProgress(2, 5, 343, 422, 865, 0.1, 0.9, 1000.0, 10.0)
     running = snapshot(JobStatus.RUNNING, progress=progress)
     assert job_status_line("Run 3", running) == "Run 3 · epoch 2/5 · 41%"

@@ -49,7 +49,7 @@ def _render_data_source() -> None:
 
 
 def render_job_status(poll: bool = True) -> None:
-    """'Run 3 · epoch 2/5 · 41 %' or 'Run 3 · queued, 2nd', linking to Train, on every page.
+    """'Run 3 · epoch 2/5 · 41 %' or 'Run 3 · waiting in line, 2nd', linking to Train, on every page.
 
     Polls in a fragment while this session has a queued or running job; when it finishes the
     whole page reruns, so the toast shows and every page uses the new model at once. Without
@@ -69,7 +69,8 @@ def render_job_status(poll: bool = True) -> None:
         if sync_runs():
             st.rerun()
         for run in pending_runs():
-            label = job_status_line(run.name, run.job) if run.job is not None else f"{run.name} · queued"
+            waiting = f"{run.name} · waiting in line"
+            label = job_status_line(run.name, run.job) if run.job is not None else waiting
             try:
                 st.page_link("app_pages/train.py", label=label, icon=":material/model_training:")
             except StreamlitPageNotFoundError:  # a page run on its own (AppTest of one page)

@@ -48,13 +48,15 @@ def queue_line(place: int, wait_seconds: float | None) -> str:
 
 
 def job_status_line(name: str, snapshot: JobSnapshot) -> str:
-    """The sidebar's status of a queued or running job: 'Run 3 · epoch 2/5 · 41 %'."""
+    """The sidebar's status of a queued or running job: 'Run 3 · epoch 2/5 · 41 %'. The words of
+    the live view's heading ('waiting in line', 'training'), so the two never name one state
+    differently; before its first batch a running job is 'training' there too."""
     if snapshot.status == JobStatus.QUEUED:
-        return f"{name} · queued, {ordinal(snapshot.place or 1)}"
+        return f"{name} · waiting in line, {ordinal(snapshot.place or 1)}"
     if snapshot.status == JobStatus.RUNNING:
         progress = snapshot.progress
         if progress is None:
-            return f"{name} · starting"
+            return f"{name} · training"
         return f"{name} · epoch {progress.epoch}/{progress.epochs} · {progress.fraction:.0%}"
     return f"{name} · {snapshot.status.value}"
 
