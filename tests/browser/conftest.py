@@ -96,10 +96,18 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+# The browser tests that wait for real training, about half of the browser tests' time.
+TRAINING_FILES = {"test_queue_waits.py", "test_robustness.py", "test_e2e.py", "test_reload.py",
+                  "test_training_jobs.py", "test_serving.py", "test_concurrency.py", "test_train_form.py",
+                  "test_phone.py", "test_layout.py"}
+
+
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``-n``), every browser test runs in one worker (``--dist loadgroup``):
-    one app server and one Chromium for all of them, while other workers take the rest."""
+    """Under pytest-xdist (``-n 2 --dist loadgroup``) the browser tests run as two groups, each in
+    one worker with its own app server and Chromium: the tests that wait for real training, and
+    the rest. Together in one worker they were CI's critical path while the other worker idled."""
     here = os.path.dirname(__file__)
     for item in items:
         if str(item.path).startswith(here + os.sep):
-            item.add_marker(pytest.mark.xdist_group("browser"))
+            group = "browser-training" if item.path.name in TRAINING_FILES else "browser-pages"
+            item.add_marker(pytest.mark.xdist_group(group))
