@@ -273,4 +273,6 @@ def instant_training(monkeypatch):
     queue = JobQueue(max_running=1, trainer="tests.fake_trainer", niceness=0)
     monkeypatch.setattr(ui.resources, "job_queue", lambda: queue)
     yield queue
+    worker = queue._worker
     queue.close()
+    assert worker is None or worker.exitcode == 0, f"the worker was killed: exit code {worker.exitcode}"

@@ -46,7 +46,12 @@ def make_queue():
 
     yield make
     for queue in queues:
+        worker = queue._worker
         queue.close()
+        # Told to exit, the worker ends by itself, even with a stopped job's last message (its
+        # model, MBs) unread: the queue closes that pipe first, so the send fails at once
+        # instead of blocking the worker's exit until close() kills it (exit code -9).
+        assert worker is None or worker.exitcode == 0, f"the worker was killed: exit code {worker.exitcode}"
 
 
 def wait_until(condition, timeout: float = 30, interval: float = 0.02):
