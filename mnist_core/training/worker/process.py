@@ -18,6 +18,7 @@ from __future__ import annotations
 import gc
 import importlib
 import os
+import sys
 import threading
 import traceback
 from pathlib import Path
@@ -129,6 +130,13 @@ def main(commands, events, trainer_name: str, threads: tuple[int, int], niceness
             break
     for event in stops.values():
         event.set()
+    # Leave without the interpreter's shutdown: a job thread still inside a batch (NumPy's or
+    # TensorFlow's threads) can leave that shutdown waiting forever, until the server kills the
+    # worker. Nothing here is left to save: the server has what it will read, and stopped jobs'
+    # results go nowhere once it stopped reading.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def lower_priority(niceness: int) -> None:
