@@ -48,9 +48,8 @@ def make_queue():
     for queue in queues:
         worker = queue._worker
         queue.close()
-        # Told to exit, the worker ends by itself, even with a stopped job's last message (its
-        # model, MBs) unread: the queue closes that pipe first, so the send fails at once
-        # instead of blocking the worker's exit until close() kills it (exit code -9).
+        # Told to exit, the worker ends by itself (os._exit, whatever its job threads are doing),
+        # not by close() killing it after its timeout (exit code -9).
         assert worker is None or worker.exitcode == 0, f"the worker was killed: exit code {worker.exitcode}"
 
 

@@ -497,7 +497,7 @@ class JobQueue:
 
     def _stop_worker(self, timeout: float) -> None:
         with self._lock:
-            worker, commands, events = self._worker, self._commands, self._events
+            worker, commands = self._worker, self._commands
             self._worker = self._commands = self._events = None
         if worker is None:
             return
@@ -505,9 +505,6 @@ class JobQueue:
             commands.send(protocol.Exit())
         except (OSError, EOFError):
             pass
-        # Nobody reads the worker's messages any more: a stopped job's last one (its model, MBs)
-        # would block the worker's send, and its exit, on a full pipe. Closed, the send fails at once.
-        events.close()
         worker.join(timeout)
         if worker.is_alive():
             worker.kill()

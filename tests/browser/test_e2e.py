@@ -52,8 +52,8 @@ def test_train_a_short_run_then_stop_a_long_one(session_page):
     page, console = session_page
 
     # A short run through the page's own form: all 60,000 images, 5 epochs. The page polls the job
-    # every 2 s, so the bar moves in steps of 2 s of training: the run must last several polls for
-    # the test to see the bar move more than once.
+    # every ui.job_view.POLL_SECONDS, so the bar moves in steps of that much training: the run must
+    # last several polls for the test to see the bar move more than once.
     browser.set_number(page, "train_size", 60000)
     browser.set_number(page, "train_epochs", 5)
     page.evaluate(helpers.TRAIN_WATCH_JS)

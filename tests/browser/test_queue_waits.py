@@ -30,8 +30,8 @@ from tests.browser import helpers
 pytestmark = pytest.mark.browser
 
 SESSIONS = 5
-# Long enough that the server measures its speed (3 s of training past the warm-up, as
-# ``estimates`` requires) even on a fast machine, short enough for a cheap test: 704 batches.
+# Long enough that the server measures its speed (``estimates.STABLE_SECONDS`` of training past the
+# warm-up) even on a fast machine, short enough for a cheap test: 704 batches.
 RUN = {"train_size": 50_000, "train_epochs": 2}
 FACTOR, SLACK_SECONDS = 2.0, 20.0  # the bound
 DEADLINE_SECONDS = 900  # for the five runs, on a machine as busy as CI's can get
