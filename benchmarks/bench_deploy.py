@@ -15,7 +15,7 @@ skips it. Every server is ``streamlit run app.py`` on 127.0.0.1, driven by headl
    after each (target: 350 MB), and of the server with its children (a training worker
    that a page may start ahead of a run).
 3. On that warm server, new sessions (``--sessions`` per page, fresh browser contexts)
-   open Home, Dataset, Predictions and Draw by URL: server CPU per new session. Target 0.3 s.
+   open each page of PAGES by URL: server CPU per new session. Target 0.3 s.
 4. Clicks on Predictions (``--clicks`` each): "Next", a tile of the grid, a cell of the
    confusion matrix: server CPU per click. Target 0.15 s. (CPU of the server process
    itself: a training worker's is not counted here.)
@@ -70,7 +70,8 @@ MB = 1e6
 CANVAS = "canvas.upper-canvas"  # Fabric.js' input layer of the drawing canvas
 PRESET_LABEL = "seed: the lesson's network"  # the Train page's preset radio option
 PAGES = {"Home": "", "Dataset": "dataset", "Predictions": "predictions", "Draw": "draw",
-         "Inside the network": "network"}  # the last one absent at the baseline commit
+         "Inside the network": "network", "How it learns": "learn", "Your digits": "mine",
+         "Break it": "lab"}  # the last four absent at the baseline commit
 MATRIX_CELLS = [(4, 9), (9, 4), (7, 2), (3, 5), (5, 3), (8, 3), (2, 7), (9, 7)]  # (true, predicted)
 
 
@@ -153,11 +154,11 @@ class RssSampler(threading.Thread):
 
 
 class Server:
-    """``streamlit run app.py`` on a free 127.0.0.1 port, started at construction."""
+    """``streamlit run app.py`` on 127.0.0.1 (``port``, or a free one), started at construction."""
 
-    def __init__(self, root: Path = ROOT):
+    def __init__(self, root: Path = ROOT, port: int | None = None):
         self.root = root
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(f"/tmp/bench_deploy_server_{self.port}.log", "w")  # noqa: SIM115
         self.started = time.perf_counter()
@@ -331,10 +332,11 @@ def bench_clicks(page, server: Server, clicks: int) -> dict:
     return {kind: statistics.median(values) for kind, values in figures.items()}
 
 
-def bench_sessions(chrome, server: Server, sessions: int) -> dict:
-    """Server CPU of a new session opening each page by URL on a warm server."""
+def bench_sessions(chrome, server: Server, sessions: int, pages: dict[str, str] = PAGES) -> dict:
+    """Server CPU of a new session opening each page of ``pages`` (title: URL path) by URL on a
+    warm server; median over ``sessions``."""
     figures = {}
-    for title, path in PAGES.items():
+    for title, path in pages.items():
         if not (server.root / "app_pages" / f"{path or 'home'}.py").is_file():
             continue  # a page the served copy does not have
         values = []
