@@ -121,7 +121,9 @@ class ModelConfig:
 
     @property
     def parameter_count(self) -> int:
-        """Weights and biases of the dense network it describes (784 in, 10 out)."""
+        """Weights and biases of the network it describes (784 pixels in, 10 classes out)."""
+        if self.architecture == "convnet":
+            return convnet_parameters(CONVNET_FILTERS)
         widths = [IMAGE_PIXELS, *self.hidden_units, NUM_CLASSES]
         return sum(dense_parameters(inputs, units) for inputs, units in itertools.pairwise(widths))
 
@@ -129,6 +131,17 @@ class ModelConfig:
 def dense_parameters(inputs: int, units: int) -> int:
     """Weights and biases of one Dense layer: a kernel (inputs, units) and a bias (units,)."""
     return inputs * units + units
+
+
+def convnet_parameters(filters: tuple[int, ...], kernel: int = 3) -> int:
+    """Weights and biases of the convnet: each ``kernel`` x ``kernel`` convolution ("valid", so the
+    side shrinks by ``kernel - 1``) then a 2x2 max-pool (the side halves, rounded down), then one
+    Dense layer from the flattened maps to the 10 classes."""
+    total, channels, side = 0, 1, IMAGE_SIDE
+    for count in filters:
+        total += kernel * kernel * channels * count + count
+        channels, side = count, (side - (kernel - 1)) // 2
+    return total + dense_parameters(side * side * channels, NUM_CLASSES)
 
 
 def _problems(config: ModelConfig):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_core.config import MODELS_DIR
+from mnist_core.config import MODELS_DIR, preset
 from mnist_core.errors import ModelFileError
 from mnist_core.serving.classifier import read_classifier
 from mnist_core.serving.convnet import Conv, ConvNetwork, Dense, Pool
@@ -53,6 +53,7 @@ def test_the_shipped_convnet_is_small_accurate_and_read_without_keras():
     network, sidecar = load_network(MODELS_DIR / "convnet.keras")
     assert isinstance(network, ConvNetwork) and network.filters == (32, 64)
     assert network.parameter_count == 34_826  # at most 100,000
+    assert preset("convnet").parameter_count == network.parameter_count  # what the config describes
     assert sidecar["test"]["accuracy"] >= 0.992  # issue 26: as Keras measured it; served: the slow test
     bytes_read = read_classifier((MODELS_DIR / "convnet.keras").read_bytes())
     assert bytes_read.parameter_count == network.parameter_count
