@@ -56,6 +56,9 @@ def test_cli_bad_data_path_exits_with_a_clear_message(tmp_path, capsys):
 def test_python_dash_m_mnist_core_runs_the_cli(monkeypatch, capsys):
     """README's `python -m mnist_core`, as runpy runs it."""
     monkeypatch.setattr(sys, "argv", ["mnist_core", "--help"])
+    # runpy warns when the module it is asked to run as __main__ was imported before (by
+    # `cli_main` above); `python -m` starts without it.
+    monkeypatch.delitem(sys.modules, "mnist_core.__main__", raising=False)
     with pytest.raises(SystemExit) as exited:
         runpy.run_module("mnist_core", run_name="__main__")
     assert exited.value.code == 0
