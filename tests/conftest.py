@@ -259,20 +259,54 @@ def small_maps(monkeypatch):
     monkeypatch.setattr(network_map, "build_map", functools.partial(network_map.build_map, config=config))
 
 
+@pytest.fixture(scope="session")
+def fake_training_queue():
+    """The one fake-trainer queue (N=1) of this test process, its worker started and ready: every
+    ``instant_training`` test reuses the worker instead of spawning its own (a new Python each),
+    and gets the queue reset. The worker is started here, before any test changes the environment
+    (MNIST_PATH) it inherits. Yields that ``JobQueue``."""
+    from mnist_core.training.queue import JobQueue
+
+    queue = JobQueue(max_running=1, trainer="tests.fake_trainer", niceness=0)
+    queue.start_worker()
+    _wait_for_a_ready_worker(queue)
+    yield queue
+    worker = queue._worker
+    queue.close()
+    assert worker is None or worker.exitcode == 0, f"the worker was killed: exit code {worker.exitcode}"
+
+
+def _wait_for_a_ready_worker(queue, timeout: float = 120.0) -> None:
+    """Until ``queue``'s worker has imported its trainer and said Ready (a generous deadline)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not (queue._worker_ready and queue.worker_pid is not None):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the fake trainer's worker was not ready within {timeout} s")
+        time.sleep(0.01)
+
+
 @pytest.fixture
-def instant_training(monkeypatch):
+def instant_training(monkeypatch, fake_training_queue):
     """The app's training queue swapped for one (N=1) whose worker runs ``tests.fake_trainer``:
     no TensorFlow, a batch every 20 ms, a model of its own as the result. Everything else (the
     queue, the worker process, the pipes, the snapshots the pages poll) is the real code, except
     that the worker keeps the tests' CPU priority: the app lowers it (WORKER_NICENESS, checked in
     tests/test_jobs.py) so pages come first, which here would leave the run the test waits for
-    the least CPU on a busy machine. Yields that ``JobQueue``."""
-    import ui.resources
-    from mnist_core.training.queue import JobQueue
+    the least CPU on a busy machine.
 
-    queue = JobQueue(max_running=1, trainer="tests.fake_trainer", niceness=0)
+    The queue is the process's ``fake_training_queue``, as new for each test: no jobs, no measured
+    speed (``JobQueue.reset``), its limits as built, and its worker alive and ready (the same
+    process, or a new one if a test's run killed it). Yields that ``JobQueue``."""
+    import ui.resources
+
+    queue = fake_training_queue
+    limits = (queue.max_running, queue.max_waiting, queue.abandon_after)
+    queue.reset()
+    queue.start_worker()
+    _wait_for_a_ready_worker(queue)
     monkeypatch.setattr(ui.resources, "job_queue", lambda: queue)
     yield queue
-    worker = queue._worker
-    queue.close()
-    assert worker is None or worker.exitcode == 0, f"the worker was killed: exit code {worker.exitcode}"
+    queue.reset()  # this test's runs end now, not in the next test
+    queue.max_running, queue.max_waiting, queue.abandon_after = limits

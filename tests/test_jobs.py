@@ -23,6 +23,7 @@ from mnist_core.training.capacity import (
     default_max_running,
     max_running_from_environment,
 )
+from mnist_core.training.estimates import STABLE_SECONDS, STABLE_STEPS, WARM_STEPS, RunClock
 from mnist_core.training.queue import JobQueue, QueueFullError, SessionBusyError, UnknownJobError
 from mnist_core.training.record import Ending, EndReason, JobStatus
 from tests.fake_trainer import FAIL_SEED, HOLD_AT, HOLD_SEED
@@ -275,6 +276,33 @@ def test_the_worker_and_its_training_threads_run_at_a_lower_cpu_priority(make_qu
     assert thread_nice_values(queue.worker_pid) == {min(19, ours + WORKER_NICENESS)}
     assert os.nice(0) == ours
     queue.stop(job)
+
+
+def test_reset_ends_and_forgets_every_job_and_the_speed_and_keeps_the_worker(make_queue):
+    """What lets the tests share one fake-trainer worker (tests/conftest.py, ``instant_training``):
+    after ``reset`` the queue is as new (no job, no measured speed, every session free), and the
+    same worker process trains the next job."""
+    queue = make_queue()
+    done = queue.submit("a", TINY)
+    finished(queue, done)
+    held = queue.submit("b", LONG.replace(seed=HOLD_SEED))  # it would wait 120 s for a Stop
+    waiting = queue.submit("c", LONG)
+    wait_until(lambda: len(queue.snapshot(held).history.batch_step) >= HOLD_AT)
+    clock = RunClock(0.0, warm_worker=True)  # a measured run, as a finished job leaves it
+    clock.report(1.0, WARM_STEPS, 320)
+    clock.report(1.0 + STABLE_SECONDS, WARM_STEPS + STABLE_STEPS, 320)
+    queue.speed.record(LONG, LONG.batch_size, clock)
+    assert queue.speed.seconds_for(LONG) is not None
+    worker = queue.worker_pid
+
+    queue.reset()
+    assert queue.counts() == {status.value: 0 for status in JobStatus}
+    for job in (done, held, waiting):
+        with pytest.raises(UnknownJobError):
+            queue.snapshot(job)
+    assert queue.speed.seconds_for(LONG) is None
+    assert finished(queue, queue.submit("b", TINY)).status == JobStatus.COMPLETED  # "b" is free again
+    assert queue.worker_pid == worker
 
 
 # --- settings -----------------------------------------------------------------------------------

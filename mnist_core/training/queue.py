@@ -307,6 +307,26 @@ class JobQueue:
         with self._lock:
             return self._worker.pid if self._worker is not None and self._worker.is_alive() else None
 
+    def reset(self, timeout: float = 60.0) -> None:
+        """The queue as new, its worker process kept: every job stopped, waited for until the
+        worker has ended it, and forgotten; the measured speed forgotten. Raises ``JobError`` if
+        a job has not ended within ``timeout`` seconds. Tests share one worker this way."""
+        with self._lock:
+            for job in list(self._jobs.values()):
+                if not job.status.finished:
+                    self.stop(job.id)
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                unfinished = [job.id for job in self._jobs.values() if not job.status.finished]
+                if not unfinished:
+                    self._jobs.clear()
+                    self.speed = SpeedMeter()
+                    return
+            if time.monotonic() > deadline:
+                raise JobError(f"jobs {unfinished} did not end within {timeout} s of Stop")
+            time.sleep(0.01)
+
     def close(self, timeout: float = 10.0) -> None:
         """Stop the dispatcher and the worker (used by tests and benchmarks)."""
         with self._lock:
