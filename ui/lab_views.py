@@ -12,7 +12,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.charts.drawing import probability_bars
-from mnist_core.charts.lab import curve_table, curves_figure, enlarged, perturbation_picture
+from mnist_core.charts.lab import curve_markdown, curves_figure, enlarged, perturbation_picture
 from mnist_core.config import MODELS_DIR
 from mnist_core.errors import MnistLabError
 from mnist_core.lab import attacks
@@ -126,7 +126,7 @@ def render_targeted(models: list[LabModel], image: np.ndarray) -> None:
         + text.TARGETED_HELP.format(steps=attacks.TARGETED_STEPS)
     )
     target_column, budget_column = st.columns(2)
-    target_column.selectbox("Make it read as", list(range(10)), key=W["target"], placeholder="choose a digit")
+    target_column.segmented_control("Make it read as", list(range(10)), key=W["target"])
     budget_column.slider("Budget (largest change of any pixel)", 0.0, MAX_BUDGET, step=0.01, key=W["budget"])
     target, budget = st.session_state.get(W["target"]), state_from_widgets().budget
     if target is None:
@@ -182,8 +182,7 @@ def render_curves(models: list[LabModel]) -> None:
     if measured:
         st.plotly_chart(curves_figure(measured, axis), key="lab_curves", config=CHART)
         with st.expander("The same figures as a table"):
-            table = curve_table(measured, axis).pivot(index="setting", columns="model", values="accuracy")
-            st.dataframe(table.style.format("{:.1%}"))
+            st.markdown(curve_markdown(measured, axis))
     by_key = {model.key: model.curves for model in models if model.curves is not None}
     if axis in ("shift_x", "shift_y"):
         st.markdown(text.shift_result(measured, 4, axis))

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import numpy as np
-import pandas as pd
-import plotly.express as px
 import plotly.graph_objects as go
 
 from mnist_core.config import ACCENT_COLOUR, CONTRAST_COLOUR, EDGE_COLOUR, RIGHT_COLOUR, WRONG_COLOUR
@@ -15,30 +16,58 @@ MODEL_COLOURS = [WRONG_COLOUR, CONTRAST_COLOUR, EDGE_COLOUR, ACCENT_COLOUR, RIGH
 PIXEL_SCALE = 8  # screen pixels per image pixel in the large pictures
 
 
-def curve_table(curves: dict, axis: str) -> pd.DataFrame:
-    """Long table of one axis's curves: columns setting, model, accuracy (0-1); ``curves`` maps a
-    model's name to its ``Curves``."""
-    rows = [{"setting": float(setting), "model": name, "accuracy": float(value)}
-            for name, measured in curves.items()
-            for setting, value in zip(AXES[axis], measured.accuracy[axis], strict=True)]
-    return pd.DataFrame(rows, columns=["setting", "model", "accuracy"])
+def curve_markdown(curves: dict, axis: str) -> str:
+    """One axis's curves as a Markdown table: a row per setting, a column per model (in
+    ``curves``' order), accuracies as percentages to 0.1 %."""
+    names = [str(name).replace("|", "\\|") for name in curves]
+    lines = [f"| {CURVE_TITLES[axis]} | " + " | ".join(names) + " |",
+             "|---:|" + "---:|" * len(names)]
+    for index, setting in enumerate(AXES[axis]):
+        values = " | ".join(f"{measured.accuracy[axis][index]:.1%}" for measured in curves.values())
+        lines.append(f"| {float(setting):g} | {values} |")
+    return "\n".join(lines)
 
 
 def curves_figure(curves: dict, axis: str, current: float | None = None, height: int = 320) -> go.Figure:
     """Accuracy against one transformation's setting, a line per model (in ``curves``' order),
-    with a dotted line at ``current`` (the setting on screen) when given."""
-    table = curve_table(curves, axis)
-    figure = px.line(table, x="setting", y="accuracy", color="model", markers=True,
-                     color_discrete_sequence=MODEL_COLOURS, height=height,
-                     labels={"setting": CURVE_TITLES[axis], "accuracy": "test accuracy", "model": ""})
-    figure.update_yaxes(range=[0, 1.02], tickformat=".0%", fixedrange=True)
-    figure.update_xaxes(fixedrange=True)
-    figure.update_traces(hovertemplate="%{x:g}: %{y:.1%}")
+    with a dotted line at ``current`` (the setting on screen) when given.
+
+    Built from plain dicts on a layout Plotly validated once per axis and height, as
+    ``probability_bars`` is: every new session's first load draws it."""
+    settings = [float(setting) for setting in AXES[axis]]
+    lines = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": str(name),
+            "x": settings,
+            "y": [float(value) for value in measured.accuracy[axis]],
+            "line": {"color": MODEL_COLOURS[index % len(MODEL_COLOURS)]},
+            "marker": {"color": MODEL_COLOURS[index % len(MODEL_COLOURS)]},
+            "hovertemplate": "%{x:g}: %{y:.1%}",
+        }
+        for index, (name, measured) in enumerate(curves.items())
+    ]
+    layout = copy.deepcopy(_curves_layout(axis, height))
     if current is not None:
-        figure.add_vline(x=float(current), line_dash="dot", line_color=EDGE_COLOUR)
-    figure.update_layout(margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         legend={"orientation": "h", "y": -0.3, "x": 0})
-    return figure
+        layout["shapes"] = [{"type": "line", "x0": float(current), "x1": float(current), "xref": "x",
+                             "y0": 0, "y1": 1, "yref": "y domain",
+                             "line": {"dash": "dot", "color": EDGE_COLOUR}}]
+    return go.Figure(data=lines, layout=layout, _validate=False)
+
+
+@functools.cache
+def _curves_layout(axis: str, height: int) -> dict:
+    """The curves' layout as a plain dict, checked by Plotly once (never mutate it)."""
+    layout = go.Layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        legend={"orientation": "h", "y": -0.3, "x": 0},
+        xaxis={"title": {"text": CURVE_TITLES[axis]}, "fixedrange": True},
+        yaxis={"title": {"text": "test accuracy"}, "range": [0, 1.02], "tickformat": ".0%",
+               "fixedrange": True},
+    )
+    return layout.to_plotly_json()
 
 
 def enlarged(image: np.ndarray, scale: int = PIXEL_SCALE) -> np.ndarray:
