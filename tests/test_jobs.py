@@ -1,7 +1,8 @@
 """The job queue and its worker process, on tiny data.
 
 Most tests run the real worker process with ``tests.fake_trainer`` (a batch every 20 ms, no
-TensorFlow); one slow test runs the Keras trainer end to end.
+TensorFlow), the one the test process's queue keeps between tests (``make_queue``); one slow test
+runs the Keras trainer end to end.
 """
 
 from __future__ import annotations
@@ -34,11 +35,23 @@ LONG = ModelConfig(train_size=1000, epochs=40)  # 320 batches: about 7 s
 MEASURABLE = ModelConfig(train_size=1000, epochs=25)  # 200 batches, about 4 s: a speed past the warm-up
 
 
+# What a worker process is started with: a queue asking for other values gets a worker of its own.
+WORKER_OPTIONS = ("trainer", "threads", "niceness")
+
+
 @pytest.fixture
-def make_queue():
+def make_queue(instant_training):
+    """``make_queue(**options)``: the test process's fake-trainer queue (``instant_training`` in
+    tests/conftest.py: as new, no jobs and no measured speed, its worker ready, its limits put back
+    after the test) with ``max_running``, ``max_waiting`` or ``abandon_after`` set from ``options``;
+    or, when ``options`` name a ``WORKER_OPTIONS`` value, a new queue with a worker of its own."""
     queues = []
 
     def make(**options) -> JobQueue:
+        if not set(options) & set(WORKER_OPTIONS):
+            for name, value in options.items():
+                setattr(instant_training, name, value)
+            return instant_training
         # The worker keeps the test's CPU priority unless a test asks (the app's is WORKER_NICENESS):
         # on a busy machine a lowered worker would starve the job the test waits for.
         queue = JobQueue(**{"max_running": 1, "trainer": FAKE, "niceness": 0, **options})
@@ -234,6 +247,7 @@ def test_snapshots_are_consistent_while_the_worker_writes(make_queue):
                 problems.append(f"progress at step {snapshot.progress.step} but {count} batches")
             if snapshot.finished:
                 return
+            time.sleep(0.001)  # thousands of snapshots a second between three readers, not a busy loop
 
     readers = [threading.Thread(target=check) for _ in range(3)]
     for reader in readers:
