@@ -44,17 +44,25 @@ class _Markers(dict):
         return False
 
 
-def _selects_slow_tests(config) -> bool:
-    """Whether ``-m`` (e.g. "not slow and not browser") can select a test marked only ``slow``."""
+def _can_select(config, *markers: str) -> bool:
+    """Whether ``-m`` (e.g. "not slow and not browser") can select a test marked only ``markers``."""
     expression = config.getoption("markexpr") or ""
     if not expression.strip():
         return True
-    return bool(eval(expression, {"__builtins__": {}}, _Markers(slow=True)))  # -m's and/or/not
+    marked = _Markers(dict.fromkeys(markers, True))
+    return bool(eval(expression, {"__builtins__": {}}, marked))  # -m's and/or/not
+
+
+# Every test under tests/browser is marked ``browser`` (tests/browser/conftest.py), so a run whose
+# ``-m`` selects no browser test (the fast loop) does not import them, nor Playwright.
+BROWSER_TESTS = Path(__file__).parent / "browser"
 
 
 def pytest_ignore_collect(collection_path, config):
     if collection_path.name in KERAS_TEST_MODULES and collection_path.parent == Path(__file__).parent:
-        return None if _selects_slow_tests(config) else True
+        return None if _can_select(config, "slow") else True
+    if collection_path == BROWSER_TESTS:
+        return None if _can_select(config, "browser") or _can_select(config, "browser", "slow") else True
     return None
 
 

@@ -103,11 +103,13 @@ TRAINING_FILES = {"test_queue_waits.py", "test_robustness.py", "test_e2e.py", "t
 
 
 def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (``-n 2 --dist loadgroup``) the browser tests run as two groups, each in
-    one worker with its own app server and Chromium: the tests that wait for real training, and
-    the rest. Together in one worker they were CI's critical path while the other worker idled."""
+    """Every test here is a browser test (marked ``browser``). Under pytest-xdist (``-n 2 --dist
+    loadgroup``) the browser tests run as two groups, each in one worker with its own app server
+    and Chromium: the tests that wait for real training, and the rest. Together in one worker they
+    were CI's critical path while the other worker idled."""
     here = os.path.dirname(__file__)
     for item in items:
         if str(item.path).startswith(here + os.sep):
+            item.add_marker(pytest.mark.browser)  # every test here (tests/conftest.py skips the folder by it)
             group = "browser-training" if item.path.name in TRAINING_FILES else "browser-pages"
             item.add_marker(pytest.mark.xdist_group(group))
