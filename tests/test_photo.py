@@ -42,7 +42,7 @@ def test_each_flaw_is_read(network, mnist, flaw):
 
 def test_photo_sets_are_reproducible(mnist):
     (_, _), (x_test, _) = mnist
-    first, second = photo_set(x_test[:2], seed=3), photo_set(x_test[:2], seed=3)
+    first, second = photo_set(x_test[:1], seed=3), photo_set(x_test[:1], seed=3)  # one photo per flaw
     assert list(first) == list(FLAWS)
     assert all(np.array_equal(a, b) for flaw in FLAWS for a, b in zip(first[flaw], second[flaw], strict=True))
 
