@@ -54,7 +54,7 @@ def test_a_damaged_model_file_says_which_file_and_why(tmp_path, damage):
     with pytest.raises(ModelFileError) as caught:
         load_network(broken)
     message = str(caught.value)
-    assert "default.keras exists but cannot be read as a model" in message
+    assert "default.keras exists but cannot be read as a model (" in message  # and why, in parentheses
 
 
 def test_arrays_are_read_only():
