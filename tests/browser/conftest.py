@@ -66,17 +66,14 @@ def session_page(request, app_server, chromium):
     """A fresh Streamlit session: (page, console log), at the app's home page, or at the page a
     test marks with ``@pytest.mark.opens("train")`` (no Home first when the test needs another page).
 
-    A page other than Home opened by its link makes Streamlit's frontend ask for
-    <page>/_stcore/host-config and /health before it finds the base path: those two 404s of the
-    first load are Streamlit's own and left out of the console log.
+    A page other than Home is opened by its link (``helpers.open_directly``: Streamlit's own 404s of
+    that first load are left out of the console log).
     On failure a screenshot lands in artifacts/screenshots/FAILED-<test>.png.
     """
     marker = request.node.get_closest_marker("opens")
     path = marker.args[0] if marker else ""
     page, console = browser.new_page(chromium)
-    browser.open_app(page, app_server.url, path)
-    if path:
-        console.errors = [error for error in console.errors if f"/{path}/_stcore/" not in error]
+    helpers.open_directly(page, console, app_server.url, path)
     yield page, console
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:

@@ -82,6 +82,17 @@ def cut_text(page) -> list[str]:
     return page.evaluate(CUT_TEXT_JS)
 
 
+def open_directly(page, console, url: str, path: str) -> None:
+    """Open the app at page ``path`` (its URL path, e.g. "train", a query allowed) with no Home run
+    first, and wait for its first run. A page other than Home opened by its link makes Streamlit's
+    frontend ask for <page>/_stcore/host-config and /health before it finds the base path: those two
+    404s of the first load are Streamlit's own and left out of ``console``."""
+    browser.open_app(page, url, path)
+    page_path = path.split("?")[0]
+    if page_path:
+        console.errors = [error for error in console.errors if f"/{page_path}/_stcore/" not in error]
+
+
 def assert_clean(page, console, where: str) -> None:
     """No exception box on the page and no error in the browser console."""
     boxes = browser.exceptions(page)

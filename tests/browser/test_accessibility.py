@@ -74,7 +74,8 @@ def test_every_page_passes_axe_core_in_both_themes(app_server, chromium):
         found = {}
         themes = ["dark", "light"]
         for title in browser.nav_titles(page):
-            browser.go_to(page, title)
+            if browser.nav_link(page, title).get_attribute("aria-current") != "page":  # Home is open already
+                browser.go_to(page, title)
             for theme in themes:
                 use_theme(page, theme)
                 page.wait_for_timeout(500)  # charts and images paint after the run ends or the theme changes

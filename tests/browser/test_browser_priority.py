@@ -13,16 +13,15 @@ import os
 
 import pytest
 
-from harness import browser
 from harness.processes import descends_from, process_ids, thread_nice_values
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser
 
 
+@pytest.mark.opens("draw")  # a page that has painted: renderer and compositor threads exist
 def test_no_thread_of_the_test_browser_outranks_the_app_server(session_page, app_server):
     page, console = session_page
-    browser.go_to(page, "Draw")  # a page that has painted: renderer and compositor threads exist
     helpers.assert_clean(page, console, "Draw")
     chromium_ids = {pid for pid in process_ids("chromium") if descends_from(pid, os.getpid())}
     nice_values = thread_nice_values(chromium_ids)

@@ -23,10 +23,8 @@ def test_two_sessions_do_not_see_each_others_runs_or_drawings(app_server, chromi
     trainer, trainer_console = browser.new_page(chromium)
     drawer, drawer_console = browser.new_page(chromium)
     try:
-        browser.open_app(trainer, app_server.url)
-        browser.open_app(drawer, app_server.url)
-        browser.go_to(trainer, "Train")
-        browser.go_to(drawer, "Draw")
+        helpers.open_directly(trainer, trainer_console, app_server.url, "train")
+        helpers.open_directly(drawer, drawer_console, app_server.url, "draw")
 
         # The trainer starts a run; while it trains, the other session draws a 0.
         browser.set_number(trainer, "train_size", 2000)

@@ -17,9 +17,9 @@ def answer(page, model: str) -> str:
     return page.locator("[data-testid=stMarkdownContainer]").filter(has_text=f"{model}: ").first.inner_text()
 
 
-def test_moving_the_shift_slider_breaks_the_dense_network_not_the_convnet(session_page, app_server):
+@pytest.mark.opens(f"lab?test={SHIFTED_DIGIT}")
+def test_moving_the_shift_slider_breaks_the_dense_network_not_the_convnet(session_page):
     page, _ = session_page
-    browser.open_app(page, app_server.url, f"lab?test={SHIFTED_DIGIT}")
     seed, convnet = MODEL_NAMES["seed"], MODEL_NAMES["convnet"]
     before = answer(page, seed), answer(page, convnet)
     assert before[0].endswith("✓") and before[1].endswith("✓"), before

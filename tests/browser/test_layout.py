@@ -14,10 +14,12 @@ from tests.browser import helpers
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize("title", ["Home", "Dataset"])
+@pytest.mark.parametrize("title", [  # each page opened directly
+    pytest.param("Home", marks=pytest.mark.opens("")),
+    pytest.param("Dataset", marks=pytest.mark.opens("dataset")),
+])
 def test_no_label_or_number_is_cut(session_page, title):
     page, console = session_page
-    browser.go_to(page, title)
     assert page.viewport_size == browser.VIEWPORT
     for heading in page.locator("h2, h3").all():
         heading.evaluate("e => e.scrollIntoView({block: 'start'})")

@@ -55,6 +55,7 @@ def keras_predictions() -> np.ndarray:
     return np.array(done.stdout.split(","), dtype=np.int64)
 
 
+@pytest.mark.opens("predictions")
 def test_a_matrix_click_filters_the_grid_and_a_tile_click_inspects_it(session_page, mnist):
     (_, _), (_, y_test) = mnist
     labels, predicted = y_test.astype(np.int64), keras_predictions()  # the reference: no app code
@@ -64,7 +65,6 @@ def test_a_matrix_click_filters_the_grid_and_a_tile_click_inspects_it(session_pa
     expected = np.flatnonzero((labels == true_digit) & (predicted == predicted_digit)).tolist()
 
     page, console = session_page
-    browser.go_to(page, "Predictions")
     assert "of 10,000 matching" in pager_text(page)
 
     # rows = true digit from the top, columns = predicted digit; cells are equal squares

@@ -23,11 +23,10 @@ SEED_PRESET, BEST_PRESET = preset_labels()["seed"], preset_labels()["best"]
 RUN_OUTCOME = re.compile(r"^Run (\d+) · (completed|stopped|diverged|failed)$")
 
 
-def open_session(chromium, server, title: str):
-    """A new browser session at the app's root (not a deep link), then ``title`` via the sidebar."""
+def open_session(chromium, server, path: str):
+    """A new browser session opened at page ``path`` ("draw", "train") directly: no Home run first."""
     page, console = browser.new_page(chromium)
-    browser.open_app(page, server.url)
-    browser.go_to(page, title)
+    helpers.open_directly(page, console, server.url, path)
     return page, console
 
 
@@ -89,7 +88,7 @@ def press_rerun(page, times: int, pause_ms: int) -> int:
 
 
 def test_rapid_reruns_on_draw_keep_the_prediction(chromium, app_server):
-    page, console = open_session(chromium, app_server, "Draw")
+    page, console = open_session(chromium, app_server, "draw")
     canvas = page.locator(strokes.CANVAS).first
     canvas.wait_for()
     shown, _ = strokes.draw_and_time(page, canvas, 7)
@@ -106,7 +105,7 @@ def test_rapid_reruns_on_draw_keep_the_prediction(chromium, app_server):
 def test_rapid_reruns_during_training_leave_it_training(chromium, app_server):
     """Quick clicks on the preset while a run trains rerun the page many times: the run trains
     on in the worker and completes (the page used to interrupt and stop it); Start works again."""
-    page, console = open_session(chromium, app_server, "Train")
+    page, console = open_session(chromium, app_server, "train")
     # Long enough to be seen training on a quiet machine too (10,000 images for 2 epochs ended
     # within the page's first 2-second poll there, so no progress line ever showed), and to outlast
     # the six clicks below under load (each a whole rerun of the page), yet short enough that the
@@ -145,7 +144,7 @@ def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chrom
     # show each run kept its own settings; two and one are enough for that (the first to press
     # Start, usually the first to train, has the longer run: more time to see the other in line).
     for epochs in (2, 1):
-        page, console = open_session(chromium, app_server, "Train")
+        page, console = open_session(chromium, app_server, "train")
         fill_number(page, "Epochs", epochs)
         users.append((page, console, epochs))
     for page, _, _ in users:
