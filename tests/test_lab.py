@@ -11,7 +11,7 @@ from scipy import ndimage
 
 from mnist_core.config import MODELS_DIR
 from mnist_core.lab import attacks, transforms
-from mnist_core.lab.curves import AXES, CurveCache, Curves, compute_curves, load_shipped
+from mnist_core.lab.curves import AXES, CurveCache, Curves, compute_curves, load_shipped, transformed
 from mnist_core.lab.state import LabState, parse_params, to_params
 from mnist_core.lab.transforms import Edits
 from mnist_core.serving.model_files import load_network
@@ -92,6 +92,17 @@ def test_stroke_width_grows_and_shrinks_by_a_pixel_per_step():
     assert transforms.stroke(dot, 1).sum() == 9 + 4 * 3  # a 3x3 square grows one pixel on each side
     assert transforms.stroke(dot, -1).sum() == 1  # and shrinks to its centre
     assert transforms.stroke(dot, -2).sum() == 0
+
+
+@pytest.mark.parametrize("steps", [-2, -1, 1, 2])
+def test_stroke_width_is_scipy_ndimage_grey_dilation_or_erosion_with_a_cross(digits, steps):
+    cross = np.zeros((1, 3, 3), dtype=bool)
+    cross[0, 1, :] = cross[0, :, 1] = True
+    expected = digits[0][:50]
+    for _ in range(abs(steps)):
+        operation = ndimage.grey_dilation if steps > 0 else ndimage.grey_erosion
+        expected = operation(expected, footprint=cross, mode="constant", cval=0.0)
+    np.testing.assert_array_equal(transforms.stroke(digits[0][:50], steps), expected)
 
 
 def test_noise_is_seeded_clipped_and_zero_noise_changes_nothing(digits):
@@ -184,19 +195,83 @@ def test_the_targeted_attack_succeeds_on_90_percent_of_100_digits_within_0_2(mni
 # ---------------------------------------------------------------------- curves
 
 
-def test_the_curves_count_right_answers_at_each_setting(digits):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_curves_count_right_answers_at_each_setting(digits, workers):
+    """Every setting of every curve against the plain way: transform the images, then score them
+    (the curves score a dense network's warps through its first layer instead)."""
     network = tiny_dense()
     images = (digits[0][:60] * 255).round().astype(np.uint8)
     labels = digits[1][:60]
-    curves = compute_curves(network, images, labels)
+    curves = compute_curves(network, images, labels, workers=workers)
     floats = images / np.float32(255)
     def accuracy(batch):
         return (network.probabilities(batch).argmax(1) == labels).mean()
-    assert curves.at("shift_x", 0) == pytest.approx(accuracy(floats))
-    assert curves.at("shift_y", -5) == pytest.approx(accuracy(transforms.shift(floats, 0, -5)))
-    assert curves.at("rotation", 30) == pytest.approx(accuracy(transforms.rotate(floats, 30)))
-    assert curves.at("epsilon", 0.1) == pytest.approx(accuracy(attacks.fgsm(network, floats, labels, 0.1)))
+    for axis, settings in AXES.items():
+        for value in settings:
+            if axis == "epsilon":
+                changed = attacks.fgsm(network, floats, labels, value)
+            else:
+                changed = transformed(floats, axis, value)
+            assert curves.at(axis, value) == pytest.approx(accuracy(changed)), (axis, value)
     assert set(curves.accuracy) == set(AXES) and curves.count == 60
+
+
+def test_a_convnet_gets_the_same_curves_the_plain_way(digits):
+    """Not a DenseNetwork: every setting's images are made and scored."""
+    convnet = load_network(MODELS_DIR / "convnet.keras")[0]
+    images = (digits[0][:12] * 255).round().astype(np.uint8)
+    labels = digits[1][:12]
+    curves = compute_curves(convnet, images, labels)
+    floats = images / np.float32(255)
+    for axis, value in (("shift_x", 4), ("rotation", -30), ("stroke", 1), ("noise", 0.3)):
+        expected = (convnet.probabilities(transformed(floats, axis, value)).argmax(1) == labels).mean()
+        assert curves.at(axis, value) == pytest.approx(expected), (axis, value)
+
+
+def test_the_first_layer_products_give_the_probabilities():
+    network = tiny_dense()
+    images = np.random.default_rng(2).random((7, 784)).astype("float32")
+    products = images @ network.kernels[0]
+    np.testing.assert_array_equal(network.probabilities_from_products(products),
+                                  network.probabilities(images))
+
+
+@pytest.mark.parametrize(("kind", "value"), [("shift_x", 3), ("shift_x", -8), ("shift_y", 5), ("rotate", 40),
+                                             ("rotate", -60), ("scale", 0.6), ("scale", 1.4)])
+def test_a_warped_kernel_scores_the_unwarped_image_as_the_kernel_scores_the_warped_one(digits, kind, value):
+    kernel = tiny_dense().kernels[0]
+    images = digits[0][:20]
+    warped = {
+        "shift_x": lambda: transforms.shift(images, value, 0),
+        "shift_y": lambda: transforms.shift(images, 0, value),
+        "rotate": lambda: transforms.rotate(images, value),
+        "scale": lambda: transforms.scale(images, value),
+    }[kind]()
+    expected = warped.reshape(20, 784) @ kernel
+    actual = images.reshape(20, 784) @ transforms.warped_kernel(kernel, kind, value)
+    np.testing.assert_allclose(actual, expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize(("kind", "value"), [("rotate", -60.0), ("rotate", 10.0), ("rotate", 35.0),
+                                             ("scale", 0.5), ("scale", 1.3)])
+def test_the_warp_matrix_is_ndimage_applied_to_each_one_pixel_image(kind, value):
+    """Built from four parity masks; the same matrix as the 784 one-pixel images give."""
+    side = 28
+    if kind == "rotate":
+        angle = np.deg2rad(value)
+        matrix = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    else:
+        matrix = np.eye(2) / value
+    centre = np.array([13.5, 13.5])
+    offset = centre - matrix @ centre
+    # the 784 one-pixel images as one (784, 28, 28) stack, transformed image by image (axis 0 kept)
+    stacked = np.zeros((3, 3))
+    stacked[0, 0], stacked[1:, 1:] = 1.0, matrix
+    columns = ndimage.affine_transform(np.eye(side * side).reshape(-1, side, side), stacked,
+                                       offset=np.concatenate([[0.0], offset]), order=1, mode="constant")
+    expected = columns.reshape(side * side, -1).T  # (784 out, 784 in)
+    expected[np.abs(expected) < 1e-9] = 0.0
+    np.testing.assert_array_equal(transforms._warp_matrix(kind, value).toarray(), expected.astype("float32"))
 
 
 def test_curves_are_saved_tied_to_their_weights(tmp_path, digits):

@@ -64,7 +64,7 @@ def shipped_models() -> tuple[tuple[LabModel, ...], tuple[str, ...]]:
 
 @st.cache_resource(show_spinner=False, on_release=CurveCache.close)
 def curve_cache() -> CurveCache:
-    """The server's one background thread for the curves of session models (and of shipped
+    """The server's one background computation of the curves of session models (and of shipped
     models whose curves file is missing or stale)."""
     return CurveCache()
 

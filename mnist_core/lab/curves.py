@@ -5,7 +5,8 @@
   (``models/<name>.curves.npz``, tied to the weights by ``fingerprint``):
   ``python -m mnist_core.lab.curves models/seed.keras models/default.keras models/convnet.keras``.
 - A model trained in a session gets its curves from ``CurveCache``: one background thread per
-  server process at a lower CPU priority, one computation per model, results cached.
+  server process at a lower CPU priority, one computation per model (shared out to ``WORKERS``
+  threads at that priority), results cached.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,9 @@ import numpy as np
 
 from mnist_core.inspection.network_map import fingerprint
 from mnist_core.lab import attacks, transforms
+from mnist_core.serving.network import DenseNetwork
 
+WORKERS = 2  # threads measuring one model's curves, each at the cache's lower priority
 CHUNK = 2500  # test images transformed and scored at a time (10 MB of float32 per copy)
 
 # Each curve's settings; the untouched images are every curve's identity point, scored once.
@@ -94,34 +97,141 @@ class Curves:
 
 
 def compute_curves(network, images: np.ndarray, labels: np.ndarray,
-                   on_progress: Callable[[float], None] | None = None) -> Curves:
-    """Every curve of ``AXES`` for ``network`` on uint8 images (N, 28, 28) and labels (N,)."""
-    labels = np.asarray(labels, dtype=np.int64)
-    correct = {axis: np.zeros(len(settings)) for axis, settings in AXES.items()}
-    for start in range(0, len(images), CHUNK):
-        clean = np.asarray(images[start : start + CHUNK], dtype="float32") / np.float32(255)
-        truth = labels[start : start + CHUNK]
-        base = _correct(network, clean, truth)
-        direction = None  # FGSM's gradient sign: one gradient for every epsilon
-        for axis, settings in AXES.items():
-            for index, value in enumerate(settings):
-                if np.isclose(value, IDENTITY[axis]):
-                    correct[axis][index] += base
-                elif axis == "epsilon":
-                    if direction is None:
-                        direction = attacks.fgsm_direction(network, clean, truth)
-                    attacked = attacks.fgsm_step(clean, direction, value)
-                    correct[axis][index] += _correct(network, attacked, truth)
-                else:
-                    correct[axis][index] += _correct(network, transformed(clean, axis, value), truth)
-        if on_progress is not None:
-            on_progress(min(start + CHUNK, len(images)) / len(images))
+                   on_progress: Callable[[float], None] | None = None, workers: int = 1) -> Curves:
+    """Every curve of ``AXES`` for ``network`` on uint8 images (N, 28, 28) and labels (N,).
+
+    ``workers`` threads share the settings out (each at the calling thread's CPU priority; NumPy
+    releases the GIL in the matrix products, so two threads use two cores)."""
+    scorer = _Scorer(network, np.asarray(images), np.asarray(labels, dtype=np.int64))
+    tasks = [("identity", None)] + [
+        (axis, value) for axis, settings in AXES.items() if axis != "epsilon"
+        for value in settings if not np.isclose(value, IDENTITY[axis])
+    ] + [("epsilon", None)]
+    weights = {task: len(AXES["epsilon"]) if task[0] == "epsilon" else 1 for task in tasks}
+    found: dict[tuple, object] = {}
+    done = 0
+    if workers <= 1:
+        results = ((task, scorer.correct(*task)) for task in tasks)
+    else:
+        priority = _own_priority()
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="curves-worker",
+                                  initializer=_set_own_priority, initargs=(priority,))
+        futures = {pool.submit(scorer.correct, *task): task for task in tasks}
+        results = ((futures[future], future.result()) for future in as_completed(futures))
+    try:
+        for task, hits in results:
+            found[task] = hits
+            done += weights[task]
+            if on_progress is not None:
+                on_progress(done / sum(weights.values()))
+    finally:
+        if workers > 1:
+            pool.shutdown(wait=True, cancel_futures=True)
     count = len(images)
-    return Curves(fingerprint(network), count, {axis: hits / max(count, 1) for axis, hits in correct.items()})
+    accuracy = {}
+    for axis, settings in AXES.items():
+        hits = []
+        for index, value in enumerate(settings):
+            if np.isclose(value, IDENTITY[axis]):
+                hits.append(found[("identity", None)])
+            elif axis == "epsilon":
+                hits.append(found[("epsilon", None)][index])
+            else:
+                hits.append(found[(axis, value)])
+        accuracy[axis] = np.array(hits, dtype="float64") / max(count, 1)
+    return Curves(fingerprint(network), count, accuracy)
 
 
-def _correct(network, images, labels) -> int:
-    return int((network.probabilities(images).argmax(axis=1) == labels).sum())
+# The warps that are linear in the pixels, and their name for ``transforms.warped_kernel``.
+WARPS = {"shift_x": "shift_x", "shift_y": "shift_y", "rotation": "rotate", "scale": "scale"}
+
+
+class _Scorer:
+    """Counts the test digits a network reads right at one setting, CHUNK images at a time.
+
+    For a ``DenseNetwork`` the first layer is the cost (784 x units multiply-adds per image,
+    against units x 10 for the rest), and the warps are linear in the pixels: ``warp(x) @ W ==
+    x @ warped_kernel(W)``. So the untouched digits are scored against each warp's kernel,
+    restricted to the pixels inked in some test digit (about 670 of 784), and no warped image
+    is made. Products go into one buffer per thread: with the server's fixed mmap threshold
+    (``release_freed_buffers_promptly``) every fresh array of this size would be new pages."""
+
+    def __init__(self, network, images: np.ndarray, labels: np.ndarray):
+        self.network, self.images, self.labels = network, images, labels
+        self.dense = isinstance(network, DenseNetwork)
+        self._local = threading.local()
+        if self.dense:
+            flat = images.reshape(len(images), -1)
+            self.inked = np.flatnonzero(flat.any(axis=0))  # pixels not 0 in every image
+            # float32 (N, len(inked)): every digit's inked pixels, scaled as ``clean`` scales them
+            self.inked_pixels = np.asarray(flat[:, self.inked], dtype="float32") / np.float32(255)
+
+    def correct(self, axis: str, value) -> int | list[int]:
+        """Right answers at one setting (``identity``: untouched); for "epsilon", a list with one
+        count per ``AXES["epsilon"]`` setting (one gradient per image serves them all)."""
+        if self.dense and axis in WARPS:
+            kernel = transforms.warped_kernel(self.network.kernels[0], WARPS[axis], value)[self.inked]
+            return sum(self._hits(self._from_products(self.inked_pixels[start:stop], kernel), start, stop)
+                       for start, stop in self._chunks())
+        if axis == "epsilon":
+            totals = [0] * len(AXES["epsilon"])
+            for start, stop in self._chunks():
+                clean = self._clean(start, stop)
+                direction = attacks.fgsm_direction(self.network, clean, self.labels[start:stop])
+                for index, epsilon in enumerate(AXES["epsilon"]):
+                    if epsilon:
+                        attacked = attacks.fgsm_step(clean, direction, epsilon)
+                        totals[index] += self._hits(self._probabilities(attacked), start, stop)
+            return totals
+        total = 0
+        for start, stop in self._chunks():
+            clean = self._clean(start, stop)
+            changed = clean if axis == "identity" else transformed(clean, axis, value)
+            total += self._hits(self._probabilities(changed), start, stop)
+        return total
+
+    def _chunks(self):
+        return [(start, min(start + CHUNK, len(self.images))) for start in range(0, len(self.images), CHUNK)]
+
+    def _clean(self, start: int, stop: int) -> np.ndarray:
+        """float32 (n, 28, 28) in [0, 1]: the digits as the page scales them."""
+        return np.asarray(self.images[start:stop], dtype="float32") / np.float32(255)
+
+    def _probabilities(self, images: np.ndarray) -> np.ndarray:
+        if not self.dense:
+            return self.network.probabilities(images)
+        flat = images.reshape(len(images), -1)
+        return self._from_products(flat, self.network.kernels[0])
+
+    def _from_products(self, inputs: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+        """A dense network's probabilities (n, 10) for ``inputs @ kernel`` as its first layer."""
+        shape = (len(inputs), kernel.shape[1])
+        buffer = getattr(self._local, "products", None)
+        if buffer is None or buffer.shape[1] != shape[1] or len(buffer) < shape[0]:
+            buffer = self._local.products = np.empty((max(CHUNK, shape[0]), shape[1]), dtype="float32")
+        products = np.matmul(inputs, kernel, out=buffer[: shape[0]])
+        return self.network.probabilities_from_products(products)
+
+    def _hits(self, probabilities: np.ndarray, start: int, stop: int) -> int:
+        return int((probabilities.argmax(axis=1) == self.labels[start:stop]).sum())
+
+
+def _own_priority() -> int | None:
+    """The calling thread's nice value (None where threads have none of their own)."""
+    try:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    except (OSError, AttributeError):
+        return None
+
+
+def _set_own_priority(niceness: int | None) -> None:
+    """Give the calling thread ``niceness`` (Linux: a nice value belongs to a thread)."""
+    if niceness is None:
+        return
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), niceness)
+    except (OSError, AttributeError):  # not Linux, or not allowed: run at the normal priority
+        pass
 
 
 # ---------------------------------------------------------------------- shipped curves
@@ -147,10 +257,12 @@ def load_shipped(model_path, network) -> Curves | None:
 
 class CurveCache:
     """Curves computed on one background thread, once per model (by fingerprint), kept for the
-    last ``size`` models. The thread lowers its own CPU priority, so pages keep the cores first."""
+    last ``size`` models. The thread lowers its own CPU priority, so pages keep the cores first,
+    and shares each model's settings out to ``workers`` threads at that priority."""
 
-    def __init__(self, size: int = 32, niceness: int = 10):
+    def __init__(self, size: int = 32, niceness: int = 10, workers: int = WORKERS):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="curves")
+        self._workers = workers
         self._futures: OrderedDict[str, Future] = OrderedDict()
         self._progress: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -184,7 +296,7 @@ class CurveCache:
         def report(share: float) -> None:
             self._progress[key] = share
 
-        return compute_curves(network, images, labels, on_progress=report)
+        return compute_curves(network, images, labels, on_progress=report, workers=self._workers)
 
     def close(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)

@@ -155,6 +155,22 @@ class DenseNetwork:
             outputs.append(values)
         return outputs
 
+    def probabilities_from_products(self, products: np.ndarray) -> np.ndarray:
+        """Class probabilities float32 (N, 10) from the first layer's products ``images @
+        kernels[0]`` float32 (N, units), before its bias: the rest of ``layer_outputs``, the same
+        arithmetic. ``products`` is overwritten (the bias and a relu are applied in place), so a
+        caller scoring many batches reuses one buffer instead of allocating one per batch."""
+        values = products
+        values += self.biases[0]
+        if self.activations[0] == "relu":
+            np.maximum(values, np.float32(0.0), out=values)
+        else:
+            values = ACTIVATIONS[self.activations[0]](values).astype("float32", copy=False)
+        for kernel, bias, activation in zip(self.kernels[1:], self.biases[1:], self.activations[1:],
+                                            strict=True):
+            values = ACTIVATIONS[activation](values @ kernel + bias).astype("float32", copy=False)
+        return values
+
     def logits(self, images) -> np.ndarray:
         """Class scores before the softmax, float32 (N, 10)."""
         values = as_model_input(images)
