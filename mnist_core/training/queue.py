@@ -196,6 +196,8 @@ class JobQueue:
         self._worker_ready = False
         self._want_worker = False
         self._closed = False
+        # submit, start_worker and close wake the dispatcher at once rather than at its next poll
+        self._wake_reader, self._wake_writer = multiprocessing.Pipe(duplex=False)
         self._dispatcher = threading.Thread(target=self._dispatch, name="mnist-job-dispatcher", daemon=True)
         self._dispatcher.start()
 
@@ -205,6 +207,7 @@ class JobQueue:
         """Start the worker in the background (it imports TensorFlow), if none is running."""
         with self._lock:
             self._want_worker = True
+            self._wake()
 
     def submit(self, session_id: str, config: ModelConfig, task: object | None = None) -> str:
         """Queue ``config`` (or ``task``, described by ``config``) for ``session_id``; returns the job id.
@@ -224,6 +227,7 @@ class JobQueue:
                        submitted=time.time(), task=task, finetune=task is not None)
             self._jobs[job.id] = job
             self._want_worker = True
+            self._wake()
             return job.id
 
     def snapshot(self, job_id: str) -> JobSnapshot:
@@ -331,8 +335,12 @@ class JobQueue:
         """Stop the dispatcher and the worker (used by tests and benchmarks)."""
         with self._lock:
             self._closed = True
+            self._wake()
         self._dispatcher.join(timeout)
         self._stop_worker(timeout)
+        if not self._dispatcher.is_alive():
+            self._wake_reader.close()
+            self._wake_writer.close()
 
     # --- internals --------------------------------------------------------------------------
 
@@ -356,6 +364,13 @@ class JobQueue:
         ahead = [self.speed.seconds_for(other.config) for other in queued[: place - 1]]
         return place, wait_seconds(running, ahead, self.max_running)
 
+    def _wake(self) -> None:
+        """Wake the dispatcher (called under the lock, so one writer at a time)."""
+        try:
+            self._wake_writer.send_bytes(b"")
+        except OSError:  # closed: no dispatcher to wake
+            pass
+
     def _send(self, message) -> None:
         with self._send_lock:
             if self._commands is not None:
@@ -372,14 +387,17 @@ class JobQueue:
                 self._ensure_worker()
                 worker, events = self._worker, self._events
             if worker is None:
-                time.sleep(POLL_INTERVAL)
+                ready = wait_for_ready([self._wake_reader], timeout=POLL_INTERVAL)
             else:
-                ready = wait_for_ready([events, worker.sentinel], timeout=POLL_INTERVAL)
+                ready = wait_for_ready([events, worker.sentinel, self._wake_reader], timeout=POLL_INTERVAL)
                 if events in ready:
                     self._drain(events)
                 if worker.sentinel in ready:
                     self._drain(events)
                     self._worker_died(worker)
+            if self._wake_reader in ready:
+                while self._wake_reader.poll():
+                    self._wake_reader.recv_bytes()
             with self._lock:
                 self._cancel_abandoned()
                 self._start_queued()
