@@ -6,9 +6,9 @@ Prints, each beside a baseline measured in the same run:
      AppTest (an upper bound: in the browser a slider move reruns only the fragment). Target 50 ms.
   2. a session model's curves (all AXES over the 10,000 test digits, the seed network) computed
      as the server computes them (``CurveCache``: its thread at nice +10, WORKERS threads, one
-     BLAS thread, the server's mmap threshold, the warp matrices and noise pattern not yet
-     built): wall seconds from submit to result (target 10 s on 2 cores) and the CPU seconds of
-     every thread but the benchmark's own; meanwhile that own thread (nice 0, as a page's script)
+     BLAS thread, the server's mmap threshold, the warp matrices not yet built): wall seconds
+     from submit to result (target 10 s on 2 cores) and the CPU seconds of every thread but
+     the benchmark's own; meanwhile that own thread (nice 0, as a page's script)
      reads a drawing as Draw does (canvas -> MNIST steps -> probabilities -> bars) again and
      again: its median against the same with the curves idle. Then the same with one thread.
   3. the page's first load: server CPU of a new session (a fresh browser context) opening /lab
@@ -113,7 +113,6 @@ def curves_while_drawing(network, x_test, y_test, workers: int, stroke) -> dict:
     +10, ``workers`` threads, a fresh process's caches), while this thread reads a drawing again
     and again: wall and CPU seconds of the computation, and the median stroke-to-prediction."""
     transforms._warp_matrix.cache_clear()  # what a fresh server process has not built yet
-    transforms.noise_pattern.cache_clear()
     cache = CurveCache(workers=workers)
     load_before = os.getloadavg()[0]
     process_before, own_before = time.process_time(), time.thread_time()
@@ -236,7 +235,7 @@ end.
 - The curves rows run the page's background computation (`CurveCache`: its thread at nice
   +10 sharing the settings out to {WORKERS} threads at that priority, one BLAS thread, the
   server's mmap threshold) for the seed network on the 10,000 test digits: {len(AXES)} curves,
-  from a process that has not built the warp matrices or the noise pattern yet. Wall is submit to
+  from a process that has not built the warp matrices yet. Wall is submit to
   result; CPU is every thread's but the benchmark's own, which meanwhile reads a drawn digit the
   way Draw does (at nice 0, as a page's script). The same with one thread for comparison.
 - First load: server CPU of a new session (fresh browser context) opening /lab on a warm

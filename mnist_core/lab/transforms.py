@@ -190,23 +190,22 @@ def stroke(images, steps: int) -> np.ndarray:
     return batch[0] if single else batch
 
 
-def add_noise(images, deviation: float, seed: int = NOISE_SEED) -> np.ndarray:
+def add_noise(images, deviation: float, seed: int = NOISE_SEED,
+              pattern: np.ndarray | None = None) -> np.ndarray:
     """Gaussian noise of standard deviation ``deviation`` added, then clipped to [0, 1]; the
-    pattern depends only on ``seed`` and the shape (the same for every model)."""
+    pattern depends only on ``seed`` and the shape (the same for every model). ``pattern``:
+    ``noise_pattern(shape, seed)`` made once by a caller adding noise to many batches."""
     batch, single = _as_batch(images)
     if deviation <= 0:
         return batch[0] if single else batch
-    noisy = np.clip(batch + np.float32(deviation) * noise_pattern(batch.shape, seed), 0.0, 1.0)
+    noise = noise_pattern(batch.shape, seed) if pattern is None else pattern
+    noisy = np.clip(batch + np.float32(deviation) * noise, 0.0, 1.0)
     return noisy[0] if single else noisy
 
 
-@functools.lru_cache(maxsize=4)
 def noise_pattern(shape: tuple[int, ...], seed: int = NOISE_SEED) -> np.ndarray:
-    """Standard normal float32 of ``shape``, the same for a shape and seed: made once per process
-    (the robustness curves reuse one pattern per chunk of test digits). Read-only."""
-    noise = np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
-    noise.flags.writeable = False
-    return noise
+    """Standard normal float32 of ``shape``, the same for a shape and seed."""
+    return np.random.default_rng(seed).standard_normal(shape, dtype=np.float32)
 
 
 def erase(images, kind: str, row: int = 14, column: int = 14) -> np.ndarray:
