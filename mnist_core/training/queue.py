@@ -198,6 +198,7 @@ class JobQueue:
         self._closed = False
         # submit, start_worker and close wake the dispatcher at once rather than at its next poll
         self._wake_reader, self._wake_writer = multiprocessing.Pipe(duplex=False)
+        self._wake_pending = False  # one wake in the pipe at a time, so a send never blocks
         self._dispatcher = threading.Thread(target=self._dispatch, name="mnist-job-dispatcher", daemon=True)
         self._dispatcher.start()
 
@@ -366,6 +367,9 @@ class JobQueue:
 
     def _wake(self) -> None:
         """Wake the dispatcher (called under the lock, so one writer at a time)."""
+        if self._wake_pending:
+            return
+        self._wake_pending = True
         try:
             self._wake_writer.send_bytes(b"")
         except OSError:  # closed: no dispatcher to wake
@@ -399,6 +403,7 @@ class JobQueue:
                 while self._wake_reader.poll():
                     self._wake_reader.recv_bytes()
             with self._lock:
+                self._wake_pending = False  # a wake sent since the drain waits in the pipe for the next pass
                 self._cancel_abandoned()
                 self._start_queued()
 
