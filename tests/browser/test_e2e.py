@@ -3,6 +3,9 @@
 Run: python -m pytest tests/browser -m browser
 Artifacts: artifacts/screenshots/*.png (one per page, and FAILED-*.png on failure), and the
 server log artifacts/browser-tests-server.log.
+
+Every page opened from the sidebar is tests/browser/test_serving.py's tour, which also checks the
+server never loaded TensorFlow meanwhile.
 """
 
 from __future__ import annotations
@@ -12,23 +15,9 @@ import re
 import pytest
 
 from harness import browser, strokes
-from tests.apptest import PAGE_TITLES
 from tests.browser import helpers
 
 pytestmark = pytest.mark.browser
-
-
-def test_every_page_opens_from_the_sidebar_without_errors(session_page):
-    page, console = session_page
-    helpers.assert_clean(page, console, "Home (first load)")
-    assert browser.nav_titles(page) == list(PAGE_TITLES)
-    for title in PAGE_TITLES[1:] + PAGE_TITLES[:1]:
-        browser.go_to(page, title)
-        current = browser.nav_link(page, title).get_attribute("aria-current")
-        assert current == "page", f"{title} is not the current page"
-        assert page.locator('[data-testid="stMain"]').inner_text().strip(), f"{title} shows nothing"
-        helpers.screenshot(page, f"page-{title.lower()}", full_page=True)
-        helpers.assert_clean(page, console, title)
 
 
 @pytest.mark.opens("draw")

@@ -1,7 +1,9 @@
-"""The Streamlit server serves without TensorFlow: after a session opens every page but Train
-(Home, Dataset, Predictions, Inside the network, Draw), classifies a drawing, turns a page
+"""Every page opens from the sidebar without errors, and the Streamlit server serves without
+TensorFlow: after a session opens every page from the sidebar, classifies a drawing, turns a page
 of predictions and trains a run (in the training worker process), the server process itself
-has mapped no TensorFlow library. Checked in /proc/<server pid>/maps of the browser tests' own
+has mapped no TensorFlow library. One session's tour of the pages serves both claims (each page
+rendered, current, error-free and screenshotted; then the server's libraries checked).
+Checked in /proc/<server pid>/maps of the browser tests' own
 server (``app_server``): a library once mapped stays mapped, so the check also covers whatever the
 tests before this one made that server do, and a server of its own would only add a start-up and a
 second TensorFlow worker to wait for.
@@ -35,16 +37,24 @@ def tensorflow_libraries(pid: int) -> set[str]:
     return {match.group(1) for match in TENSORFLOW_LIBRARY.finditer(maps)}
 
 
-def test_the_server_never_imports_keras_or_tensorflow_while_serving(app_server, chromium):
+def test_every_page_opens_from_the_sidebar_and_the_server_never_imports_keras_or_tensorflow(
+    app_server, chromium
+):
     server = app_server
     if getattr(server, "process", None) is None:
         pytest.fail("This test reads the server's /proc entries: run it without MNIST_LAB_URL.")
     page, console = browser.new_page(chromium)
     try:
         browser.open_app(page, server.url)
+        helpers.assert_clean(page, console, "Home (first load)")
+        assert browser.nav_titles(page) == list(PAGE_TITLES)
         assert {"Home", "Dataset", "Predictions", "Draw", "Train"} <= set(PAGE_TITLES)
-        for title in PAGE_TITLES:
+        for title in PAGE_TITLES[1:] + PAGE_TITLES[:1]:  # every page from the sidebar, then Home again
             browser.go_to(page, title)
+            current = browser.nav_link(page, title).get_attribute("aria-current")
+            assert current == "page", f"{title} is not the current page"
+            assert page.locator('[data-testid="stMain"]').inner_text().strip(), f"{title} shows nothing"
+            helpers.screenshot(page, f"page-{title.lower()}", full_page=True)
             helpers.assert_clean(page, console, title)
         browser.go_to(page, "Draw")
         canvas = strokes.canvas_of(page, "draw_canvas")
