@@ -10,7 +10,7 @@ Prints, each beside a baseline measured in the same run:
      from submit to result (target 10 s on 2 cores) and the CPU seconds of every thread but
      the benchmark's own; meanwhile that own thread (nice 0, as a page's script)
      reads a drawing as Draw does (canvas -> MNIST steps -> probabilities -> bars) again and
-     again: its median against the same with the curves idle. Then the same with one thread.
+     again: its median against the same measured just before. Then the same with one thread.
   3. the page's first load: server CPU of a new session (a fresh browser context) opening /lab
      on a warm ``streamlit run`` server, measured as bench_deploy's "server CPU per new session"
      rows (target 0.3 s), beside Draw's.
@@ -108,11 +108,13 @@ def canvas_of(image: np.ndarray) -> np.ndarray:
     return np.dstack([plane, plane, plane, np.full_like(plane, 255)])
 
 
-def curves_while_drawing(network, x_test, y_test, workers: int, stroke) -> dict:
+def curves_while_drawing(network, x_test, y_test, workers: int, stroke, repeats: int) -> dict:
     """A session model's curves as the server's ``CurveCache`` computes them (its thread at nice
     +10, ``workers`` threads, a fresh process's caches), while this thread reads a drawing again
-    and again: wall and CPU seconds of the computation, and the median stroke-to-prediction."""
+    and again: wall and CPU seconds of the computation, and the median stroke-to-prediction,
+    beside the same measured just before (curves idle), so both see the same machine."""
     transforms._warp_matrix.cache_clear()  # what a fresh server process has not built yet
+    idle = median_ms(stroke, repeats)
     cache = CurveCache(workers=workers)
     load_before = os.getloadavg()[0]
     process_before, own_before = time.process_time(), time.thread_time()
@@ -127,7 +129,7 @@ def curves_while_drawing(network, x_test, y_test, workers: int, stroke) -> dict:
     cpu = (time.process_time() - process_before) - (time.thread_time() - own_before)
     cache.close()
     return {"wall": wall, "cpu": cpu, "stroke": statistics.median(during) if during else float("nan"),
-            "load": load_before}
+            "idle": idle, "load": load_before}
 
 
 def bench_curves(network: DenseNetwork, x_test, y_test, repeats: int) -> list[tuple]:
@@ -140,26 +142,26 @@ def bench_curves(network: DenseNetwork, x_test, y_test, repeats: int) -> list[tu
         reading = read_canvas(canvas, default_network)
         plotly.io.to_json(probability_bars(reading.probabilities), validate=False)
 
-    idle = median_ms(stroke, repeats)
-    runs = {workers: curves_while_drawing(network, x_test, y_test, workers, stroke)
+    runs = {workers: curves_while_drawing(network, x_test, y_test, workers, stroke, repeats)
             for workers in (WORKERS, 1)}
     rows = []
     for workers, run in runs.items():
         label = "the app's" if workers == WORKERS else "for comparison"
+        ratio = run["stroke"] / run["idle"]
         print(f"session model's curves (seed network), {workers} worker thread(s), {label}: "
               f"{run['wall']:.1f} s wall, {run['cpu']:.1f} s CPU "
-              f"(load average {run['load']:.1f} at the start); "
-              f"stroke-to-prediction meanwhile {run['stroke']:.2f} ms ({run['stroke'] / idle:.2f}x idle)")
+              f"(load average {run['load']:.1f} at the start); stroke-to-prediction meanwhile "
+              f"{run['stroke']:.2f} ms, just before {run['idle']:.2f} ms ({ratio:.2f}x)")
         target = "<= 10 s" if workers == WORKERS else "(reference)"
         rows += [
             (f"session model's curves, all 10,000 test digits, {workers} thread(s) ({label}), wall",
              f"{run['wall']:.1f} s", target, run["wall"]),
             (f"  CPU of the computation, {workers} thread(s)", f"{run['cpu']:.1f} s", "(reference)"),
             (f"  stroke-to-prediction meanwhile, {workers} thread(s), median",
-             f"{run['stroke']:.2f} ms ({run['stroke'] / idle:.2f}x idle)", "(vs idle)"),
+             f"{run['stroke']:.2f} ms ({ratio:.2f}x the baseline)", "(vs baseline)"),
+            ("  baseline: stroke-to-prediction just before, curves idle, median", f"{run['idle']:.2f} ms",
+             "(baseline)"),
         ]
-    print(f"stroke-to-prediction, curves idle: {idle:.2f} ms")
-    rows.append(("baseline: stroke-to-prediction, curves idle, median", f"{idle:.2f} ms", "(baseline)"))
     return rows
 
 
@@ -237,7 +239,8 @@ end.
   server's mmap threshold) for the seed network on the 10,000 test digits: {len(AXES)} curves,
   from a process that has not built the warp matrices yet. Wall is submit to
   result; CPU is every thread's but the benchmark's own, which meanwhile reads a drawn digit the
-  way Draw does (at nice 0, as a page's script). The same with one thread for comparison.
+  way Draw does (at nice 0, as a page's script), beside the same measured just before the computation
+  started. The same with one thread for comparison.
 - First load: server CPU of a new session (fresh browser context) opening /lab on a warm
   `streamlit run` server, as bench_deploy's "server CPU per new session" rows measure every page,
   beside Draw's in the same run (static files, the script run, the media and messages).
