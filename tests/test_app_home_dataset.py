@@ -101,7 +101,8 @@ def test_home_shows_the_lessons_shapes_predictions_and_score_without_training(ap
 
 @pytest.mark.slow
 def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test):
-    """The one real-training AppTest: the seed preset trains in the Keras worker process."""
+    """The one real-training AppTest: the seed preset trains in the Keras worker process, on all of
+    MNIST, and reaches 97 % on the 10,000 test images (the lesson's claim, checked only here)."""
     at = app_test("app_pages/home.py")
     at.button(key="home_fit").click()
     at.run(timeout=300)
@@ -128,7 +129,7 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test
     assert f"{run.name} (trained in step 6)" in all_text(at)
     assert run.evaluation is not None, "step 8 scored the new run"
     assert metric_value(at, "Test accuracy") == f"{run.evaluation.accuracy:.2%}"
-    assert run.evaluation.accuracy > 0.96
+    assert run.evaluation.accuracy >= 0.97 and len(run.evaluation.labels) == 10_000
     predictions = dataframe_with(at, "predicted")
     expected = run.evaluation.predicted[:10].tolist()
     assert predictions["predicted"].tolist() == expected, "step 7 predicts with the new run"
