@@ -12,6 +12,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.charts.learning import (
+    data_uri,
     diverging_picture,
     grey_picture,
     history_figure,
@@ -49,8 +50,9 @@ CHART = {"displayModeBar": False}
 
 
 def picture(where, png: bytes, width: int, caption: str, alt: str) -> None:
-    """One of the page's pictures (PNG bytes from mnist_core.charts.learning), sent as they are."""
-    where.image(png, width=width, caption=caption, alt=alt, output_format="PNG")
+    """One of the page's pictures (PNG bytes from mnist_core.charts.learning), inline in the page's
+    message (no request of its own)."""
+    where.image(data_uri(png), width=width, caption=caption, alt=alt)
 
 
 def render_controls(view: LearnView) -> None:
@@ -90,15 +92,15 @@ def long_run(lesson: Lesson, asked: int) -> None:
 
 
 def render_steps(lesson: Lesson) -> None:
-    buttons = st.columns(5)
+    row = st.container(horizontal=True)
     clicked = None
-    for column, count in zip(buttons, (1, 10, 100), strict=False):
-        if column.button(f"Step ×{count}", key=f"learn_step_{count}", help=words.STEP_HELP[count],
-                         disabled=lesson.diverged, width="stretch", icon=":material/skip_next:"):
+    diverged = lesson.diverged
+    for count in (1, 10, 100):
+        if row.button(f"Step ×{count}", key=f"learn_step_{count}", help=words.STEP_HELP[count],
+                      disabled=diverged, icon=":material/skip_next:"):
             clicked = count
-    buttons[3].button("Reset", key="learn_reset", help=words.RESET_HELP, on_click=reset_lesson,
-                      icon=":material/restart_alt:", width="stretch", type="primary" if lesson.diverged
-                      else "secondary")
+    row.button("Reset", key="learn_reset", help=words.RESET_HELP, on_click=reset_lesson,
+               icon=":material/restart_alt:", type="primary" if diverged else "secondary")
     interrupted = st.session_state.pop(LONG_RUN_KEY, None)
     if interrupted:
         st.info(words.stopped(lesson.step - interrupted["start"], interrupted["asked"]),
@@ -134,13 +136,13 @@ def render_forward(lesson: Lesson, example: int) -> None:
     st.markdown(words.forward_intro(len(upcoming.indices), upcoming.step))
     st.latex(words.FORWARD_LATEX)
     label = int(result.labels[example])
-    pixels, pre, mask = st.columns([2, 3, 3])
-    picture(pixels, grey_picture(result.x[example], (28, 28), scale=5), 140,
-            words.pixels_caption(int(upcoming.indices[example]), label), "The example's 28×28 input pixels")
-    picture(pre, diverging_picture(result.z1[example], (16, 32), scale=9), 288, words.PRE_ACTIVATION_CAPTION,
-            "The hidden layer's weighted sums for the example, one square per unit")
     active = result.z1[example] > 0
-    picture(mask, grey_picture(active.astype("float32"), (16, 32), scale=9), 288,
+    row = st.container(horizontal=True)
+    picture(row, grey_picture(result.x[example], (28, 28), scale=5), 140,
+            words.pixels_caption(int(upcoming.indices[example]), label), "The example's 28×28 input pixels")
+    picture(row, diverging_picture(result.z1[example], (16, 32), scale=9), 264, words.PRE_ACTIVATION_CAPTION,
+            "The hidden layer's weighted sums for the example, one square per unit")
+    picture(row, grey_picture(active.astype("float32"), (16, 32), scale=9), 264,
             words.mask_caption(int(active.sum()), active.size), "Which hidden units are active")
     st.plotly_chart(output_bars(result.logits[example], result.probabilities[example], label), config=CHART,
                     key="learn_outputs")
@@ -157,13 +159,13 @@ def render_backward(lesson: Lesson, unit: int, example: int) -> None:
     st.latex(words.BACKWARD_LATEX)
     label = int(result.labels[example])
     st.latex(words.delta_latex(label, float(result.probabilities[example, label]), len(upcoming.indices)))
-    gradient, weights, norms = st.columns([2, 2, 3])
-    picture(gradient, diverging_picture(gradients.w1[:, unit], (28, 28), scale=6), 168,
+    row = st.container(horizontal=True)
+    picture(row, diverging_picture(gradients.w1[:, unit], (28, 28), scale=6), 168,
             words.unit_gradient_caption(unit),
             f"The gradient of unit {unit}'s 784 weights, as a 28×28 picture")
-    picture(weights, diverging_picture(lesson.params.w1[:, unit], (28, 28), scale=6), 168,
+    picture(row, diverging_picture(lesson.params.w1[:, unit], (28, 28), scale=6), 168,
             words.unit_weights_caption(unit), f"Unit {unit}'s 784 weights, as a 28×28 picture")
-    with norms:
+    with row.container(width=260):
         for name, value in gradients.norms().items():
             st.metric(words.NORM_LABELS[name], words.number(value))
         st.caption(words.NORMS_CAPTION)
@@ -182,18 +184,18 @@ def render_update(lesson: Lesson, unit: int) -> None:
     st.latex(words.update_numbers_latex(optimiser, lesson.settings.learning_rate, pixel,
                                         float(change.before[pixel]), float(change.gradient[pixel]), slot,
                                         float(change.after[pixel])))
-    columns = st.columns(4)
+    row = st.container(horizontal=True)
     peak = float(np.nanmax(np.abs(change.before)))
-    picture(columns[0], diverging_picture(change.before, (28, 28), 5, peak), 140, words.BEFORE_CAPTION,
+    picture(row, diverging_picture(change.before, (28, 28), 5, peak), 140, words.BEFORE_CAPTION,
             "The unit's weights before the step, as a 28×28 picture")
-    picture(columns[1], diverging_picture(change.after, (28, 28), 5, peak), 140, words.AFTER_CAPTION,
+    picture(row, diverging_picture(change.after, (28, 28), 5, peak), 140, words.AFTER_CAPTION,
             "The unit's weights after the step, as a 28×28 picture")
-    picture(columns[2], diverging_picture(change.change, (28, 28), 5), 140, words.CHANGE_CAPTION,
+    picture(row, diverging_picture(change.change, (28, 28), 5), 140, words.CHANGE_CAPTION,
             "The change of the unit's weights in the step, as a 28×28 picture")
     if change.slot_after is not None:
         slot_picture = (grey_picture(change.slot_after, (28, 28), 5) if optimiser == "rmsprop"
                         else diverging_picture(change.slot_after, (28, 28), 5))
-        picture(columns[3], slot_picture, 140, words.SLOT_CAPTION[optimiser],
+        picture(row, slot_picture, 140, words.SLOT_CAPTION[optimiser],
                 "The optimiser's memory for the unit's weights, as a 28×28 picture")
     largest = float(np.nanmax(np.abs(change.change))) if np.isfinite(change.change).any() else float("nan")
     st.caption(words.update_caption(lesson.settings.learning_rate, unit, largest))
@@ -214,13 +216,13 @@ def render_run(data: LessonData) -> None:
     batch = len(lesson.next_step().indices)
     st.session_state[EXAMPLE_WIDGET] = min(view.example, batch - 1)
     st.session_state[UNIT_WIDGET] = view.unit
-    pick_example, pick_unit = st.columns(2)
+    pickers = st.container(horizontal=True, gap="medium")
     units = lesson.settings.hidden_units
-    example = pick_example.number_input(
+    example = pickers.number_input(
         f"Image of the batch (0–{batch - 1})", 0, batch - 1, step=1, key=EXAMPLE_WIDGET,
         help=words.EXAMPLE_HELP,
         on_change=lambda: update_view(example=int(st.session_state[EXAMPLE_WIDGET])))
-    unit = pick_unit.number_input(
+    unit = pickers.number_input(
         f"Hidden unit (0–{units - 1})", 0, units - 1, step=1, key=UNIT_WIDGET, help=words.UNIT_HELP,
         on_change=lambda: update_view(unit=int(st.session_state[UNIT_WIDGET])))
     render_forward(lesson, int(example))

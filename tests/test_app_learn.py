@@ -47,7 +47,7 @@ def test_ten_steps_lower_the_batch_loss_and_reset_starts_again(open_page):
 
 
 def pictures(at: AppTest) -> list[str]:
-    """The page's pictures by content (a picture's media URL is a hash of its PNG bytes)."""
+    """The page's pictures by content (each is sent inline, as a data: URI of its PNG bytes)."""
     return [image.proto.imgs[0].url for image in at.get("image")]
 
 

@@ -23,7 +23,7 @@ from mnist_core.learning.network import (
     loss,
     predict,
 )
-from mnist_core.learning.optimisers import apply_update, new_state, update_array
+from mnist_core.learning.optimisers import apply_update, new_state, update_array, update_in_place
 from mnist_core.learning.race import optimiser_race
 from mnist_core.learning.settings import LearningSettings
 
@@ -203,6 +203,48 @@ def test_a_slice_updates_as_the_whole_array(optimiser):
     np.testing.assert_array_equal(part, whole[:, 7])
     if slot is not None:
         np.testing.assert_array_equal(part_slot, whole_slot[:, 7])
+
+
+@pytest.mark.parametrize("optimiser", ["sgd", "momentum", "rmsprop"])
+def test_an_update_in_place_gives_the_same_numbers_and_spares_read_only_arrays(optimiser):
+    settings = LearningSettings(optimiser=optimiser)
+    rng = np.random.default_rng(2)
+    weight, gradient = rng.standard_normal((2, 784, 512)).astype("float32")
+    slot = None if optimiser == "sgd" else np.abs(rng.standard_normal((784, 512))).astype("float32")
+    expected, expected_slot = update_array(settings, weight, gradient, slot)
+    shared = weight.copy()
+    shared.flags.writeable = False
+    new, new_slot = update_in_place(settings, shared, gradient, None if slot is None else slot.copy())
+    assert new is not shared and np.array_equal(shared, weight)  # a read-only array gets new ones
+    np.testing.assert_array_equal(new, expected)
+    own, own_slot = weight.copy(), None if slot is None else slot.copy()
+    updated, updated_slot = update_in_place(settings, own, gradient, own_slot)
+    assert updated is own and updated_slot is own_slot
+    np.testing.assert_array_equal(own, expected)
+    if slot is not None:
+        np.testing.assert_array_equal(own_slot, expected_slot)
+        np.testing.assert_array_equal(new_slot, expected_slot)
+
+
+def test_a_run_updates_its_own_weights_in_place_never_its_shared_start(data):
+    settings = LearningSettings(seed=3)
+    start = run_start(settings, data).read_only()
+    initial = start.params.w1.copy()
+    lesson = Lesson(settings, data, start)
+    lesson.take_step()
+    first = lesson.params.w1
+    assert first is not start.params.w1 and np.array_equal(start.params.w1, initial)
+    lesson.take_step()
+    assert lesson.params.w1 is first  # its own from the first step on: updated where it is
+
+
+def test_weights_with_a_nan_or_an_infinity_are_not_finite():
+    params = initial_parameters(0, hidden_units=8)
+    assert params.is_finite()
+    for bad in (np.nan, np.inf, -np.inf):
+        w2 = params.w2.copy()
+        w2[3, 4] = bad
+        assert not Parameters(params.w1, params.b1, w2, params.b2).is_finite()
 
 
 def test_every_epoch_visits_each_training_image_once_in_a_seeded_order():

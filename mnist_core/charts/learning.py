@@ -4,6 +4,7 @@ bars, the landscape and the race."""
 
 from __future__ import annotations
 
+import base64
 import io
 from collections.abc import Mapping, Sequence
 
@@ -42,6 +43,12 @@ def _png(pixels: np.ndarray, scale: int) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
+
+
+def data_uri(png: bytes) -> str:
+    """PNG bytes as a ``data:`` URI: ``st.image`` passes it to the browser inside the page's message, where
+    bytes would be stored as a media file and fetched by one more HTTP request each."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def diverging_picture(values: np.ndarray, shape: tuple[int, int], scale: int = 6,

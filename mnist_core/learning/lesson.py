@@ -102,8 +102,8 @@ class RunStart:
     directions: RawDirections
 
     def read_only(self) -> RunStart:
-        """The same start with every array made read-only, to be shared by sessions (a run never
-        changes its arrays in place: each step makes new ones)."""
+        """The same start with every array made read-only, to be shared by sessions (a run updates
+        only arrays that are writeable in place: its first step from a shared start makes new ones)."""
         forward, backward = self.first_step.forward, self.first_step.backward
         for array in (*self.params.arrays(), self.first_step.indices, forward.x, forward.labels, forward.z1,
                       forward.h, forward.logits, forward.probabilities, forward.losses,
@@ -228,8 +228,10 @@ class Lesson:
         """Take the next step: update the weights with its gradients, record its loss and the accuracy."""
         upcoming = self.next_step()
         path = self.path  # records the start before the first update
+        # in place once the run's arrays are its own (the shared start's are read-only: the first step
+        # makes new ones); what the page showed of them was drawn before the step
         self.params, self.state = apply_update(self.settings, self.params, upcoming.backward.gradients,
-                                               self.state)
+                                               self.state, in_place=True)
         self._next = None
         self.step += 1
         self.losses.append(upcoming.forward.loss)

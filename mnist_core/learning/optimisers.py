@@ -63,13 +63,37 @@ def update_array(settings: LearningSettings, weight: np.ndarray, gradient: np.nd
 
 
 def apply_update(settings: LearningSettings, params: Parameters, gradients: Parameters,
-                 state: OptimiserState) -> tuple[Parameters, OptimiserState]:
-    """One optimiser step on every array: (new parameters, new state). Nothing is changed in place."""
+                 state: OptimiserState, in_place: bool = False) -> tuple[Parameters, OptimiserState]:
+    """One optimiser step on every array: (new parameters, new state). Nothing is changed in place,
+    unless ``in_place``: then the arrays of ``params`` and of the state's slots that are writeable get
+    the new values (the same numbers, ``update_in_place``) and are returned in the new ones."""
     if state.optimiser != settings.optimiser:
         raise ValueError(f"The state is {state.optimiser}'s, the settings ask for {settings.optimiser}.")
     slots = state.slots.arrays() if state.slots is not None else (None,) * 4
-    pairs = [update_array(settings, weight, gradient, slot)
+    update = update_in_place if in_place else update_array
+    pairs = [update(settings, weight, gradient, slot)
              for weight, gradient, slot in zip(params.arrays(), gradients.arrays(), slots, strict=True)]
     new_slots = None if state.slots is None else Parameters(*(slot for _, slot in pairs))
     return Parameters(*(weight for weight, _ in pairs)), OptimiserState(settings.optimiser, new_slots,
                                                                         state.iterations + 1)
+
+
+ROWS_PER_BLOCK = 64  # rows of a (784, 512) kernel updated at a time: temporaries of 128 kB, not 1.6 MB
+
+
+def update_in_place(settings: LearningSettings, weight: np.ndarray, gradient: np.ndarray,
+                    slot: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """``update_array``'s new weight and slot written into ``weight`` and ``slot`` themselves when they
+    are writeable (else new arrays, as ``update_array``), ROWS_PER_BLOCK rows at a time: the same
+    elementwise numbers, without new arrays as large as the kernels on every step (the server maps each
+    afresh, so each costs page faults, mnist_core.serving.process)."""
+    if not weight.flags.writeable or (slot is not None and not slot.flags.writeable):
+        return update_array(settings, weight, gradient, slot)
+    for start in range(0, len(weight), ROWS_PER_BLOCK):
+        rows = slice(start, start + ROWS_PER_BLOCK)
+        new_weight, new_slot = update_array(settings, weight[rows], gradient[rows],
+                                            None if slot is None else slot[rows])
+        weight[rows] = new_weight
+        if slot is not None:
+            slot[rows] = new_slot
+    return weight, slot
