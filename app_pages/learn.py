@@ -24,6 +24,7 @@ from mnist_core.learning.settings import MAX_SEED, OPTIMISERS
 from mnist_core.learning.view import LEARNING_RATES, LearnView
 from mnist_core.text import learning as words
 from mnist_core.training.record import DIVERGED_LOSS
+from ui.accessibility import PIXELS_KEY_PREFIX
 from ui.learning_views import (
     LESSON_KEY,
     VIEW_KEY,
@@ -50,8 +51,9 @@ CHART = {"displayModeBar": False}
 
 
 def picture(where, png: bytes, width: int, caption: str, alt: str) -> None:
-    """One of the page's pictures (PNG bytes from mnist_core.charts.learning), inline in the page's
-    message (no request of its own)."""
+    """One of the page's pictures (PNG bytes from mnist_core.charts.learning, one pixel per value) shown
+    ``width`` pixels wide, inline in the page's message (no request of its own). ``where`` is a
+    container keyed with PIXELS_KEY_PREFIX: the browser enlarges its pictures with sharp pixels."""
     where.image(data_uri(png), width=width, caption=caption, alt=alt)
 
 
@@ -137,12 +139,12 @@ def render_forward(lesson: Lesson, example: int) -> None:
     st.latex(words.FORWARD_LATEX)
     label = int(result.labels[example])
     active = result.z1[example] > 0
-    row = st.container(horizontal=True)
-    picture(row, grey_picture(result.x[example], (28, 28), scale=5), 140,
+    row = st.container(horizontal=True, key=f"{PIXELS_KEY_PREFIX}learn_forward")
+    picture(row, grey_picture(result.x[example], (28, 28)), 140,
             words.pixels_caption(int(upcoming.indices[example]), label), "The example's 28×28 input pixels")
-    picture(row, diverging_picture(result.z1[example], (16, 32), scale=9), 264, words.PRE_ACTIVATION_CAPTION,
+    picture(row, diverging_picture(result.z1[example], (16, 32)), 264, words.PRE_ACTIVATION_CAPTION,
             "The hidden layer's weighted sums for the example, one square per unit")
-    picture(row, grey_picture(active.astype("float32"), (16, 32), scale=9), 264,
+    picture(row, grey_picture(active.astype("float32"), (16, 32)), 264,
             words.mask_caption(int(active.sum()), active.size), "Which hidden units are active")
     st.plotly_chart(output_bars(result.logits[example], result.probabilities[example], label), config=CHART,
                     key="learn_outputs")
@@ -159,11 +161,11 @@ def render_backward(lesson: Lesson, unit: int, example: int) -> None:
     st.latex(words.BACKWARD_LATEX)
     label = int(result.labels[example])
     st.latex(words.delta_latex(label, float(result.probabilities[example, label]), len(upcoming.indices)))
-    row = st.container(horizontal=True)
-    picture(row, diverging_picture(gradients.w1[:, unit], (28, 28), scale=6), 168,
+    row = st.container(horizontal=True, key=f"{PIXELS_KEY_PREFIX}learn_backward")
+    picture(row, diverging_picture(gradients.w1[:, unit], (28, 28)), 168,
             words.unit_gradient_caption(unit),
             f"The gradient of unit {unit}'s 784 weights, as a 28×28 picture")
-    picture(row, diverging_picture(lesson.params.w1[:, unit], (28, 28), scale=6), 168,
+    picture(row, diverging_picture(lesson.params.w1[:, unit], (28, 28)), 168,
             words.unit_weights_caption(unit), f"Unit {unit}'s 784 weights, as a 28×28 picture")
     with row.container(width=260):
         for name, value in gradients.norms().items():
@@ -184,17 +186,17 @@ def render_update(lesson: Lesson, unit: int) -> None:
     st.latex(words.update_numbers_latex(optimiser, lesson.settings.learning_rate, pixel,
                                         float(change.before[pixel]), float(change.gradient[pixel]), slot,
                                         float(change.after[pixel])))
-    row = st.container(horizontal=True)
+    row = st.container(horizontal=True, key=f"{PIXELS_KEY_PREFIX}learn_update")
     peak = float(np.nanmax(np.abs(change.before)))
-    picture(row, diverging_picture(change.before, (28, 28), 5, peak), 140, words.BEFORE_CAPTION,
+    picture(row, diverging_picture(change.before, (28, 28), peak), 140, words.BEFORE_CAPTION,
             "The unit's weights before the step, as a 28×28 picture")
-    picture(row, diverging_picture(change.after, (28, 28), 5, peak), 140, words.AFTER_CAPTION,
+    picture(row, diverging_picture(change.after, (28, 28), peak), 140, words.AFTER_CAPTION,
             "The unit's weights after the step, as a 28×28 picture")
-    picture(row, diverging_picture(change.change, (28, 28), 5), 140, words.CHANGE_CAPTION,
+    picture(row, diverging_picture(change.change, (28, 28)), 140, words.CHANGE_CAPTION,
             "The change of the unit's weights in the step, as a 28×28 picture")
     if change.slot_after is not None:
-        slot_picture = (grey_picture(change.slot_after, (28, 28), 5) if optimiser == "rmsprop"
-                        else diverging_picture(change.slot_after, (28, 28), 5))
+        slot_picture = (grey_picture(change.slot_after, (28, 28)) if optimiser == "rmsprop"
+                        else diverging_picture(change.slot_after, (28, 28)))
         picture(row, slot_picture, 140, words.SLOT_CAPTION[optimiser],
                 "The optimiser's memory for the unit's weights, as a 28×28 picture")
     largest = float(np.nanmax(np.abs(change.change))) if np.isfinite(change.change).any() else float("nan")

@@ -9,7 +9,15 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from mnist_core.charts.learning import LOSS_AXIS, history_figure, output_bars, w2_gradient_figure
+from mnist_core.charts.learning import (
+    LOSS_AXIS,
+    data_uri,
+    diverging_picture,
+    grey_picture,
+    history_figure,
+    output_bars,
+    w2_gradient_figure,
+)
 from mnist_core.config import ACCENT_COLOUR, QUIET_COLOUR
 
 
@@ -66,3 +74,22 @@ def test_figures_share_no_state_between_calls():
     second = history_figure([1.0] * 500, [0.5] * 501, 469)
     assert list(second.layout.yaxis.tickvals) == list(LOSS_AXIS["tickvals"])
     assert second.layout.shapes[0].x0 == 469
+
+
+def test_pictures_have_one_pixel_per_value_and_travel_as_data_uris():
+    import base64
+    import io
+
+    from PIL import Image
+
+    values = np.zeros(16 * 32, "float32")
+    values[0], values[1], values[2] = 1.0, -2.0, np.nan
+    picture = Image.open(io.BytesIO(diverging_picture(values, (16, 32))))
+    assert picture.size == (32, 16) and picture.mode == "RGB"
+    pixels = np.asarray(picture)
+    assert tuple(pixels[0, 2]) == tuple(pixels[0, 3])  # NaN is drawn as 0 (the scale's white)
+    assert pixels[0, 0, 0] > pixels[0, 0, 2] and pixels[0, 1, 2] > pixels[0, 1, 0]  # red above 0, blue below
+    grey = np.asarray(Image.open(io.BytesIO(grey_picture(np.linspace(0, 1, 784), (28, 28)))))
+    assert grey.shape == (28, 28) and grey[0, 0] == 255 and grey[-1, -1] == 0  # the highest black
+    uri = data_uri(b"\x89PNG")
+    assert uri.startswith("data:image/png;base64,") and base64.b64decode(uri.split(",")[1]) == b"\x89PNG"

@@ -12,6 +12,8 @@
   two screens down at 390x844); a table's toolbar (shown on a tap) gets its own room above the
   table instead of covering the sentence before it; toasts sit at the bottom, clear of the
   header and the sidebar's menu.
+- Pictures of arrays sent at one pixel per value (in a container keyed ``PIXELS_KEY_PREFIX`` + name)
+  are enlarged with sharp square pixels, each the value it shows, where a browser would blur them.
 - Images: each page gives its images alt text; one shown without it (a page added later) gets
   its caption as alt text, so a screen reader says at least what a sighted reader sees.
 - Scrollable boxes (long code, wide formulas) can be reached with Tab and scrolled with the
@@ -23,6 +25,7 @@ from __future__ import annotations
 import streamlit as st
 
 TILES_KEY_PREFIX = "tiles_"
+PIXELS_KEY_PREFIX = "pixels_"
 PHONE_WIDTH = 640  # px: under this Streamlit stacks columns
 # token classes -> hue mixed into the text colour (the text colour keeps the larger share)
 TOKEN_HUES = {
@@ -40,6 +43,7 @@ CSS = "<style>\n" + "".join(
 ) + (
     '[data-testid="stCode"] .token.comment { color: color-mix(in srgb, currentColor 72%, #808495); }\n'
     f'[class*=" st-key-{TILES_KEY_PREFIX}"] [data-testid="stElementToolbar"] {{ display: none; }}\n'
+    f'[class*=" st-key-{PIXELS_KEY_PREFIX}"] img {{ image-rendering: pixelated; }}\n'
     f"@media (max-width: {PHONE_WIDTH}px) {{\n"
     "  .st-key-train_start { order: -1; }\n"
     '  [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"]'

@@ -1,6 +1,7 @@
 """Figures of the "How it learns" page (plain functions, no Streamlit): pictures of arrays as small
-PNGs for ``st.image`` (cheap enough to redraw on every step), and Plotly figures for the curves, the
-bars, the landscape and the race."""
+PNGs, one pixel per value (cheap enough to redraw on every step; the page has the browser enlarge
+them with sharp pixels), and Plotly figures for the curves, the bars, the
+landscape and the race."""
 
 from __future__ import annotations
 
@@ -34,14 +35,11 @@ def _peak(values: np.ndarray) -> float:
     return float(finite.max()) if finite.size else 1.0
 
 
-def _png(pixels: np.ndarray, scale: int) -> bytes:
-    """uint8 pixels (rows, columns) grey or (rows, columns, 3) RGB, each enlarged to a sharp ``scale`` x
-    ``scale`` square, as PNG bytes: lossless, a few kB, cheap to encode (fast zlib level; flat squares
-    compress well anyway)."""
-    rows, columns = pixels.shape[:2]
-    image = Image.fromarray(pixels).resize((columns * scale, rows * scale), Image.Resampling.NEAREST)
+def _png(pixels: np.ndarray) -> bytes:
+    """uint8 pixels (rows, columns) grey or (rows, columns, 3) RGB as PNG bytes: lossless, a few hundred
+    bytes to 2 kB, cheap to encode (fast zlib level)."""
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", compress_level=1)
+    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
@@ -51,24 +49,21 @@ def data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def diverging_picture(values: np.ndarray, shape: tuple[int, int], scale: int = 6,
-                      peak: float | None = None) -> bytes:
+def diverging_picture(values: np.ndarray, shape: tuple[int, int], peak: float | None = None) -> bytes:
     """float values (rows * columns,) as a blue-white-red picture centred on 0 (NaN white), white at 0
-    and full colour at +-``peak`` (by default the largest finite magnitude): PNG bytes of (rows * scale,
-    columns * scale) RGB pixels, for ``st.image(..., output_format="PNG")``."""
+    and full colour at +-``peak`` (by default the largest finite magnitude): PNG bytes of (rows, columns)
+    RGB pixels, for ``st.image``."""
     values = np.nan_to_num(np.asarray(values, "float32").reshape(shape), nan=0.0, posinf=0.0, neginf=0.0)
-    return _png(diverging_rgb(values, peak if peak is not None else _peak(values)), scale)
+    return _png(diverging_rgb(values, peak if peak is not None else _peak(values)))
 
 
-def grey_picture(values: np.ndarray, shape: tuple[int, int], scale: int = 6,
-                 dark_high: bool = True) -> bytes:
+def grey_picture(values: np.ndarray, shape: tuple[int, int], dark_high: bool = True) -> bytes:
     """float values (rows * columns,) from 0 to their maximum as grey levels, the highest black when
-    ``dark_high``: PNG bytes of (rows * scale, columns * scale) grey pixels, for ``st.image(...,
-    output_format="PNG")``."""
+    ``dark_high``: PNG bytes of (rows, columns) grey pixels, for ``st.image``."""
     values = np.nan_to_num(np.asarray(values, "float32").reshape(shape), nan=0.0)
     top = max(float(values.max()), 1e-30)
     level = np.clip(values / top, 0, 1)
-    return _png((255 * (1 - level if dark_high else level)).round().astype("uint8"), scale)
+    return _png((255 * (1 - level if dark_high else level)).round().astype("uint8"))
 
 
 def _assembled(data: list[dict], layout: dict) -> go.Figure:
