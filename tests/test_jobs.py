@@ -106,13 +106,15 @@ def test_jobs_start_in_order_and_never_more_than_the_limit(make_queue):
 
 def test_waiting_jobs_see_their_place_and_an_estimate_only_once_speed_is_measured(make_queue):
     queue = make_queue()
+    holding = queue.submit("holds-the-slot", LONG.replace(seed=HOLD_SEED))  # held until Stop
+    wait_until(lambda: queue.snapshot(holding).status == JobStatus.RUNNING)  # a warm worker starts it at once
     unmeasured = [queue.submit(f"s{index}", LONG) for index in range(3)]
     third = queue.snapshot(unmeasured[2])
     assert third.status == JobStatus.QUEUED and third.place == 3
     assert third.wait_seconds is None  # nothing measured yet: no estimate
-    for job in unmeasured:
+    for job in [holding, *unmeasured]:
         queue.stop(job)
-    finished(queue, unmeasured[0])
+    finished(queue, holding)
 
     finished(queue, queue.submit("tiny", TINY))  # 8 batches: too short to measure a speed
     assert queue.speed.seconds_for(LONG) is None
