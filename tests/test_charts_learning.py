@@ -1,8 +1,10 @@
-"""The figures "How it learns" redraws on every step: assembled from plain dicts without Plotly's
-validation (for speed), so each must pass that validation here, and show what it says."""
+"""The figures "How it learns" redraws on every step: assembled as the plain dicts Plotly would make of
+them, without Plotly's objects (for speed), so each must pass Plotly's validation here, equal what
+Plotly makes of it, and show what it says."""
 
 from __future__ import annotations
 
+import base64
 import math
 
 import numpy as np
@@ -22,8 +24,11 @@ from mnist_core.config import ACCENT_COLOUR, QUIET_COLOUR
 
 
 def validated(figure: go.Figure) -> go.Figure:
-    """The figure rebuilt with Plotly's full validation (raises on any unknown or bad property)."""
-    return go.Figure(figure.to_dict())
+    """The figure rebuilt with Plotly's full validation (raises on any unknown or bad property); its
+    dict must be the one sent, as Plotly itself would make it."""
+    rebuilt = go.Figure(figure.to_dict())
+    assert rebuilt.to_dict() == figure.to_dict()
+    return rebuilt
 
 
 @pytest.mark.parametrize("steps", [1, 10, 469, 1000])
@@ -63,21 +68,32 @@ def test_the_w2_gradient_is_one_heat_map_centred_on_zero():
     figure = w2_gradient_figure(gradient)
     (heat,) = validated(figure).data
     assert heat.type == "heatmap" and (heat.zmin, heat.zmax) == (-0.5, 0.5)
-    z = np.asarray(figure.data[0].z)
-    assert z.shape == (10, 512) and z[1, 3] == 0.25 and z[9, 500] == -0.5
+    z = figure.to_dict()["data"][0]["z"]  # Plotly's typed array, as its own to_dict sends NumPy arrays
+    assert z["dtype"] == "f4" and z["shape"] == "10, 512"
+    z = np.frombuffer(base64.b64decode(z["bdata"]), "float32").reshape(10, 512)
+    assert z[1, 3] == 0.25 and z[9, 500] == -0.5
 
 
-def test_figures_share_no_state_between_calls():
-    first = history_figure([1.0] * 500, [0.5] * 501, 469)
-    first.layout.yaxis.tickvals = (1, 2)
-    first.layout.shapes[0].x0 = 3
-    second = history_figure([1.0] * 500, [0.5] * 501, 469)
-    assert list(second.layout.yaxis.tickvals) == list(LOSS_AXIS["tickvals"])
-    assert second.layout.shapes[0].x0 == 469
+def test_figures_share_no_state_between_calls_but_the_read_only_template():
+    first = history_figure([1.0] * 500, [0.5] * 501, 469).to_dict()
+    first["layout"]["yaxis"]["tickvals"].append(3)
+    first["layout"]["shapes"][0]["x0"] = 3
+    second = history_figure([1.0] * 500, [0.5] * 501, 469).to_dict()
+    assert second["layout"]["yaxis"]["tickvals"] == list(LOSS_AXIS["tickvals"])
+    assert second["layout"]["shapes"][0]["x0"] == 469
+
+
+def test_figures_carry_plotlys_default_template_as_plotly_would(monkeypatch):
+    import plotly.io as pio
+
+    monkeypatch.setattr(pio.templates, "default", "plotly_dark")
+    spec = output_bars(np.zeros(10), np.full(10, 0.1), 1).to_dict()
+    assert spec["layout"]["template"] == pio.templates["plotly_dark"].to_plotly_json()
+    monkeypatch.setattr(pio.templates, "default", None)
+    assert "template" not in output_bars(np.zeros(10), np.full(10, 0.1), 1).to_dict()["layout"]
 
 
 def test_pictures_have_one_pixel_per_value_and_travel_as_data_uris():
-    import base64
     import io
 
     from PIL import Image

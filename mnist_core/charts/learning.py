@@ -6,14 +6,17 @@ landscape and the race."""
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
+import plotly.io as pio
 from PIL import Image
 
-from mnist_core.charts.network import diverging_rgb
+from mnist_core.charts.network import DIVERGING, diverging_rgb
 from mnist_core.charts.training import finite_or_none, thin
 from mnist_core.config import (
     ACCENT_COLOUR,
@@ -66,14 +69,53 @@ def grey_picture(values: np.ndarray, shape: tuple[int, int], dark_high: bool = T
     return _png((255 * (1 - level if dark_high else level)).round().astype("uint8"))
 
 
-def _assembled(data: list[dict], layout: dict) -> go.Figure:
-    """A figure from plain trace and layout dicts, without Plotly's validation of every property (most
-    of the server time of a small figure, and these are rebuilt on every step). Their keys are
-    constants, checked against Plotly's schema by tests/test_charts_learning.py."""
-    return go.Figure(data=data, layout=layout, _validate=False)
+class PlainFigure(go.Figure):
+    """A Plotly figure given as the plain dict Plotly makes of one (``to_dict``): ``st.plotly_chart``
+    takes a Figure and sends its ``to_dict()``. Plotly's own path builds an object for every property
+    and deep-copies them all back into a dict, most of a small figure's server time, and these are
+    redrawn on every step. Only ``to_dict`` and ``to_plotly_json`` work (all that is sent); the keys are
+    constants, checked against Plotly's schema, and the dict against what Plotly makes of the same
+    data and layout, by tests/test_charts_learning.py."""
+
+    def __init__(self, spec: dict):  # Plotly's __init__ is what this skips
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    def to_plotly_json(self) -> dict:
+        return self._spec
 
 
-def output_bars(logits: np.ndarray, probabilities: np.ndarray, label: int) -> go.Figure:
+@functools.cache
+def _template(name: str | None) -> dict | None:
+    """The plain dict of Plotly's template ``name`` (read-only: every figure shares it), None for none."""
+    return None if name in (None, "none") else pio.templates[name].to_plotly_json()
+
+
+@functools.cache
+def _colorscale(name: str) -> list:
+    """Plotly's named colour scale as the list of [position, colour] Plotly's validation makes of it
+    (plotly.js knows fewer names: "RdBu_r" is Plotly's Python name of the reversed RdBu)."""
+    return plotly.colors.get_colorscale(name)
+
+
+def _assembled(data: list[dict], layout: dict) -> PlainFigure:
+    """A figure from plain trace and layout dicts with Plotly's default template, as Plotly would make it
+    (a Figure built with them and turned back into a dict) at a fraction of the cost (PlainFigure)."""
+    template = _template(pio.templates.default)
+    return PlainFigure({"data": data, "layout": {**layout, "template": template} if template else layout})
+
+
+def typed_array(values: np.ndarray) -> dict:
+    """A float32 array as Plotly's typed-array dict (base64 of its bytes, as Plotly's to_dict sends
+    NumPy arrays): a fifth of the JSON of a list of numbers."""
+    values = np.ascontiguousarray(values, "float32")
+    return {"dtype": "f4", "bdata": base64.b64encode(values.tobytes()).decode("ascii"),
+            "shape": ", ".join(str(size) for size in values.shape)}
+
+
+def output_bars(logits: np.ndarray, probabilities: np.ndarray, label: int) -> PlainFigure:
     """The 10 logits float (10,) (left) and the softmax probabilities float (10,) (right) of one image,
     one bar per digit, the label's in the accent colour; one figure (half the server time of two)."""
     colours = [ACCENT_COLOUR if digit == label else QUIET_COLOUR for digit in range(10)]
@@ -81,7 +123,7 @@ def output_bars(logits: np.ndarray, probabilities: np.ndarray, label: int) -> go
              "marker": {"color": colours}, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
              "hovertemplate": f"digit %{{x}}: %{{y:{fmt}}}<extra></extra>"}
             for axis, values, fmt in (("", logits, ".3f"), ("2", probabilities, ".4f"))]
-    axis = {"tickmode": "linear", "title": {"text": None}}
+    axis = {"tickmode": "linear"}
     layout = {
         "height": 240, "showlegend": False, "margin": {"l": 4, "r": 4, "t": 30, "b": 4},
         "xaxis": {"domain": [0, 0.46], **axis}, "xaxis2": {"domain": [0.54, 1], **axis},
@@ -94,7 +136,7 @@ def output_bars(logits: np.ndarray, probabilities: np.ndarray, label: int) -> go
     return _assembled(data, layout)
 
 
-def history_figure(losses: Sequence[float], accuracies: Sequence[float], steps_per_epoch: int) -> go.Figure:
+def history_figure(losses: Sequence[float], accuracies: Sequence[float], steps_per_epoch: int) -> PlainFigure:
     """Batch loss float (S,) of each step (log scale, left) and validation accuracy float (S + 1,)
     after each (right), against the step; NaN or inf leave a gap; an epoch's end is marked."""
     loss_steps, loss_values = thin(list(range(len(losses))), list(losses))
@@ -114,20 +156,23 @@ def history_figure(losses: Sequence[float], accuracies: Sequence[float], steps_p
         "height": 300, "margin": {"l": 4, "r": 4, "t": 10, "b": 4}, "hovermode": "x unified",
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
         "xaxis": {"title": {"text": "step"}, "gridcolor": GRID_COLOUR, "rangemode": "tozero"},
-        "yaxis": {"title": {"text": "batch loss (log scale)"}, **LOSS_AXIS},
+        "yaxis": {"title": {"text": "batch loss (log scale)"}, **LOSS_AXIS, "tickvals": list(LOSS_TICKS),
+                  "ticktext": list(LOSS_AXIS["ticktext"])},
         "yaxis2": {"title": {"text": "validation accuracy"}, "overlaying": "y", "side": "right",
                    "range": [0, 1], "tickmode": "linear", "tick0": 0, "dtick": 0.2, "tickformat": ".0%",
                    "showgrid": False},
-        "shapes": [epoch_line] if len(losses) >= steps_per_epoch else [],
     }
+    if len(losses) >= steps_per_epoch:
+        layout["shapes"] = [epoch_line]
     return _assembled(data, layout)
 
 
-def w2_gradient_figure(gradient: np.ndarray) -> go.Figure:
+def w2_gradient_figure(gradient: np.ndarray) -> PlainFigure:
     """dL/dW2 float (H, 10) as one heat map: digits down, hidden units across, diverging around 0."""
     values = np.asarray(gradient, "float32").T
     peak = _peak(values)
-    data = [{"type": "heatmap", "z": values, "colorscale": "RdBu_r", "zmin": -peak, "zmax": peak,
+    data = [{"type": "heatmap", "z": typed_array(values), "colorscale": _colorscale(DIVERGING),
+             "zmin": -peak, "zmax": peak,
              "hovertemplate": "unit %{x}, digit %{y}: %{z:.3g}<extra></extra>",
              "colorbar": {"thickness": 10, "title": {"text": "∂L/∂W₂"}}}]
     layout = {"height": 230, "margin": {"l": 4, "r": 4, "t": 4, "b": 4},
