@@ -27,7 +27,8 @@ from mnist_core.lab import attacks, transforms
 from mnist_core.serving.network import DenseNetwork
 
 WORKERS = 2  # threads measuring one model's curves, each at the cache's lower priority
-CHUNK = 2500  # test images transformed and scored at a time (10 MB of float32 per copy)
+CHUNK = 2500  # test images that share one noise pattern (transforms.noise_pattern of their shape)
+BATCH = 1250  # test images transformed and scored at a time (3.9 MB of float32 per copy); divides CHUNK
 
 # Each curve's settings; the untouched images are every curve's identity point, scored once.
 AXES: dict[str, np.ndarray] = {
@@ -147,7 +148,7 @@ WARPS = {"shift_x": "shift_x", "shift_y": "shift_y", "rotation": "rotate", "scal
 
 
 class _Scorer:
-    """Counts the test digits a network reads right at one setting, CHUNK images at a time.
+    """Counts the test digits a network reads right at one setting, BATCH images at a time.
 
     For a ``DenseNetwork`` the first layer is the cost (784 x units multiply-adds per image,
     against units x 10 for the rest), and the warps are linear in the pixels: ``warp(x) @ W ==
@@ -191,21 +192,26 @@ class _Scorer:
             if axis == "identity":
                 changed = clean
             elif axis == "noise":
-                changed = transforms.add_noise(clean, float(value), pattern=self._noise(clean.shape))
+                changed = transforms.add_noise(clean, float(value), pattern=self._noise(start, stop))
             else:
                 changed = transformed(clean, axis, value)
             total += self._hits(self._probabilities(changed), start, stop)
         return total
 
-    def _noise(self, shape: tuple[int, ...]) -> np.ndarray:
-        """``transforms.noise_pattern(shape)``, made once per computation (7.8 MB for a chunk)."""
+    def _noise(self, start: int, stop: int) -> np.ndarray:
+        """The noise of images ``start:stop`` (one BATCH): rows of the pattern of their CHUNK, as
+        ``add_noise`` gives that chunk (``transforms.noise_pattern`` of its shape, made once per
+        computation: 7.8 MB)."""
+        first = start // CHUNK * CHUNK
+        shape = (min(CHUNK, len(self.images) - first), *self.images.shape[1:])
         with self._lock:
             if shape not in self._patterns:
                 self._patterns[shape] = transforms.noise_pattern(shape)
-            return self._patterns[shape]
+            return self._patterns[shape][start - first : stop - first]
 
     def _chunks(self):
-        return [(start, min(start + CHUNK, len(self.images))) for start in range(0, len(self.images), CHUNK)]
+        """(start, stop) of each BATCH of images; none straddles two CHUNKs."""
+        return [(start, min(start + BATCH, len(self.images))) for start in range(0, len(self.images), BATCH)]
 
     def _clean(self, start: int, stop: int) -> np.ndarray:
         """float32 (n, 28, 28) in [0, 1]: the digits as the page scales them."""
@@ -222,7 +228,7 @@ class _Scorer:
         shape = (len(inputs), kernel.shape[1])
         buffer = getattr(self._local, "products", None)
         if buffer is None or buffer.shape[1] != shape[1] or len(buffer) < shape[0]:
-            buffer = self._local.products = np.empty((max(CHUNK, shape[0]), shape[1]), dtype="float32")
+            buffer = self._local.products = np.empty((max(BATCH, shape[0]), shape[1]), dtype="float32")
         products = np.matmul(inputs, kernel, out=buffer[: shape[0]])
         return self.network.probabilities_from_products(products)
 
