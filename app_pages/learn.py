@@ -148,9 +148,9 @@ def render_forward(lesson: Lesson, example: int) -> None:
             words.mask_caption(int(active.sum()), active.size), "Which hidden units are active")
     st.plotly_chart(output_bars(result.logits[example], result.probabilities[example], label), config=CHART,
                     key="learn_outputs")
-    st.latex(words.loss_latex(label, float(result.probabilities[example, label]),
-                              float(result.losses[example])))
-    st.latex(words.batch_loss_latex(len(upcoming.indices), result.loss))
+    st.latex(words.latex_lines(words.loss_latex(label, float(result.probabilities[example, label]),
+                                                float(result.losses[example])),
+                               words.batch_loss_latex(len(upcoming.indices), result.loss)))
 
 
 def render_backward(lesson: Lesson, unit: int, example: int) -> None:
@@ -179,13 +179,13 @@ def render_update(lesson: Lesson, unit: int) -> None:
     optimiser = lesson.settings.optimiser
     st.subheader(words.UPDATE_TITLE, divider="gray")
     st.markdown(words.UPDATE_EXPLANATION[optimiser])
-    st.latex(words.UPDATE_LATEX[optimiser])
     change = lesson.unit_update(unit)
     pixel = int(np.nanargmax(np.abs(np.nan_to_num(change.gradient))))  # the most pulled weight
     slot = None if change.slot_after is None else float(change.slot_after[pixel])
-    st.latex(words.update_numbers_latex(optimiser, lesson.settings.learning_rate, pixel,
-                                        float(change.before[pixel]), float(change.gradient[pixel]), slot,
-                                        float(change.after[pixel])))
+    numbers = words.update_numbers_latex(optimiser, lesson.settings.learning_rate, pixel,
+                                         float(change.before[pixel]), float(change.gradient[pixel]), slot,
+                                         float(change.after[pixel]))
+    st.latex(words.latex_lines(words.UPDATE_LATEX[optimiser], numbers))
     row = st.container(horizontal=True, key=f"{PIXELS_KEY_PREFIX}learn_update")
     peak = float(np.nanmax(np.abs(change.before)))
     picture(row, diverging_picture(change.before, (28, 28), peak), 140, words.BEFORE_CAPTION,

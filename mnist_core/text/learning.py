@@ -179,6 +179,11 @@ UPDATE_EXPLANATION = {
 }
 
 
+def latex_lines(*lines: str) -> str:
+    """Formulas one under the other, centred, in one ``st.latex`` (one element to send, not one each)."""
+    return r"\begin{gathered}" + r" \\[10pt] ".join(lines) + r"\end{gathered}"
+
+
 def latex_number(value: float, digits: int = 4) -> str:
     """A number for LaTeX: 0.01911, 4.119 \\times 10^{-6}, \\text{NaN}."""
     if not math.isfinite(value):
