@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.charts.lab import enlarged
+from mnist_core.charts.predictions import png_data_url
 from mnist_core.lab import transforms
 from mnist_core.text import lab as text
 from ui.lab_controls import (
@@ -120,7 +121,9 @@ def render_playground(dataset, models: list[LabModel], mistakes: np.ndarray) -> 
     state = state_from_widgets(source)
     changed = transforms.apply(image, state.edits)
     picture_column.image(
-        enlarged(changed), width="stretch", caption=caption + ("" if state.edits.is_identity else ", changed")
+        png_data_url(enlarged(changed)),
+        width="stretch",
+        caption=caption + ("" if state.edits.is_identity else ", changed"),
     )
     render_answers(models, changed, truth, "lab_bars")
     explain_edits(models, state.edits)

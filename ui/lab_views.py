@@ -13,6 +13,7 @@ import streamlit as st
 
 from mnist_core.charts.drawing import probability_bars
 from mnist_core.charts.lab import curve_markdown, curves_figure, enlarged, perturbation_picture
+from mnist_core.charts.predictions import png_data_url
 from mnist_core.config import MODELS_DIR
 from mnist_core.errors import MnistLabError
 from mnist_core.lab import attacks
@@ -110,12 +111,14 @@ def render_fgsm(models: list[LabModel], image: np.ndarray, truth: int | None, ep
         with column:
             pictures = st.columns(2)
             pictures[0].image(
-                perturbation_picture(attacked - image.reshape(-1), epsilon),
+                png_data_url(perturbation_picture(attacked - image.reshape(-1), epsilon)),
                 caption=text.PERTURBATION_CAPTION.format(name=model.name),
                 width="stretch",
             )
             pictures[1].image(
-                enlarged(attacked.reshape(28, 28), 4), caption="The attacked digit", width="stretch"
+                png_data_url(enlarged(attacked.reshape(28, 28), 4)),
+                caption="The attacked digit",
+                width="stretch",
             )
             st.markdown(text.reads(model.name, model.network.probabilities(attacked)[0], truth))
 
@@ -139,7 +142,7 @@ def render_targeted(models: list[LabModel], image: np.ndarray) -> None:
     columns = st.columns(len(models))
     for column, model, result in zip(columns, models, stored[1], strict=True):
         with column:
-            st.image(enlarged(result.images[0].reshape(28, 28), 4), width=112)
+            st.image(png_data_url(enlarged(result.images[0].reshape(28, 28), 4)), width=112)
             st.markdown(
                 text.targeted_outcome(
                     model.name, target, bool(result.success[0]), int(result.steps[0]), budget
