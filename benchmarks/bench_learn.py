@@ -158,18 +158,25 @@ def bench_landscape() -> list[tuple]:
             ("baseline: the same grid as 441 plain forward passes, CPU", f"{baseline:.2f} s", "(baseline)")]
 
 
-def bench_memory() -> list[tuple]:
-    open_page(PAGE)  # the shared images are cached once per process, before measuring
-    gc.collect()
-    tracemalloc.start()
-    before = tracemalloc.get_traced_memory()[0]
-    at = open_page(PAGE)
+def use_every_section(at) -> None:
+    """Step x100, a gradient check, the landscape and a race in the session of ``at``."""
     at.button(key="learn_step_100").click().run()
     at.button(key="learn_check_button").click().run()
     at.button(key="learn_landscape_button").click().run()
     next(button for button in at.button if button.label == "Race").click().run()
     if at.exception:
         raise SystemExit(f"the page raised: {at.exception}")
+
+
+def bench_memory() -> list[tuple]:
+    # once before measuring, in a session of its own: the shared images cached and the modules that
+    # the sections import on first use (Plotly's trace classes) loaded, once per process
+    use_every_section(open_page(PAGE))
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    at = open_page(PAGE)
+    use_every_section(at)
     gc.collect()
     held = tracemalloc.get_traced_memory()[0] - before
     lesson_bytes = at.session_state["learn_lesson"].nbytes
@@ -279,7 +286,8 @@ end; whole run {time.perf_counter() - started:.0f} s.
   cores): compare rows with their baseline, not with a target, when the load average is far above 2.
 - Step x100's wall time is its CPU time plus the time this process waited for a core.
 - Memory counts what NumPy and Python allocate (tracemalloc), not the RSS; the images every session
-  shares (about 4 MB of float32 validation and landscape slices) are cached before measuring.
+  shares (about 4 MB of float32 validation and landscape slices) are cached, and the modules the
+  sections import on first use loaded, by a session of its own before measuring.
 """
     publish("bench_learn", section, readme=not args.no_readme)
     return 0
