@@ -353,6 +353,26 @@ def bench_sessions(chrome, server: Server, sessions: int, pages: dict[str, str] 
     return figures
 
 
+def first_loads(pages: dict[str, str], warm_paths: tuple[str, ...], sessions: int,
+                port: int | None = None) -> dict:
+    """``bench_sessions`` for ``pages`` on a server of its own (``port``, or a free one), first
+    warmed by one session opening ``warm_paths`` (what a process loads once: models, MNIST)."""
+    with sync_playwright() as playwright:
+        chrome = browser.launch_chromium(playwright)
+        server = Server(ROOT, port)
+        try:
+            server.wait_healthy()
+            context = chrome.new_context(viewport=browser.VIEWPORT)
+            warm = context.new_page()
+            for path in warm_paths:
+                open_page(warm, server.url, path)
+            context.close()
+            return bench_sessions(chrome, server, sessions, pages)
+        finally:
+            server.stop()
+            chrome.close()
+
+
 def bench_server(chrome, root: Path, sessions: int, clicks: int, training: bool) -> dict:
     """Memory after Home, Draw and Predictions; CPU per new session and per click; training."""
     server = Server(root)

@@ -180,26 +180,10 @@ def bench_first_load(sessions: int, port: int) -> list[tuple]:
     """Server CPU of a new session's first load of Break it and of Draw, measured as
     bench_deploy's "server CPU per new session" rows: a real ``streamlit run`` server, warmed by
     one session opening Home, Draw and Break it, then fresh browser contexts opening each page."""
-    from playwright.sync_api import sync_playwright
+    from benchmarks.bench_deploy import first_loads
 
-    from benchmarks.bench_deploy import Server, bench_sessions, open_page
-    from harness import browser
-
-    pages = {"Break it": "lab", "Draw": "draw"}
-    with sync_playwright() as playwright:
-        chrome = browser.launch_chromium(playwright)
-        server = Server(ROOT, port)
-        try:
-            server.wait_healthy()
-            context = chrome.new_context(viewport=browser.VIEWPORT)
-            warm = context.new_page()
-            for path in ("", "draw", "lab"):  # shipped models, curves and MNIST loaded once per process
-                open_page(warm, server.url, path)
-            context.close()
-            figures = bench_sessions(chrome, server, sessions, pages)
-        finally:
-            server.stop()
-            chrome.close()
+    # shipped models, curves and MNIST are loaded once per process
+    figures = first_loads({"Break it": "lab", "Draw": "draw"}, ("", "draw", "lab"), sessions, port)
     lab, draw = figures["Break it"], figures["Draw"]
     print(f"first load of a new session, server CPU (real server): Break it {lab:.2f} s, Draw {draw:.2f} s")
     return [

@@ -218,26 +218,10 @@ def bench_first_load(sessions: int) -> list[tuple]:
     """Server CPU of a new session's first load of How it learns and of Draw, measured as
     bench_deploy's "server CPU per new session" rows: a real ``streamlit run`` server, warmed by
     one session opening Home, Draw and How it learns, then fresh browser contexts opening each page."""
-    from playwright.sync_api import sync_playwright
+    from benchmarks.bench_deploy import first_loads
 
-    from benchmarks.bench_deploy import Server, bench_sessions, open_page
-    from harness import browser
-
-    pages = {"How it learns": "learn", "Draw": "draw"}
-    with sync_playwright() as playwright:
-        chrome = browser.launch_chromium(playwright)
-        server = Server(ROOT)
-        try:
-            server.wait_healthy()
-            context = chrome.new_context(viewport=browser.VIEWPORT)
-            warm = context.new_page()
-            for path in ("", "draw", "learn"):  # the shipped model, MNIST, a seed's start: once a process
-                open_page(warm, server.url, path)
-            context.close()
-            figures = bench_sessions(chrome, server, sessions, pages)
-        finally:
-            server.stop()
-            chrome.close()
+    # the shipped model, MNIST and a seed's start are made once per process
+    figures = first_loads({"How it learns": "learn", "Draw": "draw"}, ("", "draw", "learn"), sessions)
     first, base = figures["How it learns"], figures["Draw"]
     print(f"first load of a new session, real server's CPU: How it learns {first:.2f} s, Draw {base:.2f} s")
     return [("first load of How it learns (/learn), new session, real server's CPU (median)",
