@@ -12,13 +12,13 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.charts.learning import (
-    data_uri,
     diverging_picture,
     grey_picture,
     history_figure,
     output_bars,
     w2_gradient_figure,
 )
+from mnist_core.charts.predictions import data_uri
 from mnist_core.learning.lesson import Lesson, LessonData, keras_first_epoch
 from mnist_core.learning.settings import MAX_SEED, OPTIMISERS
 from mnist_core.learning.view import LEARNING_RATES, LearnView

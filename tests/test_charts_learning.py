@@ -13,13 +13,13 @@ import pytest
 
 from mnist_core.charts.learning import (
     LOSS_AXIS,
-    data_uri,
     diverging_picture,
     grey_picture,
     history_figure,
     output_bars,
     w2_gradient_figure,
 )
+from mnist_core.charts.predictions import data_uri
 from mnist_core.config import ACCENT_COLOUR, QUIET_COLOUR
 
 

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import base64
 import functools
-import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.colors
 import plotly.graph_objects as go
 import plotly.io as pio
-from PIL import Image
 
 from mnist_core.charts.network import DIVERGING, diverging_rgb
+from mnist_core.charts.predictions import png_bytes
 from mnist_core.charts.training import finite_or_none, thin
 from mnist_core.config import (
     ACCENT_COLOUR,
@@ -38,26 +37,12 @@ def _peak(values: np.ndarray) -> float:
     return float(finite.max()) if finite.size else 1.0
 
 
-def _png(pixels: np.ndarray) -> bytes:
-    """uint8 pixels (rows, columns) grey or (rows, columns, 3) RGB as PNG bytes: lossless, a few hundred
-    bytes to 2 kB, cheap to encode (fast zlib level)."""
-    buffer = io.BytesIO()
-    Image.fromarray(pixels).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def data_uri(png: bytes) -> str:
-    """PNG bytes as a ``data:`` URI: ``st.image`` passes it to the browser inside the page's message, where
-    bytes would be stored as a media file and fetched by one more HTTP request each."""
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
 def diverging_picture(values: np.ndarray, shape: tuple[int, int], peak: float | None = None) -> bytes:
     """float values (rows * columns,) as a blue-white-red picture centred on 0 (NaN white), white at 0
     and full colour at +-``peak`` (by default the largest finite magnitude): PNG bytes of (rows, columns)
     RGB pixels, for ``st.image``."""
     values = np.nan_to_num(np.asarray(values, "float32").reshape(shape), nan=0.0, posinf=0.0, neginf=0.0)
-    return _png(diverging_rgb(values, peak if peak is not None else _peak(values)))
+    return png_bytes(diverging_rgb(values, peak if peak is not None else _peak(values)))
 
 
 def grey_picture(values: np.ndarray, shape: tuple[int, int], dark_high: bool = True) -> bytes:
@@ -66,7 +51,7 @@ def grey_picture(values: np.ndarray, shape: tuple[int, int], dark_high: bool = T
     values = np.nan_to_num(np.asarray(values, "float32").reshape(shape), nan=0.0)
     top = max(float(values.max()), 1e-30)
     level = np.clip(values / top, 0, 1)
-    return _png((255 * (1 - level if dark_high else level)).round().astype("uint8"))
+    return png_bytes((255 * (1 - level if dark_high else level)).round().astype("uint8"))
 
 
 class PlainFigure(go.Figure):
