@@ -308,10 +308,7 @@ class CurveCache:
         return self._progress.get(fingerprint(network), 1.0)
 
     def _compute(self, key, network, images, labels) -> Curves:
-        try:
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self._niceness)
-        except (OSError, AttributeError):  # not Linux, or not allowed: run at the normal priority
-            pass
+        _set_own_priority(self._niceness)
 
         def report(share: float) -> None:
             self._progress[key] = share
