@@ -8,6 +8,7 @@ import streamlit as st
 
 from mnist_core import BlankImageError
 from mnist_core.charts.gallery import tile_strip
+from mnist_core.charts.predictions import png_data_url
 from mnist_core.digits.collection import prompt_digit
 from mnist_core.reading.preprocess import canvas_to_mnist_steps
 from mnist_core.text import digits as text
@@ -72,8 +73,8 @@ def collect() -> None:
         steps = None
     with side_column:
         if steps is not None:
-            st.image((steps.centred * 255).astype(np.uint8), width=84, caption="What is kept (28×28)",
-                     alt="The digit as it is kept, 28×28")
+            st.image(png_data_url((steps.centred * 255).astype(np.uint8)), width=84,
+                     caption="What is kept (28×28)", alt="The digit as it is kept, 28×28")
         if label is not None:
             st.button(f"Keep as {label}", key="mine_keep", type="primary", icon=":material/add:",
                       on_click=keep_prompted if mode == "Prompted" else add_drawing,
@@ -98,7 +99,7 @@ def finetune(model: ActiveModel) -> None:
         return
     st.markdown(text.split_line(len(tune), len(held)))
     if len(held):
-        st.image(tile_strip(digits.images[held], columns=20, scale=2), caption="Held out",
+        st.image(png_data_url(tile_strip(digits.images[held], columns=20, scale=2)), caption="Held out",
                  alt="The digits held out")
     keras_bytes = keras_bytes_of(model)
     if st.button(f"Fine-tune {model.name} on your digits", key="mine_finetune", type="primary",

@@ -8,6 +8,7 @@ import streamlit as st
 
 from mnist_core import DigitFileError, ModelFileError
 from mnist_core.charts.gallery import compose_grid, contact_sheet
+from mnist_core.charts.predictions import png_data_url
 from mnist_core.config import MODELS_DIR
 from mnist_core.digits.collection import MAX_DIGITS
 from mnist_core.digits.files import import_into, to_npz
@@ -64,7 +65,7 @@ def the_set(predicted: np.ndarray | None) -> None:
         page = st.number_input("Page", 1, pages, pages, key="mine_page") if pages > 1 else 1
         shown = np.arange((page - 1) * GRID_PAGE, min(page * GRID_PAGE, len(digits)))
         guesses = digits.labels[shown] if predicted is None else predicted[shown]
-        st.image(compose_grid(digits.images[shown], guesses, digits.labels[shown], shown),
+        st.image(png_data_url(compose_grid(digits.images[shown], guesses, digits.labels[shown], shown)),
                  caption="Each digit with its number; under it the label, or, when the chosen model reads it "
                  "otherwise, its answer and the true label (red).")
     with edit_column:
@@ -163,8 +164,8 @@ def scores(model: ActiveModel) -> np.ndarray:
             st.write("None: every digit of your set is read right.")
         else:
             evaluation = result.evaluation
-            st.image(compose_grid(digit_set().images[mistakes], evaluation.predicted[mistakes],
-                                  evaluation.labels[mistakes], mistakes))
+            st.image(png_data_url(compose_grid(digit_set().images[mistakes], evaluation.predicted[mistakes],
+                                               evaluation.labels[mistakes], mistakes)))
             rows = [{"Digit number": int(index), "Label": int(evaluation.labels[index]),
                      "Read as": int(evaluation.predicted[index]),
                      **{str(digit): float(evaluation.probabilities[index, digit]) for digit in range(10)}}
