@@ -52,7 +52,8 @@ SCHEDULES = ("constant", "cosine")
 ARCHITECTURES = ("dense", "convnet")  # "convnet": CONVNET_FILTERS 3x3 convolutions, each then 2x2 max-pool
 CONVNET_FILTERS = (32, 64)  # filters of the convnet's two 3x3 convolutions (keras-io's mnist_convnet)
 
-# --- colours (hex), shared by every figure; ACCENT_COLOUR is .streamlit/config.toml's primaryColor
+# --- colours (hex, or rgba where one colour must suit both themes), shared by every figure;
+# ACCENT_COLOUR is .streamlit/config.toml's primaryColor
 ACCENT_COLOUR = "#4F46E5"  # indigo-600: the predicted digit, the training set, train curves
 ACCENT_LIGHT_COLOUR = "#A5B4FC"  # indigo-300: noisy per-batch curves beside ACCENT_COLOUR
 ACCENT_PALE_COLOUR = "#EEF2FF"  # indigo-50: filled boxes of diagrams
@@ -60,7 +61,7 @@ CONTRAST_COLOUR = "#F59E0B"  # amber-500: the test set, validation curves
 RIGHT_COLOUR = "#16A34A"  # green-600: a right prediction
 WRONG_COLOUR = "#DC2626"  # red-600: a wrong prediction
 MUTED_COLOUR = "#CBD5E1"  # slate-300: everything not highlighted
-GRID_COLOUR = "#E5E7EB"  # gray-200: axis grid lines
+GRID_COLOUR = "rgba(128, 128, 128, 0.25)"  # axis grid lines: faint grey on a light and on a dark background
 TEXT_COLOUR = "#111827"  # gray-900: the theme's text colour, outlines
 EDGE_COLOUR = "#6B7280"  # gray-500: arrows of diagrams
 QUIET_COLOUR = "#94A3B8"  # slate-400: bars and guides not highlighted, on charts with MUTED_COLOUR too light
