@@ -158,19 +158,16 @@ def render_backward(lesson: Lesson, unit: int, example: int) -> None:
     gradients, result = upcoming.backward.gradients, upcoming.forward
     st.subheader(words.BACKWARD_TITLE, divider="gray")
     st.markdown(words.BACKWARD_INTRO)
-    st.latex(words.BACKWARD_LATEX)
     label = int(result.labels[example])
-    st.latex(words.delta_latex(label, float(result.probabilities[example, label]), len(upcoming.indices)))
+    st.latex(words.latex_lines(words.BACKWARD_LATEX, words.delta_latex(
+        label, float(result.probabilities[example, label]), len(upcoming.indices))))
     row = st.container(horizontal=True, key=f"{PIXELS_KEY_PREFIX}learn_backward")
     picture(row, diverging_picture(gradients.w1[:, unit], (28, 28)), 168,
             words.unit_gradient_caption(unit),
             f"The gradient of unit {unit}'s 784 weights, as a 28×28 picture")
     picture(row, diverging_picture(lesson.params.w1[:, unit], (28, 28)), 168,
             words.unit_weights_caption(unit), f"Unit {unit}'s 784 weights, as a 28×28 picture")
-    with row.container(width=260):
-        for name, value in gradients.norms().items():
-            st.metric(words.NORM_LABELS[name], words.number(value))
-        st.caption(words.NORMS_CAPTION)
+    row.markdown(words.norms_text(gradients.norms()), width=260)
     st.plotly_chart(w2_gradient_figure(gradients.w2), config=CHART, key="learn_w2_gradient")
     st.caption(words.W2_GRADIENT_CAPTION)
 

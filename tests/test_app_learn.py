@@ -72,6 +72,8 @@ def test_a_step_redraws_the_loss_chart_and_every_picture_of_the_next_step(open_p
     assert accuracies == pytest.approx(lesson(at).accuracies) and len(accuracies) == 3
     assert not set(pictures(at)) & set(before)  # new batch, new weights: every picture is new
     assert any(block.value.startswith("**Step 2 ") for block in at.markdown)
+    norms = lesson(at).next_step().backward.gradients.norms()
+    assert words.norms_text(norms) in [block.value for block in at.markdown]  # the next step's four norms
 
 
 def test_a_link_opens_its_seed_example_unit_optimiser_and_rate(open_page):

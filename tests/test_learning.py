@@ -424,3 +424,11 @@ def test_after_one_epoch_the_page_compares_with_the_seed_presets_first_epoch(mni
     text = words.epoch_comparison(0.962, 0.95, "Run 1")
     assert "96.2%" in text and "95.0%" in text and "+1.2 points" in text
     assert "Train the seed preset" in words.epoch_comparison(0.962, None, None)
+
+
+def test_the_gradient_norms_are_one_line_each_with_nan_and_inf_as_they_are():
+    from mnist_core.text import learning as words
+
+    text = words.norms_text({"w1": 1.23456, "b1": 0.5, "w2": float("nan"), "b2": float("inf")})
+    assert text.split("  \n") == [words.NORMS_INTRO, "‖∂L/∂W₁‖ = **1.235**", "‖∂L/∂b₁‖ = **0.5**",
+                                  "‖∂L/∂W₂‖ = **NaN**", "‖∂L/∂b₂‖ = **inf**"]

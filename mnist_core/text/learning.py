@@ -157,8 +157,15 @@ def unit_weights_caption(unit: int) -> str:
 
 W2_GRADIENT_CAPTION = ("∂L/∂W₂: 10 rows (digits 0 to 9) × 512 columns (hidden units). Red: raising that "
                        "weight would raise the loss.")
-NORMS_CAPTION = "Gradient norm of each array: how strongly the batch pulls on it."
+NORMS_INTRO = "Gradient norm of each array: how strongly the batch pulls on it."
 NORM_LABELS = {"w1": "‖∂L/∂W₁‖", "b1": "‖∂L/∂b₁‖", "w2": "‖∂L/∂W₂‖", "b2": "‖∂L/∂b₂‖"}
+
+
+def norms_text(norms: dict[str, float]) -> str:
+    """Each array's gradient norm on a line of its own (keys of NORM_LABELS), under what they mean: one
+    block of text, sent as one element on every step."""
+    return "  \n".join([NORMS_INTRO, *(f"{NORM_LABELS[name]} = **{number(value)}**"
+                                       for name, value in norms.items())])
 
 # --- update ------------------------------------------------------------------------------------
 UPDATE_TITLE = "3 · The update: the optimiser moves every weight"
