@@ -8,14 +8,18 @@ skips it. Every server is ``streamlit run app.py`` on 127.0.0.1, driven by headl
 (PyPI playwright, Debian's /usr/bin/chromium). Server CPU is user + system time from
 /proc/<pid>/stat (10 ms ticks), memory is VmRSS from /proc/<pid>/status.
 
-1. Cold start (``--cold-runs``, median): from spawning the server to /draw ready (canvas
-   visible, script idle), then the first prediction on that cold server, from mouse-up
-   to the Prediction shown. Targets: 3.0 s and 1 s.
+1. Cold start (``--cold-runs``, median, taking turns with the baseline): from spawning the
+   server to /draw ready (canvas visible, script idle), then the first prediction on that cold
+   server, from mouse-up to the Prediction shown. Targets: 3.0 s and 1 s. With a baseline,
+   the last line is cold start now / baseline, the same-run ratio, round by round.
 2. One session opens Home, Draw and Predictions (no training): RSS of the server process
    after each (target: 350 MB), and of the server with its children (a training worker
    that a page may start ahead of a run).
-3. On that warm server, new sessions (``--sessions`` per page, fresh browser contexts)
-   open each page of PAGES by URL: server CPU per new session. Target 0.3 s.
+3. On that warm server, new sessions (``--sessions`` per page and way) open each page of
+   PAGES by URL: server CPU per new session, two ways taking turns (``bench_sessions``): in a
+   fresh browser context (every static file of Streamlit's frontend fetched), and in a new tab
+   of a context that has loaded the app before (those files cached: the page's own cost),
+   with the HTTP requests each made, beside an almost empty one-line app. Target 0.3 s.
 4. Clicks on Predictions (``--clicks`` each): "Next", a tile of the grid, a cell of the
    confusion matrix: server CPU per click. Target 0.15 s. (CPU of the server process
    itself: a training worker's is not counted here.)
@@ -33,6 +37,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -41,6 +46,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -72,6 +78,7 @@ PRESET_LABEL = "seed: the lesson's network"  # the Train page's preset radio opt
 PAGES = {"Home": "", "Dataset": "dataset", "Predictions": "predictions", "Draw": "draw",
          "Inside the network": "network", "How it learns": "learn", "Your digits": "mine",
          "Break it": "lab"}  # the last four absent at the baseline commit
+EMPTY_PAGE = "an almost empty page (a one-line app)"  # almost_empty_app's page, the floor of them all
 MATRIX_CELLS = [(4, 9), (9, 4), (7, 2), (3, 5), (5, 3), (8, 3), (2, 7), (9, 7)]  # (true, predicted)
 
 
@@ -285,13 +292,26 @@ def cold_start_once(chrome, root: Path) -> dict:
     return {"healthy": healthy, "ready": ready, "cpu": cpu, "first_prediction": milliseconds / 1000}
 
 
-def bench_cold_start(chrome, runs: int, root: Path) -> dict:
-    results = [cold_start_once(chrome, root) for _ in range(runs)]
-    for number, result in enumerate(results, start=1):
-        print(f"    cold start {number}: health {result['healthy']:.2f} s, "
-              f"/draw ready {result['ready']:.2f} s "
-              f"(server CPU {result['cpu']:.1f} s), first prediction {result['first_prediction']:.2f} s")
-    return {key: statistics.median(result[key] for result in results) for key in results[0]}
+def bench_cold_start(chrome, runs: int, roots: dict[str, Path]) -> dict[str, dict]:
+    """``cold_start_once`` ``runs`` times for each served copy of ``roots`` ({"new"|"previous":
+    root}), taking turns (new, previous, new, ...) so that other work on the machine weighs on
+    both alike; medians per copy, and the ratio of each run's /draw ready to the baseline's in
+    the same round."""
+    results: dict[str, list[dict]] = {key: [] for key in roots}
+    for number in range(1, runs + 1):
+        for key, root in roots.items():
+            result = cold_start_once(chrome, root)
+            results[key].append(result)
+            print(f"    cold start {number} ({key}): health {result['healthy']:.2f} s, "
+                  f"/draw ready {result['ready']:.2f} s (server CPU {result['cpu']:.1f} s), "
+                  f"first prediction {result['first_prediction']:.2f} s", flush=True)
+    figures = {key: {name: statistics.median(result[name] for result in values) for name in values[0]}
+               for key, values in results.items()}
+    if "previous" in results:
+        ratios = [new["ready"] / old["ready"] for new, old in zip(results["new"], results["previous"],
+                                                                    strict=True)]
+        figures["new"]["ready_ratios"] = ratios
+    return figures
 
 
 def click_at_fraction(page, selector: str, x: float, y: float) -> None:
@@ -332,31 +352,142 @@ def bench_clicks(page, server: Server, clicks: int) -> dict:
     return {kind: statistics.median(values) for kind, values in figures.items()}
 
 
-def bench_sessions(chrome, server: Server, sessions: int, pages: dict[str, str] = PAGES) -> dict:
-    """Server CPU of a new session opening each page of ``pages`` (title: URL path) by URL on a
-    warm server; median over ``sessions``."""
-    figures = {}
-    for title, path in pages.items():
-        if not (server.root / "app_pages" / f"{path or 'home'}.py").is_file():
-            continue  # a page the served copy does not have
-        values = []
+class RequestCount:
+    """What a page fetched over HTTP from ``host`` while it loaded, from Chromium's network events
+    (a CDP session of its own): responses the server sent (``served``) and those the browser's
+    cache answered (``cached``). The websocket is not counted."""
+
+    def __init__(self, page, host: str):
+        self.host = host
+        self.served = 0
+        self.cached = 0
+        self.served_paths: list[str] = []
+        self._from_cache: set[str] = set()
+        self._cdp = page.context.new_cdp_session(page)
+        self._cdp.on("Network.requestServedFromCache", lambda event: self._from_cache.add(event["requestId"]))
+        self._cdp.on("Network.responseReceived", self._on_response)
+        self._cdp.send("Network.enable")
+
+    def _on_response(self, event) -> None:
+        response = event["response"]
+        if not response["url"].startswith(f"{self.host}/"):
+            return
+        if (event["requestId"] in self._from_cache or response.get("fromDiskCache")
+                or response.get("fromPrefetchCache") or response.get("fromServiceWorker")):
+            self.cached += 1
+        else:
+            self.served += 1
+            self.served_paths.append(response["url"][len(self.host):])
+
+
+@dataclass
+class SessionTarget:
+    """A page measured by ``bench_sessions``: ``title``, its URL ``path`` on ``server``."""
+
+    title: str
+    server: Server
+    path: str
+
+
+def has_page(target: SessionTarget) -> bool:
+    """Whether the served copy has the page (the baseline commit lacks the later pages); the
+    almost empty app has no app_pages folder and one page."""
+    pages = target.server.root / "app_pages"
+    return not pages.is_dir() or (pages / f"{target.path or 'home'}.py").is_file()
+
+
+def new_session_cpu(page, target: SessionTarget) -> tuple[float, RequestCount]:
+    """Open ``target`` in ``page`` (a tab not yet used: a new Streamlit session) and wait until
+    it is ready; (server CPU seconds meanwhile, the requests it made)."""
+    requests = RequestCount(page, target.server.url)
+    before = server_cpu(target.server)
+    open_page(page, target.server.url, target.path)
+    page.wait_for_timeout(300)
+    cpu = server_cpu(target.server) - before
+    assert_no_exception(page, target.title)
+    return cpu, requests
+
+
+def bench_sessions(chrome, targets: list[SessionTarget], sessions: int, warm_path: str = "") -> dict:
+    """Server CPU of a new session opening each page of ``targets`` by URL, two ways, median over
+    ``sessions`` repetitions:
+
+    - "fresh": in a fresh browser context (an empty HTTP cache: every static file of Streamlit's
+      frontend is fetched, as on a browser's very first visit);
+    - "cached": in a new tab of one browser context that has loaded the app before (one tab
+      opened ``warm_path`` of each server until ready, then closed): as a student's second
+      tab, a return visit or a page opened in a new tab. Streamlit serves its hashed bundles
+      with a long cache max-age, so such a tab fetches little more than the page itself.
+
+    Repetitions go round every page and both ways in turn, so that other work on the machine
+    weighs on all alike. Returns {"fresh"|"cached": {title: CPU s}, "fresh_requests"|
+    "cached_requests": {title: [(served, cached) per repetition]}}.
+    """
+    targets = [target for target in targets if has_page(target)]
+    warmed = chrome.new_context(viewport=browser.VIEWPORT)
+    try:
+        for server in {id(target.server): target.server for target in targets}.values():
+            warm = warmed.new_page()
+            open_page(warm, server.url, warm_path)
+            warm.close()
+        cpu: dict[str, dict[str, list[float]]] = {"fresh": {}, "cached": {}}
+        requests: dict[str, dict[str, list[tuple[int, int]]]] = {"fresh": {}, "cached": {}}
+        last_served: dict[str, list[str]] = {}
         for _ in range(sessions):
-            context = chrome.new_context(viewport=browser.VIEWPORT)
-            page = context.new_page()
-            before = server_cpu(server)
-            open_page(page, server.url, path)
-            page.wait_for_timeout(300)
-            values.append(server_cpu(server) - before)
-            assert_no_exception(page, title)
-            context.close()
-        figures[title] = statistics.median(values)
+            for target in targets:
+                for way in ("fresh", "cached"):
+                    context = chrome.new_context(viewport=browser.VIEWPORT) if way == "fresh" else warmed
+                    page = context.new_page()
+                    seconds, counted = new_session_cpu(page, target)
+                    page.close()
+                    if way == "fresh":
+                        context.close()
+                    cpu[way].setdefault(target.title, []).append(seconds)
+                    requests[way].setdefault(target.title, []).append((counted.served, counted.cached))
+                    if way == "cached":
+                        last_served[target.title] = counted.served_paths
+    finally:
+        warmed.close()
+    for title, counts in requests["fresh"].items():
+        print(f"    new sessions of {title}: server CPU fresh {format_seconds(cpu['fresh'][title])}, "
+              f"cached {format_seconds(cpu['cached'][title])}; requests (by the server/from the cache) "
+              f"fresh {request_summary(counts)}, cached {request_summary(requests['cached'][title])}; "
+              f"the last cached one's from the server: {' '.join(last_served[title])}", flush=True)
+    figures: dict = {way: {title: statistics.median(values) for title, values in by_title.items()}
+                     for way, by_title in cpu.items()}
+    figures.update({f"{way}_requests": by_title for way, by_title in requests.items()})
     return figures
+
+
+@contextlib.contextmanager
+def almost_empty_app(root: Path = ROOT):
+    """A server of a one-line Streamlit app (``st.write``) with ``root``'s .streamlit/config.toml:
+    what any new session costs Streamlit itself, the floor under every page's figure."""
+    folder = Path(tempfile.mkdtemp(prefix="bench-deploy-empty-"))
+    (folder / ".streamlit").mkdir()
+    shutil.copy(root / ".streamlit" / "config.toml", folder / ".streamlit" / "config.toml")
+    (folder / "app.py").write_text('import streamlit as st\n\nst.write("An almost empty page.")\n')
+    server = Server(folder)
+    try:
+        server.wait_healthy()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def session_targets(server: Server, pages: dict[str, str], empty: Server | None) -> list[SessionTarget]:
+    """``pages`` (title: URL path) on ``server``, and the almost empty app's page if given."""
+    targets = [SessionTarget(title, server, path) for title, path in pages.items()]
+    return targets + ([SessionTarget(EMPTY_PAGE, empty, "")] if empty else [])
 
 
 def first_loads(pages: dict[str, str], warm_paths: tuple[str, ...], sessions: int,
                 port: int | None = None) -> dict:
     """``bench_sessions`` for ``pages`` on a server of its own (``port``, or a free one), first
-    warmed by one session opening ``warm_paths`` (what a process loads once: models, MNIST)."""
+    warmed by one session opening ``warm_paths`` (what a process loads once: models, MNIST),
+    beside the almost empty app (``EMPTY_PAGE``) in the same run. The cached way's browser
+    context loads Home first."""
     with sync_playwright() as playwright:
         chrome = browser.launch_chromium(playwright)
         server = Server(ROOT, port)
@@ -367,10 +498,51 @@ def first_loads(pages: dict[str, str], warm_paths: tuple[str, ...], sessions: in
             for path in warm_paths:
                 open_page(warm, server.url, path)
             context.close()
-            return bench_sessions(chrome, server, sessions, pages)
+            with almost_empty_app() as empty:
+                return bench_sessions(chrome, session_targets(server, pages, empty), sessions)
         finally:
             server.stop()
             chrome.close()
+
+
+def first_load_rows(figures: dict, title: str, path: str, baseline: str = "Draw",
+                    baseline_path: str = "draw") -> list[tuple]:
+    """figure_table rows of ``first_loads``' figures for the page ``title`` at ``/path``: its
+    server CPU per new session both ways (target 0.3 s each) beside ``baseline``'s, the almost
+    empty page's, and the requests each way."""
+    target = f"<= {TARGETS['cpu_per_session_seconds']:g} s"
+    rows: list[tuple] = []
+    for way, browser_kind in SESSION_WAYS.items():
+        page, base = figures[way][title], figures[way][baseline]
+        rows.append((f"first load of {title} (/{path}), new session, {browser_kind}, server CPU (median)",
+                     f"{page:.2f} s ({page / base:.1f}x {baseline})", target, page))
+    for way, browser_kind in SESSION_WAYS.items():
+        rows.append((f"  baseline: {baseline} (/{baseline_path}), new session, {browser_kind} (median)",
+                     f"{figures[way][baseline]:.2f} s", "(baseline)"))
+    if EMPTY_PAGE in figures["fresh"]:
+        rows.append((f"  floor: {EMPTY_PAGE}, new session, {' / '.join(SESSION_WAYS.values())}",
+                     " / ".join(f"{figures[way][EMPTY_PAGE]:.2f} s" for way in SESSION_WAYS), ""))
+    for name in (title, baseline):
+        counts = [figures[f"{way}_requests"][name] for way in SESSION_WAYS]
+        rows.append((f"  HTTP requests of a new session of {name}, by the server / from the browser's cache",
+                     "; ".join(f"{browser_kind}: {median_requests(count)}"
+                               for browser_kind, count in zip(SESSION_WAYS.values(), counts, strict=True)),
+                     ""))
+    return rows
+
+
+def median_requests(counts: list[tuple[int, int]]) -> str:
+    """"served / cached" medians (the lower of two middle ones) of (served, cached) counts, e.g. "7 / 90"."""
+    return " / ".join(str(statistics.median_low(count[side] for count in counts)) for side in (0, 1))
+
+
+def format_seconds(values: list[float]) -> str:
+    return ", ".join(f"{value:.2f}" for value in values) + " s"
+
+
+def request_summary(counts: list[tuple[int, int]]) -> str:
+    """"served/cached" per repetition, e.g. "133/0, 133/0, 133/0"."""
+    return ", ".join(f"{served}/{cached}" for served, cached in counts)
 
 
 def bench_server(chrome, root: Path, sessions: int, clicks: int, training: bool) -> dict:
@@ -392,7 +564,8 @@ def bench_server(chrome, root: Path, sessions: int, clicks: int, training: bool)
         time.sleep(5.0)  # a training worker Home may have started: let it finish loading
         figures["tree_after_pages_mb"] = tree_rss_bytes(server.process.pid) / MB
         figures["clicks"] = bench_clicks(page, server, clicks)
-        figures["sessions"] = bench_sessions(chrome, server, sessions)
+        with almost_empty_app(root) as empty:
+            figures["sessions"] = bench_sessions(chrome, session_targets(server, PAGES, empty), sessions)
         figures["rss_after_sessions_mb"] = rss_bytes(server.process.pid) / MB
         if training:
             sampler.enter("training")
@@ -420,34 +593,28 @@ def baseline_tree(reference: str):
         subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(folder)], check=False)
 
 
-def measure(chrome, root: Path, arguments) -> dict:
-    figures = {}
-    if not arguments.skip_cold:
-        figures["cold"] = bench_cold_start(chrome, arguments.cold_runs, root)
-    if not arguments.skip_server:
-        figures["server"] = bench_server(chrome, root, arguments.sessions, arguments.clicks,
-                                         arguments.training)
-    return figures
-
-
 def verdict(value: float, target: str) -> str:
     """CPU seconds come in 10 ms clock ticks: 30 ticks are 0.3 s, not 0.3000000000000007."""
     return "met" if round(value, 6) <= TARGETS[target] else "MISSED"
 
 
-def report(new: dict, old: dict | None) -> list[tuple]:
-    """One line per figure: new path, previous path, ratio, and the target met or missed.
-    Returns the rows of benchmarks/report.py's figure_table."""
+SESSION_WAYS = {"fresh": "fresh browser", "cached": "browser that has loaded the app"}
+
+
+def report(new: dict, old: dict | None, baseline: str = "previous path") -> list[tuple]:
+    """One line per figure: this code, the ``baseline`` (the served copy it is compared with),
+    their ratio, and the target met or missed. Returns the rows of benchmarks/report.py's
+    figure_table."""
     rows_out: list[tuple] = []
 
     def line(name: str, unit: str, value, previous, target: str | None) -> None:
         if value is None:
             return
-        text = f"  {name:<46} {value:8.2f} {unit:<3}"
+        text = f"  {name:<74} {value:8.2f} {unit:<3}"
         measured = f"**{value:.2f} {unit}**"
         if previous:
-            text += f"   previous path {previous:8.2f} {unit:<3} ({value / previous:5.2f}x)"
-            measured += f" (previous path {previous:.2f} {unit}, {value / previous:.2f}x)"
+            text += f"   {baseline} {previous:8.2f} {unit:<3} ({value / previous:5.2f}x)"
+            measured += f" ({baseline} {previous:.2f} {unit}, {value / previous:.2f}x)"
         if target:
             text += f"   target <= {TARGETS[target]:g} {unit}: {verdict(value, target)}"
         print(text)
@@ -461,8 +628,19 @@ def report(new: dict, old: dict | None) -> list[tuple]:
             figures = figures[key]
         return figures
 
+    def requests(title: str) -> None:
+        """Median requests per new session that the server and the browser's cache answered."""
+        counts = {way: get(new, "server", "sessions", f"{way}_requests", title) for way in SESSION_WAYS}
+        if not all(counts.values()):
+            return
+        text = "; ".join(f"{SESSION_WAYS[way]}: {median_requests(counts[way])}" for way in SESSION_WAYS)
+        name = f"  HTTP requests per new session, by the server / from the browser's cache: {title}"
+        print(f"  {name:<74} {text}")
+        rows_out.append((name.strip(), text, ""))
+
     old = old or {}
-    print("RESULT (medians; previous path = the Keras server at the baseline commit)")
+    print(f"RESULT (medians; {baseline} = the app at the baseline commit, served and measured the same "
+          "way in the same run; ratio = this code / baseline)")
     rows = [
         ("cold start to a ready /draw", "s", ("cold", "ready"), "cold_start_seconds"),
         ("  server CPU by then", "s", ("cold", "cpu"), None),
@@ -477,8 +655,16 @@ def report(new: dict, old: dict | None) -> list[tuple]:
         ("  with its child processes (a training worker)", "MB", ("server", "tree_after_pages_mb"), None),
         *[(f"server CPU per click on Predictions: {kind}", "s", ("server", "clicks", kind),
            "cpu_per_click_seconds") for kind in ("next", "tile", "cell")],
-        *[(f"server CPU per new session: {title}", "s", ("server", "sessions", title),
-           "cpu_per_session_seconds") for title in PAGES],
+    ]
+    for name, unit, keys, target in rows:
+        line(name, unit, get(new, *keys), get(old, *keys), target)
+    for title in (*PAGES, EMPTY_PAGE):
+        for way, browser_kind in SESSION_WAYS.items():
+            keys = ("server", "sessions", way, title)
+            line(f"server CPU per new session ({browser_kind}): {title}", "s", get(new, *keys),
+                 get(old, *keys), "cpu_per_session_seconds" if title != EMPTY_PAGE else None)
+        requests(title)
+    rows = [
         ("server RSS after those new sessions (every page)", "MB", ("server", "rss_after_sessions_mb"), None),
         ("peak RSS server + children, one seed training", "MB", ("server", "peak_training_mb"),
          "peak_training_mb"),
@@ -489,46 +675,84 @@ def report(new: dict, old: dict | None) -> list[tuple]:
     return rows_out
 
 
+def baseline_label(arguments) -> str:
+    """How the tables name the served copy this code is compared with."""
+    if arguments.baseline_root:
+        return f"baseline {arguments.baseline_root.name}"
+    return f"baseline {arguments.baseline_ref}"
+
+
+def cold_start_summary(cold: dict, label: str) -> str:
+    """One sentence: cold start to a ready /draw now against the baseline, as a same-run ratio."""
+    new, old = cold["new"], cold["previous"]
+    ratios = ", ".join(f"{ratio:.2f}" for ratio in new["ready_ratios"])
+    return (f"Cold start to a ready /draw, this code / {label} in the same run: "
+            f"{new['ready']:.2f} s / {old['ready']:.2f} s = {new['ready'] / old['ready']:.2f}x "
+            f"(medians; run by run {ratios}); server CPU by then {new['cpu']:.2f} s / {old['cpu']:.2f} s "
+            f"= {new['cpu'] / old['cpu']:.2f}x.")
+
+
 def main() -> None:
     parser = argument_parser(__doc__)
     parser.add_argument("--skip-cold", action="store_true")
     parser.add_argument("--skip-server", action="store_true")
     parser.add_argument("--training", action="store_true", help="also train the seed preset (peak RSS)")
     parser.add_argument("--cold-runs", type=int, default=3)
-    parser.add_argument("--sessions", type=int, default=3, help="new sessions per page")
+    parser.add_argument("--sessions", type=int, default=3, help="new sessions per page, each way")
     parser.add_argument("--clicks", type=int, default=5, help="clicks of each kind on Predictions")
-    parser.add_argument("--baseline-ref", default=BASELINE_REF)
-    parser.add_argument("--baseline-root", type=Path, help="serve the previous path from this copy")
+    parser.add_argument("--baseline-ref", default=BASELINE_REF,
+                        help=f"the commit served as the baseline (default {BASELINE_REF}, the Keras server)")
+    parser.add_argument("--baseline-root", type=Path, help="serve the baseline from this copy instead")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--json", help="also write the figures to this file")
     arguments = parser.parse_args()
     host = machine()
+    label = baseline_label(arguments)
     print(f"machine: {host} (other work on the machine slows these figures)")
-    figures: dict = {}
-    with sync_playwright() as playwright:
+    figures: dict = {"new": {}}
+    with sync_playwright() as playwright, contextlib.ExitStack() as stack:
         chrome = browser.launch_chromium(playwright)
-        try:
-            print(f"new path: {ROOT}")
-            figures["new"] = measure(chrome, ROOT, arguments)
-            if not arguments.no_baseline:
-                with contextlib.ExitStack() as stack:
-                    root = arguments.baseline_root or stack.enter_context(
-                        baseline_tree(arguments.baseline_ref))
-                    print(f"previous path: {arguments.baseline_root or arguments.baseline_ref}")
-                    figures["previous"] = measure(chrome, root, arguments)
-        finally:
-            chrome.close()
+        stack.callback(chrome.close)
+        roots = {"new": ROOT}
+        if not arguments.no_baseline:
+            roots["previous"] = arguments.baseline_root or stack.enter_context(
+                baseline_tree(arguments.baseline_ref))
+            figures["previous"] = {}
+        print(f"this code: {ROOT}; {label}: {roots.get('previous', '(none)')}")
+        if not arguments.skip_cold:
+            for key, cold in bench_cold_start(chrome, arguments.cold_runs, roots).items():
+                figures[key]["cold"] = cold
+        if not arguments.skip_server:
+            for key, root in roots.items():
+                print(f"server figures: {key}", flush=True)
+                figures[key]["server"] = bench_server(chrome, root, arguments.sessions, arguments.clicks,
+                                                      arguments.training)
     load = f"{os.getloadavg()[0]:.1f} at the end"
     print(f"1-minute load average {load}")
-    rows = report(figures["new"], figures.get("previous"))
+    rows = report(figures["new"], figures.get("previous"), label)
+    cold_summary = ""
+    if "cold" in figures.get("previous", {}):
+        cold_summary = cold_start_summary({key: value["cold"] for key, value in figures.items()}, label)
+        print(cold_summary)
     if not arguments.no_readme:
         when = time.strftime("%d %b %H:%M UTC", time.gmtime())
+        compared = (f"the {label} is commit {arguments.baseline_ref}"
+                    + (" (the last Keras server)" if arguments.baseline_ref == BASELINE_REF else "")
+                    if not arguments.baseline_root else f"the {label} is another copy of the app")
         write_section("bench_deploy", (
             "## Serving without TensorFlow — `benchmarks/bench_deploy.py`\n\n"
             f"{when}, {host}, {load} (other work on the machine slows the wall-clock "
-            "figures; CPU and memory much less). Medians; the previous path is the Keras server "
-            f"at commit {arguments.baseline_ref}, served and measured the same way in the same run.\n\n"
-            + figure_table(rows)))
+            f"figures; CPU and memory much less). Medians; {compared}, served and measured the same "
+            "way in the same run (cold starts taking turns with it), ratio = this code / baseline.\n\n"
+            + figure_table(rows)
+            + (f"\n\n{cold_summary}" if cold_summary else "")
+            + "\n\nA new session's server CPU is measured two ways in the same run, taking turns: in a "
+            "fresh browser context, whose empty HTTP cache fetches every static file of Streamlit's "
+            "frontend, and in a new tab of a browser context that has loaded the app before (Home "
+            "once), which Streamlit's long cache max-age on its hashed bundles spares most of them: "
+            "the page's own cost. The HTTP request rows count what the server and the browser's "
+            "cache answered (medians). The almost empty page is a one-line app with the same "
+            "Streamlit and config.toml: what any new session costs Streamlit itself."))
     if arguments.json:
         Path(arguments.json).write_text(json.dumps(figures, indent=2))
 

@@ -12,9 +12,11 @@ Prints, each beside a baseline measured in the same run:
      reads a drawing as Draw does (canvas -> MNIST steps -> probabilities -> bars) five times a
      second: its median against the same measured just before. Then the same with one thread,
      and with the drawings back to back.
-  3. the page's first load: server CPU of a new session (a fresh browser context) opening /lab
-     on a warm ``streamlit run`` server, measured as bench_deploy's "server CPU per new session"
-     rows (target 0.3 s), beside Draw's.
+  3. the page's first load: server CPU of a new session opening /lab on a warm ``streamlit
+     run`` server, measured as bench_deploy's "server CPU per new session" rows (target 0.3 s),
+     in a fresh browser context (Streamlit's static files fetched too) and in a new tab of a
+     browser that has loaded the app before (the page's own cost), beside Draw's and an almost
+     empty page's in the same run, with the HTTP requests each way.
 
 Run from the repo root:  MNIST_PATH=/path/to/mnist.npz python benchmarks/bench_lab.py
 It rewrites its section of benchmarks/README.md (``--no-readme`` to only print).
@@ -179,18 +181,13 @@ def bench_curves(network: DenseNetwork, x_test, y_test, repeats: int) -> list[tu
 def bench_first_load(sessions: int, port: int) -> list[tuple]:
     """Server CPU of a new session's first load of Break it and of Draw, measured as
     bench_deploy's "server CPU per new session" rows: a real ``streamlit run`` server, warmed by
-    one session opening Home, Draw and Break it, then fresh browser contexts opening each page."""
-    from benchmarks.bench_deploy import first_loads
+    one session opening Home, Draw and Break it, then each page opened by URL in a fresh browser
+    context and in a new tab of one that has loaded the app before."""
+    from benchmarks.bench_deploy import first_load_rows, first_loads
 
     # shipped models, curves and MNIST are loaded once per process
     figures = first_loads({"Break it": "lab", "Draw": "draw"}, ("", "draw", "lab"), sessions, port)
-    lab, draw = figures["Break it"], figures["Draw"]
-    print(f"first load of a new session, server CPU (real server): Break it {lab:.2f} s, Draw {draw:.2f} s")
-    return [
-        ("first load of Break it (/lab), new session, server CPU, median", f"{lab:.2f} s", "<= 0.3 s", lab),
-        ("baseline: first load of Draw (/draw), new session, server CPU, median", f"{draw:.2f} s",
-         "(baseline)"),
-    ]
+    return first_load_rows(figures, "Break it", "lab")
 
 
 def main() -> int:
@@ -238,9 +235,13 @@ end.
   stroking five times a second, beside the same measured just before the computation started. The
   same with one thread for comparison, and with the drawings back to back (one core and much of
   the GIL kept busy at nice 0, far more than a class's drawing: the curves then get about one core).
-- First load: server CPU of a new session (fresh browser context) opening /lab on a warm
-  `streamlit run` server, as bench_deploy's "server CPU per new session" rows measure every page,
-  beside Draw's in the same run (static files, the script run, the media and messages).
+- First load: server CPU of a new session opening /lab on a warm `streamlit run` server, as
+  bench_deploy's "server CPU per new session" rows measure every page, beside Draw's and an
+  almost empty one-line app's in the same run (static files, the script run, the media and
+  messages). Two ways, taking turns: a fresh browser context fetches every static file of
+  Streamlit's frontend; a new tab of a browser that has loaded the app before (Home once) finds
+  most of them in its cache (Streamlit's hashed bundles have a long max-age), so its figure is
+  the page's own cost.
 """
     if not args.no_readme and args.only is None:
         write_section("bench_lab", section)
