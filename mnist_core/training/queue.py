@@ -25,6 +25,7 @@ import multiprocessing
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import wait as wait_for_ready
 
@@ -162,7 +163,7 @@ class _Job:
     seconds: float = 0.0
     started: float | None = None  # time.monotonic() when sent to the worker
     keras_bytes: bytes | None = None
-    last_poll: float = field(default_factory=time.monotonic)
+    last_poll: float = 0.0  # the queue's ``poll_clock`` at its session's latest poll
     stop_sent: bool = False
     finetune: bool = False  # it has a task: a fine-tune (the task itself is dropped once sent)
     task: object | None = None  # what the worker trains instead of a fresh ``config`` (a fine-tune)
@@ -181,12 +182,15 @@ class JobQueue:
         niceness: int = WORKER_NICENESS,
         abandon_after: float = ABANDON_AFTER,
         max_waiting: int = MAX_WAITING,
+        poll_clock: Callable[[], float] = time.monotonic,
     ):
+        """``poll_clock``: seconds (monotonic) that polls and ``abandon_after`` are counted in; a test
+        passes one it moves on itself, so abandoning a job waits for no real time."""
         self.max_running = max_running_from_environment() if max_running is None else max_running
         if self.max_running < 1:
             raise JobError(f"max_running must be at least 1, got {self.max_running}.")
         self.trainer, self.threads, self.niceness = trainer, threads, niceness
-        self.abandon_after, self.max_waiting = abandon_after, max_waiting
+        self.abandon_after, self.max_waiting, self.poll_clock = abandon_after, max_waiting, poll_clock
         self.speed = SpeedMeter()
         self._jobs: dict[str, _Job] = {}  # insertion order = submission order
         self._lock = threading.RLock()
@@ -225,7 +229,8 @@ class JobQueue:
             if waiting >= self.max_waiting:
                 raise QueueFullError(waiting)
             job = _Job(id=f"job-{uuid.uuid4().hex[:12]}", session_id=session_id, config=config,
-                       submitted=time.time(), task=task, finetune=task is not None)
+                       submitted=time.time(), last_poll=self.poll_clock(), task=task,
+                       finetune=task is not None)
             self._jobs[job.id] = job
             self._want_worker = True
             self._wake()
@@ -235,7 +240,7 @@ class JobQueue:
         """A consistent copy of the job; counts as a poll from its session."""
         with self._lock:
             job = self._job(job_id)
-            job.last_poll = time.monotonic()
+            job.last_poll = self.poll_clock()
             place = wait = None
             if job.status == JobStatus.QUEUED:
                 place, wait = self._place_and_wait(job)
@@ -269,7 +274,7 @@ class JobQueue:
 
     def touch(self, session_id: str) -> None:
         """Record a poll from a session for all its jobs (a page that shows none of them)."""
-        now = time.monotonic()
+        now = self.poll_clock()
         with self._lock:
             for job in self._jobs.values():
                 if job.session_id == session_id:
@@ -528,7 +533,7 @@ class JobQueue:
             self._want_worker = False  # restart only for queued jobs (``_ensure_worker``)
 
     def _cancel_abandoned(self) -> None:
-        now = time.monotonic()
+        now = self.poll_clock()
         for job in list(self._jobs.values()):
             if now - job.last_poll <= self.abandon_after:
                 continue
