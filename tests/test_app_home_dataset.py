@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 import mnist_core
 import mnist_core.serving.model_files
+import ui.job_view
 import ui.resources
 import ui.session
 
@@ -112,9 +113,9 @@ def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test
     assert not run.finished and at.button(key="home_fit").disabled  # queued: the page never trains
     assert at.button(key="home_fit").label in ("Waiting in line…", "Training…")  # not "Train it again"
     deadline = time.monotonic() + 900
-    while not run.finished:  # rerun as the step's polling fragment does
+    while not run.finished:  # rerun as often as the step's polling fragment does
         assert time.monotonic() < deadline, "the lesson's run did not finish in 15 minutes"
-        time.sleep(1)
+        time.sleep(ui.job_view.POLL_SECONDS)
         at.run(timeout=300)
         assert not at.exception, [exception.message for exception in at.exception]
     assert any(f"{run.name} finished training" in toast.value for toast in at.toast)
