@@ -11,8 +11,9 @@ What a config asks for decides the outcome:
 - ``learning_rate >= 10``: the loss blows up at the 3rd batch (diverged): to 1e6, or to NaN
   from ``learning_rate >= 100`` (as Keras' loss does when the weights overflow);
 - ``seed == FAIL_SEED``: raises in the middle of the first epoch (failed);
-- ``seed == HOLD_SEED``: after batch ``HOLD_AT`` it waits (up to ``HOLD_SECONDS``) for Stop, so a
-  test can stop it at a known batch whatever the machine's load;
+- ``seed == HOLD_SEED``: after batch ``HOLD_AT`` (and again every ``HOLD_AT`` batches) it waits (up
+  to ``HOLD_SECONDS``) for Stop or for the test's ``release(job_id)``, so a test can stop it at a
+  known batch, or see it mid-run, whatever the machine's load;
 - otherwise it completes, or stops when asked.
 """
 
@@ -22,8 +23,10 @@ import dataclasses
 import io
 import itertools
 import math
+import tempfile
 import time
 import zipfile
+from pathlib import Path
 
 import h5py
 import numpy as np
@@ -45,6 +48,26 @@ HOLD_AT = 20
 HOLD_SECONDS = 120.0
 _MODEL: dict = {}
 _RUN_NUMBERS = itertools.count(1)
+
+
+def _release_file(job_id: str) -> Path:
+    """The file whose existence lets held job ``job_id`` go on (the test process and the worker
+    share the temporary folder; job ids are unique)."""
+    return Path(tempfile.gettempdir()) / f"mnist-lab-fake-trainer-release-{job_id}"
+
+
+def release(job_id: str) -> None:
+    """Let job ``job_id``, held at a multiple of ``HOLD_AT`` (``HOLD_SEED``), train on to the next."""
+    _release_file(job_id).touch()
+
+
+def _hold(hooks) -> None:
+    """Wait until Stop or ``release`` (which is used up), or ``HOLD_SECONDS``."""
+    released = _release_file(hooks.job_id)
+    held_until = time.monotonic() + HOLD_SECONDS
+    while not hooks.should_stop() and not released.exists() and time.monotonic() < held_until:
+        time.sleep(0.01)
+    released.unlink(missing_ok=True)
 
 
 def prepare(threads) -> None:
@@ -96,10 +119,8 @@ def train_job(config, hooks) -> Outcome:
             hooks.report(BatchProgress(epoch, config.epochs, batch, steps, step, loss, 1 - loss / 2.5,
                                        step * config.batch_size / elapsed,
                                        elapsed / step * (config.epochs * steps - step)))
-            if config.seed == HOLD_SEED and step == HOLD_AT:
-                held_until = time.monotonic() + HOLD_SECONDS
-                while not hooks.should_stop() and time.monotonic() < held_until:
-                    time.sleep(0.01)
+            if config.seed == HOLD_SEED and step % HOLD_AT == 0:
+                _hold(hooks)
             if hooks.should_stop():
                 status = JobStatus.STOPPED
                 break

@@ -18,7 +18,7 @@ import mnist_core
 from mnist_core.text.runs import outcome_text, preset_labels
 from mnist_core.training.record import EndReason
 from tests.apptest import all_finished, poll_until, session_runs, sidebar_text, start_training, texts
-from tests.fake_trainer import FAIL_SEED, HOLD_AT, HOLD_SEED
+from tests.fake_trainer import FAIL_SEED, HOLD_AT, HOLD_SEED, release
 
 PAGE = "app_pages/train.py"
 
@@ -95,13 +95,14 @@ def test_a_run_is_queued_trains_in_the_worker_and_becomes_active_when_the_defaul
 
 def test_training_goes_on_while_the_user_is_on_another_page(open_train_page):
     at = open_train_page()
-    start_training(at, train_epochs=20)  # 160 batches: about 3 s
+    start_training(at, train_epochs=3, train_seed=HOLD_SEED)  # 24 batches, held at the 20th
     [run] = session_runs(at)
     at.switch_page("app_pages/draw.py").run()
     assert not at.exception
-    poll_until(at, lambda at: run.job is not None and run.job.progress is not None)
+    poll_until(at, lambda at: len(run.history.batch_step) >= HOLD_AT)  # mid-run until released
     status = [link.proto.label for link in at.sidebar.get("page_link")]
     assert any(label.startswith(f"{run.name} · epoch ") and "%" in label for label in status), status
+    release(run.job_id)
     poll_until(at, finished)
     assert run.status == mnist_core.JobStatus.COMPLETED
     assert any(f"{run.name} finished training" in toast.value for toast in at.toast)  # on the Draw page
@@ -114,25 +115,27 @@ def test_the_charts_follow_the_run_on_every_poll_and_redraw_for_the_zoom_switch(
     """Each poll shows the batches trained so far; the charts are kept between polls and only
     refilled, so this checks that no poll shows an earlier one's curves."""
     at = open_train_page()
-    start_training(at, train_epochs=20)  # 8 batches an epoch, 160 in all
+    start_training(at, train_epochs=6, train_seed=HOLD_SEED)  # 8 batches an epoch, held at 20 and 40
     [run] = session_runs(at)
 
     def last_epoch_shown(key: str) -> float:
         return chart(at, key)["data"][0]["x"][-1]
 
-    poll_until(at, lambda at: len(run.history.batch_step) >= 10)
+    poll_until(at, lambda at: len(run.history.batch_step) >= HOLD_AT)
     at.run()
     first = last_epoch_shown("train_live_loss")
     assert first == pytest.approx(len(run.history.batch_step) / 8, abs=0.2)
-    poll_until(at, lambda at: len(run.history.batch_step) >= 8 * (first + 2))
+    release(run.job_id)
+    poll_until(at, lambda at: len(run.history.batch_step) >= 2 * HOLD_AT)
     assert last_epoch_shown("train_live_loss") >= first + 2
     assert last_epoch_shown("train_live_accuracy") >= first + 2
     assert chart(at, "train_live_accuracy")["layout"]["yaxis"]["range"] == [0.0, 1.0]
     at.toggle(key="train_live_zoom").set_value(True).run()
     assert chart(at, "train_live_accuracy")["layout"]["yaxis"]["range"] == [0.96, 1.0]
 
+    release(run.job_id)
     poll_until(at, finished)
-    assert last_epoch_shown("train_final_loss") == 20.0
+    assert last_epoch_shown("train_final_loss") == 6.0
     [compared] = chart(at, "train_compare_chart")["data"]
     assert compared["name"] == run.name
     start_training(at, train_epochs=2, train_seed=1)
