@@ -56,14 +56,39 @@ def session_runs(at) -> list:
     return list(at.session_state["runs"].values()) if "runs" in at.session_state else []
 
 
-def poll_until(at, condition, timeout: float = 60):
+# The fake-trainer queue (``instant_training`` in tests/conftest.py) while a test uses it, else None.
+TRAINING_QUEUE = None
+
+
+def _until_a_run_ends(at, seconds: float) -> None:
+    """Sleep ``seconds``, or less: until a run the page last showed unfinished has ended in the
+    fake-trainer queue (what the page's next rerun shows), when the test uses that queue."""
+    queue, deadline = TRAINING_QUEUE, time.monotonic() + seconds
+    jobs = [run.job_id for run in session_runs(at) if run.job_id and not run.finished] if queue else []
+    while (remaining := deadline - time.monotonic()) > 0:
+        time.sleep(min(0.02, remaining) if jobs else remaining)
+        if any(_ended(queue, job) for job in jobs):
+            return
+
+
+def _ended(queue, job_id: str) -> bool:
+    from mnist_core.training.queue import UnknownJobError
+
+    try:
+        return queue.snapshot(job_id).finished
+    except UnknownJobError:  # gone from the queue: the page says so on its next rerun
+        return True
+
+
+def poll_until(at, condition, timeout: float = 60, interval: float = 0.2):
     """Rerun the page (as its polling fragment does) until ``condition(at)`` holds; fails after
-    ``timeout`` seconds. Checks every rerun for exceptions."""
+    ``timeout`` seconds. Reruns every ``interval`` seconds, or as soon as a run ended; checks
+    every rerun for exceptions."""
     deadline = time.monotonic() + timeout
     while not condition(at):
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout} s")
-        time.sleep(0.2)
+        _until_a_run_ends(at, interval)
         at.run()
         assert not at.exception, [exception.message for exception in at.exception]
     return at

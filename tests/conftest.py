@@ -307,6 +307,7 @@ def instant_training(monkeypatch, fake_training_queue):
     The queue is the process's ``fake_training_queue``, as new for each test: no jobs, no measured
     speed (``JobQueue.reset``), its limits and poll clock as built, and its worker alive and ready (the same
     process, or a new one if a test's run killed it). Yields that ``JobQueue``."""
+    import tests.apptest
     import ui.resources
 
     queue = fake_training_queue
@@ -315,6 +316,7 @@ def instant_training(monkeypatch, fake_training_queue):
     queue.start_worker()
     _wait_for_a_ready_worker(queue)
     monkeypatch.setattr(ui.resources, "job_queue", lambda: queue)
+    monkeypatch.setattr(tests.apptest, "TRAINING_QUEUE", queue)  # poll_until reruns once a run ended
     yield queue
     queue.reset()  # this test's runs end now, not in the next test
     queue.max_running, queue.max_waiting, queue.abandon_after, queue.poll_clock = limits

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from pathlib import Path
 
 import pytest
 
 import mnist_core.serving.model_files
 from mnist_core.text.runs import NO_MODEL_HELP, outcome_text
-from tests.apptest import PAGES, ROOT
+from tests.apptest import PAGES, ROOT, all_finished, poll_until
 
 WORKING_MNIST = os.environ.get("MNIST_PATH")  # tests/conftest.py has set it
 NEEDS_MODEL = {"app_pages/home.py", "app_pages/predictions.py", "app_pages/network.py",
@@ -40,12 +39,7 @@ def train_and_wait(at, timeout: float = 120):
     """Press Start, then rerun the page (as its polling fragment does) until the run ended."""
     at.button(key="train_start").click()
     at.run()
-    deadline = time.monotonic() + timeout
-    while any(not run.finished for run in at.session_state["runs"].values()):
-        assert time.monotonic() < deadline, "the run did not finish in time"
-        time.sleep(0.3)
-        at.run()
-    return at
+    return poll_until(at, all_finished, timeout)
 
 
 def plain(markdown: str) -> str:
