@@ -238,6 +238,29 @@ def test_a_run_updates_its_own_weights_in_place_never_its_shared_start(data):
     assert lesson.params.w1 is first  # its own from the first step on: updated where it is
 
 
+def test_a_run_writes_its_next_step_into_the_taken_ones_arrays_never_its_shared_starts(data):
+    settings = LearningSettings(seed=3)
+    start = run_start(settings, data).read_only()
+    first_x = start.first_step.forward.x.copy()
+    lesson = Lesson(settings, data, start)
+    lesson.take_step()
+    taken = lesson.next_step()
+    assert taken.forward.x is not start.first_step.forward.x
+    np.testing.assert_array_equal(start.first_step.forward.x, first_x)
+    lesson.take_step()
+    upcoming = lesson.next_step()
+    assert upcoming.forward.x is taken.forward.x and upcoming.forward.z1 is taken.forward.z1
+    assert upcoming.backward.gradients.w1 is taken.backward.gradients.w1
+    x = as_inputs(data.train_images[upcoming.indices])
+    fresh = forward(lesson.params, x, upcoming.forward.labels)
+    again = backward(lesson.params, fresh)
+    for ours, new in [(upcoming.forward.x, x), (upcoming.forward.z1, fresh.z1), (upcoming.forward.h, fresh.h),
+                      (upcoming.forward.probabilities, fresh.probabilities),
+                      (upcoming.backward.delta1, again.delta1),
+                      *zip(upcoming.backward.gradients.arrays(), again.gradients.arrays(), strict=True)]:
+        np.testing.assert_array_equal(ours, new)
+
+
 def test_weights_with_a_nan_or_an_infinity_are_not_finite():
     params = initial_parameters(0, hidden_units=8)
     assert params.is_finite()

@@ -113,11 +113,14 @@ class RunStart:
         return self
 
 
-def _next_step(step: int, params: Parameters, plan: BatchPlan, data: LessonData, dtype: str) -> NextStep:
+def _next_step(step: int, params: Parameters, plan: BatchPlan, data: LessonData, dtype: str,
+               reuse: NextStep | None = None) -> NextStep:
+    """Step ``step``'s batch and its passes; written into the arrays of ``reuse`` (a step taken, no
+    longer shown) where they are writeable and fit (network.reusable)."""
     indices = plan.indices(step)
-    x = as_inputs(data.train_images[indices], dtype)
-    result = forward(params, x, data.train_labels[indices].astype(int))
-    return NextStep(step, indices, result, backward(params, result))
+    x = as_inputs(data.train_images[indices], dtype, out=reuse and reuse.forward.x)
+    result = forward(params, x, data.train_labels[indices].astype(int), reuse=reuse and reuse.forward)
+    return NextStep(step, indices, result, backward(params, result, reuse=reuse and reuse.backward))
 
 
 def run_start(settings: LearningSettings, data: LessonData) -> RunStart:
@@ -175,6 +178,7 @@ class Lesson:
         self._path: PathRecorder | None = None  # made at the first step: a first look costs nothing
         self.lock = threading.Lock()  # held by each step of take_steps
         self._next: NextStep | None = first_step
+        self._taken: NextStep | None = None  # the step just taken: its arrays are the next one's (next_step)
         self._landscape: tuple[tuple, Landscape] | None = None
 
     def configure(self, settings: LearningSettings) -> None:
@@ -199,7 +203,8 @@ class Lesson:
     def next_step(self) -> NextStep:
         """The step about to be taken, computed once per step."""
         if self._next is None or self._next.step != self.step:
-            self._next = _next_step(self.step, self.params, self.plan, self.data, self.settings.dtype)
+            taken, self._taken = self._taken, None
+            self._next = _next_step(self.step, self.params, self.plan, self.data, self.settings.dtype, taken)
         return self._next
 
     def unit_update(self, unit: int) -> UnitUpdate:
@@ -232,7 +237,7 @@ class Lesson:
         # makes new ones); what the page showed of them was drawn before the step
         self.params, self.state = apply_update(self.settings, self.params, upcoming.backward.gradients,
                                                self.state, in_place=True)
-        self._next = None
+        self._next, self._taken = None, upcoming
         self.step += 1
         self.losses.append(upcoming.forward.loss)
         self.accuracies.append(self.data.accuracy(self.params))

@@ -88,10 +88,26 @@ def initial_parameters(seed: int, hidden_units: int = 512, dtype: str = "float32
     )
 
 
-def as_inputs(images: np.ndarray, dtype: str = "float32") -> np.ndarray:
-    """uint8 images (N, 28, 28) -> float ``dtype`` (N, 784) in [0, 1], the lesson's preprocessing."""
-    scaled = np.asarray(images).reshape(len(images), IMAGE_PIXELS) / np.array(255, dtype)
+def as_inputs(images: np.ndarray, dtype: str = "float32", out: np.ndarray | None = None) -> np.ndarray:
+    """uint8 images (N, 28, 28) -> float ``dtype`` (N, 784) in [0, 1], the lesson's preprocessing.
+
+    ``out``: an array no longer needed that gets the values when it is a writeable float ``dtype``
+    (N, 784) (see ``reusable``), else a new array is made.
+    """
+    pixels = np.asarray(images).reshape(len(images), IMAGE_PIXELS)
+    out = reusable(out, pixels.shape, dtype)
+    scaled = np.divide(pixels, np.array(255, dtype), out=out)
     return scaled.astype(dtype, copy=False)  # already ``dtype`` for float32 and float64: no copy
+
+
+def reusable(array: np.ndarray | None, shape: tuple[int, ...], dtype) -> np.ndarray | None:
+    """``array`` when it is writeable and of ``shape`` and ``dtype``, else None (``out=None`` to NumPy
+    makes a new one). A step's arrays from 256 kB on would each be a new mapping in the server
+    (mnist_core.serving.process), whose pages fault in afresh: a run writes its next step into the last
+    one's arrays instead. Read-only arrays (a start shared by sessions) are never written."""
+    if array is None or not array.flags.writeable or array.shape != tuple(shape):
+        return None
+    return array if array.dtype == np.dtype(dtype) else None
 
 
 @dataclass(frozen=True)
@@ -113,14 +129,17 @@ class Forward:
     loss: float
 
 
-def forward(params: Parameters, x: np.ndarray, labels: np.ndarray) -> Forward:
+def forward(params: Parameters, x: np.ndarray, labels: np.ndarray, reuse: Forward | None = None) -> Forward:
     """The forward pass on x float (N, 784) with labels int (N,), in the parameters' dtype.
 
-    The loss is computed from the logits (log-sum-exp), as Keras does for a softmax output.
+    The loss is computed from the logits (log-sum-exp), as Keras does for a softmax output. ``reuse``:
+    an earlier Forward no longer needed, whose (N, H) arrays get the new values (``reusable``).
     """
+    shape, dtype = (len(x), params.w1.shape[1]), np.result_type(x, params.w1)
     with np.errstate(over="ignore", invalid="ignore"):
-        z1 = x @ params.w1 + params.b1
-        h = np.maximum(z1, 0)
+        z1 = np.matmul(x, params.w1, out=reusable(reuse and reuse.z1, shape, dtype))
+        z1 += params.b1
+        h = np.maximum(z1, 0, out=reusable(reuse and reuse.h, shape, dtype))
         logits = h @ params.w2 + params.b2
         shifted = logits - logits.max(axis=1, keepdims=True)
         exp = np.exp(shifted)
@@ -146,10 +165,11 @@ class Backward:
     delta1: np.ndarray
 
 
-def backward(params: Parameters, result: Forward) -> Backward:
+def backward(params: Parameters, result: Forward, reuse: Backward | None = None) -> Backward:
     """Gradients of ``result.loss`` (the batch mean) with respect to every parameter, by the chain rule.
 
-    relu'(0) is taken as 0, as TensorFlow does.
+    relu'(0) is taken as 0, as TensorFlow does. ``reuse``: an earlier Backward no longer needed, whose
+    dL/dw1 (784, H) and delta1 (N, H) get the new values (``reusable``).
     """
     count = len(result.labels)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -158,8 +178,11 @@ def backward(params: Parameters, result: Forward) -> Backward:
         delta2 /= np.array(count, delta2.dtype)
         w2 = result.h.T @ delta2
         b2 = delta2.sum(axis=0)
-        delta1 = (delta2 @ params.w2.T) * (result.z1 > 0)
-        w1 = result.x.T @ delta1
+        delta1 = np.matmul(delta2, params.w2.T, out=reusable(reuse and reuse.delta1, result.z1.shape,
+                                                             np.result_type(delta2, params.w2)))
+        delta1 *= result.z1 > 0
+        w1 = np.matmul(result.x.T, delta1, out=reusable(reuse and reuse.gradients.w1, params.w1.shape,
+                                                        np.result_type(result.x, delta1)))
         b1 = delta1.sum(axis=0)
     return Backward(Parameters(w1, b1, w2, b2), delta2, delta1)
 
