@@ -53,9 +53,15 @@ def test_first_load_says_where_the_digits_live_and_prompts_a_0(app_test):
 
 
 def test_prompted_mode_keeps_each_drawing_with_the_prompted_label_in_one_click(app_test, examples):
-    at = app_test(PAGE)
+    """A session eight prompts into a round of one of each (0-7 kept) draws the last two, starts
+    another round and draws its first two. The whole order of the prompts is test_digits'
+    test_prompted_mode_cycles_0_to_9_n_of_each (``prompt_digit``); here the page's wiring: the
+    prompt, Keep with its label, the round's end and the next round."""
+    kept = DigitSet.from_arrays(np.stack([examples[digit] for digit in range(8)]),
+                                np.arange(8, dtype=np.uint8))
+    at = app_test(PAGE, session_state={"my_digits": kept, "mine_prompt_position": 8})
     at.number_input(key="mine_per_digit").set_value(1).run()
-    for position in range(12):
+    for position in range(8, 12):
         expected = position % 10
         if position == 10:
             assert "Round complete" in at.success[0].value
