@@ -2,6 +2,8 @@
 
 import io
 import struct
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -335,3 +337,24 @@ def test_thinning_keeps_a_loop_open():
     assert stroke_width(normalised) < 30
     labels, count = ndimage.label(np.pad(normalised, 1) < 0.5)
     assert count == 2  # the outside and the hole
+
+
+# ---------------------------------------------------------------- imports
+
+DRAW_IMPORTS = """
+import sys
+import mnist_core.charts.drawing, mnist_core.reading.familiarity, mnist_core.reading.photo
+import mnist_core.reading.reader
+before = sorted(name for name in sys.modules if name.startswith(("scipy.ndimage", "scipy.special")))
+from mnist_core.reading.preprocess import import_image_modules
+import_image_modules()
+print(before, "scipy.ndimage" in sys.modules)
+"""
+
+
+def test_reading_modules_import_scipy_on_first_use():
+    """What Draw's first run imports leaves SciPy's image modules out (a blank canvas needs
+    none); ``import_image_modules`` brings them in."""
+    result = subprocess.run([sys.executable, "-c", DRAW_IMPORTS], capture_output=True, text=True,
+                            check=True, timeout=120)
+    assert result.stdout.split() == ["[]", "True"]

@@ -33,9 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy.special import logsumexp
 
 from mnist_core.config import MODELS_DIR
+from mnist_core.reading.preprocess import import_image_modules
 from mnist_core.serving.network import DenseNetwork
 
 FLAGGED_SHARE = 0.019  # of the calibration digits flagged: the 2 % allowed, less 0.1 point of margin
@@ -105,8 +105,18 @@ def calibrate(network: DenseNetwork, bank_digits=None, calibration_digits=None) 
 def calibrate_in_background(network: DenseNetwork) -> Future:
     """``calibrate(network)`` started on a background thread (NumPy, no Streamlit): a
     ``Future`` of the ``DigitFamiliarity``, so a page can show itself while the calibration
-    runs and wait only when it classifies a drawing. ``result()`` raises what ``calibrate`` raised."""
-    return _CALIBRATIONS.submit(calibrate, network)
+    runs and wait only when it classifies a drawing. The thread then imports the SciPy modules
+    that reading a drawing needs (``import_image_modules``). ``result()`` raises what
+    ``calibrate`` raised."""
+    return _CALIBRATIONS.submit(_calibrate_then_import, network)
+
+
+def _calibrate_then_import(network: DenseNetwork) -> DigitFamiliarity:
+    """``calibrate(network)``, then the SciPy modules that reading the page's first drawing
+    needs next, so that neither waits on the page's first run (``import_image_modules``)."""
+    familiarity = calibrate(network)
+    import_image_modules()
+    return familiarity
 
 
 def _thresholds(raw: np.ndarray, share: float = FLAGGED_SHARE) -> np.ndarray:
@@ -142,6 +152,8 @@ def _raw_scores(network: DenseNetwork, outputs: list[np.ndarray], bank: np.ndarr
     """float64 (N, 2): the logits' energy and the cosine distance in the last hidden layer to the
     NEIGHBOURS-th nearest bank digit read as the same class (the whole bank for a class with
     fewer than NEIGHBOURS bank digits)."""
+    from scipy.special import logsumexp  # on first use, as mnist_core.reading.preprocess imports SciPy
+
     hidden = outputs[-2]
     logits = (hidden @ network.kernels[-1] + network.biases[-1]).astype("float64")
     energy = -logsumexp(logits, axis=1)

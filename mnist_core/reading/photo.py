@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 from PIL import Image
-from scipy import ndimage
 
 from mnist_core.errors import ImageFileError, PhotoError
 from mnist_core.reading.preprocess import INK_THRESHOLD, PreprocessSteps, ink_to_mnist_steps
@@ -105,6 +104,8 @@ def _find_digit(level: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int
     """Dark writing on light paper, grey levels float32 (H, W) in [0, 1] -> the digit's ink,
     float32 (H, W) in [0, 1] stretched so its strongest strokes are full ink, and its bounding
     box (top, left, bottom, right) in pixels."""
+    from scipy import ndimage  # on first use, as mnist_core.reading.preprocess does
+
     paper = _paper_level(level)
     ink = np.clip((paper - level) / np.maximum(paper, 0.05), 0.0, 1.0)
     count = min(STRONGEST_PIXELS, ink.size)
@@ -152,6 +153,8 @@ def _shrunk(gray: Image.Image) -> np.ndarray:
 def _paper_level(level: np.ndarray) -> np.ndarray:
     """How bright the paper is under each pixel: a grey closing (which fills in strokes thinner
     than its footprint) on a small copy, smoothed and enlarged back to (H, W)."""
+    from scipy import ndimage
+
     height, width = level.shape
     scale = min(1.0, BACKGROUND_SIZE / max(height, width))
     small_size = (max(1, round(width * scale)), max(1, round(height * scale)))

@@ -6,6 +6,10 @@ step into the network, is ``mnist_core.serving.network``'s).
   ratio (antialiased), and place it in 28x28 with its centre of mass at the centre.
 - ``load_image_bytes``: an uploaded file decoded, or a clear reason why not. Photos are
   cleaned in ``mnist_core.reading.photo`` before the same steps.
+
+SciPy's image modules are imported on first use, not with this module: Draw's first run with a
+blank canvas (a cold start's first page) does not wait for them, and ``import_image_modules``
+lets a background thread import them before the first drawing arrives.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
-from scipy import ndimage
 
 from mnist_core.errors import BlankImageError, ImageFileError
 
@@ -112,6 +115,12 @@ def ink_to_mnist_steps(ink: np.ndarray, stroke_ratio: float | None = STROKE_RATI
     return PreprocessSteps(ink, cropped, normalised, boxed, centred, stroke_width)
 
 
+def import_image_modules() -> None:
+    """Import the SciPy modules the MNIST steps use (they import them on first use), e.g. on a
+    background thread once a page has shown itself, so that its first drawing does not wait."""
+    from scipy import ndimage  # noqa: F401
+
+
 def as_mnist_pixels(centred: np.ndarray) -> np.ndarray:
     """float32 (28, 28) in [0, 1] (``PreprocessSteps.centred``) -> uint8 (28, 28), as MNIST stores."""
     return np.rint(np.clip(centred, 0.0, 1.0) * 255).astype(np.uint8)
@@ -119,6 +128,8 @@ def as_mnist_pixels(centred: np.ndarray) -> np.ndarray:
 
 def crop_to_ink(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray:
     """The smallest rectangle holding every pixel above ``threshold`` (``ndimage.find_objects``)."""
+    from scipy import ndimage  # here, not at import: see the module's docstring
+
     found = ndimage.find_objects((np.asarray(ink) > threshold).astype(np.int8))
     if not found:
         raise BlankImageError("No ink found: draw or photograph a digit.")
@@ -134,11 +145,15 @@ def stroke_width(ink: np.ndarray) -> float:
 def _ink_depth(ink: np.ndarray) -> np.ndarray:
     """float64 (h, w): each ink pixel's distance to the paper (``ndimage.distance_transform_edt``,
     a crop's edge pixels bordering the paper), 0 on the paper."""
+    from scipy import ndimage
+
     return ndimage.distance_transform_edt(np.pad(ink > 0.5, 1))[1:-1, 1:-1]
 
 
 def _width_from_depth(depth: np.ndarray) -> float:
     """``stroke_width`` from ``_ink_depth``: twice the median depth along the ridge."""
+    from scipy import ndimage
+
     inside = np.pad(depth, 1)
     ridge = (inside > 0) & (inside >= ndimage.maximum_filter(inside, size=3))
     return float(2.0 * np.median(inside[ridge])) if ridge.any() else 0.0
@@ -171,6 +186,8 @@ def normalise_strokes(cropped: np.ndarray, ratio: float = STROKE_RATIO) -> tuple
         if thinned.max() <= INK_THRESHOLD:  # nothing left: keep the strokes as drawn
             return work.astype("float32"), width / scale
         return crop_to_ink(thinned), width / scale
+    from scipy import ndimage
+
     margin = int(np.ceil(-excess)) + 1
     outside = ndimage.distance_transform_edt(~np.pad(work > 0.5, margin))
     thickened = np.clip(-excess + 1.0 - outside, 0.0, 1.0).astype("float32")
@@ -201,6 +218,8 @@ def centre_by_mass(image: np.ndarray, frame: int = FRAME_SIZE) -> np.ndarray:
     """
     if not image.any():  # faint specks can vanish when scaled down: nothing to centre
         raise BlankImageError("The drawing is too faint to read: draw the digit with a bolder stroke.")
+    from scipy import ndimage
+
     height, width = image.shape
     centre_row, centre_col = ndimage.center_of_mass(image)
     top = int(np.clip(round(frame / 2 - centre_row), 0, frame - height))
