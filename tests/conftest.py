@@ -11,7 +11,8 @@ MNIST comes from MNIST_PATH (CI points it at ../shared/data/mnist.npz).
 - ``small_maps``: the Network page lays out a session model's map from fewer t-SNE landmarks;
   every AppTest not marked ``slow`` gets it too.
 - ``fresh_caches``: a test that points MNIST_PATH or the default model elsewhere starts with no
-  ``st.cache_resource`` entries, and the earlier ones are back after it.
+  ``st.cache_resource`` entries, and the earlier ones are back after it; ``fresh_model_caches``
+  keeps those made from MNIST alone, for a test that only damages the default model.
 - Helpers to read and drive a page are in tests/apptest.py.
 - The browser tests' fixtures (one app server, one Chromium) are in tests/browser/conftest.py.
 """
@@ -194,6 +195,44 @@ def app_test(request, monkeypatch, components_scanned_once, scripts_compiled_onc
     return open_page
 
 
+# The ``st.cache_resource`` functions whose entries come from MNIST alone (display names; a page
+# script's own functions are ``__main__``'s): a test that damages the default model keeps them.
+MNIST_CACHES = frozenset({
+    "ui.resources.load_dataset", "ui.resources.dataset_failure", "ui.resources.dataset_summary",
+    "ui.learning_views.shared_lesson_data", "__main__.cached_class_means",
+    "__main__.cached_pixel_counts", "__main__.cached_figure", "__main__.prepared_test_facts",
+})
+
+
+def _caches_set_aside(kept: frozenset = frozenset()):
+    """Every ``st.cache_resource`` entry of this process set aside but those of the functions named
+    in ``kept`` (display names); after the test what it cached is cleared, but for those functions,
+    whose entries stay for later tests, and the earlier entries are back. A generator for the
+    fixtures below."""
+    import streamlit as st
+    from streamlit.runtime.caching import cache_resource_api
+
+    caches = cache_resource_api._resource_caches  # Streamlit's one store of cache_resource entries
+
+    def of_kept(function_caches: dict) -> dict:
+        return {key: cache for key, cache in function_caches.get(None, {}).items()
+                if cache.display_name in kept}
+
+    with caches._caches_lock:
+        earlier = caches._function_caches
+        caches._function_caches = {None: of_kept(earlier)}
+    yield
+    with caches._caches_lock:
+        valid = of_kept(caches._function_caches)  # not cleared
+        for key in valid:
+            del caches._function_caches[None][key]
+    st.cache_resource.clear()
+    with caches._caches_lock:
+        caches._function_caches = earlier
+        if valid:
+            earlier.setdefault(None, {}).update(valid)
+
+
 @pytest.fixture
 def fresh_caches():
     """Every ``st.cache_resource`` entry of this process set aside for the test, which points
@@ -201,16 +240,16 @@ def fresh_caches():
     MNIST failure of an earlier test), what it caches is cleared after it (a broken model must not
     outlive it), and the earlier entries are put back, so later tests neither see its state nor
     load MNIST and the default model again."""
-    import streamlit as st
-    from streamlit.runtime.caching import cache_resource_api
+    yield from _caches_set_aside()
 
-    caches = cache_resource_api._resource_caches  # Streamlit's one store of cache_resource entries
-    with caches._caches_lock:
-        kept, caches._function_caches = caches._function_caches, {}
-    yield
-    st.cache_resource.clear()
-    with caches._caches_lock:
-        caches._function_caches = kept
+
+@pytest.fixture
+def fresh_model_caches():
+    """``fresh_caches`` for a test that damages or replaces the default model (or a file beside it)
+    and leaves MNIST alone: the entries made from MNIST alone (``MNIST_CACHES``: the dataset, its
+    summary, the Dataset page's class means and pixel counts) stay, so the test does not load and
+    count MNIST again."""
+    yield from _caches_set_aside(MNIST_CACHES)
 
 
 # Every page opened once, in app.py's order, by AppTest in a new Python: what the server's first

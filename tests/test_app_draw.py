@@ -309,7 +309,7 @@ def test_sure_prediction_has_no_unsure_hint(app_test, clear_examples):
     assert not [warning for warning in at.warning if "unsure" in warning.value]
 
 
-def test_missing_default_model_explains_what_to_do(app_test, fresh_caches, monkeypatch):
+def test_missing_default_model_explains_what_to_do(app_test, fresh_model_caches, monkeypatch):
     import ui.resources
 
     def unusable():

@@ -252,7 +252,7 @@ def test_switching_between_a_session_run_and_the_default_does_not_recompute(
     assert len(evaluations) == 2, "switching back and forth scores nothing"
 
 
-def test_unusable_default_model_explains_what_to_do(app_test, fresh_caches, monkeypatch, tmp_path):
+def test_unusable_default_model_explains_what_to_do(app_test, fresh_model_caches, monkeypatch, tmp_path):
     broken = tmp_path / "default.keras"
     broken.write_bytes(b"not a zip archive")
     monkeypatch.setattr(mnist_core.serving.model_files, "DEFAULT_MODEL_PATH", broken)

@@ -4,7 +4,8 @@ Each case runs every page of the real app (AppTest) and checks for a clear messa
 instead of an exception, and that the rest of the app stays usable. The real
 ``models/default.keras`` is never touched: a damaged copy is written under pytest's
 tmp_path and ``mnist_core.serving.model_files.DEFAULT_MODEL_PATH`` points at it for the test, with
-``st.cache_resource`` empty for the test and its entries cleared after it (``fresh_caches``), so
+``st.cache_resource`` empty for the test (but for what MNIST alone gives, ``fresh_model_caches``) and its
+entries cleared after it, so
 no other test sees the broken model.
 The cases that need a real browser and server (rapid reruns, two users training at once)
 are in tests/browser/test_robustness.py.
@@ -84,7 +85,7 @@ def corrupt(kind: str, folder: Path, monkeypatch) -> Path:
 @pytest.fixture(params=[  # building the wrong network imports Keras: not in the fast loop
     "truncated", pytest.param("wrong-network", marks=pytest.mark.slow),
 ])
-def corrupt_default_model(request, tmp_path, monkeypatch, fresh_caches):
+def corrupt_default_model(request, tmp_path, monkeypatch, fresh_model_caches):
     """A default model that is no .keras file, then one of the wrong network. Every page gets the
     same ModelFileError whatever is wrong with the bytes: that each damage (cut, not a zip, empty)
     gives it, naming the file and why, is tests/test_network_file.py's
@@ -117,7 +118,7 @@ def test_corrupt_default_model_gives_a_clear_error_on_every_page(app_test, corru
 
 
 def test_corrupt_default_model_leaves_training_usable(
-    app_test, instant_training, tmp_path, monkeypatch, fresh_caches
+    app_test, instant_training, tmp_path, monkeypatch, fresh_model_caches
 ):
     """With the shipped model broken, a model trained on Train makes Draw usable again.
 
