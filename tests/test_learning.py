@@ -14,6 +14,7 @@ from mnist_core.learning.batches import BatchPlan
 from mnist_core.learning.gradcheck import central_difference, gradient_check
 from mnist_core.learning.lesson import Lesson, keras_first_epoch, lesson_data, run_start
 from mnist_core.learning.network import (
+    UNIT_BLOCK,
     Parameters,
     accuracy,
     as_inputs,
@@ -318,6 +319,20 @@ def test_accuracy_on_the_inked_pixels_equals_accuracy_on_every_pixel(data, mnist
         np.testing.assert_array_equal(predict(params, data.validation_x, data.validation_pixels),
                                       predict(params, full))
         assert data.accuracy(params) == accuracy(params, full, labels)
+
+
+def test_a_runs_validation_blocks_reuse_its_buffers_with_the_same_predictions(data):
+    lesson = Lesson(LearningSettings(), data)
+    lesson.take_steps(2)
+    buffers = lesson._buffers
+    assert buffers is not None and buffers.hidden.shape == (len(data.validation_x), UNIT_BLOCK)
+    lesson.take_step()
+    assert lesson._buffers is buffers
+    for params in (initial_parameters(5), lesson.params):
+        np.testing.assert_array_equal(
+            predict(params, data.validation_x, data.validation_pixels, buffers),
+            predict(params, data.validation_x, data.validation_pixels))
+    assert lesson.accuracies[-1] == data.accuracy(lesson.params)
 
 
 def test_runs_of_a_seed_can_share_their_start_read_only(data):

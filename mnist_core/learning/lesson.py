@@ -26,6 +26,7 @@ from mnist_core.learning.landscape import (
 )
 from mnist_core.learning.network import (
     Backward,
+    BlockBuffers,
     Forward,
     Parameters,
     accuracy,
@@ -56,9 +57,14 @@ class LessonData:
     landscape_x: np.ndarray
     landscape_labels: np.ndarray
 
-    def accuracy(self, params: Parameters) -> float:
-        """Validation accuracy of ``params`` (NaN when they are not all finite)."""
-        return accuracy(params, self.validation_x, self.validation_labels, self.validation_pixels)
+    def accuracy(self, params: Parameters, buffers: BlockBuffers | None = None) -> float:
+        """Validation accuracy of ``params`` (NaN when they are not all finite); ``buffers`` (from
+        ``buffers``) are written, never these shared arrays."""
+        return accuracy(params, self.validation_x, self.validation_labels, self.validation_pixels, buffers)
+
+    def buffers(self, dtype: str) -> BlockBuffers:
+        """Block buffers for ``accuracy`` of weights of ``dtype``: one for each run (a session's own)."""
+        return BlockBuffers.for_inputs(self.validation_x, dtype)
 
 
 def lesson_data(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
@@ -179,6 +185,7 @@ class Lesson:
         self.lock = threading.Lock()  # held by each step of take_steps
         self._next: NextStep | None = first_step
         self._taken: NextStep | None = None  # the step just taken: its arrays are the next one's (next_step)
+        self._buffers: BlockBuffers | None = None  # the validation's blocks, made at the first step
         self._landscape: tuple[tuple, Landscape] | None = None
 
     def configure(self, settings: LearningSettings) -> None:
@@ -240,7 +247,9 @@ class Lesson:
         self._next, self._taken = None, upcoming
         self.step += 1
         self.losses.append(upcoming.forward.loss)
-        self.accuracies.append(self.data.accuracy(self.params))
+        if self._buffers is None:
+            self._buffers = self.data.buffers(self.settings.dtype)
+        self.accuracies.append(self.data.accuracy(self.params, self._buffers))
         if self.params.is_finite():
             path.record(self.step, self.params)
 
@@ -272,11 +281,13 @@ class Lesson:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the arrays this run keeps (weights, optimiser state, next step, path; the landscape's
+        """Bytes of the arrays this run keeps (weights, optimiser state, next step, path, the validation's
+        block buffers; the landscape's
         raw directions only when the run drew its own rather than share its seed's start)."""
         total = self.params.nbytes + self.plan._order.nbytes + (self._path.nbytes if self._path else 0)
         total += self._directions.nbytes if self._directions is not None and not self._shared_start else 0
         total += self.state.slots.nbytes if self.state.slots is not None else 0
+        total += self._buffers.nbytes if self._buffers is not None else 0
         if self._next is not None:
             f, b = self._next.forward, self._next.backward
             total += sum(a.nbytes for a in (f.x, f.z1, f.h, f.logits, f.probabilities, f.losses))

@@ -195,7 +195,28 @@ def inked_pixels(x: np.ndarray) -> np.ndarray:
 UNIT_BLOCK = 64  # hidden units per block of ``predict``: a (1000, 64) float32 block stays under 256 kB
 
 
-def predict(params: Parameters, x: np.ndarray, pixels: np.ndarray | None = None) -> np.ndarray:
+@dataclass(frozen=True)
+class BlockBuffers:
+    """Where ``predict`` writes each block: hidden float (N, UNIT_BLOCK) and weights float (P, UNIT_BLOCK)
+    (the block's weights of the inked pixels). A run keeps one, so that every step's validation reuses
+    the same memory: new blocks come from memory the allocator may have given back to the system after
+    the last step, whose pages then fault in again."""
+
+    hidden: np.ndarray
+    weights: np.ndarray
+
+    @classmethod
+    def for_inputs(cls, x: np.ndarray, dtype: str) -> BlockBuffers:
+        """Buffers for x float (N, P) (the validation slice) and weights of ``dtype``."""
+        return cls(np.empty((len(x), UNIT_BLOCK), dtype), np.empty((x.shape[1], UNIT_BLOCK), dtype))
+
+    @property
+    def nbytes(self) -> int:
+        return self.hidden.nbytes + self.weights.nbytes
+
+
+def predict(params: Parameters, x: np.ndarray, pixels: np.ndarray | None = None,
+            buffers: BlockBuffers | None = None) -> np.ndarray:
     """Predicted digits int (N,) for x float (N, 784) (argmax of the logits).
 
     With ``pixels`` (int (P,), from ``inked_pixels``), x float (N, P) holds only those pixels' columns:
@@ -205,14 +226,24 @@ def predict(params: Parameters, x: np.ndarray, pixels: np.ndarray | None = None)
     The hidden layer is computed UNIT_BLOCK units at a time, each block's part of the logits added
     up: the same products, in blocks small enough to reuse freed memory (the server maps every
     array from 256 kB on afresh, mnist_core.serving.process), where whole (N, H) arrays cost more
-    in page faults than in arithmetic.
+    in page faults than in arithmetic. ``buffers`` (of x's shape and the weights' dtype) hold the
+    blocks instead of new arrays: the same numbers.
     """
     logits = np.zeros((len(x), params.w2.shape[1]), params.w2.dtype)
     rows = slice(None) if pixels is None else pixels
+    dtype = np.result_type(x, params.w1)
+    fits = (buffers is not None and pixels is not None and buffers.hidden.shape == (len(x), UNIT_BLOCK)
+            and buffers.weights.shape == (len(pixels), UNIT_BLOCK)
+            and buffers.hidden.dtype == dtype == buffers.weights.dtype == params.w1.dtype)
     with np.errstate(over="ignore", invalid="ignore"):
         for start in range(0, params.w1.shape[1], UNIT_BLOCK):
             units = slice(start, start + UNIT_BLOCK)
-            hidden = x @ params.w1[rows, units]
+            if fits and params.w1[:, units].shape[1] == UNIT_BLOCK:
+                # mode "clip" (the pixels are valid indices): "raise" copies through a new buffer
+                weights = np.take(params.w1[:, units], pixels, axis=0, out=buffers.weights, mode="clip")
+                hidden = np.matmul(x, weights, out=buffers.hidden)
+            else:
+                hidden = x @ params.w1[rows, units]
             hidden += params.b1[units]
             np.maximum(hidden, 0, out=hidden)
             logits += hidden @ params.w2[units]
@@ -221,9 +252,9 @@ def predict(params: Parameters, x: np.ndarray, pixels: np.ndarray | None = None)
 
 
 def accuracy(params: Parameters, x: np.ndarray, labels: np.ndarray,
-             pixels: np.ndarray | None = None) -> float:
+             pixels: np.ndarray | None = None, buffers: BlockBuffers | None = None) -> float:
     """Share of x float (N, 784) (or (N, P) with ``pixels``, as in ``predict``) predicted as labels
     int (N,); NaN when the weights are not all finite numbers (a diverged run predicts nothing)."""
     if not params.is_finite():
         return float("nan")
-    return float(np.mean(predict(params, x, pixels) == labels))
+    return float(np.mean(predict(params, x, pixels, buffers) == labels))
