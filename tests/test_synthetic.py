@@ -42,9 +42,9 @@ def test_a_font_style_set_has_each_digit_in_turn_as_mnist_stores_it(font_style_d
 def test_a_font_style_set_is_the_same_for_a_seed_and_differs_between_seeds(font_style_digits):
     images, _ = font_style_digits
     again, _ = font_style_set(3, seed=3)
-    other, _ = font_style_set(3, seed=4)
+    other, _ = font_style_set(1, seed=4)  # one of each digit: a different seed differs already there
     assert np.array_equal(images, again)
-    assert not np.array_equal(images, other)
+    assert not np.array_equal(images[:10], other)
 
 
 def test_the_shipped_model_reads_most_font_style_digits_but_not_all(font_style_digits):
