@@ -727,7 +727,7 @@ def main() -> None:
             roots["previous"] = arguments.baseline_root or stack.enter_context(
                 baseline_tree(arguments.baseline_ref))
             figures["previous"] = {}
-        print(f"this code: {ROOT}; {label}: {roots.get('previous', '(none)')}")
+        print(f"this code: {ROOT}" + (f"; {label}: {roots['previous']}" if "previous" in roots else ""))
         if not arguments.skip_cold:
             for key, cold in bench_cold_start(chrome, arguments.cold_runs, roots).items():
                 figures[key]["cold"] = cold
