@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy
 
 from mnist_core.config import MODELS_DIR
 from mnist_core.reading.preprocess import import_image_modules
@@ -152,11 +153,9 @@ def _raw_scores(network: DenseNetwork, outputs: list[np.ndarray], bank: np.ndarr
     """float64 (N, 2): the logits' energy and the cosine distance in the last hidden layer to the
     NEIGHBOURS-th nearest bank digit read as the same class (the whole bank for a class with
     fewer than NEIGHBOURS bank digits)."""
-    from scipy.special import logsumexp  # on first use, as mnist_core.reading.preprocess imports SciPy
-
     hidden = outputs[-2]
     logits = (hidden @ network.kernels[-1] + network.biases[-1]).astype("float64")
-    energy = -logsumexp(logits, axis=1)
+    energy = -scipy.special.logsumexp(logits, axis=1)
     features, classes = _unit(hidden), logits.argmax(axis=1)
     nearest = np.empty(len(hidden), dtype="float64")
     for digit in np.unique(classes):

@@ -23,6 +23,7 @@ Where a photo cannot be read, ``PhotoError`` says why in photo terms.
 from __future__ import annotations
 
 import numpy as np
+import scipy
 from PIL import Image
 
 from mnist_core.errors import ImageFileError, PhotoError
@@ -104,8 +105,6 @@ def _find_digit(level: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int
     """Dark writing on light paper, grey levels float32 (H, W) in [0, 1] -> the digit's ink,
     float32 (H, W) in [0, 1] stretched so its strongest strokes are full ink, and its bounding
     box (top, left, bottom, right) in pixels."""
-    from scipy import ndimage  # on first use, as mnist_core.reading.preprocess does
-
     paper = _paper_level(level)
     ink = np.clip((paper - level) / np.maximum(paper, 0.05), 0.0, 1.0)
     count = min(STRONGEST_PIXELS, ink.size)
@@ -113,12 +112,12 @@ def _find_digit(level: np.ndarray) -> tuple[np.ndarray, tuple[int, int, int, int
     if strongest < MIN_INK:
         raise PhotoError(NO_WRITING)
     strokes = ink >= max(INK_SHARE * strongest, INK_THRESHOLD)
-    labels, count = ndimage.label(strokes, structure=np.ones((3, 3)))
+    labels, count = scipy.ndimage.label(strokes, structure=np.ones((3, 3)))
     border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
     inside = np.setdiff1d(np.arange(1, count + 1), border)
     if inside.size == 0:
         raise PhotoError(ONLY_AT_THE_EDGE)
-    mass = ndimage.sum(ink, labels, index=inside)
+    mass = scipy.ndimage.sum(ink, labels, index=inside)
     kept = np.isin(labels, inside[mass >= SPECK_SHARE * mass.max()])
     rows, cols = np.flatnonzero(kept.any(axis=1)), np.flatnonzero(kept.any(axis=0))
     box = (int(rows[0]), int(cols[0]), int(rows[-1]) + 1, int(cols[-1]) + 1)
@@ -153,15 +152,13 @@ def _shrunk(gray: Image.Image) -> np.ndarray:
 def _paper_level(level: np.ndarray) -> np.ndarray:
     """How bright the paper is under each pixel: a grey closing (which fills in strokes thinner
     than its footprint) on a small copy, smoothed and enlarged back to (H, W)."""
-    from scipy import ndimage
-
     height, width = level.shape
     scale = min(1.0, BACKGROUND_SIZE / max(height, width))
     small_size = (max(1, round(width * scale)), max(1, round(height * scale)))
     picture = Image.fromarray(np.rint(level * 255).astype(np.uint8))
     small = np.asarray(picture.resize(small_size, Image.Resampling.BOX), dtype="float32") / 255.0
-    closed = ndimage.grey_closing(small, size=BACKGROUND_FOOTPRINT, mode="nearest")
-    smooth = ndimage.uniform_filter(closed, size=3, mode="nearest")
+    closed = scipy.ndimage.grey_closing(small, size=BACKGROUND_FOOTPRINT, mode="nearest")
+    smooth = scipy.ndimage.uniform_filter(closed, size=3, mode="nearest")
     paper = Image.fromarray(np.rint(smooth * 255).astype(np.uint8))
     paper = paper.resize((width, height), Image.Resampling.BILINEAR)
     return np.maximum(np.asarray(paper, dtype="float32") / 255.0, level)

@@ -7,17 +7,19 @@ step into the network, is ``mnist_core.serving.network``'s).
 - ``load_image_bytes``: an uploaded file decoded, or a clear reason why not. Photos are
   cleaned in ``mnist_core.reading.photo`` before the same steps.
 
-SciPy's image modules are imported on first use, not with this module: Draw's first run with a
-blank canvas (a cold start's first page) does not wait for them, and ``import_image_modules``
-lets a background thread import them before the first drawing arrives.
+SciPy loads its submodules on first use: ``scipy.ndimage`` is not imported with this module, so
+Draw's first run with a blank canvas (a cold start's first page) does not wait for it, and
+``import_image_modules`` lets a background thread load it before the first drawing arrives.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 from dataclasses import dataclass
 
 import numpy as np
+import scipy
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mnist_core.errors import BlankImageError, ImageFileError
@@ -116,9 +118,9 @@ def ink_to_mnist_steps(ink: np.ndarray, stroke_ratio: float | None = STROKE_RATI
 
 
 def import_image_modules() -> None:
-    """Import the SciPy modules the MNIST steps use (they import them on first use), e.g. on a
-    background thread once a page has shown itself, so that its first drawing does not wait."""
-    from scipy import ndimage  # noqa: F401
+    """Load ``scipy.ndimage``, which the MNIST steps use and SciPy loads on their first use, e.g. on
+    a background thread once a page has shown itself, so that its first drawing does not wait."""
+    importlib.import_module("scipy.ndimage")
 
 
 def as_mnist_pixels(centred: np.ndarray) -> np.ndarray:
@@ -128,9 +130,7 @@ def as_mnist_pixels(centred: np.ndarray) -> np.ndarray:
 
 def crop_to_ink(ink: np.ndarray, threshold: float = INK_THRESHOLD) -> np.ndarray:
     """The smallest rectangle holding every pixel above ``threshold`` (``ndimage.find_objects``)."""
-    from scipy import ndimage  # here, not at import: see the module's docstring
-
-    found = ndimage.find_objects((np.asarray(ink) > threshold).astype(np.int8))
+    found = scipy.ndimage.find_objects((np.asarray(ink) > threshold).astype(np.int8))
     if not found:
         raise BlankImageError("No ink found: draw or photograph a digit.")
     return ink[found[0]]
@@ -145,17 +145,13 @@ def stroke_width(ink: np.ndarray) -> float:
 def _ink_depth(ink: np.ndarray) -> np.ndarray:
     """float64 (h, w): each ink pixel's distance to the paper (``ndimage.distance_transform_edt``,
     a crop's edge pixels bordering the paper), 0 on the paper."""
-    from scipy import ndimage
-
-    return ndimage.distance_transform_edt(np.pad(ink > 0.5, 1))[1:-1, 1:-1]
+    return scipy.ndimage.distance_transform_edt(np.pad(ink > 0.5, 1))[1:-1, 1:-1]
 
 
 def _width_from_depth(depth: np.ndarray) -> float:
     """``stroke_width`` from ``_ink_depth``: twice the median depth along the ridge."""
-    from scipy import ndimage
-
     inside = np.pad(depth, 1)
-    ridge = (inside > 0) & (inside >= ndimage.maximum_filter(inside, size=3))
+    ridge = (inside > 0) & (inside >= scipy.ndimage.maximum_filter(inside, size=3))
     return float(2.0 * np.median(inside[ridge])) if ridge.any() else 0.0
 
 
@@ -186,10 +182,8 @@ def normalise_strokes(cropped: np.ndarray, ratio: float = STROKE_RATIO) -> tuple
         if thinned.max() <= INK_THRESHOLD:  # nothing left: keep the strokes as drawn
             return work.astype("float32"), width / scale
         return crop_to_ink(thinned), width / scale
-    from scipy import ndimage
-
     margin = int(np.ceil(-excess)) + 1
-    outside = ndimage.distance_transform_edt(~np.pad(work > 0.5, margin))
+    outside = scipy.ndimage.distance_transform_edt(~np.pad(work > 0.5, margin))
     thickened = np.clip(-excess + 1.0 - outside, 0.0, 1.0).astype("float32")
     return crop_to_ink(thickened), width / scale
 
@@ -218,10 +212,8 @@ def centre_by_mass(image: np.ndarray, frame: int = FRAME_SIZE) -> np.ndarray:
     """
     if not image.any():  # faint specks can vanish when scaled down: nothing to centre
         raise BlankImageError("The drawing is too faint to read: draw the digit with a bolder stroke.")
-    from scipy import ndimage
-
     height, width = image.shape
-    centre_row, centre_col = ndimage.center_of_mass(image)
+    centre_row, centre_col = scipy.ndimage.center_of_mass(image)
     top = int(np.clip(round(frame / 2 - centre_row), 0, frame - height))
     left = int(np.clip(round(frame / 2 - centre_col), 0, frame - width))
     result = np.zeros((frame, frame), dtype="float32")
