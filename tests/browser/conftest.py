@@ -93,16 +93,20 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+# The browser tests that wait for real training, about half of the browser tests' time.
+TRAINING_FILES = {"test_queue_waits.py", "test_robustness.py", "test_e2e.py", "test_reload.py",
+                  "test_training_jobs.py", "test_serving.py", "test_concurrency.py", "test_train_form.py",
+                  "test_phone.py", "test_layout.py"}
+
+
 def pytest_collection_modifyitems(config, items):
     """Every test here is a browser test (marked ``browser``). Under pytest-xdist (``-n 2 --dist
-    loadgroup``) the tests marked ``trains`` (they wait for real training on their process's app
-    server) are one group, run by one worker, so two of them never train at once on two servers;
-    every other browser test is shared out like any test, and the other worker takes them while
-    that group trains. Two fixed groups (the tests of the training files, and the rest) left one
-    worker idle at the end of CI while the other still ran its group."""
+    loadgroup``) the browser tests run as two groups, each in one worker with its own app server
+    and Chromium: the tests that wait for real training, and the rest. Together in one worker they
+    were CI's critical path while the other worker idled."""
     here = os.path.dirname(__file__)
     for item in items:
         if str(item.path).startswith(here + os.sep):
             item.add_marker(pytest.mark.browser)  # every test here (tests/conftest.py skips the folder by it)
-            if item.get_closest_marker("trains") is not None:
-                item.add_marker(pytest.mark.xdist_group("browser-training"))
+            group = "browser-training" if item.path.name in TRAINING_FILES else "browser-pages"
+            item.add_marker(pytest.mark.xdist_group(group))

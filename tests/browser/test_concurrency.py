@@ -19,7 +19,6 @@ def sidebar_text(page) -> str:
     return page.locator('[data-testid="stSidebar"]').inner_text()
 
 
-@pytest.mark.trains
 def test_two_sessions_do_not_see_each_others_runs_or_drawings(app_server, chromium):
     trainer, trainer_console = browser.new_page(chromium)
     drawer, drawer_console = browser.new_page(chromium)

@@ -36,7 +36,6 @@ def test_drawn_digits_are_recognised(session_page):
     helpers.assert_clean(page, console, "Draw")
 
 
-@pytest.mark.trains
 @pytest.mark.opens("train")
 def test_train_a_short_run_then_stop_a_long_one(session_page):
     page, console = session_page

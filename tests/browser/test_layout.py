@@ -42,7 +42,6 @@ button => {
 """
 
 
-@pytest.mark.trains
 def test_homes_stop_is_whole_and_on_screen_while_the_lessons_run_trains(session_page):
     """At 1280x900, the lesson's Stop shows its whole label, on the screen the user pressed
     "Train the lesson's network" on: no scrolling to reach it."""

@@ -19,7 +19,6 @@ def on_first_screen(page, locator) -> bool:
     return inside and not scrolled and not page.evaluate("() => window.scrollY")
 
 
-@pytest.mark.trains
 def test_start_and_stop_are_on_a_phones_first_screen(app_server, chromium):
     page, _ = browser.new_page(chromium, viewport=helpers.PHONE, touch=True)
     try:

@@ -85,7 +85,6 @@ def live_state(page) -> tuple[str | None, tuple[int, float] | None]:
     return status, None
 
 
-@pytest.mark.trains
 def test_five_sessions_starting_together_see_waits_within_a_factor_of_2_of_the_real_ones(
     app_server, chromium
 ):

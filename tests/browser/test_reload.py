@@ -32,7 +32,6 @@ def start_long_run(page, epochs: int = 40) -> None:
     browser.wait_idle(page)
 
 
-@pytest.mark.trains
 @pytest.mark.opens("train")
 def test_a_reload_shows_the_run_again_its_stop_works_and_another_browser_never_sees_it(
     session_page, chromium, app_server
@@ -61,7 +60,6 @@ def test_a_reload_shows_the_run_again_its_stop_works_and_another_browser_never_s
     assert_clean(page, console, "Train after a reload and Stop")
 
 
-@pytest.mark.trains
 def test_a_closed_page_gives_its_place_in_the_queue_back_within_seconds(chromium, app_server):
     gone, _ = browser.new_page(chromium)
     browser.open_app(gone, app_server.url, "train")

@@ -102,7 +102,6 @@ def test_rapid_reruns_on_draw_keep_the_prediction(chromium, app_server):
     page.context.close()
 
 
-@pytest.mark.trains
 def test_rapid_reruns_during_training_leave_it_training(chromium, app_server):
     """Quick clicks on the preset while a run trains rerun the page many times: the run trains
     on in the worker and completes (the page used to interrupt and stop it); Start works again."""
@@ -133,7 +132,6 @@ def test_rapid_reruns_during_training_leave_it_training(chromium, app_server):
     page.context.close()
 
 
-@pytest.mark.trains
 def test_two_users_press_start_together_one_waits_in_line_then_both_finish(chromium, app_server):
     """With one job at a time (MNIST_LAB_TRAINING_JOBS=1 on the test server): one run trains while
     the other shows its place in line, then trains; both complete with their own settings.

@@ -37,7 +37,6 @@ def tensorflow_libraries(pid: int) -> set[str]:
     return {match.group(1) for match in TENSORFLOW_LIBRARY.finditer(maps)}
 
 
-@pytest.mark.trains
 def test_every_page_opens_from_the_sidebar_and_the_server_never_imports_keras_or_tensorflow(
     app_server, chromium
 ):

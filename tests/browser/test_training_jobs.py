@@ -50,7 +50,6 @@ def sidebar_status(page):
     return page.locator('[data-testid="stSidebar"]').get_by_text(RUN_STATUS)
 
 
-@pytest.mark.trains
 @pytest.mark.opens("train")
 def test_a_run_trains_on_while_its_user_draws_and_only_the_worker_loads_tensorflow(session_page, app_server):
     page, console = session_page
