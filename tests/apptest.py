@@ -10,6 +10,8 @@ import re
 import time
 from pathlib import Path
 
+from mnist_core.training.queue import UnknownJobError
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
 # The page scripts, in the order app.py's st.navigation lists them: a new page is tested at once.
@@ -72,8 +74,6 @@ def _until_a_run_ends(at, seconds: float) -> None:
 
 
 def _ended(queue, job_id: str) -> bool:
-    from mnist_core.training.queue import UnknownJobError
-
     try:
         return queue.snapshot(job_id).finished
     except UnknownJobError:  # gone from the queue: the page says so on its next rerun
