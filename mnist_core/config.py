@@ -52,24 +52,30 @@ SCHEDULES = ("constant", "cosine")
 ARCHITECTURES = ("dense", "convnet")  # "convnet": CONVNET_FILTERS 3x3 convolutions, each then 2x2 max-pool
 CONVNET_FILTERS = (32, 64)  # filters of the convnet's two 3x3 convolutions (keras-io's mnist_convnet)
 
-# --- colours (hex, or rgba where one colour must suit both themes), shared by every figure;
-# ACCENT_COLOUR is .streamlit/config.toml's primaryColor
-ACCENT_COLOUR = "#4F46E5"  # indigo-600: the predicted digit, the training set, train curves
-ACCENT_LIGHT_COLOUR = "#A5B4FC"  # indigo-300: noisy per-batch curves beside ACCENT_COLOUR
-ACCENT_PALE_COLOUR = "#EEF2FF"  # indigo-50: filled boxes of diagrams
-CONTRAST_COLOUR = "#F59E0B"  # amber-500: the test set, validation curves
+# --- colours, shared by every figure and diagram. A figure is built once for both themes, so every
+# mark a reader must see (a line, a bar, a marker, a heat-map's extreme) keeps WCAG's 3:1 non-text
+# contrast on the light and on the dark theme's background (.streamlit/config.toml): mid tones with
+# a relative luminance between 0.13 and 0.30 (tests/test_chart_contrast.py checks each one).
+ACCENT_COLOUR = "#6366F1"  # indigo-500: the predicted digit, the training set, train curves
+ACCENT_LIGHT_COLOUR = "#7E8AF5"  # light indigo: noisy per-batch curves beside ACCENT_COLOUR
+ACCENT_PALE_COLOUR = "#EEF2FF"  # indigo-50: filled boxes of diagrams, behind dark text
+CONTRAST_COLOUR = "#D97706"  # amber-600: the test set, validation curves
 RIGHT_COLOUR = "#16A34A"  # green-600: a right prediction
-WRONG_COLOUR = "#DC2626"  # red-600: a wrong prediction
-MUTED_COLOUR = "#CBD5E1"  # slate-300: everything not highlighted
-GRID_COLOUR = "rgba(128, 128, 128, 0.25)"  # axis grid lines: faint grey on a light and on a dark background
-TEXT_COLOUR = "#111827"  # gray-900: the theme's text colour, outlines
+WRONG_COLOUR = "#EF4444"  # red-500: a wrong prediction (dark text on it keeps 4.5:1)
+MUTED_COLOUR = "#8A93A6"  # slate grey: bars and guides not highlighted
+GRID_COLOUR = "rgba(128, 128, 128, 0.25)"  # axis grid lines and faint guides, not data: on either background
+TEXT_COLOUR = "#111827"  # gray-900: the light theme's text colour; outlines on a white plot area
 EDGE_COLOUR = "#6B7280"  # gray-500: arrows of diagrams
-QUIET_COLOUR = "#94A3B8"  # slate-400: bars and guides not highlighted, on charts with MUTED_COLOUR too light
 AXIS_COLOUR = "#64748B"  # slate-500: zero lines
+# Ten distinguishable colours, one per digit or per run: Tableau 10 in its order, the light ones
+# (orange, teal, yellow, pink, grey) darkened to mid tones so that each keeps 3:1 on both backgrounds.
+CATEGORY_COLOURS = (
+    "#4C78A8", "#D9720B", "#E45756", "#2E8B83", "#54A24B",
+    "#A68A00", "#B279A2", "#D0579B", "#9D755D", "#7F7F7F",
+)  # fmt: skip
 RIGHT_PALE_COLOUR = "#DCFCE7"  # green-100: behind the caption of a right prediction
 WRONG_PALE_COLOUR = "#FEE2E2"  # red-100: behind the caption of a wrong prediction
 WRONG_TEXT_COLOUR = "#991B1B"  # red-800: the caption of a wrong prediction
-
 
 def rgb(colour: str) -> tuple[int, int, int]:
     """'#16A34A' -> (22, 163, 74), for pictures drawn with Pillow and NumPy."""

@@ -20,7 +20,7 @@ from mnist_core.charts.learning import (
     w2_gradient_figure,
 )
 from mnist_core.charts.predictions import data_uri
-from mnist_core.config import ACCENT_COLOUR, QUIET_COLOUR
+from mnist_core.config import ACCENT_COLOUR, MUTED_COLOUR
 
 
 def validated(figure: go.Figure) -> go.Figure:
@@ -59,7 +59,7 @@ def test_the_output_bars_pass_plotly_validation_and_colour_the_label():
     np.testing.assert_allclose(bars_probabilities.y, probabilities, rtol=1e-6)
     assert bars_probabilities.xaxis == "x2" and bars_probabilities.yaxis == "y2"
     colours = list(bars_logits.marker.color)
-    assert colours[7] == ACCENT_COLOUR and colours.count(QUIET_COLOUR) == 9
+    assert colours[7] == ACCENT_COLOUR and colours.count(MUTED_COLOUR) == 9
 
 
 def test_the_w2_gradient_is_one_heat_map_centred_on_zero():

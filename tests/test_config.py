@@ -38,10 +38,9 @@ def test_mnist_shape_constants():
     assert constants.NUM_CLASSES == 10 and constants.TRAIN_IMAGES == 60_000 == constants.MAX_TRAIN_SIZE
 
 
-def test_accent_colour_is_the_light_themes_primary_colour_and_no_theme_is_forced():
+def test_the_light_themes_text_is_the_figures_text_colour_and_no_theme_is_forced():
     theme = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())["theme"]
     assert "base" not in theme  # the system's light or dark setting is followed
-    assert theme["light"]["primaryColor"] == constants.ACCENT_COLOUR
     assert theme["light"]["textColor"] == constants.TEXT_COLOUR
     assert {"primaryColor", "backgroundColor", "textColor"} <= set(theme["dark"])
 

@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy import ndimage
 
-from mnist_core.config import ACCENT_COLOUR, CLASSES, CONTRAST_COLOUR, GRID_COLOUR, IMAGE_SIDE, MUTED_COLOUR
+from mnist_core.config import ACCENT_COLOUR, CLASSES, CONTRAST_COLOUR, GRID_COLOUR, IMAGE_SIDE
 from mnist_core.data.stats import class_counts
 
 DIGITS = CLASSES
@@ -27,8 +27,7 @@ _WHERE_HOVER = "<br>(row %{customdata[0]}, column %{customdata[1]})<extra></extr
 
 def _base_layout(figure: go.Figure, height: int, **changes) -> go.Figure:
     figure.update_layout(
-        **{"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "font": FONT,
-           "plot_bgcolor": "white", **changes}
+        **{"height": height, "margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "font": FONT, **changes}
     )  # fmt: skip
     return figure
 
@@ -266,7 +265,7 @@ def vector_strip_figure(
             "x1": start - 0.5,
             "y0": 0,
             "y1": 1,
-            "line": {"color": MUTED_COLOUR, "width": 1},
+            "line": {"color": GRID_COLOUR, "width": 1},
             "layer": "below",
         }
         for start in range(0, SIDE * SIDE + 1, SIDE)

@@ -22,7 +22,7 @@ from mnist_core.config import (
     AXIS_COLOUR,
     CONTRAST_COLOUR,
     GRID_COLOUR,
-    QUIET_COLOUR,
+    MUTED_COLOUR,
 )
 from mnist_core.text import learning as words
 
@@ -103,7 +103,7 @@ def typed_array(values: np.ndarray) -> dict:
 def output_bars(logits: np.ndarray, probabilities: np.ndarray, label: int) -> PlainFigure:
     """The 10 logits float (10,) (left) and the softmax probabilities float (10,) (right) of one image,
     one bar per digit, the label's in the accent colour; one figure (half the server time of two)."""
-    colours = [ACCENT_COLOUR if digit == label else QUIET_COLOUR for digit in range(10)]
+    colours = [ACCENT_COLOUR if digit == label else MUTED_COLOUR for digit in range(10)]
     data = [{"type": "bar", "x": list(range(10)), "y": finite_or_none([float(v) for v in values]),
              "marker": {"color": colours}, "xaxis": f"x{axis}", "yaxis": f"y{axis}",
              "hovertemplate": f"digit %{{x}}: %{{y:{fmt}}}<extra></extra>"}
@@ -136,7 +136,7 @@ def history_figure(losses: Sequence[float], accuracies: Sequence[float], steps_p
          "hovertemplate": "after %{x} steps: %{y:.1%}<extra></extra>"},
     ]
     epoch_line = {"type": "line", "x0": steps_per_epoch, "x1": steps_per_epoch, "xref": "x",
-                  "y0": 0, "y1": 1, "yref": "y domain", "line": {"color": QUIET_COLOUR, "dash": "dot"}}
+                  "y0": 0, "y1": 1, "yref": "y domain", "line": {"color": MUTED_COLOUR, "dash": "dot"}}
     layout = {
         "height": 300, "margin": {"l": 4, "r": 4, "t": 10, "b": 4}, "hovermode": "x unified",
         "legend": {"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
@@ -180,7 +180,7 @@ def landscape_figure(alphas: np.ndarray, betas: np.ndarray, losses: np.ndarray, 
                       ticktext=[f"{10 ** tick:.3g}" for tick in ticks]),
     ))
     figure.add_trace(go.Scatter(x=[0], y=[0], mode="markers", name="current weights",
-                                marker=dict(symbol="x", size=11, color="#DC2626"),
+                                marker=dict(symbol="x", size=11, color=CONTRAST_COLOUR),
                                 hovertemplate="the current weights<extra></extra>"))
     if len(path) > 1:  # drawn over the marker: it ends at the centre
         figure.add_trace(go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines+markers", name="path",

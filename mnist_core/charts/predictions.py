@@ -17,14 +17,23 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
 
-from mnist_core.config import ACCENT_COLOUR, MUTED_COLOUR, RIGHT_COLOUR, TEXT_COLOUR, WRONG_COLOUR
+from mnist_core.config import (
+    ACCENT_COLOUR,
+    MUTED_COLOUR,
+    RIGHT_COLOUR,
+    TEXT_COLOUR,
+    WRONG_COLOUR,
+    WRONG_PALE_COLOUR,
+)
 
 DIGITS = list(range(10))
 TRUE_COLOUR = ACCENT_COLOUR  # the true digit when it was missed
 OTHER_COLOUR = MUTED_COLOUR
 HIGHLIGHT_COLOUR = TEXT_COLOUR
-RIGHT_SCALE = [[0.0, "#F0FDF4"], [1.0, "#86EFAC"]]  # green-50 -> green-300, light so text reads
-WRONG_SCALE = [[0.0, "#FFFFFF"], [0.15, "#FEE2E2"], [1.0, "#DC2626"]]
+# Each cell prints its count in TEXT_COLOUR (4.5:1 on every colour of both scales); the scales end in
+# RIGHT_COLOUR and WRONG_COLOUR, which keep 3:1 on the matrix's white.
+RIGHT_SCALE = [[0.0, "#F0FDF4"], [1.0, RIGHT_COLOUR]]  # green-50 -> green-600
+WRONG_SCALE = [[0.0, "#FFFFFF"], [0.15, WRONG_PALE_COLOUR], [1.0, WRONG_COLOUR]]
 CELL_HOVER = (
     "True <b>%{y}</b>, predicted <b>%{x}</b>: %{customdata[2]:,} images<br>Click to show them<extra></extra>"
 )
@@ -117,7 +126,7 @@ def _heatmap(z: np.ndarray, name: str, scale: list, low: float, high: float) -> 
         showscale=False,  # every cell shows its count; a colour bar would only take room
         text=[["" if np.isnan(value) or value == 0 else f"{value:.0f}" for value in row] for row in z],
         texttemplate="%{text}",
-        textfont=dict(size=12),
+        textfont=dict(size=12, color=TEXT_COLOUR),
         hoverinfo="skip",
         xgap=1,
         ygap=1,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import plotly.graph_objects as go
 
-from mnist_core.config import ACCENT_COLOUR, ACCENT_LIGHT_COLOUR, CONTRAST_COLOUR
+from mnist_core.config import ACCENT_COLOUR, ACCENT_LIGHT_COLOUR, CATEGORY_COLOURS, CONTRAST_COLOUR
 from mnist_core.training.record import TrainingHistory
 
 SMOOTHING_BATCHES = 20  # span of the exponential moving average of the per-batch curves
@@ -26,10 +26,7 @@ MAX_CURVE_POINTS = 400  # per-batch curves are thinned to this many points (boun
 BATCH_COLOR = ACCENT_LIGHT_COLOUR  # the noisy per-batch curve
 TRAIN_COLOR = ACCENT_COLOUR  # train, per epoch
 VALIDATION_COLOR = CONTRAST_COLOUR  # validation, per epoch
-RUN_COLORS = (
-    "#4F46E5", "#F59E0B", "#10B981", "#EF4444", "#0EA5E9",
-    "#A855F7", "#84CC16", "#EC4899", "#64748B", "#14B8A6",
-)
+RUN_COLORS = CATEGORY_COLOURS  # one per run
 
 
 @dataclass(frozen=True)
