@@ -10,6 +10,7 @@ import streamlit as st
 from mnist_core import flatten_and_scale
 from mnist_core.charts import dataset as charts
 from mnist_core.charts.gallery import digit_tiles
+from mnist_core.charts.predictions import png_data_url
 from mnist_core.config import CLASSES, IMAGE_PIXELS, IMAGE_SIDE
 from mnist_core.data import stats
 from mnist_core.lesson import printouts
@@ -52,6 +53,15 @@ def cached_figure(name: str, split: str, option: bool):
         counts = stats.class_counts(dataset.split(split)[1])
         return charts.class_means_figure(cached_class_means(split), counts)
     return charts.pixel_histogram_figure(cached_pixel_counts(split), option)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def grid_tiles(split: str, shown: tuple[int, ...]) -> list[str]:
+    """The grid's tiles, images ``shown`` of ``split`` enlarged TILE_SCALE times, as PNG ``data:``
+    URLs: they reach the browser inside the page's message (no media file, no request per tile),
+    and every new session opens on the same tiles, so they are encoded once per process."""
+    images = load_dataset().split(split)[0]
+    return [png_data_url(tile) for tile in digit_tiles(images[list(shown)], TILE_SCALE)]
 
 
 def render_arrays(dataset: Dataset) -> None:
@@ -114,7 +124,7 @@ def render_grid(dataset: Dataset) -> tuple[str, list[int]]:
         "In order", icon=":material/sort:", on_click=_in_order, key="dataset_in_order", type="tertiary"
     )
     seed = st.session_state.get(SEED_KEY)
-    images, labels = dataset.split(split)
+    labels = dataset.split(split)[1]
     chosen = None if digit == "All" else int(digit)
     shown = [int(index) for index in stats.sample_indices(labels, chosen, count, seed)]
     st.session_state[GRID_KEY] = {
@@ -127,7 +137,7 @@ def render_grid(dataset: Dataset) -> tuple[str, list[int]]:
     st.caption(notes.grid_note(len(shown), split, chosen, seed))
     with st.container(border=True):
         st.image(
-            digit_tiles(images[shown], TILE_SCALE),
+            grid_tiles(split, tuple(shown)),
             caption=[f"{labels[index]} · #{index}" for index in shown],
             width=IMAGE_SIDE * TILE_SCALE,
             alt=[f"a handwritten {labels[index]}" for index in shown],

@@ -13,6 +13,7 @@ import streamlit as st
 from mnist_core import flatten_and_scale, preset
 from mnist_core.charts.dataset import vector_strip_figure
 from mnist_core.charts.gallery import compose_grid, tile_strip
+from mnist_core.charts.predictions import png_data_url
 from mnist_core.lesson import printouts
 from mnist_core.lesson import source as lesson
 from mnist_core.text import lesson as lesson_text
@@ -94,7 +95,7 @@ def step_load(dataset: Dataset) -> None:
     labels = " ".join(str(label) for label in dataset.y_train[:FIRST])
     result.caption("The first ten training images:")
     strip = tile_strip(dataset.x_train[:FIRST], columns=5, scale=2)
-    result.image(strip, width="stretch", alt=f"The first ten training images, digits {labels}")
+    result.image(png_data_url(strip), width="stretch", alt=f"The first ten training images, digits {labels}")
     result.markdown(f"Their labels, `train_labels[:10]`: **{labels.replace(' ', '** **')}**")
 
 
@@ -172,8 +173,9 @@ def step_predict(dataset: Dataset, model: ActiveModel | None) -> None:
     with result:
         which_model_note(model)
         predicted = probabilities.argmax(axis=1)
+        grid = compose_grid(dataset.x_test[:FIRST], predicted, truth, list(range(FIRST)), columns=5)
         st.image(
-            compose_grid(dataset.x_test[:FIRST], predicted, truth, list(range(FIRST)), columns=5),
+            png_data_url(grid),
             caption="Green frame: right. Red: wrong. The small number is the image's index in test_images.",
             width="stretch",
             alt="The first ten test images, each framed green if predicted right, red if wrong.",

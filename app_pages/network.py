@@ -19,6 +19,7 @@ from mnist_core.charts.network import (
     top_images_figure,
     weights_figure,
 )
+from mnist_core.charts.predictions import png_data_url
 from mnist_core.inspection.activations import explain, incoming_weights
 from mnist_core.inspection.selection import Selection, complete_selection
 from mnist_core.inspection.units import active_count
@@ -61,7 +62,8 @@ def render_input(selection: Selection, dataset, image: np.ndarray, explanation, 
                                   on_click=lambda: state.update(drawing=True),
                                   help="The digit you last drew on the Draw page.")
     shown = "Your drawing (28×28)" if selection.drawing else f"Test image #{selection.test}"
-    picture.image(np.kron(image, np.ones((6, 6))).clip(0, 1), width=150, caption=shown,
+    pixels = (np.kron(image, np.ones((6, 6))).clip(0, 1) * 255).astype(np.uint8)  # as st.image scales floats
+    picture.image(png_data_url(pixels), width=150, caption=shown,
                   alt=f"{shown}, the input the network reads")
     with verdict:
         predicted = explanation.predicted

@@ -19,6 +19,7 @@ from mnist_core.charts.predictions import (
     index_from_selection,
     outlined_cell,
     outlined_tile,
+    png_data_url,
     probability_figure,
 )
 from mnist_core.serving.browsing import (
@@ -197,8 +198,8 @@ def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[in
     )
     label, predicted = int(evaluation.labels[index]), int(evaluation.predicted[index])
     image_column, metric_column = st.columns([3, 2], vertical_alignment="center")
-    image_column.image(enlarge(dataset.x_test[index], 196), caption=f"Test image #{index}", width="content",
-                       alt=f"Test image {index}, a {label}, enlarged")
+    image_column.image(png_data_url(enlarge(dataset.x_test[index], 196)), caption=f"Test image #{index}",
+                       width="content", alt=f"Test image {index}, a {label}, enlarged")
     metric_column.metric("Prediction", predicted, f"{evaluation.confidence[index]:.1%} sure",
                          delta_color="normal" if predicted == label else "inverse", delta_arrow="off")
     metric_column.metric("True digit", label)

@@ -6,9 +6,14 @@ helpers below read a page's elements and drive its widgets as a user would.
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 import time
 from pathlib import Path
+
+import numpy as np
+from PIL import Image
 
 from mnist_core.training.queue import UnknownJobError
 
@@ -47,6 +52,20 @@ def link_opener(app_test, page: str):
         return at
 
     return open_with
+
+
+def image_urls(at, caption: str | None = None) -> list[str]:
+    """The URLs of every picture of the page's st.image elements (or of those whose captions
+    include ``caption``), in page order."""
+    return [image.url for element in at.get("image") for image in element.proto.imgs
+            if caption is None or caption in [picture.caption for picture in element.proto.imgs]]
+
+
+def data_url_pixels(url: str) -> np.ndarray:
+    """The pixels of a ``data:image/png;base64,…`` URL as uint8 (H, W) or (H, W, 3); fails on any
+    other URL (a media file the browser would fetch)."""
+    assert url.startswith("data:image/png;base64,"), url[:40]
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
 
 
 def sidebar_text(at) -> str:

@@ -19,6 +19,8 @@ import mnist_core.serving.model_files
 import ui.job_view
 import ui.resources
 import ui.session
+from mnist_core.charts.gallery import tile_strip
+from tests.apptest import data_url_pixels, image_urls
 
 FIRST_TEST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
 
@@ -50,7 +52,7 @@ def all_text(at: AppTest) -> str:
 # --- Home ---------------------------------------------------------------------------------
 
 
-def test_home_shows_the_lessons_shapes_predictions_and_score_without_training(app_test):
+def test_home_shows_the_lessons_shapes_predictions_and_score_without_training(app_test, mnist):
     at = app_test("app_pages/home.py")
 
     shapes = dataframe_with(at, "shape").set_index("array")["shape"].to_dict()
@@ -67,6 +69,9 @@ def test_home_shows_the_lessons_shapes_predictions_and_score_without_training(ap
     assert metric_value(at, "Training images") == "60,000"
     assert metric_value(at, "Test images") == "10,000"
     assert "**5** **0** **4** **1** **9** **2** **1** **3** **1** **4**" in all_text(at)
+    strip, first_test = [data_url_pixels(url) for url in image_urls(at)]  # PNG data: URLs, no media files
+    assert np.array_equal(strip, tile_strip(mnist[0][0][:10], columns=5, scale=2))
+    assert first_test.ndim == 3  # the first ten test images, framed green or red
 
     layers = dataframe_with(at, "parameters").set_index("layer")["parameters"].to_dict()
     assert layers["hidden_1"] == 784 * 512 + 512 and layers["digit"] == 512 * 10 + 10
@@ -195,7 +200,7 @@ def test_dataset_shows_the_four_arrays_as_the_lesson_prints_them(app_test):
 
 
 def test_dataset_digit_filter_and_shuffle_change_the_grid(app_test, mnist):
-    (_, y_train), (_, y_test) = mnist
+    (x_train, y_train), (_, y_test) = mnist
     at = app_test("app_pages/dataset.py")
     first = grid(at)
     assert first["digit"] is None and first["indices"] == list(range(40))
@@ -205,6 +210,12 @@ def test_dataset_digit_filter_and_shuffle_change_the_grid(app_test, mnist):
     threes = grid(at)
     assert threes["digit"] == 3 and set(threes["labels"]) == {3}
     assert threes["indices"] == np.flatnonzero(y_train == 3)[:40].tolist()
+
+    first_caption = f"{threes['labels'][0]} · #{threes['indices'][0]}"
+    tiles = [data_url_pixels(url) for url in image_urls(at, first_caption)]
+    assert len(tiles) == 40  # PNG data: URLs (no media file per tile), pixel for pixel the images, 3x
+    for tile, index in zip(tiles, threes["indices"], strict=True):
+        assert np.array_equal(tile, np.kron(x_train[index], np.ones((3, 3), "uint8")))
 
     at.button(key="dataset_shuffle").click().run()
     shuffled = grid(at)

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from mnist_core.text.runs import RUN_DOES_NOT_TRAVEL
-from tests.apptest import link_opener, url_params
+from tests.apptest import data_url_pixels, image_urls, link_opener, url_params
 from ui.session import ACTIVE_KEY, DRAWN_INPUT_KEY, RUNS_KEY, Run
 
 PAGE = "app_pages/network.py"
@@ -90,7 +90,8 @@ def test_the_index_box_selects_nothing_while_the_drawing_is_shown(open_page, mni
     assert url_params(at)["input"] == "drawing"
     box = at.number_input(key="network_test_index")
     assert box.value is None and "your drawing is shown" in box.proto.placeholder
-    assert any("Your drawing (28×28)" in image.captions for image in at.image)
+    [url] = image_urls(at, "Your drawing (28×28)")
+    assert np.array_equal(data_url_pixels(url), (np.kron(drawn, np.ones((6, 6))) * 255).astype(np.uint8))
     assert not at.button(key="network_back").disabled and "#17" in at.button(key="network_back").help
     at.button(key="network_back").click().run()
     assert url_params(at)["test"] == "17" and "input" not in url_params(at)

@@ -17,6 +17,8 @@ import mnist_core
 import ui.resources
 import ui.session
 from mnist_core import ModelConfig
+from mnist_core.charts.gallery import framed_tiles
+from tests.apptest import data_url_pixels, image_urls
 
 PAGE = "app_pages/predictions.py"
 SHOWN = "predictions_shown"
@@ -95,8 +97,11 @@ def test_fresh_session_shows_the_default_models_test_figures(app_test, reference
     assert shown(at) == list(range(PAGE_SIZE)), "unfiltered, by index: test images 0-99"
 
 
-def test_first_ten_block_shows_ten_predictions_with_their_true_labels(app_test, reference):
+def test_first_ten_block_shows_ten_predictions_with_their_true_labels(app_test, reference, mnist):
     at = app_test(PAGE)
+    right = reference["predicted"][:10] == reference["labels"][:10]
+    tiles = [data_url_pixels(url) for url in image_urls(at)[:10]]  # PNG data: URLs, no media files
+    assert np.array_equal(tiles, framed_tiles(mnist[1][0][:10], right, scale=2, border=3))
     first_ten = [element for element in at.main.metric if element.label.startswith("#")]
     assert len(first_ten) == 10
     for index, element in enumerate(first_ten):

@@ -13,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.charts.network import templates_sheet
+from mnist_core.charts.predictions import png_data_url
 from mnist_core.inspection import network_map
 from mnist_core.inspection.activations import hidden_activations
 from mnist_core.inspection.units import unit_statistics
@@ -70,7 +71,7 @@ def render_templates(active: ActiveModel) -> None:
     shown = st.select_slider("Epoch", options=range(len(labels)), value=len(labels) - 1,
                              format_func=labels.__getitem__, key="network_template_epoch")
     peak = float(np.percentile(np.abs(frames), 99.5))  # one scale for every epoch, so growth shows
-    st.image(templates_sheet(frames[shown], peak), width="content",
+    st.image(png_data_url(templates_sheet(frames[shown], peak)), width="content",
              alt=f"Weight maps of units {', '.join(map(str, templates.units))} {labels[shown]}",
              caption=f"Units {', '.join(map(str, templates.units))}, left to right, row by row. Red: "
                      f"weight above 0, blue: below; the scale ends at ±{peak:.3f} for every epoch.")

@@ -19,7 +19,7 @@ import streamlit as st
 
 from mnist_core import Evaluation, per_class_table
 from mnist_core.charts.gallery import compose_grid, framed_tiles, tile_centres
-from mnist_core.charts.predictions import confusion_figure, grid_figure
+from mnist_core.charts.predictions import confusion_figure, grid_figure, png_data_url
 from mnist_core.serving.browsing import hover_texts
 from ui.resources import Dataset
 
@@ -39,7 +39,7 @@ PER_CLASS_COLUMNS = {  # how the per-class table is shown: widths that fit a 128
 class ModelViews:
     """What the page shows that depends only on the model: built once, shared, read-only."""
 
-    first_tiles: np.ndarray  # uint8 (10, 62, 62, 3): the first ten test images, framed
+    first_tiles: tuple[str, ...]  # the first ten test images, framed, as PNG data: URLs (no media files)
     confusion: go.Figure  # without an outline
     per_class: pd.DataFrame
 
@@ -49,8 +49,7 @@ def model_views(model_key: str, _evaluation: Evaluation, _dataset: Dataset) -> M
     """Built on the first call for ``model_key``; never mutated afterwards."""
     count = min(FIRST, len(_evaluation.labels))
     right = _evaluation.predicted[:count] == _evaluation.labels[:count]
-    tiles = framed_tiles(_dataset.x_test[:count], right, scale=2, border=3)
-    tiles.flags.writeable = False
+    tiles = tuple(map(png_data_url, framed_tiles(_dataset.x_test[:count], right, scale=2, border=3)))
     return ModelViews(tiles, confusion_figure(_evaluation.confusion), per_class_table(_evaluation))
 
 
