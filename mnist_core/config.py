@@ -65,6 +65,7 @@ WRONG_COLOUR = "#EF4444"  # red-500: a wrong prediction (dark text on it keeps 4
 MUTED_COLOUR = "#8A93A6"  # slate grey: bars and guides not highlighted
 GRID_COLOUR = "rgba(128, 128, 128, 0.25)"  # axis grid lines and faint guides, not data: on either background
 TEXT_COLOUR = "#111827"  # gray-900: the light theme's text colour; outlines on a white plot area
+CHART_TEXT_COLOUR = "#4B5563"  # gray-600: axis text of charts in the light theme (ui/accessibility.py)
 EDGE_COLOUR = "#6B7280"  # gray-500: arrows of diagrams
 AXIS_COLOUR = "#64748B"  # slate-500: zero lines
 # Ten distinguishable colours, one per digit or per run: Tableau 10 in its order, the light ones

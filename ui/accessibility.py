@@ -14,6 +14,10 @@
   header and the sidebar's menu.
 - Pictures of arrays sent at one pixel per value (in a container keyed ``PIXELS_KEY_PREFIX`` + name)
   are enlarged with sharp square pixels, each the value it shows, where a browser would blur them.
+- Chart text: Streamlit's Plotly theme draws axis labels, titles and colour bars in its gray70
+  (``STREAMLIT_CHART_TEXT["light"]``), 3.7:1 on the light background, under WCAG's 4.5:1; that text
+  gets ``CHART_TEXT_COLOUR``. The dark theme's (gray30) keeps 4.5:1 and text a figure colours itself
+  is left alone, so the rule matches that one colour.
 - Images: each page gives its images alt text; one shown without it (a page added later) gets
   its caption as alt text, so a screen reader says at least what a sighted reader sees.
 - Scrollable boxes (long code, wide formulas) can be reached with Tab and scrolled with the
@@ -24,9 +28,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mnist_core.config import CHART_TEXT_COLOUR
+
 TILES_KEY_PREFIX = "tiles_"
 PIXELS_KEY_PREFIX = "pixels_"
 PHONE_WIDTH = 640  # px: under this Streamlit stacks columns
+# Streamlit 1.67's Plotly theme: the text colour of axes, titles and colour bars in each theme
+STREAMLIT_CHART_TEXT = {"light": "rgb(128, 132, 149)", "dark": "rgb(230, 234, 241)"}
 # token classes -> hue mixed into the text colour (the text colour keeps the larger share)
 TOKEN_HUES = {
     "keyword, .token.builtin, .token.important": "#4F46E5",
@@ -44,6 +52,8 @@ CSS = "<style>\n" + "".join(
     '[data-testid="stCode"] .token.comment { color: color-mix(in srgb, currentColor 72%, #808495); }\n'
     f'[class*=" st-key-{TILES_KEY_PREFIX}"] [data-testid="stElementToolbar"] {{ display: none; }}\n'
     f'[class*=" st-key-{PIXELS_KEY_PREFIX}"] img {{ image-rendering: pixelated; }}\n'
+    f'[data-testid="stPlotlyChart"] text[style*="fill: {STREAMLIT_CHART_TEXT["light"]};"]'
+    f' {{ fill: {CHART_TEXT_COLOUR} !important; }}\n'
     f"@media (max-width: {PHONE_WIDTH}px) {{\n"
     "  .st-key-train_start { order: -1; }\n"
     '  [data-testid="stElementContainer"]:has(> [data-testid="stFullScreenFrame"]'

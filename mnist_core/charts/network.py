@@ -191,7 +191,10 @@ def map_figure(positions: np.ndarray, labels: np.ndarray, predicted: np.ndarray,
                         line=dict(color=SELECTED_COLOUR, width=1.5)),
             hovertemplate=current_label + "<extra></extra>"))
     figure.update_layout(height=520, margin=dict(l=4, r=4, t=4, b=4), dragmode="pan",
-                         clickmode="event+select", legend=dict(title="True digit", itemsizing="constant"),
+                         clickmode="event+select",
+                         # a white legend like the plot area: its dark crosses show in both themes
+                         legend=dict(title=dict(text="True digit", font=dict(color=TEXT_COLOUR)),
+                                     itemsizing="constant", bgcolor="white", font=dict(color=TEXT_COLOUR)),
                          plot_bgcolor="white", xaxis=BLANK_AXIS, yaxis=dict(**BLANK_AXIS, scaleanchor="x"))
     return figure
 
