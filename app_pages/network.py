@@ -11,14 +11,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_core.charts.network import (
-    activation_figure,
-    class_bar_figure,
-    map_figure,
-    pixel_parts_figure,
-    top_images_figure,
-    weights_figure,
-)
 from mnist_core.charts.predictions import png_data_url
 from mnist_core.inspection.activations import explain, incoming_weights
 from mnist_core.inspection.selection import Selection, complete_selection
@@ -27,7 +19,17 @@ from mnist_core.text.network import active_rule_text
 from mnist_core.text.reading import confidence_text
 from mnist_core.text.runs import MODEL_PARAM, RUN_DOES_NOT_TRAVEL
 from ui import network_state as state
-from ui.network_views import activation_map, layer_statistics, render_templates
+from ui.network_views import (
+    activation_figure,
+    activation_map,
+    class_bar_figure,
+    layer_statistics,
+    map_figure,
+    pixel_parts_figure,
+    render_templates,
+    top_images_figure,
+    weights_figure,
+)
 from ui.resources import dataset_or_stop
 from ui.session import (
     DRAWN_INPUT_KEY,

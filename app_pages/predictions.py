@@ -13,14 +13,11 @@ import pandas as pd
 import streamlit as st
 
 from mnist_core import Evaluation
-from mnist_core.charts.gallery import enlarge, tile_box
+from mnist_core.charts.gallery import enlarge
 from mnist_core.charts.predictions import (
     cell_from_selection,
     index_from_selection,
-    outlined_cell,
-    outlined_tile,
     png_data_url,
-    probability_figure,
 )
 from mnist_core.serving.browsing import (
     SORT_ORDERS,
@@ -33,7 +30,14 @@ from mnist_core.text.links import bad_link_value
 from mnist_core.text.runs import settings_summary
 from ui import prediction_state as state
 from ui.accessibility import TILES_KEY_PREFIX
-from ui.prediction_views import PER_CLASS_COLUMNS, ModelViews, grid_view, model_views
+from ui.prediction_views import (
+    PER_CLASS_COLUMNS,
+    ModelViews,
+    confusion_view,
+    model_views,
+    outlined_grid,
+    probability_view,
+)
 from ui.resources import Dataset, dataset_or_stop
 from ui.session import ActiveModel, active_model, evaluation_of, model_record
 
@@ -88,7 +92,7 @@ def render_explorer(model_key: str, dataset: Dataset, evaluation: Evaluation) ->
         st.caption("Rows: the true digit. Columns: what the model predicted. Green: right; red: mistakes, "
                    "darker when more. **Click a cell** to show those images below.")
         cell = state.filters().cell
-        st.plotly_chart(views.confusion if cell is None else outlined_cell(views.confusion, cell),
+        st.plotly_chart(confusion_view(model_key, cell, views),
                         key=_matrix_key(), on_select=_apply_matrix_click, selection_mode="points",
                         config=CHART_CONFIG)
         with st.expander("The matrix as a table"):  # its text alternative; the filters below reach any cell
@@ -160,12 +164,12 @@ def render_grid_pages(model_key: str, dataset: Dataset, evaluation: Evaluation, 
         st.session_state[state.INSPECT_KEY] = shown[0]
     grid_column, inspect_column = st.columns([7, 3], gap="medium")
     key = f"predictions_grid_{st.session_state[state.GRID_VERSION_KEY]}_{page}"  # no stale tile selection
-    figure = grid_view(model_key, tuple(shown), evaluation, dataset)
     inspected = shown.index(st.session_state[state.INSPECT_KEY])
-    grid_column.plotly_chart(outlined_tile(figure, tile_box(inspected)), key=key, config=CHART_CONFIG,
+    figure = outlined_grid(model_key, tuple(shown), inspected, evaluation, dataset)
+    grid_column.plotly_chart(figure, key=key, config=CHART_CONFIG,
                              on_select=lambda: _apply_grid_click(key), selection_mode="points")
     with inspect_column:
-        _render_inspector(dataset, evaluation, shown)
+        _render_inspector(model_key, dataset, evaluation, shown)
 
 
 def _apply_grid_click(key: str) -> None:
@@ -191,7 +195,7 @@ def _render_pager(page: int, pages: int, caption: str) -> None:
                            "and confidence")
 
 
-def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[int]) -> None:
+def _render_inspector(model_key: str, dataset: Dataset, evaluation: Evaluation, options: list[int]) -> None:
     index = st.selectbox(
         "Inspect an image from this page", options, key=state.INSPECT_KEY,
         format_func=lambda i: f"#{i} · pred {evaluation.predicted[i]} · true {evaluation.labels[i]}",
@@ -208,7 +212,7 @@ def _render_inspector(dataset: Dataset, evaluation: Evaluation, options: list[in
     st.page_link("app_pages/lab.py", icon=":material/science:", query_params={"test": index},
                  label="Why this mistake? Break it in the lab" if predicted != label
                  else "Break it in the lab")
-    st.plotly_chart(probability_figure(evaluation.probabilities[index], label),
+    st.plotly_chart(probability_view(model_key, index, evaluation),
                     key="predictions_probabilities", config=CHART_CONFIG)
 
 

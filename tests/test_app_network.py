@@ -3,6 +3,8 @@ choices, every section present, and no Keras in the serving process."""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -175,3 +177,22 @@ def test_the_keyboard_reaches_what_a_click_on_a_chart_does(open_page):
     top = at.selectbox(key="network_pick_top").options[0]
     at.selectbox(key="network_pick_top").set_value(int(top.removeprefix("Test image #"))).run()
     assert url_params(at)["test"] == top.removeprefix("Test image #")
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """Every Plotly chart of the page, its figure as the browser receives it, in page order."""
+    return [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+
+
+def test_figures_shared_between_sessions_follow_the_unit(open_page):
+    """The figures are built once per input and shared (ui/network_views.py): two sessions on one
+    link get the same figures, and another unit gets its own outline and weights, not a neighbour's."""
+    first, second = open_page({"test": "1234", "unit": "37"}), open_page({"test": "1234", "unit": "37"})
+    other = open_page({"test": "1234", "unit": "38"})
+    assert chart_specs(first) == chart_specs(second)
+    columns = 32  # layer 1's 512 units in 16 rows of 32: unit 37 is row 1, column 5
+    for at, unit in ((first, 37), (other, 38)):
+        [outline] = chart_specs(at)[0]["layout"]["shapes"]
+        assert (outline["x0"], outline["y0"]) == (unit % columns - 0.5, unit // columns - 0.5)
+    assert chart_specs(first)[2]["data"] != chart_specs(other)[2]["data"]  # the unit's incoming weights
+    assert chart_specs(first)[-1] == chart_specs(other)[-1]  # the map: the same input, the same star

@@ -9,6 +9,8 @@ shows in ``st.session_state['predictions_shown']``; the inspector's options are 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,7 +19,7 @@ import mnist_core
 import ui.resources
 import ui.session
 from mnist_core import ModelConfig
-from mnist_core.charts.gallery import framed_tiles
+from mnist_core.charts.gallery import framed_tiles, tile_box
 from tests.apptest import data_url_pixels, image_urls
 
 PAGE = "app_pages/predictions.py"
@@ -143,6 +145,11 @@ def test_most_confident_mistakes_come_first_and_inspector_shows_one(app_test, re
     at.selectbox(key="predictions_inspect").set_value(other).run()
     assert metric(at, "Prediction") == str(reference["predicted"][other])
     assert any(f"Test image #{other}" in image.captions for image in at.image)
+    # the grid's outline (a figure shared by every session on this page and tile) moved to that tile
+    left, top, right, bottom = tile_box(shown(at).index(other))
+    [outline] = json.loads(at.get("plotly_chart")[1].proto.spec)["layout"]["shapes"]
+    corners = outline["x0"], outline["y0"], outline["x1"], outline["y1"]
+    assert corners == (left - 2, top - 2, right + 2, bottom + 2)
 
 
 def test_selecting_a_confusion_matrix_cell_filters_the_grid_to_that_pair(app_test, reference):

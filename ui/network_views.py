@@ -1,6 +1,7 @@
 """The Inside-the-network page's per-model work, done once per model and shared read-only by
 every session (``st.cache_resource``): unit statistics on the test set and the map of the test
-digits; and the templates view (a fragment: its slider reruns only it).
+digits; its figures, built once per input (every new session opens on the same one); and the
+templates view (a fragment: its slider reruns only it).
 
 Keyed by the model key (DEFAULT_KEY or a run's unique id), like ui/prediction_views.py.
 """
@@ -12,6 +13,7 @@ import threading
 import numpy as np
 import streamlit as st
 
+from mnist_core.charts import network as charts
 from mnist_core.charts.network import templates_sheet
 from mnist_core.charts.predictions import png_data_url
 from mnist_core.inspection import network_map
@@ -19,6 +21,21 @@ from mnist_core.inspection.activations import hidden_activations
 from mnist_core.inspection.units import unit_statistics
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
 from ui.session import DEFAULT_KEY, ActiveModel, model_record
+
+
+def shared_figures(build, entries: int = 64):
+    """``build`` (a figure function of mnist_core.charts.network), its figures kept per arguments
+    (arrays by their values) and shared read-only by every session: building a Plotly figure
+    validates every property, tens of ms of server CPU, while ``st.plotly_chart`` only copies it."""
+    return st.cache_resource(show_spinner=False, max_entries=entries)(build)
+
+
+activation_figure = shared_figures(charts.activation_figure)
+weights_figure = shared_figures(charts.weights_figure)
+class_bar_figure = shared_figures(charts.class_bar_figure, 128)
+top_images_figure = shared_figures(charts.top_images_figure)
+pixel_parts_figure = shared_figures(charts.pixel_parts_figure)
+map_figure = shared_figures(charts.map_figure, 16)  # 10,000 points each
 
 
 @st.cache_resource(show_spinner="Measuring every unit on the 10,000 test images…", max_entries=8)

@@ -18,8 +18,15 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from mnist_core import Evaluation, per_class_table
-from mnist_core.charts.gallery import compose_grid, framed_tiles, tile_centres
-from mnist_core.charts.predictions import confusion_figure, grid_figure, png_data_url
+from mnist_core.charts.gallery import compose_grid, framed_tiles, tile_box, tile_centres
+from mnist_core.charts.predictions import (
+    confusion_figure,
+    grid_figure,
+    outlined_cell,
+    outlined_tile,
+    png_data_url,
+    probability_figure,
+)
 from mnist_core.serving.browsing import hover_texts
 from ui.resources import Dataset
 
@@ -62,3 +69,24 @@ def grid_view(model_key: str, shown: tuple[int, ...], _evaluation: Evaluation,
                         _evaluation.labels[indices], indices)
     return grid_figure(grid, tile_centres(len(indices)), list(shown), hover_texts(_evaluation, indices),
                        height=round(grid.shape[0] * GRID_DISPLAY_SCALE))
+
+
+@st.cache_resource(max_entries=64, show_spinner=False)
+def outlined_grid(model_key: str, shown: tuple[int, ...], inspected: int, _evaluation: Evaluation,
+                  _dataset: Dataset) -> go.Figure:
+    """``grid_view`` with its tile number ``inspected`` outlined, once per model, page and tile: every
+    new session opens on the same one, and copying a Plotly figure validates all of it again."""
+    return outlined_tile(grid_view(model_key, shown, _evaluation, _dataset), tile_box(inspected))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def confusion_view(model_key: str, cell: tuple[int, int] | None, _views: ModelViews) -> go.Figure:
+    """The model's confusion matrix (``_views.confusion``) with the (true, predicted) ``cell``
+    outlined (None: as it is), once per model and cell."""
+    return _views.confusion if cell is None else outlined_cell(_views.confusion, cell)
+
+
+@st.cache_resource(max_entries=256, show_spinner=False)
+def probability_view(model_key: str, index: int, _evaluation: Evaluation) -> go.Figure:
+    """``probability_figure`` of test image ``index``, once per model and image."""
+    return probability_figure(_evaluation.probabilities[index], int(_evaluation.labels[index]))
