@@ -552,8 +552,10 @@ def request_summary(counts: list[tuple[int, int]]) -> str:
     return ", ".join(f"{served}/{cached}" for served, cached in counts)
 
 
-def bench_server(chrome, root: Path, sessions: int, clicks: int, training: bool) -> dict:
-    """Memory after Home, Draw and Predictions; CPU per new session and per click; training."""
+def bench_server(chrome, root: Path, sessions: int, clicks: int, training: bool,
+                 pages: dict[str, str] = PAGES) -> dict:
+    """Memory after Home, Draw and Predictions; CPU per new session (of ``pages``) and per click
+    (none with ``clicks`` 0); training."""
     server = Server(root)
     sampler = RssSampler(server.process.pid)
     sampler.start()
@@ -570,9 +572,10 @@ def bench_server(chrome, root: Path, sessions: int, clicks: int, training: bool)
             figures[f"rss_after_{title.lower()}_mb"] = rss_bytes(server.process.pid) / MB
         time.sleep(5.0)  # a training worker Home may have started: let it finish loading
         figures["tree_after_pages_mb"] = tree_rss_bytes(server.process.pid) / MB
-        figures["clicks"] = bench_clicks(page, server, clicks)
+        if clicks:
+            figures["clicks"] = bench_clicks(page, server, clicks)
         with almost_empty_app(root) as empty:
-            figures["sessions"] = bench_sessions(chrome, session_targets(server, PAGES, empty), sessions)
+            figures["sessions"] = bench_sessions(chrome, session_targets(server, pages, empty), sessions)
         figures["rss_after_sessions_mb"] = rss_bytes(server.process.pid) / MB
         if training:
             sampler.enter("training")
@@ -701,6 +704,17 @@ def cold_start_summary(cold: dict, label: str) -> str:
             f"= {new['cpu'] / old['cpu']:.2f}x.")
 
 
+def measured_pages(titles: str | None) -> dict[str, str]:
+    """PAGES, or those of them named in ``titles`` (comma-separated page titles)."""
+    if not titles:
+        return PAGES
+    chosen = [title.strip() for title in titles.split(",")]
+    unknown = [title for title in chosen if title not in PAGES]
+    if unknown:
+        raise SystemExit(f"--pages: no page titled {', '.join(unknown)}; the pages are {', '.join(PAGES)}")
+    return {title: PAGES[title] for title in chosen}
+
+
 def main() -> None:
     parser = argument_parser(__doc__)
     parser.add_argument("--skip-cold", action="store_true")
@@ -708,7 +722,9 @@ def main() -> None:
     parser.add_argument("--training", action="store_true", help="also train the seed preset (peak RSS)")
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--sessions", type=int, default=3, help="new sessions per page, each way")
-    parser.add_argument("--clicks", type=int, default=5, help="clicks of each kind on Predictions")
+    parser.add_argument("--clicks", type=int, default=5, help="clicks of each kind on Predictions (0: none)")
+    parser.add_argument("--pages", help="new sessions of these pages only: titles, comma-separated "
+                        f"(default every page: {', '.join(PAGES)})")
     parser.add_argument("--baseline-ref", default=BASELINE_REF,
                         help=f"the commit served as the baseline (default {BASELINE_REF}, the Keras server)")
     parser.add_argument("--baseline-root", type=Path, help="serve the baseline from this copy instead")
@@ -735,7 +751,7 @@ def main() -> None:
             for key, root in roots.items():
                 print(f"server figures: {key}", flush=True)
                 figures[key]["server"] = bench_server(chrome, root, arguments.sessions, arguments.clicks,
-                                                      arguments.training)
+                                                      arguments.training, measured_pages(arguments.pages))
     load = f"{os.getloadavg()[0]:.1f} at the end"
     print(f"1-minute load average {load}")
     rows = report(figures["new"], figures.get("previous"), label)
