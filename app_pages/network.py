@@ -27,6 +27,7 @@ from ui.network_views import (
     map_figure,
     pixel_parts_figure,
     render_templates,
+    test_image_explanation,
     top_images_figure,
     weights_figure,
 )
@@ -214,8 +215,11 @@ if not names:
 st.caption(f"{active.name}: {' → '.join(['784 pixels', *map(str, active.network.hidden_units), '10'])}.")
 selection = state.current_selection(len(dataset.x_test), active.network.hidden_units)
 drawn = st.session_state.get(DRAWN_INPUT_KEY)
-image = drawn if selection.drawing and drawn is not None else dataset.x_test[selection.test] / 255.0
-explanation = explain(active.network, image)
+if selection.drawing and drawn is not None:
+    image, explanation = drawn, explain(active.network, drawn)
+else:  # a test image: explained once per model and image for every session
+    image = dataset.x_test[selection.test] / 255.0
+    explanation = test_image_explanation(active.key, selection.test, active, dataset)
 selection = st.session_state[state.STATE_KEY] = complete_selection(selection, explanation)
 st.session_state[state.COMPARE_WIDGET] = selection.compare
 evaluation = evaluation_of(active)

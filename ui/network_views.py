@@ -17,7 +17,7 @@ from mnist_core.charts import network as charts
 from mnist_core.charts.network import templates_sheet
 from mnist_core.charts.predictions import png_data_url
 from mnist_core.inspection import network_map
-from mnist_core.inspection.activations import hidden_activations
+from mnist_core.inspection.activations import Explanation, explain, hidden_activations
 from mnist_core.inspection.units import unit_statistics
 from mnist_core.serving.model_files import DEFAULT_MODEL_PATH
 from ui.session import DEFAULT_KEY, ActiveModel, model_record
@@ -36,6 +36,19 @@ class_bar_figure = shared_figures(charts.class_bar_figure, 128)
 top_images_figure = shared_figures(charts.top_images_figure)
 pixel_parts_figure = shared_figures(charts.pixel_parts_figure)
 map_figure = shared_figures(charts.map_figure, 16)  # 10,000 points each
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def test_image_explanation(model_key: str, test: int, _active: ActiveModel, _dataset) -> Explanation:
+    """``explain`` of test image ``test`` (its pixels / 255), once per model and image, shared
+    read-only: every new session opens on the same image, and explaining it takes float64 copies
+    of every weight matrix."""
+    explanation = explain(_active.network, _dataset.x_test[test] / 255.0)
+    for value in vars(explanation).values():
+        for array in value if isinstance(value, tuple) else (value,):
+            if isinstance(array, np.ndarray):
+                array.flags.writeable = False
+    return explanation
 
 
 @st.cache_resource(show_spinner="Measuring every unit on the 10,000 test images…", max_entries=8)
