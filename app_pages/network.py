@@ -8,14 +8,13 @@ query parameters, so a link opens the same view.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from mnist_core.charts.predictions import png_data_url
 from mnist_core.inspection.activations import explain, incoming_weights
 from mnist_core.inspection.selection import Selection, complete_selection
 from mnist_core.inspection.units import active_count
-from mnist_core.text.network import active_rule_text
+from mnist_core.text.network import active_rule_text, pushing_units_table
 from mnist_core.text.reading import confidence_text
 from mnist_core.text.runs import MODEL_PARAM, RUN_DOES_NOT_TRAVEL
 from ui import network_state as state
@@ -163,14 +162,12 @@ def render_why(explanation, selection: Selection, layer: int) -> None:
                                        config=CHART, key=f"network_pixels_{slot}")
         columns[2 * slot].caption(f"Pixels {parts.sum():+.3f} + biases {explanation.bias_total(digit):+.3f} "
                                   f"= {parts.sum() + explanation.bias_total(digit):.3f}")
-        rows = [{"unit": unit, "activation": float(explanation.activations[layer][unit]), "part": part}
+        rows = [(unit, float(explanation.activations[layer][unit]), part)
                 for unit, part in explanation.top_units(layer, digit, 8)]
         with columns[2 * slot + 1]:
             st.markdown(f"**Layer {layer + 1} units pushing toward {digit}**")
-            table = pd.DataFrame(rows, columns=["unit", "activation", "part"])
-            formats = {"part": st.column_config.NumberColumn(format="%+.3f"),
-                       "activation": st.column_config.NumberColumn(format="%.3f")}
-            st.dataframe(table, hide_index=True, height=318, column_config=formats)
+            # a Markdown table: no data-grid bundle for a fresh browser to fetch (about 20 files)
+            st.markdown(pushing_units_table(rows))
 
 
 def render_map(active: ActiveModel, dataset, evaluation, explanation, selection: Selection) -> None:

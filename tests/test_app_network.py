@@ -37,6 +37,12 @@ def test_a_shared_link_opens_the_same_digit_and_unit(open_page):
     shared = {"model": "default", "test": "1234", "layer": "1", "unit": "37", "vs": url_params(at)["vs"]}
     assert url_params(at) == shared
     assert any(caption.value.startswith("Pixels ") and "biases" in caption.value for caption in at.caption)
+    tables = [block.value for block in at.markdown if block.value.startswith("| unit | activation | part |")]
+    assert len(tables) == 2  # the units pushing toward the predicted digit and toward the other one
+    for table in tables:
+        rows = [line.strip("|").split("|") for line in table.splitlines()[2:]]
+        parts = [float(part) for _, _, part in rows]
+        assert 0 < len(rows) <= 8 and parts == sorted(parts, reverse=True) and min(parts) > 0
 
 
 # Each bad value's note and fallback is tests/test_inspection.py's test_parse_selection (and

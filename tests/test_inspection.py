@@ -7,7 +7,7 @@ from mnist_core import DenseNetwork, load_default_network
 from mnist_core.inspection.activations import explain, hidden_activations, incoming_weights, unit_slopes
 from mnist_core.inspection.selection import DRAWING, LinkNote, Selection, complete_selection, parse_selection
 from mnist_core.inspection.units import active_count, unit_statistics
-from mnist_core.text.network import link_note_text
+from mnist_core.text.network import link_note_text, pushing_units_table
 
 ACTIVATIONS = ["relu", "tanh", "sigmoid", "gelu", "linear"]
 
@@ -205,3 +205,10 @@ def test_complete_selection_fills_defaults_and_drops_units_the_network_lacks(shi
 ])
 def test_link_notes_in_words(note, text):
     assert link_note_text(note) == text
+
+
+def test_pushing_units_table_prints_each_unit_with_three_decimals():
+    table = pushing_units_table([(37, 1.23456, 0.5), (5, 0.0104, 0.00049)])
+    assert table.splitlines() == ["| unit | activation | part |", "|---:|---:|---:|",
+                                  "| 37 | 1.235 | +0.500 |", "| 5 | 0.010 | +0.000 |"]
+    assert pushing_units_table([]) == "No unit of this layer pushes it up for this input."

@@ -27,3 +27,13 @@ def link_note_text(note: LinkNote) -> str:
     problem = "is not a whole number" if note.kind == "not_whole" else "is out of range"
     return (f"`{note.name}={note.value}` {problem} ({what} must be {note.low}–{note.high}): showing the "
             "default instead.")
+
+
+def pushing_units_table(rows: list[tuple[int, float, float]]) -> str:
+    """The units pushing a class score up, [(unit, activation, part)], as a Markdown table: the
+    activation to 3 decimals, the part signed; a sentence when no unit pushes it up."""
+    if not rows:
+        return "No unit of this layer pushes it up for this input."
+    lines = ["| unit | activation | part |", "|---:|---:|---:|"]
+    lines += [f"| {unit} | {activation:.3f} | {part:+.3f} |" for unit, activation, part in rows]
+    return "\n".join(lines)
