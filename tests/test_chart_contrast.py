@@ -14,6 +14,7 @@ tests/browser/test_chart_theme.py checks that is what Chromium renders). So:
 from __future__ import annotations
 
 import itertools
+import re
 import tomllib
 
 import numpy as np
@@ -172,3 +173,13 @@ def test_the_contrast_maths_matches_wcags_own_examples():
     assert contrast("#777777", "#FFFFFF") == pytest.approx(4.48, abs=0.01)
     assert contrast("#4F46E5", "#0F172A") == pytest.approx(2.84, abs=0.01)  # the old accent on dark: too low
     assert contrast("#F59E0B", "#FFFFFF") == pytest.approx(2.15, abs=0.01)  # the old amber on white: too low
+
+
+def test_figures_take_every_colour_from_the_palette():
+    """One home for colours (mnist_core/config.py), so the checks above see every one a figure uses;
+    white plot areas and fully transparent click layers are all a figure module names itself."""
+    for module in sorted((ROOT / "mnist_core" / "charts").glob("*.py")):
+        text = module.read_text()
+        hex_colours = set(re.findall(r"#[0-9A-Fa-f]{6}\b", text)) - {"#FFFFFF"}
+        rgb_colours = set(re.findall(r"rgba?\(\s*\d[^)]*\)", text)) - {"rgba(0,0,0,0)"}
+        assert not hex_colours and not rgb_colours, f"{module.name}: {hex_colours} {rgb_colours}"

@@ -21,6 +21,7 @@ from mnist_core.config import (
     ACCENT_COLOUR,
     MUTED_COLOUR,
     RIGHT_COLOUR,
+    RIGHT_PALE_COLOUR,
     TEXT_COLOUR,
     WRONG_COLOUR,
     WRONG_PALE_COLOUR,
@@ -32,7 +33,7 @@ OTHER_COLOUR = MUTED_COLOUR
 HIGHLIGHT_COLOUR = TEXT_COLOUR
 # Each cell prints its count in TEXT_COLOUR (4.5:1 on every colour of both scales); the scales end in
 # RIGHT_COLOUR and WRONG_COLOUR, which keep 3:1 on the matrix's white.
-RIGHT_SCALE = [[0.0, "#F0FDF4"], [1.0, RIGHT_COLOUR]]  # green-50 -> green-600
+RIGHT_SCALE = [[0.0, RIGHT_PALE_COLOUR], [1.0, RIGHT_COLOUR]]
 WRONG_SCALE = [[0.0, "#FFFFFF"], [0.15, WRONG_PALE_COLOUR], [1.0, WRONG_COLOUR]]
 CELL_HOVER = (
     "True <b>%{y}</b>, predicted <b>%{x}</b>: %{customdata[2]:,} images<br>Click to show them<extra></extra>"
@@ -84,7 +85,7 @@ def confusion_figure(confusion: np.ndarray, highlight: tuple[int, int] | None = 
         dragmode=False,
         margin=dict(l=10, r=10, t=10, b=10),
         height=480,
-        plot_bgcolor="#FFFFFF",
+        plot_bgcolor="white",
         showlegend=False,
     )
     return figure if highlight is None else outlined_cell(figure, highlight)
@@ -279,7 +280,7 @@ def grid_figure(
         hovermode="closest",
         hoverdistance=80,
         showlegend=False,
-        plot_bgcolor="#FFFFFF",
+        plot_bgcolor="white",
     )
     if highlight is not None:
         return outlined_tile(figure, highlight)
