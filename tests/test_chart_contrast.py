@@ -39,7 +39,8 @@ def linear(channel: float) -> float:
 
 
 def rgb(colour: str) -> tuple[float, float, float]:
-    """'#6366F1', 'rgb(99, 102, 241)' or a Plotly colour name -> channels in [0, 1]."""
+    """'#6366F1', 'rgb(99, 102, 241)', 'white' or 'black' -> channels in [0, 1]."""
+    colour = {"white": "#FFFFFF", "black": "#000000"}.get(colour, colour)
     as_rgb = plotly.colors.convert_colors_to_same_type(colour, "rgb")[0][0]
     red, green, blue = plotly.colors.unlabel_rgb(as_rgb)
     return red / 255, green / 255, blue / 255
@@ -136,6 +137,14 @@ def test_axis_text_keeps_4_5_to_1_in_both_themes():
     assert contrast(STREAMLIT_CHART_TEXT["light"], BACKGROUNDS["light"]) < TEXT  # why the CSS rule exists
     assert contrast(palette.CHART_TEXT_COLOUR, BACKGROUNDS["light"]) >= TEXT
     assert contrast(STREAMLIT_CHART_TEXT["dark"], BACKGROUNDS["dark"]) >= TEXT
+
+
+def test_pixel_values_printed_on_the_digit_keep_4_5_to_1_on_every_grey():
+    image = (np.arange(784) % 256).astype(np.uint8).reshape(28, 28)  # every value 0-255
+    values = dataset.image_heatmap_figure(image, show_values=True).data[1]
+    for value, colour in zip(values.text, values.textfont.color, strict=True):
+        grey = "#{0:02X}{0:02X}{0:02X}".format(int(value))  # the "gray" scale from 0 black to 255 white
+        assert contrast(colour, grey) >= TEXT, f"{colour} text on the grey of {value}"
 
 
 def test_picture_frames_captions_and_outlines_keep_their_contrast():

@@ -50,12 +50,17 @@ def test_image_heatmap_values_zoom_to_the_ink_with_the_images_own_coordinates(mn
     image = x_train[0]  # a 5: ink in rows 5-24 and columns 4-23 (and no further)
     rows, columns = np.flatnonzero(image.any(axis=1)), np.flatnonzero(image.any(axis=0))
     figure = charts.image_heatmap_figure(image, show_values=True)
-    (heatmap,) = figure.data
+    heatmap, values = figure.data
     top, bottom, left, right = rows[0] - 1, rows[-1] + 1, columns[0] - 1, columns[-1] + 1  # 1 px margin
     assert np.array_equal(np.asarray(heatmap.z), image[top : bottom + 1, left : right + 1])
     assert list(heatmap.y) == list(range(top, bottom + 1)) and list(heatmap.x) == list(range(left, right + 1))
     assert np.asarray(heatmap.customdata)[0, 0] == top * 28 + left
-    assert heatmap.texttemplate == "%{z}" and heatmap.textfont.size >= 12 and heatmap.showscale is False
+    assert heatmap.showscale is False and values.mode == "text" and values.textfont.size >= 12
+    # each cell's value printed at its own row and column, over the heat-map
+    cells = zip(values.y, values.x, values.text, strict=True)
+    printed = {(int(row), int(column)): int(text) for row, column, text in cells}
+    assert printed == {(row, column): int(image[row, column])
+                       for row in range(top, bottom + 1) for column in range(left, right + 1)}
     assert tuple(figure.layout.xaxis.range) == (left - 0.5, right + 0.5)
     assert tuple(figure.layout.yaxis.range) == (bottom + 0.5, top - 0.5)
     # The figure is tall enough for 34-px cells, room for "255" at 12 px (the page gives it the full width).

@@ -102,6 +102,16 @@ def ink_window(image: np.ndarray, margin: int = 1) -> tuple[slice, slice]:
     )
 
 
+# A grey at or above this value (uint8) has black text, below it white: each keeps WCAG's 4.5:1 on
+# every grey of the "gray" scale (the two ratios are equal, 4.58:1, at relative luminance 0.179).
+VALUE_TEXT_SWITCH = 118
+
+
+def value_text_colours(values: np.ndarray) -> np.ndarray:
+    """uint8 grey values (...) -> the colour of the text printed on each: str array (...)."""
+    return np.where(np.asarray(values) >= VALUE_TEXT_SWITCH, "black", "white")
+
+
 def image_heatmap_figure(image: np.ndarray, title: str = "", show_values: bool = False) -> go.Figure:
     """One uint8 image (28, 28) as a heat-map; hovering a pixel shows its row, column and value.
 
@@ -129,9 +139,16 @@ def image_heatmap_figure(image: np.ndarray, title: str = "", show_values: bool =
             "<br>position %{customdata} of the 784-long vector<extra></extra>"
         ),
     )
-    if show_values:  # the printed values say it all: no colour bar, the width goes to the cells
-        heatmap.update(texttemplate="%{z}", textfont={"size": 12}, showscale=False)
     figure = go.Figure(heatmap)
+    if show_values:  # the printed values say it all: no colour bar, the width goes to the cells
+        figure.update_traces(showscale=False)
+        shown = image[rows, columns]
+        row_grid, column_grid = np.meshgrid(heatmap.y, heatmap.x, indexing="ij")
+        figure.add_trace(go.Scatter(
+            x=column_grid.ravel(), y=row_grid.ravel(), text=shown.ravel().astype(str), mode="text",
+            textfont={"size": 12, "color": value_text_colours(shown).ravel()}, hoverinfo="skip",
+            showlegend=False,
+        ))  # fmt: skip
     step = 1 if show_values else 4
     figure.update_xaxes(
         title_text="column (x)", side="top", constrain="domain", dtick=step,
