@@ -13,6 +13,7 @@ import streamlit as st
 
 from mnist_core import BlankImageError, MnistLabError
 from mnist_core.charts.drawing import STEP_CAPTIONS, TILE_SIZE, probability_bars, step_tiles
+from mnist_core.charts.predictions import png_data_url
 from mnist_core.inspection.selection import DRAWING
 from mnist_core.reading.familiarity import DigitFamiliarity, calibrate_in_background
 from mnist_core.reading.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO, canvas_to_mnist_steps
@@ -84,11 +85,10 @@ def show_steps(reading: Reading, first_caption: str = STEP_CAPTIONS[0], source: 
         st.columns(len(captions)), step_tiles(steps), captions, shapes, strict=True
     ):
         column.image(
-            tile,
+            png_data_url(tile),  # inside the page's message: no media file to expire between strokes
             caption=f"{caption} ({image.shape[1]}×{image.shape[0]})",
             alt=f"The drawing at the step: {caption}",
             width=TILE_SIZE,
-            output_format="PNG",
         )
     st.caption(
         f"MNIST's digits were scaled to fit a 20×20 box and centred by their centre of mass in "

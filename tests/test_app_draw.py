@@ -19,8 +19,10 @@ from streamlit.testing.v1 import AppTest
 
 import mnist_core
 from mnist_core import DenseNetwork, ModelConfig, TrainingHistory, load_default_network
+from mnist_core.charts.drawing import step_tiles
 from mnist_core.reading.photo import NO_WRITING
 from mnist_core.reading.reader import read_canvas
+from tests.apptest import data_url_pixels, image_urls
 
 CANVAS = 280
 CANVAS_KEY = "draw_canvas"
@@ -157,7 +159,8 @@ def test_drawn_digits_off_centre_at_any_size_are_read_right(clear_examples):
 @pytest.mark.parametrize(("digit", "side", "top", "left"), [PLACEMENTS[2]])  # small, bottom right
 def test_drawn_digit_off_centre_is_recognised(app_test, clear_examples, digit, side, top, left):
     at = app_test(PAGE)
-    at.session_state[CANVAS_KEY] = canvas_value(render_on_canvas(clear_examples[digit], side, top, left))
+    drawing = render_on_canvas(clear_examples[digit], side, top, left)
+    at.session_state[CANVAS_KEY] = canvas_value(drawing)
     at.run()
     assert not at.exception
     assert predictions(at) == [str(digit)]
@@ -167,6 +170,9 @@ def test_drawn_digit_off_centre_is_recognised(app_test, clear_examples, digit, s
     captions = [image.captions[0] for image in at.image]
     assert len(captions) == 5 and captions[-1].endswith("(28×28)") and "20×20" in captions[3]
     assert "MNIST's width" in captions[2]
+    tiles = [data_url_pixels(url) for url in image_urls(at)]  # PNG data: URLs: no media file to expire
+    expected = step_tiles(read_canvas(drawing, load_default_network()[0]).steps)
+    assert all(np.array_equal(tile, want) for tile, want in zip(tiles, expected, strict=True))
 
 
 def test_transparent_canvas_background_is_read_from_alpha(app_test, clear_examples):

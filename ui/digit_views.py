@@ -71,8 +71,9 @@ def the_set(predicted: np.ndarray | None) -> None:
     with edit_column:
         index = st.number_input("Digit number", 0, len(digits) - 1, len(digits) - 1, key=SELECTED_KEY)
         drawn, kept = st.columns(2)
-        drawn.image(digits.thumbnails[index], width=80, caption="Drawn")
-        kept.image(digits.images[index], width=80, caption=f"Kept, label {digits.labels[index]}")
+        drawn.image(png_data_url(digits.thumbnails[index]), width=80, caption="Drawn")
+        kept.image(png_data_url(digits.images[index]), width=80,
+                   caption=f"Kept, label {digits.labels[index]}")
         st.caption(text.KEYS_HELP)
         with st.container(horizontal=True):
             for label in range(10):
