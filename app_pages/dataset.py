@@ -15,6 +15,7 @@ from mnist_core.config import CLASSES, IMAGE_PIXELS, IMAGE_SIDE
 from mnist_core.data import stats
 from mnist_core.lesson import printouts
 from mnist_core.text import dataset as notes
+from mnist_core.text.format import markdown_table
 from ui.resources import Dataset, dataset_or_stop, dataset_summary, load_dataset
 from ui.widgets import code_block, page_link
 
@@ -70,7 +71,7 @@ def render_arrays(dataset: Dataset) -> None:
     arrays = (dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test)
     left, right = st.columns([1, 1], gap="large")
     with left:
-        st.dataframe(dataset_summary(), hide_index=True, width="stretch")
+        st.markdown(markdown_table(dataset_summary()))  # short tables: no data-grid bundle to fetch
         st.caption(notes.WRITERS)
     with right:
         st.caption("The lesson's interactive session, run on these arrays:")
@@ -200,7 +201,7 @@ def render_reshape(image: np.ndarray, index: int, label: int) -> None:
     code, table = st.columns([3, 2], gap="medium")
     with code:
         code_block(inspect.getsource(flatten_and_scale))
-    table.dataframe(notes.reshape_table(image, vector), hide_index=True, width="stretch")
+    table.markdown(markdown_table(notes.reshape_table(image, vector)))
     table.caption(notes.first_inked_note(image, vector))
     st.plotly_chart(image_figure("vector", image.tobytes().hex(), 0, False, vector), width="stretch")
     st.caption(notes.BURSTS)

@@ -68,6 +68,18 @@ def data_url_pixels(url: str) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))))
 
 
+def markdown_table_rows(at, first_column: str) -> list[dict]:
+    """The rows of the page's first Markdown table whose first column is ``first_column``, as
+    dicts of strings (header: cell)."""
+    for block in at.markdown:
+        lines = block.value.splitlines()
+        if lines and lines[0].startswith(f"| {first_column} |"):
+            header, *rows = [[cell.strip() for cell in line.strip("|").split(" | ")]
+                             for line in lines if not line.startswith("|--")]
+            return [dict(zip(header, row, strict=True)) for row in rows]
+    raise AssertionError(f"no Markdown table whose first column is {first_column!r}")
+
+
 def sidebar_text(at) -> str:
     return " ".join(element.value for element in [*at.sidebar.markdown, *at.sidebar.caption])
 

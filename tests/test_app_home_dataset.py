@@ -20,7 +20,7 @@ import ui.job_view
 import ui.resources
 import ui.session
 from mnist_core.charts.gallery import tile_strip
-from tests.apptest import data_url_pixels, image_urls
+from tests.apptest import data_url_pixels, image_urls, markdown_table_rows
 
 FIRST_TEST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
 
@@ -190,11 +190,12 @@ def grid(at: AppTest) -> dict:
 
 def test_dataset_shows_the_four_arrays_as_the_lesson_prints_them(app_test):
     at = app_test("app_pages/dataset.py")
-    summary = dataframe_with(at, "dtype").set_index("array")
-    assert summary.loc["train_images", "shape"] == "(60000, 28, 28)"
-    assert summary.loc["test_labels", "shape"] == "(10000,)"
-    assert set(summary["dtype"]) == {"uint8"}
-    assert summary.loc["train_labels", "max"] == 9 and summary.loc["train_images", "max"] == 255
+    summary = {row["array"]: row for row in markdown_table_rows(at, "array")}
+    assert list(summary) == ["train_images", "train_labels", "test_images", "test_labels"]
+    assert summary["train_images"]["shape"] == "(60000, 28, 28)"
+    assert summary["test_labels"]["shape"] == "(10000,)"
+    assert {row["dtype"] for row in summary.values()} == {"uint8"}
+    assert summary["train_labels"]["max"] == "9" and summary["train_images"]["max"] == "255"
     assert any("(60000, 28, 28)" in code.value and "dtype('uint8')" in code.value for code in at.code)
     assert len(at.get("plotly_chart")) == 5  # counts, pixel heat-map, 784 strip, means, histogram
 
@@ -240,3 +241,7 @@ def test_dataset_picked_image_drives_the_pixel_view(app_test, mnist):
     assert metric_value(at, "Label") == "8"
     assert metric_value(at, "Inked pixels") == f"{int((x_train[picked] > 0).sum())}"
     assert any(f"image #{picked}" in text.value for text in at.markdown)  # the reshape step follows
+    before, after = markdown_table_rows(at, "step")
+    brightest = x_train[picked].max()
+    assert (before["shape"], before["dtype"], before["max"]) == ("(28, 28)", "uint8", str(brightest))
+    assert (after["shape"], after["dtype"], after["max"]) == ("(784,)", "float32", f"{brightest / 255:.3f}")

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from mnist_core import ModelConfig, preset
-from mnist_core.text.format import duration_text, figure_text, ordinal, percent, plural
+from mnist_core.text.format import duration_text, figure_text, markdown_table, ordinal, percent, plural
 from mnist_core.text.runs import (
     NO_MODEL_HELP,
     finished_toast,
@@ -220,3 +220,13 @@ def test_outcome_text_words_each_ending(run, text):
 ])
 def test_job_error_text(error, text):
     assert job_error_text(error).startswith(text)
+
+
+def test_markdown_table_aligns_numbers_right_and_escapes_bars():
+    table = markdown_table([{"array": "a|b", "shape": "(3,)", "min": 0, "max": None},
+                            {"array": "c", "shape": "(4,)", "min": 2.5, "max": 9}])
+    assert table.splitlines() == ["| array | shape | min | max |", "|---|---|---:|---:|",
+                                  "| a\\|b | (3,) | 0 | – |", "| c | (4,) | 2.5 | 9 |"]
+    assert markdown_table([{"part": "+0.5"}], right_aligned=("part",)).splitlines()[1] == "|---:|"
+    with pytest.raises(ValueError):
+        markdown_table([])

@@ -59,3 +59,24 @@ def percent(share: float | None) -> str:
 def throughput_text(images_per_second: float) -> str:
     """'9,163 images/s'."""
     return f"{images_per_second:,.0f} images/s"
+
+
+def markdown_table(rows: list[dict], right_aligned: tuple[str, ...] = ()) -> str:
+    """``rows`` (dicts with the same keys, in column order) as a Markdown table: columns of numbers
+    and those named in ``right_aligned`` (numbers already written as text) right-aligned, ``None``
+    as "–", "|" escaped. What ``st.markdown`` shows as a plain HTML table,
+    for a short table that needs no sorting or scrolling (no data-grid bundle to fetch)."""
+    if not rows:
+        raise ValueError("A table needs at least one row.")
+    columns = list(rows[0])
+
+    def cell(value) -> str:
+        return "–" if value is None else str(value).replace("|", "\\|")
+
+    numeric = [column in right_aligned or all(isinstance(row[column], int | float)
+                                              for row in rows if row[column] is not None)
+               for column in columns]
+    lines = ["| " + " | ".join(cell(column) for column in columns) + " |",
+             "|" + "|".join("---:" if right else "---" for right in numeric) + "|"]
+    lines += ["| " + " | ".join(cell(row[column]) for column in columns) + " |" for row in rows]
+    return "\n".join(lines)

@@ -4,6 +4,7 @@ ignored a link's parameter. No Streamlit."""
 from __future__ import annotations
 
 from mnist_core.inspection.selection import LinkNote
+from mnist_core.text.format import markdown_table
 
 _RANGES = {"test": "a test image index", "layer": "the hidden layer", "compare": "the digit to compare with"}
 
@@ -34,6 +35,5 @@ def pushing_units_table(rows: list[tuple[int, float, float]]) -> str:
     activation to 3 decimals, the part signed; a sentence when no unit pushes it up."""
     if not rows:
         return "No unit of this layer pushes it up for this input."
-    lines = ["| unit | activation | part |", "|---:|---:|---:|"]
-    lines += [f"| {unit} | {activation:.3f} | {part:+.3f} |" for unit, activation, part in rows]
-    return "\n".join(lines)
+    return markdown_table([{"unit": unit, "activation": f"{activation:.3f}", "part": f"{part:+.3f}"}
+                           for unit, activation, part in rows], right_aligned=("activation", "part"))
