@@ -47,3 +47,14 @@ def test_only_knows_every_picture_the_readme_script_takes():
     assert taken == set(readme_screenshots.NAMES) and len(taken) == len(readme_screenshots.NAMES)
     assert readme_screenshots.parse_arguments(["--only", "lab", "mine"]).only == ["lab", "mine"]
     assert readme_screenshots.parse_arguments([]).only == []
+
+
+def test_every_picture_in_docs_is_one_a_script_takes():
+    """No picture in docs/screenshots is left for hand copies to keep up with the app: each is one
+    readme_screenshots.py names, or one of draw_screenshots.py's (draw*.png, upload*.png)."""
+    from tests.browser import readme_screenshots
+
+    pictures = {path.stem for path in (SCRIPTS.parents[1] / "docs" / "screenshots").glob("*.png")}
+    orphans = {name for name in pictures
+               if name not in readme_screenshots.NAMES and not name.startswith(("draw", "upload"))}
+    assert not orphans, f"no script takes {sorted(orphans)}"

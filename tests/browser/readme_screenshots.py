@@ -4,13 +4,15 @@ Run from the repository root:  python tests/browser/readme_screenshots.py [--onl
 (``--only network network-map`` drives the same session but writes only those pictures;
 ``--help`` lists the names and writes nothing.)
 Starts `streamlit run app.py` on a free 127.0.0.1 port, drives one session through every
-page (a short training on Train, a drawn 7 on Draw), takes 1280x900 viewport shots and
-optimises them with Pillow (256-colour palette PNG). Stops the server afterwards.
+page (a short training on Train, shot while it trains and once it completed; a drawn 7 on
+Draw), takes 1280x900 viewport shots and optimises them with Pillow (256-colour palette PNG).
+Stops the server afterwards.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 
@@ -106,8 +108,9 @@ def shoot_lab(page, url: str) -> None:
 
 THEME_AND_PHONE = {"predictions-dark", "network-dark", "home-phone", "train-phone"}
 # Every picture this script writes (docs/screenshots/NAME.png), in the order it takes them.
-NAMES = ("home", "lab", "dataset", "train", "predictions", "predictions-mistakes", "draw", "network",
-         "network-why", "network-map", "network-templates", "learn", "mine", *sorted(THEME_AND_PHONE))
+NAMES = ("home", "lab", "dataset", "train-live", "train", "predictions", "predictions-mistakes", "draw",
+         "network", "network-why", "network-map", "network-templates", "learn", "mine",
+         *sorted(THEME_AND_PHONE))
 
 
 def shoot_theme_and_phone(chrome, url: str) -> None:
@@ -168,11 +171,16 @@ def main(argv: list[str] | None = None) -> int:
         shoot(page, "dataset")
 
         browser.go_to(page, "Train")
-        for key, value in (("train_size", 20000), ("train_epochs", 3)):
+        for key, value in (("train_size", 60000), ("train_epochs", 3)):  # long enough to shoot it live
             field = page.locator(f".st-key-{key} input")
             field.fill(str(value))
             field.press("Tab")
         page.locator(".st-key-train_start button").click()
+        # the live view once its charts have an epoch behind them: second or third epoch of three
+        page.get_by_text(re.compile(r"^Epoch [23]/3 · batch")).first.wait_for(timeout=300_000)
+        scroll_to(page, "Run 1 · training")
+        page.wait_for_timeout(1500)  # the next poll draws the charts' latest points
+        shoot(page, "train-live")
         page.get_by_role("heading", name="Run 1 · completed").wait_for(timeout=300_000)
         browser.wait_idle(page)
         scroll_to(page, "Train a network")
