@@ -85,11 +85,13 @@ def corrupt(kind: str, folder: Path, monkeypatch) -> Path:
 @pytest.fixture(params=[  # building the wrong network imports Keras: not in the fast loop
     "truncated", pytest.param("wrong-network", marks=pytest.mark.slow),
 ])
-def corrupt_default_model(request, tmp_path, monkeypatch, fresh_model_caches):
+def corrupt_default_model(request, tmp_path, monkeypatch, fresh_model_caches, instant_training):
     """A default model that is no .keras file, then one of the wrong network. Every page gets the
     same ModelFileError whatever is wrong with the bytes: that each damage (cut, not a zip, empty)
     gives it, naming the file and why, is tests/test_network_file.py's
-    test_a_damaged_model_file_says_which_file_and_why."""
+    test_a_damaged_model_file_says_which_file_and_why. The pages that warm up the training worker
+    (Home, Train) warm the fake trainer's (``instant_training``) in the slow case too: nothing here
+    trains, and a Keras worker started and stopped for each of them cost seconds."""
     return corrupt(request.param, tmp_path, monkeypatch)
 
 
