@@ -247,19 +247,53 @@ def new_page(browser, viewport: dict | None = None, touch: bool = False):
         viewport=viewport or VIEWPORT, has_touch=touch, is_mobile=touch, device_scale_factor=1
     )
     context.set_default_timeout(PAGE_TIMEOUT * 1000)
+    watch_runs(context)
     page = context.new_page()
     return page, ConsoleLog().attach(page)
+
+
+# Installed in every page of a context (``watch_runs``): the page's time of the user's last input
+# event and of the last time the app's script state turned to "running", in window.__runWatch.
+RUN_WATCH_JS = """
+(() => {
+  const watch = window.__runWatch = {lastInput: -1, lastStart: -1};
+  const state = 'data-test-script-state';
+  const inputs = ['pointerdown', 'pointerup', 'mousedown', 'mouseup', 'click', 'keydown', 'keyup',
+                  'touchstart', 'touchend', 'input', 'change'];
+  for (const kind of inputs) window.addEventListener(kind, () => { watch.lastInput = performance.now(); },
+                                                     {capture: true});
+  new MutationObserver((changes) => {
+    for (const change of changes)
+      if (change.target.getAttribute(state) === 'running') watch.lastStart = performance.now();
+  }).observe(document, {subtree: true, attributes: true, attributeFilter: [state]});
+})();
+"""
+# Whether the app is running a script now, or began one after the user's last input (a run that
+# was over before anyone looked). Without ``RUN_WATCH_JS`` in the page, only the former.
+RUN_BEGUN_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app && app.getAttribute('data-test-script-state') === 'running') return true;
+  const watch = window.__runWatch;
+  return Boolean(watch) && watch.lastStart > watch.lastInput;
+}"""
+
+
+def watch_runs(context) -> None:
+    """Make every page of ``context`` note its last input and its last script run's start, so that
+    ``wait_idle`` knows a run the action started even when it ended before ``wait_idle`` looked."""
+    context.add_init_script(RUN_WATCH_JS)
 
 
 def wait_idle(page, timeout: float = PAGE_TIMEOUT, settle: float = 0.3) -> None:
     """Wait until the script run that an action triggered has finished.
 
-    The run state flips to "running" a few ms after a click; wait briefly for that, then for
-    "notRunning", then a short settle for the last deltas to paint.
+    The run state flips to "running" a few ms after a click; wait briefly for that (or, in a page
+    of a context ``watch_runs`` set up, for the sign that a run began after the last input and
+    is already over), then for "notRunning", then a short settle for the last deltas to paint.
     """
     try:
-        page.wait_for_selector(APP_RUNNING, timeout=1500, state="attached")
-    except Exception:  # noqa: BLE001 - a fast run may be over before we look
+        page.wait_for_function(RUN_BEGUN_JS, timeout=1500)
+    except Exception:  # noqa: BLE001 - no run seen: the action started none, or the page has no watch
         pass
     page.wait_for_selector(APP_IDLE, timeout=timeout * 1000, state="attached")
     page.wait_for_timeout(settle * 1000)
