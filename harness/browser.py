@@ -254,12 +254,12 @@ def new_page(browser, viewport: dict | None = None, touch: bool = False):
 
 # Installed in every page of a context (``watch_runs``): the page's time of the user's last input
 # event and of the last time the app's script state turned to "running", in window.__runWatch.
+# A key's release is not an input here: it can come after the run its press began (a Tab's blur).
 RUN_WATCH_JS = """
 (() => {
   const watch = window.__runWatch = {lastInput: -1, lastStart: -1};
   const state = 'data-test-script-state';
-  const inputs = ['pointerdown', 'pointerup', 'mousedown', 'mouseup', 'click', 'keydown', 'keyup',
-                  'touchstart', 'touchend', 'input', 'change'];
+  const inputs = ['pointerdown', 'mousedown', 'click', 'keydown', 'touchstart', 'input', 'change'];
   for (const kind of inputs) window.addEventListener(kind, () => { watch.lastInput = performance.now(); },
                                                      {capture: true});
   new MutationObserver((changes) => {
