@@ -105,8 +105,22 @@ def test_home_shows_the_lessons_shapes_predictions_and_score_without_training(ap
     assert "home_run" not in at.session_state
 
 
+@pytest.fixture
+def keras_queue(monkeypatch):
+    """The app's training queue as the app builds it (the Keras trainer, its limits), but for the
+    worker's CPU priority: it keeps the test's, as ``instant_training``'s does, rather than the
+    app's lower one (WORKER_NICENESS, checked in tests/test_jobs.py), with which the run the test
+    waits for got the least CPU beside the other tests. Closed after the test. Yields that JobQueue."""
+    from mnist_core.training.queue import JobQueue
+
+    queue = JobQueue(niceness=0)
+    monkeypatch.setattr(ui.resources, "job_queue", lambda: queue)
+    yield queue
+    queue.close()
+
+
 @pytest.mark.slow
-def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test):
+def test_home_fit_trains_the_lesson_network_once_and_later_steps_use_it(app_test, keras_queue):
     """The one real-training AppTest: the seed preset trains in the Keras worker process, on all of
     MNIST, and reaches 97 % on the 10,000 test images (the lesson's claim, checked only here)."""
     at = app_test("app_pages/home.py")
