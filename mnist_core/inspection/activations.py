@@ -93,7 +93,9 @@ class Explanation:
 
 
 def explain(network: DenseNetwork, image) -> Explanation:
-    """The ``Explanation`` of one image, float (28, 28) or (784,) in [0, 1]. About 1 ms for 512-512."""
+    """The ``Explanation`` of one image, float (28, 28) or (784,) in [0, 1]. It works on float64 copies
+    of every weight matrix (exact sums of the parts), so callers that show the same image to many
+    sessions share one result (``ui.network_views.test_image_explanation``)."""
     pixels = as_model_input(image)
     if len(pixels) != 1:
         raise ValueError(f"explain takes one image, got {len(pixels)}.")
