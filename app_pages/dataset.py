@@ -198,7 +198,7 @@ def render_reshape(image: np.ndarray, index: int, label: int) -> None:
     st.subheader("Reshape and scale: what the network receives", anchor="reshape")
     vector = flatten_and_scale(image[np.newaxis])[0]
     st.markdown(notes.reshape_note(index, label))
-    code, table = st.columns([3, 2], gap="medium")
+    code, table = st.columns([1, 1], gap="medium")  # the table at its width, not wrapped
     with code:
         code_block(inspect.getsource(flatten_and_scale))
     table.markdown(markdown_table(notes.reshape_table(image, vector)))

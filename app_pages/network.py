@@ -154,20 +154,19 @@ def render_why(explanation, selection: Selection, layer: int) -> None:
            "they are not gradients")
     st.caption(f"The score is the **logit**, the value before the softmax. Each pixel's part is {how}. "
                "The biases' part is shown apart. Black line: the digit's outline.")
-    columns = st.columns(4)
-    for slot, digit in enumerate((predicted, compare)):
+    columns = st.columns(2)  # one per score: its pixels, then the units pushing it, as wide as the column
+    for column, (slot, digit) in zip(columns, enumerate((predicted, compare)), strict=True):
         parts = explanation.pixel_contributions(digit)
         title = f"Logit {digit} = {explanation.logits[digit]:.2f}"
-        columns[2 * slot].plotly_chart(pixel_parts_figure(parts, explanation.pixels.reshape(28, 28), title),
-                                       config=CHART, key=f"network_pixels_{slot}")
-        columns[2 * slot].caption(f"Pixels {parts.sum():+.3f} + biases {explanation.bias_total(digit):+.3f} "
-                                  f"= {parts.sum() + explanation.bias_total(digit):.3f}")
+        column.plotly_chart(pixel_parts_figure(parts, explanation.pixels.reshape(28, 28), title),
+                            config=CHART, key=f"network_pixels_{slot}")
+        column.caption(f"Pixels {parts.sum():+.3f} + biases {explanation.bias_total(digit):+.3f} "
+                       f"= {parts.sum() + explanation.bias_total(digit):.3f}")
         rows = [(unit, float(explanation.activations[layer][unit]), part)
                 for unit, part in explanation.top_units(layer, digit, 8)]
-        with columns[2 * slot + 1]:
-            st.markdown(f"**Layer {layer + 1} units pushing toward {digit}**")
-            # a Markdown table: no data-grid bundle for a fresh browser to fetch (about 20 files)
-            st.markdown(pushing_units_table(rows))
+        column.markdown(f"**Layer {layer + 1} units pushing toward {digit}**")
+        # a Markdown table: no data-grid bundle for a fresh browser to fetch (about 20 files)
+        column.markdown(pushing_units_table(rows))
 
 
 def render_map(active: ActiveModel, dataset, evaluation, explanation, selection: Selection) -> None:

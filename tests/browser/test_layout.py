@@ -31,6 +31,28 @@ def test_no_label_or_number_is_cut(session_page, title):
     helpers.assert_clean(page, console, title)
 
 
+# Markdown tables (plain HTML: they neither shrink nor scroll) that reach past their column's
+# right edge into the next column or off the page: [text of the first cell, overshoot in px].
+TABLE_SPILL_JS = """
+() => [...document.querySelectorAll('[data-testid="stMarkdownContainer"] table')].flatMap(table => {
+  const column = table.closest('[data-testid="stColumn"]') || table.closest('[data-testid="stMain"]');
+  const over = table.getBoundingClientRect().right - column.getBoundingClientRect().right;
+  return over > 1 ? [[table.querySelector('td, th').innerText, Math.round(over)]] : [];
+})
+"""
+
+
+@pytest.mark.parametrize("path", [  # each page opened directly
+    pytest.param("dataset", marks=pytest.mark.opens("dataset")),
+    pytest.param("network", marks=pytest.mark.opens("network")),
+])
+def test_no_table_spills_out_of_its_column(session_page, path):
+    page, console = session_page
+    page.locator('[data-testid="stMarkdownContainer"] table').first.wait_for()
+    assert page.evaluate(TABLE_SPILL_JS) == []
+    helpers.assert_clean(page, console, path)
+
+
 # The button's label, and whether it is cut ("S.." at 1280 px was issue 24's) or outside the button.
 LABEL_CUT_JS = """
 button => {
