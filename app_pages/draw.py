@@ -156,6 +156,15 @@ def upload_reading(uploaded, active: ActiveModel) -> Reading | str:
     return outcome
 
 
+def outcome_changes(uploaded, active: ActiveModel) -> bool:
+    """Whether this run shows another outcome than the last one did: another file or model, or
+    none (then the last file's reading is forgotten)."""
+    cached = st.session_state.get(UPLOAD_READING_KEY)
+    if uploaded is None:
+        return st.session_state.pop(UPLOAD_READING_KEY, None) is not None
+    return cached is None or cached[:2] != (uploaded.file_id, active.key)
+
+
 # One outcome at a time: while a newly chosen file uploads, or when the uploader has refused the
 # newest one (over server.maxUploadSize), the previous file's outcome is hidden and a note says why.
 # stFileChips (a list of chips, newest last), stFileChipIconSpinner and stFileChipIconError are
@@ -203,6 +212,11 @@ def upload_tab(active: ActiveModel) -> None:
             st.html(f'<p class="mnist-note mnist-refused">{upload_refused(limit, html=True)}</p>')
         outcome_box = st.empty()
     steps_box = st.empty()
+    if outcome_changes(uploaded, active):
+        # Emptied first, the boxes start bare: a container Streamlit re-sends in place keeps its last
+        # elements (the last photo's prediction under a new error) until the run has ended.
+        outcome_box.empty()
+        steps_box.empty()
     with outcome_box.container(key="draw_upload_outcome"):
         if uploaded is None:
             st.info(UPLOAD_PROMPT, icon=":material/upload:")
