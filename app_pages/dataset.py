@@ -9,8 +9,7 @@ import streamlit as st
 
 from mnist_core import flatten_and_scale
 from mnist_core.charts import dataset as charts
-from mnist_core.charts.gallery import digit_tiles
-from mnist_core.charts.predictions import png_data_url
+from mnist_core.charts.gallery import digit_tiles, png_data_url
 from mnist_core.config import CLASSES, IMAGE_PIXELS, IMAGE_SIDE
 from mnist_core.data import stats
 from mnist_core.lesson import printouts

@@ -13,7 +13,7 @@ import streamlit as st
 
 from mnist_core import BlankImageError, MnistLabError
 from mnist_core.charts.drawing import STEP_CAPTIONS, TILE_SIZE, probability_bars, step_tiles
-from mnist_core.charts.predictions import png_data_url
+from mnist_core.charts.gallery import png_data_url
 from mnist_core.inspection.selection import DRAWING
 from mnist_core.reading.familiarity import DigitFamiliarity, calibrate_in_background
 from mnist_core.reading.preprocess import MAX_IMAGE_PIXELS, STROKE_RATIO, canvas_to_mnist_steps

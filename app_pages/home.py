@@ -12,8 +12,7 @@ import streamlit as st
 
 from mnist_core import flatten_and_scale, preset
 from mnist_core.charts.dataset import vector_strip_figure
-from mnist_core.charts.gallery import compose_grid, tile_strip
-from mnist_core.charts.predictions import png_data_url
+from mnist_core.charts.gallery import compose_grid, png_data_url, tile_strip
 from mnist_core.lesson import printouts
 from mnist_core.lesson import source as lesson
 from mnist_core.text import lesson as lesson_text

@@ -12,8 +12,8 @@ from concurrent.futures import Future
 import numpy as np
 import streamlit as st
 
+from mnist_core.charts.gallery import png_data_url
 from mnist_core.charts.lab import enlarged
-from mnist_core.charts.predictions import png_data_url
 from mnist_core.lab import transforms
 from mnist_core.text import lab as text
 from ui.lab_controls import (

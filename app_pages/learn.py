@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from mnist_core.charts.gallery import data_uri
 from mnist_core.charts.learning import (
     diverging_picture,
     grey_picture,
@@ -18,7 +19,6 @@ from mnist_core.charts.learning import (
     output_bars,
     w2_gradient_figure,
 )
-from mnist_core.charts.predictions import data_uri
 from mnist_core.learning.lesson import Lesson, LessonData, keras_first_epoch
 from mnist_core.learning.settings import MAX_SEED, OPTIMISERS
 from mnist_core.learning.view import LEARNING_RATES, LearnView

@@ -7,8 +7,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core import BlankImageError
-from mnist_core.charts.gallery import tile_strip
-from mnist_core.charts.predictions import png_data_url
+from mnist_core.charts.gallery import png_data_url, tile_strip
 from mnist_core.digits.collection import prompt_digit
 from mnist_core.reading.preprocess import canvas_to_mnist_steps
 from mnist_core.text import digits as text

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from mnist_core.charts.predictions import png_data_url
+from mnist_core.charts.gallery import png_data_url
 from mnist_core.inspection.activations import explain, incoming_weights
 from mnist_core.inspection.selection import Selection, complete_selection
 from mnist_core.inspection.units import active_count

@@ -13,12 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from mnist_core import Evaluation
-from mnist_core.charts.gallery import enlarge
-from mnist_core.charts.predictions import (
-    cell_from_selection,
-    index_from_selection,
-    png_data_url,
-)
+from mnist_core.charts.gallery import enlarge, png_data_url
+from mnist_core.charts.predictions import cell_from_selection, index_from_selection
 from mnist_core.serving.browsing import (
     SORT_ORDERS,
     filtered,

@@ -11,6 +11,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
+from mnist_core.charts.gallery import data_uri
 from mnist_core.charts.learning import (
     LOSS_AXIS,
     diverging_picture,
@@ -19,7 +20,6 @@ from mnist_core.charts.learning import (
     output_bars,
     w2_gradient_figure,
 )
-from mnist_core.charts.predictions import data_uri
 from mnist_core.config import ACCENT_COLOUR, MUTED_COLOUR
 
 

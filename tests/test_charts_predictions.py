@@ -20,6 +20,7 @@ from mnist_core.charts.gallery import (
     enlarge,
     framed_tiles,
     grid_pixels,
+    png_data_url,
     tile_box,
     tile_centres,
 )
@@ -31,7 +32,6 @@ from mnist_core.charts.predictions import (
     confusion_figure,
     grid_figure,
     index_from_selection,
-    png_data_url,
     probability_figure,
 )
 

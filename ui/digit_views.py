@@ -7,8 +7,7 @@ import numpy as np
 import streamlit as st
 
 from mnist_core import DigitFileError, ModelFileError
-from mnist_core.charts.gallery import compose_grid, contact_sheet
-from mnist_core.charts.predictions import png_data_url
+from mnist_core.charts.gallery import compose_grid, contact_sheet, png_data_url
 from mnist_core.config import MODELS_DIR
 from mnist_core.digits.collection import MAX_DIGITS
 from mnist_core.digits.files import import_into, to_npz

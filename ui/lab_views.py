@@ -12,8 +12,8 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.charts.drawing import probability_bars
+from mnist_core.charts.gallery import png_data_url
 from mnist_core.charts.lab import curve_markdown, curves_figure, enlarged, perturbation_picture
-from mnist_core.charts.predictions import png_data_url
 from mnist_core.config import MODELS_DIR
 from mnist_core.errors import MnistLabError
 from mnist_core.lab import attacks

@@ -14,8 +14,8 @@ import numpy as np
 import streamlit as st
 
 from mnist_core.charts import network as charts
+from mnist_core.charts.gallery import png_data_url
 from mnist_core.charts.network import templates_sheet
-from mnist_core.charts.predictions import png_data_url
 from mnist_core.inspection import network_map
 from mnist_core.inspection.activations import Explanation, explain, hidden_activations
 from mnist_core.inspection.units import unit_statistics

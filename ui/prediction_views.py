@@ -18,13 +18,12 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from mnist_core import Evaluation, per_class_table
-from mnist_core.charts.gallery import compose_grid, framed_tiles, tile_box, tile_centres
+from mnist_core.charts.gallery import compose_grid, framed_tiles, png_data_url, tile_box, tile_centres
 from mnist_core.charts.predictions import (
     confusion_figure,
     grid_figure,
     outlined_cell,
     outlined_tile,
-    png_data_url,
     probability_figure,
 )
 from mnist_core.serving.browsing import hover_texts

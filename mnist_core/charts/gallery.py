@@ -7,6 +7,7 @@ a page of 100 digits becomes ONE RGB image, so a page turn costs one small PNG i
 
 from __future__ import annotations
 
+import base64
 import io
 from functools import lru_cache
 
@@ -233,3 +234,22 @@ def contact_sheet(digits, columns: int = 20) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(picture).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def png_bytes(pixels: np.ndarray) -> bytes:
+    """uint8 pixels (rows, columns) grey or (rows, columns, 3) RGB as PNG bytes: lossless, a few hundred
+    bytes to 2 kB for a digit's pictures, cheap to encode (fast zlib level)."""
+    buffer = io.BytesIO()
+    Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(buffer, format="PNG", compress_level=1)
+    return buffer.getvalue()
+
+
+def data_uri(png: bytes) -> str:
+    """PNG bytes as a ``data:`` URI: ``st.image`` passes it to the browser inside the page's message, where
+    bytes would be stored as a media file and fetched by one more HTTP request each."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def png_data_url(image: np.ndarray) -> str:
+    """A uint8 (H, W) or (H, W, 3) array as a ``data:image/png;base64,…`` URL."""
+    return data_uri(png_bytes(image))

@@ -14,8 +14,8 @@ import plotly.colors
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from mnist_core.charts.gallery import png_bytes
 from mnist_core.charts.network import DIVERGING, diverging_rgb
-from mnist_core.charts.predictions import png_bytes
 from mnist_core.charts.training import finite_or_none, thin
 from mnist_core.config import (
     ACCENT_COLOUR,

@@ -9,14 +9,12 @@ Streamlit reports for a click, once, for both the matrix and the grid.
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from PIL import Image
 
+from mnist_core.charts.gallery import png_data_url
 from mnist_core.config import (
     ACCENT_COLOUR,
     MUTED_COLOUR,
@@ -292,25 +290,6 @@ def outlined_tile(figure: go.Figure, box: tuple[int, int, int, int]) -> go.Figur
     as ``gallery.tile_box``) outlined in indigo."""
     left, top, right, bottom = box
     return outlined(figure, (left - 2, top - 2, right + 2, bottom + 2), TRUE_COLOUR, 4)
-
-
-def png_bytes(pixels: np.ndarray) -> bytes:
-    """uint8 pixels (rows, columns) grey or (rows, columns, 3) RGB as PNG bytes: lossless, a few hundred
-    bytes to 2 kB for a digit's pictures, cheap to encode (fast zlib level)."""
-    buffer = io.BytesIO()
-    Image.fromarray(np.asarray(pixels, dtype=np.uint8)).save(buffer, format="PNG", compress_level=1)
-    return buffer.getvalue()
-
-
-def data_uri(png: bytes) -> str:
-    """PNG bytes as a ``data:`` URI: ``st.image`` passes it to the browser inside the page's message, where
-    bytes would be stored as a media file and fetched by one more HTTP request each."""
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-def png_data_url(image: np.ndarray) -> str:
-    """A uint8 (H, W) or (H, W, 3) array as a ``data:image/png;base64,…`` URL."""
-    return data_uri(png_bytes(image))
 
 
 def index_from_selection(selection: Mapping | None) -> int | None:
